@@ -1,0 +1,45 @@
+/**
+ * API keys with Kafka's numbers, and the versions Josef speaks (every API is at version 0 of
+ * Josef's msgpack protocol; ApiVersions tells a client so).
+ */
+export const ApiKey = {
+  Produce: 0,
+  Fetch: 1,
+  ListOffsets: 2,
+  Metadata: 3,
+  LeaderAndIsr: 4,
+  StopReplica: 5,
+  UpdateMetadata: 6,
+  ControlledShutdown: 7,
+  OffsetCommit: 8,
+  OffsetFetch: 9,
+  FindCoordinator: 10,
+  JoinGroup: 11,
+  Heartbeat: 12,
+  LeaveGroup: 13,
+  SyncGroup: 14,
+  DescribeGroups: 15,
+  ListGroups: 16,
+  ApiVersions: 18,
+  CreateTopics: 19,
+  DeleteTopics: 20,
+  OffsetsForLeaderEpoch: 23,
+} as const;
+
+export type ApiKeyName = keyof typeof ApiKey;
+export type ApiKeyNumber = (typeof ApiKey)[ApiKeyName];
+
+const names = new Map<number, ApiKeyName>(Object.entries(ApiKey).map(([name, key]) => [key, name as ApiKeyName]));
+
+export function apiName(key: number): string {
+  return names.get(key) ?? `Unknown(${key})`;
+}
+
+/** Timestamps ListOffsets understands besides real ones (Kafka's sentinels). */
+export const LATEST_TIMESTAMP = -1;
+export const EARLIEST_TIMESTAMP = -2;
+
+/** The replica id a consumer sends in Fetch and ListOffsets (Kafka's CONSUMER_REPLICA_ID). */
+export const CONSUMER_REPLICA_ID = -1;
+/** No leader (offline partition) or no controller. */
+export const NO_LEADER = -1;
