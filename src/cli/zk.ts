@@ -1,0 +1,55 @@
+/**
+ * `josef zk start|stop|status`: a local real Apache ZooKeeper (standalone or a 3-node ensemble)
+ * kept under a folder, `.josef/zk` by default. Start returns once every node serves, leaving the
+ * servers running in the background.
+ */
+import type { Command } from 'commander';
+import {
+  parseEnsembleSize, startLocalZk, statusLocalZk, stopLocalZk, type LocalZkStatus,
+} from '../coordination/local-zk';
+
+const dirDefault = '.josef/zk';
+
+function parsePort(value: string): number {
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new Error(`invalid port ${value}`);
+  return port;
+}
+
+export function formatZkStatus(status: LocalZkStatus | undefined, dir: string): string {
+  if (!status) return `no ZooKeeper was started in ${dir}\n`;
+  const header = `ZooKeeper in ${status.dir} (${status.ensemble === 1 ? 'standalone' : `${status.ensemble}-node ensemble`}), connect ${status.connectString}`;
+  const rows = status.nodes.map((n) =>
+    `  node ${n.id}  port ${n.clientPort}  ${n.alive ? `pid ${n.pid}` : 'not running'}  ${n.mode ? `mode ${n.mode}` : n.alive ? 'not serving' : ''}`.trimEnd());
+  return `${[header, ...rows].join('\n')}\n`;
+}
+
+export function registerZkCommands(program: Command): void {
+  const zk = program.command('zk').description('run a local Apache ZooKeeper (standalone or a 3-node ensemble) for Josef');
+
+  zk.command('start')
+    .description('start ZooKeeper in the background (the nodes of DIR that are not running) and print its connect string')
+    .option('--dir <dir>', 'folder for configs, data, pid files and logs', dirDefault)
+    .option('--ensemble <n>', '1 (standalone) or 3 nodes (default 1, or what DIR holds)', parseEnsembleSize)
+    .option('--port <port>', 'client port of node 1; node i listens on port + i - 1 (default 2181)', parsePort)
+    .action(async (opts: { dir: string; ensemble?: 1 | 3; port?: number }) => {
+      const zkHandle = await startLocalZk({ dir: opts.dir, ensemble: opts.ensemble, basePort: opts.port, detached: true });
+      process.stdout.write(`${zkHandle.connectString}\n`);
+    });
+
+  zk.command('stop')
+    .description('stop the ZooKeeper started in DIR')
+    .option('--dir <dir>', 'folder ZooKeeper was started in', dirDefault)
+    .action(async (opts: { dir: string }) => {
+      await stopLocalZk(opts.dir);
+    });
+
+  zk.command('status')
+    .description('show each node of the ZooKeeper in DIR: pid and mode; exits 1 unless all serve')
+    .option('--dir <dir>', 'folder ZooKeeper was started in', dirDefault)
+    .action(async (opts: { dir: string }) => {
+      const status = await statusLocalZk(opts.dir);
+      process.stdout.write(formatZkStatus(status, opts.dir));
+      if (!status || status.nodes.some((n) => n.mode === undefined)) process.exitCode = 1;
+    });
+}

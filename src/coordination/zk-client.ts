@@ -1,0 +1,352 @@
+/**
+ * Josef's one ZooKeeper session, as Kafka's ZooKeeperClient keeps it: promise-based calls over
+ * node-zookeeper-client that fail with the typed errors of zk-errors.ts, a chroot created on
+ * connect when missing, and a new session opened by itself when the old one expires (owners
+ * listen for 'expired' to re-register what the old session held).
+ */
+import { EventEmitter } from 'events';
+import zookeeper from 'node-zookeeper-client';
+import type { Client, Event as LibraryEvent, State, Stat } from 'node-zookeeper-client';
+import { createLogger, type Logger } from '../common/logger';
+import { formatZkConnectString, parseZkConnectString } from './zk-connect-string';
+import {
+  ZkClientClosedError, ZkConnectionLossError, ZkConnectTimeoutError, ZkNodeExistsError, ZkNoNodeError, ZkSessionExpiredError,
+  toZkError, zkSessionExpiredCode,
+} from './zk-errors';
+import {
+  abandonDisconnected, libraryCreateMode, toLibraryTransaction, toZkOpResults, toZkStat, toZkWatchEvent, type LibraryOpResult,
+} from './zk-library';
+import type { ZkCreateMode, ZkNodeData, ZkOp, ZkOpResult, ZkStat, ZkWatcher } from './zk-types';
+
+export type {
+  ZkCreateMode, ZkNodeData, ZkOp, ZkOpResult, ZkStat, ZkWatchEvent, ZkWatchEventType, ZkWatcher,
+} from './zk-types';
+
+/** Pass as an expected version to write whatever version the znode has (Kafka's MatchAnyVersion). */
+export const ZK_MATCH_ANY_VERSION = -1;
+
+export interface ZkClientOptions {
+  /** `host:port[,host:port...][/chroot]`, as Kafka's zookeeper.connect. */
+  connectString: string;
+  /** Kafka's zookeeper.session.timeout.ms (default 18000). The server clamps it to its bounds. */
+  sessionTimeoutMs?: number;
+  /** Kafka's zookeeper.connection.timeout.ms: how long connect() waits (default the session timeout). */
+  connectionTimeoutMs?: number;
+  /** Upper bound of the random pause after every server of the list failed once (default 250). */
+  reconnectSpinDelayMs?: number;
+  logger?: Logger;
+}
+
+export interface ZkClientEvents {
+  /** A connection is up; `newSession` is true for the first one and after every expiry. */
+  connected: [sessionId: bigint, newSession: boolean];
+  /** The connection dropped; the session lives on until its timeout passes without a reconnect. */
+  disconnected: [];
+  /** The session is gone with all its ephemeral znodes and watches; a new one is being opened. */
+  expired: [expiredSessionId: bigint];
+}
+
+const sessionTimeoutMsDefault = 18_000;
+const reconnectSpinDelayMsDefault = 250;
+/** How long close() waits for the server to confirm the end of the session. */
+const closeTimeoutMs = 5_000;
+/** Idempotent requests (reads, mkdirp) are retried on connection loss; each retry waits for a reconnect. */
+const connectionLossAttemptsMax = 5;
+
+type Callback<T> = (error: unknown, value?: T) => void;
+
+/** A request sent and not yet answered, kept so that expiry or close can fail it. */
+interface InflightCall {
+  library: Client;
+  op: string;
+  path: string | undefined;
+  fail(error: Error): void;
+}
+
+export function encodeJson(value: unknown): Buffer {
+  return Buffer.from(JSON.stringify(value), 'utf8');
+}
+
+export function parentPath(path: string): string {
+  const slash = path.lastIndexOf('/');
+  return slash <= 0 ? '/' : path.slice(0, slash);
+}
+
+export class ZkClient extends EventEmitter<ZkClientEvents> {
+  private library: Client;
+  private readonly inflight = new Set<InflightCall>();
+  private closed = false;
+  private lastSessionId = 0n;
+
+  private constructor(
+    private readonly connectString: string,
+    private readonly sessionTimeoutMs: number,
+    private readonly reconnectSpinDelayMs: number,
+    private readonly logger: Logger,
+  ) {
+    super();
+    this.library = this.openSession();
+  }
+
+  /** Opens a session, creating the connect string's chroot first if it does not exist (as Kafka does). */
+  static async connect(options: ZkClientOptions): Promise<ZkClient> {
+    const parsed = parseZkConnectString(options.connectString);
+    const sessionTimeoutMs = options.sessionTimeoutMs ?? sessionTimeoutMsDefault;
+    const connectionTimeoutMs = options.connectionTimeoutMs ?? sessionTimeoutMs;
+    const logger = options.logger ?? createLogger('zk-client');
+    if (parsed.chroot !== undefined) {
+      const root = await ZkClient.connect({ ...options, connectString: formatZkConnectString({ ...parsed, chroot: undefined }) });
+      try {
+        await root.mkdirp(parsed.chroot);
+      } finally {
+        await root.close();
+      }
+    }
+    const client = new ZkClient(options.connectString, sessionTimeoutMs, options.reconnectSpinDelayMs ?? reconnectSpinDelayMsDefault, logger);
+    await client.awaitFirstConnection(connectionTimeoutMs);
+    return client;
+  }
+
+  /** The current session's id (0 before the first connection); compare with a znode's ephemeralOwner. */
+  get sessionId(): bigint {
+    return this.library.getSessionId().readBigUInt64BE(0);
+  }
+
+  get sessionIdHex(): string {
+    return `0x${this.sessionId.toString(16)}`;
+  }
+
+  /** The timeout the server granted, which may differ from the one asked for. */
+  get negotiatedSessionTimeoutMs(): number {
+    return this.library.getSessionTimeout();
+  }
+
+  get isConnected(): boolean {
+    return !this.closed && this.library.getState() === zookeeper.State.SYNC_CONNECTED;
+  }
+
+  /** Ends the session: its ephemeral znodes vanish at once, as when a broker shuts down cleanly. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    const library = this.library;
+    if (library.getState() === zookeeper.State.SYNC_CONNECTED) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, closeTimeoutMs);
+        library.once('disconnected', () => {
+          clearTimeout(timer);
+          resolve();
+        });
+        library.close();
+      });
+    } else {
+      abandonDisconnected(library);
+    }
+    this.failInflight(undefined, (call) => new ZkClientClosedError(call.op, call.path));
+  }
+
+  /** Creates a znode and returns its path (with the sequence suffix for sequential modes). */
+  create(path: string, data?: Buffer, mode: ZkCreateMode = 'persistent', options: { createParents?: boolean } = {}): Promise<string> {
+    const attempt = (): Promise<string> => this.call<string>('create', path, (lib, done) => {
+      if (data === undefined) lib.create(path, libraryCreateMode[mode], done);
+      else lib.create(path, data, libraryCreateMode[mode], done);
+    });
+    if (!options.createParents) return attempt();
+    return attempt().catch(async (err: unknown) => {
+      if (!(err instanceof ZkNoNodeError)) throw err;
+      await this.mkdirp(parentPath(path));
+      return attempt();
+    });
+  }
+
+  /** Creates every missing persistent znode along `path` (Kafka's createRecursive); existing ones are fine. */
+  async mkdirp(path: string): Promise<void> {
+    if (path === '/') return;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.create(path, undefined, 'persistent', { createParents: true });
+        return;
+      } catch (err) {
+        if (err instanceof ZkNodeExistsError) return;
+        if (!(err instanceof ZkConnectionLossError) || attempt >= connectionLossAttemptsMax) throw err;
+      }
+    }
+  }
+
+  getData(path: string, watcher?: ZkWatcher): Promise<ZkNodeData> {
+    return this.read<ZkNodeData>('getData', path, (lib, done) => {
+      const reply = (err: unknown, data?: Buffer | null, stat?: Stat): void =>
+        err ? done(err) : done(null, { data: data ?? Buffer.alloc(0), stat: toZkStat(stat as Stat) });
+      if (watcher) lib.getData(path, this.wrapWatcher(watcher), reply);
+      else lib.getData(path, reply);
+    });
+  }
+
+  /** Reads a znode holding JSON (as Kafka's znodes do). */
+  async getJson<T>(path: string, watcher?: ZkWatcher): Promise<{ value: T; stat: ZkStat }> {
+    const { data, stat } = await this.getData(path, watcher);
+    try {
+      return { value: JSON.parse(data.toString('utf8')) as T, stat };
+    } catch (err) {
+      throw new Error(`znode ${path} does not hold JSON: ${(err as Error).message}`);
+    }
+  }
+
+  /** Conditional write: fails with ZkBadVersionError unless the znode is at `expectedVersion`. */
+  setData(path: string, data: Buffer, expectedVersion: number): Promise<ZkStat> {
+    return this.call<ZkStat>('setData', path, (lib, done) =>
+      lib.setData(path, data, expectedVersion, (err, stat) => (err ? done(err) : done(null, toZkStat(stat)))));
+  }
+
+  delete(path: string, expectedVersion: number): Promise<void> {
+    return this.call<void>('delete', path, (lib, done) => lib.remove(path, expectedVersion, (err) => done(err)));
+  }
+
+  /** Deletes a znode and everything under it; a znode someone else deletes meanwhile is fine. */
+  async deleteRecursive(path: string): Promise<void> {
+    let children: string[];
+    try {
+      children = await this.getChildren(path);
+    } catch (err) {
+      if (err instanceof ZkNoNodeError) return;
+      throw err;
+    }
+    for (const child of children) await this.deleteRecursive(path === '/' ? `/${child}` : `${path}/${child}`);
+    if (path === '/') return;
+    try {
+      await this.delete(path, ZK_MATCH_ANY_VERSION);
+    } catch (err) {
+      if (!(err instanceof ZkNoNodeError)) throw err;
+    }
+  }
+
+  /** The children's names (not paths), in no particular order. */
+  getChildren(path: string, watcher?: ZkWatcher): Promise<string[]> {
+    return this.read<string[]>('getChildren', path, (lib, done) => {
+      const reply = (err: unknown, children?: string[]): void => (err ? done(err) : done(null, children ?? []));
+      if (watcher) lib.getChildren(path, this.wrapWatcher(watcher), reply);
+      else lib.getChildren(path, reply);
+    });
+  }
+
+  /** The znode's stat, or null when it does not exist (the watcher then fires on its creation). */
+  exists(path: string, watcher?: ZkWatcher): Promise<ZkStat | null> {
+    return this.read<ZkStat | null>('exists', path, (lib, done) => {
+      const reply = (err: unknown, stat?: Stat | null): void => (err ? done(err) : done(null, stat ? toZkStat(stat) : null));
+      if (watcher) lib.exists(path, this.wrapWatcher(watcher), reply);
+      else lib.exists(path, reply);
+    });
+  }
+
+  /**
+   * ZooKeeper's multi: all ops apply or none does. On failure the error is that of the first op
+   * that failed, named `multi[i].<op>` with its path (e.g. a check of /controller_epoch's version).
+   */
+  multi(ops: ZkOp[]): Promise<ZkOpResult[]> {
+    return this.call<ZkOpResult[]>('multi', undefined, (lib, done) => {
+      toLibraryTransaction(lib.transaction(), ops).commit((err, results: LibraryOpResult[] | undefined) => {
+        if (!err) {
+          done(null, toZkOpResults(ops, results ?? []));
+          return;
+        }
+        const failed = (results ?? []).findIndex((r) => r.err !== undefined && r.err !== 0);
+        const failedOp = failed === -1 ? undefined : ops[failed];
+        done(toZkError(err, failedOp ? `multi[${failed}].${failedOp.op}` : 'multi', failedOp?.path));
+      });
+    });
+  }
+
+  private call<T>(op: string, path: string | undefined, invoke: (lib: Client, done: Callback<T>) => void): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      if (this.closed) {
+        reject(new ZkClientClosedError(op, path));
+        return;
+      }
+      const call: InflightCall = { library: this.library, op, path, fail: reject };
+      this.inflight.add(call);
+      invoke(this.library, (err, value) => {
+        if (!this.inflight.delete(call)) return; // Already failed by expiry or close.
+        if (err) reject(toZkError(err, op, path));
+        else resolve(value as T);
+      });
+    });
+  }
+
+  /**
+   * Fails the calls still waiting on `library` (all calls when undefined). The library never
+   * answers a request it queued while disconnected once its session expires or it is abandoned.
+   */
+  private failInflight(library: Client | undefined, error: (call: InflightCall) => Error): void {
+    for (const call of this.inflight) {
+      if (library !== undefined && call.library !== library) continue;
+      this.inflight.delete(call);
+      call.fail(error(call));
+    }
+  }
+
+  private async read<T>(op: string, path: string, invoke: (lib: Client, done: Callback<T>) => void): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.call(op, path, invoke);
+      } catch (err) {
+        if (!(err instanceof ZkConnectionLossError) || attempt >= connectionLossAttemptsMax) throw err;
+        this.logger.debug(`${op} ${path}: connection lost, retrying (attempt ${attempt + 1} of ${connectionLossAttemptsMax})`);
+      }
+    }
+  }
+
+  private wrapWatcher(watcher: ZkWatcher): (event: LibraryEvent) => void {
+    return (libraryEvent) => {
+      const event = toZkWatchEvent(libraryEvent);
+      if (event !== undefined && !this.closed) watcher(event);
+    };
+  }
+
+  private openSession(): Client {
+    const library = zookeeper.createClient(this.connectString, {
+      sessionTimeout: this.sessionTimeoutMs,
+      spinDelay: this.reconnectSpinDelayMs,
+      retries: 0,
+    });
+    library.on('state', (state: State) => this.onStateChange(library, state));
+    library.connect();
+    return library;
+  }
+
+  /** Only the current library client's changes count; an expired one is left to finish closing. */
+  private onStateChange(library: Client, state: State): void {
+    if (library !== this.library || this.closed) return;
+    if (state === zookeeper.State.SYNC_CONNECTED) {
+      const sessionId = this.sessionId;
+      const newSession = sessionId !== this.lastSessionId;
+      this.lastSessionId = sessionId;
+      this.logger.debug(`connected to ${this.connectString}, session ${this.sessionIdHex}${newSession ? ' (new)' : ''}`);
+      this.emit('connected', sessionId, newSession);
+    } else if (state === zookeeper.State.DISCONNECTED) {
+      this.logger.debug(`disconnected from ${this.connectString}, session ${this.sessionIdHex}`);
+      this.emit('disconnected');
+    } else if (state === zookeeper.State.EXPIRED) {
+      const expired = this.lastSessionId;
+      this.logger.warn(`session 0x${expired.toString(16)} expired; opening a new one`);
+      this.library = this.openSession();
+      this.failInflight(library, (call) => new ZkSessionExpiredError(zkSessionExpiredCode, 'SESSION_EXPIRED', call.op, call.path));
+      this.emit('expired', expired);
+    }
+  }
+
+  private awaitFirstConnection(timeoutMs: number): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const onConnected = (): void => {
+        clearTimeout(timer);
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        this.off('connected', onConnected);
+        void this.close();
+        reject(new ZkConnectTimeoutError(0, 'CONNECT_TIMEOUT', 'connect', undefined,
+          `no session with ${this.connectString} within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.once('connected', onConnected);
+    });
+  }
+}

@@ -1,0 +1,125 @@
+/**
+ * The adapter to node-zookeeper-client: its create modes, watch events, stats (64-bit fields as
+ * 8-byte buffers) and multi results converted to and from Josef's ZooKeeper value types, and the
+ * one place that reaches into the library's internals (to abandon a disconnected client).
+ */
+import type { Socket } from 'net';
+import zookeeper from 'node-zookeeper-client';
+import type { Client, Event as LibraryEvent, Stat, Transaction } from 'node-zookeeper-client';
+import type { ZkCreateMode, ZkOp, ZkOpResult, ZkStat, ZkWatchEvent, ZkWatchEventType } from './zk-types';
+
+export const libraryCreateMode: Record<ZkCreateMode, number> = {
+  persistent: zookeeper.CreateMode.PERSISTENT,
+  persistent_sequential: zookeeper.CreateMode.PERSISTENT_SEQUENTIAL,
+  ephemeral: zookeeper.CreateMode.EPHEMERAL,
+  ephemeral_sequential: zookeeper.CreateMode.EPHEMERAL_SEQUENTIAL,
+};
+
+const watchEventType = new Map<number, ZkWatchEventType>([
+  [zookeeper.Event.NODE_CREATED, 'created'],
+  [zookeeper.Event.NODE_DELETED, 'deleted'],
+  [zookeeper.Event.NODE_DATA_CHANGED, 'dataChanged'],
+  [zookeeper.Event.NODE_CHILDREN_CHANGED, 'childrenChanged'],
+]);
+
+/** A znode watch event, or undefined for the library's session-state notifications. */
+export function toZkWatchEvent(event: LibraryEvent): ZkWatchEvent | undefined {
+  const type = watchEventType.get(event.getType());
+  return type === undefined ? undefined : { type, path: event.getPath() };
+}
+
+function u64(buffer: Buffer): bigint {
+  return buffer.readBigUInt64BE(0);
+}
+
+function i64AsNumber(buffer: Buffer): number {
+  return Number(buffer.readBigInt64BE(0));
+}
+
+export function toZkStat(stat: Stat): ZkStat {
+  return {
+    version: stat.version,
+    cversion: stat.cversion,
+    aversion: stat.aversion,
+    czxid: u64(stat.czxid),
+    mzxid: u64(stat.mzxid),
+    pzxid: u64(stat.pzxid),
+    ctimeMs: i64AsNumber(stat.ctime),
+    mtimeMs: i64AsNumber(stat.mtime),
+    ephemeralOwner: u64(stat.ephemeralOwner),
+    dataLength: stat.dataLength,
+    numChildren: stat.numChildren,
+  };
+}
+
+export function toLibraryTransaction(transaction: Transaction, ops: ZkOp[]): Transaction {
+  for (const op of ops) {
+    switch (op.op) {
+      case 'create': {
+        const mode = libraryCreateMode[op.mode ?? 'persistent'];
+        if (op.data === undefined) transaction.create(op.path, mode);
+        else transaction.create(op.path, op.data, mode);
+        break;
+      }
+      case 'setData':
+        transaction.setData(op.path, op.data, op.expectedVersion);
+        break;
+      case 'check':
+        transaction.check(op.path, op.expectedVersion);
+        break;
+      case 'delete':
+        transaction.remove(op.path, op.expectedVersion);
+        break;
+    }
+  }
+  return transaction;
+}
+
+/** One entry of node-zookeeper-client's multi results; `err` is set when the multi failed. */
+export interface LibraryOpResult {
+  err?: number;
+  path?: string;
+  stat?: Stat;
+}
+
+/** Pairs each op with its result, by position, as ZooKeeper answers a multi. */
+export function toZkOpResults(ops: ZkOp[], results: LibraryOpResult[]): ZkOpResult[] {
+  return ops.map((op, i): ZkOpResult => {
+    const result = results[i] ?? {};
+    switch (op.op) {
+      case 'create':
+        return { op: 'create', path: result.path ?? op.path };
+      case 'setData':
+        if (!result.stat) throw new Error(`multi: no stat in the result of setData ${op.path}`);
+        return { op: 'setData', stat: toZkStat(result.stat) };
+      case 'check':
+        return { op: 'check' };
+      case 'delete':
+        return { op: 'delete' };
+    }
+  });
+}
+
+/** The parts of node-zookeeper-client's ConnectionManager that abandonDisconnected reaches into. */
+interface ConnectionManagerInternals {
+  socket?: Socket;
+  connectTimeoutHandler?: ReturnType<typeof setTimeout> | null;
+  onSocketConnected(): void;
+}
+
+/**
+ * Stops a library client that is between connections. node-zookeeper-client 1.1.3 has no way to:
+ * its close() queues a close-session request and, should a server answer the next attempt, reads
+ * the handshake reply as that request's and throws from a socket handler (crashing the process).
+ * So: any connection it still makes is dropped at once, and with the client closing, the closed
+ * socket ends it instead of starting another attempt.
+ */
+export function abandonDisconnected(library: Client): void {
+  const manager = (library as unknown as { connectionManager: ConnectionManagerInternals }).connectionManager;
+  manager.onSocketConnected = function dropConnection(this: ConnectionManagerInternals): void {
+    if (this.connectTimeoutHandler) clearTimeout(this.connectTimeoutHandler);
+    this.socket?.destroy();
+  };
+  library.close();
+  manager.socket?.destroy();
+}
