@@ -1,0 +1,202 @@
+/**
+ * The broker's end of one client's TCP connection (Kafka's KafkaChannel and the processor's work
+ * for it): frames in, requests handled one at a time in arrival order, responses out in the same
+ * order. At most `queuedRequestsMax` framed requests wait; beyond that the socket is paused, which
+ * is Kafka's muting of a channel with a request in flight, made a little deeper for pipelining.
+ */
+import type { Socket } from 'net';
+import { ErrorCode } from '../common/errors';
+import type { Logger } from '../common/logger';
+import { decodeRequest, encodeResponse, InvalidFrameError, type DecodedRequest } from '../protocol/frame';
+import { FrameDecoder } from '../protocol/frame-decoder';
+import { errorResponse, type Dispatcher } from './dispatcher';
+import type { RequestContext } from './request-context';
+
+export interface ClientChannelOptions {
+  dispatcher: Dispatcher;
+  /** Kafka's `socket.request.max.bytes`. */
+  requestBytesMax: number;
+  queuedRequestsMax: number;
+  /** How long a closing channel waits for the peer to close its side before destroying the socket. */
+  closeLingerMs: number;
+  logger: Logger;
+}
+
+/**
+ * open: reading and answering. draining: the server is closing; the request in flight is
+ * answered, nothing new is read. closing: FIN sent, input discarded until the peer closes or the
+ * linger time ends. closed: the socket is gone.
+ */
+type ChannelState = 'open' | 'draining' | 'closing' | 'closed';
+
+export class ClientChannel {
+  readonly remoteAddress: string;
+  /** Settles when the socket has closed, for whatever reason. */
+  readonly closed: Promise<void>;
+  private state: ChannelState = 'open';
+  private readonly decoder: FrameDecoder;
+  /** Whole frames, or the oversize error that ended the stream, waiting in arrival order. */
+  private readonly queue: (Buffer | InvalidFrameError)[] = [];
+  private processing = false;
+  private readingPaused = false;
+  private idleWaiters: (() => void)[] = [];
+  private lingerTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly socket: Socket,
+    private readonly options: ClientChannelOptions,
+  ) {
+    this.remoteAddress = `${socket.remoteAddress}:${socket.remotePort}`;
+    this.decoder = new FrameDecoder(options.requestBytesMax, 'requests');
+    this.closed = new Promise((resolve) => socket.once('close', resolve));
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    // 'close' always follows 'error'; a peer resetting its connection is not news worth a warning.
+    socket.on('error', (err) => options.logger.debug(`connection from ${this.remoteAddress}: ${err.message}`));
+    socket.on('close', () => this.onClose());
+  }
+
+  /** Stops taking requests; the one in flight, if any, is still answered. */
+  stopReading(): void {
+    if (this.state !== 'open') return;
+    this.state = 'draining';
+    this.queue.length = 0;
+    this.setReadingPaused(false); // read and drop, so the peer's FIN is seen
+  }
+
+  /** Resolves once no request is being handled. */
+  whenIdle(): Promise<void> {
+    if (!this.processing) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /**
+   * Closes gracefully: sends `finalFrame` (if any) and FIN, discards whatever still arrives, and
+   * destroys the socket once the peer has closed too or `closeLingerMs` has passed. Lingering
+   * keeps the kernel from answering unread input with a reset that could lose `finalFrame`.
+   */
+  shutdown(finalFrame?: Buffer): Promise<void> {
+    if (this.state === 'closing' || this.state === 'closed') return this.closed;
+    this.state = 'closing';
+    this.queue.length = 0;
+    this.setReadingPaused(false);
+    this.lingerTimer = setTimeout(() => this.socket.destroy(), this.options.closeLingerMs);
+    if (finalFrame) this.socket.end(finalFrame);
+    else this.socket.end();
+    return this.closed;
+  }
+
+  destroy(): void {
+    this.socket.destroy();
+  }
+
+  private onData(chunk: Buffer): void {
+    if (this.state !== 'open') return;
+    this.decoder.push(chunk);
+    this.fillQueue();
+    if (!this.processing && this.queue.length > 0) void this.processQueue();
+  }
+
+  /** Moves whole frames from the decoder into the queue, up to its bound; pauses the socket at it. */
+  private fillQueue(): void {
+    while (this.queue.length < this.options.queuedRequestsMax && !this.decoder.failed) {
+      let frame: Buffer | undefined;
+      try {
+        frame = this.decoder.next();
+      } catch (err) {
+        if (!(err instanceof InvalidFrameError)) throw err;
+        this.queue.push(err); // answered in turn, after the requests before it
+        break;
+      }
+      if (frame === undefined) break;
+      this.queue.push(frame);
+    }
+    this.setReadingPaused(this.queue.length >= this.options.queuedRequestsMax);
+  }
+
+  private async processQueue(): Promise<void> {
+    this.processing = true;
+    try {
+      for (let item = this.queue.shift(); item !== undefined; item = this.queue.shift()) {
+        await this.handle(item);
+        if (this.state !== 'open') break;
+        this.fillQueue();
+      }
+    } finally {
+      this.processing = false;
+      const waiters = this.idleWaiters;
+      this.idleWaiters = [];
+      for (const resolve of waiters) resolve();
+    }
+  }
+
+  private async handle(item: Buffer | InvalidFrameError): Promise<void> {
+    const request = item instanceof InvalidFrameError ? item : decodeOrError(item);
+    if (request instanceof InvalidFrameError) {
+      this.rejectFrame(request);
+      return;
+    }
+    const ctx: RequestContext = {
+      clientId: request.clientId,
+      correlationId: request.correlationId,
+      apiVersion: request.apiVersion,
+      remoteAddress: this.remoteAddress,
+    };
+    const response = await this.options.dispatcher.dispatch(request.apiKey, request.body, ctx);
+    if (response === null || (this.state !== 'open' && this.state !== 'draining')) return;
+    await this.write(this.encode(request, response));
+  }
+
+  /** Answers a frame that cannot be handled, if its correlation id is known, then closes. */
+  private rejectFrame(err: InvalidFrameError): void {
+    this.options.logger.warn(`closing connection from ${this.remoteAddress}: ${err.message}`);
+    const id = err.correlationId;
+    void this.shutdown(id === undefined ? undefined : encodeResponse(id, errorResponse(err.code)));
+  }
+
+  private encode(request: DecodedRequest, response: object): Buffer {
+    try {
+      return encodeResponse(request.correlationId, response);
+    } catch (err) {
+      const detail = err instanceof Error ? (err.stack ?? err.message) : String(err);
+      this.options.logger.error(`cannot encode the response to request ${request.correlationId} (apiKey ${request.apiKey}): ${detail}`);
+      return encodeResponse(request.correlationId, errorResponse(ErrorCode.UNKNOWN_SERVER_ERROR.code));
+    }
+  }
+
+  /** Writes a response; when the socket's buffer is full, waits for it to drain before the next request. */
+  private async write(frame: Buffer): Promise<void> {
+    if (this.socket.write(frame)) return;
+    await new Promise<void>((resolve) => {
+      const done = (): void => {
+        this.socket.off('drain', done);
+        this.socket.off('close', done);
+        resolve();
+      };
+      this.socket.on('drain', done);
+      this.socket.on('close', done);
+    });
+  }
+
+  private setReadingPaused(paused: boolean): void {
+    if (paused === this.readingPaused) return;
+    this.readingPaused = paused;
+    if (paused) this.socket.pause();
+    else this.socket.resume();
+  }
+
+  private onClose(): void {
+    this.state = 'closed';
+    this.queue.length = 0;
+    clearTimeout(this.lingerTimer);
+  }
+}
+
+function decodeOrError(frame: Buffer): DecodedRequest | InvalidFrameError {
+  try {
+    return decodeRequest(frame);
+  } catch (err) {
+    if (err instanceof InvalidFrameError) return err;
+    throw err;
+  }
+}
