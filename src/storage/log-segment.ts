@@ -121,6 +121,8 @@ export class LogSegment {
     this.bytesSinceLastIndexEntry = 0;
     const result = this.scan(0, verify, (batch) => this.indexBatch(batch));
     this.nextOffset = result.nextOffset ?? this.baseOffset;
+    this.index.persist();
+    this.timeIndex.persist();
     if (!verify && result.invalidReason) {
       throw new Error(`segment ${this.logPath} below the recovery point is unreadable at ${result.validBytes}: ${result.invalidReason}`);
     }
@@ -273,9 +275,11 @@ export class LogSegment {
     return removed;
   }
 
-  /** Appends a last time-index entry (Kafka does it on roll) so the segment's newest time is kept. */
+  /** On roll: a last time-index entry (as Kafka) so the segment's newest time is kept, and the indexes written out. */
   onBecomeInactive(): void {
     if (this.maxTimestamp >= 0) this.timeIndex.maybeAppend(this.maxTimestamp, this.offsetOfMaxTimestamp);
+    this.index.persist();
+    this.timeIndex.persist();
   }
 
   flush(): void {

@@ -17,11 +17,14 @@ export interface OffsetPosition {
 export class OffsetIndex {
   private entries: Buffer;
   private count = 0;
+  /** Entries already written to the file; the rest are written by persist() (flush, roll, close). */
+  private persistedCount: number;
 
   private constructor(readonly path: string, readonly baseOffset: number, private fd: number, initial: Buffer) {
     this.entries = Buffer.alloc(Math.max(4096, initial.length * 2));
     initial.copy(this.entries);
     this.count = Math.floor(initial.length / OFFSET_INDEX_ENTRY_BYTES);
+    this.persistedCount = this.count;
   }
 
   /** Opens (or creates) the index file and loads its entries; a partial trailing entry is dropped. */
@@ -76,7 +79,6 @@ export class OffsetIndex {
     const at = this.count * OFFSET_INDEX_ENTRY_BYTES;
     this.entries.writeUInt32BE(relative, at);
     this.entries.writeUInt32BE(position, at + 4);
-    fs.writeSync(this.fd, this.entries, at, OFFSET_INDEX_ENTRY_BYTES, at);
     this.count++;
   }
 
@@ -95,19 +97,35 @@ export class OffsetIndex {
   /** Drops entries at or above `offset`. */
   truncateTo(offset: number): void {
     while (this.count > 0 && this.entry(this.count - 1).offset >= offset) this.count--;
-    fs.ftruncateSync(this.fd, this.count * OFFSET_INDEX_ENTRY_BYTES);
+    this.persistedCount = Math.min(this.persistedCount, this.count);
+    fs.ftruncateSync(this.fd, this.persistedCount * OFFSET_INDEX_ENTRY_BYTES);
   }
 
   reset(): void {
     this.count = 0;
+    this.persistedCount = 0;
     fs.ftruncateSync(this.fd, 0);
   }
 
+  /**
+   * Writes the entries appended since the last call in one system call. Appends stay in memory
+   * until then (Kafka's indexes are memory-mapped for the same reason): after a crash, indexes of
+   * segments past the recovery point are rebuilt anyway.
+   */
+  persist(): void {
+    if (this.persistedCount >= this.count) return;
+    const from = this.persistedCount * OFFSET_INDEX_ENTRY_BYTES;
+    fs.writeSync(this.fd, this.entries, from, this.count * OFFSET_INDEX_ENTRY_BYTES - from, from);
+    this.persistedCount = this.count;
+  }
+
   flush(): void {
+    this.persist();
     fs.fsyncSync(this.fd);
   }
 
   close(): void {
+    this.persist();
     fs.closeSync(this.fd);
   }
 }

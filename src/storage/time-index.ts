@@ -16,11 +16,14 @@ export interface TimestampOffset {
 export class TimeIndex {
   private entries: Buffer;
   private count: number;
+  /** Entries already written to the file; the rest are written by persist() (flush, roll, close). */
+  private persistedCount: number;
 
   private constructor(readonly path: string, readonly baseOffset: number, private fd: number, initial: Buffer) {
     this.entries = Buffer.alloc(Math.max(4096, initial.length * 2));
     initial.copy(this.entries);
     this.count = Math.floor(initial.length / TIME_INDEX_ENTRY_BYTES);
+    this.persistedCount = this.count;
   }
 
   static open(path: string, baseOffset: number): TimeIndex {
@@ -71,7 +74,6 @@ export class TimeIndex {
     const at = this.count * TIME_INDEX_ENTRY_BYTES;
     writeInt64(this.entries, at, timestamp);
     this.entries.writeUInt32BE(offset - this.baseOffset, at + 8);
-    fs.writeSync(this.fd, this.entries, at, TIME_INDEX_ENTRY_BYTES, at);
     this.count++;
   }
 
@@ -86,19 +88,35 @@ export class TimeIndex {
 
   truncateTo(offset: number): void {
     while (this.count > 0 && this.entry(this.count - 1).offset >= offset) this.count--;
-    fs.ftruncateSync(this.fd, this.count * TIME_INDEX_ENTRY_BYTES);
+    this.persistedCount = Math.min(this.persistedCount, this.count);
+    fs.ftruncateSync(this.fd, this.persistedCount * TIME_INDEX_ENTRY_BYTES);
   }
 
   reset(): void {
     this.count = 0;
+    this.persistedCount = 0;
     fs.ftruncateSync(this.fd, 0);
   }
 
+  /**
+   * Writes the entries appended since the last call in one system call. Appends stay in memory
+   * until then (Kafka's indexes are memory-mapped for the same reason): after a crash, indexes of
+   * segments past the recovery point are rebuilt anyway.
+   */
+  persist(): void {
+    if (this.persistedCount >= this.count) return;
+    const from = this.persistedCount * TIME_INDEX_ENTRY_BYTES;
+    fs.writeSync(this.fd, this.entries, from, this.count * TIME_INDEX_ENTRY_BYTES - from, from);
+    this.persistedCount = this.count;
+  }
+
   flush(): void {
+    this.persist();
     fs.fsyncSync(this.fd);
   }
 
   close(): void {
+    this.persist();
     fs.closeSync(this.fd);
   }
 }
