@@ -1,0 +1,96 @@
+/**
+ * What a benchmark is (a name, its options, a run that returns a report) and the measuring tools
+ * they share: a stopwatch, throughput, latency percentiles in an HDR histogram, and peak RSS.
+ */
+import type { Command, OptionValues } from 'commander';
+import * as hdr from 'hdr-histogram-js';
+import type { BenchReport } from './report';
+
+/** Progress lines for the person waiting; they go to stderr so that stdout holds only the report. */
+export type Progress = (message: string) => void;
+
+export interface Benchmark {
+  /** The word after `npm run bench --`, and the file name under bench/. */
+  name: string;
+  description: string;
+  /** Declares the benchmark's own options (with parsers and defaults) on its command. */
+  defineOptions(command: Command): void;
+  /** Runs with the options commander parsed from what defineOptions declared. */
+  run(options: OptionValues, progress: Progress): Promise<BenchReport>;
+}
+
+export const MiB = 1024 * 1024;
+
+/** Parses a whole number option such as `--bytes 1073741824`; anything else is a usage error. */
+export function parseCount(value: string): number {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n <= 0) throw new Error(`expected a positive whole number, got "${value}"`);
+  return n;
+}
+
+/** Milliseconds since `startNs` (a process.hrtime.bigint() reading). */
+export function elapsedMsSince(startNs: bigint): number {
+  return Number(process.hrtime.bigint() - startNs) / 1e6;
+}
+
+/** Throughput in MB/s, MB being 2^20 bytes as Kafka's perf tools count it. */
+export function mbPerSec(bytes: number, elapsedMs: number): number {
+  return bytes / MiB / (elapsedMs / 1000);
+}
+
+export interface LatencySummary {
+  p50Us: number;
+  p99Us: number;
+  p999Us: number;
+  maxUs: number;
+}
+
+/**
+ * Latencies of single operations, kept in an HDR histogram (3 significant digits, constant
+ * memory however many are recorded) and recorded in nanoseconds.
+ */
+export class LatencyRecorder {
+  private readonly histogram = hdr.build({ lowestDiscernibleValue: 1, numberOfSignificantValueDigits: 3, autoResize: true });
+
+  /** Records the time since `startNs` (a process.hrtime.bigint() reading). */
+  recordSince(startNs: bigint): void {
+    this.histogram.recordValue(Number(process.hrtime.bigint() - startNs));
+  }
+
+  summary(): LatencySummary {
+    const us = (ns: number): number => ns / 1000;
+    return {
+      p50Us: us(this.histogram.getValueAtPercentile(50)),
+      p99Us: us(this.histogram.getValueAtPercentile(99)),
+      p999Us: us(this.histogram.getValueAtPercentile(99.9)),
+      maxUs: us(this.histogram.maxValue),
+    };
+  }
+}
+
+/**
+ * The process's resident set size, sampled by the caller inside its loops (a synchronous loop
+ * gives timers no chance to run). Reading it costs a system call, so `maybeSample` looks only
+ * every `everyCalls` calls.
+ */
+export class RssSampler {
+  readonly startBytes = process.memoryUsage.rss();
+  private peak = this.startBytes;
+  private calls = 0;
+
+  constructor(private readonly everyCalls = 64) {}
+
+  sample(): number {
+    const rss = process.memoryUsage.rss();
+    if (rss > this.peak) this.peak = rss;
+    return rss;
+  }
+
+  maybeSample(): void {
+    if (++this.calls % this.everyCalls === 0) this.sample();
+  }
+
+  get peakBytes(): number {
+    return this.peak;
+  }
+}

@@ -1,0 +1,38 @@
+/**
+ * `npm run bench -- <name> [--json] [options]`: one commander subcommand per benchmark. A new
+ * benchmark is a file bench/<name>.ts exporting a Benchmark, plus one entry in `benchmarks`.
+ */
+import { Command } from 'commander';
+import type { Benchmark } from './harness';
+import { machineInfo, printReport } from './report';
+import { storageBenchmark } from './storage';
+
+const benchmarks: readonly Benchmark[] = [storageBenchmark];
+
+export function buildProgram(): Command {
+  const program = new Command();
+  program
+    .name('bench')
+    .description('Josef benchmarks: each prints a table; --json adds a last line of JSON with the figures and the machine')
+    .showHelpAfterError();
+  for (const benchmark of benchmarks) {
+    const command = program.command(benchmark.name).description(benchmark.description)
+      .option('--json', 'end the output with one line of JSON: figures, settings and machine', false);
+    benchmark.defineOptions(command);
+    command.action(async (opts: { json: boolean }) => {
+      const machine = machineInfo();
+      const report = await benchmark.run(opts, (message) => process.stderr.write(`[${benchmark.name}] ${message}\n`));
+      printReport(report, machine, opts.json);
+    });
+  }
+  return program;
+}
+
+export function main(argv: string[]): void {
+  buildProgram()
+    .parseAsync(argv)
+    .catch((err: unknown) => {
+      process.stderr.write(`bench: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+      process.exit(1);
+    });
+}

@@ -1,0 +1,28 @@
+/**
+ * The `josef` command line: one commander program; each command group registers itself from its
+ * own file so that this one only lists them.
+ */
+import { Command } from 'commander';
+import { registerZkCommands } from './zk';
+import { registerDumpLogCommand } from './dump-log';
+
+export function buildProgram(): Command {
+  const program = new Command();
+  program
+    .name('josef')
+    .description('A message broker that follows Apache Kafka\'s ZooKeeper-era architecture')
+    .showHelpAfterError();
+  registerZkCommands(program);
+  registerDumpLogCommand(program);
+  return program;
+}
+
+export function main(argv: string[]): void {
+  buildProgram()
+    .parseAsync(argv)
+    .catch((err: unknown) => {
+      const message = err instanceof Error ? err.message : String(err);
+      process.stderr.write(`josef: ${message}\n`);
+      process.exit(1);
+    });
+}
