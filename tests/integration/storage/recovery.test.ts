@@ -130,11 +130,18 @@ describe('SIGKILL while appending', () => {
       child.stdout.on('data', (chunk: Buffer) => {
         output += chunk.toString();
       });
-      const exited = new Promise((resolve) => child.on('exit', resolve));
+      let hasExited = false;
+      const exited = new Promise((resolve) => child.on('exit', () => resolve((hasExited = true))));
       const appendsWanted = 200 + Math.floor(random() * 3000);
-      await waitFor(() => output.split('\n').length > appendsWanted, { timeoutMs: 30_000, message: `child appending (round ${round})` });
-      child.kill('SIGKILL');
-      await exited;
+      try {
+        await waitFor(() => {
+          if (hasExited) throw new Error(`the appending child exited by itself (round ${round})`);
+          return output.split('\n').length > appendsWanted;
+        }, { timeoutMs: 90_000, message: `child appending (round ${round})` });
+      } finally {
+        child.kill('SIGKILL');
+        await exited;
+      }
       const lines = output.split('\n').filter((l) => /^\d+$/.test(l));
       reported = Math.max(reported, Number(lines[lines.length - 1]));
       const start = /^start (\d+)/m.exec(output);
@@ -153,5 +160,5 @@ describe('SIGKILL while appending', () => {
     }
     expectIntact(Buffer.concat(all));
     manager.close();
-  }, 120_000);
+  }, 600_000);
 });
