@@ -244,13 +244,12 @@ export class Controller extends EventEmitter implements ControllerPort {
       return !l || l.leader === -1 || dead.includes(l.leader) || l.isr.some((r) => dead.includes(r));
     });
     const changed = await this.electLeaderless(affected, dead.length > 0 ? `broker(s) ${dead.join(',')} died` : 'broker(s) joined');
-    this.states.sendUpdateMetadata(undefined, added);
+    // As Kafka's onBrokerStartup/onBrokerFailure: every live broker learns the new set of live
+    // brokers (and new brokers the whole partition state); replicas learn their new leaders.
+    this.states.sendUpdateMetadata();
     const toNew = new Set(added);
     this.states.sendLeaderAndIsr(this.context.allPartitions().filter((tp) => this.context.replicasOf(tp).some((r) => toNew.has(r))), false, toNew);
-    if (changed.length > 0) {
-      this.states.sendLeaderAndIsr(changed);
-      this.states.sendUpdateMetadata(changed);
-    }
+    if (changed.length > 0) this.states.sendLeaderAndIsr(changed);
   }
 
   private async onTopicChange(): Promise<void> {

@@ -79,6 +79,8 @@ describe('controller', () => {
     const leaderAndIsr = b1.channel.sent.filter((s) => s.apiKey === ApiKey.LeaderAndIsr);
     expect(new Set(leaderAndIsr.map((s) => s.brokerId))).toEqual(new Set([1, 2, 3]));
     expect(b1.channel.sent.some((s) => s.apiKey === ApiKey.UpdateMetadata && s.brokerId === 3)).toBe(true);
+    // Brokers already alive learn of each new one (broker 1 hears of broker 3).
+    expect(b1.channel.sent.some((s) => s.apiKey === ApiKey.UpdateMetadata && s.brokerId === 1 && s.body.liveBrokers.length === 3)).toBe(true);
 
     // Broker 1 (leader of partition 0 and the controller) dies: broker 2 or 3 takes over as controller
     // and moves the leadership of partition 0 with a higher leader epoch, out of the ISR.
