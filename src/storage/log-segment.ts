@@ -148,11 +148,11 @@ export class LogSegment {
   }
 
   /**
-   * Walks batches from `fromPosition`, reading the file in chunks; with `verify` each batch is
-   * checked whole (CRC included). Stops at the end or at the first batch that is torn, zeroed,
+   * Walks batches from `fromPosition`, reading the file in chunks, until `visit` returns false; with
+   * `verify` each batch is checked whole (CRC included). Stops at the end or at the first batch that is torn, zeroed,
    * corrupt or out of order, saying where and why.
    */
-  scan(fromPosition: number, verify: boolean, visit: (batch: BatchInfo) => void, chunkBytes = scanChunkBytes): ScanResult {
+  scan(fromPosition: number, verify: boolean, visit: (batch: BatchInfo) => boolean | void, chunkBytes = scanChunkBytes): ScanResult {
     let position = fromPosition;
     let nextOffset: number | undefined;
     let chunk: Buffer = Buffer.alloc(0);
@@ -184,7 +184,9 @@ export class LogSegment {
           return { validBytes: position, nextOffset, invalidReason: `offsets ${baseOffset}..${lastOffset} out of order (expected from ${nextOffset ?? this.baseOffset})` };
         }
       }
-      visit({ position, size, baseOffset, lastOffset, maxTimestamp: readInt64(chunk, at + BatchField.maxTimestamp) });
+      if (visit({ position, size, baseOffset, lastOffset, maxTimestamp: readInt64(chunk, at + BatchField.maxTimestamp) }) === false) {
+        return { validBytes: position, nextOffset };
+      }
       nextOffset = lastOffset + 1;
       position += size;
     }
@@ -224,19 +226,12 @@ export class LogSegment {
   /** The first batch that holds `offset` or a later one, scanning headers from the index's hint. */
   locate(offset: number, limitPosition = this.sizeBytes): BatchInfo | undefined {
     let found: BatchInfo | undefined;
-    const hint = this.index.lookup(offset);
-    const stop = new Error('found');
-    try {
-      this.scan(hint.position, false, (batch) => {
-        if (batch.position >= limitPosition) throw stop;
-        if (batch.lastOffset >= offset) {
-          found = batch;
-          throw stop;
-        }
-      }, locateChunkBytes);
-    } catch (err) {
-      if (err !== stop) throw err;
-    }
+    this.scan(this.index.lookup(offset).position, false, (batch) => {
+      if (batch.position >= limitPosition) return false;
+      if (batch.lastOffset < offset) return true;
+      found = batch;
+      return false;
+    }, locateChunkBytes);
     return found;
   }
 
