@@ -6,14 +6,16 @@
 import * as fs from 'fs';
 import * as path from 'path';
 
-const CHECKPOINT_VERSION = 0;
+export const CHECKPOINT_VERSION = 0;
+/** Kafka's suffix for a checkpoint being written; a leftover one is ignored and replaced. */
+export const CHECKPOINT_TEMP_SUFFIX = '.tmp';
 
-/** Writes `lines` as a checkpoint at `filePath`, atomically. */
-export function writeCheckpointLines(filePath: string, lines: readonly string[]): void {
-  const temp = `${filePath}.tmp`;
+/** Replaces `filePath` with `text` so that a crash leaves the old content or the new, whole. */
+export function writeFileAtomically(filePath: string, text: string): void {
+  const temp = `${filePath}${CHECKPOINT_TEMP_SUFFIX}`;
   const fd = fs.openSync(temp, 'w');
   try {
-    fs.writeSync(fd, `${CHECKPOINT_VERSION}\n${lines.length}\n${lines.map((l) => `${l}\n`).join('')}`);
+    fs.writeSync(fd, text);
     fs.fsyncSync(fd);
   } finally {
     fs.closeSync(fd);
@@ -27,29 +29,46 @@ export function writeCheckpointLines(filePath: string, lines: readonly string[])
   }
 }
 
-/** The entry lines of a checkpoint; none when the file does not exist. Malformed: a clear error. */
+/** Writes `lines` as a checkpoint at `filePath`, atomically. */
+export function writeCheckpointLines(filePath: string, lines: readonly string[]): void {
+  writeFileAtomically(filePath, `${CHECKPOINT_VERSION}\n${lines.length}\n${lines.map((l) => `${l}\n`).join('')}`);
+}
+
+/** The entry lines of a checkpoint; none when the file does not exist. Malformed: an error naming the file and why. */
 export function readCheckpointLines(filePath: string): string[] {
-  if (!fs.existsSync(filePath)) return [];
-  const lines = fs.readFileSync(filePath, 'utf8').split('\n').filter((l) => l.length > 0);
+  let text: string;
+  try {
+    text = fs.readFileSync(filePath, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw err;
+  }
+  const lines = text.split('\n').map((l) => l.trim()).filter((l) => l.length > 0);
   const bad = (why: string): never => {
     throw new Error(`malformed checkpoint file ${filePath}: ${why}`);
   };
   if (lines.length < 2) bad('missing version or count line');
-  if (Number(lines[0]) !== CHECKPOINT_VERSION) bad(`unsupported version ${lines[0]}`);
-  const count = Number(lines[1]);
-  if (!Number.isInteger(count) || count !== lines.length - 2) bad(`count line says ${lines[1]}, ${lines.length - 2} entries follow`);
+  if (lines[0] !== String(CHECKPOINT_VERSION)) bad(`unsupported version "${lines[0]}"`);
+  if (!/^\d+$/.test(lines[1]) || Number(lines[1]) !== lines.length - 2) bad(`count line says ${lines[1]}, ${lines.length - 2} entries follow`);
   return lines.slice(2);
+}
+
+/** One line of an offset checkpoint. */
+export interface TopicPartitionOffset {
+  topic: string;
+  partition: number;
+  offset: number;
 }
 
 /** `topic partition offset` entries, keyed `topic/partition`. */
 export function readOffsetCheckpoint(filePath: string): Map<string, number> {
   const out = new Map<string, number>();
   for (const line of readCheckpointLines(filePath)) {
-    const [topic, partition, offset] = line.split(' ');
-    if (topic === undefined || !/^\d+$/.test(partition ?? '') || !/^-?\d+$/.test(offset ?? '')) {
+    const fields = line.split(/\s+/);
+    if (fields.length !== 3 || !/^\d+$/.test(fields[1]) || !/^-?\d+$/.test(fields[2])) {
       throw new Error(`malformed checkpoint file ${filePath}: entry "${line}"`);
     }
-    out.set(`${topic}/${partition}`, Number(offset));
+    out.set(`${fields[0]}/${fields[1]}`, Number(fields[2]));
   }
   return out;
 }

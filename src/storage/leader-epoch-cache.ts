@@ -1,10 +1,13 @@
 /**
- * Kafka's leader-epoch cache (KIP-101): for each leader epoch, the first offset written in it.
- * Epochs and start offsets only increase. A follower compares its history with the leader's
- * through endOffsetFor() and truncates where they part. Persisted as `leader-epoch-checkpoint`.
+ * Kafka's leader-epoch cache (KIP-101, LeaderEpochFileCache): for each leader epoch, the first
+ * offset written in it. Epochs and start offsets both strictly increase along the list. A follower
+ * compares its history with the leader's through endOffsetFor() and truncates where they part.
+ * The rules live in LeaderEpochEntries (pure); LeaderEpochFileCache writes every change to the
+ * partition's `leader-epoch-checkpoint` before returning.
  */
 import * as path from 'path';
 import { readCheckpointLines, writeCheckpointLines } from './checkpoint-file';
+import { LEADER_EPOCH_CHECKPOINT } from './log-config';
 
 export interface EpochEntry {
   epoch: number;
@@ -18,11 +21,24 @@ export interface EpochEndOffset {
 }
 
 export const UNDEFINED_EPOCH = -1;
-export const UNDEFINED_OFFSET = -1;
+export const UNDEFINED_EPOCH_OFFSET = -1;
+/** Former name of UNDEFINED_EPOCH_OFFSET. */
+export const UNDEFINED_OFFSET = UNDEFINED_EPOCH_OFFSET;
 
-/** The pure part: the list of epochs and the rules on it. */
+const undefinedEndOffset: EpochEndOffset = Object.freeze({ epoch: UNDEFINED_EPOCH, endOffset: UNDEFINED_EPOCH_OFFSET });
+
+/** The list of epochs and Kafka's rules on it; no I/O. */
 export class LeaderEpochEntries {
-  constructor(protected entries: EpochEntry[] = []) {}
+  protected entries: EpochEntry[];
+
+  constructor(entries: readonly EpochEntry[] = []) {
+    for (let i = 1; i < entries.length; i++) {
+      if (entries[i].epoch <= entries[i - 1].epoch || entries[i].startOffset <= entries[i - 1].startOffset) {
+        throw new RangeError(`leader epoch entries do not increase: ${JSON.stringify(entries[i - 1])} then ${JSON.stringify(entries[i])}`);
+      }
+    }
+    this.entries = entries.map((e) => ({ ...e }));
+  }
 
   all(): readonly EpochEntry[] {
     return this.entries;
@@ -32,88 +48,118 @@ export class LeaderEpochEntries {
     return this.entries.length === 0 ? UNDEFINED_EPOCH : this.entries[this.entries.length - 1].epoch;
   }
 
-  /** Records that `epoch` starts at `startOffset`; older or equal epochs are ignored. Returns true when changed. */
+  earliestEntry(): EpochEntry | undefined {
+    return this.entries[0];
+  }
+
+  /**
+   * Records that `epoch` starts at `startOffset` (Kafka's assign): a no-op for the latest epoch at
+   * the same or a later offset, and for a negative epoch (a batch from an old producer). Entries
+   * that the new one contradicts (an epoch at or above it, or a start at or past it) are dropped,
+   * so both columns keep increasing. Returns true when the list changed.
+   */
   assign(epoch: number, startOffset: number): boolean {
-    if (epoch < 0 || epoch <= this.latestEpoch()) return false;
-    // A new epoch starting at or before a recorded one supersedes those entries (Kafka does the same).
-    this.entries = this.entries.filter((e) => e.startOffset < startOffset);
+    if (epoch < 0 || startOffset < 0) return false;
+    const latest = this.entries[this.entries.length - 1];
+    if (latest !== undefined && latest.epoch === epoch && startOffset >= latest.startOffset) return false;
+    let keep = this.entries.length;
+    while (keep > 0 && (this.entries[keep - 1].epoch >= epoch || this.entries[keep - 1].startOffset >= startOffset)) keep--;
+    this.entries.length = keep;
     this.entries.push({ epoch, startOffset });
     return true;
   }
 
   /**
-   * Kafka's endOffsetFor: for `requestedEpoch`, the largest known epoch <= it, and the start offset
-   * of the next epoch (or the log end offset when it is the latest).
+   * Kafka's endOffsetFor: for the latest epoch, the log end offset; for an older one, the epoch
+   * itself (or the largest known below it) and the start of the next known epoch; for one older
+   * than every known epoch, that epoch and the first known start (the history before it is gone);
+   * for one newer than every known epoch, or UNDEFINED_EPOCH, undefined (-1, -1).
    */
   endOffsetFor(requestedEpoch: number, logEndOffset: number): EpochEndOffset {
-    if (requestedEpoch === UNDEFINED_EPOCH || this.entries.length === 0) return { epoch: UNDEFINED_EPOCH, endOffset: UNDEFINED_OFFSET };
+    if (requestedEpoch === UNDEFINED_EPOCH || this.entries.length === 0) return undefinedEndOffset;
     if (requestedEpoch === this.latestEpoch()) return { epoch: requestedEpoch, endOffset: logEndOffset };
-    const nextIndex = this.entries.findIndex((e) => e.epoch > requestedEpoch);
-    if (nextIndex === 0) return { epoch: UNDEFINED_EPOCH, endOffset: UNDEFINED_OFFSET };
-    if (nextIndex < 0) return { epoch: this.latestEpoch(), endOffset: logEndOffset };
-    return { epoch: this.entries[nextIndex - 1].epoch, endOffset: this.entries[nextIndex].startOffset };
+    const higher = this.entries.findIndex((e) => e.epoch > requestedEpoch);
+    if (higher < 0) return undefinedEndOffset;
+    if (higher === 0) return { epoch: requestedEpoch, endOffset: this.entries[0].startOffset };
+    return { epoch: this.entries[higher - 1].epoch, endOffset: this.entries[higher].startOffset };
   }
 
-  /** Drops entries starting at or past `endOffset` (the log was truncated there). */
+  /** The log was truncated to end at `endOffset`: entries starting at or past it go. */
   truncateFromEnd(endOffset: number): boolean {
-    const before = this.entries.length;
-    this.entries = this.entries.filter((e) => e.startOffset < endOffset);
-    return this.entries.length !== before;
-  }
-
-  /** The log now starts at `startOffset`: earlier entries go, the one covering it moves up. */
-  truncateFromStart(startOffset: number): boolean {
-    let covering: EpochEntry | undefined;
-    const kept: EpochEntry[] = [];
-    for (const e of this.entries) {
-      if (e.startOffset <= startOffset) covering = e;
-      else kept.push(e);
-    }
-    if (!covering || covering.startOffset === startOffset && kept.length + 1 === this.entries.length) return false;
-    this.entries = [{ epoch: covering.epoch, startOffset }, ...kept];
+    let keep = this.entries.length;
+    while (keep > 0 && this.entries[keep - 1].startOffset >= endOffset) keep--;
+    if (keep === this.entries.length) return false;
+    this.entries.length = keep;
     return true;
   }
 
-  clear(): void {
+  /**
+   * The log now starts at `startOffset`: entries starting at or below it go, and the last of them
+   * comes back starting at `startOffset` (it covers the first offset still in the log).
+   */
+  truncateFromStart(startOffset: number): boolean {
+    let removed = 0;
+    while (removed < this.entries.length && this.entries[removed].startOffset <= startOffset) removed++;
+    if (removed === 0) return false;
+    const covering = this.entries[removed - 1];
+    if (removed === 1 && covering.startOffset === startOffset) return false;
+    this.entries.splice(0, removed, { epoch: covering.epoch, startOffset });
+    return true;
+  }
+
+  clear(): boolean {
+    if (this.entries.length === 0) return false;
     this.entries = [];
+    return true;
   }
 }
 
-/** The cache of one partition, written to its `leader-epoch-checkpoint` on every change. */
+/** `epoch startOffset` lines of a leader-epoch-checkpoint. */
+export function readLeaderEpochCheckpoint(filePath: string): EpochEntry[] {
+  return readCheckpointLines(filePath).map((line) => {
+    const fields = line.trim().split(/\s+/);
+    if (fields.length !== 2 || !fields.every((f) => /^-?\d+$/.test(f))) throw new Error(`malformed ${filePath}: entry "${line}"`);
+    return { epoch: Number(fields[0]), startOffset: Number(fields[1]) };
+  });
+}
+
+export function writeLeaderEpochCheckpoint(filePath: string, entries: readonly EpochEntry[]): void {
+  writeCheckpointLines(filePath, entries.map((e) => `${e.epoch} ${e.startOffset}`));
+}
+
+/** The cache of one partition; every change is written to its checkpoint file before returning. */
 export class LeaderEpochFileCache extends LeaderEpochEntries {
-  private constructor(private readonly filePath: string, entries: EpochEntry[]) {
+  private constructor(readonly filePath: string, entries: EpochEntry[]) {
     super(entries);
   }
 
   static open(partitionDir: string): LeaderEpochFileCache {
-    const filePath = path.join(partitionDir, 'leader-epoch-checkpoint');
-    const entries = readCheckpointLines(filePath).map((line) => {
-      const [epoch, offset] = line.split(' ').map(Number);
-      if (!Number.isInteger(epoch) || !Number.isInteger(offset)) throw new Error(`malformed ${filePath}: entry "${line}"`);
-      return { epoch, startOffset: offset };
-    });
-    return new LeaderEpochFileCache(filePath, entries);
+    const filePath = path.join(partitionDir, LEADER_EPOCH_CHECKPOINT);
+    try {
+      return new LeaderEpochFileCache(filePath, readLeaderEpochCheckpoint(filePath));
+    } catch (err) {
+      throw new Error(`cannot load ${filePath}: ${(err as Error).message}`);
+    }
   }
 
-  private persist(changed: boolean): boolean {
-    if (changed) writeCheckpointLines(this.filePath, this.entries.map((e) => `${e.epoch} ${e.startOffset}`));
+  private persistIf(changed: boolean): boolean {
+    if (changed) writeLeaderEpochCheckpoint(this.filePath, this.entries);
     return changed;
   }
 
   override assign(epoch: number, startOffset: number): boolean {
-    return this.persist(super.assign(epoch, startOffset));
+    return this.persistIf(super.assign(epoch, startOffset));
   }
 
   override truncateFromEnd(endOffset: number): boolean {
-    return this.persist(super.truncateFromEnd(endOffset));
+    return this.persistIf(super.truncateFromEnd(endOffset));
   }
 
   override truncateFromStart(startOffset: number): boolean {
-    return this.persist(super.truncateFromStart(startOffset));
+    return this.persistIf(super.truncateFromStart(startOffset));
   }
 
-  override clear(): void {
-    super.clear();
-    this.persist(true);
+  override clear(): boolean {
+    return this.persistIf(super.clear());
   }
 }

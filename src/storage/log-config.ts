@@ -1,42 +1,72 @@
 /**
- * Settings of one partition log, with Kafka's names in camelCase and units at the end. Defaults
- * are Kafka's; the broker maps server.properties (log.segment.bytes, ...) onto these.
+ * Settings of one partition log, with Kafka's names in camelCase and units at the end, and the
+ * names of the files a partition folder holds. Defaults are Kafka's; the broker maps
+ * server.properties (log.segment.bytes, ...) and topic overrides (segment.bytes, ...) onto these.
  */
 export interface LogConfig {
-  /** log.segment.bytes: roll before an append would grow the active segment past this. */
+  /** segment.bytes (log.segment.bytes): roll before an append would grow the active segment past this. */
   segmentBytes: number;
-  /** log.segment.ms (Kafka's log.roll.ms): roll a non-empty segment this old. */
+  /** segment.ms (log.segment.ms, Kafka's log.roll.ms): roll a non-empty segment older than this. */
   segmentMs: number;
-  /** log.retention.ms: delete segments whose newest record is older; -1 keeps forever. */
+  /** retention.ms (log.retention.ms): delete segments whose newest record is older; -1 keeps forever. */
   retentionMs: number;
-  /** log.retention.bytes: delete oldest segments while the log is larger; -1 means no limit. */
+  /** retention.bytes (log.retention.bytes): delete oldest segments while the log is larger; -1: no limit. */
   retentionBytes: number;
   /** index.interval.bytes: one sparse index entry per this many log bytes. */
   indexIntervalBytes: number;
-  /** message.max.bytes: the largest record batch accepted. */
+  /** max.message.bytes (message.max.bytes): the largest record batch accepted. */
   maxMessageBytes: number;
-  /** log.flush.interval.messages: fsync after this many unflushed records (Kafka: never by count). */
+  /** flush.messages (log.flush.interval.messages): fsync after this many unflushed records (Kafka: never by count). */
   flushIntervalMessages: number;
-  /** log.flush.interval.ms: fsync data older than this (Kafka: never by time; the OS flushes). */
+  /** flush.ms (log.flush.interval.ms): fsync data older than this (Kafka: never by time; the OS flushes). */
   flushIntervalMs: number;
+  /**
+   * segment.index.bytes (log.index.size.max.bytes): the largest `.index` (and `.timeindex`) of a
+   * segment; a full index rolls the segment. Optional so that configs built field by field keep
+   * compiling; absent means the default.
+   */
+  segmentIndexBytes?: number;
 }
 
-export const defaultLogConfig: Readonly<LogConfig> = Object.freeze({
+/** Kafka's log.index.size.max.bytes: 10 MiB. */
+export const SEGMENT_INDEX_BYTES_DEFAULT = 10 * 1024 * 1024;
+
+export const defaultLogConfig: Readonly<Required<LogConfig>> = Object.freeze({
   segmentBytes: 1024 * 1024 * 1024,
   segmentMs: 7 * 24 * 60 * 60 * 1000,
-  retentionMs: 7 * 24 * 60 * 60 * 1000,
+  retentionMs: 168 * 60 * 60 * 1000,
   retentionBytes: -1,
   indexIntervalBytes: 4096,
   maxMessageBytes: 1048588,
   flushIntervalMessages: Number.MAX_SAFE_INTEGER,
   flushIntervalMs: Number.MAX_SAFE_INTEGER,
+  segmentIndexBytes: SEGMENT_INDEX_BYTES_DEFAULT,
 });
 
 export function logConfig(overrides: Partial<LogConfig> = {}): LogConfig {
   return { ...defaultLogConfig, ...overrides };
 }
 
+export function segmentIndexBytesOf(config: LogConfig): number {
+  return config.segmentIndexBytes ?? SEGMENT_INDEX_BYTES_DEFAULT;
+}
+
+export type SegmentFileSuffix = '.log' | '.index' | '.timeindex';
+export const SEGMENT_FILE_SUFFIXES: readonly SegmentFileSuffix[] = ['.log', '.index', '.timeindex'];
+
 /** A segment file's name: its base offset in 20 digits, as Kafka names them. */
-export function segmentFileName(baseOffset: number, suffix: '.log' | '.index' | '.timeindex'): string {
+export function segmentFileName(baseOffset: number, suffix: SegmentFileSuffix): string {
   return String(baseOffset).padStart(20, '0') + suffix;
 }
+
+const segmentFilePattern = /^(\d{20})(\.log|\.index|\.timeindex)$/;
+
+/** The base offset and kind of a segment file name, or undefined for any other name. */
+export function parseSegmentFileName(name: string): { baseOffset: number; suffix: SegmentFileSuffix } | undefined {
+  const match = segmentFilePattern.exec(name);
+  if (!match) return undefined;
+  return { baseOffset: Number(match[1]), suffix: match[2] as SegmentFileSuffix };
+}
+
+/** The partition's leader-epoch cache file (Kafka's name). */
+export const LEADER_EPOCH_CHECKPOINT = 'leader-epoch-checkpoint';

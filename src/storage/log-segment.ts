@@ -1,142 +1,173 @@
 /**
- * One segment of a partition log: the `.log` file of whole record batches plus its sparse offset
- * and time indexes, all named by the segment's base offset. Appends are sequential synchronous
- * writes at the tracked end (page-cache speed, strictly ordered); reads return raw bytes of whole
- * batches found through the index and batch headers, never decoding a record.
+ * One segment of a partition log: the `.log` of whole record batches plus its sparse offset and
+ * time indexes, all named by the segment's base offset. It keeps the indexes in step with the log
+ * (an entry per `indexIntervalBytes` of batches, as Kafka) and serves reads as raw bytes of whole
+ * batches, found through the index and batch headers without decoding a record.
  */
 import * as fs from 'fs';
 import * as path from 'path';
 import { assert } from '../common/assert';
-import {
-  BATCH_HEADER_BYTES, BatchField, LOG_OVERHEAD_BYTES, batchLocations, checkBatch,
-} from '../protocol/record-batch';
+import { BatchField, batchBaseOffset, batchLastOffset, batchLocations, decodeRecords } from '../protocol/record-batch';
 import { readInt64 } from '../protocol/varint';
-import { segmentFileName } from './log-config';
-import { OffsetIndex } from './offset-index';
-import { TimeIndex } from './time-index';
+import type { LeaderEpochEntries } from './leader-epoch-cache';
+import { type BatchInfo, type BatchVisitor, LogFile, type ScanResult } from './log-file';
+import { SEGMENT_FILE_SUFFIXES, segmentFileName } from './log-config';
+import { OffsetIndex, RELATIVE_OFFSET_MAX } from './offset-index';
+import { TimeIndex, type TimestampOffset } from './time-index';
 
-/** Bytes read per step when scanning a segment (recovery, locating offsets). */
-const scanChunkBytes = 1024 * 1024;
-/** Bytes read per step when looking for one offset near an index entry: only headers are needed. */
-const locateChunkBytes = 16 * 1024;
-
-/** What a scan learns about one batch from its header. */
-export interface BatchInfo {
-  position: number;
-  size: number;
-  baseOffset: number;
-  lastOffset: number;
-  maxTimestamp: number;
+export interface SegmentSettings {
+  indexIntervalBytes: number;
+  segmentIndexBytes: number;
 }
 
-/** The outcome of scanning a segment: where valid data ends and, if it ended early, why. */
-export interface ScanResult {
-  validBytes: number;
-  nextOffset: number | undefined;
-  invalidReason?: string;
+/** What a roll decision looks at (Kafka's RollParams): the append to come and the limits. */
+export interface RollParams {
+  incomingBytes: number;
+  /** The last offset of the append to come. */
+  maxOffset: number;
+  nowMs: number;
+  segmentBytes: number;
+  segmentMs: number;
+}
+
+export type RollReason = 'segment.bytes' | 'segment.ms' | 'index full' | 'offset range';
+
+/** How a trusted segment loaded: why its indexes were rebuilt, and damage found in its tail. */
+export interface SegmentLoadResult {
+  indexRebuildReason?: string;
+  /** The log is torn or unreadable here; the caller recovers the segment (verify and truncate). */
+  damage?: string;
 }
 
 export class LogSegment {
-  sizeBytes: number;
   /** One past the last offset stored here; the base offset while empty. */
   nextOffset: number;
   maxTimestamp = -1;
   private offsetOfMaxTimestamp: number;
   private bytesSinceLastIndexEntry = 0;
-  /** When the first batch was appended (drives log.segment.ms); undefined while empty. */
-  firstAppendMs: number | undefined;
+  /** When the first batch went into this (then empty) segment; segment.ms counts from it, or from createdMs if the segment held data when opened. */
+  private firstAppendMs: number | undefined;
 
   private constructor(
     readonly dir: string,
     readonly baseOffset: number,
-    private readonly fd: number,
+    private readonly file: LogFile,
     readonly index: OffsetIndex,
     readonly timeIndex: TimeIndex,
-    private readonly indexIntervalBytes: number,
+    private readonly settings: SegmentSettings,
+    /** When this segment was opened: the age of a segment that already held data when the broker started (Kafka's `created`). */
+    readonly createdMs: number,
   ) {
-    this.sizeBytes = fs.fstatSync(fd).size;
     this.nextOffset = baseOffset;
     this.offsetOfMaxTimestamp = baseOffset;
   }
 
-  static logPath(dir: string, baseOffset: number): string {
-    return path.join(dir, segmentFileName(baseOffset, '.log'));
-  }
-
-  /** Opens the segment's files, creating them when absent. Call load() or recover() next. */
-  static open(dir: string, baseOffset: number, indexIntervalBytes: number): LogSegment {
-    const logPath = LogSegment.logPath(dir, baseOffset);
-    const fd = fs.openSync(logPath, fs.existsSync(logPath) ? 'r+' : 'w+');
-    const index = OffsetIndex.open(path.join(dir, segmentFileName(baseOffset, '.index')), baseOffset);
-    const timeIndex = TimeIndex.open(path.join(dir, segmentFileName(baseOffset, '.timeindex')), baseOffset);
-    return new LogSegment(dir, baseOffset, fd, index, timeIndex, indexIntervalBytes);
+  /** Opens the segment's files, creating absent ones. A segment that holds data needs load() or recover() before use. */
+  static open(dir: string, baseOffset: number, settings: SegmentSettings, nowMs: number): LogSegment {
+    const file = LogFile.open(path.join(dir, segmentFileName(baseOffset, '.log')));
+    const index = OffsetIndex.open(path.join(dir, segmentFileName(baseOffset, '.index')), baseOffset, settings.segmentIndexBytes);
+    const timeIndex = TimeIndex.open(path.join(dir, segmentFileName(baseOffset, '.timeindex')), baseOffset, settings.segmentIndexBytes);
+    return new LogSegment(dir, baseOffset, file, index, timeIndex, settings, nowMs);
   }
 
   get logPath(): string {
-    return LogSegment.logPath(this.dir, this.baseOffset);
+    return this.file.path;
+  }
+
+  get sizeBytes(): number {
+    return this.file.sizeBytes;
+  }
+
+  /** The three files, for background fsync. */
+  filePaths(): string[] {
+    return SEGMENT_FILE_SUFFIXES.map((suffix) => path.join(this.dir, segmentFileName(this.baseOffset, suffix)));
+  }
+
+  /** Kafka's largestTimestamp: the newest record's time, or the file's mtime when no record has one. */
+  get largestTimestampMs(): number {
+    return this.maxTimestamp >= 0 ? this.maxTimestamp : this.file.lastModifiedMs();
   }
 
   /**
-   * Trusts the data (it is below the recovery point) but not the indexes: rebuilds them when they
-   * are missing or inconsistent, and reads the tail past the last index entry for the end offset.
+   * Loads a segment whose data is trusted (below the recovery point, or after a clean shutdown):
+   * indexes that fail their sanity check are rebuilt from batch headers; otherwise only the tail
+   * past the last index entry is read for the end offset. No CRC is checked (as in Kafka).
    */
-  load(): { indexRebuilt: boolean } {
-    const indexesOk = this.index.isSane(this.sizeBytes) && this.timeIndex.isSane() &&
-      (this.index.entryCount > 0 || this.sizeBytes <= this.indexIntervalBytes);
-    if (!indexesOk) {
-      this.rebuildIndexes(false);
-      return { indexRebuilt: true };
+  load(): SegmentLoadResult {
+    const problem = this.indexProblem();
+    if (problem !== undefined) {
+      const scan = this.rebuildIndexes({ verify: false, firstOffset: this.baseOffset });
+      return { indexRebuildReason: problem, damage: scan.invalidReason };
     }
+    if (this.index.entryCount === 0 && this.file.sizeBytes > this.settings.indexIntervalBytes) {
+      // Empty is right only if at most indexIntervalBytes precede the last batch: a header scan settles it.
+      const scan = this.rebuildIndexes({ verify: false, firstOffset: this.baseOffset });
+      const indexRebuildReason = this.index.entryCount > 0 ? `the .index was empty for ${this.file.sizeBytes} bytes of log` : undefined;
+      return { indexRebuildReason, damage: scan.invalidReason };
+    }
+    return { damage: this.loadFromIndexes().invalidReason };
+  }
+
+  /** Why the indexes cannot be used as they are, or undefined. */
+  private indexProblem(): string | undefined {
+    const sizeBytes = this.file.sizeBytes;
+    if (sizeBytes === 0) return undefined;
+    if (this.index.newlyCreated) return 'the .index file was missing';
+    if (this.timeIndex.newlyCreated) return 'the .timeindex file was missing';
+    return this.index.sanityProblem(sizeBytes) ?? this.timeIndex.sanityProblem();
+  }
+
+  /** Takes the newest time from the time index and reads the tail past the last offset-index entry. */
+  private loadFromIndexes(): ScanResult {
     const last = this.index.lastEntry();
     const lastTime = this.timeIndex.lastEntry();
-    if (lastTime) {
-      this.maxTimestamp = lastTime.timestamp;
-      this.offsetOfMaxTimestamp = lastTime.offset;
-    }
-    const scan = this.scan(last.position, false, (batch) => this.noteTimestamp(batch));
-    this.nextOffset = scan.nextOffset ?? this.baseOffset;
-    this.bytesSinceLastIndexEntry = this.sizeBytes - last.position;
-    return { indexRebuilt: false };
+    this.maxTimestamp = lastTime?.timestamp ?? -1;
+    this.offsetOfMaxTimestamp = lastTime?.offset ?? this.baseOffset;
+    const scan = this.file.scan(last.position, { verify: false, firstOffset: this.baseOffset }, (batch) => this.noteTimestamp(batch));
+    this.nextOffset = scan.nextOffset ?? (this.index.entryCount > 0 ? last.offset + 1 : this.baseOffset);
+    this.bytesSinceLastIndexEntry = this.file.sizeBytes - last.position;
+    return scan;
   }
 
   /**
    * Checks every batch (sizes, magic, CRC, increasing offsets), rebuilds both indexes, and cuts the
-   * file at the first batch that fails. Returns the bytes cut and why (undefined reason: none cut).
+   * file at the first batch that fails. Epochs of the batches kept go to `leaderEpochs` (as Kafka's
+   * recovery does). Returns the bytes cut, where, and why.
    */
-  recover(): { truncatedBytes: number; reason?: string } {
-    const result = this.rebuildIndexes(true);
-    const truncatedBytes = this.sizeBytes - result.validBytes;
-    if (truncatedBytes > 0) {
-      fs.ftruncateSync(this.fd, result.validBytes);
-      this.sizeBytes = result.validBytes;
-    }
-    return { truncatedBytes, reason: result.invalidReason };
+  recover(leaderEpochs?: LeaderEpochEntries): { truncatedBytes: number; validBytes: number; reason?: string } {
+    const scan = this.rebuildIndexes({ verify: true, firstOffset: this.baseOffset }, (batch) => {
+      // Kafka's recovery only adds epochs newer than the cache knows; it never rewrites history.
+      if (leaderEpochs && batch.partitionLeaderEpoch > leaderEpochs.latestEpoch()) leaderEpochs.assign(batch.partitionLeaderEpoch, batch.baseOffset);
+    });
+    const truncatedBytes = this.file.sizeBytes - scan.validBytes;
+    if (truncatedBytes > 0) this.file.truncateTo(scan.validBytes);
+    return { truncatedBytes, validBytes: scan.validBytes, reason: scan.invalidReason };
   }
 
-  private rebuildIndexes(verify: boolean): ScanResult {
+  private rebuildIndexes(options: { verify: boolean; firstOffset: number }, onBatch?: (batch: BatchInfo) => void): ScanResult {
     this.index.reset();
     this.timeIndex.reset();
     this.maxTimestamp = -1;
     this.offsetOfMaxTimestamp = this.baseOffset;
     this.bytesSinceLastIndexEntry = 0;
-    const result = this.scan(0, verify, (batch) => this.indexBatch(batch));
-    this.nextOffset = result.nextOffset ?? this.baseOffset;
+    const scan = this.file.scan(0, options, (batch) => {
+      onBatch?.(batch);
+      this.indexBatch(batch);
+    });
+    this.nextOffset = scan.nextOffset ?? this.baseOffset;
     this.index.persist();
     this.timeIndex.persist();
-    if (!verify && result.invalidReason) {
-      throw new Error(`segment ${this.logPath} below the recovery point is unreadable at ${result.validBytes}: ${result.invalidReason}`);
-    }
-    return result;
+    return scan;
   }
 
-  /** Adds index entries for a batch about to be (or already) stored at `batch.position`. */
+  /** Kafka's order: note the batch's time, then index it if enough bytes passed since the last entry. */
   private indexBatch(batch: BatchInfo): void {
-    if (this.bytesSinceLastIndexEntry > this.indexIntervalBytes) {
-      this.index.append(batch.baseOffset, batch.position);
+    this.noteTimestamp(batch);
+    if (this.bytesSinceLastIndexEntry > this.settings.indexIntervalBytes && !this.index.isFull) {
+      this.index.append(batch.lastOffset, batch.position);
       this.timeIndex.maybeAppend(this.maxTimestamp, this.offsetOfMaxTimestamp);
       this.bytesSinceLastIndexEntry = 0;
     }
-    this.noteTimestamp(batch);
     this.bytesSinceLastIndexEntry += batch.size;
   }
 
@@ -147,144 +178,141 @@ export class LogSegment {
     }
   }
 
+  /** Why the append to come should go to a new segment, or undefined. An empty segment never rolls. */
+  shouldRoll(params: RollParams): RollReason | undefined {
+    if (this.file.sizeBytes === 0) return undefined;
+    if (this.file.sizeBytes + params.incomingBytes > params.segmentBytes) return 'segment.bytes';
+    if (params.nowMs - (this.firstAppendMs ?? this.createdMs) > params.segmentMs) return 'segment.ms';
+    if (this.index.isFull || this.timeIndex.isFull) return 'index full';
+    if (params.maxOffset - this.baseOffset > RELATIVE_OFFSET_MAX) return 'offset range';
+    return undefined;
+  }
+
   /**
-   * Walks batches from `fromPosition`, reading the file in chunks, until `visit` returns false; with
-   * `verify` each batch is checked whole (CRC included). Stops at the end or at the first batch that is torn, zeroed,
-   * corrupt or out of order, saying where and why.
+   * Appends whole, checked batches whose offsets are assigned and follow this segment's end, then
+   * indexes them. The bytes go first: if the write fails (a full disk), no index entry points past
+   * the data and the next append overwrites whatever part was written. No record is decoded.
    */
-  scan(fromPosition: number, verify: boolean, visit: (batch: BatchInfo) => boolean | void, chunkBytes = scanChunkBytes): ScanResult {
-    let position = fromPosition;
-    let nextOffset: number | undefined;
-    let chunk: Buffer = Buffer.alloc(0);
-    let chunkStart = 0;
-    while (position < this.sizeBytes) {
-      if (position + LOG_OVERHEAD_BYTES > chunkStart + chunk.length) {
-        chunk = this.readAt(position, Math.min(chunkBytes, this.sizeBytes - position));
-        chunkStart = position;
-      }
-      const at = position - chunkStart;
-      if (at + BATCH_HEADER_BYTES > chunk.length) {
-        return { validBytes: position, nextOffset, invalidReason: `torn batch header (${this.sizeBytes - position} bytes at the end)` };
-      }
-      const size = chunk.readInt32BE(at + BatchField.batchLength) + LOG_OVERHEAD_BYTES;
-      if (size < BATCH_HEADER_BYTES || position + size > this.sizeBytes) {
-        return { validBytes: position, nextOffset, invalidReason: size < BATCH_HEADER_BYTES ? `invalid batch length ${size} (zero-filled or corrupt)` : `torn batch: ${size} bytes declared, ${this.sizeBytes - position} present` };
-      }
-      if (at + size > chunk.length) {
-        chunk = this.readAt(position, Math.max(size, Math.min(chunkBytes, this.sizeBytes - position)));
-        chunkStart = position;
-        continue;
-      }
-      const baseOffset = readInt64(chunk, at + BatchField.baseOffset);
-      const lastOffset = baseOffset + chunk.readInt32BE(at + BatchField.lastOffsetDelta);
-      if (verify) {
-        const check = checkBatch(chunk, at, at + size);
-        if (!check.ok) return { validBytes: position, nextOffset, invalidReason: check.reason };
-        if (baseOffset < (nextOffset ?? this.baseOffset) || lastOffset < baseOffset) {
-          return { validBytes: position, nextOffset, invalidReason: `offsets ${baseOffset}..${lastOffset} out of order (expected from ${nextOffset ?? this.baseOffset})` };
-        }
-      }
-      if (visit({ position, size, baseOffset, lastOffset, maxTimestamp: readInt64(chunk, at + BatchField.maxTimestamp) }) === false) {
-        return { validBytes: position, nextOffset };
-      }
-      nextOffset = lastOffset + 1;
-      position += size;
+  append(records: Buffer, nowMs: number): void {
+    let expected = this.nextOffset;
+    for (const { position } of batchLocations(records)) {
+      const baseOffset = batchBaseOffset(records, position);
+      assert(baseOffset >= expected, () => `segment ${this.logPath}: append at offset ${baseOffset} below ${expected}`);
+      expected = batchLastOffset(records, position) + 1;
     }
-    return { validBytes: position, nextOffset };
-  }
-
-  /** Appends whole, checked batches whose offsets are assigned; indexes them as it goes. */
-  append(records: Buffer): void {
-    let firstOffset: number | undefined;
+    assert(expected > this.nextOffset, 'append of a buffer without a whole batch');
+    assert(expected - 1 - this.baseOffset <= RELATIVE_OFFSET_MAX, () => `segment ${this.logPath}: offset ${expected - 1} too far past base ${this.baseOffset}`);
+    const startPosition = this.file.append(records);
+    if (startPosition === 0) this.firstAppendMs = nowMs;
     for (const { position, size } of batchLocations(records)) {
-      const baseOffset = readInt64(records, position + BatchField.baseOffset);
-      const lastOffset = baseOffset + records.readInt32BE(position + BatchField.lastOffsetDelta);
-      firstOffset ??= baseOffset;
-      assert(baseOffset >= this.nextOffset, () => `segment ${this.logPath}: append at offset ${baseOffset} below end ${this.nextOffset}`);
-      this.indexBatch({ position: this.sizeBytes + position, size, baseOffset, lastOffset, maxTimestamp: readInt64(records, position + BatchField.maxTimestamp) });
-      this.nextOffset = lastOffset + 1;
+      this.indexBatch({
+        position: startPosition + position, size,
+        baseOffset: batchBaseOffset(records, position),
+        lastOffset: batchLastOffset(records, position),
+        maxTimestamp: readInt64(records, position + BatchField.maxTimestamp),
+        partitionLeaderEpoch: records.readInt32BE(position + BatchField.partitionLeaderEpoch),
+      });
     }
-    assert(firstOffset !== undefined, 'append of a buffer without a whole batch');
-    let written = 0;
-    while (written < records.length) {
-      written += fs.writeSync(this.fd, records, written, records.length - written, this.sizeBytes + written);
-    }
-    this.sizeBytes += records.length;
+    this.nextOffset = expected;
   }
 
-  private readAt(position: number, length: number): Buffer {
-    const buf = Buffer.allocUnsafe(length);
-    let read = 0;
-    while (read < length) {
-      const n = fs.readSync(this.fd, buf, read, length - read, position + read);
-      if (n === 0) return buf.subarray(0, read);
-      read += n;
-    }
-    return buf;
+  /** Walks batch headers from the position the index gives for `offset`, until `visit` says stop. */
+  private scanFrom(offset: number, visit: BatchVisitor): void {
+    this.file.scan(this.index.lookup(offset).position, { verify: false, firstOffset: this.baseOffset }, visit);
   }
 
-  /** The first batch that holds `offset` or a later one, scanning headers from the index's hint. */
-  locate(offset: number, limitPosition = this.sizeBytes): BatchInfo | undefined {
+  /** The first batch that holds `offset` or a later one, starting before `limitPosition`. */
+  locate(offset: number, limitPosition = this.file.sizeBytes): BatchInfo | undefined {
     let found: BatchInfo | undefined;
-    this.scan(this.index.lookup(offset).position, false, (batch) => {
+    this.scanFrom(offset, (batch) => {
       if (batch.position >= limitPosition) return false;
       if (batch.lastOffset < offset) return true;
       found = batch;
       return false;
-    }, locateChunkBytes);
+    });
     return found;
   }
 
   /**
-   * Raw bytes of whole batches from the one holding `startOffset`, up to `maxBytes` and never at or
-   * past `maxPosition`. A first batch larger than maxBytes is returned whole (Kafka's KIP-74), so a
-   * reader always makes progress.
+   * Raw bytes of whole batches from the one holding `startOffset`, up to `maxBytes`, all of them
+   * ending at or before `maxPosition`. A first batch larger than maxBytes comes whole (Kafka's
+   * KIP-74), so a reader always makes progress. Undefined when no batch qualifies.
    */
-  read(startOffset: number, maxBytes: number, maxPosition = this.sizeBytes): Buffer | undefined {
+  read(startOffset: number, maxBytes: number, maxPosition = this.file.sizeBytes): Buffer | undefined {
     const first = this.locate(startOffset, maxPosition);
-    if (!first) return undefined;
-    const available = maxPosition - first.position;
-    const wanted = Math.min(Math.max(maxBytes, first.size), available);
-    const bytes = this.readAt(first.position, wanted);
+    if (!first || first.position + first.size > maxPosition) return undefined;
+    const wanted = Math.min(Math.max(maxBytes, first.size), maxPosition - first.position);
+    const bytes = this.file.readAt(first.position, wanted);
     let wholeBytes = 0;
     for (const { position, size } of batchLocations(bytes)) wholeBytes = position + size;
-    return bytes.subarray(0, wholeBytes);
+    return wholeBytes === bytes.length ? bytes : bytes.subarray(0, wholeBytes);
   }
 
-  /** The position of the first batch whose base offset is at or past `offset` (a read bound). */
-  positionOf(offset: number): number {
-    const batch = this.locate(offset);
-    if (!batch) return this.sizeBytes;
-    return batch.baseOffset >= offset ? batch.position : batch.position + batch.size;
+  /**
+   * Where a read bounded by `offset` (exclusive) must stop: the start of the batch holding it, or
+   * of the first batch after it (Kafka bounds a read by the high watermark's batch position).
+   */
+  readBound(offset: number): number {
+    return this.locate(offset)?.position ?? this.file.sizeBytes;
   }
 
-  /** Drops the batch holding `offset` and every later one, as Kafka does; returns the bytes removed. */
+  /**
+   * The first record at or after `timestamp` whose offset is at least `startingOffset` (Kafka's
+   * findOffsetByTimestamp): the time index narrows the scan; only a batch whose max timestamp
+   * qualifies is decoded.
+   */
+  findOffsetByTimestamp(timestamp: number, startingOffset: number): TimestampOffset | undefined {
+    const fromOffset = Math.max(this.timeIndex.lookup(timestamp).offset, startingOffset);
+    let found: TimestampOffset | undefined;
+    this.scanFrom(fromOffset, (batch) => {
+      if (batch.maxTimestamp < timestamp || batch.lastOffset < startingOffset) return true;
+      for (const record of decodeRecords(this.file.readAt(batch.position, batch.size))) {
+        if (record.timestamp >= timestamp && record.offset >= startingOffset) {
+          found = { timestamp: record.timestamp, offset: record.offset };
+          return false;
+        }
+      }
+      return true;
+    });
+    return found;
+  }
+
+  /**
+   * Drops the batch holding `offset` and every later one (Kafka's LogSegment.truncateTo), so the
+   * segment ends at a batch boundary at or below `offset`. Returns the bytes removed.
+   */
   truncateTo(offset: number): number {
-    const position = this.locate(offset)?.position ?? this.sizeBytes;
-    const removed = this.sizeBytes - position;
+    const position = this.readBound(offset);
+    const removed = this.file.sizeBytes - position;
     this.index.truncateTo(offset);
     this.timeIndex.truncateTo(offset);
-    fs.ftruncateSync(this.fd, position);
-    this.sizeBytes = position;
-    this.load();
+    this.file.truncateTo(position);
+    if (position === 0) this.firstAppendMs = undefined;
+    this.loadFromIndexes();
     return removed;
   }
 
-  /** On roll: a last time-index entry (as Kafka) so the segment's newest time is kept, and the indexes written out. */
+  /** On roll (Kafka's onBecomeInactiveSegment): a last time-index entry, indexes written out and released from memory. */
   onBecomeInactive(): void {
-    if (this.maxTimestamp >= 0) this.timeIndex.maybeAppend(this.maxTimestamp, this.offsetOfMaxTimestamp);
-    this.index.persist();
-    this.timeIndex.persist();
+    this.timeIndex.maybeAppend(this.maxTimestamp, this.offsetOfMaxTimestamp, true);
+    this.index.release();
+    this.timeIndex.release();
+  }
+
+  /** Frees index memory of a segment that is not the active one (after opening the log). */
+  releaseIndexMemory(): void {
+    this.index.release();
+    this.timeIndex.release();
   }
 
   flush(): void {
-    fs.fsyncSync(this.fd);
+    this.file.flush();
     this.index.flush();
     this.timeIndex.flush();
   }
 
   close(): void {
-    fs.closeSync(this.fd);
+    this.file.close();
     this.index.close();
     this.timeIndex.close();
   }
@@ -292,8 +320,6 @@ export class LogSegment {
   /** Closes and removes the segment's three files. */
   delete(): void {
     this.close();
-    for (const suffix of ['.log', '.index', '.timeindex'] as const) {
-      fs.rmSync(path.join(this.dir, segmentFileName(this.baseOffset, suffix)), { force: true });
-    }
+    for (const file of this.filePaths()) fs.rmSync(file, { force: true });
   }
 }

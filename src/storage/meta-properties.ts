@@ -1,10 +1,13 @@
 /**
  * `meta.properties` of a log dir, as Kafka writes it: version, broker.id and cluster.id. It ties
  * the data on disk to one broker of one cluster, so a broker pointed at a wiped ZooKeeper refuses
- * to start instead of mixing histories.
+ * to start instead of mixing histories. Written atomically, like the checkpoints.
  */
 import * as fs from 'fs';
 import * as path from 'path';
+import { writeFileAtomically } from './checkpoint-file';
+
+export const META_PROPERTIES = 'meta.properties';
 
 export interface MetaProperties {
   version: number;
@@ -13,9 +16,10 @@ export interface MetaProperties {
 }
 
 export function metaPropertiesPath(logDir: string): string {
-  return path.join(logDir, 'meta.properties');
+  return path.join(logDir, META_PROPERTIES);
 }
 
+/** The log dir's identity, or undefined when it has none yet. Malformed: an error naming the file. */
 export function readMetaProperties(logDir: string): MetaProperties | undefined {
   const file = metaPropertiesPath(logDir);
   if (!fs.existsSync(file)) return undefined;
@@ -26,16 +30,15 @@ export function readMetaProperties(logDir: string): MetaProperties | undefined {
     const eq = trimmed.indexOf('=');
     if (eq > 0) values.set(trimmed.slice(0, eq).trim(), trimmed.slice(eq + 1).trim());
   }
+  const version = Number(values.get('version') ?? 0);
   const brokerId = Number(values.get('broker.id'));
   const clusterId = values.get('cluster.id');
-  if (!Number.isInteger(brokerId) || !clusterId) throw new Error(`malformed ${file}: broker.id and cluster.id are required`);
-  return { version: Number(values.get('version') ?? 0), brokerId, clusterId };
+  if (version !== 0) throw new Error(`malformed ${file}: unsupported version ${values.get('version')}`);
+  if (!/^\d+$/.test(values.get('broker.id') ?? '') || !clusterId) throw new Error(`malformed ${file}: broker.id and cluster.id are required`);
+  return { version, brokerId, clusterId };
 }
 
 export function writeMetaProperties(logDir: string, meta: MetaProperties): void {
   fs.mkdirSync(logDir, { recursive: true });
-  const file = metaPropertiesPath(logDir);
-  const temp = `${file}.tmp`;
-  fs.writeFileSync(temp, `#\n#${new Date().toUTCString()}\nversion=${meta.version}\nbroker.id=${meta.brokerId}\ncluster.id=${meta.clusterId}\n`);
-  fs.renameSync(temp, file);
+  writeFileAtomically(metaPropertiesPath(logDir), `#\n#${new Date().toUTCString()}\nversion=${meta.version}\nbroker.id=${meta.brokerId}\ncluster.id=${meta.clusterId}\n`);
 }

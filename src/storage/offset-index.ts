@@ -1,131 +1,88 @@
 /**
- * The sparse `.index` of a segment: 8-byte entries (offset relative to the segment's base, u32;
- * byte position in the `.log`, u32), both strictly increasing. Lookups take and return absolute
- * offsets; the byte format stays in here. Entries are kept in memory and appended to the file.
+ * The sparse `.index` of a segment, byte for byte Kafka's: 8-byte entries (offset relative to the
+ * segment's base, u32; byte position of a batch in the `.log`, u32). As in Kafka, an entry names
+ * a batch's last offset and the position where that batch starts; both columns strictly increase.
+ * Lookups take and return absolute offsets; the byte format stays in here.
  */
-import * as fs from 'fs';
 import { assert } from '../common/assert';
+import { SegmentIndex } from './segment-index';
 
 export const OFFSET_INDEX_ENTRY_BYTES = 8;
+const relativeOffsetField = 0;
+const positionField = 4;
+/** Relative offsets are ints in Kafka's index; a segment never spans more (it rolls first). */
+export const RELATIVE_OFFSET_MAX = 2 ** 31 - 1;
 
-/** Where to start scanning the log for an offset: a batch at `offset` begins at `position`. */
+/** Where to start scanning the log for an offset: the batch ending at `offset` starts at `position`. */
 export interface OffsetPosition {
   offset: number;
   position: number;
 }
 
-export class OffsetIndex {
-  private entries: Buffer;
-  private count = 0;
-  /** Entries already written to the file; the rest are written by persist() (flush, roll, close). */
-  private persistedCount: number;
-
-  private constructor(readonly path: string, readonly baseOffset: number, private fd: number, initial: Buffer) {
-    this.entries = Buffer.alloc(Math.max(4096, initial.length * 2));
-    initial.copy(this.entries);
-    this.count = Math.floor(initial.length / OFFSET_INDEX_ENTRY_BYTES);
-    this.persistedCount = this.count;
+export class OffsetIndex extends SegmentIndex {
+  static open(path: string, baseOffset: number, maxIndexBytes: number): OffsetIndex {
+    return new OffsetIndex(path, baseOffset, maxIndexBytes);
   }
 
-  /** Opens (or creates) the index file and loads its entries; a partial trailing entry is dropped. */
-  static open(path: string, baseOffset: number): OffsetIndex {
-    const fd = fs.openSync(path, fs.existsSync(path) ? 'r+' : 'w+');
-    const bytes = fs.readFileSync(path);
-    const whole = bytes.subarray(0, bytes.length - (bytes.length % OFFSET_INDEX_ENTRY_BYTES));
-    return new OffsetIndex(path, baseOffset, fd, whole);
+  private constructor(path: string, baseOffset: number, maxIndexBytes: number) {
+    super(path, baseOffset, OFFSET_INDEX_ENTRY_BYTES, maxIndexBytes);
   }
 
-  get entryCount(): number {
-    return this.count;
-  }
+  private readonly offsetAt = (i: number): number => this.baseOffset + this.uint32At(i, relativeOffsetField);
 
   entry(i: number): OffsetPosition {
-    const at = i * OFFSET_INDEX_ENTRY_BYTES;
-    return { offset: this.baseOffset + this.entries.readUInt32BE(at), position: this.entries.readUInt32BE(at + 4) };
+    return { offset: this.offsetAt(i), position: this.uint32At(i, positionField) };
   }
 
+  /** The last entry, or the segment's start when there is none. */
   lastEntry(): OffsetPosition {
-    return this.count === 0 ? { offset: this.baseOffset, position: 0 } : this.entry(this.count - 1);
-  }
-
-  /** The greatest entry at or below `offset`, or the segment's start. */
-  lookup(offset: number): OffsetPosition {
-    let low = 0;
-    let high = this.count - 1;
-    let found = -1;
-    while (low <= high) {
-      const mid = (low + high) >>> 1;
-      if (this.entry(mid).offset <= offset) {
-        found = mid;
-        low = mid + 1;
-      } else {
-        high = mid - 1;
-      }
-    }
-    return found < 0 ? { offset: this.baseOffset, position: 0 } : this.entry(found);
-  }
-
-  append(offset: number, position: number): void {
-    const last = this.lastEntry();
-    assert(this.count === 0 || (offset > last.offset && position > last.position), () =>
-      `index ${this.path}: entry (${offset}, ${position}) does not follow (${last.offset}, ${last.position})`);
-    const relative = offset - this.baseOffset;
-    assert(relative >= 0 && relative <= 0xffffffff, () => `index ${this.path}: offset ${offset} out of range of base ${this.baseOffset}`);
-    if ((this.count + 1) * OFFSET_INDEX_ENTRY_BYTES > this.entries.length) {
-      const grown = Buffer.alloc(this.entries.length * 2);
-      this.entries.copy(grown);
-      this.entries = grown;
-    }
-    const at = this.count * OFFSET_INDEX_ENTRY_BYTES;
-    this.entries.writeUInt32BE(relative, at);
-    this.entries.writeUInt32BE(position, at + 4);
-    this.count++;
-  }
-
-  /** Checks entries increase and point inside a log of `logSizeBytes`; a failure means rebuild. */
-  isSane(logSizeBytes: number): boolean {
-    let previous: OffsetPosition | undefined;
-    for (let i = 0; i < this.count; i++) {
-      const e = this.entry(i);
-      if (e.position >= logSizeBytes) return false;
-      if (previous && (e.offset <= previous.offset || e.position <= previous.position)) return false;
-      previous = e;
-    }
-    return true;
-  }
-
-  /** Drops entries at or above `offset`. */
-  truncateTo(offset: number): void {
-    while (this.count > 0 && this.entry(this.count - 1).offset >= offset) this.count--;
-    this.persistedCount = Math.min(this.persistedCount, this.count);
-    fs.ftruncateSync(this.fd, this.persistedCount * OFFSET_INDEX_ENTRY_BYTES);
-  }
-
-  reset(): void {
-    this.count = 0;
-    this.persistedCount = 0;
-    fs.ftruncateSync(this.fd, 0);
+    return this.entryCount === 0 ? { offset: this.baseOffset, position: 0 } : this.entry(this.entryCount - 1);
   }
 
   /**
-   * Writes the entries appended since the last call in one system call. Appends stay in memory
-   * until then (Kafka's indexes are memory-mapped for the same reason): after a crash, indexes of
-   * segments past the recovery point are rebuilt anyway.
+   * The greatest entry whose offset is at or below `offset`, or the segment's start: the batch
+   * holding `offset` starts at or after the returned position.
    */
-  persist(): void {
-    if (this.persistedCount >= this.count) return;
-    const from = this.persistedCount * OFFSET_INDEX_ENTRY_BYTES;
-    fs.writeSync(this.fd, this.entries, from, this.count * OFFSET_INDEX_ENTRY_BYTES - from, from);
-    this.persistedCount = this.count;
+  lookup(offset: number): OffsetPosition {
+    const i = this.floorEntry(offset, this.offsetAt);
+    return i < 0 ? { offset: this.baseOffset, position: 0 } : this.entry(i);
   }
 
-  flush(): void {
-    this.persist();
-    fs.fsyncSync(this.fd);
+  /** Adds (last offset of a batch, its position); both must exceed the last entry's. */
+  append(offset: number, position: number): void {
+    const relative = offset - this.baseOffset;
+    assert(relative >= 0 && relative <= RELATIVE_OFFSET_MAX, () => `index ${this.path}: offset ${offset} out of range of base ${this.baseOffset}`);
+    assert(position >= 0 && position <= 0xffffffff, () => `index ${this.path}: position ${position} does not fit 32 bits`);
+    if (this.entryCount > 0) {
+      const last = this.lastEntry();
+      assert(offset > last.offset && position > last.position, () =>
+        `index ${this.path}: entry (${offset}, ${position}) does not follow (${last.offset}, ${last.position})`);
+    }
+    const [buf, at] = this.appendSlot();
+    buf.writeUInt32BE(relative, at + relativeOffsetField);
+    buf.writeUInt32BE(position, at + positionField);
   }
 
-  close(): void {
-    this.persist();
-    fs.closeSync(this.fd);
+  /** Drops the entries at or above `offset` (the log was cut at the batch holding it). */
+  truncateTo(offset: number): void {
+    this.truncateToEntries(this.floorEntry(offset - 1, this.offsetAt) + 1);
+  }
+
+  /**
+   * Why the index cannot be trusted for a log of `logSizeBytes`, or undefined: a torn entry,
+   * offsets or positions not strictly increasing, or a position past the log's end.
+   */
+  sanityProblem(logSizeBytes: number): string | undefined {
+    if (this.hadPartialEntry) return 'partial trailing entry';
+    let previous: OffsetPosition | undefined;
+    for (let i = 0; i < this.entryCount; i++) {
+      const e = this.entry(i);
+      if (e.position >= logSizeBytes) return `entry ${i} points at position ${e.position}, past the log's ${logSizeBytes} bytes`;
+      if (previous && (e.offset <= previous.offset || e.position <= previous.position)) {
+        return `entry ${i} (${e.offset}, ${e.position}) does not follow (${previous.offset}, ${previous.position})`;
+      }
+      previous = e;
+    }
+    return undefined;
   }
 }

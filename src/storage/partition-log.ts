@@ -1,20 +1,23 @@
 /**
- * The log of one partition: an ordered list of segments, the last one active. It assigns offsets
- * (as leader) or keeps the leader's (as follower), rolls segments, applies retention, truncates,
- * and serves reads as raw bytes of whole batches. Offsets are contiguous from logStartOffset to
- * logEndOffset - 1; every stored batch passed its CRC check before it was written.
+ * The log of one partition (Kafka's Log): an ordered list of segments, the last one active. It
+ * assigns offsets (as leader) or keeps the leader's (as follower), rolls segments, applies
+ * retention, truncates, flushes, and serves reads as raw bytes of whole batches. Offsets run
+ * contiguously from logStartOffset to logEndOffset - 1, and every stored batch passed its CRC check
+ * before it was written.
  */
 import * as fs from 'fs';
+import { assert } from '../common/assert';
 import type { Clock } from '../common/clock';
 import { ErrorCode, JosefError } from '../common/errors';
 import type { Logger } from '../common/logger';
-import {
-  BatchField, assignOffsetsInPlace, batchLocations, checkBatch, decodeRecords,
-} from '../protocol/record-batch';
-import { readInt64 } from '../protocol/varint';
+import { BatchField, assignOffsetsInPlace, batchBaseOffset, batchSizeAt } from '../protocol/record-batch';
 import { LeaderEpochFileCache } from './leader-epoch-cache';
-import type { LogConfig } from './log-config';
-import { LogSegment } from './log-segment';
+import { type LogConfig, segmentIndexBytesOf } from './log-config';
+import { syncFilesInBackground } from './log-file';
+import { loadLog } from './log-loader';
+import { LogSegment, type SegmentSettings } from './log-segment';
+import { analyzeAndValidateRecords, type RecordsSummary } from './log-validator';
+import type { TimestampOffset } from './time-index';
 
 export interface LogAppendInfo {
   baseOffset: number;
@@ -26,7 +29,12 @@ export interface LogAppendInfo {
 
 export interface LogReadOptions {
   maxBytes: number;
-  /** Batches at or past this offset are not returned (the high watermark for consumers). */
+  /**
+   * Batches are returned only if they end below this offset (the high watermark for consumers).
+   * As in Kafka, the read stops at the start of the batch holding this offset; the high watermark
+   * always sits on a batch boundary (every log appends whole batches), so no committed record is
+   * held back.
+   */
   maxOffsetExclusive?: number;
 }
 
@@ -39,16 +47,20 @@ export interface LogOpenOptions {
   logger: Logger;
 }
 
-const segmentLogSuffix = /^(\d{20})\.log$/;
-const leftoverSuffixes = ['.deleted', '.cleaned', '.swap', '.tmp'];
+const emptyRecords = Buffer.alloc(0);
 
 export class PartitionLog {
-  private segments: LogSegment[] = [];
-  /** Everything below this offset is known to be on disk (fsynced). */
+  private segments: LogSegment[];
+  /** Everything below this offset is on disk (fsynced); recovery after a crash starts here. */
   recoveryPoint: number;
-  private unflushedRecords = 0;
-  private lastFlushMs: number;
   readonly leaderEpochCache: LeaderEpochFileCache;
+  private lastFlushMs: number;
+  /** Background fsyncs of rolled segments run one after another on this chain. */
+  private backgroundFlush: Promise<void> = Promise.resolve();
+  private flushScheduledUpTo: number;
+  /** Bumped by every truncation, so a background flush started before one does not move the recovery point after it. */
+  private truncations = 0;
+  private closed = false;
 
   private constructor(
     readonly dir: string,
@@ -57,69 +69,33 @@ export class PartitionLog {
     public config: LogConfig,
     private readonly clock: Clock,
     private readonly logger: Logger,
-    recoveryPoint: number,
+    options: LogOpenOptions,
   ) {
-    this.recoveryPoint = recoveryPoint;
-    this.lastFlushMs = clock.nowMs();
     this.leaderEpochCache = LeaderEpochFileCache.open(dir);
+    const loaded = loadLog(dir, {
+      name: this.name, settings: this.segmentSettings(), recoveryPoint: options.recoveryPoint,
+      hadCleanShutdown: options.hadCleanShutdown, nowMs: clock.nowMs(), logger, leaderEpochs: this.leaderEpochCache,
+    });
+    this.segments = loaded.segments;
+    this.recoveryPoint = loaded.recoveryPoint;
+    this.flushScheduledUpTo = loaded.recoveryPoint;
+    this.lastFlushMs = clock.nowMs();
+    this.leaderEpochCache.truncateFromEnd(this.logEndOffset);
+    this.leaderEpochCache.truncateFromStart(this.logStartOffset);
   }
 
   /** Opens the log in `dir` (created when missing), recovering what a crash may have left. */
   static open(dir: string, topic: string, partition: number, config: LogConfig, options: LogOpenOptions): PartitionLog {
     fs.mkdirSync(dir, { recursive: true });
-    const log = new PartitionLog(dir, topic, partition, config, options.clock, options.logger, options.recoveryPoint);
-    log.loadSegments(options.hadCleanShutdown);
-    return log;
+    return new PartitionLog(dir, topic, partition, config, options.clock, options.logger, options);
   }
 
   get name(): string {
     return `${this.topic}-${this.partition}`;
   }
 
-  private loadSegments(hadCleanShutdown: boolean): void {
-    const baseOffsets: number[] = [];
-    for (const file of fs.readdirSync(this.dir)) {
-      if (leftoverSuffixes.some((s) => file.endsWith(s))) {
-        fs.rmSync(`${this.dir}/${file}`, { force: true });
-        this.logger.info(`${this.name}: removed leftover file ${file}`);
-        continue;
-      }
-      const match = segmentLogSuffix.exec(file);
-      if (match) baseOffsets.push(Number(match[1]));
-    }
-    baseOffsets.sort((a, b) => a - b);
-    for (let i = 0; i < baseOffsets.length; i++) {
-      const segment = LogSegment.open(this.dir, baseOffsets[i], this.config.indexIntervalBytes);
-      const nextBase = baseOffsets[i + 1] ?? Infinity;
-      const needsRecovery = !hadCleanShutdown && nextBase > this.recoveryPoint;
-      if (needsRecovery) {
-        const { truncatedBytes, reason } = segment.recover();
-        if (truncatedBytes > 0) {
-          this.logger.warn(`${this.name}: recovery cut ${truncatedBytes} bytes from ${segment.logPath} at position ${segment.sizeBytes}: ${reason}`);
-        }
-      } else if (segment.load().indexRebuilt) {
-        this.logger.warn(`${this.name}: rebuilt the missing or inconsistent index of ${segment.logPath}`);
-      }
-      this.segments.push(segment);
-    }
-    this.dropSegmentsAfterGap();
-    if (this.segments.length === 0) this.segments.push(LogSegment.open(this.dir, 0, this.config.indexIntervalBytes));
-    if (this.recoveryPoint > this.logEndOffset) this.recoveryPoint = this.logEndOffset;
-    this.leaderEpochCache.truncateFromEnd(this.logEndOffset);
-  }
-
-  /** A segment cut short by recovery cannot be followed by later ones: their offsets would leave a gap. */
-  private dropSegmentsAfterGap(): void {
-    for (let i = 1; i < this.segments.length; i++) {
-      if (this.segments[i - 1].nextOffset < this.segments[i].baseOffset && this.segments[i - 1].sizeBytes > 0) {
-        const dropped = this.segments.splice(i);
-        for (const s of dropped) {
-          this.logger.warn(`${this.name}: deleting ${s.logPath}: it follows a segment that recovery truncated at offset ${this.segments[i - 1].nextOffset}`);
-          s.delete();
-        }
-        return;
-      }
-    }
+  private segmentSettings(): SegmentSettings {
+    return { indexIntervalBytes: this.config.indexIntervalBytes, segmentIndexBytes: segmentIndexBytesOf(this.config) };
   }
 
   private get active(): LogSegment {
@@ -135,7 +111,9 @@ export class PartitionLog {
   }
 
   get sizeBytes(): number {
-    return this.segments.reduce((sum, s) => sum + s.sizeBytes, 0);
+    let total = 0;
+    for (const segment of this.segments) total += segment.sizeBytes;
+    return total;
   }
 
   get segmentCount(): number {
@@ -151,105 +129,114 @@ export class PartitionLog {
    * epoch in place (outside the CRC), and appends the same bytes.
    */
   appendAsLeader(records: Buffer, leaderEpoch: number): LogAppendInfo {
-    const batches = this.validate(records);
-    let nextOffset = this.logEndOffset;
-    const baseOffset = nextOffset;
-    let recordCount = 0;
-    for (const { position } of batches) {
+    const summary = this.validate(records);
+    const baseOffset = this.logEndOffset;
+    let nextOffset = baseOffset;
+    for (let position = 0; position < records.length; position += batchSizeAt(records, position)) {
       assignOffsetsInPlace(records, position, nextOffset, leaderEpoch);
-      const count = records.readInt32BE(position + BatchField.lastOffsetDelta) + 1;
-      nextOffset += count;
-      recordCount += records.readInt32BE(position + BatchField.recordCount);
+      nextOffset += records.readInt32BE(position + BatchField.lastOffsetDelta) + 1;
     }
+    assert(nextOffset - baseOffset === summary.offsetCount, 'offsets assigned differ from the offsets validated');
     this.leaderEpochCache.assign(leaderEpoch, baseOffset);
-    this.appendChecked(records);
-    return { baseOffset, lastOffset: nextOffset - 1, recordCount, logAppendTimeMs: -1 };
-  }
-
-  /** Appends a leader's batches as they are (offsets, epochs); they must continue this log. */
-  appendAsFollower(records: Buffer): LogAppendInfo {
-    const batches = this.validate(records);
-    const baseOffset = readInt64(records, BatchField.baseOffset);
-    if (baseOffset !== this.logEndOffset) {
-      throw new JosefError(ErrorCode.OFFSET_OUT_OF_RANGE, `${this.name}: follower append at offset ${baseOffset}, log end is ${this.logEndOffset}`);
-    }
-    let expected = baseOffset;
-    let recordCount = 0;
-    for (const { position } of batches) {
-      const first = readInt64(records, position + BatchField.baseOffset);
-      if (first !== expected) {
-        throw new JosefError(ErrorCode.CORRUPT_MESSAGE, `${this.name}: batch at offset ${first} does not follow offset ${expected - 1}`);
-      }
-      this.leaderEpochCache.assign(records.readInt32BE(position + BatchField.partitionLeaderEpoch), first);
-      expected = first + records.readInt32BE(position + BatchField.lastOffsetDelta) + 1;
-      recordCount += records.readInt32BE(position + BatchField.recordCount);
-    }
-    this.appendChecked(records);
-    return { baseOffset, lastOffset: expected - 1, recordCount, logAppendTimeMs: -1 };
-  }
-
-  private validate(records: Buffer): { position: number; size: number }[] {
-    const batches: { position: number; size: number }[] = [];
-    let position = 0;
-    while (position < records.length) {
-      const check = checkBatch(records, position);
-      if (!check.ok) {
-        throw new JosefError(ErrorCode.CORRUPT_MESSAGE, `${this.name}: batch at byte ${position} of the request: ${check.reason}`);
-      }
-      if (check.size > this.config.maxMessageBytes) {
-        throw new JosefError(ErrorCode.MESSAGE_TOO_LARGE, `${this.name}: batch of ${check.size} bytes exceeds message.max.bytes ${this.config.maxMessageBytes}`);
-      }
-      batches.push({ position, size: check.size });
-      position += check.size;
-    }
-    if (batches.length === 0) throw new JosefError(ErrorCode.CORRUPT_MESSAGE, `${this.name}: no record batch in the request`);
-    return batches;
-  }
-
-  private appendChecked(records: Buffer): void {
-    this.maybeRoll(records.length);
-    this.active.append(records);
-    if (this.active.firstAppendMs === undefined) this.active.firstAppendMs = this.clock.nowMs();
-    this.unflushedRecords += 1;
-    if (this.unflushedRecords >= this.config.flushIntervalMessages) this.flush();
-  }
-
-  private maybeRoll(incomingBytes: number): void {
-    const active = this.active;
-    if (active.sizeBytes === 0) return;
-    const full = active.sizeBytes + incomingBytes > this.config.segmentBytes;
-    const old = active.firstAppendMs !== undefined && this.clock.nowMs() - active.firstAppendMs >= this.config.segmentMs;
-    if (full || old) this.roll();
-  }
-
-  /** Starts a new active segment named by the log end offset. */
-  roll(): void {
-    if (this.active.sizeBytes === 0) return;
-    this.active.onBecomeInactive();
-    this.segments.push(LogSegment.open(this.dir, this.logEndOffset, this.config.indexIntervalBytes));
-    this.logger.debug(`${this.name}: rolled a new segment at offset ${this.logEndOffset}`);
+    this.appendValidated(records, nextOffset - 1);
+    return { baseOffset, lastOffset: nextOffset - 1, recordCount: summary.recordCount, logAppendTimeMs: -1 };
   }
 
   /**
-   * Raw bytes of whole batches from `startOffset` on. Offsets outside [logStartOffset, logEndOffset]
-   * are OFFSET_OUT_OF_RANGE; at the end, or with nothing below maxOffsetExclusive, it is empty.
+   * Appends a leader's batches as they are (offsets, epochs): they must start at the log end and
+   * run on without gaps (OFFSET_OUT_OF_RANGE otherwise). The epochs they carry enter the epoch
+   * cache. Empty records (an empty fetch) append nothing.
+   */
+  appendAsFollower(records: Buffer): LogAppendInfo {
+    const logEndOffset = this.logEndOffset;
+    if (records.length === 0) return { baseOffset: logEndOffset, lastOffset: logEndOffset - 1, recordCount: 0, logAppendTimeMs: -1 };
+    const summary = this.validate(records);
+    if (summary.firstOffset !== logEndOffset || !summary.offsetsContiguous) {
+      throw new JosefError(ErrorCode.OFFSET_OUT_OF_RANGE,
+        `${this.name}: follower append of offsets ${summary.firstOffset}..${summary.lastOffset}${summary.offsetsContiguous ? '' : ' (with gaps)'} does not continue the log end ${logEndOffset}`);
+    }
+    for (let position = 0; position < records.length; position += batchSizeAt(records, position)) {
+      this.leaderEpochCache.assign(records.readInt32BE(position + BatchField.partitionLeaderEpoch), batchBaseOffset(records, position));
+    }
+    this.appendValidated(records, summary.lastOffset);
+    return { baseOffset: summary.firstOffset, lastOffset: summary.lastOffset, recordCount: summary.recordCount, logAppendTimeMs: -1 };
+  }
+
+  private validate(records: Buffer): RecordsSummary {
+    return analyzeAndValidateRecords(records, { maxMessageBytes: this.config.maxMessageBytes, segmentBytes: this.config.segmentBytes }, this.name);
+  }
+
+  private appendValidated(records: Buffer, lastOffset: number): void {
+    const nowMs = this.clock.nowMs();
+    const reason = this.active.shouldRoll({
+      incomingBytes: records.length, maxOffset: lastOffset, nowMs, segmentBytes: this.config.segmentBytes, segmentMs: this.config.segmentMs,
+    });
+    if (reason !== undefined) this.roll(reason);
+    try {
+      this.active.append(records, nowMs);
+    } catch (err) {
+      // A failing disk is an operating error: the producer hears KAFKA_STORAGE_ERROR, the log stays consistent.
+      if (!(err as NodeJS.ErrnoException).syscall) throw err;
+      throw new JosefError(ErrorCode.KAFKA_STORAGE_ERROR, `${this.name}: cannot append to ${this.active.logPath}: ${(err as Error).message}`);
+    }
+    if (this.logEndOffset - this.recoveryPoint >= this.config.flushIntervalMessages) this.flush();
+  }
+
+  /**
+   * Starts a new active segment named by the log end offset (no-op while the active one is empty),
+   * and fsyncs the finished segments in the background; when that is done the recovery point moves
+   * to the new segment (Kafka flushes on roll in its scheduler too), so a crash rescans only the
+   * active segment.
+   */
+  roll(reason = 'requested'): void {
+    if (this.active.sizeBytes === 0) return;
+    this.active.onBecomeInactive();
+    const baseOffset = this.logEndOffset;
+    this.segments.push(LogSegment.open(this.dir, baseOffset, this.segmentSettings(), this.clock.nowMs()));
+    this.logger.debug(`${this.name}: rolled a new segment at offset ${baseOffset} (${reason})`);
+    this.flushInBackground(baseOffset);
+  }
+
+  private flushInBackground(upToOffset: number): void {
+    const from = Math.max(this.recoveryPoint, this.flushScheduledUpTo);
+    const paths = this.segments.filter((s) => s.baseOffset < upToOffset && s.nextOffset > from).flatMap((s) => s.filePaths());
+    this.flushScheduledUpTo = upToOffset;
+    const truncations = this.truncations;
+    this.backgroundFlush = this.backgroundFlush
+      .then(() => syncFilesInBackground(paths))
+      .then(() => {
+        if (!this.closed && truncations === this.truncations && upToOffset > this.recoveryPoint) this.recoveryPoint = upToOffset;
+      })
+      .catch((err: Error) => this.logger.warn(`${this.name}: background flush up to offset ${upToOffset} failed: ${err.message}`));
+  }
+
+  /** Resolves once the background flushes started so far have finished (for shutdown and tests). */
+  whenBackgroundFlushed(): Promise<void> {
+    return this.backgroundFlush;
+  }
+
+  /**
+   * Raw bytes of whole batches from the one holding `startOffset`, read from one segment (as
+   * Kafka): at least the first batch, more up to maxBytes. Offsets outside [logStartOffset,
+   * logEndOffset] are OFFSET_OUT_OF_RANGE; at the end, or with nothing below maxOffsetExclusive, it is empty.
    */
   read(startOffset: number, options: LogReadOptions): Buffer {
     if (startOffset < this.logStartOffset || startOffset > this.logEndOffset) {
       throw new JosefError(ErrorCode.OFFSET_OUT_OF_RANGE, `${this.name}: offset ${startOffset} is outside [${this.logStartOffset}, ${this.logEndOffset}]`);
     }
     const limit = Math.min(options.maxOffsetExclusive ?? this.logEndOffset, this.logEndOffset);
-    if (startOffset >= limit) return Buffer.alloc(0);
+    if (startOffset >= limit) return emptyRecords;
     for (let i = this.segmentIndexFor(startOffset); i < this.segments.length; i++) {
       const segment = this.segments[i];
       if (segment.baseOffset >= limit) break;
-      const maxPosition = limit < segment.nextOffset ? segment.positionOf(limit) : segment.sizeBytes;
+      const maxPosition = limit < segment.nextOffset ? segment.readBound(limit) : segment.sizeBytes;
       const bytes = segment.read(startOffset, options.maxBytes, maxPosition);
-      if (bytes && bytes.length > 0) return bytes;
+      if (bytes !== undefined && bytes.length > 0) return bytes;
     }
-    return Buffer.alloc(0);
+    return emptyRecords;
   }
 
+  /** The index of the last segment whose base offset is at or below `offset` (0 when none is). */
   private segmentIndexFor(offset: number): number {
     let low = 0;
     let high = this.segments.length - 1;
@@ -262,90 +249,102 @@ export class PartitionLog {
   }
 
   /** The first record at or after `timestamp` (ListOffsets by time), or undefined when none is. */
-  offsetForTimestamp(timestamp: number): { offset: number; timestamp: number } | undefined {
-    const segment = this.segments.find((s) => s.maxTimestamp >= timestamp);
-    if (!segment) return undefined;
-    const from = Math.max(segment.timeIndex.lookup(timestamp).offset, this.logStartOffset);
-    let offset = from;
-    while (offset < segment.nextOffset) {
-      const bytes = segment.read(offset, 1 << 20);
-      if (!bytes || bytes.length === 0) break;
-      for (const { position } of batchLocations(bytes)) {
-        if (readInt64(bytes, position + BatchField.maxTimestamp) < timestamp) continue;
-        const hit = decodeRecords(bytes, position).find((r) => r.timestamp >= timestamp && r.offset >= from);
-        if (hit) return { offset: hit.offset, timestamp: hit.timestamp };
-      }
-      let last = offset;
-      for (const { position } of batchLocations(bytes)) last = readInt64(bytes, position) + bytes.readInt32BE(position + BatchField.lastOffsetDelta);
-      offset = last + 1;
+  offsetForTimestamp(timestamp: number): TimestampOffset | undefined {
+    for (const segment of this.segments) {
+      if (segment.maxTimestamp < timestamp) continue;
+      const found = segment.findOffsetByTimestamp(timestamp, this.logStartOffset);
+      if (found !== undefined) return found;
     }
     return undefined;
   }
 
   /**
-   * Deletes whole old segments past log.retention.ms or over log.retention.bytes, never the active
-   * one, and moves the log start offset. Returns how many went.
+   * Deletes old segments, whole, past retention.ms (newest record older) and then over
+   * retention.bytes, oldest first (Kafka's deleteOldSegments). Never the active segment, and never
+   * a segment holding offsets at or past `highWatermark` (unreplicated data stays). Moves the log
+   * start offset. Returns how many segments went.
    */
-  deleteRetentionSegments(): number {
-    const now = this.clock.nowMs();
-    let total = this.sizeBytes;
+  deleteRetentionSegments(highWatermark = this.logEndOffset): number {
     let deleted = 0;
-    while (this.segments.length > 1) {
-      const oldest = this.segments[0];
-      const expired = this.config.retentionMs >= 0 && oldest.maxTimestamp >= 0 && now - oldest.maxTimestamp > this.config.retentionMs;
-      const oversize = this.config.retentionBytes >= 0 && total - oldest.sizeBytes >= this.config.retentionBytes;
-      if (!expired && !oversize) break;
-      this.segments.shift();
-      total -= oldest.sizeBytes;
-      oldest.delete();
-      deleted++;
-      this.logger.info(`${this.name}: retention deleted segment ${oldest.baseOffset} (${expired ? 'log.retention.ms' : 'log.retention.bytes'}); log start is now ${this.logStartOffset}`);
+    if (this.config.retentionMs >= 0) {
+      const nowMs = this.clock.nowMs();
+      deleted += this.deleteOldestWhile((s) => nowMs - s.largestTimestampMs > this.config.retentionMs, highWatermark, 'retention.ms');
     }
-    if (deleted > 0) this.leaderEpochCache.truncateFromStart(this.logStartOffset);
+    if (this.config.retentionBytes >= 0) {
+      let excessBytes = this.sizeBytes - this.config.retentionBytes;
+      deleted += this.deleteOldestWhile((s) => {
+        if (excessBytes - s.sizeBytes < 0) return false;
+        excessBytes -= s.sizeBytes;
+        return true;
+      }, highWatermark, 'retention.bytes');
+    }
     return deleted;
   }
 
-  /** Drops every record at or past `offset` (a follower whose history parted from the leader's). */
+  private deleteOldestWhile(shouldDelete: (segment: LogSegment) => boolean, highWatermark: number, reason: string): number {
+    let deleted = 0;
+    while (this.segments.length > 1 && this.segments[1].baseOffset <= highWatermark && shouldDelete(this.segments[0])) {
+      const oldest = this.segments.shift() as LogSegment;
+      oldest.delete();
+      deleted++;
+      this.logger.info(`${this.name}: deleted segment ${oldest.logPath} (${reason}); the log now starts at offset ${this.logStartOffset}`);
+    }
+    if (deleted > 0) {
+      this.leaderEpochCache.truncateFromStart(this.logStartOffset);
+      this.recoveryPoint = Math.max(this.recoveryPoint, this.logStartOffset);
+    }
+    return deleted;
+  }
+
+  /**
+   * Drops every record at or past `offset` (a follower whose history parted from the leader's):
+   * later segments go whole, the one holding `offset` is cut before the batch holding it.
+   */
   truncateTo(offset: number): void {
+    assert(offset >= 0, () => `${this.name}: truncate to negative offset ${offset}`);
     if (offset >= this.logEndOffset) return;
-    if (offset <= this.logStartOffset) {
+    if (offset < this.logStartOffset) {
       this.truncateFullyAndStartAt(offset);
       return;
     }
-    while (this.active.baseOffset >= offset) {
-      const segment = this.segments.pop() as LogSegment;
-      segment.delete();
-    }
-    const removed = this.active.truncateTo(offset);
-    this.leaderEpochCache.truncateFromEnd(offset);
-    if (this.recoveryPoint > offset) this.recoveryPoint = offset;
-    this.logger.info(`${this.name}: truncated to offset ${offset} (${removed} bytes from the last kept segment)`);
+    this.truncations++;
+    while (this.active.baseOffset > offset) (this.segments.pop() as LogSegment).delete();
+    const removedBytes = this.active.truncateTo(offset);
+    this.leaderEpochCache.truncateFromEnd(this.logEndOffset);
+    this.recoveryPoint = Math.min(this.recoveryPoint, this.logEndOffset);
+    this.flushScheduledUpTo = Math.min(this.flushScheduledUpTo, this.logEndOffset);
+    this.logger.info(`${this.name}: truncated to offset ${offset}; the log ends at ${this.logEndOffset} (${removedBytes} bytes cut from ${this.active.logPath})`);
   }
 
   /** Deletes everything and starts empty at `offset` (a follower behind the leader's log start). */
   truncateFullyAndStartAt(offset: number): void {
+    this.truncations++;
     for (const segment of this.segments) segment.delete();
-    this.segments = [LogSegment.open(this.dir, offset, this.config.indexIntervalBytes)];
+    this.segments = [LogSegment.open(this.dir, offset, this.segmentSettings(), this.clock.nowMs())];
     this.leaderEpochCache.clear();
     this.recoveryPoint = offset;
+    this.flushScheduledUpTo = offset;
     this.logger.info(`${this.name}: emptied the log; it starts at offset ${offset}`);
   }
 
   /** fsyncs what is not yet on disk and moves the recovery point to the log end. */
   flush(): void {
-    const from = this.segmentIndexFor(this.recoveryPoint);
-    for (let i = from; i < this.segments.length; i++) this.segments[i].flush();
-    this.recoveryPoint = this.logEndOffset;
-    this.unflushedRecords = 0;
+    const upTo = this.logEndOffset;
+    if (upTo > this.recoveryPoint) {
+      for (let i = this.segmentIndexFor(this.recoveryPoint); i < this.segments.length; i++) this.segments[i].flush();
+      this.recoveryPoint = upTo;
+    }
     this.lastFlushMs = this.clock.nowMs();
   }
 
-  /** log.flush.interval.ms: called by the log manager's timer. */
+  /** flush.ms (log.flush.interval.ms): called by the log manager's timer. */
   maybeFlushByTime(): void {
     if (this.recoveryPoint < this.logEndOffset && this.clock.nowMs() - this.lastFlushMs >= this.config.flushIntervalMs) this.flush();
   }
 
   close(): void {
+    if (this.closed) return;
+    this.closed = true;
     for (const segment of this.segments) segment.close();
   }
 

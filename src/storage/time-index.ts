@@ -1,122 +1,82 @@
 /**
- * The `.timeindex` of a segment: 12-byte entries (timestamp i64, offset relative to the segment's
- * base u32), timestamps strictly increasing. It answers "from which offset on can records be at
- * least this new?" for ListOffsets by timestamp and drives time-based retention.
+ * The `.timeindex` of a segment, byte for byte Kafka's: 12-byte entries (timestamp i64, offset
+ * relative to the segment's base u32). An entry (T, o) says the largest timestamp among the records
+ * up to offset o is T, first reached in the batch ending at o; timestamps strictly increase. It
+ * answers "from where on can records be at least this new?" for ListOffsets by time.
  */
-import * as fs from 'fs';
-import { readInt64, writeInt64 } from '../protocol/varint';
+import { assert } from '../common/assert';
+import { writeInt64 } from '../protocol/varint';
+import { RELATIVE_OFFSET_MAX } from './offset-index';
+import { SegmentIndex } from './segment-index';
 
 export const TIME_INDEX_ENTRY_BYTES = 12;
+const timestampField = 0;
+const relativeOffsetField = 8;
 
 export interface TimestampOffset {
   timestamp: number;
   offset: number;
 }
 
-export class TimeIndex {
-  private entries: Buffer;
-  private count: number;
-  /** Entries already written to the file; the rest are written by persist() (flush, roll, close). */
-  private persistedCount: number;
-
-  private constructor(readonly path: string, readonly baseOffset: number, private fd: number, initial: Buffer) {
-    this.entries = Buffer.alloc(Math.max(4096, initial.length * 2));
-    initial.copy(this.entries);
-    this.count = Math.floor(initial.length / TIME_INDEX_ENTRY_BYTES);
-    this.persistedCount = this.count;
+export class TimeIndex extends SegmentIndex {
+  static open(path: string, baseOffset: number, maxIndexBytes: number): TimeIndex {
+    return new TimeIndex(path, baseOffset, maxIndexBytes);
   }
 
-  static open(path: string, baseOffset: number): TimeIndex {
-    const fd = fs.openSync(path, fs.existsSync(path) ? 'r+' : 'w+');
-    const bytes = fs.readFileSync(path);
-    return new TimeIndex(path, baseOffset, fd, bytes.subarray(0, bytes.length - (bytes.length % TIME_INDEX_ENTRY_BYTES)));
+  private constructor(path: string, baseOffset: number, maxIndexBytes: number) {
+    super(path, baseOffset, TIME_INDEX_ENTRY_BYTES, maxIndexBytes);
   }
 
-  get entryCount(): number {
-    return this.count;
-  }
+  private readonly timestampAt = (i: number): number => this.int64At(i, timestampField);
+  private readonly offsetAt = (i: number): number => this.baseOffset + this.uint32At(i, relativeOffsetField);
 
   entry(i: number): TimestampOffset {
-    const at = i * TIME_INDEX_ENTRY_BYTES;
-    return { timestamp: readInt64(this.entries, at), offset: this.baseOffset + this.entries.readUInt32BE(at + 8) };
+    return { timestamp: this.timestampAt(i), offset: this.offsetAt(i) };
   }
 
   lastEntry(): TimestampOffset | undefined {
-    return this.count === 0 ? undefined : this.entry(this.count - 1);
-  }
-
-  /** The greatest entry whose timestamp is at or below `timestamp`, or the segment's start. */
-  lookup(timestamp: number): TimestampOffset {
-    let low = 0;
-    let high = this.count - 1;
-    let found = -1;
-    while (low <= high) {
-      const mid = (low + high) >>> 1;
-      if (this.entry(mid).timestamp <= timestamp) {
-        found = mid;
-        low = mid + 1;
-      } else {
-        high = mid - 1;
-      }
-    }
-    return found < 0 ? { timestamp: -1, offset: this.baseOffset } : this.entry(found);
-  }
-
-  /** Appends only when `timestamp` is newer than the last entry (Kafka's maybeAppend). */
-  maybeAppend(timestamp: number, offset: number): void {
-    const last = this.lastEntry();
-    if (last && (timestamp <= last.timestamp || offset < last.offset)) return;
-    if ((this.count + 1) * TIME_INDEX_ENTRY_BYTES > this.entries.length) {
-      const grown = Buffer.alloc(this.entries.length * 2);
-      this.entries.copy(grown);
-      this.entries = grown;
-    }
-    const at = this.count * TIME_INDEX_ENTRY_BYTES;
-    writeInt64(this.entries, at, timestamp);
-    this.entries.writeUInt32BE(offset - this.baseOffset, at + 8);
-    this.count++;
-  }
-
-  isSane(): boolean {
-    for (let i = 1; i < this.count; i++) {
-      const a = this.entry(i - 1);
-      const b = this.entry(i);
-      if (b.timestamp <= a.timestamp || b.offset < a.offset) return false;
-    }
-    return true;
-  }
-
-  truncateTo(offset: number): void {
-    while (this.count > 0 && this.entry(this.count - 1).offset >= offset) this.count--;
-    this.persistedCount = Math.min(this.persistedCount, this.count);
-    fs.ftruncateSync(this.fd, this.persistedCount * TIME_INDEX_ENTRY_BYTES);
-  }
-
-  reset(): void {
-    this.count = 0;
-    this.persistedCount = 0;
-    fs.ftruncateSync(this.fd, 0);
+    return this.entryCount === 0 ? undefined : this.entry(this.entryCount - 1);
   }
 
   /**
-   * Writes the entries appended since the last call in one system call. Appends stay in memory
-   * until then (Kafka's indexes are memory-mapped for the same reason): after a crash, indexes of
-   * segments past the recovery point are rebuilt anyway.
+   * The greatest entry whose timestamp is at or below `timestamp`, or (-1, the segment's base):
+   * a record at or after `timestamp` sits in the batch ending at the returned offset or later.
    */
-  persist(): void {
-    if (this.persistedCount >= this.count) return;
-    const from = this.persistedCount * TIME_INDEX_ENTRY_BYTES;
-    fs.writeSync(this.fd, this.entries, from, this.count * TIME_INDEX_ENTRY_BYTES - from, from);
-    this.persistedCount = this.count;
+  lookup(timestamp: number): TimestampOffset {
+    const i = this.floorEntry(timestamp, this.timestampAt);
+    return i < 0 ? { timestamp: -1, offset: this.baseOffset } : this.entry(i);
   }
 
-  flush(): void {
-    this.persist();
-    fs.fsyncSync(this.fd);
+  /**
+   * Appends only when `timestamp` is newer than the last entry (Kafka's maybeAppend). A full index
+   * takes no more entries, except the last one written when its segment rolls (`skipFullCheck`).
+   */
+  maybeAppend(timestamp: number, offset: number, skipFullCheck = false): void {
+    const last = this.lastEntry();
+    // An empty index compares against (-1, base) as Kafka's does: "no timestamp" is never indexed.
+    if (timestamp <= (last?.timestamp ?? -1)) return;
+    if (this.isFull && !skipFullCheck) return;
+    assert(last === undefined || offset >= last.offset, () => `time index ${this.path}: offset ${offset} below the last entry's ${last?.offset}`);
+    const relative = offset - this.baseOffset;
+    assert(relative >= 0 && relative <= RELATIVE_OFFSET_MAX, () => `time index ${this.path}: offset ${offset} out of range of base ${this.baseOffset}`);
+    const [buf, at] = this.appendSlot(skipFullCheck);
+    writeInt64(buf, at + timestampField, timestamp);
+    buf.writeUInt32BE(relative, at + relativeOffsetField);
   }
 
-  close(): void {
-    this.persist();
-    fs.closeSync(this.fd);
+  /** Drops the entries whose offset is at or above `offset`. */
+  truncateTo(offset: number): void {
+    this.truncateToEntries(this.floorEntry(offset - 1, this.offsetAt) + 1);
+  }
+
+  /** Why the index cannot be trusted, or undefined: a torn entry, or entries out of order. */
+  sanityProblem(): string | undefined {
+    if (this.hadPartialEntry) return 'partial trailing entry';
+    for (let i = 1; i < this.entryCount; i++) {
+      const a = this.entry(i - 1);
+      const b = this.entry(i);
+      if (b.timestamp <= a.timestamp || b.offset < a.offset) return `entry ${i} (${b.timestamp}, ${b.offset}) does not follow (${a.timestamp}, ${a.offset})`;
+    }
+    return undefined;
   }
 }

@@ -1,11 +1,17 @@
-/** Builders for partition-log tests: logs in temp folders, batches of numbered records. */
+/** Builders and checks for storage tests: logs in temp folders, batches of numbered records. */
 import { ManualClock } from '../../src/common/clock';
-import { createLogger } from '../../src/common/logger';
-import { encodeRecordBatch } from '../../src/protocol/record-batch';
+import { createLogger, type Logger } from '../../src/common/logger';
+import { batchLocations, checkBatch, decodeBatches, encodeRecordBatch } from '../../src/protocol/record-batch';
 import { logConfig, type LogConfig } from '../../src/storage/log-config';
 import { PartitionLog } from '../../src/storage/partition-log';
 
 export const quietLogger = createLogger('test', () => undefined);
+
+/** A logger that keeps its lines, for tests that check what was reported. */
+export function recordingLogger(): Logger & { lines: string[] } {
+  const lines: string[] = [];
+  return Object.assign(createLogger('test', (line) => lines.push(line)), { lines });
+}
 
 /** A batch of `count` records whose values are `v<first>`..; timestamps `timestampMs`. */
 export function numberedBatch(first: number, count: number, timestampMs = 1_700_000_000_000, valueBytes = 0): Buffer {
@@ -18,6 +24,38 @@ export function numberedBatch(first: number, count: number, timestampMs = 1_700_
   );
 }
 
-export function openLog(dir: string, overrides: Partial<LogConfig> = {}, clock = new ManualClock(1_700_000_000_000), recoveryPoint = 0, hadCleanShutdown = false): PartitionLog {
-  return PartitionLog.open(dir, 'orders', 0, logConfig(overrides), { recoveryPoint, hadCleanShutdown, clock, logger: quietLogger });
+export function openLog(
+  dir: string, overrides: Partial<LogConfig> = {}, clock = new ManualClock(1_700_000_000_000), recoveryPoint = 0, hadCleanShutdown = false, logger: Logger = quietLogger,
+): PartitionLog {
+  return PartitionLog.open(dir, 'orders', 0, logConfig(overrides), { recoveryPoint, hadCleanShutdown, clock, logger });
+}
+
+/** Every byte of the log from its start, read the way a consumer reads it. */
+export function readAll(log: PartitionLog): Buffer {
+  const parts: Buffer[] = [];
+  let offset = log.logStartOffset;
+  while (offset < log.logEndOffset) {
+    const bytes = log.read(offset, { maxBytes: 1 << 20 });
+    if (bytes.length === 0) throw new Error(`read at ${offset} of a log ending at ${log.logEndOffset} returned nothing`);
+    parts.push(bytes);
+    const records = decodeBatches(bytes);
+    offset = records[records.length - 1].offset + 1;
+  }
+  return Buffer.concat(parts);
+}
+
+/** Whole batches only, each passing its CRC, offsets contiguous from `start`; returns the offsets. */
+export function checkedOffsets(bytes: Buffer, start: number): number[] {
+  let wholeBytes = 0;
+  for (const { position, size } of batchLocations(bytes)) {
+    const check = checkBatch(bytes, position);
+    if (!check.ok) throw new Error(`batch at byte ${position}: ${check.reason}`);
+    wholeBytes = position + size;
+  }
+  if (wholeBytes !== bytes.length) throw new Error(`${bytes.length - wholeBytes} bytes after the last whole batch`);
+  const offsets = decodeBatches(bytes).map((r) => r.offset);
+  offsets.forEach((offset, i) => {
+    if (offset !== start + i) throw new Error(`offset ${offset} at position ${i}, expected ${start + i}`);
+  });
+  return offsets;
 }

@@ -76,3 +76,64 @@ describe('v2 record batch codec', () => {
     expect(decodeBatches(joined).map((r) => r.value?.toString())).toEqual(['1', '2', '3']);
   });
 });
+
+describe('v2 record batch codec, properties', () => {
+  const smallBatch = fc.array(record, { minLength: 1, maxLength: 8 }).map((records) => encodeRecordBatch(records));
+
+  it('round-trips values up to ~1 MB, null and empty keys and values, and null header values', () => {
+    const large = fc.record({
+      key: fc.option(fc.constantFrom(Buffer.alloc(0), Buffer.from('key')), { nil: null }),
+      value: fc.option(fc.integer({ min: 0, max: 1_100_000 }).map((n) => Buffer.alloc(n, n % 251)), { nil: null }),
+      headers: fc.array(fc.record({ key: fc.string({ maxLength: 8 }), value: fc.constant(null) }), { maxLength: 2 }),
+      timestamp: fc.integer({ min: 0, max: 2 ** 45 }),
+    });
+    fc.assert(
+      fc.property(fc.array(large, { minLength: 1, maxLength: 3 }), (records) => {
+        const decoded = decodeRecords(encodeRecordBatch(records));
+        decoded.forEach((r, i) => {
+          expect(r.key).toEqual(records[i].key);
+          expect(r.value?.length).toBe(records[i].value?.length);
+          expect(r.value === null || r.value.equals(records[i].value!)).toBe(true);
+          expect(r.headers).toEqual(records[i].headers);
+          expect(r.timestamp).toBe(records[i].timestamp);
+        });
+      }),
+      { numRuns: 15 },
+    );
+  });
+
+  it('fails the CRC check for any single changed byte from attributes to the end', () => {
+    fc.assert(
+      fc.property(smallBatch, fc.nat(), fc.integer({ min: 1, max: 255 }), (batch, at, mask) => {
+        const position = BatchField.attributes + (at % (batch.length - BatchField.attributes));
+        const copy = Buffer.from(batch);
+        copy[position] ^= mask;
+        expect(checkBatch(copy, 0).ok).toBe(false);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('keeps the CRC valid for any offset and leader epoch assigned in place', () => {
+    fc.assert(
+      fc.property(smallBatch, fc.integer({ min: 0, max: 2 ** 53 - 2 ** 31 }), fc.integer({ min: -1, max: 2 ** 31 - 1 }), (batch, baseOffset, epoch) => {
+        assignOffsetsInPlace(batch, 0, baseOffset, epoch);
+        expect(checkBatch(batch, 0).ok).toBe(true);
+        expect(readBatchHeader(batch)).toMatchObject({ baseOffset, partitionLeaderEpoch: epoch });
+      }),
+    );
+  });
+
+  it('walks whole batches and stops at a partial one wherever it is cut', () => {
+    fc.assert(
+      fc.property(fc.array(smallBatch, { minLength: 1, maxLength: 5 }), fc.nat(), (batches, cut) => {
+        const whole = batches.slice(0, -1);
+        const last = batches[batches.length - 1];
+        const joined = Buffer.concat([...whole, last.subarray(0, cut % last.length)]);
+        let position = 0;
+        const expected = whole.map((b) => ({ position: (position += b.length) - b.length, size: b.length }));
+        expect([...batchLocations(joined)]).toEqual(expected);
+      }),
+    );
+  });
+});

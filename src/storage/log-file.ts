@@ -1,0 +1,182 @@
+/**
+ * The `.log` file of a segment (Kafka's FileRecords): whole record batches back to back. Appends
+ * are synchronous positional writes at the tracked end, which always equals the file's size, so
+ * appends land strictly in order at page-cache speed. Scans walk batches by their headers and
+ * read a batch whole only when asked to verify it; no scan decodes a record.
+ */
+import * as fs from 'fs';
+import { assert } from '../common/assert';
+import { BATCH_HEADER_BYTES, BatchField, LOG_OVERHEAD_BYTES, checkBatch } from '../protocol/record-batch';
+import { readInt64 } from '../protocol/varint';
+
+/** Bytes read per step when a scan verifies batches (recovery). */
+const verifyChunkBytes = 1024 * 1024;
+/** Bytes read per step when a scan needs only batch headers (finding an offset, loading a tail). */
+const headerChunkBytes = 16 * 1024;
+
+/** What a scan learns about one batch from its header. */
+export interface BatchInfo {
+  position: number;
+  size: number;
+  baseOffset: number;
+  lastOffset: number;
+  maxTimestamp: number;
+  partitionLeaderEpoch: number;
+}
+
+/** Where a scan stopped: the end of the valid bytes and, if it stopped early, why. */
+export interface ScanResult {
+  validBytes: number;
+  /** One past the last offset of the last batch visited; undefined when none was. */
+  nextOffset: number | undefined;
+  invalidReason?: string;
+}
+
+export interface ScanOptions {
+  /** Check every batch whole (sizes, magic, CRC) and that offsets increase from `firstOffset`. */
+  verify: boolean;
+  /** The smallest base offset the first batch may have (the segment's base). */
+  firstOffset: number;
+}
+
+/** A visitor returns false to stop the scan before the batch it was shown. */
+export type BatchVisitor = (batch: BatchInfo) => boolean | void;
+
+export class LogFile {
+  private constructor(readonly path: string, private fd: number, private size: number) {}
+
+  /** Opens (or creates) the file for positional reads and writes. */
+  static open(path: string): LogFile {
+    const fd = fs.openSync(path, fs.existsSync(path) ? 'r+' : 'w+');
+    return new LogFile(path, fd, fs.fstatSync(fd).size);
+  }
+
+  get sizeBytes(): number {
+    return this.size;
+  }
+
+  /**
+   * Writes `records` at the end; returns the position they start at. If a write fails midway the
+   * tracked end stays put, so the next append overwrites the partial bytes.
+   */
+  append(records: Buffer): number {
+    const position = this.size;
+    let written = 0;
+    while (written < records.length) {
+      written += fs.writeSync(this.fd, records, written, records.length - written, position + written);
+    }
+    this.size += records.length;
+    return position;
+  }
+
+  /** Exactly `length` bytes from `position`, in a Buffer of that size. */
+  readAt(position: number, length: number): Buffer {
+    assert(position >= 0 && position + length <= this.size, () => `${this.path}: read of ${length} bytes at ${position} past the end (${this.size})`);
+    const buf = Buffer.allocUnsafe(length);
+    const read = this.readInto(buf, 0, length, position);
+    assert(read === length, () => `${this.path}: read ${read} of ${length} bytes at ${position}`);
+    return buf;
+  }
+
+  private readInto(buf: Buffer, offset: number, length: number, position: number): number {
+    let read = 0;
+    while (read < length) {
+      const n = fs.readSync(this.fd, buf, offset + read, length - read, position + read);
+      if (n === 0) break;
+      read += n;
+    }
+    return read;
+  }
+
+  /**
+   * Walks batches from `fromPosition` until `visit` returns false or the file ends. Stops at the
+   * first batch that is torn, zero-filled, or (verifying) corrupt or out of order, saying where and
+   * why. One chunk buffer serves the whole scan; a verified batch larger than it gets its own.
+   */
+  scan(fromPosition: number, options: ScanOptions, visit: BatchVisitor): ScanResult {
+    const chunkBytes = options.verify ? verifyChunkBytes : headerChunkBytes;
+    let chunk = Buffer.allocUnsafe(Math.min(chunkBytes, Math.max(this.size - fromPosition, 0)));
+    let chunkStart = 0;
+    let chunkLength = 0;
+    let position = fromPosition;
+    let nextOffset: number | undefined;
+    const stop = (invalidReason?: string): ScanResult => ({ validBytes: position, nextOffset, invalidReason });
+    while (position < this.size) {
+      if (position + BATCH_HEADER_BYTES > this.size) return stop(`torn batch header: ${this.size - position} bytes at the end`);
+      if (position + BATCH_HEADER_BYTES > chunkStart + chunkLength) {
+        chunkStart = position;
+        chunkLength = this.readInto(chunk, 0, Math.min(chunk.length, this.size - position), position);
+      }
+      let at = position - chunkStart;
+      const size = chunk.readInt32BE(at + BatchField.batchLength) + LOG_OVERHEAD_BYTES;
+      if (size < BATCH_HEADER_BYTES) return stop(`invalid batch length ${size - LOG_OVERHEAD_BYTES} (zero-filled or corrupt)`);
+      if (position + size > this.size) return stop(`torn batch: ${size} bytes declared, ${this.size - position} present`);
+      const baseOffset = readInt64(chunk, at + BatchField.baseOffset);
+      const lastOffset = baseOffset + chunk.readInt32BE(at + BatchField.lastOffsetDelta);
+      const expected = nextOffset ?? options.firstOffset;
+      if (options.verify) {
+        if (at + size > chunkLength) {
+          if (size > chunk.length) chunk = Buffer.allocUnsafe(size);
+          chunkStart = position;
+          chunkLength = this.readInto(chunk, 0, Math.min(chunk.length, this.size - position), position);
+          at = 0;
+        }
+        const check = checkBatch(chunk, at, at + size);
+        if (!check.ok) return stop(check.reason);
+        if (baseOffset < expected || lastOffset < baseOffset) {
+          return stop(`offsets ${baseOffset}..${lastOffset} out of order (expected from ${expected})`);
+        }
+      }
+      const batch: BatchInfo = {
+        position, size, baseOffset, lastOffset,
+        maxTimestamp: readInt64(chunk, at + BatchField.maxTimestamp),
+        partitionLeaderEpoch: chunk.readInt32BE(at + BatchField.partitionLeaderEpoch),
+      };
+      if (visit(batch) === false) return stop();
+      nextOffset = lastOffset + 1;
+      position += size;
+    }
+    return stop();
+  }
+
+  /** Cuts the file to `sizeBytes`. */
+  truncateTo(sizeBytes: number): void {
+    assert(sizeBytes >= 0 && sizeBytes <= this.size, () => `${this.path}: truncate to ${sizeBytes} of ${this.size} bytes`);
+    fs.ftruncateSync(this.fd, sizeBytes);
+    this.size = sizeBytes;
+  }
+
+  lastModifiedMs(): number {
+    return fs.fstatSync(this.fd).mtimeMs;
+  }
+
+  flush(): void {
+    fs.fsyncSync(this.fd);
+  }
+
+  close(): void {
+    fs.closeSync(this.fd);
+    this.fd = -1;
+  }
+}
+
+/**
+ * fsyncs files through descriptors of their own, off the main thread: a segment closed or deleted
+ * meanwhile is no hazard (a file already gone is skipped). fsync is per file, not per descriptor.
+ */
+export async function syncFilesInBackground(paths: readonly string[]): Promise<void> {
+  for (const filePath of paths) {
+    let handle: fs.promises.FileHandle;
+    try {
+      handle = await fs.promises.open(filePath, 'r');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue;
+      throw err;
+    }
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  }
+}

@@ -1,0 +1,119 @@
+/**
+ * LogManager over real folders: loading every partition of every log dir, the clean-shutdown
+ * marker, the per-dir checkpoints, placement of new partitions, deletion, and the timers.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { ManualClock, systemClock } from '../../../src/common/clock';
+import { ErrorCode } from '../../../src/common/errors';
+import { logConfig } from '../../../src/storage/log-config';
+import { CLEAN_SHUTDOWN_MARKER, LogManager, RECOVERY_POINT_CHECKPOINT, REPLICATION_CHECKPOINT } from '../../../src/storage/log-manager';
+import { checkedOffsets, numberedBatch, quietLogger, readAll, recordingLogger } from '../../helpers/log';
+import { rmDir, tmpDir } from '../../helpers/tmp';
+import { waitFor } from '../../helpers/wait';
+
+let dirs: string[];
+beforeEach(() => {
+  dirs = [tmpDir('logdir-a'), tmpDir('logdir-b')];
+});
+afterEach(() => dirs.forEach(rmDir));
+
+const options = { clock: systemClock, logger: quietLogger };
+
+describe('LogManager', () => {
+  it('lays partitions out as <log.dir>/<topic>/<partition>, on the log dir with the fewest', () => {
+    const manager = LogManager.open(dirs, logConfig(), options);
+    const placed = [0, 1, 2, 3].map((p) => manager.getOrCreateLog('orders', p).dir);
+    expect(placed).toEqual([path.join(dirs[0], 'orders', '0'), path.join(dirs[1], 'orders', '1'), path.join(dirs[0], 'orders', '2'), path.join(dirs[1], 'orders', '3')]);
+    expect(manager.getOrCreateLog('orders', 0).dir).toBe(placed[0]);
+    expect(() => manager.getOrCreateLog('../escape', 0)).toThrow(expect.objectContaining({ code: ErrorCode.INVALID_TOPIC_EXCEPTION.code }));
+    expect(manager.allLogs()).toHaveLength(4);
+    manager.close();
+  });
+
+  it('after a clean close skips recovery, removes the marker, and keeps offsets and checkpoints', () => {
+    const manager = LogManager.open(dirs, logConfig(), options);
+    manager.getOrCreateLog('orders', 2).appendAsLeader(numberedBatch(0, 5), 0);
+    manager.getOrCreateLog('orders', 3).appendAsLeader(numberedBatch(0, 2), 0);
+    manager.close((topic, partition) => (partition === 2 ? 4 : undefined));
+    for (const dir of dirs) expect(fs.existsSync(path.join(dir, CLEAN_SHUTDOWN_MARKER))).toBe(true);
+    expect(fs.readFileSync(path.join(dirs[0], RECOVERY_POINT_CHECKPOINT), 'utf8')).toBe('0\n1\norders 2 5\n');
+    expect(fs.readFileSync(path.join(dirs[1], RECOVERY_POINT_CHECKPOINT), 'utf8')).toBe('0\n1\norders 3 2\n');
+    expect(fs.readFileSync(path.join(dirs[0], REPLICATION_CHECKPOINT), 'utf8')).toBe('0\n1\norders 2 4\n');
+    const logger = recordingLogger();
+    const again = LogManager.open(dirs, logConfig(), { clock: systemClock, logger });
+    expect(logger.lines.join('')).toContain('clean shutdown: nothing to recover');
+    for (const dir of dirs) expect(fs.existsSync(path.join(dir, CLEAN_SHUTDOWN_MARKER))).toBe(false);
+    expect(again.getLog('orders', 2)?.logEndOffset).toBe(5);
+    expect(again.getLog('orders', 3)?.logEndOffset).toBe(2);
+    expect(again.readHighWatermarks()).toEqual(new Map([['orders/2', 4]]));
+    again.close();
+  });
+
+  it('without the marker recovers from each partition\'s checkpointed recovery point', () => {
+    const manager = LogManager.open([dirs[0]], logConfig({ segmentBytes: 500 }), options);
+    const log = manager.getOrCreateLog('orders', 0);
+    for (let i = 0; i < 10; i++) log.appendAsLeader(numberedBatch(i * 2, 2, 1, 60), 0);
+    log.flush();
+    manager.checkpointRecoveryPoints();
+    log.close(); // a crash: no marker
+    const logger = recordingLogger();
+    const again = LogManager.open([dirs[0]], logConfig({ segmentBytes: 500 }), { clock: systemClock, logger });
+    expect(logger.lines.join('')).toContain('unclean shutdown');
+    expect(again.getLog('orders', 0)?.recoveryPoint).toBe(20);
+    expect(checkedOffsets(readAll(again.getLog('orders', 0)!), 0)).toHaveLength(20);
+    again.close();
+  });
+
+  it('skips and reports what is not a partition, and finishes interrupted deletions', () => {
+    const [dir] = dirs;
+    fs.mkdirSync(path.join(dir, 'orders', '0'), { recursive: true });
+    fs.mkdirSync(path.join(dir, 'orders', 'zero'));
+    fs.mkdirSync(path.join(dir, 'orders', '1.abc-delete'));
+    fs.mkdirSync(path.join(dir, 'bad name'));
+    fs.writeFileSync(path.join(dir, 'stray.bin'), 'x');
+    fs.writeFileSync(path.join(dir, `${RECOVERY_POINT_CHECKPOINT}.tmp`), '0\n9\n');
+    const logger = recordingLogger();
+    const manager = LogManager.open([dir], logConfig(), { clock: systemClock, logger });
+    const text = logger.lines.join('');
+    expect(manager.allLogs().map((l) => l.name)).toEqual(['orders-0']);
+    expect(text).toContain(`ignoring ${path.join(dir, 'orders', 'zero')}: not a partition folder`);
+    expect(text).toContain(`ignoring folder ${path.join(dir, 'bad name')}: not a topic`);
+    expect(text).toContain(`ignoring unknown file ${path.join(dir, 'stray.bin')}`);
+    expect(fs.existsSync(path.join(dir, 'orders', '1.abc-delete'))).toBe(false);
+    expect(fs.existsSync(path.join(dir, `${RECOVERY_POINT_CHECKPOINT}.tmp`))).toBe(false);
+    expect(fs.existsSync(path.join(dir, 'stray.bin'))).toBe(true);
+    manager.close();
+  });
+
+  it('deletes a partition\'s files and its topic folder once empty', () => {
+    const manager = LogManager.open([dirs[0]], logConfig(), options);
+    manager.getOrCreateLog('orders', 0).appendAsLeader(numberedBatch(0, 1), 0);
+    manager.getOrCreateLog('orders', 1);
+    manager.deleteLog('orders', 0);
+    expect(fs.readdirSync(path.join(dirs[0], 'orders'))).toEqual(['1']);
+    manager.deleteLog('orders', 1);
+    expect(fs.existsSync(path.join(dirs[0], 'orders'))).toBe(false);
+    expect(manager.getLog('orders', 0)).toBeUndefined();
+    manager.close();
+  });
+
+  it('runs retention and checkpoints on unref\'d timers until closed', async () => {
+    const clock = new ManualClock(Date.now());
+    const logger = recordingLogger();
+    const manager = LogManager.open([dirs[0]], logConfig({ segmentBytes: 300, retentionMs: 1000 }), {
+      clock, logger, retentionCheckIntervalMs: 20, checkpointIntervalMs: 20, flushCheckIntervalMs: 20,
+    });
+    const log = manager.getOrCreateLog('orders', 0);
+    for (let i = 0; i < 4; i++) log.appendAsLeader(numberedBatch(i, 1, clock.nowMs(), 150), 0);
+    manager.startBackgroundTasks();
+    clock.advance(5000);
+    await waitFor(() => log.segmentCount === 1 && fs.existsSync(path.join(dirs[0], RECOVERY_POINT_CHECKPOINT)), { timeoutMs: 5000, message: 'retention and checkpoint timers' });
+    expect(log.logStartOffset).toBe(3);
+    manager.close();
+    const checkpointed = fs.readFileSync(path.join(dirs[0], RECOVERY_POINT_CHECKPOINT), 'utf8');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(fs.readFileSync(path.join(dirs[0], RECOVERY_POINT_CHECKPOINT), 'utf8')).toBe(checkpointed);
+    expect(logger.lines.filter((l) => l.includes('failed'))).toEqual([]);
+  });
+});
