@@ -4,24 +4,24 @@
  */
 import { randomUUID } from 'crypto';
 import { ZkPaths } from './paths';
-import { encodeJson, type ZkClient } from './zk-client';
+import type { ZkClient } from './zk-client';
 import { ZkNodeExistsError } from './zk-errors';
+import { parseClusterId, serializeClusterId } from './znodes';
 
 /** Kafka's form: a UUID's 16 bytes in URL-safe base64 without padding (22 characters). */
 export function newClusterId(): string {
   return Buffer.from(randomUUID().replace(/-/g, ''), 'hex').toString('base64url');
 }
 
+/** Kafka's KafkaServer.getOrGenerateClusterId: read it, or create it with a conditional create. */
 export async function getOrCreateClusterId(zk: ZkClient): Promise<string> {
-  const existing = await zk.exists(ZkPaths.clusterId);
-  if (!existing) {
+  if (!(await zk.exists(ZkPaths.clusterId))) {
     try {
-      await zk.create(ZkPaths.clusterId, encodeJson({ version: '1', id: newClusterId() }), 'persistent', { createParents: true });
+      await zk.create(ZkPaths.clusterId, serializeClusterId(newClusterId()), 'persistent', { createParents: true });
     } catch (err) {
+      // Another broker created it between our exists and our create: its id is the cluster's.
       if (!(err instanceof ZkNodeExistsError)) throw err;
     }
   }
-  const { value } = await zk.getJson<{ id?: unknown }>(ZkPaths.clusterId);
-  if (typeof value.id !== 'string') throw new Error(`malformed znode ${ZkPaths.clusterId}: no "id"`);
-  return value.id;
+  return parseClusterId(ZkPaths.clusterId, (await zk.getData(ZkPaths.clusterId)).data);
 }

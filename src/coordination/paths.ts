@@ -2,6 +2,8 @@
  * Kafka 2.x's ZooKeeper paths, relative to the chroot, so that zkCli.sh shows a Kafka person what
  * they expect. Nothing else in Josef spells a path.
  */
+import type { ZkClient } from './zk-client';
+
 export const ZkPaths = {
   brokerIds: '/brokers/ids',
   broker: (id: number) => `/brokers/ids/${id}`,
@@ -17,11 +19,19 @@ export const ZkPaths = {
   deleteTopics: '/admin/delete_topics',
   deleteTopic: (topic: string) => `/admin/delete_topics/${topic}`,
   isrChangeNotifications: '/isr_change_notification',
+  /** Created PERSISTENT_SEQUENTIAL: ZooKeeper appends a 10-digit sequence number. */
   isrChangeNotificationPrefix: '/isr_change_notification/isr_change_',
+  isrChangeNotification: (name: string) => `/isr_change_notification/${name}`,
+  cluster: '/cluster',
   clusterId: '/cluster/id',
 } as const;
 
 /** Persistent paths every broker makes sure of at start (Kafka's KafkaZkClient.createTopLevelPaths). */
-export const basePaths = [
-  ZkPaths.brokerIds, ZkPaths.brokerTopics, ZkPaths.configTopics, ZkPaths.deleteTopics, ZkPaths.isrChangeNotifications, '/cluster',
+export const basePaths: readonly string[] = [
+  ZkPaths.brokerIds, ZkPaths.brokerTopics, ZkPaths.configTopics, ZkPaths.deleteTopics, ZkPaths.isrChangeNotifications, ZkPaths.cluster,
 ];
+
+/** Creates every base path that is missing; existing ones are left as they are. */
+export async function ensureBasePaths(zk: ZkClient): Promise<void> {
+  for (const path of basePaths) await zk.mkdirp(path);
+}

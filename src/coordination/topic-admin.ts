@@ -1,52 +1,79 @@
 /**
- * Topic changes written to ZooKeeper as Kafka's AdminZkClient writes them: a topic's config under
+ * Topics in ZooKeeper, written as Kafka's AdminZkClient writes them: a topic's config under
  * /config/topics and its replica assignment under /brokers/topics; deletion as a marker under
- * /admin/delete_topics. The controller, watching those paths, does the rest.
+ * /admin/delete_topics. The controller, watching those paths, does the rest. Also the reads of
+ * topic znodes that brokers and tools share.
  */
 import { ErrorCode, JosefError } from '../common/errors';
-import type { NewTopic, TopicAdminPort } from '../server/handlers/ports';
-import { assignReplicasToBrokers } from './controller/assignment';
+import { topicCollisionKey, validateTopicName } from '../common/topic';
+import { assignReplicasToBrokers, validateReplicaAssignment } from './controller/assignment';
 import { ZkPaths } from './paths';
 import type { ZkClient } from './zk-client';
-import { ZkNodeExistsError, ZkNoNodeError } from './zk-errors';
-import { parseTopicAssignment, serializeTopicAssignment, serializeTopicConfig, type ReplicaAssignment } from './znodes';
+import { getDataIfExists } from './zk-reads';
+import { ZkNodeExistsError } from './zk-errors';
+import {
+  parsePartitionState, parseTopicAssignment, parseTopicConfig, serializeTopicAssignment, serializeTopicConfig,
+  type PartitionStateZnode, type ReplicaAssignment,
+} from './znodes';
 
-export class ZkTopicAdmin implements TopicAdminPort {
-  constructor(private readonly zk: ZkClient, private readonly randomInt?: (bound: number) => number) {}
+export interface NewTopicSpec {
+  name: string;
+  numPartitions: number;
+  replicationFactor: number;
+  /** Explicit replica lists by partition; when present, numPartitions/replicationFactor are ignored. */
+  assignments?: ReplicaAssignment;
+  configs: Record<string, string>;
+}
 
-  async createTopic(topic: NewTopic, liveBrokerIds: number[]): Promise<void> {
-    const assignment = topic.assignments ?? assignReplicasToBrokers({
-      numPartitions: topic.numPartitions,
-      replicationFactor: topic.replicationFactor,
-      brokerIds: liveBrokerIds,
-      randomInt: this.randomInt,
-    });
-    if (await this.zk.exists(ZkPaths.topic(topic.name))) {
-      throw new JosefError(ErrorCode.TOPIC_ALREADY_EXISTS, `topic ${topic.name} already exists`);
-    }
-    // Config first, as Kafka: the controller reads it when the assignment appears.
-    await this.zk.create(ZkPaths.topicConfig(topic.name), serializeTopicConfig(topic.configs), 'persistent', { createParents: true })
-      .catch(async (err: unknown) => {
-        if (!(err instanceof ZkNodeExistsError)) throw err;
-        await this.zk.setData(ZkPaths.topicConfig(topic.name), serializeTopicConfig(topic.configs), -1);
-      });
-    try {
-      await this.zk.create(ZkPaths.topic(topic.name), serializeTopicAssignment(assignment), 'persistent', { createParents: true });
-    } catch (err) {
-      if (err instanceof ZkNodeExistsError) throw new JosefError(ErrorCode.TOPIC_ALREADY_EXISTS, `topic ${topic.name} already exists`);
-      throw err;
-    }
+/**
+ * Validates and writes a new topic (Kafka's AdminZkClient.createTopic): the name, the assignment
+ * (computed over `liveBrokerIds` unless given), no existing topic with the name or one that
+ * collides with it on '.' vs '_'. Config first, as Kafka: the controller reads it when the
+ * assignment appears. Returns the assignment written.
+ */
+export async function createTopic(zk: ZkClient, spec: NewTopicSpec, liveBrokerIds: readonly number[], randomInt?: (bound: number) => number): Promise<ReplicaAssignment> {
+  validateTopicName(spec.name);
+  let assignment: ReplicaAssignment;
+  if (spec.assignments) {
+    validateReplicaAssignment(spec.assignments);
+    assignment = spec.assignments;
+  } else {
+    assignment = assignReplicasToBrokers({ numPartitions: spec.numPartitions, replicationFactor: spec.replicationFactor, brokerIds: liveBrokerIds, randomInt });
   }
+  const existing = await listTopics(zk);
+  if (existing.includes(spec.name)) throw topicExists(spec.name);
+  const collision = existing.find((t) => topicCollisionKey(t) === topicCollisionKey(spec.name));
+  if (collision !== undefined) {
+    throw new JosefError(ErrorCode.INVALID_TOPIC_EXCEPTION, `topic '${spec.name}' collides with existing topic '${collision}' ('.' and '_' look the same in metric names)`);
+  }
+  const configPath = ZkPaths.topicConfig(spec.name);
+  try {
+    await zk.create(configPath, serializeTopicConfig(spec.configs), 'persistent', { createParents: true });
+  } catch (err) {
+    // A config left by an earlier, unfinished creation or deletion: ours replaces it (Kafka's setOrCreate).
+    if (!(err instanceof ZkNodeExistsError)) throw err;
+    await zk.setData(configPath, serializeTopicConfig(spec.configs), -1);
+  }
+  try {
+    await zk.create(ZkPaths.topic(spec.name), serializeTopicAssignment(assignment), 'persistent', { createParents: true });
+  } catch (err) {
+    if (err instanceof ZkNodeExistsError) throw topicExists(spec.name);
+    throw err;
+  }
+  return assignment;
+}
 
-  async markTopicForDeletion(name: string): Promise<void> {
-    if (!(await this.zk.exists(ZkPaths.topic(name)))) {
-      throw new JosefError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `topic ${name} does not exist`);
-    }
-    try {
-      await this.zk.create(ZkPaths.deleteTopic(name), undefined, 'persistent', { createParents: true });
-    } catch (err) {
-      if (!(err instanceof ZkNodeExistsError)) throw err;
-    }
+function topicExists(name: string): JosefError {
+  return new JosefError(ErrorCode.TOPIC_ALREADY_EXISTS, `topic '${name}' already exists`);
+}
+
+/** Queues the topic for the controller to delete (Kafka's AdminZkClient.deleteTopic); marking twice is fine. */
+export async function markTopicForDeletion(zk: ZkClient, name: string): Promise<void> {
+  if (!(await topicExistsInZk(zk, name))) throw new JosefError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `topic '${name}' does not exist`);
+  try {
+    await zk.create(ZkPaths.deleteTopic(name), undefined, 'persistent', { createParents: true });
+  } catch (err) {
+    if (!(err instanceof ZkNodeExistsError)) throw err;
   }
 }
 
@@ -54,12 +81,38 @@ export async function listTopics(zk: ZkClient): Promise<string[]> {
   return (await zk.getChildren(ZkPaths.brokerTopics)).sort();
 }
 
+export async function topicExistsInZk(zk: ZkClient, name: string): Promise<boolean> {
+  return (await zk.exists(ZkPaths.topic(name))) !== null;
+}
+
+/** The topic's replica assignment; undefined when the topic does not exist. */
 export async function readTopicAssignment(zk: ZkClient, topic: string): Promise<ReplicaAssignment | undefined> {
-  try {
-    const { data } = await zk.getData(ZkPaths.topic(topic));
-    return parseTopicAssignment(ZkPaths.topic(topic), data);
-  } catch (err) {
-    if (err instanceof ZkNoNodeError) return undefined;
-    throw err;
+  const node = await getDataIfExists(zk, ZkPaths.topic(topic));
+  return node && parseTopicAssignment(ZkPaths.topic(topic), node.data);
+}
+
+/** The topic's config overrides in /config/topics/<topic>; none when the znode is absent. */
+export async function readTopicConfig(zk: ZkClient, topic: string): Promise<Record<string, string>> {
+  const node = await getDataIfExists(zk, ZkPaths.topicConfig(topic));
+  return node ? parseTopicConfig(ZkPaths.topicConfig(topic), node.data) : {};
+}
+
+/** A partition's leader and ISR with the zkVersion that a conditional write must name; undefined when absent. */
+export async function readPartitionState(zk: ZkClient, topic: string, partition: number): Promise<(PartitionStateZnode & { zkVersion: number }) | undefined> {
+  const path = ZkPaths.partitionState(topic, partition);
+  const node = await getDataIfExists(zk, path);
+  return node && { ...parsePartitionState(path, node.data), zkVersion: node.stat.version };
+}
+
+/** The handlers' TopicAdminPort (src/server/handlers/ports.ts) over these functions. */
+export class ZkTopicAdmin {
+  constructor(private readonly zk: ZkClient, private readonly randomInt?: (bound: number) => number) {}
+
+  async createTopic(topic: NewTopicSpec, liveBrokerIds: number[]): Promise<void> {
+    await createTopic(this.zk, topic, liveBrokerIds, this.randomInt);
+  }
+
+  markTopicForDeletion(name: string): Promise<void> {
+    return markTopicForDeletion(this.zk, name);
   }
 }

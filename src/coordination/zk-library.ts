@@ -1,7 +1,8 @@
 /**
  * The adapter to node-zookeeper-client: its create modes, watch events, stats (64-bit fields as
  * 8-byte buffers) and multi results converted to and from Josef's ZooKeeper value types, and the
- * one place that reaches into the library's internals (to abandon a disconnected client).
+ * one place that reaches into the library's internals (to abandon a disconnected client, and to
+ * keep a multi's expected version 0 from meaning "any").
  */
 import type { Socket } from 'net';
 import zookeeper from 'node-zookeeper-client';
@@ -63,16 +64,29 @@ export function toLibraryTransaction(transaction: Transaction, ops: ZkOp[]): Tra
       }
       case 'setData':
         transaction.setData(op.path, op.data, op.expectedVersion);
+        pinLastOpVersion(transaction, op.expectedVersion);
         break;
       case 'check':
         transaction.check(op.path, op.expectedVersion);
+        pinLastOpVersion(transaction, op.expectedVersion);
         break;
       case 'delete':
         transaction.remove(op.path, op.expectedVersion);
+        pinLastOpVersion(transaction, op.expectedVersion);
         break;
     }
   }
   return transaction;
+}
+
+/**
+ * node-zookeeper-client 1.1's Transaction does `version = version || -1`, so an expected version
+ * of 0 (every znode's first) became "any version" and unfenced the check or write. The op it just
+ * queued gets the version asked for.
+ */
+function pinLastOpVersion(transaction: Transaction, expectedVersion: number): void {
+  const ops = (transaction as unknown as { ops: { version: number }[] }).ops;
+  ops[ops.length - 1].version = expectedVersion;
 }
 
 /** One entry of node-zookeeper-client's multi results; `err` is set when the multi failed. */

@@ -1,9 +1,10 @@
 /**
- * The JSON inside each znode, as Kafka 2.x writes it, with parsers that check the shape and name
- * the path when it is wrong. The controller and brokers read and write znodes only through these.
+ * The bytes inside each znode, as Kafka 2.x writes them, with parsers that check the shape and
+ * name the path when it is wrong. The controller and brokers read and write znodes only through these.
  */
 import { encodeJson } from './zk-client';
 
+/** /brokers/ids/<id>: where a live broker listens. */
 export interface BrokerRegistration {
   brokerId: number;
   host: string;
@@ -12,6 +13,7 @@ export interface BrokerRegistration {
   timestampMs: number;
 }
 
+/** /brokers/topics/<t>/partitions/<p>/state: who leads, who is in sync, decided under which epochs. */
 export interface PartitionStateZnode {
   leader: number;
   leaderEpoch: number;
@@ -19,41 +21,73 @@ export interface PartitionStateZnode {
   controllerEpoch: number;
 }
 
+/** /controller: which broker is the active controller. */
 export interface ControllerZnode {
   brokerId: number;
   timestampMs: number;
 }
 
+export interface TopicPartitionRef {
+  topic: string;
+  partition: number;
+}
+
 /** Partition -> replica list; the first replica is the preferred leader. */
 export type ReplicaAssignment = Map<number, number[]>;
 
-class ZnodeFormatError extends Error {
-  constructor(path: string, why: string) {
+/** A znode whose bytes are not what Kafka's layout says they should be. */
+export class ZnodeFormatError extends Error {
+  constructor(readonly path: string, why: string) {
     super(`malformed znode ${path}: ${why}`);
     this.name = 'ZnodeFormatError';
   }
 }
 
-function parseObject(path: string, data: Buffer): Record<string, unknown> {
+type JsonObject = Record<string, unknown>;
+
+function parseObject(path: string, data: Buffer): JsonObject {
+  const text = data.toString('utf8');
   let value: unknown;
   try {
-    value = JSON.parse(data.toString('utf8'));
+    value = JSON.parse(text);
   } catch {
-    throw new ZnodeFormatError(path, `not JSON: ${JSON.stringify(data.toString('utf8').slice(0, 80))}`);
+    throw new ZnodeFormatError(path, `not JSON: ${JSON.stringify(text.slice(0, 80))}`);
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new ZnodeFormatError(path, 'not a JSON object');
-  return value as Record<string, unknown>;
+  if (!isObject(value)) throw new ZnodeFormatError(path, 'not a JSON object');
+  return value;
 }
 
-function int(path: string, obj: Record<string, unknown>, field: string): number {
+function isObject(value: unknown): value is JsonObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function int(path: string, obj: JsonObject, field: string, min = -Infinity): number {
   const v = obj[field];
-  if (typeof v !== 'number' || !Number.isInteger(v)) throw new ZnodeFormatError(path, `field "${field}" is not an integer`);
+  if (typeof v !== 'number' || !Number.isInteger(v)) throw new ZnodeFormatError(path, `field "${field}" is not an integer: ${JSON.stringify(v)}`);
+  if (v < min) throw new ZnodeFormatError(path, `field "${field}" is ${v}, below ${min}`);
   return v;
 }
 
-function intList(path: string, v: unknown, field: string): number[] {
-  if (!Array.isArray(v) || !v.every((x) => Number.isInteger(x))) throw new ZnodeFormatError(path, `field "${field}" is not a list of integers`);
+function str(path: string, obj: JsonObject, field: string): string {
+  const v = obj[field];
+  if (typeof v !== 'string') throw new ZnodeFormatError(path, `field "${field}" is not a string: ${JSON.stringify(v)}`);
+  return v;
+}
+
+function brokerIdList(path: string, v: unknown, field: string): number[] {
+  if (!Array.isArray(v) || !v.every((x) => Number.isInteger(x) && (x as number) >= 0)) {
+    throw new ZnodeFormatError(path, `field "${field}" is not a list of broker ids: ${JSON.stringify(v)}`);
+  }
   return v as number[];
+}
+
+/** Kafka writes timestamps as strings of milliseconds; numbers are taken too. */
+function timestamp(path: string, obj: JsonObject): number {
+  const v = obj.timestamp;
+  if (v === undefined) return 0;
+  const ms = typeof v === 'string' ? Number(v) : v;
+  if (typeof ms !== 'number' || !Number.isFinite(ms)) throw new ZnodeFormatError(path, `field "timestamp" is not a number: ${JSON.stringify(v)}`);
+  return ms;
 }
 
 export function serializeBrokerRegistration(b: BrokerRegistration): Buffer {
@@ -69,17 +103,23 @@ export function serializeBrokerRegistration(b: BrokerRegistration): Buffer {
   });
 }
 
+/** Kafka's v4 registration; host and port come from the PLAINTEXT endpoint when the fields are null. */
 export function parseBrokerRegistration(path: string, brokerId: number, data: Buffer): BrokerRegistration {
   const obj = parseObject(path, data);
-  const host = obj.host;
-  if (typeof host !== 'string') throw new ZnodeFormatError(path, 'field "host" is not a string');
-  return {
-    brokerId,
-    host,
-    port: int(path, obj, 'port'),
-    rack: typeof obj.rack === 'string' ? obj.rack : null,
-    timestampMs: Number(obj.timestamp ?? 0),
-  };
+  let { host, port } = obj;
+  if (host === null || host === undefined) {
+    const endpoint = Array.isArray(obj.endpoints) ? obj.endpoints.find((e) => typeof e === 'string' && e.startsWith('PLAINTEXT://')) : undefined;
+    const match = typeof endpoint === 'string' ? /^PLAINTEXT:\/\/(.*):(\d+)$/.exec(endpoint) : null;
+    if (!match) throw new ZnodeFormatError(path, 'neither "host" nor a PLAINTEXT endpoint says where the broker listens');
+    host = match[1];
+    port = Number(match[2]);
+  }
+  const fields = { host, port };
+  const checkedPort = int(path, fields, 'port', 0);
+  if (checkedPort > 65_535) throw new ZnodeFormatError(path, `field "port" is ${checkedPort}, above 65535`);
+  const rack = obj.rack ?? null;
+  if (rack !== null && typeof rack !== 'string') throw new ZnodeFormatError(path, `field "rack" is neither null nor a string: ${JSON.stringify(rack)}`);
+  return { brokerId, host: str(path, fields, 'host'), port: checkedPort, rack, timestampMs: timestamp(path, obj) };
 }
 
 export function serializePartitionState(s: PartitionStateZnode): Buffer {
@@ -89,10 +129,10 @@ export function serializePartitionState(s: PartitionStateZnode): Buffer {
 export function parsePartitionState(path: string, data: Buffer): PartitionStateZnode {
   const obj = parseObject(path, data);
   return {
-    controllerEpoch: int(path, obj, 'controller_epoch'),
-    leader: int(path, obj, 'leader'),
-    leaderEpoch: int(path, obj, 'leader_epoch'),
-    isr: intList(path, obj.isr, 'isr'),
+    controllerEpoch: int(path, obj, 'controller_epoch', 0),
+    leader: int(path, obj, 'leader', -1),
+    leaderEpoch: int(path, obj, 'leader_epoch', 0),
+    isr: brokerIdList(path, obj.isr, 'isr'),
   };
 }
 
@@ -102,7 +142,18 @@ export function serializeController(c: ControllerZnode): Buffer {
 
 export function parseController(path: string, data: Buffer): ControllerZnode {
   const obj = parseObject(path, data);
-  return { brokerId: int(path, obj, 'brokerid'), timestampMs: Number(obj.timestamp ?? 0) };
+  return { brokerId: int(path, obj, 'brokerid', 0), timestampMs: timestamp(path, obj) };
+}
+
+/** /controller_epoch holds the bare integer as text, as in Kafka. */
+export function serializeControllerEpoch(epoch: number): Buffer {
+  return Buffer.from(String(epoch), 'utf8');
+}
+
+export function parseControllerEpoch(path: string, data: Buffer): number {
+  const text = data.toString('utf8').trim();
+  if (!/^\d+$/.test(text)) throw new ZnodeFormatError(path, `not a non-negative integer: ${JSON.stringify(text.slice(0, 40))}`);
+  return Number(text);
 }
 
 export function serializeTopicAssignment(assignment: ReplicaAssignment): Buffer {
@@ -114,13 +165,15 @@ export function serializeTopicAssignment(assignment: ReplicaAssignment): Buffer 
 export function parseTopicAssignment(path: string, data: Buffer): ReplicaAssignment {
   const obj = parseObject(path, data);
   const partitions = obj.partitions;
-  if (typeof partitions !== 'object' || partitions === null) throw new ZnodeFormatError(path, 'field "partitions" is missing');
+  if (!isObject(partitions)) throw new ZnodeFormatError(path, 'field "partitions" is not an object');
   const out: ReplicaAssignment = new Map();
-  for (const [p, replicas] of Object.entries(partitions as Record<string, unknown>)) {
+  for (const [p, replicas] of Object.entries(partitions)) {
     if (!/^\d+$/.test(p)) throw new ZnodeFormatError(path, `partition "${p}" is not a number`);
-    out.set(Number(p), intList(path, replicas, `partitions.${p}`));
+    const list = brokerIdList(path, replicas, `partitions.${p}`);
+    if (list.length === 0) throw new ZnodeFormatError(path, `partition ${p} has no replicas`);
+    out.set(Number(p), list);
   }
-  return out;
+  return new Map([...out.entries()].sort((a, b) => a[0] - b[0]));
 }
 
 export function serializeTopicConfig(configs: Record<string, string>): Buffer {
@@ -129,18 +182,37 @@ export function serializeTopicConfig(configs: Record<string, string>): Buffer {
 
 export function parseTopicConfig(path: string, data: Buffer): Record<string, string> {
   const obj = parseObject(path, data);
-  const config = obj.config;
-  if (typeof config !== 'object' || config === null) return {};
-  return Object.fromEntries(Object.entries(config as Record<string, unknown>).map(([k, v]) => [k, String(v)]));
+  const config = obj.config ?? {};
+  if (!isObject(config)) throw new ZnodeFormatError(path, 'field "config" is not an object');
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(config)) {
+    if (typeof value !== 'string') throw new ZnodeFormatError(path, `config "${key}" is not a string: ${JSON.stringify(value)}`);
+    out[key] = value;
+  }
+  return out;
 }
 
 /** `{"version":1,"partitions":[{"topic","partition"}]}` of an isr_change_notification znode. */
-export function serializeIsrChange(partitions: { topic: string; partition: number }[]): Buffer {
-  return encodeJson({ version: 1, partitions });
+export function serializeIsrChange(partitions: TopicPartitionRef[]): Buffer {
+  return encodeJson({ version: 1, partitions: partitions.map((p) => ({ topic: p.topic, partition: p.partition })) });
 }
 
-export function parseIsrChange(path: string, data: Buffer): { topic: string; partition: number }[] {
+export function parseIsrChange(path: string, data: Buffer): TopicPartitionRef[] {
   const obj = parseObject(path, data);
   if (!Array.isArray(obj.partitions)) throw new ZnodeFormatError(path, 'field "partitions" is not a list');
-  return (obj.partitions as Record<string, unknown>[]).map((p) => ({ topic: String(p.topic), partition: Number(p.partition) }));
+  return obj.partitions.map((p: unknown, i: number) => {
+    if (!isObject(p)) throw new ZnodeFormatError(path, `partitions[${i}] is not an object`);
+    return { topic: str(path, p, 'topic'), partition: int(path, p, 'partition', 0) };
+  });
+}
+
+/** /cluster/id: `{"version":"1","id":"<22 characters>"}` (Kafka writes the version as a string). */
+export function serializeClusterId(id: string): Buffer {
+  return encodeJson({ version: '1', id });
+}
+
+export function parseClusterId(path: string, data: Buffer): string {
+  const id = str(path, parseObject(path, data), 'id');
+  if (id.length === 0) throw new ZnodeFormatError(path, 'field "id" is empty');
+  return id;
 }

@@ -1,31 +1,54 @@
 /**
  * The controller's connections to brokers (Kafka's ControllerChannelManager): one queue per live
- * broker, sent in order over one Connection, retried after a reconnect until the broker is removed.
- * Bounded: a broker that stops reading cannot make the controller's memory grow without limit.
+ * broker, sent in order over one Connection, the head request retried after a reconnect until it
+ * is answered or the broker is removed. Bounded: a broker that stops answering cannot grow the
+ * controller's memory; when its queue overflows the queue is dropped whole and the controller is
+ * asked to resend that broker its full state (which supersedes everything dropped).
  */
 import { Connection } from '../../client/connection';
+import { ErrorCode, JosefError } from '../../common/errors';
 import type { Logger } from '../../common/logger';
 import { apiName, type ApiKey } from '../../protocol/api-keys';
-import { ErrorCode, JosefError } from '../../common/errors';
-import type { RequestOf } from '../../protocol/messages';
+import type { RequestOf, ResponseOf } from '../../protocol/messages';
 
 export type ControllerApiKey = typeof ApiKey.LeaderAndIsr | typeof ApiKey.UpdateMetadata | typeof ApiKey.StopReplica;
 
 export interface ControllerChannel {
   addBroker(broker: { id: number; host: string; port: number }): void;
+  /** Drops the broker's queue and connection; its pending requests are never answered. */
   removeBroker(id: number): void;
-  send<K extends ControllerApiKey>(brokerId: number, apiKey: K, body: RequestOf<K>): void;
+  /** Queues a request; `onResponse` runs when the broker answers it (never for a dropped request). */
+  send<K extends ControllerApiKey>(brokerId: number, apiKey: K, body: RequestOf<K>, onResponse?: (response: ResponseOf<K>) => void): void;
   close(): void;
 }
 
-const queuedRequestsMax = 1_000;
-const retryBackoffMs = 200;
-const requestTimeoutMs = 30_000;
+export interface TcpControllerChannelOptions {
+  controllerId: number;
+  logger: Logger;
+  /** Called when a broker's queue overflowed and was dropped: resend that broker its full state. */
+  onQueueOverflow: (brokerId: number) => void;
+  queuedRequestsMax?: number;
+  requestTimeoutMs?: number;
+  retryBackoffMs?: number;
+}
+
+/** Requests waiting per broker; Kafka's queue is unbounded, ours drops and resyncs past this. */
+export const controllerQueuedRequestsMax = 1_000;
+/** Kafka's controller.socket.timeout.ms default. */
+const requestTimeoutMsDefault = 30_000;
+const retryBackoffMsDefault = 200;
+
+interface QueuedRequest {
+  apiKey: ControllerApiKey;
+  body: unknown;
+  onResponse?: (response: never) => void;
+}
 
 interface BrokerQueue {
+  id: number;
   host: string;
   port: number;
-  queue: { apiKey: ControllerApiKey; body: unknown }[];
+  queue: QueuedRequest[];
   connection?: Connection;
   sending: boolean;
   removed: boolean;
@@ -33,14 +56,17 @@ interface BrokerQueue {
 
 export class TcpControllerChannel implements ControllerChannel {
   private readonly brokers = new Map<number, BrokerQueue>();
+  private readonly queuedRequestsMax: number;
 
-  constructor(private readonly controllerId: number, private readonly logger: Logger) {}
+  constructor(private readonly options: TcpControllerChannelOptions) {
+    this.queuedRequestsMax = options.queuedRequestsMax ?? controllerQueuedRequestsMax;
+  }
 
   addBroker(broker: { id: number; host: string; port: number }): void {
     const existing = this.brokers.get(broker.id);
     if (existing && existing.host === broker.host && existing.port === broker.port) return;
     if (existing) this.removeBroker(broker.id);
-    this.brokers.set(broker.id, { host: broker.host, port: broker.port, queue: [], sending: false, removed: false });
+    this.brokers.set(broker.id, { id: broker.id, host: broker.host, port: broker.port, queue: [], sending: false, removed: false });
   }
 
   removeBroker(id: number): void {
@@ -52,40 +78,50 @@ export class TcpControllerChannel implements ControllerChannel {
     this.brokers.delete(id);
   }
 
-  send<K extends ControllerApiKey>(brokerId: number, apiKey: K, body: RequestOf<K>): void {
+  send<K extends ControllerApiKey>(brokerId: number, apiKey: K, body: RequestOf<K>, onResponse?: (response: ResponseOf<K>) => void): void {
     const entry = this.brokers.get(brokerId);
     if (!entry) {
-      this.logger.warn(`not sending ${apiName(apiKey)} to broker ${brokerId}: it is not alive`);
+      this.options.logger.warn(`not sending ${apiName(apiKey)} to broker ${brokerId}: it is not alive`);
       return;
     }
-    if (entry.queue.length >= queuedRequestsMax) {
-      this.logger.error(`request queue to broker ${brokerId} is full (${queuedRequestsMax}); dropping the oldest request`);
-      entry.queue.shift();
+    if (entry.queue.length >= this.queuedRequestsMax) {
+      this.options.logger.error(`the request queue to broker ${brokerId} is full (${this.queuedRequestsMax}): dropping it and resending the broker its full state`);
+      entry.queue.length = 0;
+      this.options.onQueueOverflow(brokerId);
     }
-    entry.queue.push({ apiKey, body });
-    void this.pump(brokerId, entry);
+    entry.queue.push({ apiKey, body, onResponse: onResponse as ((response: never) => void) | undefined });
+    void this.pump(entry);
   }
 
-  private async pump(brokerId: number, entry: BrokerQueue): Promise<void> {
+  private async pump(entry: BrokerQueue): Promise<void> {
     if (entry.sending) return;
     entry.sending = true;
+    const { logger, controllerId } = this.options;
     while (entry.queue.length > 0 && !entry.removed) {
       const next = entry.queue[0];
+      let response: unknown;
       try {
         if (!entry.connection || entry.connection.closed) {
-          entry.connection = await Connection.connect(entry.host, entry.port, { clientId: `controller-${this.controllerId}`, requestTimeoutMs });
+          entry.connection = await Connection.connect(entry.host, entry.port, {
+            clientId: `controller-${controllerId}`, requestTimeoutMs: this.options.requestTimeoutMs ?? requestTimeoutMsDefault, logger,
+          });
+          if (entry.removed) void entry.connection.close();
         }
-        await entry.connection.send(next.apiKey, next.body as never);
-        entry.queue.shift();
+        response = await entry.connection.send(next.apiKey, next.body as never);
       } catch (err) {
+        if (entry.removed) break;
         if (err instanceof JosefError && err.code !== ErrorCode.NETWORK_EXCEPTION.code && err.code !== ErrorCode.REQUEST_TIMED_OUT.code) {
-          this.logger.warn(`broker ${brokerId} refused ${apiName(next.apiKey)}: ${err.message}`);
+          logger.warn(`broker ${entry.id} refused ${apiName(next.apiKey)}: ${err.message}`);
           entry.queue.shift();
           continue;
         }
-        this.logger.debug(`request ${apiName(next.apiKey)} to broker ${brokerId} failed (${(err as Error).message}); retrying`);
-        await new Promise((resolve) => setTimeout(resolve, retryBackoffMs));
+        logger.debug(`${apiName(next.apiKey)} to broker ${entry.id} at ${entry.host}:${entry.port} failed (${(err as Error).message}); retrying`);
+        await new Promise((resolve) => setTimeout(resolve, this.options.retryBackoffMs ?? retryBackoffMsDefault));
+        continue;
       }
+      if (entry.removed) break;
+      entry.queue.shift();
+      next.onResponse?.(response as never);
     }
     entry.sending = false;
   }

@@ -1,7 +1,8 @@
 /**
  * What the active controller knows of the cluster (Kafka's ControllerContext): live brokers with
- * their epochs, every topic's replica assignment, and each partition's leader/ISR with the
- * zkVersion of its state znode. Rebuilt from ZooKeeper whenever a broker becomes controller.
+ * their epochs, every topic's replica assignment, each partition's leader/ISR with the zkVersion of
+ * its state znode, brokers shutting down and topics queued for deletion. Rebuilt from ZooKeeper
+ * whenever a broker becomes controller; cleared when it resigns.
  */
 import type { BrokerEndpoint, TopicPartition } from '../../protocol/messages';
 import type { PartitionStateZnode, ReplicaAssignment } from '../znodes';
@@ -11,14 +12,18 @@ export interface LiveBroker {
   host: string;
   port: number;
   rack: string | null;
+  /** The czxid of its registration: a restarted broker has a higher one. */
   epoch: number;
 }
 
 export interface PartitionLeadership extends PartitionStateZnode {
+  /** Version of the state znode: the next conditional write names it. */
   zkVersion: number;
 }
 
 export const tpKey = (topic: string, partition: number): string => `${topic}/${partition}`;
+
+export const tpName = (tp: TopicPartition): string => `${tp.topic}-${tp.partition}`;
 
 export class ControllerContext {
   epoch = 0;
@@ -27,36 +32,62 @@ export class ControllerContext {
   readonly liveBrokers = new Map<number, LiveBroker>();
   readonly assignments = new Map<string, ReplicaAssignment>();
   readonly leadership = new Map<string, PartitionLeadership>();
+  /** Brokers in controlled shutdown: alive, told everything, but never chosen as leader. */
   readonly shuttingDownBrokers = new Set<number>();
+  readonly topicsToBeDeleted = new Set<string>();
+  /**
+   * Per topic queued for deletion, its replicas not yet deleted: broker id -> the broker epoch a
+   * StopReplica(delete) went to (-1: not sent yet, or to be sent again).
+   */
+  readonly replicasPendingDeletion = new Map<string, Map<number, number>>();
 
+  /** Brokers that may lead or join a new ISR: alive and not shutting down (Kafka's liveBrokerIds). */
   liveBrokerIds(): Set<number> {
-    return new Set(this.liveBrokers.keys());
+    return new Set([...this.liveBrokers.keys()].filter((id) => !this.shuttingDownBrokers.has(id)));
+  }
+
+  /** Every registered broker, shutting down or not: these get UpdateMetadata. */
+  liveOrShuttingDownBrokerIds(): number[] {
+    return [...this.liveBrokers.keys()].sort((a, b) => a - b);
   }
 
   endpoints(): BrokerEndpoint[] {
-    return [...this.liveBrokers.values()].map((b) => ({ nodeId: b.id, host: b.host, port: b.port, rack: b.rack }));
+    return [...this.liveBrokers.values()].sort((a, b) => a.id - b.id).map((b) => ({ nodeId: b.id, host: b.host, port: b.port, rack: b.rack }));
   }
 
   replicasOf(tp: TopicPartition): number[] {
     return this.assignments.get(tp.topic)?.get(tp.partition) ?? [];
   }
 
+  leadershipOf(tp: TopicPartition): PartitionLeadership | undefined {
+    return this.leadership.get(tpKey(tp.topic, tp.partition));
+  }
+
+  /** Every partition of every known topic, by topic then partition number. */
   allPartitions(): TopicPartition[] {
     const out: TopicPartition[] = [];
-    for (const [topic, assignment] of this.assignments) {
-      for (const partition of [...assignment.keys()].sort((a, b) => a - b)) out.push({ topic, partition });
-    }
+    for (const topic of [...this.assignments.keys()].sort()) out.push(...this.partitionsOf(topic));
     return out;
+  }
+
+  partitionsOf(topic: string): TopicPartition[] {
+    const assignment = this.assignments.get(topic);
+    return [...(assignment?.keys() ?? [])].sort((a, b) => a - b).map((partition) => ({ topic, partition }));
   }
 
   partitionsOnBroker(brokerId: number): TopicPartition[] {
     return this.allPartitions().filter((tp) => this.replicasOf(tp).includes(brokerId));
   }
 
+  partitionsLedBy(brokerId: number): TopicPartition[] {
+    return this.allPartitions().filter((tp) => this.leadershipOf(tp)?.leader === brokerId);
+  }
+
   removeTopic(topic: string): void {
-    const assignment = this.assignments.get(topic);
-    for (const partition of assignment?.keys() ?? []) this.leadership.delete(tpKey(topic, partition));
+    for (const tp of this.partitionsOf(topic)) this.leadership.delete(tpKey(tp.topic, tp.partition));
     this.assignments.delete(topic);
+    this.topicsToBeDeleted.delete(topic);
+    this.replicasPendingDeletion.delete(topic);
   }
 
   clear(): void {
@@ -66,5 +97,7 @@ export class ControllerContext {
     this.assignments.clear();
     this.leadership.clear();
     this.shuttingDownBrokers.clear();
+    this.topicsToBeDeleted.clear();
+    this.replicasPendingDeletion.clear();
   }
 }

@@ -1,347 +1,379 @@
 /**
  * The controller (Kafka's ZooKeeper-era KafkaController): every broker runs one; the one that
- * creates the ephemeral /controller znode is active. It raises /controller_epoch, loads the
- * cluster state from ZooKeeper, and reacts to watches on /brokers/ids, /brokers/topics,
- * /admin/delete_topics and /isr_change_notification by electing leaders and telling brokers.
- * Watches only enqueue events; one serial loop (event-queue.ts) does the work.
+ * creates the ephemeral /controller znode, raising /controller_epoch in the same multi, is active.
+ * It loads the cluster state from ZooKeeper and reacts to watches on /controller, /brokers/ids,
+ * /brokers/topics, /admin/delete_topics and /isr_change_notification by electing leaders and
+ * telling brokers. Watches only enqueue events; one serial loop (event-queue.ts) does the work.
  */
 import { EventEmitter } from 'events';
+import { systemClock, type Clock } from '../../common/clock';
+import { ErrorCode, JosefError } from '../../common/errors';
 import type { Logger } from '../../common/logger';
 import type { TopicPartition } from '../../protocol/messages';
-import type { ControllerPort } from '../../server/handlers/ports';
-import { readLiveBrokers } from '../broker-registry';
+import { liveBrokers, type LiveBrokerRegistration } from '../broker-registry';
 import { ZkPaths } from '../paths';
 import type { ZkClient } from '../zk-client';
-import { ZkNodeExistsError, ZkNoNodeError } from '../zk-errors';
-import { parseController, parseIsrChange, parseTopicAssignment, serializeController } from '../znodes';
+import { ZkBadVersionError, ZkNodeExistsError } from '../zk-errors';
+import { getDataIfExists } from '../zk-reads';
+import { parseIsrChange, parseTopicAssignment, ZnodeFormatError } from '../znodes';
+import { BrokerLifecycle } from './broker-lifecycle';
 import { TcpControllerChannel, type ControllerChannel } from './controller-channel';
-import { ControllerContext, tpKey } from './controller-context';
-import { electForControlledShutdown, electForNewPartition, electForOfflinePartition } from './election';
+import { ControllerContext, tpKey, type LiveBroker } from './controller-context';
+import { watchEventTypes, type ControllerEvent, type WatchEvent } from './controller-events';
+import { ControllerRequests } from './controller-requests';
+import { freeControllerIfOurs, readControllerId, registerControllerAndIncrementEpoch } from './controller-znode';
 import { ControllerEventQueue } from './event-queue';
 import { ControllerMovedError, PartitionStateMachine } from './partition-state-machine';
+import { TopicDeletionManager } from './topic-deletion-manager';
 
 export interface ControllerOptions {
   zk: ZkClient;
   brokerId: number;
+  /** Kafka's unclean.leader.election.enable: an offline partition may take a leader from outside its ISR. */
   uncleanLeaderElectionEnable: boolean;
   logger: Logger;
-  /** Injectable so controller logic can be tested without sockets. */
+  clock?: Clock;
+  /** Injectable so controller logic can be tested without sockets; default: TCP to each broker. */
   channel?: ControllerChannel;
 }
 
-export class Controller extends EventEmitter implements ControllerPort {
+export interface ControllerEvents {
+  /** This broker became the active controller with this controller epoch. */
+  elected: [controllerEpoch: number];
+  /** This broker stopped being the active controller (another won, its session expired, shutdown). */
+  resigned: [];
+}
+
+/** After an event failed, this broker races for /controller again after this pause. */
+const retryBackoffMs = 1_000;
+/** Events that race for /controller (and load the cluster when they win). */
+const electionEventTypes: ReadonlySet<ControllerEvent['type']> = new Set(['Startup', 'ControllerChange', 'Expire']);
+/** How long shutdown waits for the event being processed. */
+const shutdownEventWaitMs = 5_000;
+
+export class Controller extends EventEmitter<ControllerEvents> {
   private readonly context = new ControllerContext();
-  private readonly events: ControllerEventQueue;
+  private readonly events: ControllerEventQueue<ControllerEvent>;
   private readonly channel: ControllerChannel;
   private readonly states: PartitionStateMachine;
+  private readonly requests: ControllerRequests;
+  private readonly deletions: TopicDeletionManager;
+  private readonly brokers: BrokerLifecycle;
+  private readonly retryTimers = new Set<NodeJS.Timeout>();
+  /** Watch events with a ZooKeeper watch set in this term. */
+  private readonly armedWatches = new Set<WatchEvent['type']>();
   private active = false;
   private stopped = false;
-  /** The broker holding /controller as last seen (-1: none). */
-  activeControllerId = -1;
+  /** Raised on every resignation: watches set before it are ignored when they fire. */
+  private generation = 0;
+  private controllerIdSeen = -1;
 
   constructor(private readonly options: ControllerOptions) {
     super();
-    this.events = new ControllerEventQueue(options.logger);
-    this.channel = options.channel ?? new TcpControllerChannel(options.brokerId, options.logger);
-    this.states = new PartitionStateMachine(options.zk, this.context, this.channel, options.brokerId, options.logger);
-    options.zk.on('expired', () => void this.events.put('SessionExpired', () => this.onSessionExpired()));
+    const { zk, brokerId, logger } = options;
+    this.events = new ControllerEventQueue((event) => this.process(event), logger, options.clock ?? systemClock);
+    this.channel = options.channel ?? new TcpControllerChannel({
+      controllerId: brokerId,
+      logger: logger.child('channel'),
+      onQueueOverflow: (id) => this.put({ type: 'BrokerResync', controllerEpoch: this.context.epoch, brokerId: id }),
+    });
+    this.states = new PartitionStateMachine(zk, this.context, options.uncleanLeaderElectionEnable, logger);
+    this.requests = new ControllerRequests(this.context, this.channel, brokerId);
+    this.deletions = new TopicDeletionManager(zk, this.context, this.requests, (topic, id, response) =>
+      this.put({ type: 'StopReplicaResponse', controllerEpoch: this.context.epoch, topic, brokerId: id, response }), logger);
+    this.brokers = new BrokerLifecycle(this.context, this.states, this.requests, this.channel, this.deletions, logger);
+    // Kafka's clearAndPut(Expire): what was queued for the old session no longer matters.
+    zk.on('expired', () => {
+      if (!this.stopped) this.events.clearAndPut({ type: 'Expire' }).catch(() => undefined);
+    });
   }
 
+  /** True while this broker is the active controller. */
   get isActive(): boolean {
     return this.active;
   }
 
+  /** The broker holding /controller as last seen (-1: none). */
+  get activeControllerId(): number {
+    return this.active ? this.options.brokerId : this.controllerIdSeen;
+  }
+
+  /** The controller epoch while active (0 otherwise). */
   get epoch(): number {
     return this.context.epoch;
   }
 
-  private get zk(): ZkClient {
-    return this.options.zk;
-  }
-
-  private get logger(): Logger {
-    return this.options.logger;
-  }
-
-  /** Races for /controller; resolves once this broker either won or saw who did. */
+  /** Races for /controller; resolves once this broker either won (and loaded the cluster) or saw who did. */
   startup(): Promise<void> {
-    return this.events.put('Startup', () => this.elect());
+    return this.events.put({ type: 'Startup' });
   }
 
-  /** Waits until every queued controller event has run (tests, shutdown). */
+  /** Resolves once every queued controller event has been processed (tests, tools). */
   idle(): Promise<void> {
     return this.events.idle();
   }
 
+  /** ControlledShutdown API: moves `brokerId`'s leaderships away; resolves with the replicated partitions it still leads. */
+  async controlledShutdown(brokerId: number, brokerEpoch: number): Promise<TopicPartition[]> {
+    if (!this.active) throw notController(this.options.brokerId);
+    let remaining: TopicPartition[] = [];
+    await this.events.put({ type: 'ControlledShutdown', brokerId, brokerEpoch, reply: (r) => { remaining = r; } });
+    return remaining;
+  }
+
+  /** Stops processing events and resigns; /controller goes with the ZooKeeper session its owner closes. */
   async shutdown(): Promise<void> {
+    if (this.stopped) return;
     this.stopped = true;
-    await this.events.put('Shutdown', async () => this.resign()).catch(() => undefined);
+    for (const timer of this.retryTimers) clearTimeout(timer);
     this.events.stop();
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.events.idle(), new Promise((resolve) => { timer = setTimeout(resolve, shutdownEventWaitMs); })]);
+    clearTimeout(timer);
+    this.resign('shutting down');
     this.channel.close();
   }
 
-  /** A watcher that queues `handler`; a write refused because another controller took over makes us resign. */
-  private watch(name: string, handler: () => Promise<void>): () => void {
+  private put(event: ControllerEvent): void {
+    if (this.stopped) return;
+    const queued = watchEventTypes.has(event.type) ? this.events.putIfAbsent(event) : this.events.put(event);
+    queued.catch(() => undefined); // failures are logged by the queue
+  }
+
+  /**
+   * A one-shot ZooKeeper watcher that queues `event`, or undefined when one for it is already set
+   * in this term (the read then sets none: one watch per path). Watches set before a resignation
+   * are ignored when they fire.
+   */
+  private watcher(event: WatchEvent): (() => void) | undefined {
+    if (this.armedWatches.has(event.type)) return undefined;
+    this.armedWatches.add(event.type);
+    const generation = this.generation;
     return () => {
-      if (this.stopped) return;
-      void this.events.put(name, async () => {
-        try {
-          await handler();
-        } catch (err) {
-          if (!(err instanceof ControllerMovedError)) throw err;
-          this.logger.warn(err.message);
-          this.resign();
-          await this.watchController();
-        }
-      }).catch(() => undefined);
+      if (generation !== this.generation) return;
+      this.armedWatches.delete(event.type);
+      this.put(event);
     };
   }
 
+  /**
+   * Runs one event. A fenced write that failed means another controller: resign and race again.
+   * Other failures (ZooKeeper trouble, a failover that did not finish) may have left the context
+   * half updated, so an active controller resigns and frees /controller for a clean failover
+   * (Kafka's triggerControllerMove), and this broker races again after a pause. A malformed znode
+   * met outside an election is the operator's to fix: logged, and the controller goes on, as
+   * Kafka's does. Errors that answer an API call (JosefError) are only the caller's.
+   */
+  private async process(event: ControllerEvent): Promise<void> {
+    try {
+      await this.dispatch(event);
+    } catch (err) {
+      if (err instanceof ControllerMovedError) {
+        this.options.logger.warn(err.message);
+        await this.moveController('the controller epoch moved on');
+        await this.elect();
+        return;
+      }
+      if (this.stopped || err instanceof JosefError) throw err;
+      if (err instanceof ZnodeFormatError && !electionEventTypes.has(event.type)) throw err;
+      if (this.active) await this.moveController(`controller event ${event.type} failed: ${(err as Error).message}`);
+      this.retryLater({ type: 'ControllerChange' });
+      throw err;
+    }
+  }
+
+  private async dispatch(event: ControllerEvent): Promise<void> {
+    switch (event.type) {
+      case 'Startup':
+        return this.elect();
+      case 'ControllerChange':
+        return this.onControllerChange();
+      case 'Expire':
+        this.resign('the ZooKeeper session expired');
+        return this.elect();
+      case 'BrokerChange':
+        if (this.active) await this.brokers.onBrokerChange((await liveBrokers(this.options.zk, this.watcher(event))).map(toLiveBroker));
+        return;
+      case 'TopicChange':
+        return this.onTopicChange();
+      case 'TopicDeletion':
+        if (this.active) await this.deletions.enqueue(await this.options.zk.getChildren(ZkPaths.deleteTopics, this.watcher(event)));
+        return;
+      case 'IsrChangeNotification':
+        return this.onIsrChangeNotification();
+      case 'ControlledShutdown':
+        if (!this.active) throw notController(this.options.brokerId);
+        event.reply(await this.brokers.controlledShutdown(event.brokerId, event.brokerEpoch));
+        return;
+      case 'StopReplicaResponse':
+        if (this.active && event.controllerEpoch === this.context.epoch) await this.deletions.onStopReplicaAnswered(event.topic, event.brokerId, event.response);
+        return;
+      case 'BrokerResync':
+        if (this.active && event.controllerEpoch === this.context.epoch) await this.resync(event.brokerId);
+    }
+  }
+
+  private retryLater(event: WatchEvent): void {
+    this.options.logger.info(`racing for ${ZkPaths.controller} again in ${retryBackoffMs} ms`);
+    const timer = setTimeout(() => {
+      this.retryTimers.delete(timer);
+      this.put(event);
+    }, retryBackoffMs);
+    this.retryTimers.add(timer);
+  }
+
+  /** Who holds /controller (-1: nobody), keeping a watch on it. */
+  private async watchControllerZnode(): Promise<number> {
+    this.controllerIdSeen = await readControllerId(this.options.zk, this.watcher({ type: 'ControllerChange' }));
+    return this.controllerIdSeen;
+  }
+
+  /** Kafka's elect(): nobody holds /controller -> try to take it; lost -> the watch tells us when to try again. */
   private async elect(): Promise<void> {
     if (this.stopped || this.active) return;
-    try {
-      await this.zk.create(ZkPaths.controller, serializeController({ brokerId: this.options.brokerId, timestampMs: Date.now() }), 'ephemeral');
-    } catch (err) {
-      if (!(err instanceof ZkNodeExistsError)) throw err;
-      await this.watchController();
+    const holder = await this.watchControllerZnode();
+    if (holder !== -1) {
+      this.options.logger.info(`broker ${holder} is the controller`);
       return;
     }
     try {
-      await this.raiseEpoch();
+      const won = await registerControllerAndIncrementEpoch(this.options.zk, this.options.brokerId, (this.options.clock ?? systemClock).nowMs());
+      this.context.epoch = won.epoch;
+      this.context.epochZkVersion = won.epochZkVersion;
     } catch (err) {
-      this.logger.warn(`lost the controller election after creating /controller: ${(err as Error).message}`);
-      await this.zk.delete(ZkPaths.controller, -1).catch(() => undefined);
-      await this.watchController();
+      if (!(err instanceof ZkNodeExistsError || err instanceof ZkBadVersionError)) throw err;
+      this.options.logger.info(`lost the race for ${ZkPaths.controller} (${err.message})`);
+      await this.watchControllerZnode();
       return;
     }
     this.active = true;
-    this.activeControllerId = this.options.brokerId;
-    this.logger.info(`broker ${this.options.brokerId} is the controller now, controller epoch ${this.context.epoch}`);
+    this.controllerIdSeen = this.options.brokerId;
+    this.options.logger.info(`broker ${this.options.brokerId} is the controller now, controller epoch ${this.context.epoch}`);
     await this.onControllerFailover();
     this.emit('elected', this.context.epoch);
   }
 
-  /** Sees who holds /controller and watches it, to race again when it goes. */
-  private async watchController(): Promise<void> {
-    const onChange = this.watch('ControllerChange', () => this.elect());
-    try {
-      const { data } = await this.zk.getData(ZkPaths.controller, onChange);
-      this.activeControllerId = parseController(ZkPaths.controller, data).brokerId;
-    } catch (err) {
-      if (!(err instanceof ZkNoNodeError)) throw err;
-      await this.elect();
-    }
+  /** /controller changed: resign if it is no longer ours; race if it is gone. */
+  private async onControllerChange(): Promise<void> {
+    const holder = await this.watchControllerZnode();
+    if (this.active && holder !== this.options.brokerId) this.resign(holder === -1 ? `${ZkPaths.controller} was deleted` : `broker ${holder} is the controller now`);
+    if (holder === -1) await this.elect();
   }
 
-  /** Raises /controller_epoch with a conditional write; a lost race means someone else won. */
-  private async raiseEpoch(): Promise<void> {
-    let epoch = 0;
-    let version = -1;
-    try {
-      const { data, stat } = await this.zk.getData(ZkPaths.controllerEpoch);
-      epoch = Number(data.toString('utf8'));
-      version = stat.version;
-    } catch (err) {
-      if (!(err instanceof ZkNoNodeError)) throw err;
-    }
-    const next = epoch + 1;
-    if (version < 0) {
-      await this.zk.create(ZkPaths.controllerEpoch, Buffer.from(String(next)));
-      this.context.epochZkVersion = 0;
-    } else {
-      this.context.epochZkVersion = (await this.zk.setData(ZkPaths.controllerEpoch, Buffer.from(String(next)), version)).version;
-    }
-    this.context.epoch = next;
+  /** Resigns and, if /controller is still ours, frees it so that brokers race again (Kafka's triggerControllerMove). */
+  private async moveController(why: string): Promise<void> {
+    this.resign(why);
+    await freeControllerIfOurs(this.options.zk).catch((err: unknown) => {
+      // It goes with our session anyway.
+      this.options.logger.warn(`could not free ${ZkPaths.controller}: ${(err as Error).message}`);
+    });
   }
 
-  /** Loads everything from ZooKeeper, fixes leaderless partitions and tells every broker. */
+  /** Loads everything from ZooKeeper (setting every watch first), elects where needed and tells every broker. */
   private async onControllerFailover(): Promise<void> {
-    await this.refreshLiveBrokers();
+    const { zk } = this.options;
+    for (const broker of await liveBrokers(zk, this.watcher({ type: 'BrokerChange' }))) {
+      this.context.liveBrokers.set(broker.brokerId, toLiveBroker(broker));
+      this.channel.addBroker(toLiveBroker(broker));
+    }
     await this.refreshTopics();
     for (const tp of this.context.allPartitions()) await this.states.readState(tp);
-    for (const broker of this.context.liveBrokers.values()) this.channel.addBroker(broker);
-    await this.electLeaderless(this.context.allPartitions(), 'controller failover');
-    this.states.sendUpdateMetadata();
-    this.states.sendLeaderAndIsr(this.context.allPartitions());
+    const markers = await zk.getChildren(ZkPaths.deleteTopics, this.watcher({ type: 'TopicDeletion' }));
     await this.onIsrChangeNotification();
-    await this.onTopicDeletion();
-  }
-
-  private async refreshLiveBrokers(): Promise<void> {
-    const brokers = await readLiveBrokers(this.zk, this.watch('BrokerChange', () => this.onBrokerChange()));
-    this.context.liveBrokers.clear();
-    for (const b of brokers) this.context.liveBrokers.set(b.brokerId, { id: b.brokerId, host: b.host, port: b.port, rack: b.rack, epoch: b.epoch });
+    const serving = this.context.allPartitions().filter((tp) => !markers.includes(tp.topic));
+    await this.states.electLeaders(serving, 'controller failover');
+    this.requests.sendUpdateMetadata(serving);
+    this.requests.sendLeaderAndIsr(serving);
+    await this.deletions.enqueue(markers);
   }
 
   /** Reads /brokers/topics (watching it) and the assignment of each topic not yet known. Returns the new ones. */
   private async refreshTopics(): Promise<string[]> {
-    const topics = await this.zk.getChildren(ZkPaths.brokerTopics, this.watch('TopicChange', () => this.onTopicChange()));
+    const { zk } = this.options;
+    const topics = await zk.getChildren(ZkPaths.brokerTopics, this.watcher({ type: 'TopicChange' }));
     const added: string[] = [];
-    for (const topic of topics) {
+    for (const topic of topics.sort()) {
       if (this.context.assignments.has(topic)) continue;
+      const node = await getDataIfExists(zk, ZkPaths.topic(topic));
+      if (!node) continue;
       try {
-        const { data } = await this.zk.getData(ZkPaths.topic(topic));
-        this.context.assignments.set(topic, parseTopicAssignment(ZkPaths.topic(topic), data));
-        added.push(topic);
+        this.context.assignments.set(topic, parseTopicAssignment(ZkPaths.topic(topic), node.data));
       } catch (err) {
-        if (!(err instanceof ZkNoNodeError)) throw err;
+        // One hand-edited topic must not stop the controller from serving all the others.
+        if (!(err instanceof ZnodeFormatError)) throw err;
+        this.options.logger.error(`ignoring topic ${topic}: ${err.message}`);
+        continue;
       }
+      added.push(topic);
     }
-    for (const known of [...this.context.assignments.keys()]) if (!topics.includes(known)) this.context.removeTopic(known);
+    for (const known of [...this.context.assignments.keys()]) {
+      if (topics.includes(known)) continue;
+      this.options.logger.warn(`topic ${known} vanished from ${ZkPaths.brokerTopics} without being deleted through ${ZkPaths.deleteTopics}`);
+      this.context.removeTopic(known);
+    }
     return added;
   }
 
-  /** Partitions without a state znode get one; ones whose leader is not alive get a new leader. */
-  private async electLeaderless(partitions: TopicPartition[], why: string): Promise<TopicPartition[]> {
-    const live = this.context.liveBrokerIds();
-    const changed: TopicPartition[] = [];
-    for (const tp of partitions) {
-      const replicas = this.context.replicasOf(tp);
-      const current = this.context.leadership.get(tpKey(tp.topic, tp.partition));
-      if (!current) {
-        const result = electForNewPartition({ replicas, isr: replicas, liveBrokerIds: live });
-        const created = await this.states.createState(tp, result.leader, result.isr);
-        this.states.logChange(tp, created, `new partition, ${why}`);
-        changed.push(tp);
-        continue;
-      }
-      const deadInIsr = current.isr.some((r) => !live.has(r));
-      if (live.has(current.leader) && !deadInIsr) continue;
-      const updated = await this.states.updateLeadership(tp, (state) => {
-        if (live.has(state.leader)) {
-          const isr = state.isr.filter((r) => live.has(r));
-          return isr.length === state.isr.length ? undefined : { leader: state.leader, isr };
-        }
-        const result = electForOfflinePartition({ replicas, isr: state.isr, liveBrokerIds: live }, this.options.uncleanLeaderElectionEnable);
-        if (result.unclean) this.logger.warn(`UNCLEAN leader election for ${tp.topic}-${tp.partition}: broker ${result.leader} was not in the ISR; acknowledged records may be lost`);
-        if (result.leader === -1 && state.leader === -1) return undefined;
-        return { leader: result.leader, isr: result.leader === -1 ? state.isr.filter((r) => r !== state.leader) : result.isr };
-      });
-      if (updated) {
-        this.states.logChange(tp, updated, updated.leader === -1 ? `${why}: no live ISR member, partition offline` : why);
-        changed.push(tp);
-      }
-    }
-    return changed;
-  }
-
-  private async onBrokerChange(): Promise<void> {
-    if (!this.active) return;
-    const before = new Map(this.context.liveBrokers);
-    await this.refreshLiveBrokers();
-    const bounced = [...this.context.liveBrokers.values()].filter((b) => before.has(b.id) && before.get(b.id)?.epoch !== b.epoch).map((b) => b.id);
-    const added = [...this.context.liveBrokers.keys()].filter((id) => !before.has(id) || bounced.includes(id));
-    const dead = [...before.keys()].filter((id) => !this.context.liveBrokers.has(id));
-    if (added.length === 0 && dead.length === 0) return;
-    this.logger.info(`/brokers/ids changed: live [${[...this.context.liveBrokers.keys()].join(',')}], new [${added.join(',')}], dead [${dead.join(',')}]`);
-    for (const id of dead) {
-      this.channel.removeBroker(id);
-      this.context.shuttingDownBrokers.delete(id);
-    }
-    for (const id of added) this.channel.addBroker(this.context.liveBrokers.get(id)!);
-    const affected = this.context.allPartitions().filter((tp) => {
-      const l = this.context.leadership.get(tpKey(tp.topic, tp.partition));
-      return !l || l.leader === -1 || dead.includes(l.leader) || l.isr.some((r) => dead.includes(r));
-    });
-    const changed = await this.electLeaderless(affected, dead.length > 0 ? `broker(s) ${dead.join(',')} died` : 'broker(s) joined');
-    // As Kafka's onBrokerStartup/onBrokerFailure: every live broker learns the new set of live
-    // brokers (and new brokers the whole partition state); replicas learn their new leaders.
-    this.states.sendUpdateMetadata();
-    const toNew = new Set(added);
-    this.states.sendLeaderAndIsr(this.context.allPartitions().filter((tp) => this.context.replicasOf(tp).some((r) => toNew.has(r))), false, toNew);
-    if (changed.length > 0) this.states.sendLeaderAndIsr(changed);
-  }
-
+  /** Kafka's onNewPartitionCreation: new topics' partitions get leaders; replicas and every broker hear of them. */
   private async onTopicChange(): Promise<void> {
     if (!this.active) return;
     const added = await this.refreshTopics();
     if (added.length === 0) return;
-    const partitions = this.context.allPartitions().filter((tp) => added.includes(tp.topic));
-    await this.electLeaderless(partitions, 'topic created');
-    this.states.sendLeaderAndIsr(partitions, true);
-    this.states.sendUpdateMetadata(partitions);
+    const partitions = added.flatMap((topic) => this.context.partitionsOf(topic));
+    const initialized = await this.states.electLeaders(partitions, `topic(s) ${added.join(',')} created`);
+    this.requests.sendLeaderAndIsr(initialized, { isNew: true });
+    this.requests.sendUpdateMetadata(initialized);
   }
 
-  private async onTopicDeletion(): Promise<void> {
-    if (!this.active) return;
-    const queued = await this.zk.getChildren(ZkPaths.deleteTopics, this.watch('TopicDeletion', () => this.onTopicDeletion()));
-    if (queued.length === 0) return;
-    for (const topic of queued) {
-      const partitions = this.context.allPartitions().filter((tp) => tp.topic === topic);
-      for (const brokerId of this.context.liveBrokers.keys()) {
-        this.states.sendStopReplica(brokerId, partitions.filter((tp) => this.context.replicasOf(tp).includes(brokerId)), true);
-      }
-      this.context.removeTopic(topic);
-      await this.zk.deleteRecursive(ZkPaths.topic(topic)).catch(ignoreNoNode);
-      await this.zk.deleteRecursive(ZkPaths.topicConfig(topic)).catch(ignoreNoNode);
-      await this.zk.delete(ZkPaths.deleteTopic(topic), -1).catch(ignoreNoNode);
-      this.logger.info(`deleted topic ${topic}`);
-    }
-    this.states.sendUpdateMetadata([], undefined, queued);
-  }
-
+  /** Leaders changed ISRs: re-read those partitions, tell every broker, delete the notifications. */
   private async onIsrChangeNotification(): Promise<void> {
     if (!this.active) return;
-    const notifications = await this.zk.getChildren(ZkPaths.isrChangeNotifications, this.watch('IsrChange', () => this.onIsrChangeNotification()));
+    const { zk } = this.options;
+    const names = await zk.getChildren(ZkPaths.isrChangeNotifications, this.watcher({ type: 'IsrChangeNotification' }));
     const changed = new Map<string, TopicPartition>();
-    for (const name of notifications.sort()) {
-      const path = `${ZkPaths.isrChangeNotifications}/${name}`;
+    for (const name of names.filter((n) => n.startsWith('isr_change_')).sort()) {
+      const path = ZkPaths.isrChangeNotification(name);
+      const node = await getDataIfExists(zk, path);
       try {
-        for (const tp of parseIsrChange(path, (await this.zk.getData(path)).data)) changed.set(tpKey(tp.topic, tp.partition), tp);
+        for (const tp of node ? parseIsrChange(path, node.data) : []) changed.set(tpKey(tp.topic, tp.partition), tp);
       } catch (err) {
-        if (!(err instanceof ZkNoNodeError)) this.logger.warn(`ignoring ${path}: ${(err as Error).message}`);
+        this.options.logger.warn(`ignoring ${path}: ${(err as Error).message}`);
       }
-      await this.zk.delete(path, -1).catch(ignoreNoNode);
+      await zk.deleteRecursive(path);
     }
-    const known = [...changed.values()].filter((tp) => this.context.assignments.has(tp.topic));
+    const known = [...changed.values()].filter((tp) => this.context.replicasOf(tp).length > 0 && !this.context.topicsToBeDeleted.has(tp.topic));
     for (const tp of known) await this.states.readState(tp);
-    if (known.length > 0) this.states.sendUpdateMetadata(known);
+    if (known.length > 0) this.requests.sendUpdateMetadata(known);
   }
 
-  /** ControlledShutdown: moves `brokerId`'s leaderships to other ISR members; returns what it still leads. */
-  controlledShutdown(brokerId: number, brokerEpoch: number): Promise<TopicPartition[]> {
-    return this.events.put('ControlledShutdown', async () => {
-      const broker = this.context.liveBrokers.get(brokerId);
-      if (!this.active || !broker) return this.context.allPartitions().filter((tp) => this.context.leadership.get(tpKey(tp.topic, tp.partition))?.leader === brokerId);
-      if (brokerEpoch >= 0 && broker.epoch !== brokerEpoch) throw new Error(`stale broker epoch ${brokerEpoch} for broker ${brokerId}`);
-      this.context.shuttingDownBrokers.add(brokerId);
-      const live = this.context.liveBrokerIds();
-      const changed: TopicPartition[] = [];
-      for (const tp of this.context.partitionsOnBroker(brokerId)) {
-        const replicas = this.context.replicasOf(tp);
-        if (replicas.length < 2) continue;
-        const updated = await this.states.updateLeadership(tp, (state) => {
-          if (state.leader === brokerId) return electForControlledShutdown({ replicas, isr: state.isr, liveBrokerIds: live }, this.context.shuttingDownBrokers);
-          if (state.isr.includes(brokerId) && state.isr.length > 1) return { leader: state.leader, isr: state.isr.filter((r) => r !== brokerId) };
-          return undefined;
-        });
-        if (updated) {
-          this.states.logChange(tp, updated, `controlled shutdown of broker ${brokerId}`);
-          changed.push(tp);
-        }
-      }
-      this.states.sendLeaderAndIsr(changed);
-      this.states.sendUpdateMetadata(changed);
-      return this.context.allPartitions().filter((tp) => this.context.leadership.get(tpKey(tp.topic, tp.partition))?.leader === brokerId);
-    });
+  /** A broker whose request queue overflowed gets its full state again. */
+  private async resync(brokerId: number): Promise<void> {
+    if (!this.context.liveBrokers.has(brokerId)) return;
+    const serving = this.context.allPartitions().filter((tp) => !this.context.topicsToBeDeleted.has(tp.topic));
+    this.requests.sendUpdateMetadata(serving, { brokers: [brokerId], deletedTopics: [...this.context.topicsToBeDeleted] });
+    this.requests.sendLeaderAndIsr(serving, { brokers: new Set([brokerId]) });
+    await this.deletions.resendTo(brokerId);
   }
 
-  private async onSessionExpired(): Promise<void> {
-    this.logger.warn('ZooKeeper session expired: resigning as controller (if active) and racing again');
-    this.resign();
-    await this.elect();
-  }
-
-  private resign(): void {
-    if (this.active) this.logger.info(`broker ${this.options.brokerId} resigns as controller (epoch ${this.context.epoch})`);
+  /** Kafka's onControllerResignation: forget the cluster, close the channel, ignore the old watches. */
+  private resign(why: string): void {
+    this.generation++;
+    this.armedWatches.clear();
+    const wasActive = this.active;
     this.active = false;
-    this.activeControllerId = -1;
+    this.controllerIdSeen = -1;
     this.context.clear();
     this.channel.close();
+    if (!wasActive) return;
+    this.options.logger.info(`broker ${this.options.brokerId} resigns as controller: ${why}`);
     this.emit('resigned');
   }
 }
 
-function ignoreNoNode(err: unknown): void {
-  if (!(err instanceof ZkNoNodeError)) throw err;
+function notController(brokerId: number): JosefError {
+  return new JosefError(ErrorCode.NOT_CONTROLLER, `broker ${brokerId} is not the controller`);
+}
+
+function toLiveBroker(b: LiveBrokerRegistration): LiveBroker {
+  return { id: b.brokerId, host: b.host, port: b.port, rack: b.rack, epoch: b.brokerEpoch };
 }

@@ -1,79 +1,122 @@
 /**
- * How the controller changes partition leadership in ZooKeeper and tells brokers about it (Kafka's
- * PartitionStateMachine plus ControllerBrokerRequestBatch): state znodes are created or changed only
- * by writes that also check /controller_epoch's version (a deposed controller's writes fail), and
- * every change is followed by LeaderAndIsr to the replicas and UpdateMetadata to every live broker.
+ * How the controller changes partition leadership in ZooKeeper (Kafka's PartitionStateMachine with
+ * KafkaZkClient's fenced writes): a state znode is created or changed only by a multi that also
+ * checks /controller_epoch's version, so a deposed controller's writes fail (ControllerMovedError);
+ * a change names the zkVersion it read, and a stale one (a leader changed its ISR meanwhile) is
+ * re-read and decided again. Elections themselves are the pure functions of election.ts.
  */
 import type { Logger } from '../../common/logger';
-import { ApiKey } from '../../protocol/api-keys';
-import type { LeaderAndIsrPartitionState, TopicPartition, UpdateMetadataPartitionState } from '../../protocol/messages';
+import type { TopicPartition } from '../../protocol/messages';
 import { ZkPaths } from '../paths';
 import type { ZkClient } from '../zk-client';
-import { ZkBadVersionError, ZkNodeExistsError } from '../zk-errors';
-import { parsePartitionState, serializePartitionState, type PartitionStateZnode } from '../znodes';
-import type { ControllerChannel } from './controller-channel';
-import { tpKey, type ControllerContext, type PartitionLeadership } from './controller-context';
+import { ZkBadVersionError, ZkError, ZkNodeExistsError, ZkNoNodeError } from '../zk-errors';
+import { getDataIfExists } from '../zk-reads';
+import { parseControllerEpoch, parsePartitionState, serializePartitionState, type PartitionStateZnode } from '../znodes';
+import { tpKey, tpName, type ControllerContext, type PartitionLeadership } from './controller-context';
+import { electAfterBrokerFailure, electForNewPartition, NO_LEADER, type LeaderAndIsr } from './election';
 
+/** /controller_epoch moved on: another broker is the controller, and this one must resign. */
 export class ControllerMovedError extends Error {
-  constructor() {
-    super('/controller_epoch changed under us: another broker is controller now');
+  constructor(detail: string) {
+    super(`another broker is the controller now: ${detail}`);
     this.name = 'ControllerMovedError';
   }
 }
+
+/** A partition that keeps changing under us is retried this many times before the event fails. */
+const conditionalWriteAttemptsMax = 10;
 
 export class PartitionStateMachine {
   constructor(
     private readonly zk: ZkClient,
     private readonly context: ControllerContext,
-    private readonly channel: ControllerChannel,
-    private readonly controllerId: number,
+    private readonly uncleanLeaderElectionEnable: boolean,
     private readonly logger: Logger,
   ) {}
 
-  /** Reads a partition's state znode into the context; undefined when it does not exist yet. */
+  /** Reads a partition's state znode into the context; undefined (and forgotten) when there is none. */
   async readState(tp: TopicPartition): Promise<PartitionLeadership | undefined> {
     const path = ZkPaths.partitionState(tp.topic, tp.partition);
-    const stat = await this.zk.exists(path);
-    if (!stat) {
+    const node = await getDataIfExists(this.zk, path);
+    if (!node) {
       this.context.leadership.delete(tpKey(tp.topic, tp.partition));
       return undefined;
     }
-    const { data, stat: readStat } = await this.zk.getData(path);
-    const leadership = { ...parsePartitionState(path, data), zkVersion: readStat.version };
-    this.context.leadership.set(tpKey(tp.topic, tp.partition), leadership);
-    return leadership;
-  }
-
-  /** Creates the state znode of a new partition (fenced by the controller epoch). */
-  async createState(tp: TopicPartition, leader: number, isr: number[]): Promise<PartitionLeadership> {
-    const state: PartitionStateZnode = { leader, leaderEpoch: 0, isr, controllerEpoch: this.context.epoch };
-    const partitionPath = ZkPaths.partition(tp.topic, tp.partition);
-    try {
-      if (!(await this.zk.exists(ZkPaths.topicPartitions(tp.topic)))) await this.zk.mkdirp(ZkPaths.topicPartitions(tp.topic));
-      await this.zk.multi([
-        { op: 'check', path: ZkPaths.controllerEpoch, expectedVersion: this.context.epochZkVersion },
-        ...(await this.zk.exists(partitionPath) ? [] : [{ op: 'create' as const, path: partitionPath }]),
-        { op: 'create', path: ZkPaths.partitionState(tp.topic, tp.partition), data: serializePartitionState(state) },
-      ]);
-    } catch (err) {
-      if (err instanceof ZkBadVersionError) throw new ControllerMovedError();
-      if (!(err instanceof ZkNodeExistsError)) throw err;
-      const existing = await this.readState(tp);
-      if (existing) return existing;
-    }
-    const leadership = { ...state, zkVersion: 0 };
+    const leadership = { ...parsePartitionState(path, node.data), zkVersion: node.stat.version };
     this.context.leadership.set(tpKey(tp.topic, tp.partition), leadership);
     return leadership;
   }
 
   /**
-   * Writes a new leader and ISR with leader_epoch raised, conditional on the state znode's zkVersion
-   * and the controller epoch's. A stale zkVersion (a leader changed the ISR meanwhile) re-reads and
-   * asks `decide` again; `decide` returning undefined means nothing to change.
+   * Kafka's triggerOnlinePartitionStateChange plus the ISR side of onBrokerFailure, for `partitions`:
+   * a new one (no state znode) gets its first leader, one whose leader is gone gets an offline
+   * election, one whose leader lives loses its dead ISR members. Returns the partitions changed.
    */
-  async updateLeadership(tp: TopicPartition, decide: (current: PartitionLeadership) => { leader: number; isr: number[] } | undefined): Promise<PartitionLeadership | undefined> {
-    for (let attempt = 0; attempt < 10; attempt++) {
-      const current = this.context.leadership.get(tpKey(tp.topic, tp.partition)) ?? (await this.readState(tp));
+  async electLeaders(partitions: TopicPartition[], why: string): Promise<TopicPartition[]> {
+    this.assertController();
+    const eligible = this.context.liveBrokerIds();
+    const alive = new Set(this.context.liveBrokers.keys());
+    const changed: TopicPartition[] = [];
+    for (const tp of partitions) {
+      if (this.context.topicsToBeDeleted.has(tp.topic)) continue;
+      const replicas = this.context.replicasOf(tp);
+      if (!this.context.leadershipOf(tp)) {
+        if (await this.initializeLeaderAndIsr(tp, why)) changed.push(tp);
+        continue;
+      }
+      const updated = await this.updateLeaderAndIsr(tp, (current) => {
+        const result = electAfterBrokerFailure({ replicas, isr: current.isr, leader: current.leader, liveBrokerIds: eligible }, alive, this.uncleanLeaderElectionEnable);
+        if (result?.unclean) {
+          this.logger.warn(`UNCLEAN leader election for ${tpName(tp)}: broker ${result.leader} was not in the ISR [${current.isr.join(',')}]; acknowledged records may be lost`);
+        }
+        return result;
+      });
+      if (updated) {
+        this.logChange(tp, updated, updated.leader === NO_LEADER ? `${why}; no live ISR member: offline` : why);
+        changed.push(tp);
+      }
+    }
+    return changed;
+  }
+
+  /** A new partition's first leader and ISR, in a state znode created fenced; undefined when no replica is alive. */
+  private async initializeLeaderAndIsr(tp: TopicPartition, why: string): Promise<PartitionLeadership | undefined> {
+    const replicas = this.context.replicasOf(tp);
+    const result = electForNewPartition({ replicas, isr: [], liveBrokerIds: this.context.liveBrokerIds() });
+    if (!result) {
+      this.logger.warn(`${tpName(tp)}: none of its replicas [${replicas.join(',')}] is alive; it gets a leader when one comes up`);
+      return undefined;
+    }
+    this.assertController();
+    const state: PartitionStateZnode = { leader: result.leader, leaderEpoch: 0, isr: result.isr, controllerEpoch: this.context.epoch };
+    await this.zk.mkdirp(ZkPaths.partition(tp.topic, tp.partition));
+    try {
+      await this.zk.multi([
+        { op: 'check', path: ZkPaths.controllerEpoch, expectedVersion: this.context.epochZkVersion },
+        { op: 'create', path: ZkPaths.partitionState(tp.topic, tp.partition), data: serializePartitionState(state) },
+      ]);
+    } catch (err) {
+      if (err instanceof ZkNodeExistsError) {
+        // Created by an earlier controller that died before telling anyone: it stands.
+        return this.readState(tp);
+      }
+      throw await this.explainFailedWrite(err);
+    }
+    const leadership = { ...state, zkVersion: 0 };
+    this.context.leadership.set(tpKey(tp.topic, tp.partition), leadership);
+    this.logChange(tp, leadership, `new partition, ${why}`);
+    return leadership;
+  }
+
+  /**
+   * Writes the leader and ISR that `decide` returns, leader_epoch raised, conditional on the state
+   * znode's zkVersion and the controller epoch's. On a stale zkVersion it re-reads and asks
+   * `decide` again; `decide` returning undefined means nothing to change.
+   */
+  async updateLeaderAndIsr(tp: TopicPartition, decide: (current: PartitionLeadership) => LeaderAndIsr | undefined): Promise<PartitionLeadership | undefined> {
+    for (let attempt = 1; attempt <= conditionalWriteAttemptsMax; attempt++) {
+      this.assertController();
+      const current = this.context.leadershipOf(tp) ?? (await this.readState(tp));
       if (!current) return undefined;
       const decision = decide(current);
       if (!decision) return undefined;
@@ -88,83 +131,34 @@ export class PartitionStateMachine {
         this.context.leadership.set(tpKey(tp.topic, tp.partition), leadership);
         return leadership;
       } catch (err) {
-        if (!(err instanceof ZkBadVersionError)) throw err;
-        if ((await this.zk.getData(ZkPaths.controllerEpoch)).stat.version !== this.context.epochZkVersion) throw new ControllerMovedError();
+        const explained = await this.explainFailedWrite(err);
+        if (!(explained instanceof ZkBadVersionError || explained instanceof ZkNoNodeError)) throw explained;
+        this.logger.info(`${tpName(tp)}: state znode changed since version ${current.zkVersion} (attempt ${attempt}); reading it again`);
         await this.readState(tp);
       }
     }
-    throw new Error(`could not update the state of ${tp.topic}-${tp.partition}: it kept changing`);
+    throw new Error(`could not update the state of ${tpName(tp)}: it changed under ${conditionalWriteAttemptsMax} writes in a row`);
   }
 
-  private leaderAndIsrState(tp: TopicPartition, l: PartitionLeadership, isNew: boolean): LeaderAndIsrPartitionState {
-    return {
-      topic: tp.topic, partition: tp.partition, controllerEpoch: l.controllerEpoch, leader: l.leader, leaderEpoch: l.leaderEpoch,
-      isr: l.isr, zkVersion: l.zkVersion, replicas: this.context.replicasOf(tp), addingReplicas: [], removingReplicas: [], isNew,
-    };
+  /** Writes need our epoch's zkVersion: -1 would match any version and unfence them. */
+  assertController(): void {
+    if (this.context.epochZkVersion < 0) throw new ControllerMovedError('this broker is not the controller (it resigned)');
   }
 
-  /** LeaderAndIsr to every live replica of `partitions`, one request per broker. */
-  sendLeaderAndIsr(partitions: TopicPartition[], isNew = false, onlyBrokers?: Set<number>): void {
-    const byBroker = new Map<number, LeaderAndIsrPartitionState[]>();
-    for (const tp of partitions) {
-      const l = this.context.leadership.get(tpKey(tp.topic, tp.partition));
-      if (!l) continue;
-      for (const replica of this.context.replicasOf(tp)) {
-        if (!this.context.liveBrokers.has(replica) || (onlyBrokers && !onlyBrokers.has(replica))) continue;
-        const list = byBroker.get(replica) ?? [];
-        list.push(this.leaderAndIsrState(tp, l, isNew));
-        byBroker.set(replica, list);
-      }
+  /** A failed fenced write: ControllerMovedError when /controller_epoch moved, else the error itself. */
+  private async explainFailedWrite(err: unknown): Promise<unknown> {
+    if (!(err instanceof ZkError)) return err;
+    const failedEpochCheck = err.op === 'multi[0].check';
+    if (!failedEpochCheck && err.op.startsWith('multi[')) return err;
+    const epochNode = await getDataIfExists(this.zk, ZkPaths.controllerEpoch);
+    if (failedEpochCheck || !epochNode || epochNode.stat.version !== this.context.epochZkVersion) {
+      const now = epochNode ? `epoch ${parseControllerEpoch(ZkPaths.controllerEpoch, epochNode.data)} at version ${epochNode.stat.version}` : 'gone';
+      return new ControllerMovedError(`${ZkPaths.controllerEpoch} is ${now}, ours is epoch ${this.context.epoch} at version ${this.context.epochZkVersion}`);
     }
-    for (const [brokerId, partitionStates] of byBroker) {
-      const leaders = new Set(partitionStates.map((s) => s.leader));
-      this.channel.send(brokerId, ApiKey.LeaderAndIsr, {
-        controllerId: this.controllerId,
-        controllerEpoch: this.context.epoch,
-        brokerEpoch: this.context.liveBrokers.get(brokerId)?.epoch ?? -1,
-        partitionStates,
-        liveLeaders: this.context.endpoints().filter((e) => leaders.has(e.nodeId)),
-      });
-    }
-  }
-
-  /** UpdateMetadata with `partitions` (all when omitted) to `brokers` (all live when omitted). */
-  sendUpdateMetadata(partitions?: TopicPartition[], brokers?: number[], deletedTopics: string[] = []): void {
-    const live = this.context.liveBrokerIds();
-    const partitionStates: UpdateMetadataPartitionState[] = [];
-    for (const tp of partitions ?? this.context.allPartitions()) {
-      const l = this.context.leadership.get(tpKey(tp.topic, tp.partition));
-      if (!l) continue;
-      const replicas = this.context.replicasOf(tp);
-      partitionStates.push({
-        topic: tp.topic, partition: tp.partition, controllerEpoch: l.controllerEpoch, leader: l.leader, leaderEpoch: l.leaderEpoch,
-        isr: l.isr, zkVersion: l.zkVersion, replicas, offlineReplicas: replicas.filter((r) => !live.has(r)),
-      });
-    }
-    for (const brokerId of brokers ?? [...live]) {
-      this.channel.send(brokerId, ApiKey.UpdateMetadata, {
-        controllerId: this.controllerId,
-        controllerEpoch: this.context.epoch,
-        brokerEpoch: this.context.liveBrokers.get(brokerId)?.epoch ?? -1,
-        partitionStates,
-        liveBrokers: this.context.endpoints(),
-        deletedTopics,
-      });
-    }
-  }
-
-  sendStopReplica(brokerId: number, partitions: TopicPartition[], deletePartitions: boolean): void {
-    if (partitions.length === 0) return;
-    this.channel.send(brokerId, ApiKey.StopReplica, {
-      controllerId: this.controllerId,
-      controllerEpoch: this.context.epoch,
-      brokerEpoch: this.context.liveBrokers.get(brokerId)?.epoch ?? -1,
-      deletePartitions,
-      partitions,
-    });
+    return err;
   }
 
   logChange(tp: TopicPartition, l: PartitionLeadership, why: string): void {
-    this.logger.info(`${tp.topic}-${tp.partition}: leader ${l.leader}, leader epoch ${l.leaderEpoch}, isr [${l.isr.join(',')}] (${why})`);
+    this.logger.info(`${tpName(tp)}: leader ${l.leader}, leader epoch ${l.leaderEpoch}, isr [${l.isr.join(',')}] (${why})`);
   }
 }

@@ -1,53 +1,68 @@
-import { assignReplicasToBrokers } from '../../../src/coordination/controller/assignment';
-import { electForControlledShutdown, electForNewPartition, electForOfflinePartition } from '../../../src/coordination/controller/election';
-import { parsePartitionState, parseTopicAssignment, serializePartitionState, serializeTopicAssignment } from '../../../src/coordination/znodes';
+import {
+  electAfterBrokerFailure, electForControlledShutdown, electForNewPartition, electForOfflinePartition, NO_LEADER, removeReplicaFromIsr,
+} from '../../../src/coordination/controller/election';
 
-const live = (...ids: number[]) => new Set(ids);
+const set = (ids: number[]) => new Set(ids);
 
-describe('leader election (pure)', () => {
+describe('offline partition election (Kafka offlinePartitionLeaderElection)', () => {
   it.each([
-    { replicas: [1, 2, 3], isr: [1, 2, 3], live: [2, 3], unclean: false, leader: 2, isr2: [2, 3] },
-    { replicas: [1, 2, 3], isr: [3, 1], live: [1, 2, 3], unclean: false, leader: 1, isr2: [3, 1] },
-    { replicas: [1, 2, 3], isr: [1], live: [2, 3], unclean: false, leader: -1, isr2: [1] },
-    { replicas: [1, 2, 3], isr: [1], live: [3, 2], unclean: true, leader: 2, isr2: [2] },
-    { replicas: [1, 2, 3], isr: [1], live: [], unclean: true, leader: -1, isr2: [1] },
-  ])('offline partition $replicas isr $isr live $live unclean $unclean -> $leader', (c) => {
-    const result = electForOfflinePartition({ replicas: c.replicas, isr: c.isr, liveBrokerIds: live(...c.live) }, c.unclean);
-    expect(result.leader).toBe(c.leader);
-    expect(result.isr).toEqual(c.isr2);
-    expect(result.unclean).toBe(c.unclean && c.leader !== -1);
-  });
-
-  it('new partitions take the first live replica and every live replica as ISR', () => {
-    expect(electForNewPartition({ replicas: [3, 1, 2], isr: [], liveBrokerIds: live(1, 2) })).toEqual({ leader: 1, isr: [1, 2], unclean: false });
-  });
-
-  it('controlled shutdown moves leadership to another live ISR member, or nowhere', () => {
-    expect(electForControlledShutdown({ replicas: [1, 2, 3], isr: [1, 3], liveBrokerIds: live(1, 2, 3) }, live(1))).toEqual({ leader: 3, isr: [3], unclean: false });
-    expect(electForControlledShutdown({ replicas: [1, 2], isr: [1], liveBrokerIds: live(1, 2) }, live(1))).toBeUndefined();
+    { why: 'first live ISR member in assignment order', replicas: [1, 2, 3], isr: [1, 2, 3], leader: 1, live: [2, 3], unclean: false, want: { leader: 2, isr: [2, 3], unclean: false } },
+    { why: 'assignment order, not ISR order', replicas: [1, 2, 3], isr: [3, 2], leader: 1, live: [2, 3], unclean: false, want: { leader: 2, isr: [3, 2], unclean: false } },
+    { why: 'a live replica outside the ISR is not chosen', replicas: [1, 2, 3], isr: [1, 3], leader: 1, live: [2, 3], unclean: false, want: { leader: 3, isr: [3], unclean: false } },
+    { why: 'no live ISR member: offline, the old leader stays in the ISR', replicas: [1, 2, 3], isr: [1], leader: 1, live: [2, 3], unclean: false, want: { leader: NO_LEADER, isr: [1], unclean: false } },
+    { why: 'both ISR members dead: the old leader is the one kept', replicas: [1, 2, 3], isr: [2, 1], leader: 1, live: [3], unclean: false, want: { leader: NO_LEADER, isr: [1], unclean: false } },
+    { why: 'already offline: the last ISR member is kept', replicas: [1, 2], isr: [2], leader: NO_LEADER, live: [1], unclean: false, want: { leader: NO_LEADER, isr: [2], unclean: false } },
+    { why: 'the kept ISR member returns: it leads cleanly', replicas: [1, 2], isr: [2], leader: NO_LEADER, live: [1, 2], unclean: false, want: { leader: 2, isr: [2], unclean: false } },
+    { why: 'unclean: the first live replica, alone in the ISR', replicas: [1, 2, 3], isr: [1], leader: 1, live: [3, 2], unclean: true, want: { leader: 2, isr: [2], unclean: true } },
+    { why: 'unclean with nobody alive: still offline', replicas: [1, 2, 3], isr: [1], leader: 1, live: [], unclean: true, want: { leader: NO_LEADER, isr: [1], unclean: false } },
+    { why: 'unclean is not used while an ISR member lives', replicas: [1, 2, 3], isr: [1, 3], leader: 1, live: [2, 3], unclean: true, want: { leader: 3, isr: [3], unclean: false } },
+  ])('$why', ({ replicas, isr, leader, live, unclean, want }) => {
+    expect(electForOfflinePartition({ replicas, isr, leader, liveBrokerIds: set(live) }, unclean)).toEqual(want);
   });
 });
 
-describe('replica assignment (pure)', () => {
-  it('spreads leaders round-robin from the start index and never repeats a broker in a partition', () => {
-    const assignment = assignReplicasToBrokers({ numPartitions: 6, replicationFactor: 3, brokerIds: [3, 1, 2], randomInt: () => 0 });
-    expect([...assignment.values()].map((r) => r[0])).toEqual([1, 2, 3, 1, 2, 3]);
-    for (const replicas of assignment.values()) expect(new Set(replicas).size).toBe(3);
-  });
-
-  it('refuses a replication factor above the live brokers', () => {
-    expect(() => assignReplicasToBrokers({ numPartitions: 1, replicationFactor: 4, brokerIds: [1, 2, 3] })).toThrow(/larger than available brokers: 3/);
+describe('new partition election', () => {
+  it.each([
+    { replicas: [3, 1, 2], live: [1, 2, 3], want: { leader: 3, isr: [3, 1, 2], unclean: false } },
+    { replicas: [3, 1, 2], live: [1, 2], want: { leader: 1, isr: [1, 2], unclean: false } },
+    { replicas: [3, 1, 2], live: [4], want: undefined },
+  ])('replicas $replicas, live $live', ({ replicas, live, want }) => {
+    expect(electForNewPartition({ replicas, isr: [], liveBrokerIds: set(live) })).toEqual(want);
   });
 });
 
-describe('znode JSON', () => {
-  it('round-trips partition state and assignment in Kafka\'s field names', () => {
-    const state = { leader: 2, leaderEpoch: 7, isr: [2, 3], controllerEpoch: 4 };
-    const bytes = serializePartitionState(state);
-    expect(JSON.parse(bytes.toString())).toEqual({ controller_epoch: 4, leader: 2, version: 1, leader_epoch: 7, isr: [2, 3] });
-    expect(parsePartitionState('/p', bytes)).toEqual(state);
-    const assignment = new Map([[0, [1, 2]], [1, [2, 3]]]);
-    expect(parseTopicAssignment('/t', serializeTopicAssignment(assignment))).toEqual(assignment);
-    expect(() => parsePartitionState('/brokers/topics/t/partitions/0/state', Buffer.from('{"leader":"x"}'))).toThrow(/malformed znode \/brokers\/topics\/t\/partitions\/0\/state/);
+describe('controlled shutdown election', () => {
+  it.each([
+    { why: 'the next ISR member in assignment order', replicas: [1, 2, 3], isr: [1, 3, 2], live: [1, 2, 3], down: [1], want: { leader: 2, isr: [3, 2], unclean: false } },
+    { why: 'a replica outside the ISR cannot take over', replicas: [1, 2, 3], isr: [1, 3], live: [1, 2, 3], down: [1], want: { leader: 3, isr: [3], unclean: false } },
+    { why: 'another broker shutting down is skipped', replicas: [1, 2, 3], isr: [1, 2, 3], live: [1, 2, 3], down: [1, 2], want: { leader: 3, isr: [3], unclean: false } },
+    { why: 'a dead ISR member is not chosen', replicas: [1, 2, 3], isr: [1, 2, 3], live: [1, 3], down: [1], want: { leader: 3, isr: [2, 3], unclean: false } },
+    { why: 'nobody else in sync: no move', replicas: [1, 2], isr: [1], live: [1, 2], down: [1], want: undefined },
+  ])('$why', ({ replicas, isr, live, down, want }) => {
+    expect(electForControlledShutdown({ replicas, isr, liveBrokerIds: set(live) }, set(down))).toEqual(want);
+  });
+});
+
+describe('a replica going offline (Kafka removeReplicasFromIsr)', () => {
+  it.each([
+    { why: 'a follower leaves the ISR', state: { leader: 1, isr: [1, 2, 3] }, replica: 2, want: { leader: 1, isr: [1, 3] } },
+    { why: 'the leader leaves leadership and ISR', state: { leader: 1, isr: [1, 2] }, replica: 1, want: { leader: NO_LEADER, isr: [2] } },
+    { why: 'the last ISR member stays in it', state: { leader: 1, isr: [1] }, replica: 1, want: { leader: NO_LEADER, isr: [1] } },
+    { why: 'a replica in neither: no change', state: { leader: 1, isr: [1, 2] }, replica: 3, want: undefined },
+  ])('$why', ({ state, replica, want }) => {
+    expect(removeReplicaFromIsr(state, replica)).toEqual(want);
+  });
+});
+
+describe('after brokers die (Kafka onBrokerFailure)', () => {
+  it.each([
+    { why: 'a dead follower leaves the ISR', leader: 1, isr: [1, 2, 3], alive: [1, 3], eligible: [1, 3], want: { leader: 1, isr: [1, 3], unclean: false } },
+    { why: 'nothing dead: no change', leader: 1, isr: [1, 2], alive: [1, 2, 3], eligible: [1, 2, 3], want: undefined },
+    { why: 'a dead leader is replaced', leader: 1, isr: [1, 2, 3], alive: [2, 3], eligible: [2, 3], want: { leader: 2, isr: [2, 3], unclean: false } },
+    { why: 'a shutting-down leader is alive: it keeps leading', leader: 1, isr: [1, 2], alive: [1, 2], eligible: [2], want: undefined },
+    { why: 'offline stays offline: no change', leader: NO_LEADER, isr: [1], alive: [2, 3], eligible: [2, 3], want: undefined },
+    { why: 'an offline partition whose ISR member returns gets it as leader', leader: NO_LEADER, isr: [1], alive: [1, 2], eligible: [1, 2], want: { leader: 1, isr: [1], unclean: false } },
+  ])('$why', ({ leader, isr, alive, eligible, want }) => {
+    expect(electAfterBrokerFailure({ replicas: [1, 2, 3], isr, leader, liveBrokerIds: set(eligible) }, set(alive), false)).toEqual(want);
   });
 });

@@ -1,0 +1,24 @@
+/**
+ * The controller's events (Kafka's ControllerEvent case classes): what ZooKeeper watches, API
+ * calls and broker answers put on the event queue. Watch events carry nothing: processing one
+ * re-reads the znodes it is about, and sets the watch again (ZooKeeper watches fire once).
+ */
+import type { StopReplicaResponse, TopicPartition } from '../../protocol/messages';
+
+/** Events that a ZooKeeper watch puts; a second one while the first waits is redundant. */
+export type WatchEvent =
+  | { type: 'ControllerChange' } // /controller was created, changed or deleted
+  | { type: 'BrokerChange' } // children of /brokers/ids
+  | { type: 'TopicChange' } // children of /brokers/topics
+  | { type: 'TopicDeletion' } // children of /admin/delete_topics
+  | { type: 'IsrChangeNotification' }; // children of /isr_change_notification
+
+export type ControllerEvent =
+  | WatchEvent
+  | { type: 'Startup' }
+  | { type: 'Expire' } // the ZooKeeper session expired: resign, race again
+  | { type: 'ControlledShutdown'; brokerId: number; brokerEpoch: number; reply: (remaining: TopicPartition[]) => void }
+  | { type: 'StopReplicaResponse'; controllerEpoch: number; topic: string; brokerId: number; response: StopReplicaResponse }
+  | { type: 'BrokerResync'; controllerEpoch: number; brokerId: number }; // its request queue overflowed
+
+export const watchEventTypes: ReadonlySet<ControllerEvent['type']> = new Set(['ControllerChange', 'BrokerChange', 'TopicChange', 'TopicDeletion', 'IsrChangeNotification']);
