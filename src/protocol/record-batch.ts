@@ -164,7 +164,11 @@ function headerBytes(headers: RecordHeader[] | undefined): number {
   return size;
 }
 
-function recordBodySize(record: RecordInput, offsetDelta: number, timestampDelta: number): number {
+/**
+ * Bytes of a record's body (everything after its length varint) at `offsetDelta` and
+ * `timestampDelta`; the record takes varintSize(body) + body bytes in its batch.
+ */
+export function recordBodySize(record: RecordInput, offsetDelta: number, timestampDelta: number): number {
   const key = record.key ?? null;
   const value = record.value;
   return (
@@ -192,34 +196,52 @@ export function encodeRecordBatch(records: readonly RecordInput[], options: Batc
     total += varintSize(body) + body;
   }
   const buf = Buffer.allocUnsafe(total);
-  writeInt64(buf, BatchField.baseOffset, options.baseOffset ?? 0);
-  buf.writeInt32BE(total - LOG_OVERHEAD_BYTES, BatchField.batchLength);
-  buf.writeInt32BE(options.partitionLeaderEpoch ?? -1, BatchField.partitionLeaderEpoch);
-  buf.writeInt8(MAGIC_V2, BatchField.magic);
-  buf.writeInt16BE(0, BatchField.attributes);
-  buf.writeInt32BE(records.length - 1, BatchField.lastOffsetDelta);
-  writeInt64(buf, BatchField.baseTimestamp, baseTimestamp);
-  writeInt64(buf, BatchField.maxTimestamp, maxTimestamp);
-  writeInt64(buf, BatchField.producerId, options.producerId ?? -1);
-  buf.writeInt16BE(options.producerEpoch ?? -1, BatchField.producerEpoch);
-  buf.writeInt32BE(options.baseSequence ?? -1, BatchField.baseSequence);
-  buf.writeInt32BE(records.length, BatchField.recordCount);
   let pos = BATCH_HEADER_BYTES;
   for (let i = 0; i < records.length; i++) {
     pos = writeRecord(buf, pos, records[i], bodySizes[i], i, (records[i].timestamp ?? baseTimestamp) - baseTimestamp);
   }
-  buf.writeUInt32BE(computeBatchCrc(buf, 0, total), BatchField.crc);
+  writeBatchHeader(buf, 0, { ...options, sizeBytes: total, recordCount: records.length, baseTimestamp, maxTimestamp });
   return buf;
+}
+
+/** What a batch's header says besides the constants (magic 2, no attributes) and the CRC. */
+export interface BatchHeaderFields extends BatchOptions {
+  /** The whole batch, header included. */
+  sizeBytes: number;
+  recordCount: number;
+  baseTimestamp: number;
+  maxTimestamp: number;
+}
+
+/**
+ * Writes the 61-byte header of the batch at `pos` whose records are already written after it,
+ * and last the CRC-32C over attributes..end: the one place a batch is sealed.
+ */
+export function writeBatchHeader(buf: Buffer, pos: number, fields: BatchHeaderFields): void {
+  writeInt64(buf, pos + BatchField.baseOffset, fields.baseOffset ?? 0);
+  buf.writeInt32BE(fields.sizeBytes - LOG_OVERHEAD_BYTES, pos + BatchField.batchLength);
+  buf.writeInt32BE(fields.partitionLeaderEpoch ?? -1, pos + BatchField.partitionLeaderEpoch);
+  buf.writeInt8(MAGIC_V2, pos + BatchField.magic);
+  buf.writeInt16BE(0, pos + BatchField.attributes);
+  buf.writeInt32BE(fields.recordCount - 1, pos + BatchField.lastOffsetDelta);
+  writeInt64(buf, pos + BatchField.baseTimestamp, fields.baseTimestamp);
+  writeInt64(buf, pos + BatchField.maxTimestamp, fields.maxTimestamp);
+  writeInt64(buf, pos + BatchField.producerId, fields.producerId ?? -1);
+  buf.writeInt16BE(fields.producerEpoch ?? -1, pos + BatchField.producerEpoch);
+  buf.writeInt32BE(fields.baseSequence ?? -1, pos + BatchField.baseSequence);
+  buf.writeInt32BE(fields.recordCount, pos + BatchField.recordCount);
+  buf.writeUInt32BE(computeBatchCrc(buf, pos, fields.sizeBytes), pos + BatchField.crc);
 }
 
 function writeBytesField(buf: Buffer, pos: number, bytes: Buffer | null): number {
   if (bytes === null) return writeVarint(buf, pos, -1);
   pos = writeVarint(buf, pos, bytes.length);
-  bytes.copy(buf, pos);
+  buf.set(bytes, pos); // TypedArray set: cheaper than Buffer.copy for the small values of most records
   return pos + bytes.length;
 }
 
-function writeRecord(buf: Buffer, pos: number, record: RecordInput, bodySize: number, offsetDelta: number, timestampDelta: number): number {
+/** Writes one record (length varint, then `bodySize` bytes of body) at `pos`; returns the position after it. */
+export function writeRecord(buf: Buffer, pos: number, record: RecordInput, bodySize: number, offsetDelta: number, timestampDelta: number): number {
   pos = writeVarint(buf, pos, bodySize);
   buf[pos++] = 0; // record attributes: unused in v2
   pos = writeVarint(buf, pos, timestampDelta);
