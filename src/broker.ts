@@ -1,0 +1,261 @@
+/**
+ * A broker, wired (Kafka's KafkaServer): the one place where its parts meet. Startup runs in
+ * Kafka's order: ZooKeeper session and base paths, cluster id checked against every log dir's
+ * meta.properties, logs opened, request handling and listener up, registration in /brokers/ids,
+ * then the race for /controller and the background tasks. Shutdown undoes it in reverse, after
+ * asking the controller to move this broker's leaderships away.
+ */
+import { Connection } from './client/connection';
+import { systemClock, type Clock } from './common/clock';
+import { brokerLogConfig, type BrokerConfig, type ListenerEndpoint } from './common/config';
+import { ErrorCode } from './common/errors';
+import { createLogger, type Logger } from './common/logger';
+import { BrokerIdTakenError, registerBroker } from './coordination/broker-registry';
+import { getOrCreateClusterId } from './coordination/cluster-id';
+import { Controller } from './coordination/controller/controller';
+import { ZkPaths, basePaths } from './coordination/paths';
+import { ZkTopicAdmin } from './coordination/topic-admin';
+import { ZkClient } from './coordination/zk-client';
+import { ZkConnectTimeoutError, ZkNoNodeError } from './coordination/zk-errors';
+import { parseTopicConfig } from './coordination/znodes';
+import { ApiKey } from './protocol/api-keys';
+import type { TopicPartition } from './protocol/messages';
+import { Dispatcher } from './server/dispatcher';
+import { registerBrokerHandlers } from './server/handlers';
+import type { ControllerPort } from './server/handlers/ports';
+import { checkLogDirIdentity, writeLogDirIdentity } from './server/log-dir-identity';
+import { MetadataCache } from './server/metadata-cache';
+import { ReplicaManager } from './server/replica-manager';
+import { SocketServer } from './server/socket-server';
+import { BrokerStartupError } from './server/startup-error';
+import { LogManager } from './storage/log-manager';
+
+export { BrokerStartupError } from './server/startup-error';
+
+export interface BrokerOptions {
+  config: BrokerConfig;
+  logger?: Logger;
+  clock?: Clock;
+}
+
+type BrokerState = 'new' | 'starting' | 'running' | 'stopping' | 'stopped';
+
+const delay = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Beyond the session timeout, how long a stale registration may take to vanish. */
+const staleSessionMarginMs = 5_000;
+
+/** A topic's overrides in /config/topics/<topic>; none when the znode is absent. */
+async function readTopicConfig(zk: ZkClient, topic: string): Promise<Record<string, string>> {
+  try {
+    const { data } = await zk.getData(ZkPaths.topicConfig(topic));
+    return parseTopicConfig(ZkPaths.topicConfig(topic), data);
+  } catch (err) {
+    if (err instanceof ZkNoNodeError) return {};
+    throw err;
+  }
+}
+
+export class Broker {
+  readonly brokerId: number;
+  private readonly config: BrokerConfig;
+  private readonly logger: Logger;
+  private readonly clock: Clock;
+  private readonly metadataCache: MetadataCache;
+  private state: BrokerState = 'new';
+  private zk: ZkClient | undefined;
+  private logManager: LogManager | undefined;
+  private replicaManager: ReplicaManager | undefined;
+  private socketServer: SocketServer | undefined;
+  private controller: Controller | undefined;
+  private clusterId: string | null = null;
+  private brokerEpoch = -1;
+  private boundPort: number | undefined;
+  private shutdownDone: Promise<void> | undefined;
+
+  constructor(options: BrokerOptions) {
+    this.config = options.config;
+    this.brokerId = options.config.brokerId;
+    this.logger = options.logger ?? createLogger(`broker.${this.brokerId}`);
+    this.clock = options.clock ?? systemClock;
+    this.metadataCache = new MetadataCache();
+  }
+
+  /** Where clients reach this broker: advertised.listeners, with the port bound when it said 0. */
+  get advertisedEndpoint(): ListenerEndpoint {
+    const advertised = this.config.advertisedListeners;
+    return advertised.port === 0 && this.boundPort !== undefined ? { ...advertised, port: this.boundPort } : advertised;
+  }
+
+  get isController(): boolean {
+    return this.controller?.isActive ?? false;
+  }
+
+  async startup(): Promise<void> {
+    if (this.state !== 'new') throw new Error(`broker ${this.brokerId} was already started`);
+    this.state = 'starting';
+    const started = Date.now();
+    const zk = await this.connectZooKeeper();
+    for (const basePath of basePaths) await zk.mkdirp(basePath);
+    this.clusterId = await getOrCreateClusterId(zk);
+    const missingIdentity = checkLogDirIdentity(this.config.logDirs, this.brokerId, this.clusterId, this.config.zookeeperConnect);
+    this.logManager = LogManager.open(this.config.logDirs, brokerLogConfig(this.config), {
+      clock: this.clock,
+      logger: this.logger.child('log-manager'),
+      retentionCheckIntervalMs: this.config.logRetentionCheckIntervalMs,
+      checkpointIntervalMs: this.config.logFlushOffsetCheckpointIntervalMs,
+    });
+    writeLogDirIdentity(missingIdentity, this.brokerId, this.clusterId);
+    this.replicaManager = new ReplicaManager({
+      config: this.config,
+      logManager: this.logManager,
+      clock: this.clock,
+      logger: this.logger.child('replica-manager'),
+      isKnownPartition: (topic, partition) => this.metadataCache.hasPartition(topic, partition),
+      topicConfigOverrides: (topic) => readTopicConfig(zk, topic),
+    });
+    await this.startSocketServer();
+    await this.register(zk);
+    this.controller = new Controller({
+      zk, brokerId: this.brokerId, uncleanLeaderElectionEnable: this.config.uncleanLeaderElectionEnable, logger: this.logger.child('controller'), clock: this.clock,
+    });
+    // The controller races again by itself after an expiry; the registration is ours to renew.
+    zk.on('expired', () => void this.onSessionExpired(zk));
+    await this.controller.startup();
+    this.logManager.startBackgroundTasks();
+    this.replicaManager.startup();
+    this.state = 'running';
+    const { host, port } = this.advertisedEndpoint;
+    this.logger.info(`started in ${Date.now() - started} ms: ${host}:${port}, cluster ${this.clusterId}, broker epoch ${this.brokerEpoch}, log dirs ${this.config.logDirs.join(',')}`);
+  }
+
+  private async connectZooKeeper(): Promise<ZkClient> {
+    const { zookeeperConnect, zookeeperSessionTimeoutMs, zookeeperConnectionTimeoutMs } = this.config;
+    try {
+      this.zk = await ZkClient.connect({
+        connectString: zookeeperConnect,
+        sessionTimeoutMs: zookeeperSessionTimeoutMs,
+        connectionTimeoutMs: zookeeperConnectionTimeoutMs,
+        logger: this.logger.child('zk'),
+      });
+      return this.zk;
+    } catch (err) {
+      if (err instanceof ZkConnectTimeoutError) {
+        throw new BrokerStartupError(`cannot reach ZooKeeper at ${zookeeperConnect} within ${zookeeperConnectionTimeoutMs} ms (zookeeper.connect): is it running? (josef zk start)`);
+      }
+      throw err;
+    }
+  }
+
+  private async startSocketServer(): Promise<void> {
+    const { host, port } = this.config.listeners;
+    const dispatcher = new Dispatcher(this.logger.child('dispatcher'));
+    const topicAdmin = new ZkTopicAdmin(this.zk as ZkClient);
+    registerBrokerHandlers(dispatcher, {
+      config: this.config,
+      metadataCache: this.metadataCache,
+      replicaManager: this.replicaManager as ReplicaManager,
+      topicAdmin,
+      clusterId: () => this.clusterId,
+      controller: (): ControllerPort | undefined => this.controller,
+      logger: this.logger.child('handlers'),
+    });
+    this.socketServer = new SocketServer({ host, port, dispatcher, logger: this.logger.child('socket-server'), maxRequestBytes: this.config.socketRequestMaxBytes });
+    try {
+      this.boundPort = await this.socketServer.start();
+    } catch (err) {
+      this.socketServer = undefined;
+      const inUse = /EADDRINUSE/.test((err as Error).message);
+      throw new BrokerStartupError(inUse
+        ? `port ${port} on ${host} is in use (listeners): another broker or program holds it; choose another with --port or listeners`
+        : (err as Error).message);
+    }
+  }
+
+  private async register(zk: ZkClient): Promise<void> {
+    const { host, port } = this.advertisedEndpoint;
+    try {
+      // A registration of our own previous run lives until its session times out (KAFKA-7165): wait that long.
+      const staleSessionWaitMs = zk.negotiatedSessionTimeoutMs + staleSessionMarginMs;
+      const { brokerEpoch } = await registerBroker(zk, { brokerId: this.brokerId, host, port, rack: this.config.brokerRack, staleSessionWaitMs }, this.logger.child('registry'));
+      this.brokerEpoch = brokerEpoch;
+    } catch (err) {
+      if (err instanceof BrokerIdTakenError) throw new BrokerStartupError(err.message);
+      throw err;
+    }
+  }
+
+  /** The session and every ephemeral znode are gone: register again (new broker epoch); the controller races again. */
+  private async onSessionExpired(zk: ZkClient): Promise<void> {
+    if (this.state !== 'running') return;
+    this.logger.warn('ZooKeeper session expired: registering again');
+    try {
+      await this.register(zk);
+    } catch (err) {
+      this.logger.error(`re-registration after session expiry failed: ${(err as Error).message}`);
+    }
+  }
+
+  /** Kafka's KafkaServer.controlledShutdown: ask the controller to move leaderships away, bounded retries. */
+  private async controlledShutdown(): Promise<void> {
+    const { controlledShutdownMaxRetries, controlledShutdownRetryBackoffMs } = this.config;
+    for (let attempt = 1; attempt <= controlledShutdownMaxRetries; attempt++) {
+      try {
+        const remaining = await this.requestControlledShutdown();
+        if (remaining.length === 0) {
+          this.logger.info('controlled shutdown succeeded: this broker leads no replicated partition');
+          return;
+        }
+        this.logger.warn(`controlled shutdown attempt ${attempt}: still leading ${remaining.map((p) => `${p.topic}-${p.partition}`).join(', ')}`);
+      } catch (err) {
+        this.logger.warn(`controlled shutdown attempt ${attempt} failed: ${(err as Error).message}`);
+      }
+      if (attempt < controlledShutdownMaxRetries) await delay(controlledShutdownRetryBackoffMs);
+    }
+    this.logger.warn(`controlled shutdown did not finish after ${controlledShutdownMaxRetries} attempts; shutting down anyway`);
+  }
+
+  /** What the controller says this broker still leads, counting only replicated partitions (unreplicated ones cannot move, as in Kafka). */
+  private async requestControlledShutdown(): Promise<TopicPartition[]> {
+    const remaining = await this.askControllerToShutDown();
+    return remaining.filter((tp) => (this.metadataCache.partitionState(tp.topic, tp.partition)?.replicas.length ?? 0) > 1);
+  }
+
+  private async askControllerToShutDown(): Promise<TopicPartition[]> {
+    if (this.controller?.isActive) return this.controller.controlledShutdown(this.brokerId, this.brokerEpoch);
+    const controllerId = this.metadataCache.controllerId;
+    const endpoint = this.metadataCache.aliveBroker(controllerId);
+    if (!endpoint) throw new Error(`no controller known (controller id ${controllerId})`);
+    const connection = await Connection.connect(endpoint.host, endpoint.port, {
+      clientId: `broker-${this.brokerId}-controlled-shutdown`,
+      requestTimeoutMs: this.config.controllerSocketTimeoutMs,
+    });
+    try {
+      const response = await connection.send(ApiKey.ControlledShutdown, { brokerId: this.brokerId, brokerEpoch: this.brokerEpoch });
+      if (response.errorCode !== ErrorCode.NONE.code) throw new Error(`controller ${controllerId} answered error code ${response.errorCode}`);
+      return response.remainingPartitions;
+    } finally {
+      await connection.close();
+    }
+  }
+
+  /** Controlled shutdown, stop accepting, answer in-flight requests, stop the controller, flush and checkpoint, end the session. */
+  shutdown(): Promise<void> {
+    this.shutdownDone ??= this.doShutdown();
+    return this.shutdownDone;
+  }
+
+  private async doShutdown(): Promise<void> {
+    const wasRunning = this.state === 'running';
+    this.state = 'stopping';
+    if (wasRunning && this.config.controlledShutdownEnable) await this.controlledShutdown();
+    this.socketServer?.stopAccepting();
+    this.replicaManager?.shutdown();
+    await this.socketServer?.close();
+    await this.controller?.shutdown();
+    this.logManager?.close(this.replicaManager?.highWatermarkOf);
+    await this.zk?.close();
+    this.state = 'stopped';
+    this.logger.info('shut down cleanly');
+  }
+}

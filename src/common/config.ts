@@ -1,0 +1,342 @@
+/**
+ * A broker's settings: Kafka's server.properties names mapped to typed camelCase fields with units
+ * at the end. Sources, strongest first: command-line flags, `JOSEF_*` environment variables
+ * (the Kafka name uppercased, dots to underscores: JOSEF_BROKER_ID), the properties file, defaults.
+ * Every value is checked once here, and an error names the setting and where its value came from.
+ */
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { parseZkConnectString } from '../coordination/zk-connect-string';
+import type { LogConfig } from '../storage/log-config';
+import { parseProperties, propertiesToMap, type PropertyEntry } from './properties';
+
+export interface ListenerEndpoint {
+  /** Josef speaks PLAINTEXT only (Kafka's security protocols are out of scope). */
+  securityProtocol: 'PLAINTEXT';
+  host: string;
+  /** 0 asks the OS for a free port (tests); the broker advertises the port it bound. */
+  port: number;
+}
+
+export interface BrokerConfig {
+  /** broker.id: this broker's id in the cluster (required; Kafka's auto-generated ids are not used). */
+  brokerId: number;
+  /** broker.rack: placement hint, reported in /brokers/ids/<id> and Metadata. */
+  brokerRack: string | null;
+  /** listeners: where the broker accepts connections. */
+  listeners: ListenerEndpoint;
+  /** advertised.listeners: what ZooKeeper and Metadata tell clients (default: listeners). */
+  advertisedListeners: ListenerEndpoint;
+  /** log.dirs (or log.dir): folders holding the partition logs, absolute. */
+  logDirs: string[];
+  /** zookeeper.connect: `host:port[,host:port...][/chroot]`. */
+  zookeeperConnect: string;
+  zookeeperSessionTimeoutMs: number;
+  zookeeperConnectionTimeoutMs: number;
+  /** num.partitions: partitions of an auto-created topic (and of CreateTopics asking for -1). */
+  numPartitions: number;
+  defaultReplicationFactor: number;
+  /** min.insync.replicas: acks=all needs at least this many ISR members. */
+  minInsyncReplicas: number;
+  logSegmentBytes: number;
+  /** log.segment.ms (Kafka's log.roll.ms, accepted too). */
+  logSegmentMs: number;
+  /** log.retention.ms (or .minutes / .hours); -1 keeps data forever. */
+  logRetentionMs: number;
+  logRetentionBytes: number;
+  logFlushIntervalMessages: number;
+  logFlushIntervalMs: number;
+  logIndexIntervalBytes: number;
+  logRetentionCheckIntervalMs: number;
+  /** log.flush.offset.checkpoint.interval.ms: how often recovery points are saved. */
+  logFlushOffsetCheckpointIntervalMs: number;
+  /** replica.high.watermark.checkpoint.interval.ms: how often high watermarks are saved. */
+  replicaHighWatermarkCheckpointIntervalMs: number;
+  replicaLagTimeMaxMs: number;
+  uncleanLeaderElectionEnable: boolean;
+  autoCreateTopicsEnable: boolean;
+  deleteTopicEnable: boolean;
+  offsetsTopicNumPartitions: number;
+  offsetsTopicReplicationFactor: number;
+  /** message.max.bytes: the largest record batch a partition accepts. */
+  messageMaxBytes: number;
+  /** socket.request.max.bytes: the largest request frame read; bigger ones close the connection. */
+  socketRequestMaxBytes: number;
+  controlledShutdownEnable: boolean;
+  controlledShutdownMaxRetries: number;
+  controlledShutdownRetryBackoffMs: number;
+  /** controller.socket.timeout.ms: how long the controller waits for a broker's answer. */
+  controllerSocketTimeoutMs: number;
+}
+
+/** A setting whose value is missing or wrong; the message names it and its source. */
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+type Parser = (raw: string) => unknown;
+
+interface Alias {
+  key: string;
+  /** The alias counts in other units (log.retention.hours); negative stays -1 (forever). */
+  multiplier?: number;
+}
+
+interface Setting {
+  key: string;
+  field: keyof BrokerConfig;
+  parse: Parser;
+  /** Raw default; undefined: required or derived from other settings (see derive()). */
+  defaultValue?: string;
+  /** Weaker spellings of the same setting, strongest first (Kafka's log.dir for log.dirs). */
+  aliases?: Alias[];
+}
+
+const LONG_MAX = Number.MAX_SAFE_INTEGER;
+const INT_MAX = 2 ** 31 - 1;
+
+function integer(min: number, max = LONG_MAX): Parser {
+  return (raw) => {
+    const text = raw.trim();
+    const value = Number(text);
+    if (!/^-?\d+$/.test(text) || !Number.isSafeInteger(value)) throw new Error(`expected an integer, got "${raw}"`);
+    if (value < min || value > max) throw new Error(`${value} is out of range [${min}, ${max === LONG_MAX ? 'max' : max}]`);
+    return value;
+  };
+}
+
+const boolean: Parser = (raw) => {
+  const text = raw.trim().toLowerCase();
+  if (text !== 'true' && text !== 'false') throw new Error(`expected true or false, got "${raw}"`);
+  return text === 'true';
+};
+
+const nullableString: Parser = (raw) => (raw.trim() === '' ? null : raw.trim());
+
+const zkConnect: Parser = (raw) => {
+  parseZkConnectString(raw);
+  return raw.trim();
+};
+
+const dirList: Parser = (raw) => {
+  const dirs = raw.split(',').map((d) => d.trim()).filter((d) => d !== '');
+  if (dirs.length === 0) throw new Error('expected one or more folders separated by commas');
+  return dirs.map((d) => path.resolve(d));
+};
+
+const listener: Parser = (raw) => {
+  const items = raw.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  if (items.length !== 1) throw new Error(`expected exactly one listener PLAINTEXT://host:port, got "${raw}"`);
+  const match = /^([A-Za-z_]+):\/\/(\[[^\]]*\]|[^:]*):(\d{1,5})$/.exec(items[0]);
+  if (!match) throw new Error(`expected PLAINTEXT://host:port, got "${items[0]}"`);
+  if (match[1].toUpperCase() !== 'PLAINTEXT') throw new Error(`only PLAINTEXT listeners are supported, got ${match[1]}`);
+  const port = Number(match[3]);
+  if (port > 65535) throw new Error(`port ${port} is out of range`);
+  // Kafka: an empty host binds every interface.
+  return { securityProtocol: 'PLAINTEXT', host: match[2] === '' ? '0.0.0.0' : match[2], port } satisfies ListenerEndpoint;
+};
+
+/** Kafka's defaults unless a comment says why Josef differs. */
+const settings: Setting[] = [
+  { key: 'broker.id', field: 'brokerId', parse: integer(0, INT_MAX) },
+  { key: 'broker.rack', field: 'brokerRack', parse: nullableString, defaultValue: '' },
+  // Default: PLAINTEXT://127.0.0.1:(9092 + broker.id - 1), so a local cluster needs no file.
+  { key: 'listeners', field: 'listeners', parse: listener },
+  { key: 'advertised.listeners', field: 'advertisedListeners', parse: listener },
+  // Default: /tmp/josef-logs-<broker.id> (Kafka's /tmp/kafka-logs, per broker so local brokers do not share it).
+  { key: 'log.dirs', field: 'logDirs', parse: dirList, aliases: [{ key: 'log.dir' }] },
+  // Kafka has no default; Josef assumes the local ZooKeeper of `josef zk start`.
+  { key: 'zookeeper.connect', field: 'zookeeperConnect', parse: zkConnect, defaultValue: '127.0.0.1:2181' },
+  // Kafka 2.0-2.4's 6000 (18000 since 2.5): a killed broker is noticed in seconds, which a demo of failover wants.
+  { key: 'zookeeper.session.timeout.ms', field: 'zookeeperSessionTimeoutMs', parse: integer(1, INT_MAX), defaultValue: '6000' },
+  { key: 'zookeeper.connection.timeout.ms', field: 'zookeeperConnectionTimeoutMs', parse: integer(1, INT_MAX) },
+  { key: 'num.partitions', field: 'numPartitions', parse: integer(1, INT_MAX), defaultValue: '1' },
+  { key: 'default.replication.factor', field: 'defaultReplicationFactor', parse: integer(1, INT_MAX), defaultValue: '1' },
+  { key: 'min.insync.replicas', field: 'minInsyncReplicas', parse: integer(1, INT_MAX), defaultValue: '1' },
+  { key: 'log.segment.bytes', field: 'logSegmentBytes', parse: integer(14, INT_MAX), defaultValue: String(1024 * 1024 * 1024) },
+  { key: 'log.segment.ms', field: 'logSegmentMs', parse: integer(1), defaultValue: String(7 * 24 * 3_600_000), aliases: [{ key: 'log.roll.ms' }, { key: 'log.roll.hours', multiplier: 3_600_000 }] },
+  {
+    key: 'log.retention.ms', field: 'logRetentionMs', parse: integer(-LONG_MAX), defaultValue: String(168 * 3_600_000),
+    aliases: [{ key: 'log.retention.minutes', multiplier: 60_000 }, { key: 'log.retention.hours', multiplier: 3_600_000 }],
+  },
+  { key: 'log.retention.bytes', field: 'logRetentionBytes', parse: integer(-1), defaultValue: '-1' },
+  { key: 'log.flush.interval.messages', field: 'logFlushIntervalMessages', parse: integer(1), defaultValue: String(LONG_MAX) },
+  { key: 'log.flush.interval.ms', field: 'logFlushIntervalMs', parse: integer(0), defaultValue: String(LONG_MAX) },
+  { key: 'log.index.interval.bytes', field: 'logIndexIntervalBytes', parse: integer(0, INT_MAX), defaultValue: '4096' },
+  { key: 'log.retention.check.interval.ms', field: 'logRetentionCheckIntervalMs', parse: integer(1), defaultValue: '300000' },
+  { key: 'log.flush.offset.checkpoint.interval.ms', field: 'logFlushOffsetCheckpointIntervalMs', parse: integer(0, INT_MAX), defaultValue: '60000' },
+  { key: 'replica.high.watermark.checkpoint.interval.ms', field: 'replicaHighWatermarkCheckpointIntervalMs', parse: integer(1), defaultValue: '5000' },
+  // Kafka 2.0-2.4's 10000 (30000 since 2.5), matching the session timeout's era: a stopped follower leaves the ISR quickly.
+  { key: 'replica.lag.time.max.ms', field: 'replicaLagTimeMaxMs', parse: integer(1), defaultValue: '10000' },
+  { key: 'unclean.leader.election.enable', field: 'uncleanLeaderElectionEnable', parse: boolean, defaultValue: 'false' },
+  { key: 'auto.create.topics.enable', field: 'autoCreateTopicsEnable', parse: boolean, defaultValue: 'true' },
+  { key: 'delete.topic.enable', field: 'deleteTopicEnable', parse: boolean, defaultValue: 'true' },
+  { key: 'offsets.topic.num.partitions', field: 'offsetsTopicNumPartitions', parse: integer(1, INT_MAX), defaultValue: '50' },
+  { key: 'offsets.topic.replication.factor', field: 'offsetsTopicReplicationFactor', parse: integer(1, 32767), defaultValue: '3' },
+  { key: 'message.max.bytes', field: 'messageMaxBytes', parse: integer(0, INT_MAX), defaultValue: '1048588' },
+  { key: 'socket.request.max.bytes', field: 'socketRequestMaxBytes', parse: integer(1, INT_MAX), defaultValue: String(100 * 1024 * 1024) },
+  { key: 'controlled.shutdown.enable', field: 'controlledShutdownEnable', parse: boolean, defaultValue: 'true' },
+  { key: 'controlled.shutdown.max.retries', field: 'controlledShutdownMaxRetries', parse: integer(0, INT_MAX), defaultValue: '3' },
+  { key: 'controlled.shutdown.retry.backoff.ms', field: 'controlledShutdownRetryBackoffMs', parse: integer(0), defaultValue: '5000' },
+  { key: 'controller.socket.timeout.ms', field: 'controllerSocketTimeoutMs', parse: integer(1, INT_MAX), defaultValue: '30000' },
+];
+
+/** Every key the broker understands (settings and their aliases). */
+export const knownConfigKeys: ReadonlySet<string> = new Set(settings.flatMap((s) => [s.key, ...(s.aliases ?? []).map((a) => a.key)]));
+
+/** `JOSEF_` + the Kafka name uppercased with dots as underscores. */
+export function envVarName(key: string): string {
+  return `JOSEF_${key.replace(/\./g, '_').toUpperCase()}`;
+}
+
+/** JOSEF_ZK names the ensemble for every Josef command; for a broker it means zookeeper.connect. */
+const zkEnvAlias = 'JOSEF_ZK';
+
+export interface ConfigSources {
+  /** Path of a server.properties file. */
+  file?: string;
+  /** Defaults to process.env. */
+  env?: NodeJS.ProcessEnv;
+  /**
+   * Command-line values by Kafka name (`broker.id`, `log.dirs`, `zookeeper.connect`, any
+   * `--override key=value`), plus `port`: the port of listeners (Kafka's old `port` setting).
+   */
+  flags?: Record<string, string | undefined>;
+}
+
+export interface LoadedConfig {
+  config: BrokerConfig;
+  /** Unknown settings (ignored, as Kafka ignores them with a warning). */
+  warnings: string[];
+}
+
+interface RawValue {
+  value: string;
+  /** Where it came from: `--override`, `JOSEF_BROKER_ID`, `server.properties:12`. */
+  origin: string;
+}
+
+/** One source's values by key; sources are consulted strongest first. */
+type Layer = (key: string) => RawValue | undefined;
+
+/** Reads every source, checks every value, and returns the typed config. Throws ConfigError. */
+export function loadBrokerConfig(sources: ConfigSources = {}): LoadedConfig {
+  const warnings: string[] = [];
+  const flags = sources.flags ?? {};
+  const env = sources.env ?? process.env;
+  const fileEntries = sources.file === undefined ? new Map<string, PropertyEntry>() : readPropertiesFile(sources.file);
+  for (const [key, entry] of fileEntries) {
+    if (!knownConfigKeys.has(key)) warnings.push(`unknown setting ${key} in ${sources.file}:${entry.line} is ignored`);
+  }
+  for (const key of Object.keys(flags)) {
+    if (key !== 'port' && !knownConfigKeys.has(key) && flags[key] !== undefined) warnings.push(`unknown setting ${key} on the command line is ignored`);
+  }
+  const layers: Layer[] = [
+    (key) => (flags[key] === undefined ? undefined : { value: flags[key] as string, origin: `command line (${key})` }),
+    (key) => {
+      const name = envVarName(key);
+      if (env[name] !== undefined) return { value: env[name] as string, origin: name };
+      if (key === 'zookeeper.connect' && env[zkEnvAlias]) return { value: env[zkEnvAlias] as string, origin: zkEnvAlias };
+      return undefined;
+    },
+    (key) => {
+      const entry = fileEntries.get(key);
+      return entry === undefined ? undefined : { value: entry.value, origin: `${sources.file}:${entry.line}` };
+    },
+  ];
+  const values: Partial<Record<keyof BrokerConfig, unknown>> = {};
+  for (const setting of settings) {
+    const found = resolve(setting, layers);
+    if (found !== undefined) values[setting.field] = found;
+  }
+  return { config: derive(values, flags.port), warnings };
+}
+
+function readPropertiesFile(file: string): Map<string, PropertyEntry> {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`cannot read the config file ${file}: ${(err as Error).message}`);
+  }
+  try {
+    return propertiesToMap(parseProperties(text));
+  } catch (err) {
+    throw new ConfigError(`${file}: ${(err as Error).message}`);
+  }
+}
+
+/** The strongest layer that has the setting or an alias decides; within a layer the primary key wins. */
+function resolve(setting: Setting, layers: Layer[]): unknown {
+  const spellings: Alias[] = [{ key: setting.key }, ...(setting.aliases ?? [])];
+  for (const layer of layers) {
+    for (const spelling of spellings) {
+      const raw = layer(spelling.key);
+      if (raw !== undefined) return parseValue(setting, spelling, raw);
+    }
+  }
+  return setting.defaultValue === undefined ? undefined : parseValue(setting, { key: setting.key }, { value: setting.defaultValue, origin: 'default' });
+}
+
+function parseValue(setting: Setting, spelling: Alias, raw: RawValue): unknown {
+  let value: unknown;
+  try {
+    value = setting.parse(raw.value);
+  } catch (err) {
+    throw new ConfigError(`invalid value for ${spelling.key} (from ${raw.origin}): ${(err as Error).message}`);
+  }
+  if (spelling.multiplier !== undefined) {
+    const n = value as number;
+    return n < 0 ? -1 : n * spelling.multiplier;
+  }
+  return value;
+}
+
+/** Fills the defaults that depend on other settings, and checks the settings against each other. */
+function derive(values: Partial<Record<keyof BrokerConfig, unknown>>, portFlag: string | undefined): BrokerConfig {
+  if (values.brokerId === undefined) {
+    throw new ConfigError(`broker.id is required: set it with --id, ${envVarName('broker.id')} or broker.id in server.properties`);
+  }
+  const brokerId = values.brokerId as number;
+  const listenersExplicit = values.listeners as ListenerEndpoint | undefined;
+  let listeners: ListenerEndpoint = listenersExplicit ?? { securityProtocol: 'PLAINTEXT', host: '127.0.0.1', port: 9092 + brokerId - 1 };
+  if (listeners.port > 65535) throw new ConfigError(`broker.id ${brokerId} gives no default port (9092 + id - 1 > 65535): set listeners or --port`);
+  if (portFlag !== undefined) {
+    const port = integer(0, 65535)(portFlag) as number;
+    listeners = { ...listeners, port };
+  }
+  let advertised = (values.advertisedListeners as ListenerEndpoint | undefined) ?? listeners;
+  if (advertised.host === '0.0.0.0' || advertised.host === '::' || advertised.host === '[::]') {
+    if (values.advertisedListeners !== undefined) {
+      throw new ConfigError(`advertised.listeners cannot use the non-routable address ${advertised.host}: name a host clients can reach`);
+    }
+    advertised = { ...advertised, host: os.hostname() };
+  }
+  const sessionTimeoutMs = values.zookeeperSessionTimeoutMs as number;
+  return {
+    ...(values as Omit<BrokerConfig, 'listeners' | 'advertisedListeners' | 'logDirs' | 'zookeeperConnectionTimeoutMs'>),
+    brokerId,
+    listeners,
+    advertisedListeners: advertised,
+    logDirs: (values.logDirs as string[] | undefined) ?? [path.join(os.tmpdir(), `josef-logs-${brokerId}`)],
+    zookeeperConnectionTimeoutMs: (values.zookeeperConnectionTimeoutMs as number | undefined) ?? sessionTimeoutMs,
+  };
+}
+
+/** The broker's default settings for partition logs (topic configs may override them). */
+export function brokerLogConfig(config: BrokerConfig): LogConfig {
+  return {
+    segmentBytes: config.logSegmentBytes,
+    segmentMs: config.logSegmentMs,
+    retentionMs: config.logRetentionMs,
+    retentionBytes: config.logRetentionBytes,
+    indexIntervalBytes: config.logIndexIntervalBytes,
+    maxMessageBytes: config.messageMaxBytes,
+    flushIntervalMessages: config.logFlushIntervalMessages,
+    flushIntervalMs: config.logFlushIntervalMs,
+  };
+}

@@ -1,0 +1,239 @@
+/**
+ * One partition hosted by this broker (Kafka's Partition): its log, the leadership the controller
+ * gave it (leader, leader epoch, ISR, replicas, zkVersion), its high watermark, and, as leader,
+ * what it knows of each follower's position. Only the leader appends from producers and answers
+ * fetches; the high watermark only moves forward and never past the ISR's lowest log end offset.
+ */
+import type { Clock } from '../common/clock';
+import { ErrorCode, JosefError } from '../common/errors';
+import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, NO_LEADER } from '../protocol/api-keys';
+import type { LeaderAndIsrPartitionState } from '../protocol/messages';
+import type { LogAppendInfo, PartitionLog } from '../storage/partition-log';
+import { UNDEFINED_EPOCH, type EpochEndOffset } from '../storage/leader-epoch-cache';
+import {
+  initialFollowerState, initialHighWatermark, nextHighWatermark, updateFollowerFetchState, type FollowerFetchState,
+} from './high-watermark';
+
+/** Which offsets a reader may see: consumers below the high watermark, followers up to the log end. */
+export type FetchIsolation = 'highWatermark' | 'logEnd';
+
+/** acks of a Produce request: 0 none, 1 the leader's append, -1 (all) the whole ISR. */
+export type RequiredAcks = 0 | 1 | -1;
+
+export interface PartitionOptions {
+  localBrokerId: number;
+  log: PartitionLog;
+  /** The high watermark saved in replication-offset-checkpoint, if any. */
+  highWatermarkCheckpoint: number | undefined;
+  minInsyncReplicas: number;
+  clock: Clock;
+}
+
+export interface LogReadResult {
+  records: Buffer;
+  highWatermark: number;
+  logStartOffset: number;
+  logEndOffset: number;
+}
+
+/** Kafka's TopicPartition.toString: the key partitions and delayed operations are kept under. */
+export function partitionKey(topic: string, partition: number): string {
+  return `${topic}-${partition}`;
+}
+
+export class Partition {
+  readonly topic: string;
+  readonly partition: number;
+  readonly log: PartitionLog;
+  private readonly localBrokerId: number;
+  private readonly clock: Clock;
+  leaderId = NO_LEADER;
+  leaderEpoch = UNDEFINED_EPOCH;
+  controllerEpoch = -1;
+  /** Version of the partition's state znode, for the leader's conditional ISR writes. */
+  zkVersion = -1;
+  replicas: number[] = [];
+  /** In-sync replicas as the leader knows them; empty on a follower (Kafka keeps it so). */
+  isr: number[] = [];
+  minInsyncReplicas: number;
+  private hw: number;
+  private readonly followers = new Map<number, FollowerFetchState>();
+
+  constructor(options: PartitionOptions) {
+    this.log = options.log;
+    this.topic = options.log.topic;
+    this.partition = options.log.partition;
+    this.localBrokerId = options.localBrokerId;
+    this.clock = options.clock;
+    this.minInsyncReplicas = options.minInsyncReplicas;
+    this.hw = initialHighWatermark(options.highWatermarkCheckpoint, this.log.logStartOffset, this.log.logEndOffset);
+  }
+
+  get key(): string {
+    return partitionKey(this.topic, this.partition);
+  }
+
+  get isLeader(): boolean {
+    return this.leaderId === this.localBrokerId;
+  }
+
+  get highWatermark(): number {
+    return this.hw;
+  }
+
+  /** A LeaderAndIsr state not newer than what this partition holds is ignored (Kafka's rule). */
+  isStale(state: LeaderAndIsrPartitionState): boolean {
+    return state.leaderEpoch <= this.leaderEpoch;
+  }
+
+  /**
+   * Becomes leader for `state.leaderEpoch`: records where the epoch starts in the log, starts
+   * tracking every follower afresh (ISR members count as caught up now), and moves the high
+   * watermark if the ISR allows it (with the leader alone in the ISR, HW = LEO at once).
+   * Returns true if this broker was not the leader before.
+   */
+  makeLeader(state: LeaderAndIsrPartitionState): boolean {
+    const nowMs = this.clock.nowMs();
+    const isNewLeader = !this.isLeader;
+    this.applyState(state);
+    this.leaderId = this.localBrokerId;
+    this.isr = [...state.isr];
+    this.log.leaderEpochCache.assign(state.leaderEpoch, this.log.logEndOffset);
+    const leo = this.log.logEndOffset;
+    for (const replica of this.replicas) {
+      if (replica === this.localBrokerId) continue;
+      const previous = isNewLeader ? undefined : this.followers.get(replica);
+      const inIsr = this.isr.includes(replica);
+      const fresh = initialFollowerState(inIsr, nowMs);
+      this.followers.set(replica, {
+        ...(previous ?? fresh),
+        lastCaughtUpTimeMs: fresh.lastCaughtUpTimeMs,
+        lastFetchLeaderLogEndOffset: leo,
+        lastFetchTimeMs: nowMs,
+      });
+    }
+    for (const id of [...this.followers.keys()]) if (!this.replicas.includes(id)) this.followers.delete(id);
+    this.maybeIncrementHighWatermark();
+    return isNewLeader;
+  }
+
+  /** Follows `state.leader`; returns true if the leader changed. Fetching from it is replication's job. */
+  makeFollower(state: LeaderAndIsrPartitionState): boolean {
+    const changed = this.leaderId !== state.leader;
+    this.applyState(state);
+    this.leaderId = state.leader;
+    this.isr = [];
+    this.followers.clear();
+    return changed;
+  }
+
+  private applyState(state: LeaderAndIsrPartitionState): void {
+    this.controllerEpoch = state.controllerEpoch;
+    this.leaderEpoch = state.leaderEpoch;
+    this.zkVersion = state.zkVersion;
+    this.replicas = [...state.replicas];
+  }
+
+  private requireLeader(): void {
+    if (!this.isLeader) {
+      const leader = this.leaderId === NO_LEADER ? 'none' : `broker ${this.leaderId}`;
+      throw new JosefError(ErrorCode.NOT_LEADER_OR_FOLLOWER, `broker ${this.localBrokerId} does not lead ${this.key} (leader: ${leader})`);
+    }
+  }
+
+  /** KIP-320: a client naming an epoch other than the current one is behind (fenced) or ahead (unknown). */
+  checkLeaderEpoch(currentLeaderEpoch: number): void {
+    if (currentLeaderEpoch === UNDEFINED_EPOCH || currentLeaderEpoch === this.leaderEpoch) return;
+    const info = currentLeaderEpoch < this.leaderEpoch ? ErrorCode.FENCED_LEADER_EPOCH : ErrorCode.UNKNOWN_LEADER_EPOCH;
+    throw new JosefError(info, `${this.key}: request's leader epoch ${currentLeaderEpoch}, this broker's ${this.leaderEpoch}`);
+  }
+
+  /**
+   * A producer's batches, checked and appended by the leader. acks=all needs an ISR of at least
+   * min.insync.replicas before anything is written (NOT_ENOUGH_REPLICAS).
+   */
+  appendRecordsToLeader(records: Buffer, requiredAcks: RequiredAcks): { info: LogAppendInfo; highWatermarkMoved: boolean } {
+    this.requireLeader();
+    if (requiredAcks === -1 && this.isr.length < this.minInsyncReplicas) {
+      throw new JosefError(ErrorCode.NOT_ENOUGH_REPLICAS, `${this.key}: ISR ${JSON.stringify(this.isr)} has fewer than min.insync.replicas ${this.minInsyncReplicas} members`);
+    }
+    const info = this.log.appendAsLeader(records, this.leaderEpoch);
+    return { info, highWatermarkMoved: this.maybeIncrementHighWatermark() };
+  }
+
+  /** Whole batches from `fetchOffset`, never at or past the reader's limit (HW or LEO). */
+  read(fetchOffset: number, maxBytes: number, isolation: FetchIsolation, currentLeaderEpoch: number): LogReadResult {
+    this.requireLeader();
+    this.checkLeaderEpoch(currentLeaderEpoch);
+    const limit = isolation === 'highWatermark' ? this.hw : this.log.logEndOffset;
+    const records = maxBytes > 0 ? this.log.read(fetchOffset, { maxBytes, maxOffsetExclusive: limit }) : Buffer.alloc(0);
+    return { records, highWatermark: this.hw, logStartOffset: this.log.logStartOffset, logEndOffset: this.log.logEndOffset };
+  }
+
+  /** The offset up to which a reader with `isolation` may read. */
+  readLimit(isolation: FetchIsolation): number {
+    return isolation === 'highWatermark' ? this.hw : this.log.logEndOffset;
+  }
+
+  /**
+   * A follower fetched from `fetchOffset`: that is its log end offset. Returns true if the high
+   * watermark moved (delayed acks=all produces may complete).
+   */
+  updateFollowerFetchState(replicaId: number, fetchOffset: number): boolean {
+    this.requireLeader();
+    const state = this.followers.get(replicaId);
+    if (state === undefined) {
+      throw new JosefError(ErrorCode.REPLICA_NOT_AVAILABLE, `broker ${replicaId} is not a replica of ${this.key} (replicas ${JSON.stringify(this.replicas)})`);
+    }
+    this.followers.set(replicaId, updateFollowerFetchState(state, fetchOffset, this.log.logEndOffset, this.clock.nowMs()));
+    return this.maybeIncrementHighWatermark();
+  }
+
+  /** What the leader knows of a follower (replication's ISR decisions read it). */
+  followerState(replicaId: number): FollowerFetchState | undefined {
+    return this.followers.get(replicaId);
+  }
+
+  private maybeIncrementHighWatermark(): boolean {
+    if (!this.isLeader) return false;
+    const next = nextHighWatermark({
+      currentHighWatermark: this.hw,
+      leaderId: this.localBrokerId,
+      leaderLogEndOffset: this.log.logEndOffset,
+      isr: this.isr,
+      followerLogEndOffset: (id) => this.followers.get(id)?.logEndOffset,
+    });
+    if (next === this.hw) return false;
+    this.hw = next;
+    return true;
+  }
+
+  /**
+   * For a delayed acks=all produce: done once the HW reached `requiredOffset`, with
+   * NOT_ENOUGH_REPLICAS_AFTER_APPEND if the ISR shrank below min.insync.replicas meanwhile.
+   */
+  checkEnoughReplicasReachOffset(requiredOffset: number): { done: boolean; errorCode: number } {
+    if (!this.isLeader) return { done: true, errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER.code };
+    if (this.hw < requiredOffset) return { done: false, errorCode: ErrorCode.NONE.code };
+    const enough = this.isr.length >= this.minInsyncReplicas;
+    return { done: true, errorCode: enough ? ErrorCode.NONE.code : ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND.code };
+  }
+
+  /** ListOffsets: earliest, latest (HW for consumers) or the first offset at/after a timestamp. */
+  fetchOffsetForTimestamp(timestamp: number, isolation: FetchIsolation): { offset: number; timestamp: number } {
+    this.requireLeader();
+    const limit = this.readLimit(isolation);
+    if (timestamp === EARLIEST_TIMESTAMP) return { offset: this.log.logStartOffset, timestamp: -1 };
+    if (timestamp === LATEST_TIMESTAMP) return { offset: limit, timestamp: -1 };
+    if (timestamp < 0) throw new JosefError(ErrorCode.INVALID_REQUEST, `${this.key}: ListOffsets timestamp ${timestamp} is neither a time nor -1/-2`);
+    const found = this.log.offsetForTimestamp(timestamp);
+    return found !== undefined && found.offset < limit ? found : { offset: -1, timestamp: -1 };
+  }
+
+  /** OffsetsForLeaderEpoch (KIP-101): where `leaderEpoch` ends in this leader's log. */
+  lastOffsetForLeaderEpoch(currentLeaderEpoch: number, leaderEpoch: number): EpochEndOffset {
+    this.requireLeader();
+    this.checkLeaderEpoch(currentLeaderEpoch);
+    return this.log.leaderEpochCache.endOffsetFor(leaderEpoch, this.log.logEndOffset);
+  }
+}

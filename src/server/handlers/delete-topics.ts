@@ -1,0 +1,61 @@
+/**
+ * DeleteTopics (key 20): queues each topic under /admin/delete_topics for the controller, which
+ * stops its replicas (deleting the files) and removes its znodes; waits up to timeoutMs for the
+ * topic to leave this broker's metadata cache.
+ */
+import type { BrokerConfig } from '../../common/config';
+import { ErrorCode } from '../../common/errors';
+import type { Logger } from '../../common/logger';
+import { ApiKey } from '../../protocol/api-keys';
+import type { DeleteTopicsRequest, DeleteTopicsResponse } from '../../protocol/messages';
+import type { Handler } from '../dispatcher';
+import type { MetadataCache } from '../metadata-cache';
+import { partitionError } from '../partition-error';
+import { requireArray } from './by-topic';
+import type { TopicAdminPort } from './ports';
+
+type TopicResult = DeleteTopicsResponse['responses'][number];
+
+export interface DeleteTopicsDeps {
+  config: BrokerConfig;
+  metadataCache: MetadataCache;
+  topicAdmin: TopicAdminPort;
+  logger: Logger;
+}
+
+export function deleteTopicsHandler(deps: DeleteTopicsDeps): Handler<typeof ApiKey.DeleteTopics> {
+  return async (body: DeleteTopicsRequest): Promise<DeleteTopicsResponse> => {
+    const names = [...new Set(requireArray(body.topicNames, 'DeleteTopics.topicNames'))];
+    const responses: TopicResult[] = [];
+    const queued: TopicResult[] = [];
+    for (const name of names) {
+      const result: TopicResult = { name, errorCode: ErrorCode.NONE.code, errorMessage: null };
+      responses.push(result);
+      if (!deps.config.deleteTopicEnable) {
+        Object.assign(result, { errorCode: ErrorCode.TOPIC_DELETION_DISABLED.code, errorMessage: 'delete.topic.enable is false on this broker' });
+      } else if (!deps.metadataCache.hasTopic(name)) {
+        Object.assign(result, { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION.code, errorMessage: `topic ${name} does not exist` });
+      } else {
+        try {
+          await deps.topicAdmin.markTopicForDeletion(name);
+          queued.push(result);
+          deps.logger.info(`topic ${name} marked for deletion`);
+        } catch (err) {
+          Object.assign(result, partitionError(err, `delete topic ${name}`, deps.logger));
+        }
+      }
+    }
+    await awaitDeletion(queued, body.timeoutMs, deps.metadataCache);
+    return { responses };
+  };
+}
+
+async function awaitDeletion(queued: TopicResult[], timeoutMs: number, cache: MetadataCache): Promise<void> {
+  if (queued.length === 0 || !(timeoutMs > 0)) return;
+  await cache.waitUntil(() => queued.every((t) => !cache.hasTopic(t.name)), timeoutMs);
+  for (const result of queued) {
+    if (!cache.hasTopic(result.name)) continue;
+    result.errorCode = ErrorCode.REQUEST_TIMED_OUT.code;
+    result.errorMessage = `topic ${result.name} is marked for deletion, but the deletion did not finish within ${timeoutMs} ms`;
+  }
+}

@@ -1,0 +1,45 @@
+/**
+ * Registers every API a broker answers with the dispatcher (Kafka's KafkaApis routing table):
+ * one line per API, each handler in its own file.
+ */
+import type { Logger } from '../../common/logger';
+import { ApiKey } from '../../protocol/api-keys';
+import type { Dispatcher } from '../dispatcher';
+import type { ReplicaManager } from '../replica-manager';
+import type { TopicCreationDeps } from '../topic-creation';
+import { apiVersionsHandler } from './api-versions';
+import { controlledShutdownHandler } from './controlled-shutdown';
+import { createTopicsHandler } from './create-topics';
+import { deleteTopicsHandler } from './delete-topics';
+import { fetchHandler } from './fetch';
+import { leaderAndIsrHandler } from './leader-and-isr';
+import { listOffsetsHandler } from './list-offsets';
+import { metadataHandler } from './metadata';
+import { offsetsForLeaderEpochHandler } from './offsets-for-leader-epoch';
+import type { ControllerPort } from './ports';
+import { produceHandler } from './produce';
+import { stopReplicaHandler } from './stop-replica';
+import { updateMetadataHandler } from './update-metadata';
+
+export interface BrokerHandlerDeps extends TopicCreationDeps {
+  replicaManager: ReplicaManager;
+  clusterId: () => string | null;
+  controller: () => ControllerPort | undefined;
+  logger: Logger;
+}
+
+export function registerBrokerHandlers(dispatcher: Dispatcher, deps: BrokerHandlerDeps): void {
+  const { replicaManager, metadataCache, logger } = deps;
+  dispatcher.register(ApiKey.Produce, produceHandler(replicaManager));
+  dispatcher.register(ApiKey.Fetch, fetchHandler(replicaManager));
+  dispatcher.register(ApiKey.ListOffsets, listOffsetsHandler(replicaManager));
+  dispatcher.register(ApiKey.Metadata, metadataHandler(deps));
+  dispatcher.register(ApiKey.LeaderAndIsr, leaderAndIsrHandler(replicaManager));
+  dispatcher.register(ApiKey.StopReplica, stopReplicaHandler(replicaManager));
+  dispatcher.register(ApiKey.UpdateMetadata, updateMetadataHandler(replicaManager, metadataCache, logger));
+  dispatcher.register(ApiKey.ControlledShutdown, controlledShutdownHandler(deps.controller));
+  dispatcher.register(ApiKey.ApiVersions, apiVersionsHandler(() => dispatcher.supportedApis()));
+  dispatcher.register(ApiKey.CreateTopics, createTopicsHandler(deps));
+  dispatcher.register(ApiKey.DeleteTopics, deleteTopicsHandler(deps));
+  dispatcher.register(ApiKey.OffsetsForLeaderEpoch, offsetsForLeaderEpochHandler(replicaManager));
+}

@@ -1,0 +1,85 @@
+/**
+ * Metadata (key 3), answered from the metadata cache: live brokers, the controller, and each
+ * topic's partitions with leader, replicas and ISR. An unknown topic is created when both the
+ * client and auto.create.topics.enable allow it (Kafka's rules and defaults), and the answer then
+ * waits a bounded time for its leaders, so a first produce to a new topic needs no retry.
+ */
+import { ErrorCode, JosefError } from '../../common/errors';
+import type { Logger } from '../../common/logger';
+import { isInternalTopic } from '../../common/topic';
+import { ApiKey } from '../../protocol/api-keys';
+import type { CreatableTopic, MetadataRequest, MetadataResponse, TopicMetadata } from '../../protocol/messages';
+import type { Handler } from '../dispatcher';
+import { partitionError } from '../partition-error';
+import { createTopic, type TopicCreationDeps } from '../topic-creation';
+import { requireArray } from './by-topic';
+
+/** How long a Metadata request waits for an auto-created topic's leaders before LEADER_NOT_AVAILABLE. */
+export const AUTO_CREATE_LEADER_WAIT_MS = 5_000;
+
+export interface MetadataHandlerDeps extends TopicCreationDeps {
+  clusterId: () => string | null;
+  logger: Logger;
+  autoCreateLeaderWaitMs?: number;
+}
+
+function emptyTopic(name: string, errorCode: number): TopicMetadata {
+  return { errorCode, name, isInternal: isInternalTopic(name), partitions: [] };
+}
+
+export function metadataHandler(deps: MetadataHandlerDeps): Handler<typeof ApiKey.Metadata> {
+  const cache = deps.metadataCache;
+  return async (body: MetadataRequest): Promise<MetadataResponse> => {
+    const requested = body.topics === null ? null : [...new Set(requireArray(body.topics, 'Metadata.topics'))];
+    const names = requested ?? cache.topicNames();
+    const mayCreate = requested !== null && body.allowAutoTopicCreation === true && deps.config.autoCreateTopicsEnable;
+    const created: string[] = [];
+    const errors = new Map<string, number>();
+    for (const name of names) {
+      if (cache.hasTopic(name)) continue;
+      if (!mayCreate) {
+        errors.set(name, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION.code);
+        continue;
+      }
+      const errorCode = await autoCreate(name, deps);
+      if (errorCode === ErrorCode.NONE.code) created.push(name);
+      else errors.set(name, errorCode);
+    }
+    if (created.length > 0) {
+      await cache.waitUntil(() => created.every((t) => cache.hasLeaders(t)), deps.autoCreateLeaderWaitMs ?? AUTO_CREATE_LEADER_WAIT_MS);
+    }
+    const topics = names.map((name) => {
+      const error = errors.get(name);
+      if (error !== undefined) return emptyTopic(name, error);
+      if (created.includes(name) && !cache.hasLeaders(name)) return emptyTopic(name, ErrorCode.LEADER_NOT_AVAILABLE.code);
+      return cache.topicMetadata(name) ?? emptyTopic(name, ErrorCode.LEADER_NOT_AVAILABLE.code);
+    });
+    return { brokers: cache.aliveBrokers(), clusterId: deps.clusterId(), controllerId: cache.controllerId, topics };
+  };
+}
+
+/**
+ * Kafka's getOrCreateTopics: the internal offsets topic takes offsets.topic.* and needs enough live
+ * brokers (else COORDINATOR_NOT_AVAILABLE); other topics take num.partitions and
+ * default.replication.factor, failing as CreateTopics would. A topic someone else just created counts as created.
+ */
+async function autoCreate(name: string, deps: MetadataHandlerDeps): Promise<number> {
+  const internal = isInternalTopic(name);
+  const { config } = deps;
+  const request: CreatableTopic = {
+    name,
+    numPartitions: internal ? config.offsetsTopicNumPartitions : config.numPartitions,
+    replicationFactor: internal ? config.offsetsTopicReplicationFactor : config.defaultReplicationFactor,
+    assignments: [],
+    configs: {},
+  };
+  if (internal && deps.metadataCache.aliveBrokers().length < request.replicationFactor) return ErrorCode.COORDINATOR_NOT_AVAILABLE.code;
+  try {
+    await createTopic(request, deps);
+    deps.logger.info(`auto-created topic ${name} with ${request.numPartitions} partition(s), replication factor ${request.replicationFactor}`);
+    return ErrorCode.NONE.code;
+  } catch (err) {
+    if (err instanceof JosefError && err.code === ErrorCode.TOPIC_ALREADY_EXISTS.code) return ErrorCode.NONE.code;
+    return partitionError(err, `auto-create topic ${name}`, deps.logger).errorCode;
+  }
+}

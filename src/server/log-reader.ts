@@ -1,0 +1,105 @@
+/**
+ * How a Fetch reads its partitions (Kafka's ReplicaManager.readFromLocalLog): raw batches, never
+ * decoded, within the request's maxBytes and each partition's partitionMaxBytes, except that the
+ * first batch of the first partition with data is returned whole even when larger (KIP-74), so a
+ * consumer can never be stuck behind one big batch.
+ */
+import { ErrorCode, JosefError } from '../common/errors';
+import type { Logger } from '../common/logger';
+import type { FetchIsolation, Partition } from '../replication/partition';
+import { partitionKey } from '../replication/partition';
+import { partitionError } from './partition-error';
+
+export interface FetchPartitionParams {
+  topic: string;
+  partition: number;
+  fetchOffset: number;
+  currentLeaderEpoch: number;
+  partitionMaxBytes: number;
+}
+
+export interface FetchParams {
+  /** -1 for consumers, the follower's broker id for replicas. */
+  replicaId: number;
+  maxWaitMs: number;
+  minBytes: number;
+  maxBytes: number;
+  partitions: FetchPartitionParams[];
+}
+
+export interface FetchPartitionResult {
+  topic: string;
+  partition: number;
+  errorCode: number;
+  errorMessage: string | null;
+  highWatermark: number;
+  logStartOffset: number;
+  logEndOffset: number;
+  records: Buffer | null;
+}
+
+export interface LogReaderSource {
+  /** The hosted partition, or throws the error to answer (unknown, not hosted here). */
+  getPartition(topic: string, partition: number): Partition;
+  logger: Logger;
+}
+
+export function readFromLocalLog(source: LogReaderSource, params: FetchParams, isolation: FetchIsolation): FetchPartitionResult[] {
+  let bytesLeft = params.maxBytes;
+  let minOneBatch = true;
+  return params.partitions.map((entry) => {
+    const result: FetchPartitionResult = {
+      topic: entry.topic, partition: entry.partition, errorCode: ErrorCode.NONE.code, errorMessage: null,
+      highWatermark: -1, logStartOffset: -1, logEndOffset: -1, records: null,
+    };
+    try {
+      const partition = source.getPartition(entry.topic, entry.partition);
+      if (isolation === 'logEnd' && partition.isLeader && partition.followerState(params.replicaId) === undefined) {
+        throw new JosefError(ErrorCode.REPLICA_NOT_AVAILABLE, `broker ${params.replicaId} is not a follower of ${partition.key} (replicas ${JSON.stringify(partition.replicas)})`);
+      }
+      const budgetBytes = Math.min(entry.partitionMaxBytes, bytesLeft);
+      const read = partition.read(entry.fetchOffset, minOneBatch ? Math.max(budgetBytes, 1) : budgetBytes, isolation, entry.currentLeaderEpoch);
+      // PartitionLog.read returns at least one whole batch; past the first partition with data that batch must fit.
+      const records = minOneBatch || read.records.length <= budgetBytes ? read.records : Buffer.alloc(0);
+      Object.assign(result, { highWatermark: read.highWatermark, logStartOffset: read.logStartOffset, logEndOffset: read.logEndOffset });
+      result.records = records.length > 0 ? records : null;
+      if (records.length > 0) minOneBatch = false;
+      bytesLeft -= records.length;
+    } catch (err) {
+      Object.assign(result, partitionError(err, `fetch of ${partitionKey(entry.topic, entry.partition)} at offset ${entry.fetchOffset}`, source.logger));
+    }
+    return result;
+  });
+}
+
+/**
+ * For a waiting fetch: how many bytes it could read now, counted until `minBytes` is reached;
+ * Infinity when a partition needs an answer at once (not led here any more, epoch changed, offset
+ * out of range, deleted).
+ */
+export function readableBytes(
+  lookup: (topic: string, partition: number) => Partition | undefined,
+  params: FetchParams,
+  isolation: FetchIsolation,
+  minBytes: number,
+): number {
+  let total = 0;
+  for (const entry of params.partitions) {
+    const partition = lookup(entry.topic, entry.partition);
+    if (!partition?.isLeader) return Infinity;
+    if (entry.currentLeaderEpoch !== -1 && entry.currentLeaderEpoch !== partition.leaderEpoch) return Infinity;
+    const { log } = partition;
+    if (entry.fetchOffset < log.logStartOffset || entry.fetchOffset > log.logEndOffset) return Infinity;
+    const limit = partition.readLimit(isolation);
+    if (entry.fetchOffset >= limit) continue;
+    if (minBytes - total <= 1) return total + 1;
+    try {
+      const maxBytes = Math.max(1, Math.min(entry.partitionMaxBytes, minBytes - total));
+      total += log.read(entry.fetchOffset, { maxBytes, maxOffsetExclusive: limit }).length;
+    } catch {
+      return Infinity;
+    }
+    if (total >= minBytes) return total;
+  }
+  return total;
+}

@@ -1,0 +1,128 @@
+/**
+ * The cluster as the controller last described it to this broker (Kafka's MetadataCache): live
+ * brokers with their advertised endpoints, the controller's id, and every partition's leader,
+ * replicas and ISR. Only UpdateMetadata changes it; Metadata requests are answered from it, so
+ * every broker gives clients the same answer without asking ZooKeeper.
+ */
+import { EventEmitter } from 'events';
+import { ErrorCode } from '../common/errors';
+import { isInternalTopic } from '../common/topic';
+import { NO_LEADER } from '../protocol/api-keys';
+import type {
+  BrokerEndpoint, PartitionMetadata, TopicMetadata, UpdateMetadataPartitionState, UpdateMetadataRequest,
+} from '../protocol/messages';
+
+interface MetadataCacheEvents {
+  /** Emitted after every accepted UpdateMetadata: waiters re-check their condition. */
+  updated: [];
+}
+
+export class MetadataCache {
+  private brokers = new Map<number, BrokerEndpoint>();
+  private readonly topics = new Map<string, Map<number, UpdateMetadataPartitionState>>();
+  private controller = NO_LEADER;
+  private readonly events = new EventEmitter<MetadataCacheEvents>();
+
+  constructor() {
+    // Every request waiting for a topic listens; the bound is the number of requests in flight.
+    this.events.setMaxListeners(0);
+  }
+
+  get controllerId(): number {
+    return this.controller;
+  }
+
+  /** Applies an UpdateMetadata (the caller has checked its controller epoch). */
+  update(request: UpdateMetadataRequest): void {
+    this.controller = request.controllerId;
+    this.brokers = new Map(request.liveBrokers.map((b) => [b.nodeId, { ...b }]));
+    for (const topic of request.deletedTopics) this.topics.delete(topic);
+    for (const state of request.partitionStates) {
+      let partitions = this.topics.get(state.topic);
+      if (!partitions) {
+        partitions = new Map();
+        this.topics.set(state.topic, partitions);
+      }
+      partitions.set(state.partition, { ...state, isr: [...state.isr], replicas: [...state.replicas], offlineReplicas: [...state.offlineReplicas] });
+    }
+    this.events.emit('updated');
+  }
+
+  aliveBrokers(): BrokerEndpoint[] {
+    return [...this.brokers.values()].sort((a, b) => a.nodeId - b.nodeId);
+  }
+
+  aliveBroker(id: number): BrokerEndpoint | undefined {
+    return this.brokers.get(id);
+  }
+
+  hasTopic(topic: string): boolean {
+    return this.topics.has(topic);
+  }
+
+  topicNames(): string[] {
+    return [...this.topics.keys()].sort();
+  }
+
+  hasPartition(topic: string, partition: number): boolean {
+    return this.topics.get(topic)?.has(partition) ?? false;
+  }
+
+  partitionState(topic: string, partition: number): UpdateMetadataPartitionState | undefined {
+    return this.topics.get(topic)?.get(partition);
+  }
+
+  /** True once every partition of `topic` has a live leader (what a new topic waits for). */
+  hasLeaders(topic: string): boolean {
+    const partitions = this.topics.get(topic);
+    if (!partitions || partitions.size === 0) return false;
+    for (const state of partitions.values()) if (!this.brokers.has(state.leader)) return false;
+    return true;
+  }
+
+  /** Metadata for `topic`; undefined when the cache does not know it. */
+  topicMetadata(topic: string): TopicMetadata | undefined {
+    const partitions = this.topics.get(topic);
+    if (!partitions) return undefined;
+    const list = [...partitions.values()].sort((a, b) => a.partition - b.partition).map((s) => this.partitionMetadata(s));
+    return { errorCode: ErrorCode.NONE.code, name: topic, isInternal: isInternalTopic(topic), partitions: list };
+  }
+
+  /** Kafka's rule: a partition whose leader is not alive answers LEADER_NOT_AVAILABLE. */
+  private partitionMetadata(state: UpdateMetadataPartitionState): PartitionMetadata {
+    const leaderAlive = state.leader !== NO_LEADER && this.brokers.has(state.leader);
+    const offline = new Set([...state.offlineReplicas, ...state.replicas.filter((r) => !this.brokers.has(r))]);
+    return {
+      errorCode: leaderAlive ? ErrorCode.NONE.code : ErrorCode.LEADER_NOT_AVAILABLE.code,
+      partition: state.partition,
+      leader: leaderAlive ? state.leader : NO_LEADER,
+      leaderEpoch: state.leaderEpoch,
+      replicas: [...state.replicas],
+      isr: [...state.isr],
+      offlineReplicas: [...offline].sort((a, b) => a - b),
+    };
+  }
+
+  /**
+   * Resolves true as soon as `condition` holds after an update (or already holds), false when
+   * `timeoutMs` passes first. How CreateTopics and Metadata wait for new leaders without polling.
+   */
+  waitUntil(condition: () => boolean, timeoutMs: number): Promise<boolean> {
+    if (condition()) return Promise.resolve(true);
+    if (timeoutMs <= 0) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      const onUpdate = (): void => {
+        if (!condition()) return;
+        finish(true);
+      };
+      const timer = setTimeout(() => finish(false), timeoutMs);
+      timer.unref();
+      const finish = (result: boolean): void => {
+        clearTimeout(timer);
+        this.events.off('updated', onUpdate);
+        resolve(result);
+      };
+      this.events.on('updated', onUpdate);
+    });
+  }
+}

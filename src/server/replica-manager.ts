@@ -1,0 +1,375 @@
+/**
+ * The partitions this broker hosts and everything done to them (Kafka's ReplicaManager): the
+ * controller's LeaderAndIsr and StopReplica change who leads what; producers append to leaders;
+ * consumers and followers fetch raw batches, waiting in the fetch purgatory for data when asked
+ * to; acks=all produces wait in the produce purgatory for the high watermark. A failure on one
+ * partition only ever fails that partition.
+ */
+import type { Clock } from '../common/clock';
+import { brokerLogConfig, type BrokerConfig } from '../common/config';
+import { ErrorCode, JosefError } from '../common/errors';
+import type { Logger } from '../common/logger';
+import { isInternalTopic } from '../common/topic';
+import { topicConfig } from '../common/topic-config';
+import type { LeaderAndIsrRequest, LeaderAndIsrResponse, StopReplicaRequest, StopReplicaResponse } from '../protocol/messages';
+import type { LogManager } from '../storage/log-manager';
+import { DelayedFetch } from '../replication/delayed-fetch';
+import { DelayedProduce, type ProducePartitionStatus } from '../replication/delayed-produce';
+import { Partition, partitionKey, type FetchIsolation, type RequiredAcks } from '../replication/partition';
+import { DelayedOperationPurgatory, type Scheduler } from '../replication/purgatory';
+import { partitionError, type PartitionErrorResult } from './partition-error';
+import {
+  readFromLocalLog, readableBytes, type FetchParams, type FetchPartitionResult,
+} from './log-reader';
+
+export type { FetchParams, FetchPartitionResult, FetchPartitionParams } from './log-reader';
+
+/** Delayed requests waiting at once, per purgatory (Kafka bounds them by queued requests and connections). */
+export const DELAYED_OPERATIONS_MAX = 10_000;
+
+export interface TopicPartitionRef {
+  topic: string;
+  partition: number;
+}
+
+export interface ProduceEntry extends TopicPartitionRef {
+  records: Buffer;
+}
+
+export type ProducePartitionResult = Omit<ProducePartitionStatus, 'requiredOffset' | 'acksPending'>;
+
+export interface ListOffsetsEntry extends TopicPartitionRef {
+  timestamp: number;
+}
+
+export interface ListOffsetsResult extends TopicPartitionRef, PartitionErrorResult {
+  timestamp: number;
+  offset: number;
+}
+
+export interface EpochEndOffsetEntry extends TopicPartitionRef {
+  currentLeaderEpoch: number;
+  leaderEpoch: number;
+}
+
+export interface EpochEndOffsetResult extends TopicPartitionRef {
+  errorCode: number;
+  leaderEpoch: number;
+  endOffset: number;
+}
+
+export interface ReplicaManagerOptions {
+  config: BrokerConfig;
+  logManager: LogManager;
+  clock: Clock;
+  logger: Logger;
+  scheduler?: Scheduler;
+  /** Whether the cluster has this partition (the metadata cache): a partition hosted elsewhere is NOT_LEADER_OR_FOLLOWER. */
+  isKnownPartition?: (topic: string, partition: number) => boolean;
+  /** The topic's overrides from /config/topics/<topic>, read when a partition is first hosted. */
+  topicConfigOverrides?: (topic: string) => Promise<Record<string, string>>;
+}
+
+export class ReplicaManager {
+  private readonly partitions = new Map<string, Partition>();
+  /** replication-offset-checkpoint as read at start, keyed `topic/partition` (LogManager's keys). */
+  private readonly checkpointedHighWatermarks: Map<string, number>;
+  readonly fetchPurgatory: DelayedOperationPurgatory<DelayedFetch>;
+  readonly producePurgatory: DelayedOperationPurgatory<DelayedProduce>;
+  /** The newest controller epoch seen; requests from older controllers are refused. */
+  controllerEpoch = -1;
+  private stateChangeTail: Promise<unknown> = Promise.resolve();
+  private checkpointTimer: NodeJS.Timeout | undefined;
+  private readonly brokerId: number;
+  private readonly logger: Logger;
+
+  constructor(private readonly options: ReplicaManagerOptions) {
+    this.brokerId = options.config.brokerId;
+    this.logger = options.logger;
+    this.checkpointedHighWatermarks = options.logManager.readHighWatermarks();
+    const purgatoryOptions = { operationsMax: DELAYED_OPERATIONS_MAX, scheduler: options.scheduler, logger: options.logger };
+    this.fetchPurgatory = new DelayedOperationPurgatory('Fetch', purgatoryOptions);
+    this.producePurgatory = new DelayedOperationPurgatory('Produce', purgatoryOptions);
+  }
+
+  /** Starts the periodic high-watermark checkpoint (replica.high.watermark.checkpoint.interval.ms). */
+  startup(): void {
+    this.checkpointTimer = setInterval(() => {
+      try {
+        this.checkpointHighWatermarks();
+      } catch (err) {
+        this.logger.error(`high-watermark checkpoint failed: ${(err as Error).message}`);
+      }
+    }, this.options.config.replicaHighWatermarkCheckpointIntervalMs);
+    this.checkpointTimer.unref();
+  }
+
+  /** Answers every waiting request with what there is and stops the checkpoint timer; LogManager.close saves the rest. */
+  shutdown(): void {
+    if (this.checkpointTimer) clearInterval(this.checkpointTimer);
+    this.checkpointTimer = undefined;
+    this.fetchPurgatory.shutdown();
+    this.producePurgatory.shutdown();
+  }
+
+  getPartition(topic: string, partition: number): Partition | undefined {
+    return this.partitions.get(partitionKey(topic, partition));
+  }
+
+  /** The HW to checkpoint: the live one, else the one loaded at start (a log not yet told its role keeps it). */
+  highWatermarkOf = (topic: string, partition: number): number | undefined =>
+    this.getPartition(topic, partition)?.highWatermark ?? this.checkpointedHighWatermarks.get(`${topic}/${partition}`);
+
+  checkpointHighWatermarks(): void {
+    this.options.logManager.checkpointHighWatermarks(this.highWatermarkOf);
+  }
+
+  /** Kafka's controller-epoch fence: false for a request from a controller older than one already heard. */
+  acceptControllerEpoch(controllerEpoch: number): boolean {
+    if (controllerEpoch < this.controllerEpoch) return false;
+    this.controllerEpoch = controllerEpoch;
+    return true;
+  }
+
+  private partitionOrThrow(topic: string, partition: number): Partition {
+    const found = this.getPartition(topic, partition);
+    if (found) return found;
+    if (this.options.isKnownPartition?.(topic, partition)) {
+      throw new JosefError(ErrorCode.NOT_LEADER_OR_FOLLOWER, `broker ${this.brokerId} does not host ${partitionKey(topic, partition)}`);
+    }
+    throw new JosefError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `${partitionKey(topic, partition)} is not a known topic partition`);
+  }
+
+  /** Something changed on a partition: waiting fetches and produces may complete now. */
+  private wakeWaiters(key: string, highWatermarkMoved: boolean): void {
+    this.fetchPurgatory.checkAndComplete(key);
+    if (highWatermarkMoved) this.producePurgatory.checkAndComplete(key);
+  }
+
+  /**
+   * Appends each partition's batches as leader. acks 0/1 answer after the append; acks=-1 waits
+   * (up to timeoutMs) until every appended partition's high watermark passes its last offset.
+   */
+  async appendRecords(acks: number, timeoutMs: number, entries: ProduceEntry[], internalTopicsAllowed = false): Promise<ProducePartitionResult[]> {
+    if (acks !== 0 && acks !== 1 && acks !== -1) {
+      return entries.map((e) => ({
+        ...emptyProduceResult(e), errorCode: ErrorCode.INVALID_REQUIRED_ACKS.code, errorMessage: `acks must be 0, 1 or -1 (all), got ${acks}`,
+      }));
+    }
+    const statuses = entries.map((entry) => this.appendToLocalLog(entry, acks, internalTopicsAllowed));
+    const pending = statuses.filter((s) => s.acksPending);
+    if (pending.length === 0) return statuses.map(toProduceResult);
+    return new Promise((resolve) => {
+      const operation = new DelayedProduce(timeoutMs, statuses, (t, p) => this.getPartition(t, p), (done) => resolve(done.map(toProduceResult)));
+      this.producePurgatory.tryCompleteElseWatch(operation, pending.map((s) => partitionKey(s.topic, s.partition)));
+    });
+  }
+
+  private appendToLocalLog(entry: ProduceEntry, acks: RequiredAcks, internalTopicsAllowed: boolean): ProducePartitionStatus {
+    const status: ProducePartitionStatus = { ...emptyProduceResult(entry), requiredOffset: -1, acksPending: false };
+    const what = `append to ${partitionKey(entry.topic, entry.partition)}`;
+    try {
+      if (isInternalTopic(entry.topic) && !internalTopicsAllowed) {
+        throw new JosefError(ErrorCode.INVALID_TOPIC_EXCEPTION, `cannot append to internal topic ${entry.topic}`);
+      }
+      if (!Buffer.isBuffer(entry.records)) throw new JosefError(ErrorCode.CORRUPT_MESSAGE, `${what}: records are not binary`);
+      const partition = this.partitionOrThrow(entry.topic, entry.partition);
+      const { info, highWatermarkMoved } = partition.appendRecordsToLeader(entry.records, acks);
+      status.baseOffset = info.baseOffset;
+      status.logAppendTimeMs = info.logAppendTimeMs;
+      status.logStartOffset = partition.log.logStartOffset;
+      status.requiredOffset = info.lastOffset + 1;
+      status.acksPending = acks === -1;
+      this.wakeWaiters(partition.key, highWatermarkMoved);
+    } catch (err) {
+      Object.assign(status, partitionError(err, what, this.logger));
+    }
+    return status;
+  }
+
+  /**
+   * Reads raw batches for a consumer (below the high watermark) or a follower (up to the log end,
+   * reporting its position). Answers at once when there is an error, enough data (minBytes) or
+   * no wait asked for; otherwise waits in the fetch purgatory up to maxWaitMs.
+   */
+  async fetchMessages(params: FetchParams): Promise<FetchPartitionResult[]> {
+    const isolation: FetchIsolation = params.replicaId >= 0 ? 'logEnd' : 'highWatermark';
+    if (params.replicaId >= 0) this.updateFollowerFetchStates(params);
+    const reader = { getPartition: (t: string, p: number) => this.partitionOrThrow(t, p), logger: this.logger };
+    const results = readFromLocalLog(reader, params, isolation);
+    const bytes = results.reduce((sum, r) => sum + (r.records?.length ?? 0), 0);
+    const failed = results.some((r) => r.errorCode !== ErrorCode.NONE.code);
+    if (params.maxWaitMs <= 0 || params.partitions.length === 0 || bytes >= params.minBytes || failed) return results;
+    return new Promise((resolve) => {
+      const operation = new DelayedFetch(
+        params.maxWaitMs,
+        params.minBytes,
+        (minBytes) => readableBytes((t, p) => this.getPartition(t, p), params, isolation, minBytes),
+        () => resolve(readFromLocalLog(reader, params, isolation)),
+      );
+      this.fetchPurgatory.tryCompleteElseWatch(operation, params.partitions.map((p) => partitionKey(p.topic, p.partition)));
+    });
+  }
+
+  /** A follower's fetch offsets are its log end offsets: the leader's HW may move. */
+  private updateFollowerFetchStates(params: FetchParams): void {
+    for (const entry of params.partitions) {
+      const partition = this.getPartition(entry.topic, entry.partition);
+      if (!partition?.isLeader) continue; // The read answers the error.
+      try {
+        if (partition.updateFollowerFetchState(params.replicaId, entry.fetchOffset)) this.wakeWaiters(partition.key, true);
+      } catch (err) {
+        if (!(err instanceof JosefError)) throw err;
+      }
+    }
+  }
+
+  /** ListOffsets, answered by leaders only (Kafka's fetchOnlyFromLeader). */
+  listOffsets(replicaId: number, entries: ListOffsetsEntry[]): ListOffsetsResult[] {
+    const isolation: FetchIsolation = replicaId >= 0 ? 'logEnd' : 'highWatermark';
+    return entries.map((entry) => {
+      try {
+        const found = this.partitionOrThrow(entry.topic, entry.partition).fetchOffsetForTimestamp(entry.timestamp, isolation);
+        return { topic: entry.topic, partition: entry.partition, errorCode: ErrorCode.NONE.code, errorMessage: null, ...found };
+      } catch (err) {
+        const error = partitionError(err, `list offsets of ${partitionKey(entry.topic, entry.partition)}`, this.logger);
+        return { topic: entry.topic, partition: entry.partition, ...error, timestamp: -1, offset: -1 };
+      }
+    });
+  }
+
+  /** OffsetsForLeaderEpoch from each leader's epoch cache (KIP-101). */
+  lastOffsetForLeaderEpoch(entries: EpochEndOffsetEntry[]): EpochEndOffsetResult[] {
+    return entries.map((entry) => {
+      try {
+        const partition = this.partitionOrThrow(entry.topic, entry.partition);
+        const { epoch, endOffset } = partition.lastOffsetForLeaderEpoch(entry.currentLeaderEpoch, entry.leaderEpoch);
+        return { topic: entry.topic, partition: entry.partition, errorCode: ErrorCode.NONE.code, leaderEpoch: epoch, endOffset };
+      } catch (err) {
+        const { errorCode } = partitionError(err, `offsets for leader epoch of ${partitionKey(entry.topic, entry.partition)}`, this.logger);
+        return { topic: entry.topic, partition: entry.partition, errorCode, leaderEpoch: -1, endOffset: -1 };
+      }
+    });
+  }
+
+  /** State changes from the controller run one at a time, in arrival order (Kafka's replicaStateChangeLock). */
+  private serialize<T>(change: () => Promise<T>): Promise<T> {
+    const run = this.stateChangeTail.then(change, change);
+    this.stateChangeTail = run.catch(() => undefined);
+    return run;
+  }
+
+  /**
+   * LeaderAndIsr: hosts each named partition (creating its log), and makes this broker its leader
+   * or a follower. Older controller epochs are refused whole; stale leader epochs per partition.
+   */
+  becomeLeaderOrFollower(request: LeaderAndIsrRequest): Promise<LeaderAndIsrResponse> {
+    return this.serialize(async () => {
+      if (!this.acceptControllerEpoch(request.controllerEpoch)) {
+        this.logger.warn(`ignoring LeaderAndIsr from controller ${request.controllerId} with epoch ${request.controllerEpoch}: epoch ${this.controllerEpoch} is newer`);
+        return { errorCode: ErrorCode.STALE_CONTROLLER_EPOCH.code, partitions: [] };
+      }
+      const overrides = new Map<string, Promise<Record<string, string>>>();
+      const partitions: LeaderAndIsrResponse['partitions'] = [];
+      for (const state of request.partitionStates) {
+        const key = partitionKey(state.topic, state.partition);
+        const answer = (errorCode: number): void => void partitions.push({ topic: state.topic, partition: state.partition, errorCode });
+        if (!state.replicas.includes(this.brokerId)) {
+          this.logger.warn(`ignoring LeaderAndIsr for ${key}: broker ${this.brokerId} is not among its replicas ${JSON.stringify(state.replicas)}`);
+          answer(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION.code);
+          continue;
+        }
+        try {
+          if (!overrides.has(state.topic)) overrides.set(state.topic, this.readTopicOverrides(state.topic));
+          const partition = this.getPartition(state.topic, state.partition) ?? this.hostPartition(state.topic, state.partition, await overrides.get(state.topic) ?? {});
+          if (partition.isStale(state)) {
+            this.logger.warn(`ignoring LeaderAndIsr for ${key} with leader epoch ${state.leaderEpoch}: it already has epoch ${partition.leaderEpoch}`);
+            answer(ErrorCode.STALE_CONTROLLER_EPOCH.code);
+            continue;
+          }
+          if (state.leader === this.brokerId) partition.makeLeader(state);
+          else partition.makeFollower(state);
+          this.logger.info(`${key}: ${state.leader === this.brokerId ? 'leader' : `follower of broker ${state.leader}`} at leader epoch ${state.leaderEpoch}, ISR ${JSON.stringify(state.isr)}, HW ${partition.highWatermark}, LEO ${partition.log.logEndOffset}`);
+          this.wakeWaiters(key, true);
+          answer(ErrorCode.NONE.code);
+        } catch (err) {
+          answer(partitionError(err, `LeaderAndIsr for ${key}`, this.logger).errorCode);
+        }
+      }
+      return { errorCode: ErrorCode.NONE.code, partitions };
+    });
+  }
+
+  private async readTopicOverrides(topic: string): Promise<Record<string, string>> {
+    if (!this.options.topicConfigOverrides) return {};
+    try {
+      return await this.options.topicConfigOverrides(topic);
+    } catch (err) {
+      this.logger.warn(`cannot read the config of topic ${topic}, using the broker's defaults: ${(err as Error).message}`);
+      return {};
+    }
+  }
+
+  private hostPartition(topic: string, partition: number, overrides: Record<string, string>): Partition {
+    const { config, logManager, clock } = this.options;
+    const settings = topicConfig(brokerLogConfig(config), config.minInsyncReplicas, overrides);
+    const log = logManager.getOrCreateLog(topic, partition, settings.log);
+    // A log opened at startup got the broker's defaults: the topic's own settings apply from now on.
+    log.config = settings.log;
+    const hosted = new Partition({
+      localBrokerId: this.brokerId,
+      log,
+      highWatermarkCheckpoint: this.checkpointedHighWatermarks.get(`${topic}/${partition}`),
+      minInsyncReplicas: settings.minInsyncReplicas,
+      clock,
+    });
+    this.partitions.set(hosted.key, hosted);
+    return hosted;
+  }
+
+  /**
+   * StopReplica with delete (topic deletion): the partitions stop being served and their files go.
+   * Without delete Kafka only stops the partition's fetcher; here a hosted partition stays as it is.
+   */
+  stopReplicas(request: StopReplicaRequest): Promise<StopReplicaResponse> {
+    return this.serialize(async () => {
+      if (!this.acceptControllerEpoch(request.controllerEpoch)) {
+        return { errorCode: ErrorCode.STALE_CONTROLLER_EPOCH.code, partitions: [] };
+      }
+      const partitions: StopReplicaResponse['partitions'] = [];
+      for (const { topic, partition } of request.partitions) {
+        let errorCode = ErrorCode.NONE.code;
+        if (request.deletePartitions) {
+          try {
+            this.removePartition(topic, partition);
+          } catch (err) {
+            errorCode = partitionError(err, `StopReplica of ${partitionKey(topic, partition)}`, this.logger).errorCode;
+          }
+        }
+        partitions.push({ topic, partition, errorCode });
+      }
+      return { errorCode: ErrorCode.NONE.code, partitions };
+    });
+  }
+
+  private removePartition(topic: string, partition: number): void {
+    const key = partitionKey(topic, partition);
+    this.partitions.delete(key);
+    this.checkpointedHighWatermarks.delete(`${topic}/${partition}`);
+    this.wakeWaiters(key, true);
+    this.options.logManager.deleteLog(topic, partition);
+    this.logger.info(`${key}: stopped and deleted`);
+  }
+}
+
+function emptyProduceResult(entry: TopicPartitionRef): ProducePartitionResult {
+  return {
+    topic: entry.topic, partition: entry.partition, errorCode: ErrorCode.NONE.code, errorMessage: null,
+    baseOffset: -1, logAppendTimeMs: -1, logStartOffset: -1,
+  };
+}
+
+function toProduceResult(status: ProducePartitionStatus): ProducePartitionResult {
+  const { requiredOffset: _r, acksPending: _a, ...result } = status;
+  return result;
+}

@@ -1,0 +1,107 @@
+/**
+ * Real broker processes for e2e tests: a LocalCluster (src/cli/local-cluster.ts) on free ports,
+ * in a private ZooKeeper chroot of the test run's ZooKeeper, with its data in a temporary folder.
+ * Brokers run the TypeScript sources (JOSEF_TS=1), so a stale build is never what is tested.
+ */
+import { spawn } from 'child_process';
+import net from 'net';
+import path from 'path';
+import { Connection } from '../../src/client/connection';
+import { createLogger } from '../../src/common/logger';
+import { startLocalCluster, type LocalCluster } from '../../src/cli/local-cluster';
+import { rmDir, tmpDir } from './tmp';
+import { testChroot } from './zk';
+
+export interface TestCluster {
+  cluster: LocalCluster;
+  dataDir: string;
+  zookeeperConnect: string;
+  /** A connection to broker `id`, closed by stop(). */
+  connect(id: number): Promise<Connection>;
+  /** Stops the brokers (SIGTERM), closes connections, removes the data. */
+  stop(): Promise<void>;
+}
+
+export interface TestClusterOptions {
+  brokers?: number;
+  overrides?: Record<string, string>;
+  /** Keep the data folder (e.g. to restart on it in another cluster). */
+  dataDir?: string;
+}
+
+/** Ports the OS says are free now: held open together so they differ, then released. */
+export async function freePorts(count: number): Promise<number[]> {
+  const servers = await Promise.all(Array.from({ length: count }, () => new Promise<net.Server>((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve(server));
+  })));
+  const ports = servers.map((s) => (s.address() as net.AddressInfo).port);
+  await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
+  return ports;
+}
+
+/** Settings that keep tests quick without changing what they test. */
+export const testBrokerOverrides: Record<string, string> = {
+  'controlled.shutdown.retry.backoff.ms': '200',
+};
+
+export async function startTestCluster(name: string, options: TestClusterOptions = {}): Promise<TestCluster> {
+  const brokers = options.brokers ?? 1;
+  const dataDir = options.dataDir ?? tmpDir(`cluster-${name}`);
+  const zookeeperConnect = testChroot(name);
+  const cluster = await startLocalCluster({
+    brokers,
+    dataDir,
+    zookeeperConnect,
+    ports: await freePorts(brokers),
+    overrides: { ...testBrokerOverrides, ...options.overrides },
+    env: { ...process.env, JOSEF_TS: '1' },
+    logger: createLogger(`test-cluster-${name}`, () => undefined),
+  });
+  const connections: Connection[] = [];
+  return {
+    cluster,
+    dataDir,
+    zookeeperConnect,
+    async connect(id: number): Promise<Connection> {
+      const b = cluster.broker(id);
+      const connection = await Connection.connect(b.host, b.port, { clientId: `test-${name}`, requestTimeoutMs: 30_000 });
+      connections.push(connection);
+      return connection;
+    },
+    async stop(): Promise<void> {
+      await Promise.all(connections.splice(0).map((c) => c.close()));
+      await cluster.stop();
+      if (options.dataDir === undefined) rmDir(dataDir);
+    },
+  };
+}
+
+export interface JosefRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `josef <args>` from the sources to its exit (killed past timeoutMs), capturing its output. */
+export function runJosef(args: string[], timeoutMs = 60_000, env: NodeJS.ProcessEnv = {}): Promise<JosefRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [path.join(__dirname, '..', '..', 'bin', 'josef'), ...args], {
+      env: { ...process.env, JOSEF_TS: '1', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
+    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`josef ${args.join(' ')} did not exit within ${timeoutMs} ms; stderr:\n${stderr}`));
+    }, timeoutMs);
+    child.once('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
