@@ -6,8 +6,11 @@ import { Command } from 'commander';
 import type { Benchmark } from './harness';
 import { machineInfo, printReport } from './report';
 import { storageBenchmark } from './storage';
+import { produceBenchmark } from './produce';
+import { consumeBenchmark } from './consume';
+import { e2eBenchmark } from './e2e';
 
-const benchmarks: readonly Benchmark[] = [storageBenchmark];
+const benchmarks: readonly Benchmark[] = [storageBenchmark, produceBenchmark, consumeBenchmark, e2eBenchmark];
 
 export function buildProgram(): Command {
   const program = new Command();

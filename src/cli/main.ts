@@ -5,6 +5,11 @@
 import { Command } from 'commander';
 import { registerZkCommands } from './zk';
 import { registerDumpLogCommand } from './dump-log';
+import { registerBrokerCommands } from './broker';
+import { registerClusterCommands } from './cluster';
+import { registerTopicCommands } from './topic';
+import { registerProduceCommand } from './produce';
+import { registerConsumeCommand } from './consume';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -14,6 +19,11 @@ export function buildProgram(): Command {
     .showHelpAfterError();
   registerZkCommands(program);
   registerDumpLogCommand(program);
+  registerBrokerCommands(program);
+  registerClusterCommands(program);
+  registerTopicCommands(program);
+  registerProduceCommand(program);
+  registerConsumeCommand(program);
   return program;
 }
 

@@ -1,0 +1,152 @@
+/**
+ * What the client benchmarks (produce, consume, e2e) share: their common options in the spirit of
+ * kafka-producer-perf-test, a cluster to run against (given with --bootstrap-server, or a local
+ * one of --brokers broker processes with their own ZooKeeper, started and stopped here), and the
+ * topic they write to, created fresh for each run.
+ */
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import type { Command, OptionValues } from 'commander';
+import { Admin } from '../src/client/admin';
+import type { Acks } from '../src/client/producer';
+import { startLocalCluster } from '../src/cli/local-cluster';
+import { createLogger, type Logger } from '../src/common/logger';
+import { externalZkConnect, findFreeBasePort, startLocalZk, type LocalZk } from '../src/coordination/local-zk';
+import { withChildChroot } from '../src/coordination/zk-connect-string';
+import net from 'net';
+import { parseCount, type Progress } from './harness';
+
+export interface ClientBenchOptions {
+  brokers: number;
+  bootstrapServer?: string;
+  acks: Acks;
+  recordSize: number;
+  records: number;
+  partitions: number;
+  batchSize: number;
+  lingerMs: number;
+}
+
+/** A cluster to run against, and how to let it go. */
+export interface BenchCluster {
+  bootstrapServers: string;
+  replicationFactor: number;
+  stop(): Promise<void>;
+}
+
+function parseMs(value: string): number {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < 0) throw new Error(`expected milliseconds (0 or more), got "${value}"`);
+  return n;
+}
+
+/** Ports the OS says are free now: held open together so that they differ, then released. */
+async function freePorts(count: number): Promise<number[]> {
+  const servers = await Promise.all(
+    Array.from({ length: count }, () => new Promise<net.Server>((resolve, reject) => {
+      const server = net.createServer();
+      server.once('error', reject);
+      server.listen(0, '127.0.0.1', () => resolve(server));
+    })),
+  );
+  const ports = servers.map((s) => (s.address() as net.AddressInfo).port);
+  await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
+  return ports;
+}
+
+export function parseAcks(value: string): Acks {
+  if (value === 'all' || value === '-1') return 'all';
+  if (value === '1' || value === '0') return Number(value) as 0 | 1;
+  throw new Error(`--acks wants all, 1 or 0, got "${value}"`);
+}
+
+/** Declares the options every client benchmark takes; `records` and `partitions` defaults differ per benchmark. */
+export function defineClientOptions(command: Command, defaults: { records: number; partitions: number }): void {
+  command
+    .option('--brokers <n>', 'broker processes of the local cluster to start', parseCount, 1)
+    .option('--bootstrap-server <host:port>', 'use a running cluster instead of starting one')
+    .option('--acks <acks>', 'all, 1 or 0', parseAcks, 1)
+    .option('--record-size <bytes>', 'value bytes per record (no key, as kafka-producer-perf-test)', parseCount, 100)
+    .option('--records <n>', 'records to send', parseCount, defaults.records)
+    .option('--partitions <n>', 'partitions of the benchmark topic', parseCount, defaults.partitions)
+    .option('--batch-size <bytes>', 'the producer\'s batch.size', parseCount, 16_384)
+    .option('--linger-ms <ms>', 'the producer\'s linger.ms', parseMs, 0);
+}
+
+export function clientOptions(options: OptionValues): ClientBenchOptions {
+  return options as ClientBenchOptions;
+}
+
+export function benchParameters(o: ClientBenchOptions): Record<string, string | number> {
+  return {
+    brokers: o.bootstrapServer ? `external ${o.bootstrapServer}` : o.brokers,
+    acks: o.acks,
+    recordSize: o.recordSize,
+    records: o.records,
+    partitions: o.partitions,
+    batchSize: o.batchSize,
+    lingerMs: o.lingerMs,
+  };
+}
+
+export const quietLogger: Logger = createLogger('bench', (line) => {
+  if (!line.includes(' DEBUG ') && !line.includes(' INFO ')) process.stderr.write(line);
+});
+
+/** The running cluster named by --bootstrap-server, or a fresh local one (its own ZooKeeper and data). */
+export async function benchCluster(o: ClientBenchOptions, progress: Progress): Promise<BenchCluster> {
+  if (o.bootstrapServer !== undefined) {
+    return { bootstrapServers: o.bootstrapServer, replicationFactor: Math.min(3, o.brokers), stop: async () => undefined };
+  }
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'josef-bench-'));
+  let zk: LocalZk | undefined;
+  let connect = externalZkConnect();
+  if (connect === undefined) {
+    progress('starting ZooKeeper');
+    zk = await startLocalZk({ dir: path.join(dataDir, 'zk'), ensemble: 1, basePort: await findFreeBasePort(23810, 1) });
+    connect = zk.connectString;
+  }
+  progress(`starting ${o.brokers} broker(s)`);
+  const ports = await freePorts(o.brokers);
+  try {
+    const cluster = await startLocalCluster({
+      brokers: o.brokers,
+      dataDir,
+      zookeeperConnect: withChildChroot(connect, `/josef-bench-${process.pid}`),
+      ports,
+      logger: quietLogger,
+    });
+    return {
+      bootstrapServers: cluster.bootstrapServers,
+      replicationFactor: Math.min(3, o.brokers),
+      async stop() {
+        await cluster.stop();
+        await zk?.stop();
+        fs.rmSync(dataDir, { recursive: true, force: true });
+      },
+    };
+  } catch (err) {
+    await zk?.stop();
+    throw err;
+  }
+}
+
+/** Creates a fresh topic for the run (replicated over up to 3 brokers) and waits for its leaders. */
+export async function createBenchTopic(cluster: BenchCluster, o: ClientBenchOptions, name: string): Promise<string> {
+  const topic = `${name}-${Date.now()}`;
+  const admin = new Admin({ bootstrapServers: cluster.bootstrapServers, logger: quietLogger });
+  try {
+    await admin.createTopics([{ name: topic, numPartitions: o.partitions, replicationFactor: cluster.replicationFactor }]);
+  } finally {
+    await admin.close();
+  }
+  return topic;
+}
+
+/** A value of `size` bytes of printable random characters, as kafka-producer-perf-test sends. */
+export function randomPayload(size: number): Buffer {
+  const payload = Buffer.allocUnsafe(size);
+  for (let i = 0; i < size; i++) payload[i] = 65 + Math.floor(Math.random() * 26);
+  return payload;
+}

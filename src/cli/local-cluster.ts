@@ -1,0 +1,248 @@
+/**
+ * A local cluster of real processes: a ZooKeeper (local, or the ensemble JOSEF_ZK names, under a
+ * chroot) and N `josef broker start` children, for `josef cluster up`, tests and benchmarks. It is
+ * ready once every broker is registered, a controller is elected, and every broker's metadata
+ * lists every broker. Stopping is orderly: brokers by SIGTERM (the controller last), then ZooKeeper.
+ */
+import { spawn, type ChildProcess } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import { createLogger, type Logger } from '../common/logger';
+import { waitFor } from '../common/wait';
+import { Connection } from '../client/connection';
+import { resolveZkConnect, type LocalZk } from '../coordination/local-zk';
+import { withChildChroot } from '../coordination/zk-connect-string';
+import { ZkClient } from '../coordination/zk-client';
+import { ZkNoNodeError } from '../coordination/zk-errors';
+import { josefRoot } from '../coordination/zk-install';
+import { ApiKey } from '../protocol/api-keys';
+
+export interface LocalClusterOptions {
+  /** Brokers 1..N. */
+  brokers: number;
+  /** Holds zk/ (a local ZooKeeper), broker-<id>/data (log dirs) and logs/broker-<id>.log. */
+  dataDir: string;
+  /** `host:port[,...][/chroot]`; default: JOSEF_ZK or a local ZooKeeper in dataDir/zk, under /josef. */
+  zookeeperConnect?: string;
+  /** Port of broker i is ports[i - 1]; default 9092 + i - 1. */
+  ports?: number[];
+  /** server.properties settings given to every broker (`--override key=value`). */
+  overrides?: Record<string, string>;
+  /** Environment of the broker processes (default: this process's). */
+  env?: NodeJS.ProcessEnv;
+  readyTimeoutMs?: number;
+  logger?: Logger;
+}
+
+export interface LocalBroker {
+  id: number;
+  host: string;
+  port: number;
+  logDir: string;
+  logFile: string;
+  pid: number | undefined;
+  running: boolean;
+}
+
+const host = '127.0.0.1';
+/** Broker processes start ts-node or compiled JavaScript and recover their logs: give them time. */
+const readyTimeoutMsDefault = 60_000;
+/** A broker's clean shutdown is bounded by its own watchdog (2 minutes); this one only slightly longer. */
+const stopTimeoutMs = 130_000;
+/** The chroot `josef cluster up` keeps its znodes under, so an ensemble can be shared. */
+export const CLUSTER_CHROOT = '/josef';
+
+interface BrokerProcess extends LocalBroker {
+  child: ChildProcess | undefined;
+  exited: Promise<number | null>;
+}
+
+export class LocalCluster {
+  private readonly processes = new Map<number, BrokerProcess>();
+  private readonly logger: Logger;
+
+  constructor(
+    readonly zookeeperConnect: string,
+    private readonly options: LocalClusterOptions,
+    private readonly zk: ZkClient,
+    private readonly localZk: LocalZk | undefined,
+  ) {
+    this.logger = options.logger ?? createLogger('cluster');
+    for (let id = 1; id <= options.brokers; id++) {
+      const port = options.ports?.[id - 1] ?? 9092 + id - 1;
+      const logDir = path.resolve(options.dataDir, `broker-${id}`, 'data');
+      const logFile = path.resolve(options.dataDir, 'logs', `broker-${id}.log`);
+      this.processes.set(id, { id, host, port, logDir, logFile, pid: undefined, running: false, child: undefined, exited: Promise.resolve(null) });
+    }
+  }
+
+  brokers(): LocalBroker[] {
+    return [...this.processes.values()].map(({ child: _c, exited: _e, ...b }) => ({ ...b }));
+  }
+
+  broker(id: number): LocalBroker {
+    const { child: _c, exited: _e, ...b } = this.process(id);
+    return { ...b };
+  }
+
+  /** `host:port,...` of the running brokers, for clients' bootstrap. */
+  get bootstrapServers(): string {
+    return this.brokers().filter((b) => b.running).map((b) => `${b.host}:${b.port}`).join(',');
+  }
+
+  private process(id: number): BrokerProcess {
+    const p = this.processes.get(id);
+    if (!p) throw new Error(`broker ${id} is not part of this cluster (1..${this.options.brokers})`);
+    return p;
+  }
+
+  /** Spawns broker `id` (not running) and waits until it is registered in ZooKeeper. */
+  async startBroker(id: number, timeoutMs = this.options.readyTimeoutMs ?? readyTimeoutMsDefault): Promise<void> {
+    const p = this.process(id);
+    if (p.running) throw new Error(`broker ${id} is already running (pid ${p.pid})`);
+    fs.mkdirSync(path.dirname(p.logFile), { recursive: true });
+    fs.appendFileSync(p.logFile, `---- josef cluster: starting broker ${id} at ${new Date().toISOString()}\n`);
+    const logFd = fs.openSync(p.logFile, 'a');
+    const args = [
+      path.join(josefRoot(), 'bin', 'josef'), 'broker', 'start', '--id', String(id), '--port', String(p.port),
+      '--log-dirs', p.logDir, '--zookeeper', this.zookeeperConnect, '--shutdown-on-stdin-close',
+      ...Object.entries(this.options.overrides ?? {}).flatMap(([k, v]) => ['--override', `${k}=${v}`]),
+    ];
+    try {
+      // Its own process group: a Ctrl-C in the terminal reaches `cluster up`, which stops brokers in order.
+      const child = spawn(process.execPath, args, { stdio: ['pipe', logFd, logFd], env: this.options.env ?? process.env, detached: true });
+      child.stdin?.on('error', () => undefined);
+      p.child = child;
+      p.pid = child.pid;
+      p.running = true;
+      p.exited = new Promise((resolve) => child.once('exit', (code, signal) => {
+        p.running = false;
+        resolve(code ?? (signal ? 128 : null));
+      }));
+    } finally {
+      fs.closeSync(logFd);
+    }
+    await waitFor(async () => {
+      if (!p.running) throw new Error(`broker ${id} exited while starting; end of ${p.logFile}:\n${logTail(p.logFile)}`);
+      return (await this.registeredIds()).includes(id);
+    }, { timeoutMs, intervalMs: 100, message: () => `broker ${id} to register in ZooKeeper (log: ${p.logFile})` });
+  }
+
+  /** Sends `signal` and resolves with the exit code (null: killed by a signal it did not handle). */
+  async stopBroker(id: number, signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
+    const p = this.process(id);
+    if (!p.running || !p.child) return p.exited;
+    p.child.kill(signal);
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`broker ${id} did not exit within ${stopTimeoutMs} ms of ${signal}`)), stopTimeoutMs);
+    });
+    try {
+      return await Promise.race([p.exited, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async registeredIds(): Promise<number[]> {
+    try {
+      return (await this.zk.getChildren('/brokers/ids')).map(Number).sort((a, b) => a - b);
+    } catch (err) {
+      if (err instanceof ZkNoNodeError) return [];
+      throw err;
+    }
+  }
+
+  /** The broker holding /controller, or undefined while there is none. */
+  async controllerId(): Promise<number | undefined> {
+    try {
+      return (await this.zk.getJson<{ brokerid: number }>('/controller')).value.brokerid;
+    } catch (err) {
+      if (err instanceof ZkNoNodeError) return undefined;
+      throw err;
+    }
+  }
+
+  /** Ready: every running broker registered, a controller elected, every running broker's metadata lists them all. */
+  async awaitReady(timeoutMs = this.options.readyTimeoutMs ?? readyTimeoutMsDefault): Promise<void> {
+    const running = this.brokers().filter((b) => b.running);
+    let last = 'nothing checked yet';
+    await waitFor(async () => {
+      for (const b of this.processes.values()) {
+        if (running.some((r) => r.id === b.id) && !b.running) throw new Error(`broker ${b.id} exited; end of ${b.logFile}:\n${logTail(b.logFile)}`);
+      }
+      const ids = await this.registeredIds();
+      const controller = await this.controllerId();
+      last = `registered ${JSON.stringify(ids)}, controller ${controller ?? 'none'}`;
+      if (controller === undefined || !running.every((b) => ids.includes(b.id))) return false;
+      for (const b of running) {
+        const known = await brokersKnownBy(b);
+        last = `broker ${b.id} knows brokers ${JSON.stringify(known)}`;
+        if (!running.every((r) => known.includes(r.id))) return false;
+      }
+      return true;
+    }, { timeoutMs, intervalMs: 200, message: () => `the cluster to be ready (${last})` });
+  }
+
+  /** Stops every running broker (the controller last, so leaderships move once), then our ZooKeeper. */
+  async stop(): Promise<void> {
+    const controller = await this.controllerId().catch(() => undefined);
+    const order = this.brokers().filter((b) => b.running).sort((a, b) => Number(a.id === controller) - Number(b.id === controller));
+    for (const b of order) {
+      const code = await this.stopBroker(b.id);
+      if (code !== 0) this.logger.warn(`broker ${b.id} exited with code ${code}; see ${b.logFile}`);
+    }
+    await this.zk.close();
+    await this.localZk?.stop();
+  }
+}
+
+async function brokersKnownBy(broker: LocalBroker): Promise<number[]> {
+  let connection: Connection | undefined;
+  try {
+    connection = await Connection.connect(broker.host, broker.port, { clientId: 'josef-cluster', connectTimeoutMs: 2000, requestTimeoutMs: 5000 });
+    const metadata = await connection.send(ApiKey.Metadata, { topics: [], allowAutoTopicCreation: false });
+    return metadata.brokers.map((b) => b.nodeId);
+  } catch {
+    return [];
+  } finally {
+    await connection?.close();
+  }
+}
+
+function logTail(file: string, linesMax = 20): string {
+  try {
+    return fs.readFileSync(file, 'utf8').trimEnd().split('\n').slice(-linesMax).join('\n');
+  } catch {
+    return '(no log)';
+  }
+}
+
+/** Starts ZooKeeper (unless given one) and the brokers, and resolves once the cluster is ready. */
+export async function startLocalCluster(options: LocalClusterOptions): Promise<LocalCluster> {
+  const logger = options.logger ?? createLogger('cluster');
+  let localZk: LocalZk | undefined;
+  let connect = options.zookeeperConnect;
+  if (connect === undefined) {
+    // Detached: ZooKeeper must outlive a Ctrl-C long enough for the brokers' controlled shutdown.
+    const resolved = await resolveZkConnect({ dir: path.join(options.dataDir, 'zk'), detached: true });
+    localZk = resolved.external ? undefined : resolved;
+    connect = withChildChroot(resolved.connectString, CLUSTER_CHROOT);
+  }
+  let zk: ZkClient;
+  try {
+    zk = await ZkClient.connect({ connectString: connect, logger: logger.child('zk') });
+  } catch (err) {
+    await localZk?.stop();
+    throw err;
+  }
+  const cluster = new LocalCluster(connect, { ...options, logger }, zk, localZk);
+  try {
+    await Promise.all(cluster.brokers().map((b) => cluster.startBroker(b.id)));
+    await cluster.awaitReady();
+  } catch (err) {
+    await cluster.stop().catch((stopErr: unknown) => logger.error(`stopping after a failed start: ${(stopErr as Error).message}`));
+    throw err;
+  }
+  return cluster;
+}
