@@ -11,10 +11,10 @@ import type { Command, OptionValues } from 'commander';
 import { Admin } from '../src/client/admin';
 import type { Acks } from '../src/client/producer';
 import { startLocalCluster } from '../src/cli/local-cluster';
+import { freePorts } from '../src/common/free-ports';
 import { createLogger, type Logger } from '../src/common/logger';
 import { externalZkConnect, findFreeBasePort, startLocalZk, type LocalZk } from '../src/coordination/local-zk';
 import { withChildChroot } from '../src/coordination/zk-connect-string';
-import net from 'net';
 import { parseCount, type Progress } from './harness';
 
 export interface ClientBenchOptions {
@@ -39,20 +39,6 @@ function parseMs(value: string): number {
   const n = Number(value);
   if (!Number.isSafeInteger(n) || n < 0) throw new Error(`expected milliseconds (0 or more), got "${value}"`);
   return n;
-}
-
-/** Ports the OS says are free now: held open together so that they differ, then released. */
-async function freePorts(count: number): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from({ length: count }, () => new Promise<net.Server>((resolve, reject) => {
-      const server = net.createServer();
-      server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => resolve(server));
-    })),
-  );
-  const ports = servers.map((s) => (s.address() as net.AddressInfo).port);
-  await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
-  return ports;
 }
 
 export function parseAcks(value: string): Acks {

@@ -4,9 +4,9 @@
  * Brokers run the TypeScript sources (JOSEF_TS=1), so a stale build is never what is tested.
  */
 import { spawn } from 'child_process';
-import net from 'net';
 import path from 'path';
 import { Connection } from '../../src/client/connection';
+import { freePorts } from '../../src/common/free-ports';
 import { createLogger } from '../../src/common/logger';
 import { startLocalCluster, type LocalCluster } from '../../src/cli/local-cluster';
 import { rmDir, tmpDir } from './tmp';
@@ -29,17 +29,7 @@ export interface TestClusterOptions {
   dataDir?: string;
 }
 
-/** Ports the OS says are free now: held open together so they differ, then released. */
-export async function freePorts(count: number): Promise<number[]> {
-  const servers = await Promise.all(Array.from({ length: count }, () => new Promise<net.Server>((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve(server));
-  })));
-  const ports = servers.map((s) => (s.address() as net.AddressInfo).port);
-  await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
-  return ports;
-}
+export { freePorts };
 
 /** Settings that keep tests quick without changing what they test. */
 export const testBrokerOverrides: Record<string, string> = {
@@ -84,12 +74,12 @@ export interface JosefRun {
   stderr: string;
 }
 
-/** Runs `josef <args>` from the sources to its exit (killed past timeoutMs), capturing its output. */
-export function runJosef(args: string[], timeoutMs = 60_000, env: NodeJS.ProcessEnv = {}): Promise<JosefRun> {
+/** Runs `josef <args>` from the sources to its exit (killed past timeoutMs), capturing its output; `input` goes to its stdin. */
+export function runJosef(args: string[], timeoutMs = 60_000, env: NodeJS.ProcessEnv = {}, input?: string): Promise<JosefRun> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [path.join(__dirname, '..', '..', 'bin', 'josef'), ...args], {
       env: { ...process.env, JOSEF_TS: '1', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: ['pipe', 'pipe', 'pipe'],
     });
     let stdout = '';
     let stderr = '';
@@ -103,5 +93,6 @@ export function runJosef(args: string[], timeoutMs = 60_000, env: NodeJS.Process
       clearTimeout(timer);
       resolve({ code, stdout, stderr });
     });
+    child.stdin.end(input ?? '');
   });
 }

@@ -4,8 +4,6 @@
  * timestamps, per-key partitions as Kafka computes them, order within a partition, long-poll
  * wake-up, and `josef produce` | `josef consume` as real processes.
  */
-import { spawn } from 'child_process';
-import path from 'path';
 import { Admin } from '../../../src/client/admin';
 import { Consumer } from '../../../src/client/consumer';
 import { partitionForKey } from '../../../src/client/partitioner';
@@ -24,28 +22,6 @@ async function pollUntil(consumer: Consumer, count: number, timeoutMs = 20_000):
   return records;
 }
 
-/** Runs `josef <args>` with `input` on stdin; resolves its exit code and output. */
-function runJosefWithInput(args: string[], input: string, timeoutMs = 60_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(__dirname, '..', '..', '..', 'bin', 'josef'), ...args], {
-      env: { ...process.env, JOSEF_TS: '1' },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`josef ${args.join(' ')} did not exit within ${timeoutMs} ms; stderr:\n${stderr}`));
-    }, timeoutMs);
-    child.once('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-    child.stdin.end(input);
-  });
-}
 
 describe('clients against a real broker', () => {
   let test: TestCluster;
@@ -150,7 +126,7 @@ describe('clients against a real broker', () => {
         '\tTopic: cli-t Partition: 1 Leader: 1 Replicas: 1 Isr: 1\n',
     );
     const lines = Array.from({ length: 20 }, (_, i) => `key${i % 3}:line ${i}`);
-    const produced = await runJosefWithInput(['produce', 'cli-t', '--key-separator', ':', '--acks', 'all', ...bs], `${lines.join('\n')}\n`);
+    const produced = await runJosef(['produce', 'cli-t', '--key-separator', ':', '--acks', 'all', ...bs], undefined, undefined, `${lines.join('\n')}\n`);
     expect(produced).toMatchObject({ code: 0, stderr: '' });
     const consumed = await runJosef(['consume', 'cli-t', '--from-beginning', '--print-key', '--max-messages', '20', ...bs]);
     expect(consumed.code).toBe(0);
@@ -159,7 +135,7 @@ describe('clients against a real broker', () => {
     const onePartition = await runJosef(['consume', 'cli-t', '--partition', '0', '--offset', '1', '--timeout-ms', '1500', '--print-key', ...bs]);
     const partition0 = consumed.stdout.trimEnd().split('\n').filter((l) => partitionForKey(Buffer.from(l.split('\t')[0]), 2) === 0);
     expect(onePartition.stdout.trimEnd().split('\n')).toEqual(partition0.slice(1));
-    const missing = await runJosefWithInput(['produce', 'cli-t', '--key-separator', ':', ...bs], 'no separator here\n');
+    const missing = await runJosef(['produce', 'cli-t', '--key-separator', ':', ...bs], undefined, undefined, 'no separator here\n');
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain('no key separator ":" on line 1');
     expect(await runJosef(['topic', 'delete', 'cli-t', ...bs])).toMatchObject({ code: 0 });
