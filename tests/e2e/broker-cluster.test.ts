@@ -54,6 +54,16 @@ describe('a two-broker cluster of real processes', () => {
       topics: [{ name, numPartitions, replicationFactor: 1, assignments: [], configs: {} }], timeoutMs: 20_000, validateOnly: false,
     });
     expect(response.topics).toEqual([{ name, errorCode: 0, errorMessage: null }]);
+    // Metadata reaches each broker on its own (eventually consistent, as in Kafka): wait until every
+    // broker has it. The controller sends LeaderAndIsr before UpdateMetadata on one ordered queue
+    // per broker, so a leader that shows the topic also leads it.
+    for (const id of [1, 2]) {
+      const other = await test.connect(id);
+      await waitFor(async () => {
+        const partitions = (await metadata(other, [name])).topics[0]?.partitions ?? [];
+        return partitions.length === numPartitions && partitions.every((p) => p.leader >= 0);
+      }, { timeoutMs: 20_000, message: `broker ${id} to know topic ${name}'s leaders` });
+    }
   };
 
   it('registers both brokers and elects one controller, raising /controller_epoch', async () => {
