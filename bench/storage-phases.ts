@@ -92,15 +92,19 @@ export function rawWritePhase(filePath: string, w: Workload, rss: RssSampler): T
   return { name: 'raw write: fs.writeSync', bytes: w.totalBytes, records: w.totalRecords, elapsedMs: elapsedMsSince(startNs), latency: latency.summary() };
 }
 
-/** Reads the whole log from its start as a follower or consumer fetch would, `readBytes` at a time. */
-export function logReadPhase(log: PartitionLog, w: Workload, readBytes: number, rss: RssSampler): ThroughputPhase {
+/**
+ * Reads the whole log from its start as a follower or consumer fetch would, `readBytes` at a time:
+ * into one reused buffer (`into`), or into a fresh Buffer per read (what a Fetch gets today).
+ */
+export function logReadPhase(log: PartitionLog, w: Workload, readBytes: number, rss: RssSampler, buffers: 'reused' | 'fresh'): ThroughputPhase {
   const latency = new LatencyRecorder();
+  const into = buffers === 'reused' ? Buffer.allocUnsafeSlow(readBytes) : undefined;
   let offset = log.logStartOffset;
   let bytes = 0;
   const startNs = process.hrtime.bigint();
   while (offset < log.logEndOffset) {
     const opNs = process.hrtime.bigint();
-    const data = log.read(offset, { maxBytes: readBytes });
+    const data = log.read(offset, { maxBytes: readBytes, into });
     latency.recordSince(opNs);
     // Every batch has the same size, so whole batches and the next offset follow from the length.
     assert(data.length > 0 && data.length % w.batchBytes === 0, () => `read at offset ${offset} returned ${data.length} bytes`);
@@ -110,7 +114,8 @@ export function logReadPhase(log: PartitionLog, w: Workload, readBytes: number, 
     rss.maybeSample();
   }
   assert(bytes === w.totalBytes, () => `read ${bytes} bytes back, appended ${w.totalBytes}`);
-  return { name: 'read: PartitionLog.read', bytes, records: w.totalRecords, elapsedMs: elapsedMsSince(startNs), latency: latency.summary() };
+  const name = buffers === 'reused' ? 'read: PartitionLog.read, reused buffer' : 'read: PartitionLog.read, fresh Buffer';
+  return { name, bytes, records: w.totalRecords, elapsedMs: elapsedMsSince(startNs), latency: latency.summary() };
 }
 
 /** The raw file read front to back with plain pread calls into one reused buffer. */

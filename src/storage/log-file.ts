@@ -13,6 +13,9 @@ import { readInt64 } from '../protocol/varint';
 const verifyChunkBytes = 1024 * 1024;
 /** Bytes read per step when a scan needs only batch headers (finding an offset, loading a tail). */
 const headerChunkBytes = 16 * 1024;
+/** The chunk header scans share (scans are synchronous, so one at a time uses it). */
+const sharedHeaderChunk = Buffer.allocUnsafeSlow(headerChunkBytes);
+let sharedHeaderChunkBusy = false;
 
 /** What a scan learns about one batch from its header. */
 export interface BatchInfo {
@@ -69,10 +72,13 @@ export class LogFile {
     return position;
   }
 
-  /** Exactly `length` bytes from `position`, in a Buffer of that size. */
-  readAt(position: number, length: number): Buffer {
+  /**
+   * Exactly `length` bytes from `position`: at the start of `into` when it is large enough (a view
+   * of it is returned), else in a fresh Buffer of that size.
+   */
+  readAt(position: number, length: number, into?: Buffer): Buffer {
     assert(position >= 0 && position + length <= this.size, () => `${this.path}: read of ${length} bytes at ${position} past the end (${this.size})`);
-    const buf = Buffer.allocUnsafe(length);
+    const buf = into !== undefined && into.length >= length ? into.subarray(0, length) : Buffer.allocUnsafe(length);
     const read = this.readInto(buf, 0, length, position);
     assert(read === length, () => `${this.path}: read ${read} of ${length} bytes at ${position}`);
     return buf;
@@ -91,11 +97,24 @@ export class LogFile {
   /**
    * Walks batches from `fromPosition` until `visit` returns false or the file ends. Stops at the
    * first batch that is torn, zero-filled, or (verifying) corrupt or out of order, saying where and
-   * why. One chunk buffer serves the whole scan; a verified batch larger than it gets its own.
+   * why. One chunk buffer serves the whole scan; a verified batch larger than it gets its own. A
+   * header scan borrows the shared chunk (every read finds its first batch this way, so a fresh
+   * buffer per scan would be an allocation per read); a scan started from inside another one's
+   * visitor gets its own.
    */
   scan(fromPosition: number, options: ScanOptions, visit: BatchVisitor): ScanResult {
+    const borrowed = !options.verify && !sharedHeaderChunkBusy;
+    if (borrowed) sharedHeaderChunkBusy = true;
+    try {
+      return this.scanWith(borrowed ? sharedHeaderChunk : undefined, fromPosition, options, visit);
+    } finally {
+      if (borrowed) sharedHeaderChunkBusy = false;
+    }
+  }
+
+  private scanWith(sharedChunk: Buffer | undefined, fromPosition: number, options: ScanOptions, visit: BatchVisitor): ScanResult {
     const chunkBytes = options.verify ? verifyChunkBytes : headerChunkBytes;
-    let chunk = Buffer.allocUnsafe(Math.min(chunkBytes, Math.max(this.size - fromPosition, 0)));
+    let chunk = sharedChunk ?? Buffer.allocUnsafe(Math.min(chunkBytes, Math.max(this.size - fromPosition, 0)));
     let chunkStart = 0;
     let chunkLength = 0;
     let position = fromPosition;

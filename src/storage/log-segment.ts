@@ -7,12 +7,15 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { assert } from '../common/assert';
-import { BatchField, batchBaseOffset, batchLastOffset, batchLocations, decodeRecords } from '../protocol/record-batch';
+import {
+  BATCH_HEADER_BYTES, BatchField, LOG_OVERHEAD_BYTES, batchBaseOffset, batchLastOffset, batchLocations, decodeRecords,
+} from '../protocol/record-batch';
 import { readInt64 } from '../protocol/varint';
 import type { LeaderEpochEntries } from './leader-epoch-cache';
 import { type BatchInfo, type BatchVisitor, LogFile, type ScanResult } from './log-file';
 import { SEGMENT_FILE_SUFFIXES, segmentFileName } from './log-config';
 import { OffsetIndex, RELATIVE_OFFSET_MAX } from './offset-index';
+import { ReadPositionHints } from './read-position-hints';
 import { TimeIndex, type TimestampOffset } from './time-index';
 
 export interface SegmentSettings {
@@ -47,6 +50,7 @@ export class LogSegment {
   private bytesSinceLastIndexEntry = 0;
   /** When the first batch went into this (then empty) segment; segment.ms counts from it, or from createdMs if the segment held data when opened. */
   private firstAppendMs: number | undefined;
+  private readonly readHints = new ReadPositionHints();
 
   private constructor(
     readonly dir: string,
@@ -140,7 +144,7 @@ export class LogSegment {
       if (leaderEpochs && batch.partitionLeaderEpoch > leaderEpochs.latestEpoch()) leaderEpochs.assign(batch.partitionLeaderEpoch, batch.baseOffset);
     });
     const truncatedBytes = this.file.sizeBytes - scan.validBytes;
-    if (truncatedBytes > 0) this.file.truncateTo(scan.validBytes);
+    if (truncatedBytes > 0) this.truncateFile(scan.validBytes);
     return { truncatedBytes, validBytes: scan.validBytes, reason: scan.invalidReason };
   }
 
@@ -236,16 +240,37 @@ export class LogSegment {
   /**
    * Raw bytes of whole batches from the one holding `startOffset`, up to `maxBytes`, all of them
    * ending at or before `maxPosition`. A first batch larger than maxBytes comes whole (Kafka's
-   * KIP-74), so a reader always makes progress. Undefined when no batch qualifies.
+   * KIP-74), so a reader always makes progress. The bytes go into `into` when they fit (see
+   * LogReadOptions.into). Undefined when no batch qualifies.
    */
-  read(startOffset: number, maxBytes: number, maxPosition = this.file.sizeBytes): Buffer | undefined {
+  read(startOffset: number, maxBytes: number, maxPosition = this.file.sizeBytes, into?: Buffer): Buffer | undefined {
+    const hinted = this.readHints.positionOf(startOffset);
+    if (hinted !== undefined && hinted < maxPosition) {
+      const bytes = this.readWholeBatches(hinted, Math.min(maxBytes, maxPosition - hinted), into);
+      if (bytes !== undefined && batchBaseOffset(bytes) === startOffset) return bytes;
+    }
     const first = this.locate(startOffset, maxPosition);
     if (!first || first.position + first.size > maxPosition) return undefined;
-    const wanted = Math.min(Math.max(maxBytes, first.size), maxPosition - first.position);
-    const bytes = this.file.readAt(first.position, wanted);
-    let wholeBytes = 0;
-    for (const { position, size } of batchLocations(bytes)) wholeBytes = position + size;
-    return wholeBytes === bytes.length ? bytes : bytes.subarray(0, wholeBytes);
+    return this.readWholeBatches(first.position, Math.min(Math.max(maxBytes, first.size), maxPosition - first.position), into);
+  }
+
+  /**
+   * Up to `length` bytes from `position`, cut after the last whole batch (undefined when none is
+   * whole); notes where the batch after them starts, for the reader's next read.
+   */
+  private readWholeBatches(position: number, length: number, into: Buffer | undefined): Buffer | undefined {
+    const bytes = this.file.readAt(position, length, into);
+    let end = 0;
+    let lastStart = -1;
+    while (end + LOG_OVERHEAD_BYTES <= bytes.length) {
+      const size = bytes.readInt32BE(end + BatchField.batchLength) + LOG_OVERHEAD_BYTES;
+      if (size < BATCH_HEADER_BYTES || end + size > bytes.length) break;
+      lastStart = end;
+      end += size;
+    }
+    if (lastStart < 0) return undefined;
+    this.readHints.remember(batchLastOffset(bytes, lastStart) + 1, position + end);
+    return end === bytes.length ? bytes : bytes.subarray(0, end);
   }
 
   /**
@@ -286,10 +311,16 @@ export class LogSegment {
     const removed = this.file.sizeBytes - position;
     this.index.truncateTo(offset);
     this.timeIndex.truncateTo(offset);
-    this.file.truncateTo(position);
+    this.truncateFile(position);
     if (position === 0) this.firstAppendMs = undefined;
     this.loadFromIndexes();
     return removed;
+  }
+
+  /** Cuts the .log; what readers were told about positions past the cut is forgotten. */
+  private truncateFile(sizeBytes: number): void {
+    this.file.truncateTo(sizeBytes);
+    this.readHints.clear();
   }
 
   /** On roll (Kafka's onBecomeInactiveSegment): a last time-index entry, indexes written out and released from memory. */
@@ -323,3 +354,4 @@ export class LogSegment {
     for (const file of this.filePaths()) fs.rmSync(file, { force: true });
   }
 }
+

@@ -36,6 +36,15 @@ export interface LogReadOptions {
    * held back.
    */
   maxOffsetExclusive?: number;
+  /**
+   * Read into this buffer when the bytes fit, and return a view of it: a reader that reads on and
+   * on (a follower's fetcher, a scan, the storage benchmark) then reuses one buffer instead of
+   * paying for fresh memory per read (page faults, garbage collection: about a quarter of raw
+   * read speed with 1 MiB reads). The view is only good until the caller reuses the buffer, so
+   * it must not be handed to anything that keeps it (a Fetch response waiting to be written).
+   * Without it, and for a read larger than it, the result is a fresh Buffer the caller owns.
+   */
+  into?: Buffer;
 }
 
 export interface LogOpenOptions {
@@ -230,7 +239,7 @@ export class PartitionLog {
       const segment = this.segments[i];
       if (segment.baseOffset >= limit) break;
       const maxPosition = limit < segment.nextOffset ? segment.readBound(limit) : segment.sizeBytes;
-      const bytes = segment.read(startOffset, options.maxBytes, maxPosition);
+      const bytes = segment.read(startOffset, options.maxBytes, maxPosition, options.into);
       if (bytes !== undefined && bytes.length > 0) return bytes;
     }
     return emptyRecords;

@@ -129,6 +129,42 @@ describe('PartitionLog reads', () => {
     log.close();
   });
 
+  it('reads into a caller\'s buffer when the bytes fit, and into a fresh one when they do not', () => {
+    const log = openLog(dir, { segmentBytes: 3000 });
+    for (let i = 0; i < 20; i++) log.appendAsLeader(numberedBatch(i * 10, 10, 1, 100), 0);
+    const into = Buffer.alloc(4096); // more than a segment's 3000 bytes
+    const readOn = (maxBytes: number): number[] => {
+      const seen: number[] = [];
+      for (let offset = 0; offset < log.logEndOffset; ) {
+        const bytes = log.read(offset, { maxBytes, into });
+        expect(bytes.buffer).toBe(into.buffer);
+        seen.push(...checkedOffsets(bytes, offset));
+        offset = seen[seen.length - 1] + 1;
+      }
+      return seen;
+    };
+    // Reading on from where the last read ended (remembered positions), across segment ends, twice.
+    expect(readOn(into.length)).toEqual([...Array(200).keys()]);
+    expect(readOn(1)).toEqual([...Array(200).keys()]);
+    expect(offsets(log.read(15, { maxBytes: 1, into }))).toEqual([...Array(10).keys()].map((i) => 10 + i));
+    const tooSmall = Buffer.alloc(100);
+    const fresh = log.read(0, { maxBytes: 1 << 20, into: tooSmall });
+    expect(fresh.buffer).not.toBe(tooSmall.buffer);
+    expect(offsets(fresh)).toEqual([...Array(20).keys()]);
+    log.close();
+  });
+
+  it('does not trust a remembered read position after a truncation', () => {
+    const log = openLog(dir);
+    for (let i = 0; i < 4; i++) log.appendAsLeader(numberedBatch(i * 10, 10, 1, 100), 0);
+    expect(offsets(log.read(10, { maxBytes: 1 }))).toHaveLength(10); // remembers where offset 20 starts
+    log.truncateTo(10);
+    log.appendAsLeader(numberedBatch(0, 3, 1, 30), 1);
+    log.appendAsLeader(numberedBatch(0, 10, 1, 100), 1); // offsets 13..22: that position is now inside this batch
+    expect(offsets(log.read(20, { maxBytes: 1 }))).toEqual([...Array(10).keys()].map((i) => 13 + i));
+    log.close();
+  });
+
   it('answers OFFSET_OUT_OF_RANGE outside [logStartOffset, logEndOffset]', () => {
     const log = openLog(dir);
     log.appendAsLeader(numberedBatch(0, 5), 0);
