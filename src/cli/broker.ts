@@ -1,12 +1,14 @@
 /**
  * `josef broker start`: one broker in the foreground. It prints one line when it serves, shuts
  * down cleanly on SIGTERM/SIGINT (controlled shutdown, drain, flush, checkpoints) and exits 0;
- * a startup failure is one line on stderr and exit code 1.
+ * a startup failure is one line on stderr and exit code 1. `josef broker kill` signals a broker
+ * of a `josef cluster up`, for demonstrations of what each way of dying does to the cluster.
  */
 import { Option, type Command } from 'commander';
 import { Broker } from '../broker';
 import { loadBrokerConfig } from '../common/config';
 import { createLogger } from '../common/logger';
+import { brokerCommandWords, isJosefProcess, requireClusterState } from './cluster-state';
 
 interface StartOptions {
   id?: string;
@@ -89,6 +91,38 @@ async function start(options: StartOptions): Promise<void> {
   if (!stopping) process.stdout.write(readyLine(broker));
 }
 
+/** The signals `broker kill` sends, and what a learner should watch for after each. */
+export const KILL_SIGNALS = {
+  KILL: 'it dies at once, with no controlled shutdown. Its ZooKeeper session lives on until zookeeper.session.timeout.ms '
+    + 'passes; then /brokers/ids/<id> vanishes and the controller elects new leaders for the partitions it led.',
+  TERM: 'controlled shutdown: it asks the controller to move its leaderships to other ISR members, then exits.',
+  STOP: 'it is frozen, neither dead nor alive: its ZooKeeper session expires as for KILL, and followers drop out of '
+    + 'the ISR if it led; resume it with --signal CONT.',
+  CONT: 'it resumes, finds its ZooKeeper session expired, and registers again as a new broker epoch.',
+} as const;
+
+export type KillSignal = keyof typeof KILL_SIGNALS;
+
+export function parseKillSignal(value: string): KillSignal {
+  const name = value.toUpperCase().replace(/^SIG/, '');
+  if (!(name in KILL_SIGNALS)) throw new Error(`--signal wants one of ${Object.keys(KILL_SIGNALS).join(', ')}, got "${value}"`);
+  return name as KillSignal;
+}
+
+function kill(idText: string, options: { signal: string; dataDir: string }): void {
+  const id = Number(idText);
+  if (!Number.isSafeInteger(id) || id < 0) throw new Error(`ID wants a broker id, got "${idText}"`);
+  const signal = parseKillSignal(options.signal);
+  const state = requireClusterState(options.dataDir);
+  const broker = state.brokers.find((b) => b.id === id);
+  if (!broker) throw new Error(`broker ${id} is not part of the cluster of ${options.dataDir} (brokers ${state.brokers.map((b) => b.id).join(', ')})`);
+  if (broker.pid === undefined || !isJosefProcess(broker.pid, brokerCommandWords(id))) {
+    throw new Error(`broker ${id} is not running${broker.exit ? ` (it exited: ${broker.exit})` : ''}`);
+  }
+  process.kill(broker.pid, `SIG${signal}`);
+  process.stdout.write(`sent SIG${signal} to broker ${id} (pid ${broker.pid}): ${KILL_SIGNALS[signal]}\n`);
+}
+
 export function registerBrokerCommands(program: Command): void {
   const broker = program.command('broker').description('run a Josef broker');
   broker.command('start')
@@ -102,4 +136,9 @@ export function registerBrokerCommands(program: Command): void {
     .addHelpText('after', '\nSettings: flags over JOSEF_* environment variables (JOSEF_BROKER_ID, JOSEF_ZK, ...) over --config over defaults.')
     .addOption(new Option('--shutdown-on-stdin-close', 'stop when stdin closes (used by `josef cluster up`)').hideHelp())
     .action((options: StartOptions) => start(options));
+  broker.command('kill <id>')
+    .description('send a signal to a broker of `josef cluster up` (by the pid in DATA-DIR/cluster.json), to watch failover')
+    .option('--signal <signal>', `${Object.keys(KILL_SIGNALS).join(', ')}: die at once, shut down cleanly, freeze, resume`, 'KILL')
+    .option('--data-dir <dir>', 'data dir of the `josef cluster up`', '.josef')
+    .action((id: string, options: { signal: string; dataDir: string }) => kill(id, options));
 }

@@ -1,10 +1,21 @@
 /**
- * `josef cluster up`: ZooKeeper plus N brokers on this machine, in the foreground. It prints where
- * everything listens and how to use it, and on Ctrl-C (or SIGTERM) stops the brokers cleanly,
- * the controller last, then ZooKeeper.
+ * `josef cluster up|status|down`. `up` runs ZooKeeper plus N brokers on this machine in the
+ * foreground, prints where everything listens and how to use it, keeps `<data-dir>/cluster.json`
+ * current for the other commands, and on Ctrl-C (or SIGTERM) stops the brokers cleanly, the
+ * controller last, then ZooKeeper. `status` and `down` work from another terminal through that file.
  */
 import type { Command } from 'commander';
+import * as path from 'path';
 import { createLogger } from '../common/logger';
+import { waitFor } from '../common/wait';
+import { readControllerId } from '../coordination/controller/controller-znode';
+import { externalZkConnect, parseEnsembleSize, statusLocalZk, stopLocalZk, type LocalZkEnsembleSize } from '../coordination/local-zk';
+import { ZkClient } from '../coordination/zk-client';
+import {
+  brokerCommandWords, clusterUpCommandWords, inspectedZookeeper, isJosefProcess, newClusterState, readClusterState,
+  removeClusterState, requireClusterState, stateFilePath, writeClusterState, type BrokerState, type ClusterState,
+} from './cluster-state';
+import { formatClusterStatus, formatZooKeeperLine, readClusterSnapshot, zkServerModes, type ZkServerMode } from './cluster-status';
 import { startLocalCluster, type LocalBroker } from './local-cluster';
 
 interface UpOptions {
@@ -12,34 +23,63 @@ interface UpOptions {
   dataDir: string;
   zookeeper?: string;
   basePort: string;
+  zkEnsemble?: string;
+  zkPort?: string;
 }
 
-export function formatClusterTable(brokers: LocalBroker[], controllerId: number | undefined, zookeeperConnect: string, dataDir: string): string {
+interface InspectOptions {
+  dataDir: string;
+  zookeeper?: string;
+}
+
+/** A read-only look fails fast when ZooKeeper does not answer, rather than waiting out a session timeout. */
+const inspectConnectTimeoutMs = 10_000;
+/** A broker's clean shutdown is bounded by its own 2-minute watchdog; `down` waits slightly longer. */
+const brokerStopTimeoutMs = 130_000;
+/** `cluster up` stops its brokers one after the other, then ZooKeeper. */
+const upStopTimeoutMs = 5 * 60_000;
+const killWaitMs = 10_000;
+
+export function formatClusterTable(
+  brokers: LocalBroker[], controllerId: number | undefined, zookeeperConnect: string, dataDir: string, zkModes: ZkServerMode[] = [],
+): string {
   const rows = brokers.map((b) => [String(b.id), `${b.host}:${b.port}`, String(b.pid ?? '-'), b.logFile, b.id === controllerId ? 'controller' : '']);
   const header = ['broker', 'address', 'pid', 'log', ''];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
   const bootstrap = `${brokers[0].host}:${brokers[0].port}`;
+  const dirFlag = dataDir === '.josef' ? '' : ` --data-dir ${dataDir}`;
+  const rf = Math.min(3, brokers.length);
+  const commands: Array<[string, string]> = [
+    [`josef topic create demo --partitions 3 --replication-factor ${rf} --bootstrap-server ${bootstrap}`, ''],
+    [`josef topic describe demo --bootstrap-server ${bootstrap}`, ''],
+    [`printf 'k1:hello\\nk2:world\\n' | josef produce demo --key-separator : --acks all --bootstrap-server ${bootstrap}`, ''],
+    [`josef consume demo --from-beginning --print-key --max-messages 2 --bootstrap-server ${bootstrap}`, ''],
+    [`josef cluster status${dirFlag}`, 'brokers, controller, under-replicated and offline partitions'],
+    [`josef zk tree /brokers${dirFlag}`, 'what brokers and controller keep in ZooKeeper'],
+    [`josef broker kill ${brokers[brokers.length - 1].id} --signal KILL${dirFlag}`, 'then watch the controller move its leaderships'],
+    [`josef cluster down${dirFlag}`, 'or Ctrl-C here'],
+  ];
+  const commentAt = Math.max(...commands.filter(([, c]) => c !== '').map(([cmd]) => cmd.length)) + 2;
   return [
-    `Josef cluster is up: ${brokers.length} broker(s), ZooKeeper ${zookeeperConnect}, data in ${dataDir}`,
+    `Josef cluster is up: ${brokers.length} broker(s), data in ${dataDir}`,
+    zkModes.length > 0 ? formatZooKeeperLine(zookeeperConnect, zkModes) : `ZooKeeper: ${zookeeperConnect}`,
+    `Controller: ${controllerId === undefined ? 'none yet' : `broker ${controllerId}`}`,
     '',
     line(header),
     ...rows.map(line),
     '',
     'Try, in another terminal:',
-    `  josef topic create demo --partitions 3 --replication-factor ${Math.min(3, brokers.length)} --bootstrap-server ${bootstrap}`,
-    `  josef topic describe demo --bootstrap-server ${bootstrap}`,
-    `  printf 'k1:hello\\nk2:world\\n' | josef produce demo --key-separator : --bootstrap-server ${bootstrap}`,
-    `  josef consume demo --from-beginning --print-key --max-messages 2 --bootstrap-server ${bootstrap}`,
+    ...commands.map(([cmd, comment]) => `  ${comment === '' ? cmd : `${cmd.padEnd(commentAt)}# ${comment}`}`),
     '',
     'Ctrl-C stops the brokers, then ZooKeeper.',
     '',
   ].join('\n');
 }
 
-function parsePort(value: string, brokers: number): number {
+function parsePort(flag: string, value: string, count: number): number {
   const port = Number(value);
-  if (!Number.isInteger(port) || port < 1 || port + brokers - 1 > 65535) throw new Error(`--base-port wants a port such that base + brokers - 1 <= 65535, got ${value}`);
+  if (!Number.isInteger(port) || port < 1 || port + count - 1 > 65535) throw new Error(`${flag} wants a port such that port + ${count - 1} <= 65535, got ${value}`);
   return port;
 }
 
@@ -49,20 +89,59 @@ function parseCount(value: string): number {
   return n;
 }
 
+function brokerState(b: LocalBroker): BrokerState {
+  return { id: b.id, host: b.host, port: b.port, pid: b.pid, logFile: b.logFile, running: b.running };
+}
+
+/** Refuses a second `cluster up` on a data dir whose first one still runs. */
+function checkNotRunning(dataDir: string): void {
+  const previous = readClusterState(dataDir);
+  if (previous && isJosefProcess(previous.pid, clusterUpCommandWords)) {
+    throw new Error(`a cluster from ${dataDir} is already up (josef cluster up, pid ${previous.pid}); stop it first with: josef cluster down --data-dir ${dataDir}`);
+  }
+}
+
 async function up(options: UpOptions): Promise<void> {
   const logger = createLogger('cluster');
   const brokers = parseCount(options.brokers);
-  const basePort = parsePort(options.basePort, brokers);
+  const basePort = parsePort('--base-port', options.basePort, brokers);
+  const zkEnsemble: LocalZkEnsembleSize | undefined = options.zkEnsemble === undefined ? undefined : parseEnsembleSize(options.zkEnsemble);
+  const zkBasePort = options.zkPort === undefined ? undefined : parsePort('--zk-port', options.zkPort, zkEnsemble ?? 3);
+  if ((zkEnsemble !== undefined || zkBasePort !== undefined) && (options.zookeeper !== undefined || externalZkConnect() !== undefined)) {
+    throw new Error('--zk-ensemble and --zk-port shape the local ZooKeeper; they do not apply with --zookeeper or JOSEF_ZK');
+  }
+  checkNotRunning(options.dataDir);
   const ports = Array.from({ length: brokers }, (_, i) => basePort + i);
-  const cluster = await startLocalCluster({ brokers, dataDir: options.dataDir, zookeeperConnect: options.zookeeper, ports, logger });
-  process.stdout.write(formatClusterTable(cluster.brokers(), await cluster.controllerId(), cluster.zookeeperConnect, options.dataDir));
+  let state: ClusterState | undefined;
   let stopping = false;
+  const onBrokerExit = (broker: LocalBroker, exit: string): void => {
+    if (!stopping) logger.warn(`broker ${broker.id} (pid ${broker.pid}) exited (${exit}); its log: ${broker.logFile}`);
+    const entry = state?.brokers.find((b) => b.id === broker.id);
+    if (!state || !entry) return;
+    entry.running = false;
+    entry.exit = exit;
+    writeClusterState(options.dataDir, state);
+  };
+  const cluster = await startLocalCluster({
+    brokers, dataDir: options.dataDir, zookeeperConnect: options.zookeeper, zkEnsemble, zkBasePort, ports, logger, onBrokerExit,
+  });
+  const zkModes = await zkServerModes(cluster.zookeeperConnect);
+  state = newClusterState({
+    dataDir: path.resolve(options.dataDir),
+    zookeeper: { connect: cluster.zookeeperConnect, localDir: cluster.localZkDir, ensemble: zkModes.length },
+    brokers: cluster.brokers().map(brokerState),
+  });
+  writeClusterState(options.dataDir, state);
+  process.stdout.write(formatClusterTable(cluster.brokers(), await cluster.controllerId(), cluster.zookeeperConnect, options.dataDir, zkModes));
   const stop = (signal: string): void => {
     if (stopping) return;
     stopping = true;
     logger.info(`${signal}: stopping the brokers, then ZooKeeper`);
     cluster.stop().then(
-      () => process.exit(0),
+      () => {
+        removeClusterState(options.dataDir);
+        process.exit(0);
+      },
       (err: unknown) => {
         logger.error(`stopping failed: ${err instanceof Error ? err.message : String(err)}`);
         process.exit(1);
@@ -73,13 +152,126 @@ async function up(options: UpOptions): Promise<void> {
   process.on('SIGTERM', () => stop('SIGTERM'));
 }
 
+async function withZk<T>(connect: string, use: (zk: ZkClient) => Promise<T>): Promise<T> {
+  const zk = await ZkClient.connect({ connectString: connect, connectionTimeoutMs: inspectConnectTimeoutMs, logger: createLogger('zk', () => undefined) });
+  try {
+    return await use(zk);
+  } finally {
+    await zk.close();
+  }
+}
+
+function stateHeader(state: ClusterState | undefined, dataDir: string): string {
+  if (!state) return `No \`josef cluster up\` state in ${stateFilePath(dataDir)}; showing what ZooKeeper holds.`;
+  const upAlive = isJosefProcess(state.pid, clusterUpCommandWords);
+  return `Cluster of ${state.dataDir}: started ${state.startedAt} by josef cluster up (pid ${state.pid}, ${upAlive ? 'running' : 'gone'})`;
+}
+
+async function status(options: InspectOptions): Promise<void> {
+  const state = readClusterState(options.dataDir);
+  const { connect } = inspectedZookeeper(options.zookeeper, options.dataDir);
+  process.stdout.write(`${stateHeader(state, options.dataDir)}\n`);
+  let snapshot;
+  try {
+    snapshot = await withZk(connect, (zk) => readClusterSnapshot(zk, connect));
+  } catch (err) {
+    process.stdout.write(`${formatZooKeeperLine(connect, await zkServerModes(connect))}\n`);
+    throw new Error(`cannot read the cluster from ZooKeeper ${connect}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  process.stdout.write(formatClusterStatus(snapshot, state, connect));
+}
+
+/** Sends `signal` to `pid` unless it is gone; true when sent. */
+function signal(pid: number, name: NodeJS.Signals): boolean {
+  try {
+    process.kill(pid, name);
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ESRCH') return false;
+    throw err;
+  }
+}
+
+async function awaitGone(pid: number, words: readonly string[], timeoutMs: number, what: string): Promise<void> {
+  await waitFor(() => !isJosefProcess(pid, words), { timeoutMs, intervalMs: 100, message: `${what} (pid ${pid}) to exit` });
+}
+
+/** Stops one broker as `cluster up` would: SIGTERM (after SIGCONT, in case it was stopped), SIGKILL past the deadline. */
+async function stopBrokerProcess(b: BrokerState, out: (line: string) => void): Promise<void> {
+  const words = brokerCommandWords(b.id);
+  if (b.pid === undefined || !isJosefProcess(b.pid, words)) return;
+  out(`stopping broker ${b.id} (pid ${b.pid}) with SIGTERM: controlled shutdown`);
+  signal(b.pid, 'SIGCONT');
+  signal(b.pid, 'SIGTERM');
+  try {
+    await awaitGone(b.pid, words, brokerStopTimeoutMs, `broker ${b.id}`);
+  } catch {
+    out(`broker ${b.id} did not exit within ${brokerStopTimeoutMs} ms of SIGTERM; killing it (see ${b.logFile})`);
+    signal(b.pid, 'SIGKILL');
+    await awaitGone(b.pid, words, killWaitMs, `broker ${b.id}`);
+  }
+}
+
+/** What `cluster up` would have done, for when it is gone: brokers one by one (the controller last), then ZooKeeper. */
+async function stopLeftovers(state: ClusterState, out: (line: string) => void): Promise<void> {
+  const alive = state.brokers.filter((b) => isJosefProcess(b.pid, brokerCommandWords(b.id)));
+  const controllerId = alive.length < 2 ? -1 : await withZk(state.zookeeper.connect, readControllerId).catch(() => -1);
+  for (const b of [...alive].sort((x, y) => Number(x.id === controllerId) - Number(y.id === controllerId))) await stopBrokerProcess(b, out);
+  const zkStatus = state.zookeeper.localDir === undefined ? undefined : await statusLocalZk(state.zookeeper.localDir);
+  if (state.zookeeper.localDir !== undefined && zkStatus?.nodes.some((n) => n.alive)) {
+    out(`stopping ZooKeeper in ${state.zookeeper.localDir}`);
+    await stopLocalZk(state.zookeeper.localDir);
+  }
+}
+
+async function down(options: { dataDir: string }): Promise<void> {
+  const logger = createLogger('cluster');
+  const state = requireClusterState(options.dataDir);
+  const out = (line: string): void => void process.stdout.write(`${line}\n`);
+  if (isJosefProcess(state.pid, clusterUpCommandWords)) {
+    out(`asking josef cluster up (pid ${state.pid}) to stop: brokers first (controlled shutdown, the controller last), then ZooKeeper`);
+    signal(state.pid, 'SIGTERM');
+    const running = new Set(state.brokers.filter((b) => isJosefProcess(b.pid, brokerCommandWords(b.id))).map((b) => b.id));
+    await waitFor(() => {
+      for (const b of state.brokers) {
+        if (running.has(b.id) && !isJosefProcess(b.pid, brokerCommandWords(b.id))) {
+          running.delete(b.id);
+          out(`broker ${b.id} (pid ${b.pid}) stopped`);
+        }
+      }
+      return !isJosefProcess(state.pid, clusterUpCommandWords);
+    }, { timeoutMs: upStopTimeoutMs, intervalMs: 100, message: `josef cluster up (pid ${state.pid}) to exit` });
+    const left = state.brokers.filter((b) => isJosefProcess(b.pid, brokerCommandWords(b.id)));
+    if (left.length > 0) logger.warn(`josef cluster up exited with brokers ${left.map((b) => b.id).join(', ')} still running; stopping them`);
+  } else {
+    out(`josef cluster up (pid ${state.pid}) is not running; stopping what it left`);
+  }
+  // Nothing is left after a clean `cluster up` exit; this also covers one that was killed.
+  await stopLeftovers(state, out);
+  removeClusterState(options.dataDir);
+  out('stopped.');
+}
+
 export function registerClusterCommands(program: Command): void {
   const cluster = program.command('cluster').description('a local cluster: ZooKeeper and brokers on this machine');
   cluster.command('up')
-    .description('start ZooKeeper and N brokers in the foreground; Ctrl-C stops them')
+    .description('start ZooKeeper and N brokers in the foreground; Ctrl-C stops them (logs in DATA-DIR/logs/, state in DATA-DIR/cluster.json)')
     .option('--brokers <n>', 'number of brokers (ids 1..N, ports 9092..)', '3')
     .option('--data-dir <dir>', 'folder for ZooKeeper, broker logs and data', '.josef')
     .option('--base-port <port>', 'port of broker 1; broker i listens on base + i - 1', '9092')
+    .option('--zk-ensemble <n>', 'local ZooKeeper nodes: 1 (standalone) or 3 (an ensemble that survives losing one); default 1, or what DATA-DIR/zk holds')
+    .option('--zk-port <port>', 'client port of local ZooKeeper node 1; node i takes port + i - 1 (default 2181)')
     .option('--zookeeper <connect>', 'use this ensemble (HOST:PORT[/chroot]) instead of a local one (default: JOSEF_ZK, else local)')
     .action((options: UpOptions) => up(options));
+
+  cluster.command('status')
+    .description('brokers alive (per /brokers/ids) and their processes, controller and epoch, ZooKeeper mode, under-replicated and offline partitions')
+    .option('--data-dir <dir>', 'data dir of the `josef cluster up` to look at', '.josef')
+    .option('--zookeeper <connect>', 'read this ensemble instead (HOST:PORT[,...][/chroot])')
+    .action((options: InspectOptions) => status(options));
+
+  cluster.command('down')
+    .description('stop the cluster `josef cluster up` runs from DATA-DIR: brokers by SIGTERM (controller last), then ZooKeeper; waits until all exited')
+    .option('--data-dir <dir>', 'data dir of the `josef cluster up` to stop', '.josef')
+    .action((options: { dataDir: string }) => down(options));
 }

@@ -10,7 +10,8 @@ import * as path from 'path';
 import { createLogger, type Logger } from '../common/logger';
 import { waitFor } from '../common/wait';
 import { Connection } from '../client/connection';
-import { resolveZkConnect, type LocalZk } from '../coordination/local-zk';
+import { resolveZkConnect, type LocalZk, type LocalZkEnsembleSize } from '../coordination/local-zk';
+import { nodePaths } from '../coordination/local-zk-layout';
 import { withChildChroot } from '../coordination/zk-connect-string';
 import { ZkClient } from '../coordination/zk-client';
 import { ZkNoNodeError } from '../coordination/zk-errors';
@@ -24,6 +25,12 @@ export interface LocalClusterOptions {
   dataDir: string;
   /** `host:port[,...][/chroot]`; default: JOSEF_ZK or a local ZooKeeper in dataDir/zk, under /josef. */
   zookeeperConnect?: string;
+  /** Nodes of the local ZooKeeper (1 or 3; default 1, or what dataDir/zk holds). */
+  zkEnsemble?: LocalZkEnsembleSize;
+  /** Client port of the local ZooKeeper's node 1 (default 2181, or what dataDir/zk used last). */
+  zkBasePort?: number;
+  /** Told of every broker process that exits, stopped on purpose or not. */
+  onBrokerExit?: (broker: LocalBroker, exit: string) => void;
   /** Port of broker i is ports[i - 1]; default 9092 + i - 1. */
   ports?: number[];
   /** server.properties settings given to every broker (`--override key=value`). */
@@ -66,6 +73,8 @@ export class LocalCluster {
     private readonly options: LocalClusterOptions,
     private readonly zk: ZkClient,
     private readonly localZk: LocalZk | undefined,
+    /** The folder of the ZooKeeper this cluster started (or found running there), undefined for an external one. */
+    readonly localZkDir: string | undefined = undefined,
   ) {
     this.logger = options.logger ?? createLogger('cluster');
     for (let id = 1; id <= options.brokers; id++) {
@@ -117,6 +126,7 @@ export class LocalCluster {
       p.running = true;
       p.exited = new Promise((resolve) => child.once('exit', (code, signal) => {
         p.running = false;
+        this.options.onBrokerExit?.(this.broker(id), signal ? `signal ${signal}` : `code ${code}`);
         resolve(code ?? (signal ? 128 : null));
       }));
     } finally {
@@ -132,6 +142,8 @@ export class LocalCluster {
   async stopBroker(id: number, signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
     const p = this.process(id);
     if (!p.running || !p.child) return p.exited;
+    // A broker held by SIGSTOP (`josef broker kill --signal STOP`) would never act on the signal.
+    if (signal !== 'SIGKILL') p.child.kill('SIGCONT');
     p.child.kill(signal);
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
@@ -218,16 +230,36 @@ function logTail(file: string, linesMax = 20): string {
   }
 }
 
+/**
+ * Every process's log in one folder: `logs/zookeeper.log` (or `zookeeper-<id>.log` for each node
+ * of an ensemble) link to the files the ZooKeeper layout keeps beside each node's data.
+ */
+function linkZooKeeperLogs(dataDir: string, zkDir: string, nodes: number): void {
+  const logsDir = path.resolve(dataDir, 'logs');
+  fs.mkdirSync(logsDir, { recursive: true });
+  for (let id = 1; id <= nodes; id++) {
+    const link = path.join(logsDir, nodes === 1 ? 'zookeeper.log' : `zookeeper-${id}.log`);
+    fs.rmSync(link, { force: true });
+    fs.symlinkSync(path.relative(logsDir, nodePaths(zkDir, id).logPath), link);
+  }
+}
+
 /** Starts ZooKeeper (unless given one) and the brokers, and resolves once the cluster is ready. */
 export async function startLocalCluster(options: LocalClusterOptions): Promise<LocalCluster> {
   const logger = options.logger ?? createLogger('cluster');
   let localZk: LocalZk | undefined;
   let connect = options.zookeeperConnect;
+  const localZkDir = path.resolve(options.dataDir, 'zk');
   if (connect === undefined) {
     // Detached: ZooKeeper must outlive a Ctrl-C long enough for the brokers' controlled shutdown.
-    const resolved = await resolveZkConnect({ dir: path.join(options.dataDir, 'zk'), detached: true });
+    const resolved = await resolveZkConnect({
+      dir: localZkDir, ensemble: options.zkEnsemble, basePort: options.zkBasePort, detached: true,
+    });
     localZk = resolved.external ? undefined : resolved;
     connect = withChildChroot(resolved.connectString, CLUSTER_CHROOT);
+    if (localZk) linkZooKeeperLogs(options.dataDir, localZkDir, resolved.connectString.split(',').length);
+  } else if (options.zkEnsemble !== undefined || options.zkBasePort !== undefined) {
+    throw new Error('the local ZooKeeper options (ensemble, port) do not apply to a ZooKeeper named by its connect string');
   }
   let zk: ZkClient;
   try {
@@ -236,7 +268,7 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
     await localZk?.stop();
     throw err;
   }
-  const cluster = new LocalCluster(connect, { ...options, logger }, zk, localZk);
+  const cluster = new LocalCluster(connect, { ...options, logger }, zk, localZk, localZk ? localZkDir : undefined);
   try {
     await Promise.all(cluster.brokers().map((b) => cluster.startBroker(b.id)));
     await cluster.awaitReady();

@@ -52,6 +52,38 @@ export function formatTopicDescription(topic: TopicDescription): string {
   return `${lines.join('\n')}\n`;
 }
 
+export interface DescribeFilter {
+  /** Only partitions whose ISR is smaller than their replica list (Kafka's --under-replicated-partitions). */
+  underReplicated: boolean;
+  /** Only partitions without a live leader (Kafka's --unavailable-partitions). */
+  unavailable: boolean;
+}
+
+/** A partition passes when it matches any filter asked for; with none asked, every partition does. */
+export function partitionMatches(p: TopicDescription['partitions'][number], filter: DescribeFilter): boolean {
+  if (!filter.underReplicated && !filter.unavailable) return true;
+  return (filter.underReplicated && p.isr.length < p.replicas.length) || (filter.unavailable && p.leader < 0);
+}
+
+/**
+ * As kafka-topics.sh --describe: every topic with its summary line, or, when filtering, only the
+ * matching partition lines (Kafka leaves the summary out then, so the output lists problems only).
+ */
+export function formatDescribe(topics: readonly TopicDescription[], filter: DescribeFilter): string {
+  if (!filter.underReplicated && !filter.unavailable) return topics.map(formatTopicDescription).join('');
+  return topics
+    .map((t) => ({ ...t, partitions: t.partitions.filter((p) => partitionMatches(p, filter)) }))
+    .filter((t) => t.partitions.length > 0)
+    .map((t) => formatTopicDescription(t).split('\n').slice(1).join('\n'))
+    .join('');
+}
+
+interface DescribeOptions extends BootstrapOptions {
+  underReplicated?: boolean;
+  underReplicatedPartitions?: boolean;
+  unavailablePartitions?: boolean;
+}
+
 async function withAdmin<T>(options: BootstrapOptions, use: (admin: Admin) => Promise<T>): Promise<T> {
   const admin = new Admin(cliClientOptions(options, 'topic'));
   try {
@@ -84,12 +116,21 @@ export function registerTopicCommands(program: Command): void {
     process.stdout.write(names.map((n) => `${n}\n`).join(''));
   });
 
-  addBootstrapOption(topic.command('describe [name]').description('partitions with leader, replicas and ISR (all topics without a name)')).action(
-    async (name: string | undefined, options: BootstrapOptions) => {
-      const topics = await withAdmin(options, (admin) => admin.describeTopics(name === undefined ? undefined : [name]));
-      process.stdout.write(topics.map(formatTopicDescription).join(''));
-    },
-  );
+  addBootstrapOption(
+    topic
+      .command('describe [name]')
+      .description('partitions with leader, replicas and ISR (all topics without a name)')
+      .option('--under-replicated', 'only partitions whose ISR is smaller than their replica list')
+      .option('--under-replicated-partitions', 'the same, by Kafka\'s name')
+      .option('--unavailable-partitions', 'only partitions without a live leader'),
+  ).action(async (name: string | undefined, options: DescribeOptions) => {
+    const filter: DescribeFilter = {
+      underReplicated: Boolean(options.underReplicated || options.underReplicatedPartitions),
+      unavailable: Boolean(options.unavailablePartitions),
+    };
+    const topics = await withAdmin(options, (admin) => admin.describeTopics(name === undefined ? undefined : [name]));
+    process.stdout.write(formatDescribe(topics, filter));
+  });
 
   addBootstrapOption(topic.command('delete <name>').description('delete a topic (its partitions and files)')).action(async (name: string, options: BootstrapOptions) => {
     await withAdmin(options, (admin) => admin.deleteTopics([name]));

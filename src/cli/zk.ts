@@ -1,12 +1,17 @@
 /**
  * `josef zk start|stop|status`: a local real Apache ZooKeeper (standalone or a 3-node ensemble)
  * kept under a folder, `.josef/zk` by default. Start returns once every node serves, leaving the
- * servers running in the background.
+ * servers running in the background. `josef zk tree` shows what Josef keeps in any ensemble.
  */
 import type { Command } from 'commander';
 import {
   parseEnsembleSize, startLocalZk, statusLocalZk, stopLocalZk, type LocalZkStatus,
 } from '../coordination/local-zk';
+import { ZkClient } from '../coordination/zk-client';
+import { createLogger } from '../common/logger';
+import { inspectedZookeeper } from './cluster-state';
+import { parseInteger } from './client-cli';
+import { formatZnodeTree, readZnodeTree, znodesMaxDefault } from './zk-tree';
 
 const dirDefault = '.josef/zk';
 
@@ -22,6 +27,31 @@ export function formatZkStatus(status: LocalZkStatus | undefined, dir: string): 
   const rows = status.nodes.map((n) =>
     `  node ${n.id}  port ${n.clientPort}  ${n.alive ? `pid ${n.pid}` : 'not running'}  ${n.mode ? `mode ${n.mode}` : n.alive ? 'not serving' : ''}`.trimEnd());
   return `${[header, ...rows].join('\n')}\n`;
+}
+
+/** A read-only look should fail fast when nobody answers, not wait out a broker's session timeout. */
+const inspectConnectTimeoutMs = 10_000;
+
+interface TreeOptions {
+  zookeeper?: string;
+  dataDir: string;
+  maxZnodes: string;
+}
+
+async function tree(path: string, options: TreeOptions): Promise<void> {
+  if (!path.startsWith('/')) throw new Error(`PATH must start with /, got "${path}"`);
+  const znodesMax = parseInteger('--max-znodes', options.maxZnodes, 1);
+  const { connect, source } = inspectedZookeeper(options.zookeeper, options.dataDir);
+  const zk = await ZkClient.connect({
+    connectString: connect, connectionTimeoutMs: inspectConnectTimeoutMs, logger: createLogger('zk-tree', () => undefined),
+  });
+  try {
+    const root = await readZnodeTree(zk, path.length > 1 ? path.replace(/\/+$/, '') : path, znodesMax);
+    if (!root) throw new Error(`no znode ${path} in ZooKeeper ${connect}`);
+    process.stdout.write(`ZooKeeper ${connect} (from ${source}); paths below are under its chroot\n${formatZnodeTree(root)}`);
+  } finally {
+    await zk.close();
+  }
 }
 
 export function registerZkCommands(program: Command): void {
@@ -52,4 +82,11 @@ export function registerZkCommands(program: Command): void {
       process.stdout.write(formatZkStatus(status, opts.dir));
       if (!status || status.nodes.some((n) => n.mode === undefined)) process.exitCode = 1;
     });
+
+  zk.command('tree [path]')
+    .description('print the znodes under PATH (default /) with their data: /brokers/ids, /controller, partition states, ...')
+    .option('--zookeeper <connect>', 'HOST:PORT[,...][/chroot] (default: the cluster of --data-dir, else JOSEF_ZK, else 127.0.0.1:2181)')
+    .option('--data-dir <dir>', 'data dir of a `josef cluster up` whose ZooKeeper to read', '.josef')
+    .option('--max-znodes <n>', 'stop after this many znodes', String(znodesMaxDefault))
+    .action((path: string | undefined, opts: TreeOptions) => tree(path ?? '/', opts));
 }

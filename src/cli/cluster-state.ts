@@ -1,0 +1,151 @@
+/**
+ * The state file of a local cluster, `<data-dir>/cluster.json`: what `josef cluster up` started
+ * (its own pid, every broker's pid and address, the ZooKeeper connect string and, for a local
+ * ZooKeeper, its folder), so that `cluster status`, `cluster down` and `broker kill` work from
+ * another terminal. It is rewritten whole (temp file, rename) on every change, so a reader never
+ * sees half of it; a pid in it is only trusted after the process's command line confirms it.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+
+export const STATE_FILE_NAME = 'cluster.json';
+const stateVersion = 1;
+
+export interface BrokerState {
+  id: number;
+  host: string;
+  port: number;
+  /** Pid of the `josef broker start` process, undefined before it was spawned. */
+  pid: number | undefined;
+  logFile: string;
+  /** False once `cluster up` saw the process exit. */
+  running: boolean;
+  /** How it exited, when it did: `code 0`, `signal SIGKILL`. */
+  exit?: string;
+}
+
+export interface ClusterState {
+  version: number;
+  /** Pid of the `josef cluster up` process that writes this file. */
+  pid: number;
+  startedAt: string;
+  dataDir: string;
+  zookeeper: {
+    /** As the brokers got it in zookeeper.connect, chroot included. */
+    connect: string;
+    /** The folder of the ZooKeeper `cluster up` started (`josef zk` layout); undefined for an external ensemble. */
+    localDir: string | undefined;
+    ensemble: number;
+  };
+  brokers: BrokerState[];
+}
+
+export function stateFilePath(dataDir: string): string {
+  return path.resolve(dataDir, STATE_FILE_NAME);
+}
+
+export function writeClusterState(dataDir: string, state: ClusterState): void {
+  const file = stateFilePath(dataDir);
+  const temp = `${file}.${process.pid}.tmp`;
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(temp, `${JSON.stringify(state, null, 2)}\n`);
+  fs.renameSync(temp, file);
+}
+
+export function removeClusterState(dataDir: string): void {
+  fs.rmSync(stateFilePath(dataDir), { force: true });
+}
+
+/** The state `cluster up` left in `dataDir`, or undefined when there is none. Throws on a file that is not one. */
+export function readClusterState(dataDir: string): ClusterState | undefined {
+  const file = stateFilePath(dataDir);
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+  const state = JSON.parse(text) as Partial<ClusterState>;
+  if (state.version !== stateVersion || typeof state.pid !== 'number' || !Array.isArray(state.brokers) || typeof state.zookeeper?.connect !== 'string') {
+    throw new Error(`${file} is not a Josef cluster state file (version ${stateVersion})`);
+  }
+  return state as ClusterState;
+}
+
+/** Like readClusterState, but a missing file is an error that says what to do. */
+export function requireClusterState(dataDir: string): ClusterState {
+  const state = readClusterState(dataDir);
+  if (!state) throw new Error(`no cluster state in ${stateFilePath(dataDir)}: is \`josef cluster up --data-dir ${dataDir}\` running?`);
+  return state;
+}
+
+export function newClusterState(fields: Omit<ClusterState, 'version' | 'pid' | 'startedAt'>): ClusterState {
+  return { version: stateVersion, pid: process.pid, startedAt: new Date().toISOString(), ...fields };
+}
+
+/** What a pid refers to now: the process we expect, another one (pid reused), or nothing. */
+export type ProcessLiveness = 'running' | 'stopped' | 'gone';
+
+/** The words of a process's command line, or undefined where /proc does not tell (or it is gone). */
+function commandLine(pid: number): string[] | undefined {
+  try {
+    return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter((w) => w !== '');
+  } catch {
+    return undefined;
+  }
+}
+
+function exists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Whether `pid` is alive and its command line holds `words` in order (e.g. `broker start --id 2`),
+ * so that a pid reused by another program is not signalled. Without /proc, existence has to do.
+ */
+export function isJosefProcess(pid: number | undefined, words: readonly string[]): boolean {
+  if (pid === undefined || !exists(pid)) return false;
+  const cmdline = commandLine(pid);
+  if (cmdline === undefined) return !fs.existsSync('/proc/self/cmdline');
+  const at = cmdline.findIndex((w, i) => words.every((word, j) => cmdline[i + j] === word));
+  return at >= 0;
+}
+
+export const brokerCommandWords = (id: number): string[] => ['broker', 'start', '--id', String(id)];
+export const clusterUpCommandWords = ['cluster', 'up'];
+
+/** `running`, or `stopped` for a process held by SIGSTOP (state T in /proc/<pid>/stat); `gone` when not `isJosefProcess`. */
+export function processLiveness(pid: number | undefined, words: readonly string[]): ProcessLiveness {
+  if (pid === undefined || !isJosefProcess(pid, words)) return 'gone';
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Field 3, after the parenthesised command name (which may itself hold spaces or parentheses).
+    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    return state === 'T' || state === 't' ? 'stopped' : 'running';
+  } catch {
+    return 'running';
+  }
+}
+
+/** zookeeper.connect's default (config.ts): the local ZooKeeper of `josef zk start`. */
+const zookeeperConnectDefault = '127.0.0.1:2181';
+
+/**
+ * The ensemble a command that only looks (zk tree, cluster status) reads: `--zookeeper`, else
+ * that of the cluster `cluster up` runs in `dataDir` (chroot included), else JOSEF_ZK, else
+ * JOSEF_ZOOKEEPER_CONNECT, else zookeeper.connect's default. `source` says which, for the header.
+ */
+export function inspectedZookeeper(flag: string | undefined, dataDir: string, env: NodeJS.ProcessEnv = process.env): { connect: string; source: string } {
+  if (flag !== undefined) return { connect: flag, source: '--zookeeper' };
+  const state = readClusterState(dataDir);
+  if (state) return { connect: state.zookeeper.connect, source: stateFilePath(dataDir) };
+  if (env.JOSEF_ZK?.trim()) return { connect: env.JOSEF_ZK.trim(), source: 'JOSEF_ZK' };
+  if (env.JOSEF_ZOOKEEPER_CONNECT?.trim()) return { connect: env.JOSEF_ZOOKEEPER_CONNECT.trim(), source: 'JOSEF_ZOOKEEPER_CONNECT' };
+  return { connect: zookeeperConnectDefault, source: 'default' };
+}

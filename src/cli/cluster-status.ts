@@ -1,0 +1,155 @@
+/**
+ * `josef cluster status`: what ZooKeeper says about a cluster (live brokers, controller and
+ * epoch, each partition's leader and ISR against its replica list), next to what the state file
+ * of `cluster up` says about its processes. Reading is apart from the pure summary and formatting.
+ */
+import { liveBrokers } from '../coordination/broker-registry';
+import { readControllerId } from '../coordination/controller/controller-znode';
+import { ZkPaths } from '../coordination/paths';
+import { listTopics, readPartitionState, readTopicAssignment } from '../coordination/topic-admin';
+import type { ZkClient } from '../coordination/zk-client';
+import { parseZkConnectString } from '../coordination/zk-connect-string';
+import { srvrMode } from '../coordination/zk-four-letter';
+import { getDataIfExists } from '../coordination/zk-reads';
+import { parseControllerEpoch } from '../coordination/znodes';
+import { brokerCommandWords, processLiveness, type ClusterState, type ProcessLiveness } from './cluster-state';
+import { formatTable } from './format';
+
+export interface PartitionStatus {
+  topic: string;
+  partition: number;
+  replicas: number[];
+  /** -1 when the state znode says none, or it is missing (the controller has not elected one yet). */
+  leader: number;
+  isr: number[];
+}
+
+export interface ZkServerMode {
+  server: string;
+  /** srvr's Mode, undefined when the server does not answer. */
+  mode: string | undefined;
+}
+
+export interface ClusterSnapshot {
+  zookeeper: ZkServerMode[];
+  /** Registered in /brokers/ids: the brokers ZooKeeper counts as alive. */
+  liveBrokers: Array<{ id: number; host: string; port: number }>;
+  controllerId: number;
+  controllerEpoch: number | undefined;
+  partitions: PartitionStatus[];
+}
+
+/** Every partition's state, bounded so that a cluster with very many topics is summed up, not listed. */
+export const partitionsReadMax = 10_000;
+
+export async function zkServerModes(connect: string): Promise<ZkServerMode[]> {
+  const { servers } = parseZkConnectString(connect);
+  return Promise.all(servers.map(async (s) => ({ server: `${s.host}:${s.port}`, mode: await srvrMode(s.host.replace(/^\[|\]$/g, ''), s.port) })));
+}
+
+export async function readClusterSnapshot(zk: ZkClient, connect: string): Promise<ClusterSnapshot> {
+  const [zookeeper, brokers, controllerId, epochNode] = await Promise.all([
+    zkServerModes(connect),
+    liveBrokers(zk).catch(() => []),
+    readControllerId(zk),
+    getDataIfExists(zk, ZkPaths.controllerEpoch),
+  ]);
+  const partitions: PartitionStatus[] = [];
+  const topics = (await zk.exists(ZkPaths.brokerTopics)) ? await listTopics(zk) : [];
+  for (const topic of topics) {
+    const assignment = await readTopicAssignment(zk, topic);
+    if (!assignment) continue;
+    for (const [partition, replicas] of [...assignment].sort((a, b) => a[0] - b[0])) {
+      if (partitions.length >= partitionsReadMax) break;
+      const state = await readPartitionState(zk, topic, partition);
+      partitions.push({ topic, partition, replicas, leader: state?.leader ?? -1, isr: state?.isr ?? [] });
+    }
+  }
+  return {
+    zookeeper,
+    liveBrokers: brokers.map((b) => ({ id: b.brokerId, host: b.host, port: b.port })),
+    controllerId,
+    controllerEpoch: epochNode ? parseControllerEpoch(ZkPaths.controllerEpoch, epochNode.data) : undefined,
+    partitions,
+  };
+}
+
+/** Kafka's under-replicated: fewer ISR members than replicas. */
+export function isUnderReplicated(p: { replicas: number[]; isr: number[] }): boolean {
+  return p.isr.length < p.replicas.length;
+}
+
+/** Kafka's offline (unavailable): no leader, or a leader that is not a live broker. */
+export function isOffline(p: { leader: number }, liveIds: ReadonlySet<number> | undefined = undefined): boolean {
+  return p.leader < 0 || (liveIds !== undefined && !liveIds.has(p.leader));
+}
+
+/** A broker of the cluster as seen from both sides: its process (state file) and its registration (ZooKeeper). */
+export interface BrokerRow {
+  id: number;
+  address: string;
+  pid: number | undefined;
+  process: ProcessLiveness | 'unknown';
+  registered: boolean;
+}
+
+export function brokerRows(snapshot: ClusterSnapshot, state: ClusterState | undefined, liveness = processLiveness): BrokerRow[] {
+  const rows = new Map<number, BrokerRow>();
+  for (const b of state?.brokers ?? []) {
+    rows.set(b.id, { id: b.id, address: `${b.host}:${b.port}`, pid: b.pid, process: liveness(b.pid, brokerCommandWords(b.id)), registered: false });
+  }
+  for (const b of snapshot.liveBrokers) {
+    const row = rows.get(b.id);
+    if (row) row.registered = true;
+    else rows.set(b.id, { id: b.id, address: `${b.host}:${b.port}`, pid: undefined, process: 'unknown', registered: true });
+  }
+  return [...rows.values()].sort((a, b) => a.id - b.id);
+}
+
+function partitionLine(p: PartitionStatus): string {
+  return `  ${p.topic}-${p.partition}  leader ${p.leader < 0 ? 'none' : p.leader}  replicas ${p.replicas.join(',')}  isr ${p.isr.join(',') || '(empty)'}`;
+}
+
+/** Partitions listed under a heading, at most this many, then a count of the rest. */
+const partitionsListedMax = 20;
+
+function partitionSection(title: string, partitions: PartitionStatus[]): string[] {
+  if (partitions.length === 0) return [`${title}: none`];
+  const shown = partitions.slice(0, partitionsListedMax).map(partitionLine);
+  const rest = partitions.length - shown.length;
+  return [`${title}: ${partitions.length}`, ...shown, ...(rest > 0 ? [`  ... and ${rest} more (josef topic describe --under-replicated / --unavailable-partitions)`] : [])];
+}
+
+export function formatZooKeeperLine(connect: string, modes: ZkServerMode[]): string {
+  const kind = modes.length === 1 ? 'standalone' : `${modes.length}-node ensemble`;
+  const serving = modes.filter((m) => m.mode !== undefined).length;
+  const nodes = modes.map((m) => `${m.server} ${m.mode ?? 'not serving'}`).join(', ');
+  return `ZooKeeper: ${connect} (${kind}, ${serving} of ${modes.length} serving: ${nodes})`;
+}
+
+export function formatClusterStatus(snapshot: ClusterSnapshot, state: ClusterState | undefined, connect: string, liveness = processLiveness): string {
+  const rows = brokerRows(snapshot, state, liveness);
+  const liveIds = new Set(snapshot.liveBrokers.map((b) => b.id));
+  const underReplicated = snapshot.partitions.filter(isUnderReplicated);
+  const offline = snapshot.partitions.filter((p) => isOffline(p, liveIds));
+  const topics = new Set(snapshot.partitions.map((p) => p.topic)).size;
+  const controller = snapshot.controllerId < 0
+    ? 'Controller: none (an election is under way, or no broker is alive)'
+    : `Controller: broker ${snapshot.controllerId} (controller epoch ${snapshot.controllerEpoch ?? 'unknown'})`;
+  const table = formatTable(
+    [{ title: 'broker', align: 'right' }, { title: 'address' }, { title: 'pid', align: 'right' }, { title: 'process' }, { title: 'in /brokers/ids' }],
+    rows.map((r) => [r.id, r.address, r.pid ?? '-', r.process === 'unknown' ? '(not ours)' : r.process, r.registered ? 'yes' : 'no']),
+  );
+  return [
+    formatZooKeeperLine(connect, snapshot.zookeeper),
+    `Brokers alive (registered in /brokers/ids): ${snapshot.liveBrokers.length}${state ? ` of ${state.brokers.length}` : ''}`,
+    controller,
+    '',
+    table.trimEnd(),
+    '',
+    `Topics: ${topics}, partitions: ${snapshot.partitions.length}${snapshot.partitions.length >= partitionsReadMax ? ' (stopped reading there)' : ''}`,
+    ...partitionSection('Under-replicated partitions (ISR smaller than replicas)', underReplicated),
+    ...partitionSection('Offline partitions (no live leader)', offline),
+    '',
+  ].join('\n');
+}
