@@ -12,6 +12,7 @@ import { ErrorCode } from './common/errors';
 import { createLogger, type Logger } from './common/logger';
 import { BrokerIdTakenError, registerBroker } from './coordination/broker-registry';
 import { getOrCreateClusterId } from './coordination/cluster-id';
+import { notifyIsrChange, writeLeaderAndIsr } from './coordination/isr-change';
 import { Controller } from './coordination/controller/controller';
 import { ZkPaths, basePaths } from './coordination/paths';
 import { ZkTopicAdmin } from './coordination/topic-admin';
@@ -113,6 +114,15 @@ export class Broker {
       logger: this.logger.child('replica-manager'),
       isKnownPartition: (topic, partition) => this.metadataCache.hasPartition(topic, partition),
       topicConfigOverrides: (topic) => readTopicConfig(zk, topic),
+      isrStore: {
+        write: (tp, state, zkVersion) => writeLeaderAndIsr(zk, tp, state, zkVersion),
+        notify: (partitions) => notifyIsrChange(zk, partitions),
+      },
+      fetcherConnect: (leader) => Connection.connect(leader.host, leader.port, {
+        clientId: `broker-${this.brokerId}-fetcher`,
+        requestTimeoutMs: this.config.replicaSocketTimeoutMs,
+        logger: this.logger.child(`fetcher-connection-${leader.nodeId}`),
+      }),
     });
     await this.startSocketServer();
     await this.register(zk);
@@ -250,7 +260,7 @@ export class Broker {
     this.state = 'stopping';
     if (wasRunning && this.config.controlledShutdownEnable) await this.controlledShutdown();
     this.socketServer?.stopAccepting();
-    this.replicaManager?.shutdown();
+    await this.replicaManager?.shutdown();
     await this.socketServer?.close();
     await this.controller?.shutdown();
     this.logManager?.close(this.replicaManager?.highWatermarkOf);

@@ -54,6 +54,19 @@ export interface BrokerConfig {
   /** replica.high.watermark.checkpoint.interval.ms: how often high watermarks are saved. */
   replicaHighWatermarkCheckpointIntervalMs: number;
   replicaLagTimeMaxMs: number;
+  /** replica.fetch.wait.max.ms: how long a follower's Fetch may wait at the leader for data (below replica.lag.time.max.ms). */
+  replicaFetchWaitMaxMs: number;
+  replicaFetchMinBytes: number;
+  /** replica.fetch.max.bytes: per partition in a follower's Fetch (one bigger batch still comes whole). */
+  replicaFetchMaxBytes: number;
+  /** replica.fetch.response.max.bytes: a follower's whole Fetch answer. */
+  replicaFetchResponseMaxBytes: number;
+  /** replica.fetch.backoff.ms: a follower's pause after a failed fetch or for a partition in error. */
+  replicaFetchBackoffMs: number;
+  /** replica.socket.timeout.ms: a follower's request timeout, on top of its fetch wait. */
+  replicaSocketTimeoutMs: number;
+  /** num.replica.fetchers: fetcher connections per source broker, partitions spread by hash. */
+  numReplicaFetchers: number;
   uncleanLeaderElectionEnable: boolean;
   autoCreateTopicsEnable: boolean;
   deleteTopicEnable: boolean;
@@ -172,6 +185,13 @@ const settings: Setting[] = [
   { key: 'replica.high.watermark.checkpoint.interval.ms', field: 'replicaHighWatermarkCheckpointIntervalMs', parse: integer(1), defaultValue: '5000' },
   // Kafka 2.0-2.4's 10000 (30000 since 2.5), matching the session timeout's era: a stopped follower leaves the ISR quickly.
   { key: 'replica.lag.time.max.ms', field: 'replicaLagTimeMaxMs', parse: integer(1), defaultValue: '10000' },
+  { key: 'replica.fetch.wait.max.ms', field: 'replicaFetchWaitMaxMs', parse: integer(0, INT_MAX), defaultValue: '500' },
+  { key: 'replica.fetch.min.bytes', field: 'replicaFetchMinBytes', parse: integer(1, INT_MAX), defaultValue: '1' },
+  { key: 'replica.fetch.max.bytes', field: 'replicaFetchMaxBytes', parse: integer(0, INT_MAX), defaultValue: '1048576' },
+  { key: 'replica.fetch.response.max.bytes', field: 'replicaFetchResponseMaxBytes', parse: integer(0, INT_MAX), defaultValue: '10485760' },
+  { key: 'replica.fetch.backoff.ms', field: 'replicaFetchBackoffMs', parse: integer(0, INT_MAX), defaultValue: '1000' },
+  { key: 'replica.socket.timeout.ms', field: 'replicaSocketTimeoutMs', parse: integer(1, INT_MAX), defaultValue: '30000' },
+  { key: 'num.replica.fetchers', field: 'numReplicaFetchers', parse: integer(1, 64), defaultValue: '1' },
   { key: 'unclean.leader.election.enable', field: 'uncleanLeaderElectionEnable', parse: boolean, defaultValue: 'false' },
   { key: 'auto.create.topics.enable', field: 'autoCreateTopicsEnable', parse: boolean, defaultValue: 'true' },
   { key: 'delete.topic.enable', field: 'deleteTopicEnable', parse: boolean, defaultValue: 'true' },

@@ -8,9 +8,10 @@ import { ZkPaths } from './paths';
 import type { ZkClient } from './zk-client';
 import { ZkBadVersionError } from './zk-errors';
 import { getDataIfExists } from './zk-reads';
-import { serializeIsrChange, serializePartitionState, type PartitionStateZnode, type TopicPartitionRef } from './znodes';
+import { parsePartitionState, serializeIsrChange, serializePartitionState, type PartitionStateZnode, type TopicPartitionRef } from './znodes';
 
-export type IsrWriteResult = { updated: true; zkVersion: number } | { updated: false; reason: string };
+/** On failure, `current` is what the znode holds now (undefined when it is gone). */
+export type IsrWriteResult = { updated: true; zkVersion: number } | { updated: false; reason: string; current?: PartitionStateZnode };
 
 /**
  * Writes `state` if the znode is still at `expectedZkVersion`. A version mismatch means the
@@ -30,7 +31,11 @@ export async function writeLeaderAndIsr(
     const current = await getDataIfExists(zk, path);
     if (current && current.data.equals(data)) return { updated: true, zkVersion: current.stat.version };
     const version = current ? `is at version ${current.stat.version}` : 'is gone';
-    return { updated: false, reason: `${path} ${version}, not ${expectedZkVersion}: the controller or another leader changed it` };
+    return {
+      updated: false,
+      reason: `${path} ${version}, not ${expectedZkVersion}: the controller or another leader changed it`,
+      current: current ? parsePartitionState(path, current.data) : undefined,
+    };
   }
 }
 

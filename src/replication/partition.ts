@@ -13,6 +13,7 @@ import { UNDEFINED_EPOCH, type EpochEndOffset } from '../storage/leader-epoch-ca
 import {
   initialFollowerState, initialHighWatermark, nextHighWatermark, updateFollowerFetchState, type FollowerFetchState,
 } from './high-watermark';
+import { isrWith, isrWithout, outOfSyncReplicas, shouldJoinIsr } from './isr';
 
 /** Which offsets a reader may see: consumers below the high watermark, followers up to the log end. */
 export type FetchIsolation = 'highWatermark' | 'logEnd';
@@ -56,6 +57,10 @@ export class Partition {
   /** In-sync replicas as the leader knows them; empty on a follower (Kafka keeps it so). */
   isr: number[] = [];
   minInsyncReplicas: number;
+  /** As leader: the log end offset when this leader epoch began (a rejoining follower must reach it). */
+  leaderEpochStartOffset = -1;
+  /** As leader: an ISR change is being written to ZooKeeper (one at a time, Kafka's leaderIsrUpdateLock). */
+  isrUpdateInFlight = false;
   private hw: number;
   private readonly followers = new Map<number, FollowerFetchState>();
 
@@ -100,6 +105,7 @@ export class Partition {
     this.isr = [...state.isr];
     this.log.leaderEpochCache.assign(state.leaderEpoch, this.log.logEndOffset);
     const leo = this.log.logEndOffset;
+    this.leaderEpochStartOffset = leo;
     for (const replica of this.replicas) {
       if (replica === this.localBrokerId) continue;
       const previous = isNewLeader ? undefined : this.followers.get(replica);
@@ -124,7 +130,37 @@ export class Partition {
     this.leaderId = state.leader;
     this.isr = [];
     this.followers.clear();
+    this.leaderEpochStartOffset = -1;
+    this.hw = Math.min(this.hw, this.log.logEndOffset);
     return changed;
+  }
+
+  /**
+   * As follower: the leader's batches, byte for byte with its offsets and epochs, then the HW the
+   * leader sent (never past our own log end). Returns what was appended.
+   */
+  appendRecordsAsFollower(records: Buffer, leaderHighWatermark: number): LogAppendInfo {
+    if (this.isLeader) throw new JosefError(ErrorCode.NOT_LEADER_OR_FOLLOWER, `${this.key}: broker ${this.localBrokerId} leads it and takes no follower append`);
+    const info = this.log.appendAsFollower(records);
+    this.updateFollowerHighWatermark(leaderHighWatermark);
+    return info;
+  }
+
+  /** As follower: HW = min(the leader's, our log end); it may go down only by truncation. */
+  updateFollowerHighWatermark(leaderHighWatermark: number): void {
+    if (leaderHighWatermark >= 0) this.hw = Math.max(this.log.logStartOffset, Math.min(leaderHighWatermark, this.log.logEndOffset));
+  }
+
+  /** As follower: drops a tail the leader does not have (KIP-101); the HW cannot stay past the end. */
+  truncateTo(offset: number): void {
+    this.log.truncateTo(offset);
+    this.hw = Math.min(this.hw, this.log.logEndOffset);
+  }
+
+  /** As follower behind the leader's log start: starts over, empty, at `offset`. */
+  truncateFullyAndStartAt(offset: number): void {
+    this.log.truncateFullyAndStartAt(offset);
+    this.hw = offset;
   }
 
   private applyState(state: LeaderAndIsrPartitionState): void {
@@ -187,6 +223,46 @@ export class Partition {
     }
     this.followers.set(replicaId, updateFollowerFetchState(state, fetchOffset, this.log.logEndOffset, this.clock.nowMs()));
     return this.maybeIncrementHighWatermark();
+  }
+
+  /** As leader: the ISR members to drop for lagging more than maxLagMs. */
+  outOfSyncReplicas(maxLagMs: number): number[] {
+    if (!this.isLeader) return [];
+    return outOfSyncReplicas(this.isr, this.localBrokerId, (id) => this.followers.get(id), this.clock.nowMs(), maxLagMs);
+  }
+
+  /** As leader: the ISR to write if follower `replicaId` has caught up enough to rejoin, else undefined. */
+  expandedIsr(replicaId: number): number[] | undefined {
+    const state = this.followers.get(replicaId);
+    if (!this.isLeader || state === undefined) return undefined;
+    const joins = shouldJoinIsr({
+      replicaId, isr: this.isr, replicas: this.replicas, followerLogEndOffset: state.logEndOffset,
+      highWatermark: this.hw, leaderEpochStartOffset: this.leaderEpochStartOffset,
+    });
+    return joins ? isrWith(this.isr, replicaId, this.replicas) : undefined;
+  }
+
+  /** The ISR without `removed` (what a shrink writes). */
+  shrunkIsr(removed: readonly number[]): number[] {
+    return isrWithout(this.isr, removed);
+  }
+
+  /**
+   * As leader: the ISR written to the state znode (now at `zkVersion`) takes effect. Returns true
+   * if the high watermark moved (a smaller ISR may let it advance).
+   */
+  applyIsr(isr: number[], zkVersion: number): boolean {
+    this.isr = [...isr];
+    this.zkVersion = zkVersion;
+    return this.maybeIncrementHighWatermark();
+  }
+
+  /** As leader, fenced: someone else's write to the state znode shows a newer leadership. Stop leading until LeaderAndIsr says more. */
+  resignLeadership(leaderId: number): void {
+    if (!this.isLeader) return;
+    this.leaderId = leaderId === this.localBrokerId ? NO_LEADER : leaderId;
+    this.isr = [];
+    this.followers.clear();
   }
 
   /** What the leader knows of a follower (replication's ISR decisions read it). */

@@ -17,6 +17,10 @@ import { DelayedFetch } from '../replication/delayed-fetch';
 import { DelayedProduce, type ProducePartitionStatus } from '../replication/delayed-produce';
 import { Partition, partitionKey, type FetchIsolation, type RequiredAcks } from '../replication/partition';
 import { DelayedOperationPurgatory, type Scheduler } from '../replication/purgatory';
+import { ReplicaFetcherManager, type FollowStart } from '../replication/replica-fetcher-manager';
+import type { FetcherConnect } from '../replication/replica-fetcher';
+import type { IsrWriteResult } from '../coordination/isr-change';
+import type { PartitionStateZnode } from '../coordination/znodes';
 import { partitionError, type PartitionErrorResult } from './partition-error';
 import {
   readFromLocalLog, readableBytes, type FetchParams, type FetchPartitionResult,
@@ -58,6 +62,21 @@ export interface EpochEndOffsetResult extends TopicPartitionRef {
   endOffset: number;
 }
 
+/** Where a leader writes ISR changes (ZooKeeper: src/coordination/isr-change.ts). */
+export interface IsrStore {
+  /** Conditional write of the partition state znode at `zkVersion`. */
+  write(tp: TopicPartitionRef, state: PartitionStateZnode, zkVersion: number): Promise<IsrWriteResult>;
+  /** Tells the controller these partitions' ISRs changed (an isr_change_notification). */
+  notify(partitions: TopicPartitionRef[]): Promise<unknown>;
+}
+
+/** How often ISR changes are batched into one notification (Kafka checks every 2.5 s). */
+const ISR_PROPAGATION_CHECK_MS = 200;
+/** A batch goes once no change came for this long (Kafka: 5 s; shorter so `topic describe` follows a demo live)... */
+const ISR_PROPAGATION_QUIET_MS = 500;
+/** ...or at the latest this long after the previous one (Kafka: 60 s). */
+const ISR_PROPAGATION_MAX_DELAY_MS = 5_000;
+
 export interface ReplicaManagerOptions {
   config: BrokerConfig;
   logManager: LogManager;
@@ -68,6 +87,10 @@ export interface ReplicaManagerOptions {
   isKnownPartition?: (topic: string, partition: number) => boolean;
   /** The topic's overrides from /config/topics/<topic>, read when a partition is first hosted. */
   topicConfigOverrides?: (topic: string) => Promise<Record<string, string>>;
+  /** Where ISR shrinks and expands are written; without it the ISR stays as the controller set it. */
+  isrStore?: IsrStore;
+  /** How followers reach leaders; without it followers do not fetch. */
+  fetcherConnect?: FetcherConnect;
 }
 
 export class ReplicaManager {
@@ -80,6 +103,12 @@ export class ReplicaManager {
   controllerEpoch = -1;
   private stateChangeTail: Promise<unknown> = Promise.resolve();
   private checkpointTimer: NodeJS.Timeout | undefined;
+  private isrExpirationTimer: NodeJS.Timeout | undefined;
+  private isrPropagationTimer: NodeJS.Timeout | undefined;
+  private readonly isrChanges = new Map<string, TopicPartitionRef>();
+  private lastIsrChangeMs = 0;
+  private lastIsrPropagationMs = 0;
+  readonly fetcherManager: ReplicaFetcherManager | undefined;
   private readonly brokerId: number;
   private readonly logger: Logger;
 
@@ -90,6 +119,17 @@ export class ReplicaManager {
     const purgatoryOptions = { operationsMax: DELAYED_OPERATIONS_MAX, scheduler: options.scheduler, logger: options.logger };
     this.fetchPurgatory = new DelayedOperationPurgatory('Fetch', purgatoryOptions);
     this.producePurgatory = new DelayedOperationPurgatory('Produce', purgatoryOptions);
+    if (options.fetcherConnect) {
+      const { config } = options;
+      this.fetcherManager = new ReplicaFetcherManager({
+        localBrokerId: this.brokerId,
+        numFetchers: config.numReplicaFetchers,
+        settings: config,
+        connect: options.fetcherConnect,
+        partition: (topic, partition) => this.getPartition(topic, partition),
+        logger: options.logger.child('fetcher'),
+      });
+    }
   }
 
   /** Starts the periodic high-watermark checkpoint (replica.high.watermark.checkpoint.interval.ms). */
@@ -102,12 +142,19 @@ export class ReplicaManager {
       }
     }, this.options.config.replicaHighWatermarkCheckpointIntervalMs);
     this.checkpointTimer.unref();
+    const { replicaLagTimeMaxMs } = this.options.config;
+    // Kafka's isr-expiration task: every half lag time, so a stuck follower leaves within 1.5x of it.
+    this.isrExpirationTimer = setInterval(() => this.maybeShrinkIsrs(), Math.max(1, Math.floor(replicaLagTimeMaxMs / 2)));
+    this.isrExpirationTimer.unref();
+    this.isrPropagationTimer = setInterval(() => this.maybePropagateIsrChanges(), ISR_PROPAGATION_CHECK_MS);
+    this.isrPropagationTimer.unref();
   }
 
   /** Answers every waiting request with what there is and stops the checkpoint timer; LogManager.close saves the rest. */
-  shutdown(): void {
-    if (this.checkpointTimer) clearInterval(this.checkpointTimer);
-    this.checkpointTimer = undefined;
+  async shutdown(): Promise<void> {
+    for (const timer of [this.checkpointTimer, this.isrExpirationTimer, this.isrPropagationTimer]) if (timer) clearInterval(timer);
+    this.checkpointTimer = this.isrExpirationTimer = this.isrPropagationTimer = undefined;
+    await this.fetcherManager?.shutdown();
     this.fetchPurgatory.shutdown();
     this.producePurgatory.shutdown();
   }
@@ -211,17 +258,87 @@ export class ReplicaManager {
     });
   }
 
-  /** A follower's fetch offsets are its log end offsets: the leader's HW may move. */
+  /** A follower's fetch offsets are its log end offsets: the leader's HW may move, the follower may rejoin the ISR. */
   private updateFollowerFetchStates(params: FetchParams): void {
     for (const entry of params.partitions) {
       const partition = this.getPartition(entry.topic, entry.partition);
       if (!partition?.isLeader) continue; // The read answers the error.
       try {
+        partition.checkLeaderEpoch(entry.currentLeaderEpoch);
         if (partition.updateFollowerFetchState(params.replicaId, entry.fetchOffset)) this.wakeWaiters(partition.key, true);
       } catch (err) {
         if (!(err instanceof JosefError)) throw err;
+        continue;
       }
+      const expanded = partition.expandedIsr(params.replicaId);
+      if (expanded) void this.updateIsr(partition, expanded, `broker ${params.replicaId} caught up to offset ${entry.fetchOffset}`);
     }
+  }
+
+  /** Kafka's maybeShrinkIsr over every led partition: followers not caught up for replica.lag.time.max.ms leave the ISR. */
+  maybeShrinkIsrs(): void {
+    const { replicaLagTimeMaxMs } = this.options.config;
+    for (const partition of this.partitions.values()) {
+      const lagging = partition.outOfSyncReplicas(replicaLagTimeMaxMs);
+      if (lagging.length === 0) continue;
+      const details = lagging.map((id) => `broker ${id} at ${partition.followerState(id)?.logEndOffset ?? '?'}`).join(', ');
+      void this.updateIsr(partition, partition.shrunkIsr(lagging), `not caught up for ${replicaLagTimeMaxMs} ms: ${details}, leader at ${partition.log.logEndOffset}`);
+    }
+  }
+
+  /**
+   * Writes a new ISR for a led partition to its state znode, conditionally on the zkVersion this
+   * leader last saw; only a written ISR takes effect. A failed condition means the controller or a
+   * newer leader moved the partition: if the znode names another leader or a newer epoch, this
+   * broker stops leading it until LeaderAndIsr says more (it must not acknowledge acks=all writes
+   * on an ISR nobody else agrees with).
+   */
+  private async updateIsr(partition: Partition, isr: number[], why: string): Promise<void> {
+    const store = this.options.isrStore;
+    if (!store || partition.isrUpdateInFlight) return;
+    partition.isrUpdateInFlight = true;
+    const { leaderEpoch, controllerEpoch, zkVersion } = partition;
+    const tp = { topic: partition.topic, partition: partition.partition };
+    const before = JSON.stringify(partition.isr);
+    try {
+      const result = await store.write(tp, { leader: this.brokerId, leaderEpoch, isr, controllerEpoch }, zkVersion);
+      if (this.getPartition(tp.topic, tp.partition) !== partition || !partition.isLeader || partition.leaderEpoch !== leaderEpoch) return;
+      if (result.updated) {
+        this.logger.info(`${partition.key}: ISR ${before} -> ${JSON.stringify(isr)} (${why})`);
+        partition.applyIsr(isr, result.zkVersion);
+        this.isrChanges.set(partition.key, tp);
+        this.lastIsrChangeMs = Date.now();
+        this.wakeWaiters(partition.key, true);
+        return;
+      }
+      const current = result.current;
+      if (current === undefined || current.leader !== this.brokerId || current.leaderEpoch > leaderEpoch) {
+        this.logger.warn(`${partition.key}: not leader any more at epoch ${leaderEpoch} (${result.reason}; znode says leader ${current?.leader ?? 'none'}, epoch ${current?.leaderEpoch ?? '?'}): stops leading until the controller's LeaderAndIsr`);
+        partition.resignLeadership(current?.leader ?? -1);
+        this.wakeWaiters(partition.key, true);
+      } else {
+        this.logger.warn(`${partition.key}: ISR change to ${JSON.stringify(isr)} not written: ${result.reason}; waiting for LeaderAndIsr`);
+      }
+    } catch (err) {
+      this.logger.warn(`${partition.key}: cannot write ISR ${JSON.stringify(isr)} to ZooKeeper: ${(err as Error).message}; will try again`);
+    } finally {
+      partition.isrUpdateInFlight = false;
+    }
+  }
+
+  /** Sends batched ISR changes to the controller once they have settled (Kafka's maybePropagateIsrChanges). */
+  private maybePropagateIsrChanges(): void {
+    const store = this.options.isrStore;
+    const now = Date.now();
+    if (!store || this.isrChanges.size === 0) return;
+    if (now - this.lastIsrChangeMs < ISR_PROPAGATION_QUIET_MS && now - this.lastIsrPropagationMs < ISR_PROPAGATION_MAX_DELAY_MS) return;
+    const changed = [...this.isrChanges.values()];
+    this.isrChanges.clear();
+    this.lastIsrPropagationMs = now;
+    store.notify(changed).catch((err: Error) => {
+      this.logger.warn(`cannot write an isr_change_notification: ${err.message}; will try again`);
+      for (const tp of changed) this.isrChanges.set(partitionKey(tp.topic, tp.partition), tp);
+    });
   }
 
   /** ListOffsets, answered by leaders only (Kafka's fetchOnlyFromLeader). */
@@ -271,6 +388,8 @@ export class ReplicaManager {
       }
       const overrides = new Map<string, Promise<Record<string, string>>>();
       const partitions: LeaderAndIsrResponse['partitions'] = [];
+      const stopFetching: TopicPartitionRef[] = [];
+      const follow: FollowStart[] = [];
       for (const state of request.partitionStates) {
         const key = partitionKey(state.topic, state.partition);
         const answer = (errorCode: number): void => void partitions.push({ topic: state.topic, partition: state.partition, errorCode });
@@ -287,8 +406,16 @@ export class ReplicaManager {
             answer(ErrorCode.STALE_CONTROLLER_EPOCH.code);
             continue;
           }
-          if (state.leader === this.brokerId) partition.makeLeader(state);
-          else partition.makeFollower(state);
+          if (state.leader === this.brokerId) {
+            partition.makeLeader(state);
+            stopFetching.push(state);
+          } else {
+            partition.makeFollower(state);
+            stopFetching.push(state);
+            const leader = request.liveLeaders.find((b) => b.nodeId === state.leader);
+            if (leader) follow.push({ topic: state.topic, partition: state.partition, leaderEpoch: state.leaderEpoch, leader });
+            else if (state.leader >= 0) this.logger.warn(`${key}: leader broker ${state.leader} is not among the live leaders sent; not fetching until it is`);
+          }
           this.logger.info(`${key}: ${state.leader === this.brokerId ? 'leader' : `follower of broker ${state.leader}`} at leader epoch ${state.leaderEpoch}, ISR ${JSON.stringify(state.isr)}, HW ${partition.highWatermark}, LEO ${partition.log.logEndOffset}`);
           this.wakeWaiters(key, true);
           answer(ErrorCode.NONE.code);
@@ -296,6 +423,10 @@ export class ReplicaManager {
           answer(partitionError(err, `LeaderAndIsr for ${key}`, this.logger).errorCode);
         }
       }
+      // Leaders stop fetching; followers (re)start from their log end, truncating first (KIP-101).
+      this.fetcherManager?.removeFetcherForPartitions(stopFetching);
+      this.fetcherManager?.addFetcherForPartitions(follow);
+      void this.fetcherManager?.shutdownIdleFetchers();
       return { errorCode: ErrorCode.NONE.code, partitions };
     });
   }
@@ -329,7 +460,7 @@ export class ReplicaManager {
 
   /**
    * StopReplica with delete (topic deletion): the partitions stop being served and their files go.
-   * Without delete Kafka only stops the partition's fetcher; here a hosted partition stays as it is.
+   * Without delete only the partition's fetcher stops (as in Kafka); the log stays.
    */
   stopReplicas(request: StopReplicaRequest): Promise<StopReplicaResponse> {
     return this.serialize(async () => {
@@ -337,6 +468,7 @@ export class ReplicaManager {
         return { errorCode: ErrorCode.STALE_CONTROLLER_EPOCH.code, partitions: [] };
       }
       const partitions: StopReplicaResponse['partitions'] = [];
+      this.fetcherManager?.removeFetcherForPartitions(request.partitions);
       for (const { topic, partition } of request.partitions) {
         let errorCode = ErrorCode.NONE.code;
         if (request.deletePartitions) {

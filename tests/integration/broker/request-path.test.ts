@@ -76,7 +76,7 @@ describe('broker request path (sockets, handlers, replica manager, logs)', () =>
 
   afterEach(async () => {
     await Promise.all(connections.splice(0).map((c) => c.close()));
-    replicaManager.shutdown();
+    await replicaManager.shutdown();
     await server.close();
     logManager.close(replicaManager.highWatermarkOf);
     rmDir(dir);

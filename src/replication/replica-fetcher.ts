@@ -1,0 +1,381 @@
+/**
+ * A follower's fetcher for one source broker (Kafka's ReplicaFetcherThread): one connection to
+ * that leader carrying every partition this broker follows there. Each partition first truncates
+ * (OffsetsForLeaderEpoch, KIP-101: cut any tail the leader does not have), then fetches in a loop:
+ * Fetch with this broker's id as replicaId and its log end offset as fetch offset (which is how
+ * the leader learns where the follower is), appending the leader's batches unchanged (same bytes,
+ * offsets and leader epochs) and taking the leader's high watermark.
+ *
+ * A partition in error waits replica.fetch.backoff.ms and tries again; one told it is fenced (an
+ * older leader epoch than the leader's) leaves the fetcher until the controller says more. A lost
+ * connection is opened again after the backoff. Nothing here decides leadership: LeaderAndIsr does.
+ */
+import { ErrorCode, JosefError, errorInfo } from '../common/errors';
+import type { Logger } from '../common/logger';
+import { ApiKey, EARLIEST_TIMESTAMP, LATEST_TIMESTAMP } from '../protocol/api-keys';
+import type {
+  BrokerEndpoint, ByTopic, FetchPartitionResponse, FetchRequest, OffsetsForLeaderEpochRequest, RequestOf, ResponseOf, SupportedApiKey,
+} from '../protocol/messages';
+import { UNDEFINED_EPOCH } from '../storage/leader-epoch-cache';
+import { partitionKey, type Partition } from './partition';
+import { truncationOffset } from './truncation';
+
+/** What a fetcher needs of a connection (the client's Connection; a fake in unit tests). */
+export interface FetcherConnection {
+  send<K extends SupportedApiKey>(apiKey: K, body: RequestOf<K>, options?: { timeoutMs?: number }): Promise<ResponseOf<K>>;
+  close(): Promise<void>;
+}
+
+export type FetcherConnect = (endpoint: BrokerEndpoint) => Promise<FetcherConnection>;
+
+export interface ReplicaFetcherSettings {
+  replicaFetchWaitMaxMs: number;
+  replicaFetchMinBytes: number;
+  replicaFetchMaxBytes: number;
+  replicaFetchResponseMaxBytes: number;
+  replicaFetchBackoffMs: number;
+  replicaSocketTimeoutMs: number;
+}
+
+export interface ReplicaFetcherOptions {
+  name: string;
+  localBrokerId: number;
+  source: BrokerEndpoint;
+  settings: ReplicaFetcherSettings;
+  connect: FetcherConnect;
+  /** The hosted partition, if it still exists. */
+  partition: (topic: string, partition: number) => Partition | undefined;
+  logger: Logger;
+  nowMs?: () => number;
+}
+
+/** Where a fetcher starts a partition: the leader epoch it follows and its own log end. */
+export interface FetchStart {
+  topic: string;
+  partition: number;
+  leaderEpoch: number;
+}
+
+type FetchStateName = 'truncating' | 'fetching';
+
+interface FetchEntry {
+  topic: string;
+  partition: number;
+  key: string;
+  leaderEpoch: number;
+  state: FetchStateName;
+  fetchOffset: number;
+  /** No request for this partition before this time (after an error). */
+  delayedUntilMs: number;
+}
+
+/** Partitions this fetcher serves, as `topic-partition` with their state (for logs and tests). */
+export interface FetcherPartitionView {
+  key: string;
+  state: FetchStateName;
+  fetchOffset: number;
+  leaderEpoch: number;
+}
+
+function byTopic<P>(entries: FetchEntry[], build: (e: FetchEntry) => P): ByTopic<P>[] {
+  const topics = new Map<string, P[]>();
+  for (const entry of entries) {
+    const list = topics.get(entry.topic) ?? [];
+    list.push(build(entry));
+    topics.set(entry.topic, list);
+  }
+  return [...topics].map(([name, partitions]) => ({ name, partitions }));
+}
+
+export class ReplicaFetcher {
+  readonly source: BrokerEndpoint;
+  private readonly entries = new Map<string, FetchEntry>();
+  private connection: FetcherConnection | undefined;
+  private running: Promise<void> | undefined;
+  private stopped = false;
+  private wake: (() => void) | undefined;
+  private readonly logger: Logger;
+  private readonly nowMs: () => number;
+  private lastFailure = '';
+
+  constructor(private readonly options: ReplicaFetcherOptions) {
+    this.source = options.source;
+    this.logger = options.logger;
+    this.nowMs = options.nowMs ?? Date.now;
+  }
+
+  get partitionCount(): number {
+    return this.entries.size;
+  }
+
+  partitions(): FetcherPartitionView[] {
+    return [...this.entries.values()].map(({ key, state, fetchOffset, leaderEpoch }) => ({ key, state, fetchOffset, leaderEpoch }));
+  }
+
+  /** Starts (or restarts) fetching these partitions, each truncating first; starts the loop if idle. */
+  addPartitions(starts: FetchStart[]): void {
+    for (const start of starts) {
+      const key = partitionKey(start.topic, start.partition);
+      const hosted = this.options.partition(start.topic, start.partition);
+      const fetchOffset = hosted?.log.logEndOffset ?? 0;
+      this.entries.set(key, {
+        topic: start.topic, partition: start.partition, key, leaderEpoch: start.leaderEpoch, state: 'truncating', fetchOffset, delayedUntilMs: 0,
+      });
+    }
+    this.running ??= this.run();
+    this.poke();
+  }
+
+  removePartitions(keys: string[]): void {
+    for (const key of keys) this.entries.delete(key);
+    this.poke();
+  }
+
+  /** Stops the loop and closes the connection; an in-flight request's answer is dropped. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.poke();
+    const connection = this.connection;
+    this.connection = undefined;
+    await connection?.close().catch(() => undefined);
+    await this.running;
+  }
+
+  private poke(): void {
+    const wake = this.wake;
+    this.wake = undefined;
+    wake?.();
+  }
+
+  /** Waits until poked, or `ms` passes. */
+  private pause(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.wake = undefined;
+        resolve();
+      }, ms);
+      this.wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+  }
+
+  private async run(): Promise<void> {
+    const { replicaFetchBackoffMs } = this.options.settings;
+    while (!this.stopped) {
+      try {
+        const now = this.nowMs();
+        const ready = [...this.entries.values()].filter((e) => e.delayedUntilMs <= now);
+        if (ready.length === 0) {
+          const next = Math.min(...[...this.entries.values()].map((e) => e.delayedUntilMs));
+          await this.pause(Number.isFinite(next) ? Math.max(1, next - now) : 60_000);
+          continue;
+        }
+        const connection = await this.connect();
+        const truncating = ready.filter((e) => e.state === 'truncating');
+        if (truncating.length > 0) await this.truncate(connection, truncating);
+        else await this.fetch(connection, ready);
+        this.lastFailure = '';
+      } catch (err) {
+        if (this.stopped) break;
+        const message = `fetcher ${this.options.name} from broker ${this.source.nodeId} (${this.source.host}:${this.source.port}): ${(err as Error).message}`;
+        // The same failure again and again (a leader that is down) is logged once.
+        if (message !== this.lastFailure) this.logger.warn(`${message}; retrying every ${replicaFetchBackoffMs} ms`);
+        this.lastFailure = message;
+        const connection = this.connection;
+        this.connection = undefined;
+        await connection?.close().catch(() => undefined);
+        await this.pause(replicaFetchBackoffMs);
+      }
+    }
+  }
+
+  private async connect(): Promise<FetcherConnection> {
+    this.connection ??= await this.options.connect(this.source);
+    return this.connection;
+  }
+
+  private delay(entry: FetchEntry, reason: string): void {
+    entry.delayedUntilMs = this.nowMs() + this.options.settings.replicaFetchBackoffMs;
+    this.logger.debug(`${entry.key}: ${reason}; next try in ${this.options.settings.replicaFetchBackoffMs} ms`);
+  }
+
+  /** The entry is still ours, for the same epoch, at the same offset: the answer about it applies. */
+  private current(entry: FetchEntry, fetchOffset: number): Partition | undefined {
+    if (this.stopped || this.entries.get(entry.key) !== entry || entry.fetchOffset !== fetchOffset) return undefined;
+    const hosted = this.options.partition(entry.topic, entry.partition);
+    if (hosted === undefined || hosted.isLeader) {
+      this.entries.delete(entry.key);
+      return undefined;
+    }
+    return hosted;
+  }
+
+  /** A partition whose leader epoch is newer than ours waits for its LeaderAndIsr, outside this fetcher. */
+  private fenced(entry: FetchEntry, why: string): void {
+    this.logger.warn(`${entry.key}: ${why}; it stops fetching from broker ${this.source.nodeId} until the controller's next LeaderAndIsr`);
+    this.entries.delete(entry.key);
+  }
+
+  /** KIP-101: asks where our latest epoch ends on the leader, and cuts what the leader does not have. */
+  private async truncate(connection: FetcherConnection, entries: FetchEntry[]): Promise<void> {
+    const asking: { entry: FetchEntry; epoch: number; offset: number }[] = [];
+    for (const entry of entries) {
+      const hosted = this.current(entry, entry.fetchOffset);
+      if (!hosted) continue;
+      const epoch = hosted.log.leaderEpochCache.latestEpoch();
+      if (epoch === UNDEFINED_EPOCH) {
+        // No epoch history (an empty log): only the high watermark is known to be committed.
+        hosted.truncateTo(hosted.highWatermark);
+        this.startFetching(entry, hosted);
+      } else {
+        asking.push({ entry, epoch, offset: entry.fetchOffset });
+      }
+    }
+    if (asking.length === 0) return;
+    const epochs = new Map(asking.map((a) => [a.entry.key, a.epoch]));
+    const request: OffsetsForLeaderEpochRequest = {
+      replicaId: this.options.localBrokerId,
+      topics: byTopic(asking.map((a) => a.entry), (e) => ({ partition: e.partition, currentLeaderEpoch: e.leaderEpoch, leaderEpoch: epochs.get(e.key) as number })),
+    };
+    const response = await connection.send(ApiKey.OffsetsForLeaderEpoch, request, { timeoutMs: this.options.settings.replicaSocketTimeoutMs });
+    const answers = new Map<string, { errorCode: number; leaderEpoch: number; endOffset: number }>();
+    for (const topic of response.topics ?? []) {
+      for (const p of topic.partitions ?? []) answers.set(partitionKey(topic.name, p.partition), p);
+    }
+    for (const { entry, offset } of asking) {
+      const hosted = this.current(entry, offset);
+      if (!hosted) continue;
+      const answer = answers.get(entry.key);
+      if (answer === undefined) {
+        this.delay(entry, 'no OffsetsForLeaderEpoch answer for it');
+        continue;
+      }
+      if (answer.errorCode !== ErrorCode.NONE.code) {
+        this.onPartitionError(entry, answer.errorCode, 'OffsetsForLeaderEpoch');
+        continue;
+      }
+      const before = hosted.log.logEndOffset;
+      const decision = truncationOffset({
+        leader: { epoch: answer.leaderEpoch, endOffset: answer.endOffset },
+        followerEndOffsetFor: (epoch) => hosted.log.leaderEpochCache.endOffsetFor(epoch, hosted.log.logEndOffset),
+        followerLogEndOffset: before,
+        followerHighWatermark: hosted.highWatermark,
+      });
+      if (decision.truncateTo < before) {
+        this.logger.info(`${entry.key}: leader ${this.source.nodeId} has epoch ${answer.leaderEpoch} ending at ${answer.endOffset}; truncating our log from ${before} to ${decision.truncateTo}`);
+        hosted.truncateTo(decision.truncateTo);
+      }
+      if (decision.completed) this.startFetching(entry, hosted);
+      else entry.fetchOffset = hosted.log.logEndOffset; // Another round, asking with our now latest epoch.
+    }
+  }
+
+  private startFetching(entry: FetchEntry, hosted: Partition): void {
+    entry.state = 'fetching';
+    entry.fetchOffset = hosted.log.logEndOffset;
+    entry.delayedUntilMs = 0;
+  }
+
+  private async fetch(connection: FetcherConnection, entries: FetchEntry[]): Promise<void> {
+    const { settings } = this.options;
+    const offsets = new Map(entries.map((e) => [e.key, e.fetchOffset]));
+    const request: FetchRequest = {
+      replicaId: this.options.localBrokerId,
+      maxWaitMs: settings.replicaFetchWaitMaxMs,
+      minBytes: settings.replicaFetchMinBytes,
+      maxBytes: settings.replicaFetchResponseMaxBytes,
+      topics: byTopic(entries, (e) => ({
+        partition: e.partition,
+        fetchOffset: e.fetchOffset,
+        currentLeaderEpoch: e.leaderEpoch,
+        logStartOffset: this.options.partition(e.topic, e.partition)?.log.logStartOffset ?? -1,
+        partitionMaxBytes: settings.replicaFetchMaxBytes,
+      })),
+    };
+    const response = await connection.send(ApiKey.Fetch, request, { timeoutMs: settings.replicaFetchWaitMaxMs + settings.replicaSocketTimeoutMs });
+    if (response.errorCode !== ErrorCode.NONE.code) {
+      throw JosefError.fromCode(response.errorCode, 'Fetch failed as a whole');
+    }
+    const answers = new Map<string, FetchPartitionResponse>();
+    for (const topic of response.topics ?? []) {
+      for (const p of topic.partitions ?? []) answers.set(partitionKey(topic.name, p.partition), p);
+    }
+    for (const entry of entries) {
+      const answer = answers.get(entry.key);
+      const fetchOffset = offsets.get(entry.key) as number;
+      const hosted = this.current(entry, fetchOffset);
+      if (!hosted || answer === undefined) continue;
+      if (answer.errorCode === ErrorCode.OFFSET_OUT_OF_RANGE.code) {
+        await this.handleOffsetOutOfRange(connection, entry, fetchOffset);
+      } else if (answer.errorCode !== ErrorCode.NONE.code) {
+        this.onPartitionError(entry, answer.errorCode, 'Fetch', answer.errorMessage);
+      } else {
+        this.applyFetched(entry, hosted, answer);
+      }
+    }
+  }
+
+  private applyFetched(entry: FetchEntry, hosted: Partition, answer: FetchPartitionResponse): void {
+    try {
+      if (answer.records && answer.records.length > 0) {
+        hosted.appendRecordsAsFollower(answer.records, answer.highWatermark);
+        entry.fetchOffset = hosted.log.logEndOffset;
+      } else {
+        hosted.updateFollowerHighWatermark(answer.highWatermark);
+      }
+    } catch (err) {
+      if (err instanceof JosefError && err.code === ErrorCode.OFFSET_OUT_OF_RANGE.code) {
+        // The leader's batches do not continue our log: find where the histories agree again.
+        this.logger.warn(`${entry.key}: ${err.message}; truncating again`);
+        entry.state = 'truncating';
+        entry.fetchOffset = hosted.log.logEndOffset;
+        return;
+      }
+      this.logger.error(`${entry.key}: cannot append what broker ${this.source.nodeId} sent: ${(err as Error).message}`);
+      this.delay(entry, 'follower append failed');
+    }
+  }
+
+  private onPartitionError(entry: FetchEntry, errorCode: number, what: string, message?: string | null): void {
+    const detail = `${what} answered ${errorInfo(errorCode).name}${message ? ` (${message})` : ''}`;
+    if (errorCode === ErrorCode.FENCED_LEADER_EPOCH.code) {
+      this.fenced(entry, `leader epoch ${entry.leaderEpoch} is older than broker ${this.source.nodeId}'s: ${detail}`);
+      return;
+    }
+    // NOT_LEADER_OR_FOLLOWER, UNKNOWN_LEADER_EPOCH, REPLICA_NOT_AVAILABLE: the leader has not heard
+    // of this leadership yet (its LeaderAndIsr is on the way); anything else: wait and retry too.
+    this.delay(entry, detail);
+  }
+
+  /**
+   * Kafka's handleOffsetOutOfRange: if the leader's log ends before ours (only after an unclean
+   * election), cut ours to its end; if our end is below the leader's log start (retention deleted
+   * what we lack), start over empty at the leader's log start.
+   */
+  private async handleOffsetOutOfRange(connection: FetcherConnection, entry: FetchEntry, fetchOffset: number): Promise<void> {
+    const [earliest, latest] = await Promise.all([EARLIEST_TIMESTAMP, LATEST_TIMESTAMP].map(async (timestamp) => {
+      const response = await connection.send(ApiKey.ListOffsets, {
+        replicaId: this.options.localBrokerId,
+        topics: [{ name: entry.topic, partitions: [{ partition: entry.partition, timestamp }] }],
+      }, { timeoutMs: this.options.settings.replicaSocketTimeoutMs });
+      const answer = response.topics?.[0]?.partitions?.[0];
+      if (!answer || answer.errorCode !== ErrorCode.NONE.code) {
+        throw JosefError.fromCode(answer?.errorCode ?? ErrorCode.UNKNOWN_SERVER_ERROR.code, `${entry.key}: ListOffsets for offset-out-of-range recovery failed`);
+      }
+      return answer.offset;
+    }));
+    const hosted = this.current(entry, fetchOffset);
+    if (!hosted) return;
+    const ours = hosted.log.logEndOffset;
+    if (latest < ours) {
+      this.logger.warn(`${entry.key}: the leader's log ends at ${latest}, before ours at ${ours} (an unclean election?): truncating to ${latest}`);
+      hosted.truncateTo(latest);
+    } else if (ours < earliest) {
+      this.logger.info(`${entry.key}: the leader's log starts at ${earliest}, past our end ${ours} (retention deleted the rest): starting over at ${earliest}`);
+      hosted.truncateFullyAndStartAt(earliest);
+    }
+    entry.fetchOffset = hosted.log.logEndOffset;
+  }
+}
