@@ -9,7 +9,7 @@ import { assert } from '../common/assert';
 import { ErrorCode, JosefError } from '../common/errors';
 import { createLogger, type Logger } from '../common/logger';
 import { apiName } from '../protocol/api-keys';
-import { decodeResponse, encodeRequest, REQUEST_BYTES_MAX_DEFAULT, type MessageBody } from '../protocol/frame';
+import { decodeResponse, encodeRequestChunks, REQUEST_BYTES_MAX_DEFAULT, type FrameChunks, type MessageBody } from '../protocol/frame';
 import { FrameDecoder } from '../protocol/frame-decoder';
 import type { RequestOf, ResponseOf, SupportedApiKey } from '../protocol/messages';
 
@@ -129,23 +129,25 @@ export class Connection extends EventEmitter {
    */
   send<K extends SupportedApiKey>(apiKey: K, body: RequestOf<K>, sendOptions: SendOptions = {}): Promise<ResponseOf<K>> {
     if (this.closeCause) return Promise.reject(this.closeCause);
-    let frame: Buffer;
+    let frame: FrameChunks;
     let correlationId: number;
     try {
       correlationId = this.takeCorrelationId();
-      frame = encodeRequest({ apiKey, apiVersion: 0, correlationId, clientId: this.options.clientId }, body);
+      frame = encodeRequestChunks({ apiKey, apiVersion: 0, correlationId, clientId: this.options.clientId }, body);
     } catch (err) {
       return Promise.reject(err); // a body msgpack cannot encode: the caller's bug, reported its way
     }
     const sendBufferBytesMax = this.options.sendBufferBytesMax ?? SEND_BUFFER_BYTES_MAX_DEFAULT;
     const buffered = this.socket.writableLength;
-    if (buffered > 0 && buffered + frame.length > sendBufferBytesMax) {
+    if (buffered > 0 && buffered + frame.bytes > sendBufferBytesMax) {
       return Promise.reject(
         new JosefError(ErrorCode.NETWORK_EXCEPTION, `send buffer to ${this.address} full: ${buffered} bytes not yet sent (max ${sendBufferBytesMax})`),
       );
     }
     if (sendOptions.expectResponse === false) {
-      this.socket.write(frame);
+      // Nothing will say when the socket is done with the caller's buffers, which the caller may
+      // reuse at once (the producer's batch buffers): this frame is written from a copy.
+      this.socket.write(Buffer.concat(frame.chunks, frame.bytes));
       return Promise.resolve(undefined as unknown as ResponseOf<K>);
     }
     const timeoutMs = sendOptions.timeoutMs ?? this.options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS_DEFAULT;
@@ -153,8 +155,19 @@ export class Connection extends EventEmitter {
       const timer = setTimeout(() => this.timeOut(correlationId, timeoutMs), timeoutMs);
       this.pending.set(correlationId, { apiKey, resolve, reject, timer });
     });
-    this.socket.write(frame);
+    this.write(frame);
     return response as Promise<unknown> as Promise<ResponseOf<K>>;
+  }
+
+  /**
+   * One gathered write (writev) of a frame's chunks. Record batches are written from the
+   * caller's buffers, not copied: the producer reuses a batch's buffer only once the request is
+   * answered (or has failed, which destroys the socket and drops what it had not sent).
+   */
+  private write(frame: FrameChunks): void {
+    this.socket.cork();
+    for (const chunk of frame.chunks) this.socket.write(chunk);
+    this.socket.uncork();
   }
 
   /** Closes the socket; requests still waiting are rejected. Resolves once it has closed. */

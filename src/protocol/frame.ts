@@ -1,8 +1,8 @@
 /**
  * Josef's frame codec: a frame is a 4-byte big-endian length followed by one msgpack value; a
  * request is `[apiKey, apiVersion, correlationId, clientId, body]`, a response
- * `[correlationId, body]`. Encoding writes the length prefix and the msgpack in one allocation;
- * decoding checks the envelope's shape and fails with InvalidFrameError, carrying the
+ * `[correlationId, body]`. Encoding (frame-encoder.ts) gives the frame as chunks for one gathered
+ * write, with record batches referenced rather than copied; decoding checks the envelope's shape and fails with InvalidFrameError, carrying the
  * correlation id whenever it could be read, so the server can answer before it closes.
  *
  * Memory sharing: a decoded msgpack bin (e.g. Produce `records`, Fetch `records`) is a view into
@@ -10,9 +10,11 @@
  * so sharing is free there; anything kept past the handler (a retained record, a cached body)
  * must be copied with Buffer.from(view), or it pins (and may see reuse of) the whole frame.
  */
-import { Packr, RESERVE_START_SPACE } from 'msgpackr';
-import { assert } from '../common/assert';
+import { Unpackr } from 'msgpackr';
 import { ErrorCode, JosefError } from '../common/errors';
+import { encodeFrameChunks, type FrameChunks } from './frame-encoder';
+
+export type { FrameChunks } from './frame-encoder';
 
 /** Bytes of the length prefix (Kafka's size field). */
 export const FRAME_LENGTH_BYTES = 4;
@@ -20,26 +22,16 @@ export const FRAME_LENGTH_BYTES = 4;
 export const REQUEST_BYTES_MAX_DEFAULT = 100 * 1024 * 1024;
 
 /**
- * Plain msgpack maps and arrays (no msgpackr records), so that any msgpack library can talk to
- * Josef. `undefined` travels as nil (every optional field in the messages is `| null`). 64-bit
- * integers from other encoders decode as numbers; msgpackr itself writes integers beyond 32 bits
- * as float64, exact up to 2^53, which covers every offset Josef can reach.
+ * Decoding: plain msgpack maps and arrays (no msgpackr records), so that any msgpack library can
+ * talk to Josef; 64-bit integers from other encoders decode as numbers. Encoding is
+ * frame-encoder.ts, which writes integers beyond 32 bits as float64, exact up to 2^53, which
+ * covers every offset Josef can reach, and `undefined` as nil (every optional field is `| null`).
  */
-const packr = new Packr({
+const unpackr = new Unpackr({
   useRecords: false,
   mapsAsObjects: true,
-  encodeUndefinedAsNil: true,
   int64AsType: 'number',
 });
-
-/**
- * Messages bigger than this get a buffer of their own, sized from a walk of the value, so that
- * msgpackr never grows its buffer mid-message (each growth copies what was written so far: with
- * several large record buffers in one Fetch response that would copy them again).
- */
-const largeMessageBytesMin = 64 * 1024;
-/** The buffer msgpackr goes back to after a large message, so small ones do not inherit a huge one. */
-const smallBufferBytes = 64 * 1024;
 
 export interface RequestHeader {
   apiKey: number;
@@ -85,56 +77,25 @@ export class FrameTooLargeError extends InvalidFrameError {
 }
 
 export function encodeRequest(header: RequestHeader, body: object): Buffer {
-  return encodeFrame([header.apiKey, header.apiVersion, header.correlationId, header.clientId, body]);
+  return joinChunks(encodeRequestChunks(header, body));
 }
 
 export function encodeResponse(correlationId: number, body: object): Buffer {
-  return encodeFrame([correlationId, body]);
+  return joinChunks(encodeResponseChunks(correlationId, body));
 }
 
-/** One allocation holds the length prefix and the msgpack value, which msgpackr writes after it. */
-function encodeFrame(envelope: unknown[]): Buffer {
-  const boundBytes = encodedBytesBound(envelope);
-  const large = boundBytes >= largeMessageBytesMin;
-  if (large) packr.useBuffer(Buffer.allocUnsafeSlow(FRAME_LENGTH_BYTES + boundBytes + 16));
-  try {
-    const frame = packr.pack(envelope, RESERVE_START_SPACE | FRAME_LENGTH_BYTES);
-    const valueBytes = frame.length - FRAME_LENGTH_BYTES;
-    assert(valueBytes > 0 && valueBytes <= 0xffffffff, () => `frame value of ${valueBytes} bytes`);
-    frame.writeUInt32BE(valueBytes, 0);
-    return frame;
-  } finally {
-    // The large message's buffer stays with its frame; later small messages start a fresh one.
-    if (large) packr.useBuffer(Buffer.allocUnsafeSlow(smallBufferBytes));
-  }
+/** A request frame as chunks for one gathered write; large binary values are referenced, not copied (frame-encoder.ts). */
+export function encodeRequestChunks(header: RequestHeader, body: object): FrameChunks {
+  return encodeFrameChunks([header.apiKey, header.apiVersion, header.correlationId, header.clientId, body]);
 }
 
-/** An upper bound on the msgpack size of a value; exact for binary data, which dominates large messages. */
-function encodedBytesBound(value: unknown): number {
-  switch (typeof value) {
-    case 'string':
-      return 5 + value.length * 3;
-    case 'number':
-    case 'bigint':
-      return 9;
-    case 'object':
-      if (value === null) return 1;
-      if (ArrayBuffer.isView(value)) return 5 + value.byteLength;
-      if (Array.isArray(value)) {
-        let bytes = 5;
-        for (const item of value) bytes += encodedBytesBound(item);
-        return bytes;
-      }
-      return objectBytesBound(value as Record<string, unknown>);
-    default:
-      return 1;
-  }
+/** A response frame as chunks for one gathered write; large binary values are referenced, not copied (frame-encoder.ts). */
+export function encodeResponseChunks(correlationId: number, body: object): FrameChunks {
+  return encodeFrameChunks([correlationId, body]);
 }
 
-function objectBytesBound(value: Record<string, unknown>): number {
-  let bytes = 5;
-  for (const key in value) bytes += 5 + key.length * 3 + encodedBytesBound(value[key]);
-  return bytes;
+function joinChunks(frame: FrameChunks): Buffer {
+  return frame.chunks.length === 1 ? frame.chunks[0] : Buffer.concat(frame.chunks, frame.bytes);
 }
 
 /** Decodes a request frame's value (without the length prefix) and checks the envelope. */
@@ -168,7 +129,7 @@ export function decodeResponse(frame: Buffer): DecodedResponse {
 function unpackEnvelope(frame: Buffer, kind: string, correlationId: () => number | undefined): unknown[] {
   let value: unknown;
   try {
-    value = packr.unpack(frame);
+    value = unpackr.unpack(frame);
   } catch (err) {
     // msgpackr's messages can quote the data; keep them short.
     const reason = (err instanceof Error ? err.message : String(err)).slice(0, 120);
