@@ -20,6 +20,8 @@ import { parseCount, type Progress } from './harness';
 export interface ClientBenchOptions {
   brokers: number;
   bootstrapServer?: string;
+  /** Replicas of the benchmark topic; default min(3, brokers). */
+  replicationFactor?: number;
   acks: Acks;
   recordSize: number;
   records: number;
@@ -51,6 +53,7 @@ export function parseAcks(value: string): Acks {
 export function defineClientOptions(command: Command, defaults: { records: number; partitions: number }): void {
   command
     .option('--brokers <n>', 'broker processes of the local cluster to start', parseCount, 1)
+    .option('--replication-factor <n>', 'replicas of the benchmark topic (default: min(3, brokers))', parseCount)
     .option('--bootstrap-server <host:port>', 'use a running cluster instead of starting one')
     .option('--acks <acks>', 'all, 1 or 0', parseAcks, 1)
     .option('--record-size <bytes>', 'value bytes per record (no key, as kafka-producer-perf-test)', parseCount, 100)
@@ -67,6 +70,7 @@ export function clientOptions(options: OptionValues): ClientBenchOptions {
 export function benchParameters(o: ClientBenchOptions): Record<string, string | number> {
   return {
     brokers: o.bootstrapServer ? `external ${o.bootstrapServer}` : o.brokers,
+    replicationFactor: replicationFactorOf(o),
     acks: o.acks,
     recordSize: o.recordSize,
     records: o.records,
@@ -76,6 +80,10 @@ export function benchParameters(o: ClientBenchOptions): Record<string, string | 
   };
 }
 
+export function replicationFactorOf(o: ClientBenchOptions): number {
+  return o.replicationFactor ?? Math.min(3, o.brokers);
+}
+
 export const quietLogger: Logger = createLogger('bench', (line) => {
   if (!line.includes(' DEBUG ') && !line.includes(' INFO ')) process.stderr.write(line);
 });
@@ -83,7 +91,7 @@ export const quietLogger: Logger = createLogger('bench', (line) => {
 /** The running cluster named by --bootstrap-server, or a fresh local one (its own ZooKeeper and data). */
 export async function benchCluster(o: ClientBenchOptions, progress: Progress): Promise<BenchCluster> {
   if (o.bootstrapServer !== undefined) {
-    return { bootstrapServers: o.bootstrapServer, replicationFactor: Math.min(3, o.brokers), stop: async () => undefined };
+    return { bootstrapServers: o.bootstrapServer, replicationFactor: replicationFactorOf(o), stop: async () => undefined };
   }
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'josef-bench-'));
   let zk: LocalZk | undefined;
@@ -105,7 +113,7 @@ export async function benchCluster(o: ClientBenchOptions, progress: Progress): P
     });
     return {
       bootstrapServers: cluster.bootstrapServers,
-      replicationFactor: Math.min(3, o.brokers),
+      replicationFactor: replicationFactorOf(o),
       async stop() {
         await cluster.stop();
         await zk?.stop();
@@ -118,7 +126,7 @@ export async function benchCluster(o: ClientBenchOptions, progress: Progress): P
   }
 }
 
-/** Creates a fresh topic for the run (replicated over up to 3 brokers) and waits for its leaders. */
+/** Creates a fresh topic for the run (--replication-factor, default up to 3 replicas) and waits for its leaders. */
 export async function createBenchTopic(cluster: BenchCluster, o: ClientBenchOptions, name: string): Promise<string> {
   const topic = `${name}-${Date.now()}`;
   const admin = new Admin({ bootstrapServers: cluster.bootstrapServers, logger: quietLogger });
