@@ -105,6 +105,10 @@ export class Sender {
     const drained = this.accumulator.drain(cluster, connections.keys(), this.config.maxRequestSizeBytes, nowMs);
     for (const batch of this.accumulator.expiredBatches(nowMs)) this.expire(batch, nowMs);
     for (const [nodeId, batches] of drained) this.sendProduceRequest(nodeId, connections.get(nodeId)!, batches);
+    // Kafka's sender thread loops straight back into poll after a send, so a backlog fills every
+    // in-flight slot. Without this, a full buffer (no appends to wake the sender) kept one
+    // request per broker in flight: each answer sent exactly one more.
+    if (drained.size > 0) this.wakeup();
     this.armTimer(Math.min(nextRunMs, check.nextExpiryDelayMs));
   }
 
