@@ -29,6 +29,9 @@ export class Metadata {
   private closed = false;
   private readonly logger: Logger;
 
+  /** Addresses that timed out or refused, by addressKey, with when they may come first again. */
+  private readonly unresponsiveUntil = new Map<string, number>();
+
   constructor(
     private readonly options: ResolvedClientOptions,
     private readonly pool: ConnectionPool,
@@ -163,7 +166,10 @@ export class Metadata {
       try {
         return await connection.send(apiKey, body);
       } catch (err) {
-        if (!(err instanceof JosefError) || err.code !== ErrorCode.NETWORK_EXCEPTION.code) throw err;
+        // A broker that is gone, or alive but not answering (a paused process accepts connections), is skipped.
+        const unreachable = err instanceof JosefError && (err.code === ErrorCode.NETWORK_EXCEPTION.code || err.code === ErrorCode.REQUEST_TIMED_OUT.code);
+        if (!unreachable) throw err;
+        this.unresponsiveUntil.set(addressKey(address), this.options.clock.nowMs() + this.options.requestTimeoutMs);
         errors.push(`${addressKey(address)}: ${err.message}`);
       }
     }
@@ -182,13 +188,17 @@ export class Metadata {
       (this.pool.connected(node) ? connected : others).push(node);
     }
     const ordered: BrokerAddress[] = [];
-    for (const address of [...connected, ...others, ...this.options.bootstrap]) {
+    // Kafka's leastLoadedNode starts at a random node, so one bad broker is not everyone's first choice.
+    for (const address of [...rotated(connected), ...rotated(others), ...this.options.bootstrap]) {
       const key = addressKey(address);
       if (seen.has(key)) continue;
       seen.add(key);
       ordered.push({ host: address.host, port: address.port });
     }
-    return ordered;
+    // Brokers that recently failed to answer go last until a request timeout has passed.
+    const nowMs = this.options.clock.nowMs();
+    const failing = (a: BrokerAddress): boolean => (this.unresponsiveUntil.get(addressKey(a)) ?? 0) > nowMs;
+    return [...ordered.filter((a) => !failing(a)), ...ordered.filter(failing)];
   }
 }
 
@@ -220,3 +230,10 @@ const invalidMetadataCodes: ReadonlySet<number> = new Set([
   ErrorCode.FENCED_LEADER_EPOCH.code,
   ErrorCode.UNKNOWN_LEADER_EPOCH.code,
 ]);
+
+/** The list started at a random element (the order kept). */
+function rotated<T>(items: T[]): T[] {
+  if (items.length < 2) return items;
+  const start = Math.floor(Math.random() * items.length);
+  return [...items.slice(start), ...items.slice(0, start)];
+}
