@@ -131,6 +131,7 @@ export class Broker {
     });
     // The controller races again by itself after an expiry; the registration is ours to renew.
     zk.on('expired', () => void this.onSessionExpired(zk));
+    this.watchSessionLoss(zk);
     await this.controller.startup();
     this.logManager.startBackgroundTasks();
     this.replicaManager.startup();
@@ -195,9 +196,32 @@ export class Broker {
     }
   }
 
-  /** The session and every ephemeral znode are gone: register again (new broker epoch); the controller races again. */
+  /**
+   * node-zookeeper-client reports an expired session only once it reaches ZooKeeper again (its
+   * issue #20): cut off for a whole session timeout, this broker must assume on its own clock that
+   * its session, its registration and so its leaderships are gone, and stop acting as leader.
+   */
+  private watchSessionLoss(zk: ZkClient): void {
+    let timer: NodeJS.Timeout | undefined;
+    zk.on('disconnected', () => {
+      if (timer) return;
+      const timeoutMs = zk.negotiatedSessionTimeoutMs;
+      timer = setTimeout(() => {
+        this.replicaManager?.suspendLeaderships(`cut off from ZooKeeper for ${timeoutMs} ms, the session timeout: the session must be presumed expired`);
+      }, timeoutMs);
+      timer.unref();
+    });
+    zk.on('connected', (_sessionId: bigint, newSession: boolean) => {
+      if (timer) clearTimeout(timer);
+      timer = undefined;
+      if (!newSession) this.replicaManager?.resumeLeaderships();
+    });
+  }
+
+  /** The session and every ephemeral znode are gone: leaderships on hold, register again (new broker epoch); the controller races again. */
   private async onSessionExpired(zk: ZkClient): Promise<void> {
     if (this.state !== 'running') return;
+    this.replicaManager?.suspendLeaderships('the ZooKeeper session expired: the controller will tell the new leaders');
     this.logger.warn('ZooKeeper session expired: registering again');
     try {
       await this.register(zk);

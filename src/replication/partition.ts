@@ -62,6 +62,7 @@ export class Partition {
   /** As leader: an ISR change is being written to ZooKeeper (one at a time, Kafka's leaderIsrUpdateLock). */
   isrUpdateInFlight = false;
   private hw: number;
+  private suspendedBecause: string | undefined;
   private readonly followers = new Map<number, FollowerFetchState>();
 
   constructor(options: PartitionOptions) {
@@ -78,8 +79,27 @@ export class Partition {
     return partitionKey(this.topic, this.partition);
   }
 
+  /** Leading, and not on hold (see suspendLeadership). */
   get isLeader(): boolean {
-    return this.leaderId === this.localBrokerId;
+    return this.leaderId === this.localBrokerId && this.suspendedBecause === undefined;
+  }
+
+  /**
+   * Puts a leadership on hold: this broker's ZooKeeper session is lost or presumed lost, so the
+   * controller may already have given the partition to another broker. Until LeaderAndIsr says
+   * more (or the same session comes back), it accepts no write and acknowledges nothing as leader.
+   */
+  suspendLeadership(reason: string): boolean {
+    if (this.leaderId !== this.localBrokerId || this.suspendedBecause !== undefined) return false;
+    this.suspendedBecause = reason;
+    return true;
+  }
+
+  /** The session survived after all: the leadership the controller gave still stands. */
+  resumeLeadership(): boolean {
+    const was = this.suspendedBecause !== undefined;
+    this.suspendedBecause = undefined;
+    return was;
   }
 
   get highWatermark(): number {
@@ -164,6 +184,7 @@ export class Partition {
   }
 
   private applyState(state: LeaderAndIsrPartitionState): void {
+    this.suspendedBecause = undefined;
     this.controllerEpoch = state.controllerEpoch;
     this.leaderEpoch = state.leaderEpoch;
     this.zkVersion = state.zkVersion;
@@ -172,6 +193,9 @@ export class Partition {
 
   private requireLeader(): void {
     if (!this.isLeader) {
+      if (this.suspendedBecause !== undefined) {
+        throw new JosefError(ErrorCode.NOT_LEADER_OR_FOLLOWER, `broker ${this.localBrokerId} has put its leadership of ${this.key} on hold: ${this.suspendedBecause}`);
+      }
       const leader = this.leaderId === NO_LEADER ? 'none' : `broker ${this.leaderId}`;
       throw new JosefError(ErrorCode.NOT_LEADER_OR_FOLLOWER, `broker ${this.localBrokerId} does not lead ${this.key} (leader: ${leader})`);
     }

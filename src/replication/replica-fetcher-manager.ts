@@ -18,6 +18,7 @@ export interface ReplicaFetcherManagerOptions {
   connect: FetcherConnect;
   partition: ReplicaFetcherOptions['partition'];
   logger: Logger;
+  nowMs?: () => number;
 }
 
 export interface FollowStart extends FetchStart {
@@ -72,6 +73,7 @@ export class ReplicaFetcherManager {
           connect: this.options.connect,
           partition: this.options.partition,
           logger: this.options.logger,
+          nowMs: this.options.nowMs,
         });
         this.fetchers.set(id, fetcher);
       }

@@ -128,6 +128,7 @@ export class ReplicaManager {
         connect: options.fetcherConnect,
         partition: (topic, partition) => this.getPartition(topic, partition),
         logger: options.logger.child('fetcher'),
+        nowMs: () => options.clock.nowMs(),
       });
     }
   }
@@ -307,7 +308,7 @@ export class ReplicaManager {
         this.logger.info(`${partition.key}: ISR ${before} -> ${JSON.stringify(isr)} (${why})`);
         partition.applyIsr(isr, result.zkVersion);
         this.isrChanges.set(partition.key, tp);
-        this.lastIsrChangeMs = Date.now();
+        this.lastIsrChangeMs = this.options.clock.nowMs();
         this.wakeWaiters(partition.key, true);
         return;
       }
@@ -326,10 +327,27 @@ export class ReplicaManager {
     }
   }
 
+  /**
+   * This broker's ZooKeeper session is lost or presumed lost: every leadership goes on hold, and
+   * waiting acks=all produces answer NOT_LEADER_OR_FOLLOWER instead of being acknowledged.
+   */
+  suspendLeaderships(reason: string): void {
+    const held = [...this.partitions.values()].filter((p) => p.suspendLeadership(reason));
+    if (held.length === 0) return;
+    this.logger.warn(`leadership of ${held.length} partition(s) on hold: ${reason}`);
+    for (const p of held) this.wakeWaiters(p.key, true);
+  }
+
+  /** The same ZooKeeper session came back: leaderships on hold stand again. */
+  resumeLeaderships(): void {
+    const resumed = [...this.partitions.values()].filter((p) => p.resumeLeadership());
+    if (resumed.length > 0) this.logger.info(`ZooKeeper session kept: leadership of ${resumed.length} partition(s) resumed`);
+  }
+
   /** Sends batched ISR changes to the controller once they have settled (Kafka's maybePropagateIsrChanges). */
   private maybePropagateIsrChanges(): void {
     const store = this.options.isrStore;
-    const now = Date.now();
+    const now = this.options.clock.nowMs();
     if (!store || this.isrChanges.size === 0) return;
     if (now - this.lastIsrChangeMs < ISR_PROPAGATION_QUIET_MS && now - this.lastIsrPropagationMs < ISR_PROPAGATION_MAX_DELAY_MS) return;
     const changed = [...this.isrChanges.values()];

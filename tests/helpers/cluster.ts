@@ -63,7 +63,8 @@ export async function startTestCluster(name: string, options: TestClusterOptions
     async stop(): Promise<void> {
       await Promise.all(connections.splice(0).map((c) => c.close()));
       await cluster.stop();
-      if (options.dataDir === undefined) rmDir(dataDir);
+      // JOSEF_TEST_KEEP=1 keeps the brokers' data and logs for a post-mortem.
+      if (options.dataDir === undefined && !process.env.JOSEF_TEST_KEEP) rmDir(dataDir);
     },
   };
 }

@@ -1,0 +1,153 @@
+/**
+ * Did every acknowledged write survive? A producer loop that writes numbered values and keeps
+ * the ones the cluster acknowledged, a reader that reads a topic back to its end, and the pure
+ * verdict comparing the two (what Jepsen-style checkers do for Kafka): lost = acknowledged but
+ * never read; duplicates = read more than once (a retried send, as Kafka without idempotence).
+ */
+import type { Logger } from '../common/logger';
+import { Consumer } from './consumer';
+import { Producer, type ProducerOptions } from './producer';
+import type { TopicPartition } from './records';
+
+export interface DeliveryVerdict {
+  acknowledged: number;
+  consumed: number;
+  /** Acknowledged values never read back, in order. */
+  lost: string[];
+  /** Values read more than once, with how many extra copies in all. */
+  duplicates: number;
+  /** Values read that were never acknowledged (sends that failed or were cut short but landed). */
+  unacknowledgedButWritten: number;
+}
+
+export function deliveryVerdict(acknowledged: Iterable<string>, consumed: Iterable<string>): DeliveryVerdict {
+  const acked = new Set(acknowledged);
+  const seen = new Map<string, number>();
+  let consumedCount = 0;
+  for (const value of consumed) {
+    consumedCount++;
+    seen.set(value, (seen.get(value) ?? 0) + 1);
+  }
+  let duplicates = 0;
+  let unacknowledgedButWritten = 0;
+  for (const [value, count] of seen) {
+    duplicates += count - 1;
+    if (!acked.has(value)) unacknowledgedButWritten++;
+  }
+  return {
+    acknowledged: acked.size,
+    consumed: consumedCount,
+    lost: [...acked].filter((v) => !seen.has(v)),
+    duplicates,
+    unacknowledgedButWritten,
+  };
+}
+
+export interface AckedWriterOptions {
+  bootstrapServers: string;
+  topic: string;
+  /** Values are `${prefix}-${n}`. */
+  prefix?: string;
+  /** Sends awaiting their acknowledgement at most (backpressure). */
+  inFlightMax?: number;
+  producer?: Omit<ProducerOptions, 'bootstrapServers'>;
+  logger?: Logger;
+}
+
+/** Writes numbered values until stopped, counting what was sent, acknowledged and failed. */
+export class AckedWriter {
+  readonly acknowledged: string[] = [];
+  readonly failures: string[] = [];
+  sent = 0;
+  private readonly producer: Producer;
+  private stopping = false;
+  private loop: Promise<void> | undefined;
+  private readonly inFlight = new Set<Promise<void>>();
+  private readonly ackListeners = new Set<() => void>();
+
+  constructor(private readonly options: AckedWriterOptions) {
+    this.producer = new Producer({ acks: 'all', lingerMs: 1, ...options.producer, bootstrapServers: options.bootstrapServers, logger: options.logger });
+  }
+
+  start(): void {
+    this.loop ??= this.run();
+  }
+
+  /** Resolves once `count` more values than now have been acknowledged; rejects after `timeoutMs`. */
+  acknowledgedMore(count: number, timeoutMs = 60_000): Promise<void> {
+    const target = this.acknowledged.length + count;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.ackListeners.delete(check);
+        const lastFailure = this.failures[this.failures.length - 1];
+        reject(new Error(`${this.acknowledged.length} of ${target} values acknowledged after ${timeoutMs} ms (${this.failures.length} failed${lastFailure ? `, last: ${lastFailure}` : ''})`));
+      }, timeoutMs);
+      const check = (): void => {
+        if (this.acknowledged.length < target) return;
+        this.ackListeners.delete(check);
+        clearTimeout(timer);
+        resolve();
+      };
+      this.ackListeners.add(check);
+      check();
+    });
+  }
+
+  private async run(): Promise<void> {
+    const inFlightMax = this.options.inFlightMax ?? 100;
+    const prefix = this.options.prefix ?? this.options.topic;
+    while (!this.stopping) {
+      if (this.inFlight.size >= inFlightMax) {
+        await Promise.race(this.inFlight);
+        continue;
+      }
+      const value = `${prefix}-${this.sent++}`;
+      const sending: Promise<void> = this.producer.send({ topic: this.options.topic, value }).then(
+        () => {
+          this.acknowledged.push(value);
+          for (const listener of [...this.ackListeners]) listener();
+        },
+        (err: Error) => {
+          this.failures.push(`${value}: ${err.message}`);
+        },
+      ).finally(() => this.inFlight.delete(sending));
+      this.inFlight.add(sending);
+      // Let the sender run between sends.
+      if (this.sent % 20 === 0) await new Promise((resolve) => setImmediate(resolve));
+    }
+  }
+
+  /** Stops sending, waits for every send's outcome and closes the producer. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    await this.loop;
+    await Promise.allSettled([...this.inFlight]);
+    await this.producer.close();
+  }
+}
+
+/** Reads every partition of `topic` from its start to its end offset (the high watermark) as strings. */
+export async function readAllValues(bootstrapServers: string, topic: string, timeoutMs = 60_000, logger?: Logger): Promise<string[]> {
+  const consumer = new Consumer({ bootstrapServers, autoOffsetReset: 'earliest', logger });
+  try {
+    const partitions: TopicPartition[] = await consumer.partitionsFor(topic, timeoutMs);
+    consumer.assign(partitions);
+    consumer.seekToBeginning(partitions);
+    const ends = await consumer.endOffsets(partitions, timeoutMs);
+    const values: string[] = [];
+    const deadline = Date.now() + timeoutMs;
+    const done = async (): Promise<boolean> => {
+      for (const tp of partitions) {
+        if ((await consumer.position(tp, timeoutMs)) < (ends.get(`${tp.topic}-${tp.partition}`) ?? 0)) return false;
+      }
+      return true;
+    };
+    while (!(await done())) {
+      if (Date.now() > deadline) throw new Error(`reading ${topic} back did not reach its end offsets within ${timeoutMs} ms`);
+      for (const record of await consumer.poll(500)) values.push(record.value?.toString() ?? '');
+    }
+    return values;
+  } finally {
+    await consumer.close();
+  }
+}
