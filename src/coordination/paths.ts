@@ -18,6 +18,8 @@ export const ZkPaths = {
   topicConfig: (topic: string) => `/config/topics/${topic}`,
   deleteTopics: '/admin/delete_topics',
   deleteTopic: (topic: string) => `/admin/delete_topics/${topic}`,
+  /** Written by `josef topic elect-leaders`, deleted by the controller once it has run the election. */
+  preferredReplicaElection: '/admin/preferred_replica_election',
   isrChangeNotifications: '/isr_change_notification',
   /** Created PERSISTENT_SEQUENTIAL: ZooKeeper appends a 10-digit sequence number. */
   isrChangeNotificationPrefix: '/isr_change_notification/isr_change_',

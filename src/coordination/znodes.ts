@@ -192,18 +192,37 @@ export function parseTopicConfig(path: string, data: Buffer): Record<string, str
   return out;
 }
 
-/** `{"version":1,"partitions":[{"topic","partition"}]}` of an isr_change_notification znode. */
-export function serializeIsrChange(partitions: TopicPartitionRef[]): Buffer {
+/** `{"version":1,"partitions":[{"topic","partition"}]}`: the shape of every znode that lists partitions. */
+function serializePartitionList(partitions: TopicPartitionRef[]): Buffer {
   return encodeJson({ version: 1, partitions: partitions.map((p) => ({ topic: p.topic, partition: p.partition })) });
 }
 
-export function parseIsrChange(path: string, data: Buffer): TopicPartitionRef[] {
+function parsePartitionList(path: string, data: Buffer): TopicPartitionRef[] {
   const obj = parseObject(path, data);
   if (!Array.isArray(obj.partitions)) throw new ZnodeFormatError(path, 'field "partitions" is not a list');
   return obj.partitions.map((p: unknown, i: number) => {
     if (!isObject(p)) throw new ZnodeFormatError(path, `partitions[${i}] is not an object`);
     return { topic: str(path, p, 'topic'), partition: int(path, p, 'partition', 0) };
   });
+}
+
+/** An isr_change_notification znode: partitions whose ISR a leader changed. */
+export const serializeIsrChange = serializePartitionList;
+export const parseIsrChange = parsePartitionList;
+
+/** /admin/preferred_replica_election: the partitions whose preferred replica should lead again. */
+export const serializePreferredReplicaElection = serializePartitionList;
+
+/** As Kafka's PreferredReplicaElectionZNode.decode, a partition listed twice makes the request malformed. */
+export function parsePreferredReplicaElection(path: string, data: Buffer): TopicPartitionRef[] {
+  const partitions = parsePartitionList(path, data);
+  const seen = new Set<string>();
+  for (const p of partitions) {
+    const key = `${p.topic}-${p.partition}`;
+    if (seen.has(key)) throw new ZnodeFormatError(path, `partition ${key} is listed twice`);
+    seen.add(key);
+  }
+  return partitions;
 }
 
 /** /cluster/id: `{"version":"1","id":"<22 characters>"}` (Kafka writes the version as a string). */

@@ -11,7 +11,8 @@ export type WatchEvent =
   | { type: 'BrokerChange' } // children of /brokers/ids
   | { type: 'TopicChange' } // children of /brokers/topics
   | { type: 'TopicDeletion' } // children of /admin/delete_topics
-  | { type: 'IsrChangeNotification' }; // children of /isr_change_notification
+  | { type: 'IsrChangeNotification' } // children of /isr_change_notification
+  | { type: 'PreferredReplicaElection' }; // /admin/preferred_replica_election created or changed
 
 export type ControllerEvent =
   | WatchEvent
@@ -19,6 +20,9 @@ export type ControllerEvent =
   | { type: 'Expire' } // the ZooKeeper session expired: resign, race again
   | { type: 'ControlledShutdown'; brokerId: number; brokerEpoch: number; reply: (remaining: TopicPartition[]) => void }
   | { type: 'StopReplicaResponse'; controllerEpoch: number; topic: string; brokerId: number; response: StopReplicaResponse }
-  | { type: 'BrokerResync'; controllerEpoch: number; brokerId: number }; // its request queue overflowed
+  | { type: 'BrokerResync'; controllerEpoch: number; brokerId: number } // its request queue overflowed
+  | { type: 'AutoPreferredReplicaLeaderElection'; controllerEpoch: number }; // the imbalance check's timer
 
-export const watchEventTypes: ReadonlySet<ControllerEvent['type']> = new Set(['ControllerChange', 'BrokerChange', 'TopicChange', 'TopicDeletion', 'IsrChangeNotification']);
+export const watchEventTypes: ReadonlySet<ControllerEvent['type']> = new Set([
+  'ControllerChange', 'BrokerChange', 'TopicChange', 'TopicDeletion', 'IsrChangeNotification', 'PreferredReplicaElection',
+]);

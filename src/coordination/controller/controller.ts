@@ -2,8 +2,10 @@
  * The controller (Kafka's ZooKeeper-era KafkaController): every broker runs one; the one that
  * creates the ephemeral /controller znode, raising /controller_epoch in the same multi, is active.
  * It loads the cluster state from ZooKeeper and reacts to watches on /controller, /brokers/ids,
- * /brokers/topics, /admin/delete_topics and /isr_change_notification by electing leaders and
- * telling brokers. Watches only enqueue events; one serial loop (event-queue.ts) does the work.
+ * /brokers/topics, /admin/delete_topics, /isr_change_notification and
+ * /admin/preferred_replica_election by electing leaders and telling brokers, and checks the
+ * leader imbalance on a timer. Watches and timers only enqueue events; one serial loop
+ * (event-queue.ts) does the work.
  */
 import { EventEmitter } from 'events';
 import { systemClock, type Clock } from '../../common/clock';
@@ -24,6 +26,7 @@ import { ControllerRequests } from './controller-requests';
 import { freeControllerIfOurs, readControllerId, registerControllerAndIncrementEpoch } from './controller-znode';
 import { ControllerEventQueue } from './event-queue';
 import { ControllerMovedError, PartitionStateMachine } from './partition-state-machine';
+import { PreferredReplicaElection, type AutoLeaderRebalanceOptions } from './preferred-replica-election';
 import { TopicDeletionManager } from './topic-deletion-manager';
 
 export interface ControllerOptions {
@@ -31,6 +34,8 @@ export interface ControllerOptions {
   brokerId: number;
   /** Kafka's unclean.leader.election.enable: an offline partition may take a leader from outside its ISR. */
   uncleanLeaderElectionEnable: boolean;
+  /** Kafka's auto leader rebalance settings; omitted: off (tests that drive elections themselves). */
+  autoLeaderRebalance?: AutoLeaderRebalanceOptions;
   logger: Logger;
   clock?: Clock;
   /** Injectable so controller logic can be tested without sockets; default: TCP to each broker. */
@@ -48,6 +53,8 @@ export interface ControllerEvents {
 const retryBackoffMs = 1_000;
 /** Events that race for /controller (and load the cluster when they win). */
 const electionEventTypes: ReadonlySet<ControllerEvent['type']> = new Set(['Startup', 'ControllerChange', 'Expire']);
+/** Kafka's first imbalance check after becoming controller comes after 5 s, later ones after the interval. */
+const autoLeaderRebalanceFirstCheckMs = 5_000;
 /** How long shutdown waits for the event being processed. */
 const shutdownEventWaitMs = 5_000;
 
@@ -59,6 +66,8 @@ export class Controller extends EventEmitter<ControllerEvents> {
   private readonly requests: ControllerRequests;
   private readonly deletions: TopicDeletionManager;
   private readonly brokers: BrokerLifecycle;
+  private readonly preferred: PreferredReplicaElection;
+  private rebalanceTimer: NodeJS.Timeout | undefined;
   private readonly retryTimers = new Set<NodeJS.Timeout>();
   /** Watch events with a ZooKeeper watch set in this term. */
   private readonly armedWatches = new Set<WatchEvent['type']>();
@@ -82,6 +91,7 @@ export class Controller extends EventEmitter<ControllerEvents> {
     this.deletions = new TopicDeletionManager(zk, this.context, this.requests, (topic, id, response) =>
       this.put({ type: 'StopReplicaResponse', controllerEpoch: this.context.epoch, topic, brokerId: id, response }), logger);
     this.brokers = new BrokerLifecycle(this.context, this.states, this.requests, this.channel, this.deletions, logger);
+    this.preferred = new PreferredReplicaElection(zk, this.context, this.states, this.requests, logger);
     // Kafka's clearAndPut(Expire): what was queued for the old session no longer matters.
     zk.on('expired', () => {
       if (!this.stopped) this.events.clearAndPut({ type: 'Expire' }).catch(() => undefined);
@@ -210,6 +220,12 @@ export class Controller extends EventEmitter<ControllerEvents> {
         return;
       case 'BrokerResync':
         if (this.active && event.controllerEpoch === this.context.epoch) await this.resync(event.brokerId);
+        return;
+      case 'PreferredReplicaElection':
+        if (this.active) await this.preferred.onRequest(this.watcher(event));
+        return;
+      case 'AutoPreferredReplicaLeaderElection':
+        if (this.active && event.controllerEpoch === this.context.epoch) await this.autoLeaderRebalance();
     }
   }
 
@@ -285,6 +301,25 @@ export class Controller extends EventEmitter<ControllerEvents> {
     this.requests.sendUpdateMetadata(serving);
     this.requests.sendLeaderAndIsr(serving);
     await this.deletions.enqueue(markers);
+    // Kafka finishes a preferred election requested before the failover, then starts the imbalance checks.
+    await this.preferred.onRequest(this.watcher({ type: 'PreferredReplicaElection' }));
+    this.scheduleAutoLeaderRebalance(autoLeaderRebalanceFirstCheckMs);
+  }
+
+  /** Kafka's AutoPreferredReplicaLeaderElection event: check, then check again after the interval whatever happened. */
+  private async autoLeaderRebalance(): Promise<void> {
+    try {
+      await this.preferred.checkImbalance(this.options.autoLeaderRebalance?.imbalancePerBrokerPercentage ?? 0);
+    } finally {
+      this.scheduleAutoLeaderRebalance(this.options.autoLeaderRebalance?.checkIntervalMs ?? 0);
+    }
+  }
+
+  private scheduleAutoLeaderRebalance(delayMs: number): void {
+    clearTimeout(this.rebalanceTimer);
+    if (!this.active || this.stopped || !this.options.autoLeaderRebalance?.enable) return;
+    const controllerEpoch = this.context.epoch;
+    this.rebalanceTimer = setTimeout(() => this.put({ type: 'AutoPreferredReplicaLeaderElection', controllerEpoch }), delayMs);
   }
 
   /** Reads /brokers/topics (watching it) and the assignment of each topic not yet known. Returns the new ones. */
@@ -358,6 +393,7 @@ export class Controller extends EventEmitter<ControllerEvents> {
   /** Kafka's onControllerResignation: forget the cluster, close the channel, ignore the old watches. */
   private resign(why: string): void {
     this.generation++;
+    clearTimeout(this.rebalanceTimer);
     this.armedWatches.clear();
     const wasActive = this.active;
     this.active = false;

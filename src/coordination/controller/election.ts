@@ -96,3 +96,22 @@ export function electAfterBrokerFailure(
   const unchanged = result.leader === leader && result.isr.length === isr.length && result.isr.every((r, i) => r === isr[i]);
   return unchanged ? undefined : result;
 }
+
+/** Why a preferred-leader election leaves a partition as it is. */
+export type PreferredLeaderSkip = 'preferred replica already leads' | 'preferred replica is not alive' | 'preferred replica is not in the ISR';
+
+/**
+ * Kafka's PreferredReplicaPartitionLeaderElectionStrategy (preferredReplicaPartitionLeaderElection):
+ * the first replica of the assignment leads again when it is alive and in the ISR; the ISR stays
+ * as it is. A partition it already leads is left alone (Kafka's ELECTION_NOT_NEEDED), so that no
+ * leader epoch is raised for nothing.
+ */
+export function electPreferredLeader(input: ElectionInput & { leader: number }): LeaderAndIsr | { skipped: PreferredLeaderSkip } {
+  const { replicas, isr, liveBrokerIds, leader } = input;
+  const preferred = replicas[0];
+  if (preferred === undefined) throw new Error('a partition without replicas has no preferred leader');
+  if (leader === preferred) return { skipped: 'preferred replica already leads' };
+  if (!liveBrokerIds.has(preferred)) return { skipped: 'preferred replica is not alive' };
+  if (!isr.includes(preferred)) return { skipped: 'preferred replica is not in the ISR' };
+  return { leader: preferred, isr: [...isr] };
+}

@@ -140,6 +140,24 @@ export class PartitionStateMachine {
     throw new Error(`could not update the state of ${tpName(tp)}: it changed under ${conditionalWriteAttemptsMax} writes in a row`);
   }
 
+  /**
+   * Deletes a request znode the controller has handled (Kafka's deletes guarded by the controller
+   * epoch's zkVersion), so that a deposed controller cannot say a request it did not finish is done.
+   * Already gone: nothing to do.
+   */
+  async deleteFenced(path: string): Promise<void> {
+    this.assertController();
+    try {
+      await this.zk.multi([
+        { op: 'check', path: ZkPaths.controllerEpoch, expectedVersion: this.context.epochZkVersion },
+        { op: 'delete', path, expectedVersion: -1 },
+      ]);
+    } catch (err) {
+      const explained = await this.explainFailedWrite(err);
+      if (!(explained instanceof ZkNoNodeError)) throw explained;
+    }
+  }
+
   /** Writes need our epoch's zkVersion: -1 would match any version and unfence them. */
   assertController(): void {
     if (this.context.epochZkVersion < 0) throw new ControllerMovedError('this broker is not the controller (it resigned)');

@@ -1,0 +1,106 @@
+/**
+ * Preferred-leader election (Kafka's onReplicaElection with PreferredReplicaPartitionLeaderElectionStrategy):
+ * moves leadership back to each partition's first replica, when that replica is alive and in the
+ * ISR, on request through /admin/preferred_replica_election (deleted, fenced, once handled) or by
+ * the controller's periodic imbalance check (auto.leader.rebalance.enable). Runs inside the event loop.
+ */
+import type { Logger } from '../../common/logger';
+import type { TopicPartition } from '../../protocol/messages';
+import { ZkPaths } from '../paths';
+import type { ZkClient, ZkWatcher } from '../zk-client';
+import { getDataIfExists } from '../zk-reads';
+import { parsePreferredReplicaElection, ZnodeFormatError, type TopicPartitionRef } from '../znodes';
+import { tpName, type ControllerContext } from './controller-context';
+import type { ControllerRequests } from './controller-requests';
+import { electPreferredLeader, type PreferredLeaderSkip } from './election';
+import { leaderImbalance } from './leader-imbalance';
+import type { PartitionStateMachine } from './partition-state-machine';
+
+/** Kafka's auto.leader.rebalance.enable, leader.imbalance.check.interval.seconds and leader.imbalance.per.broker.percentage. */
+export interface AutoLeaderRebalanceOptions {
+  enable: boolean;
+  checkIntervalMs: number;
+  imbalancePerBrokerPercentage: number;
+}
+
+export class PreferredReplicaElection {
+  constructor(
+    private readonly zk: ZkClient,
+    private readonly context: ControllerContext,
+    private readonly states: PartitionStateMachine,
+    private readonly requests: ControllerRequests,
+    private readonly logger: Logger,
+  ) {}
+
+  /**
+   * Runs the election the request znode asks for, if there is one, then deletes it; `watcher`
+   * (set on its existence) tells when the next request comes. A malformed request is deleted too,
+   * with an error logged, so that the operator can make a corrected one.
+   */
+  async onRequest(watcher: ZkWatcher | undefined): Promise<void> {
+    const path = ZkPaths.preferredReplicaElection;
+    if (!(await this.zk.exists(path, watcher))) return;
+    const node = await getDataIfExists(this.zk, path);
+    if (!node) return;
+    let requested: TopicPartitionRef[] = [];
+    try {
+      requested = parsePreferredReplicaElection(path, node.data);
+    } catch (err) {
+      if (!(err instanceof ZnodeFormatError)) throw err;
+      this.logger.error(`${err.message}; deleting it, no election`);
+    }
+    const unknown = requested.filter((tp) => this.context.replicasOf(tp).length === 0);
+    if (unknown.length > 0) this.logger.warn(`preferred replica election: skipping unknown partition(s) ${unknown.map(tpName).join(', ')}`);
+    await this.elect(requested.filter((tp) => this.context.replicasOf(tp).length > 0), `preferred replica election requested in ${path}`);
+    await this.states.deleteFenced(path);
+  }
+
+  /** Kafka's checkAndTriggerAutoLeaderRebalance: a preferred election for brokers leading too few of their partitions. */
+  async checkImbalance(imbalancePerBrokerPercentage: number): Promise<void> {
+    const snapshot = this.context.allPartitions().filter((tp) => !this.context.topicsToBeDeleted.has(tp.topic)).map((tp) => {
+      const l = this.context.leadershipOf(tp);
+      return { tp, replicas: this.context.replicasOf(tp), leader: l?.leader, isr: l?.isr ?? [] };
+    });
+    const decision = leaderImbalance(snapshot, this.context.liveBrokerIds(), imbalancePerBrokerPercentage);
+    for (const b of decision.brokers) {
+      if (b.notLedCount > 0) this.logger.debug(`leader imbalance of broker ${b.brokerId}: ${b.notLedCount} of ${b.preferredCount} preferred partitions led elsewhere`);
+    }
+    if (decision.candidates.length === 0) return;
+    await this.elect(decision.candidates, `auto leader rebalance, above leader.imbalance.per.broker.percentage=${imbalancePerBrokerPercentage}`);
+  }
+
+  /**
+   * The preferred election for `partitions`: the changed ones get a raised leader epoch in a fenced
+   * write, LeaderAndIsr to their replicas and UpdateMetadata to every broker. Returns them.
+   */
+  async elect(partitions: readonly TopicPartition[], why: string): Promise<TopicPartition[]> {
+    const eligible = this.context.liveBrokerIds();
+    const changed: TopicPartition[] = [];
+    for (const tp of partitions) {
+      if (this.context.topicsToBeDeleted.has(tp.topic)) continue;
+      // As Kafka's doElectLeaderForPartitions, decide on the state in ZooKeeper: a leader may have
+      // just added the returning replica to the ISR, before its notification reached us.
+      if (!(await this.states.readState(tp))) continue;
+      const replicas = this.context.replicasOf(tp);
+      let skipped: PreferredLeaderSkip | undefined;
+      const updated = await this.states.updateLeaderAndIsr(tp, (current) => {
+        const result = electPreferredLeader({ replicas, isr: current.isr, leader: current.leader, liveBrokerIds: eligible });
+        skipped = 'skipped' in result ? result.skipped : undefined;
+        return 'skipped' in result ? undefined : result;
+      });
+      if (updated) {
+        this.states.logChange(tp, updated, why);
+        changed.push(tp);
+      } else if (skipped === 'preferred replica already leads') {
+        this.logger.debug(`${tpName(tp)}: ${skipped}`);
+      } else if (skipped) {
+        this.logger.warn(`${tpName(tp)}: leadership not moved to preferred replica ${replicas[0]}: ${skipped}`);
+      }
+    }
+    if (changed.length > 0) {
+      this.requests.sendLeaderAndIsr(changed);
+      this.requests.sendUpdateMetadata(changed);
+    }
+    return changed;
+  }
+}
