@@ -128,6 +128,7 @@ export class Broker {
     await this.register(zk);
     this.controller = new Controller({
       zk, brokerId: this.brokerId, uncleanLeaderElectionEnable: this.config.uncleanLeaderElectionEnable, logger: this.logger.child('controller'), clock: this.clock,
+      autoLeaderRebalance: { enable: this.config.autoLeaderRebalanceEnable, checkIntervalMs: this.config.leaderImbalanceCheckIntervalSeconds * 1000, imbalancePerBrokerPercentage: this.config.leaderImbalancePerBrokerPercentage },
     });
     // The controller races again by itself after an expiry; the registration is ours to renew.
     zk.on('expired', () => void this.onSessionExpired(zk));

@@ -81,6 +81,12 @@ export interface BrokerConfig {
   controlledShutdownRetryBackoffMs: number;
   /** controller.socket.timeout.ms: how long the controller waits for a broker's answer. */
   controllerSocketTimeoutMs: number;
+  /** auto.leader.rebalance.enable: the controller moves leadership back to preferred replicas by itself. */
+  autoLeaderRebalanceEnable: boolean;
+  /** leader.imbalance.check.interval.seconds: how often the controller checks the leader imbalance. */
+  leaderImbalanceCheckIntervalSeconds: number;
+  /** leader.imbalance.per.broker.percentage: the share of a broker's preferred partitions led elsewhere that triggers a rebalance. */
+  leaderImbalancePerBrokerPercentage: number;
 }
 
 /** A setting whose value is missing or wrong; the message names it and its source. */
@@ -203,6 +209,9 @@ const settings: Setting[] = [
   { key: 'controlled.shutdown.max.retries', field: 'controlledShutdownMaxRetries', parse: integer(0, INT_MAX), defaultValue: '3' },
   { key: 'controlled.shutdown.retry.backoff.ms', field: 'controlledShutdownRetryBackoffMs', parse: integer(0), defaultValue: '5000' },
   { key: 'controller.socket.timeout.ms', field: 'controllerSocketTimeoutMs', parse: integer(1, INT_MAX), defaultValue: '30000' },
+  { key: 'auto.leader.rebalance.enable', field: 'autoLeaderRebalanceEnable', parse: boolean, defaultValue: 'true' },
+  { key: 'leader.imbalance.check.interval.seconds', field: 'leaderImbalanceCheckIntervalSeconds', parse: integer(1, INT_MAX), defaultValue: '300' },
+  { key: 'leader.imbalance.per.broker.percentage', field: 'leaderImbalancePerBrokerPercentage', parse: integer(0, 100), defaultValue: '10' },
 ];
 
 /** Every key the broker understands (settings and their aliases). */
