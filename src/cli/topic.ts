@@ -1,11 +1,20 @@
 /**
- * `josef topic create|list|describe|delete`, Kafka's kafka-topics.sh through the admin client.
+ * `josef topic create|list|describe|delete`, Kafka's kafka-topics.sh through the admin client, and
+ * `topic elect-leaders`, Kafka's kafka-preferred-replica-election.sh through ZooKeeper.
  * Formatting (the describe lines, with Kafka's field names) is kept apart from doing.
  */
 import type { Command } from 'commander';
 import { Admin, type TopicDescription } from '../client/admin';
+import { createLogger } from '../common/logger';
+import { waitFor } from '../common/wait';
+import { ZkPaths } from '../coordination/paths';
+import { ZkClient } from '../coordination/zk-client';
+import { ZkNodeExistsError } from '../coordination/zk-errors';
+import { getDataIfExists } from '../coordination/zk-reads';
+import { parsePartitionState, parseTopicAssignment, serializePreferredReplicaElection, type TopicPartitionRef } from '../coordination/znodes';
 import { addBootstrapOption, cliClientOptions, collect, parseInteger, type BootstrapOptions } from './client-cli';
-import { formatFields } from './format';
+import { inspectedZookeeper } from './cluster-state';
+import { formatFields, formatTable } from './format';
 
 interface CreateOptions extends BootstrapOptions {
   partitions?: string;
@@ -93,8 +102,96 @@ async function withAdmin<T>(options: BootstrapOptions, use: (admin: Admin) => Pr
   }
 }
 
+/** A partition's leader before and after a preferred election (undefined: no state znode). */
+export interface LeaderChange extends TopicPartitionRef {
+  preferred: number;
+  before: number | undefined;
+  after: number | undefined;
+}
+
+const leaderText = (leader: number | undefined): string => (leader === undefined || leader < 0 ? 'none' : String(leader));
+
+/** Whether the election did what it was asked; a partition not moved is explained in the controller's log. */
+export function electionOutcome(c: LeaderChange): string {
+  if (c.after !== c.preferred) return 'not moved (preferred replica dead or out of the ISR)';
+  return c.before === c.preferred ? 'already preferred' : 'moved';
+}
+
+/** One row per partition with its preferred replica and its leader before and after, then a summary line. */
+export function formatLeaderChanges(changes: readonly LeaderChange[]): string {
+  const table = formatTable(
+    [{ title: 'TOPIC' }, { title: 'PARTITION', align: 'right' }, { title: 'PREFERRED', align: 'right' },
+      { title: 'LEADER BEFORE', align: 'right' }, { title: 'LEADER AFTER', align: 'right' }, { title: 'RESULT' }],
+    changes.map((c) => [c.topic, c.partition, c.preferred, leaderText(c.before), leaderText(c.after), electionOutcome(c)]),
+  );
+  const moved = changes.filter((c) => electionOutcome(c) === 'moved').length;
+  const notMoved = changes.filter((c) => c.after !== c.preferred).length;
+  return `${table}${changes.length} partition(s): ${moved} moved to their preferred replica, ${notMoved} not led by it.\n`;
+}
+
+interface ElectLeadersOptions {
+  topic?: string;
+  zookeeper?: string;
+  dataDir: string;
+  timeoutMs: string;
+}
+
+/** A command against ZooKeeper should fail fast when nobody answers, not wait out a session timeout. */
+const zkConnectTimeoutMs = 10_000;
+const electionPollIntervalMs = 200;
+
+/** Every partition of `topic` (of every topic without one) with its preferred replica, from /brokers/topics. */
+async function partitionsWithPreferred(zk: ZkClient, topic: string | undefined): Promise<Array<TopicPartitionRef & { preferred: number }>> {
+  const topics = topic === undefined ? (await zk.getChildren(ZkPaths.brokerTopics)).sort() : [topic];
+  const out: Array<TopicPartitionRef & { preferred: number }> = [];
+  for (const name of topics) {
+    const node = await getDataIfExists(zk, ZkPaths.topic(name));
+    if (!node) {
+      if (topic !== undefined) throw new Error(`topic ${name} does not exist`);
+      continue;
+    }
+    for (const [partition, replicas] of parseTopicAssignment(ZkPaths.topic(name), node.data)) out.push({ topic: name, partition, preferred: replicas[0] });
+  }
+  return out;
+}
+
+async function leaderOf(zk: ZkClient, tp: TopicPartitionRef): Promise<number | undefined> {
+  const path = ZkPaths.partitionState(tp.topic, tp.partition);
+  const node = await getDataIfExists(zk, path);
+  return node ? parsePartitionState(path, node.data).leader : undefined;
+}
+
+/**
+ * As kafka-preferred-replica-election.sh: writes the request znode (refused while another election
+ * runs), waits until the controller has handled it and deleted it, and shows what changed.
+ */
+async function electLeaders(options: ElectLeadersOptions): Promise<void> {
+  const timeoutMs = parseInteger('--timeout-ms', options.timeoutMs, 1);
+  const { connect } = inspectedZookeeper(options.zookeeper, options.dataDir);
+  const zk = await ZkClient.connect({ connectString: connect, connectionTimeoutMs: zkConnectTimeoutMs, logger: createLogger('elect-leaders', () => undefined) });
+  try {
+    const partitions = await partitionsWithPreferred(zk, options.topic);
+    if (partitions.length === 0) throw new Error(`no topics in ZooKeeper ${connect}`);
+    const before = await Promise.all(partitions.map((tp) => leaderOf(zk, tp)));
+    const path = ZkPaths.preferredReplicaElection;
+    try {
+      await zk.create(path, serializePreferredReplicaElection(partitions), 'persistent', { createParents: true });
+    } catch (err) {
+      if (err instanceof ZkNodeExistsError) throw new Error(`a preferred replica election is already in progress (${path} exists); try again once the controller has deleted it`);
+      throw err;
+    }
+    await waitFor(async () => (await zk.exists(path)) === null, {
+      timeoutMs, intervalMs: electionPollIntervalMs, message: `the controller to run the election and delete ${path} (is a broker running?)`,
+    });
+    const after = await Promise.all(partitions.map((tp) => leaderOf(zk, tp)));
+    process.stdout.write(formatLeaderChanges(partitions.map((tp, i) => ({ ...tp, before: before[i], after: after[i] }))));
+  } finally {
+    await zk.close();
+  }
+}
+
 export function registerTopicCommands(program: Command): void {
-  const topic = program.command('topic').description('create, list, describe and delete topics (kafka-topics)');
+  const topic = program.command('topic').description('create, list, describe and delete topics (kafka-topics); elect preferred leaders');
 
   addBootstrapOption(
     topic
@@ -131,6 +228,15 @@ export function registerTopicCommands(program: Command): void {
     const topics = await withAdmin(options, (admin) => admin.describeTopics(name === undefined ? undefined : [name]));
     process.stdout.write(formatDescribe(topics, filter));
   });
+
+  topic
+    .command('elect-leaders')
+    .description('move leadership back to each partition\'s preferred (first) replica, through the controller (kafka-preferred-replica-election)')
+    .option('--topic <name>', 'only this topic\'s partitions (default: every topic)')
+    .option('--zookeeper <connect>', 'HOST:PORT[,...][/chroot] (default: the cluster of --data-dir, else JOSEF_ZK, else 127.0.0.1:2181)')
+    .option('--data-dir <dir>', 'data dir of a `josef cluster up` whose ZooKeeper to use', '.josef')
+    .option('--timeout-ms <ms>', 'how long to wait for the controller to finish the election', '30000')
+    .action((options: ElectLeadersOptions) => electLeaders(options));
 
   addBootstrapOption(topic.command('delete <name>').description('delete a topic (its partitions and files)')).action(async (name: string, options: BootstrapOptions) => {
     await withAdmin(options, (admin) => admin.deleteTopics([name]));
