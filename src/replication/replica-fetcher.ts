@@ -10,6 +10,7 @@
  * older leader epoch than the leader's) leaves the fetcher until the controller says more. A lost
  * connection is opened again after the backoff. Nothing here decides leadership: LeaderAndIsr does.
  */
+import type { BrokerConfig } from '../common/config';
 import { ErrorCode, JosefError, errorInfo } from '../common/errors';
 import type { Logger } from '../common/logger';
 import { ApiKey, EARLIEST_TIMESTAMP, LATEST_TIMESTAMP } from '../protocol/api-keys';
@@ -28,14 +29,9 @@ export interface FetcherConnection {
 
 export type FetcherConnect = (endpoint: BrokerEndpoint) => Promise<FetcherConnection>;
 
-export interface ReplicaFetcherSettings {
-  replicaFetchWaitMaxMs: number;
-  replicaFetchMinBytes: number;
-  replicaFetchMaxBytes: number;
-  replicaFetchResponseMaxBytes: number;
-  replicaFetchBackoffMs: number;
-  replicaSocketTimeoutMs: number;
-}
+/** The broker settings a fetcher follows (Kafka's replica.fetch.*, replica.socket.timeout.ms). */
+export type ReplicaFetcherSettings = Pick<BrokerConfig,
+  'replicaFetchWaitMaxMs' | 'replicaFetchMinBytes' | 'replicaFetchMaxBytes' | 'replicaFetchResponseMaxBytes' | 'replicaFetchBackoffMs' | 'replicaSocketTimeoutMs'>;
 
 export interface ReplicaFetcherOptions {
   name: string;
