@@ -15,6 +15,15 @@ import type { OffsetsForLeaderEpochRequest, OffsetsForLeaderEpochResponse } from
 import type { ProduceRequest, ProduceResponse } from './produce';
 import type { StopReplicaRequest, StopReplicaResponse } from './stop-replica';
 import type { UpdateMetadataRequest, UpdateMetadataResponse } from './update-metadata';
+import type { DescribeGroupsRequest, DescribeGroupsResponse } from './describe-groups';
+import type { FindCoordinatorRequest, FindCoordinatorResponse } from './find-coordinator';
+import type { HeartbeatRequest, HeartbeatResponse } from './heartbeat';
+import type { JoinGroupRequest, JoinGroupResponse } from './join-group';
+import type { LeaveGroupRequest, LeaveGroupResponse } from './leave-group';
+import type { ListGroupsRequest, ListGroupsResponse } from './list-groups';
+import type { OffsetCommitRequest, OffsetCommitResponse } from './offset-commit';
+import type { OffsetFetchRequest, OffsetFetchResponse } from './offset-fetch';
+import type { SyncGroupRequest, SyncGroupResponse } from './sync-group';
 
 export * from './common';
 export * from './produce';
@@ -29,8 +38,17 @@ export * from './api-versions';
 export * from './create-topics';
 export * from './delete-topics';
 export * from './offsets-for-leader-epoch';
+export * from './offset-commit';
+export * from './offset-fetch';
+export * from './find-coordinator';
+export * from './join-group';
+export * from './heartbeat';
+export * from './leave-group';
+export * from './sync-group';
+export * from './describe-groups';
+export * from './list-groups';
 
-/** Request and response body types by API key. Group APIs join this map when they land. */
+/** Request and response body types by API key. */
 export interface ApiMessages {
   [ApiKey.Produce]: { request: ProduceRequest; response: ProduceResponse };
   [ApiKey.Fetch]: { request: FetchRequest; response: FetchResponse };
@@ -44,6 +62,15 @@ export interface ApiMessages {
   [ApiKey.CreateTopics]: { request: CreateTopicsRequest; response: CreateTopicsResponse };
   [ApiKey.DeleteTopics]: { request: DeleteTopicsRequest; response: DeleteTopicsResponse };
   [ApiKey.OffsetsForLeaderEpoch]: { request: OffsetsForLeaderEpochRequest; response: OffsetsForLeaderEpochResponse };
+  [ApiKey.OffsetCommit]: { request: OffsetCommitRequest; response: OffsetCommitResponse };
+  [ApiKey.OffsetFetch]: { request: OffsetFetchRequest; response: OffsetFetchResponse };
+  [ApiKey.FindCoordinator]: { request: FindCoordinatorRequest; response: FindCoordinatorResponse };
+  [ApiKey.JoinGroup]: { request: JoinGroupRequest; response: JoinGroupResponse };
+  [ApiKey.Heartbeat]: { request: HeartbeatRequest; response: HeartbeatResponse };
+  [ApiKey.LeaveGroup]: { request: LeaveGroupRequest; response: LeaveGroupResponse };
+  [ApiKey.SyncGroup]: { request: SyncGroupRequest; response: SyncGroupResponse };
+  [ApiKey.DescribeGroups]: { request: DescribeGroupsRequest; response: DescribeGroupsResponse };
+  [ApiKey.ListGroups]: { request: ListGroupsRequest; response: ListGroupsResponse };
 }
 
 export type SupportedApiKey = keyof ApiMessages;

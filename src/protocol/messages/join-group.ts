@@ -1,0 +1,36 @@
+/**
+ * JoinGroup (key 11): a member asks to be part of the group's next generation. The answer comes
+ * once the rebalance completes; the leader's answer lists every member's metadata so it can assign.
+ */
+
+export interface JoinGroupRequestProtocol {
+  /** An assignor name for consumers ("range", "roundrobin"). */
+  name: string;
+  /** Opaque to the broker: the consumer's subscription (src/client/consumer-protocol.ts). */
+  metadata: Buffer;
+}
+
+export interface JoinGroupRequest {
+  groupId: string;
+  sessionTimeoutMs: number;
+  rebalanceTimeoutMs: number;
+  /** "" on a first join: the coordinator gives the member its id. */
+  memberId: string;
+  protocolType: string;
+  protocols: JoinGroupRequestProtocol[];
+}
+
+export interface JoinGroupResponseMember {
+  memberId: string;
+  metadata: Buffer;
+}
+
+export interface JoinGroupResponse {
+  errorCode: number;
+  generationId: number;
+  protocolName: string | null;
+  leader: string;
+  memberId: string;
+  /** Every member, for the leader only; empty for the others. */
+  members: JoinGroupResponseMember[];
+}

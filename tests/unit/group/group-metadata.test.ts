@@ -1,0 +1,81 @@
+import { GroupMetadata, MemberMetadata } from '../../../src/group/group-metadata';
+
+const protocols = (...names: string[]) => names.map((name) => ({ name, metadata: Buffer.from(name) }));
+const member = (id: string, ...names: string[]) => new MemberMetadata(id, 'client', '/127.0.0.1', 1000, 6000, protocols(...names));
+const joined = (m: MemberMetadata): MemberMetadata => Object.assign(m, { awaitingJoin: () => undefined });
+
+describe('GroupMetadata state machine', () => {
+  it('walks Empty -> PreparingRebalance -> CompletingRebalance -> Stable, raising the generation', () => {
+    const group = new GroupMetadata('g');
+    group.add(joined(member('a', 'range')), 'consumer');
+    group.transitionTo('PreparingRebalance');
+    group.initNextGeneration();
+    expect(group.state).toBe('CompletingRebalance');
+    expect(group.generationId).toBe(1);
+    expect(group.protocolName).toBe('range');
+    group.transitionTo('Stable');
+    expect(group.canRebalance).toBe(true);
+  });
+
+  it('refuses transitions Kafka does not allow', () => {
+    const group = new GroupMetadata('g');
+    expect(() => group.transitionTo('Stable')).toThrow(/Empty -> Stable/);
+    expect(() => group.transitionTo('CompletingRebalance')).toThrow();
+    group.transitionTo('Dead');
+    expect(() => group.transitionTo('PreparingRebalance')).toThrow();
+  });
+
+  it('goes back to Empty with a new generation when every member left', () => {
+    const group = new GroupMetadata('g');
+    group.add(member('a', 'range'), 'consumer');
+    group.transitionTo('PreparingRebalance');
+    group.remove('a');
+    group.initNextGeneration();
+    expect(group.state).toBe('Empty');
+    expect(group.generationId).toBe(1);
+    expect(group.leaderId).toBeNull();
+  });
+
+  it('makes the first member leader and hands leadership over when it leaves', () => {
+    const group = new GroupMetadata('g');
+    group.add(member('a', 'range'), 'consumer');
+    group.add(joined(member('b', 'range')), 'consumer');
+    expect(group.isLeader('a')).toBe(true);
+    group.remove('a');
+    expect(group.isLeader('b')).toBe(true);
+  });
+
+  it('selects the protocol most members prefer among those all support', () => {
+    const group = new GroupMetadata('g');
+    group.add(member('a', 'roundrobin', 'range'), 'consumer');
+    group.add(member('b', 'range', 'roundrobin'), 'consumer');
+    group.add(member('c', 'range', 'roundrobin', 'sticky'), 'consumer');
+    expect(group.selectProtocol()).toBe('range');
+    expect(group.supportsProtocols('consumer', protocols('sticky'))).toBe(false);
+    expect(group.supportsProtocols('connect', protocols('range'))).toBe(false);
+    expect(group.supportsProtocols('consumer', protocols('roundrobin'))).toBe(true);
+  });
+
+  it('tells which members have not rejoined and the group rebalance timeout', () => {
+    const group = new GroupMetadata('g');
+    group.add(joined(member('a', 'range')), 'consumer');
+    const b = member('b', 'range');
+    b.rebalanceTimeoutMs = 5000;
+    group.add(b, 'consumer');
+    expect(group.notYetRejoined().map((m) => m.memberId)).toEqual(['b']);
+    expect(group.rebalanceTimeoutMs()).toBe(5000);
+  });
+
+  it('round-trips through its __consumer_offsets value as a Stable group', () => {
+    const group = new GroupMetadata('g');
+    group.add(joined(member('a', 'range')), 'consumer');
+    group.transitionTo('PreparingRebalance');
+    group.initNextGeneration();
+    group.member('a').assignment = Buffer.from('assigned');
+    const loaded = GroupMetadata.fromValue('g', group.toValue());
+    expect(loaded.state).toBe('Stable');
+    expect(loaded.generationId).toBe(1);
+    expect(loaded.leaderId).toBe('a');
+    expect(loaded.member('a').assignment.toString()).toBe('assigned');
+  });
+});
