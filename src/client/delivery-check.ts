@@ -1,8 +1,9 @@
 /**
  * Did every acknowledged write survive? A producer loop that writes numbered values and keeps
- * the ones the cluster acknowledged, a reader that reads a topic back to its end, and the pure
- * verdict comparing the two (what Jepsen-style checkers do for Kafka): lost = acknowledged but
- * never read; duplicates = read more than once (a retried send, as Kafka without idempotence).
+ * the ones the cluster acknowledged, readers that read a topic back to its end (at once, or live
+ * and then to its end), and the pure verdict comparing the two (what Jepsen-style checkers do for
+ * Kafka): lost = acknowledged but never read; duplicates = read more than once (a retried send, as
+ * Kafka without idempotence).
  */
 import type { Logger } from '../common/logger';
 import { Consumer } from './consumer';
@@ -51,8 +52,13 @@ export interface AckedWriterOptions {
   /** Sends awaiting their acknowledgement at most (backpressure). */
   inFlightMax?: number;
   producer?: Omit<ProducerOptions, 'bootstrapServers'>;
+  /** Sends per second at most, so a person can follow the counts (default: as fast as acknowledgements allow). */
+  ratePerSec?: number;
   logger?: Logger;
 }
+
+/** A paced writer further behind its schedule than this starts the schedule again. */
+const paceBacklogMsMax = 1_000;
 
 /** Writes numbered values until stopped, counting what was sent, acknowledged and failed. */
 export class AckedWriter {
@@ -64,6 +70,8 @@ export class AckedWriter {
   private loop: Promise<void> | undefined;
   private readonly inFlight = new Set<Promise<void>>();
   private readonly ackListeners = new Set<() => void>();
+  /** Where the rate's schedule counts from. */
+  private pace = { fromMs: 0, fromCount: 0 };
 
   constructor(private readonly options: AckedWriterOptions) {
     this.producer = new Producer({ acks: 'all', lingerMs: 1, ...options.producer, bootstrapServers: options.bootstrapServers, logger: options.logger });
@@ -96,9 +104,16 @@ export class AckedWriter {
   private async run(): Promise<void> {
     const inFlightMax = this.options.inFlightMax ?? 100;
     const prefix = this.options.prefix ?? this.options.topic;
+    this.pace = { fromMs: Date.now(), fromCount: this.sent };
     while (!this.stopping) {
       if (this.inFlight.size >= inFlightMax) {
         await Promise.race(this.inFlight);
+        continue;
+      }
+      const pacedMs = this.paceMs();
+      if (pacedMs > 0) {
+        // Pacing a rate, not waiting for state.
+        await new Promise((resolve) => setTimeout(resolve, pacedMs));
         continue;
       }
       const value = `${prefix}-${this.sent++}`;
@@ -115,6 +130,22 @@ export class AckedWriter {
       // Let the sender run between sends.
       if (this.sent % 20 === 0) await new Promise((resolve) => setImmediate(resolve));
     }
+  }
+
+  /**
+   * How long to hold the next send back to keep to ratePerSec; 0 to send now. After a stall (a
+   * failover) the schedule starts again from now rather than sending the backlog in one burst.
+   */
+  private paceMs(): number {
+    const rate = this.options.ratePerSec;
+    if (rate === undefined || rate <= 0) return 0;
+    const nowMs = Date.now();
+    let dueAtMs = this.pace.fromMs + ((this.sent - this.pace.fromCount) * 1000) / rate;
+    if (dueAtMs < nowMs - paceBacklogMsMax) {
+      this.pace = { fromMs: nowMs, fromCount: this.sent };
+      dueAtMs = nowMs;
+    }
+    return Math.max(0, Math.ceil(dueAtMs - nowMs));
   }
 
   /** Stops sending, waits for every send's outcome and closes the producer. */
@@ -149,5 +180,58 @@ export async function readAllValues(bootstrapServers: string, topic: string, tim
     return values;
   } finally {
     await consumer.close();
+  }
+}
+
+/**
+ * Reads every partition of a topic from its beginning while a story runs (what a consumer sees
+ * live), then, on finish(), on to the end offsets (high watermarks) of that moment, as readAllValues does.
+ */
+export class ValueReader {
+  readonly values: string[] = [];
+  private readonly consumer: Consumer;
+  private partitions: TopicPartition[] = [];
+  private stopping = false;
+  private loop: Promise<void> | undefined;
+
+  constructor(bootstrapServers: string, private readonly topic: string, logger?: Logger) {
+    this.consumer = new Consumer({ bootstrapServers, autoOffsetReset: 'earliest', logger });
+  }
+
+  /** Assigns every partition of the topic, from its first offset, and polls until finish(). */
+  async start(timeoutMs = 60_000): Promise<void> {
+    this.partitions = await this.consumer.partitionsFor(this.topic, timeoutMs);
+    this.consumer.assign(this.partitions);
+    this.consumer.seekToBeginning(this.partitions);
+    this.loop = (async () => {
+      while (!this.stopping) this.take(await this.consumer.poll(250));
+    })();
+  }
+
+  /** Stops the live loop, reads on to the current end offsets, closes the consumer and returns every value read. */
+  async finish(timeoutMs = 60_000): Promise<string[]> {
+    this.stopping = true;
+    try {
+      await this.loop;
+      const ends = await this.consumer.endOffsets(this.partitions, timeoutMs);
+      const deadline = Date.now() + timeoutMs;
+      const behind = async (): Promise<boolean> => {
+        for (const tp of this.partitions) {
+          if ((await this.consumer.position(tp, timeoutMs)) < (ends.get(`${tp.topic}-${tp.partition}`) ?? 0)) return true;
+        }
+        return false;
+      };
+      while (await behind()) {
+        if (Date.now() > deadline) throw new Error(`reading ${this.topic} did not reach its end offsets within ${timeoutMs} ms`);
+        this.take(await this.consumer.poll(500));
+      }
+      return this.values;
+    } finally {
+      await this.consumer.close();
+    }
+  }
+
+  private take(records: ReadonlyArray<{ value: Buffer | null }>): void {
+    for (const record of records) this.values.push(record.value?.toString() ?? '');
   }
 }
