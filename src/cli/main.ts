@@ -10,6 +10,7 @@ import { registerClusterCommands } from './cluster';
 import { registerTopicCommands } from './topic';
 import { registerProduceCommand } from './produce';
 import { registerConsumeCommand } from './consume';
+import { registerDemoCommands } from './demo';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -24,6 +25,7 @@ export function buildProgram(): Command {
   registerTopicCommands(program);
   registerProduceCommand(program);
   registerConsumeCommand(program);
+  registerDemoCommands(program);
   return program;
 }
 
