@@ -83,13 +83,16 @@ export class ClusterWatch {
   private async readBrokers(announce = true): Promise<void> {
     const ids = (await this.zk.getChildren(ZkPaths.brokerIds, this.rearm(() => this.readBrokers()))).map(Number).sort((a, b) => a - b);
     const before = this.cluster.brokers;
-    this.cluster.brokers = ids;
-    for (const id of before) if (!ids.includes(id)) this.emit({ kind: 'brokerGone', brokerId: id }, announce);
+    const registered: WatchEvent[] = [];
     for (const id of ids) {
       if (before.includes(id)) continue;
       const stat = await this.zk.exists(ZkPaths.broker(id));
-      if (stat) this.emit({ kind: 'brokerRegistered', brokerId: id, brokerEpoch: stat.czxid }, announce);
+      if (stat) registered.push({ kind: 'brokerRegistered', brokerId: id, brokerEpoch: stat.czxid });
     }
+    // The picture changes with the events, so that a reader of it never sees a change not yet told.
+    this.cluster.brokers = ids;
+    for (const id of before) if (!ids.includes(id)) this.emit({ kind: 'brokerGone', brokerId: id }, announce);
+    for (const event of registered) this.emit(event, announce);
   }
 
   private async readController(announce = true): Promise<void> {
