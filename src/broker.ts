@@ -19,6 +19,8 @@ import { ZkTopicAdmin } from './coordination/topic-admin';
 import { ZkClient } from './coordination/zk-client';
 import { ZkConnectTimeoutError, ZkNoNodeError } from './coordination/zk-errors';
 import { parseTopicConfig } from './coordination/znodes';
+import type { GroupCoordinator, GroupCoordinatorSettings } from './group/group-coordinator';
+import { createGroupCoordinator } from './group/group-coordinator-wiring';
 import { ApiKey } from './protocol/api-keys';
 import type { TopicPartition } from './protocol/messages';
 import { Dispatcher } from './server/dispatcher';
@@ -37,6 +39,8 @@ export interface BrokerOptions {
   config: BrokerConfig;
   logger?: Logger;
   clock?: Clock;
+  /** Group coordinator timings (Kafka's group.* settings); Kafka's defaults otherwise. */
+  groupCoordinatorSettings?: Partial<GroupCoordinatorSettings>;
 }
 
 type BrokerState = 'new' | 'starting' | 'running' | 'stopping' | 'stopped';
@@ -69,6 +73,8 @@ export class Broker {
   private replicaManager: ReplicaManager | undefined;
   private socketServer: SocketServer | undefined;
   private controller: Controller | undefined;
+  private groupCoordinator: GroupCoordinator | undefined;
+  private readonly groupCoordinatorSettings: Partial<GroupCoordinatorSettings> | undefined;
   private clusterId: string | null = null;
   private brokerEpoch = -1;
   private boundPort: number | undefined;
@@ -80,6 +86,7 @@ export class Broker {
     this.logger = options.logger ?? createLogger(`broker.${this.brokerId}`);
     this.clock = options.clock ?? systemClock;
     this.metadataCache = new MetadataCache();
+    this.groupCoordinatorSettings = options.groupCoordinatorSettings;
   }
 
   /** Where clients reach this broker: advertised.listeners, with the port bound when it said 0. */
@@ -123,6 +130,9 @@ export class Broker {
         requestTimeoutMs: this.config.replicaSocketTimeoutMs,
         logger: this.logger.child(`fetcher-connection-${leader.nodeId}`),
       }),
+    });
+    this.groupCoordinator = createGroupCoordinator({
+      replicaManager: this.replicaManager, config: this.config, logger: this.logger.child('group-coordinator'), clock: this.clock, settings: this.groupCoordinatorSettings,
     });
     await this.startSocketServer();
     await this.register(zk);
@@ -171,6 +181,7 @@ export class Broker {
       clusterId: () => this.clusterId,
       controller: (): ControllerPort | undefined => this.controller,
       logger: this.logger.child('handlers'),
+      groupCoordinator: this.groupCoordinator,
     });
     this.socketServer = new SocketServer({ host, port, dispatcher, logger: this.logger.child('socket-server'), maxRequestBytes: this.config.socketRequestMaxBytes });
     try {
@@ -286,6 +297,7 @@ export class Broker {
     if (wasRunning && this.config.controlledShutdownEnable) await this.controlledShutdown();
     this.socketServer?.stopAccepting();
     await this.replicaManager?.shutdown();
+    this.groupCoordinator?.shutdown();
     await this.socketServer?.close();
     await this.controller?.shutdown();
     this.logManager?.close(this.replicaManager?.highWatermarkOf);

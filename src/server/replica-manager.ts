@@ -77,6 +77,14 @@ const ISR_PROPAGATION_QUIET_MS = 500;
 /** ...or at the latest this long after the previous one (Kafka: 60 s). */
 const ISR_PROPAGATION_MAX_DELAY_MS = 5_000;
 
+/** One partition's role as a LeaderAndIsr request just set it (what the group coordinator loads and unloads on). */
+export interface LeadershipChange extends TopicPartitionRef {
+  isLeader: boolean;
+  leaderEpoch: number;
+}
+
+export type LeadershipListener = (changes: LeadershipChange[]) => void;
+
 export interface ReplicaManagerOptions {
   config: BrokerConfig;
   logManager: LogManager;
@@ -111,6 +119,7 @@ export class ReplicaManager {
   readonly fetcherManager: ReplicaFetcherManager | undefined;
   private readonly brokerId: number;
   private readonly logger: Logger;
+  private readonly leadershipListeners: LeadershipListener[] = [];
 
   constructor(private readonly options: ReplicaManagerOptions) {
     this.brokerId = options.config.brokerId;
@@ -158,6 +167,11 @@ export class ReplicaManager {
     await this.fetcherManager?.shutdown();
     this.fetchPurgatory.shutdown();
     this.producePurgatory.shutdown();
+  }
+
+  /** `listener` hears, after each LeaderAndIsr, which partitions it made leader or follower here (Kafka's onLeadershipChange). */
+  addLeadershipListener(listener: LeadershipListener): void {
+    this.leadershipListeners.push(listener);
   }
 
   getPartition(topic: string, partition: number): Partition | undefined {
@@ -408,6 +422,7 @@ export class ReplicaManager {
       const partitions: LeaderAndIsrResponse['partitions'] = [];
       const stopFetching: TopicPartitionRef[] = [];
       const follow: FollowStart[] = [];
+      const changes: LeadershipChange[] = [];
       for (const state of request.partitionStates) {
         const key = partitionKey(state.topic, state.partition);
         const answer = (errorCode: number): void => void partitions.push({ topic: state.topic, partition: state.partition, errorCode });
@@ -436,6 +451,7 @@ export class ReplicaManager {
           }
           this.logger.info(`${key}: ${state.leader === this.brokerId ? 'leader' : `follower of broker ${state.leader}`} at leader epoch ${state.leaderEpoch}, ISR ${JSON.stringify(state.isr)}, HW ${partition.highWatermark}, LEO ${partition.log.logEndOffset}`);
           this.wakeWaiters(key, true);
+          changes.push({ topic: state.topic, partition: state.partition, isLeader: state.leader === this.brokerId, leaderEpoch: state.leaderEpoch });
           answer(ErrorCode.NONE.code);
         } catch (err) {
           answer(partitionError(err, `LeaderAndIsr for ${key}`, this.logger).errorCode);
@@ -445,6 +461,7 @@ export class ReplicaManager {
       this.fetcherManager?.removeFetcherForPartitions(stopFetching);
       this.fetcherManager?.addFetcherForPartitions(follow);
       void this.fetcherManager?.shutdownIdleFetchers();
+      if (changes.length > 0) for (const listener of this.leadershipListeners) listener(changes);
       return { errorCode: ErrorCode.NONE.code, partitions };
     });
   }

@@ -7,5 +7,7 @@ export interface HeartbeatRequest {
 }
 
 export interface HeartbeatResponse {
+  /** Kafka's v1+ field (Josef does not throttle: always 0); it also keeps this answer apart from a request-level error body. */
+  throttleTimeMs: number;
   errorCode: number;
 }

@@ -6,5 +6,7 @@ export interface LeaveGroupRequest {
 }
 
 export interface LeaveGroupResponse {
+  /** Kafka's v1+ field (Josef does not throttle: always 0); it also keeps this answer apart from a request-level error body. */
+  throttleTimeMs: number;
   errorCode: number;
 }

@@ -3,6 +3,7 @@
  * one line per API, each handler in its own file.
  */
 import type { Logger } from '../../common/logger';
+import type { GroupCoordinator } from '../../group/group-coordinator';
 import { ApiKey } from '../../protocol/api-keys';
 import type { Dispatcher } from '../dispatcher';
 import type { ReplicaManager } from '../replica-manager';
@@ -11,14 +12,23 @@ import { apiVersionsHandler } from './api-versions';
 import { controlledShutdownHandler } from './controlled-shutdown';
 import { createTopicsHandler } from './create-topics';
 import { deleteTopicsHandler } from './delete-topics';
+import { describeGroupsHandler } from './describe-groups';
 import { fetchHandler } from './fetch';
+import { findCoordinatorHandler } from './find-coordinator';
+import { heartbeatHandler } from './heartbeat';
+import { joinGroupHandler } from './join-group';
 import { leaderAndIsrHandler } from './leader-and-isr';
+import { leaveGroupHandler } from './leave-group';
+import { listGroupsHandler } from './list-groups';
 import { listOffsetsHandler } from './list-offsets';
 import { metadataHandler } from './metadata';
+import { offsetCommitHandler } from './offset-commit';
+import { offsetFetchHandler } from './offset-fetch';
 import { offsetsForLeaderEpochHandler } from './offsets-for-leader-epoch';
 import type { ControllerPort } from './ports';
 import { produceHandler } from './produce';
 import { stopReplicaHandler } from './stop-replica';
+import { syncGroupHandler } from './sync-group';
 import { updateMetadataHandler } from './update-metadata';
 
 export interface BrokerHandlerDeps extends TopicCreationDeps {
@@ -26,6 +36,8 @@ export interface BrokerHandlerDeps extends TopicCreationDeps {
   clusterId: () => string | null;
   controller: () => ControllerPort | undefined;
   logger: Logger;
+  /** The group coordinator; without it the group APIs are not offered. */
+  groupCoordinator?: GroupCoordinator;
 }
 
 export function registerBrokerHandlers(dispatcher: Dispatcher, deps: BrokerHandlerDeps): void {
@@ -42,4 +54,18 @@ export function registerBrokerHandlers(dispatcher: Dispatcher, deps: BrokerHandl
   dispatcher.register(ApiKey.CreateTopics, createTopicsHandler(deps));
   dispatcher.register(ApiKey.DeleteTopics, deleteTopicsHandler(deps));
   dispatcher.register(ApiKey.OffsetsForLeaderEpoch, offsetsForLeaderEpochHandler(replicaManager));
+  if (deps.groupCoordinator) registerGroupHandlers(dispatcher, deps, deps.groupCoordinator);
+}
+
+/** The group coordinator's APIs (Kafka's handleJoinGroupRequest and friends). */
+function registerGroupHandlers(dispatcher: Dispatcher, deps: BrokerHandlerDeps, coordinator: GroupCoordinator): void {
+  dispatcher.register(ApiKey.FindCoordinator, findCoordinatorHandler(deps));
+  dispatcher.register(ApiKey.JoinGroup, joinGroupHandler(coordinator));
+  dispatcher.register(ApiKey.SyncGroup, syncGroupHandler(coordinator));
+  dispatcher.register(ApiKey.Heartbeat, heartbeatHandler(coordinator));
+  dispatcher.register(ApiKey.LeaveGroup, leaveGroupHandler(coordinator));
+  dispatcher.register(ApiKey.OffsetCommit, offsetCommitHandler(coordinator));
+  dispatcher.register(ApiKey.OffsetFetch, offsetFetchHandler(coordinator));
+  dispatcher.register(ApiKey.DescribeGroups, describeGroupsHandler(coordinator));
+  dispatcher.register(ApiKey.ListGroups, listGroupsHandler(coordinator));
 }

@@ -1,0 +1,407 @@
+/**
+ * The group coordinator (Kafka's GroupCoordinator): JoinGroup, SyncGroup, Heartbeat, LeaveGroup,
+ * OffsetCommit and OffsetFetch for the groups whose __consumer_offsets partition this broker
+ * leads. It drives each GroupMetadata through its states, completes a rebalance once every
+ * member rejoined (or the rebalance timeout passed, dropping the rest), and expires members
+ * whose session timed out. Time comes from the injected Scheduler; storage from the manager.
+ */
+import { randomUUID } from 'crypto';
+import { ErrorCode } from '../common/errors';
+import type { Logger } from '../common/logger';
+import type { Scheduler } from '../replication/purgatory';
+import { GroupMetadata, MemberMetadata, type GroupProtocol, type JoinResult, type SyncResult } from './group-metadata';
+import { offsetKey, type CommittedOffset, type GroupMetadataManager } from './group-metadata-manager';
+
+export interface GroupCoordinatorSettings {
+  /** Kafka's group.min.session.timeout.ms (6 s). */
+  groupMinSessionTimeoutMs: number;
+  /** Kafka's group.max.session.timeout.ms (30 min). */
+  groupMaxSessionTimeoutMs: number;
+  /** Kafka's group.initial.rebalance.delay.ms (3 s): an empty group waits this long for more members. */
+  groupInitialRebalanceDelayMs: number;
+}
+
+export const GROUP_COORDINATOR_DEFAULTS: GroupCoordinatorSettings = {
+  groupMinSessionTimeoutMs: 6_000,
+  groupMaxSessionTimeoutMs: 1_800_000,
+  groupInitialRebalanceDelayMs: 3_000,
+};
+
+/** Kafka's offset.metadata.max.bytes. */
+export const OFFSET_METADATA_MAX_BYTES = 4096;
+
+export interface JoinGroupParams {
+  groupId: string;
+  memberId: string;
+  clientId: string;
+  clientHost: string;
+  rebalanceTimeoutMs: number;
+  sessionTimeoutMs: number;
+  protocolType: string;
+  protocols: GroupProtocol[];
+}
+
+export interface OffsetCommitEntry {
+  topic: string;
+  partition: number;
+  offset: number;
+  metadata: string;
+}
+
+/** Timers of one group: the pending rebalance and each member's session. */
+interface GroupTimers {
+  rebalance?: () => void;
+  /** The rebalance of a group that was Empty: it waits out the initial delay instead of completing early. */
+  initialDelay?: boolean;
+  sessions: Map<string, () => void>;
+}
+
+const NONE = ErrorCode.NONE.code;
+
+export class GroupCoordinator {
+  private readonly timers = new Map<string, GroupTimers>();
+
+  constructor(
+    readonly manager: GroupMetadataManager,
+    private readonly settings: GroupCoordinatorSettings,
+    private readonly scheduler: Scheduler,
+    private readonly logger: Logger,
+    private readonly nowMs: () => number,
+  ) {}
+
+  /** NONE, or why this broker cannot answer for the group now. */
+  groupError(groupId: string): number {
+    if (typeof groupId !== 'string' || groupId === '') return ErrorCode.INVALID_GROUP_ID.code;
+    if (!this.manager.isCoordinatorFor(groupId)) return ErrorCode.NOT_COORDINATOR.code;
+    if (this.manager.isLoading(groupId)) return ErrorCode.COORDINATOR_LOAD_IN_PROGRESS.code;
+    return NONE;
+  }
+
+  // ---- leadership of __consumer_offsets partitions
+
+  onBecomeLeader(partition: number): Promise<void> {
+    return this.manager.loadPartition(partition, (group) => {
+      for (const member of group.members.values()) this.scheduleSessionExpiry(group, member);
+    });
+  }
+
+  onResignLeader(partition: number): void {
+    this.manager.removePartition(partition, (group) => {
+      for (const member of group.members.values()) {
+        member.awaitingJoin?.(joinError(member.memberId, ErrorCode.NOT_COORDINATOR.code));
+        member.awaitingSync?.({ errorCode: ErrorCode.NOT_COORDINATOR.code, assignment: Buffer.alloc(0) });
+      }
+      this.cancelTimers(group.groupId);
+    });
+  }
+
+  // ---- JoinGroup
+
+  joinGroup(params: JoinGroupParams): Promise<JoinResult> {
+    return new Promise((respond) => {
+      const error = this.groupError(params.groupId);
+      if (error !== NONE) return respond(joinError(params.memberId, error));
+      const { groupMinSessionTimeoutMs: min, groupMaxSessionTimeoutMs: max } = this.settings;
+      if (!(params.sessionTimeoutMs >= min && params.sessionTimeoutMs <= max)) {
+        return respond(joinError(params.memberId, ErrorCode.INVALID_SESSION_TIMEOUT.code));
+      }
+      let group = this.manager.groups.get(params.groupId);
+      if (!group) {
+        if (params.memberId !== '') return respond(joinError(params.memberId, ErrorCode.UNKNOWN_MEMBER_ID.code));
+        group = new GroupMetadata(params.groupId);
+        this.manager.groups.set(params.groupId, group);
+      }
+      this.doJoinGroup(group, params, respond);
+    });
+  }
+
+  private doJoinGroup(group: GroupMetadata, params: JoinGroupParams, respond: (r: JoinResult) => void): void {
+    const { memberId } = params;
+    if (!group.supportsProtocols(params.protocolType, params.protocols)) return respond(joinError(memberId, ErrorCode.INCONSISTENT_GROUP_PROTOCOL.code));
+    if (memberId !== '' && !group.has(memberId)) return respond(joinError(memberId, ErrorCode.UNKNOWN_MEMBER_ID.code));
+    if (group.is('Dead')) return respond(joinError(memberId, ErrorCode.COORDINATOR_NOT_AVAILABLE.code));
+    if (memberId === '') {
+      this.addMemberAndRebalance(group, params, respond);
+    } else {
+      const member = group.member(memberId);
+      const unchanged = member.matches(params.protocols);
+      const answerNow = (group.is('CompletingRebalance') && unchanged) || ((group.is('Stable') || group.is('Empty')) && unchanged && !group.isLeader(memberId));
+      if (answerNow) {
+        // Kafka: a member that rejoins with nothing new gets the current generation again.
+        respond(this.joinResult(group, member));
+        this.scheduleSessionExpiry(group, member);
+      } else {
+        member.protocols = params.protocols;
+        member.rebalanceTimeoutMs = params.rebalanceTimeoutMs;
+        member.sessionTimeoutMs = params.sessionTimeoutMs;
+        member.awaitingJoin = respond;
+        this.maybePrepareRebalance(group, `member ${memberId} rejoined`);
+      }
+    }
+    this.tryCompleteJoin(group);
+  }
+
+  private addMemberAndRebalance(group: GroupMetadata, params: JoinGroupParams, respond: (r: JoinResult) => void): void {
+    const memberId = `${params.clientId}-${randomUUID()}`;
+    const member = new MemberMetadata(memberId, params.clientId, params.clientHost, params.rebalanceTimeoutMs, params.sessionTimeoutMs, params.protocols);
+    member.awaitingJoin = respond;
+    member.isNew = group.is('PreparingRebalance') && group.generationId === 0;
+    group.add(member, params.protocolType);
+    this.scheduleSessionExpiry(group, member);
+    this.maybePrepareRebalance(group, `member ${memberId} joined`);
+  }
+
+  private maybePrepareRebalance(group: GroupMetadata, reason: string): void {
+    if (group.canRebalance) this.prepareRebalance(group, reason);
+  }
+
+  /** Kafka's prepareRebalance: an empty group waits the initial delay (extended while members keep coming), others the rebalance timeout. */
+  private prepareRebalance(group: GroupMetadata, reason: string): void {
+    if (group.is('CompletingRebalance')) this.resetAndPropagateAssignmentError(group, ErrorCode.REBALANCE_IN_PROGRESS.code);
+    const initial = group.is('Empty');
+    group.transitionTo('PreparingRebalance');
+    this.logger.info(`group ${group.groupId}: preparing to rebalance in generation ${group.generationId} (${reason})`);
+    const timers = this.timersOf(group.groupId);
+    timers.rebalance?.();
+    timers.initialDelay = initial;
+    if (!initial) {
+      timers.rebalance = this.scheduler.schedule(group.rebalanceTimeoutMs(), () => this.completeJoin(group));
+      return;
+    }
+    const delayMs = this.settings.groupInitialRebalanceDelayMs;
+    let remainingMs = Math.max(group.rebalanceTimeoutMs() - delayMs, 0);
+    const expire = (): void => {
+      const newcomers = [...group.members.values()].filter((m) => m.isNew);
+      if (newcomers.length > 0 && remainingMs > 0) {
+        for (const m of newcomers) m.isNew = false;
+        const nextMs = Math.min(delayMs, remainingMs);
+        remainingMs -= nextMs;
+        timers.rebalance = this.scheduler.schedule(nextMs, expire);
+      } else {
+        this.completeJoin(group);
+      }
+    };
+    timers.rebalance = this.scheduler.schedule(delayMs, expire);
+  }
+
+  /** A non-initial rebalance completes as soon as every member has rejoined. */
+  private tryCompleteJoin(group: GroupMetadata): void {
+    if (!group.is('PreparingRebalance') || this.timers.get(group.groupId)?.initialDelay) return;
+    if (group.notYetRejoined().length === 0) this.completeJoin(group);
+  }
+
+  /** Kafka's onCompleteJoin: members that did not rejoin are dropped; a new generation starts. */
+  private completeJoin(group: GroupMetadata): void {
+    if (!group.is('PreparingRebalance')) return;
+    const timers = this.timersOf(group.groupId);
+    timers.rebalance?.();
+    timers.rebalance = undefined;
+    timers.initialDelay = false;
+    for (const member of group.notYetRejoined()) {
+      this.logger.info(`group ${group.groupId}: member ${member.memberId} did not rejoin in time: removed`);
+      this.removeMember(group, member.memberId);
+    }
+    group.initNextGeneration();
+    if (group.is('Empty')) {
+      this.logger.info(`group ${group.groupId}: generation ${group.generationId} is empty`);
+      void this.manager.storeGroup(group).then((code) => {
+        if (code !== NONE) this.logger.warn(`group ${group.groupId}: writing empty generation ${group.generationId} failed with code ${code}`);
+      });
+      return;
+    }
+    this.logger.info(`group ${group.groupId}: generation ${group.generationId} with ${group.members.size} member(s), protocol ${group.protocolName}, leader ${group.leaderId}`);
+    for (const member of group.members.values()) {
+      const respond = member.awaitingJoin;
+      member.awaitingJoin = undefined;
+      respond?.(this.joinResult(group, member));
+      this.scheduleSessionExpiry(group, member);
+    }
+  }
+
+  private joinResult(group: GroupMetadata, member: MemberMetadata): JoinResult {
+    return {
+      errorCode: NONE,
+      generationId: group.generationId,
+      protocolName: group.protocolName,
+      leader: group.leaderId ?? '',
+      memberId: member.memberId,
+      members: group.isLeader(member.memberId) ? group.currentMemberMetadata() : [],
+    };
+  }
+
+  // ---- SyncGroup
+
+  syncGroup(groupId: string, generationId: number, memberId: string, assignments: { memberId: string; assignment: Buffer }[]): Promise<SyncResult> {
+    return new Promise((respond) => {
+      const fail = (code: number): void => respond({ errorCode: code, assignment: Buffer.alloc(0) });
+      const error = this.groupError(groupId);
+      if (error !== NONE) return fail(error);
+      const group = this.manager.groups.get(groupId);
+      if (!group || !group.has(memberId)) return fail(ErrorCode.UNKNOWN_MEMBER_ID.code);
+      if (generationId !== group.generationId) return fail(ErrorCode.ILLEGAL_GENERATION.code);
+      if (group.is('Empty') || group.is('Dead')) return fail(ErrorCode.UNKNOWN_MEMBER_ID.code);
+      if (group.is('PreparingRebalance')) return fail(ErrorCode.REBALANCE_IN_PROGRESS.code);
+      const member = group.member(memberId);
+      this.scheduleSessionExpiry(group, member);
+      if (group.is('Stable')) return respond({ errorCode: NONE, assignment: member.assignment });
+      member.awaitingSync = respond;
+      if (group.isLeader(memberId)) this.storeAssignment(group, assignments);
+    });
+  }
+
+  /** The leader's assignment is written to the log first; only then do members get it and the group turn Stable. */
+  private storeAssignment(group: GroupMetadata, assignments: { memberId: string; assignment: Buffer }[]): void {
+    const byMember = new Map(assignments.filter((a) => group.has(a.memberId)).map((a) => [a.memberId, a.assignment]));
+    for (const member of group.members.values()) member.assignment = byMember.get(member.memberId) ?? Buffer.alloc(0);
+    const generationId = group.generationId;
+    void this.manager.storeGroup(group).then((code) => {
+      if (!group.is('CompletingRebalance') || group.generationId !== generationId) return;
+      if (code !== NONE) {
+        this.resetAndPropagateAssignmentError(group, code);
+        this.maybePrepareRebalance(group, `writing the assignment failed with code ${code}`);
+        return;
+      }
+      for (const member of group.members.values()) {
+        const respond = member.awaitingSync;
+        member.awaitingSync = undefined;
+        respond?.({ errorCode: NONE, assignment: member.assignment });
+      }
+      group.transitionTo('Stable');
+      this.logger.info(`group ${group.groupId}: stable in generation ${generationId}`);
+    });
+  }
+
+  private resetAndPropagateAssignmentError(group: GroupMetadata, errorCode: number): void {
+    for (const member of group.members.values()) {
+      member.assignment = Buffer.alloc(0);
+      const respond = member.awaitingSync;
+      member.awaitingSync = undefined;
+      respond?.({ errorCode, assignment: Buffer.alloc(0) });
+    }
+  }
+
+  // ---- Heartbeat and LeaveGroup
+
+  heartbeat(groupId: string, generationId: number, memberId: string): number {
+    const error = this.groupError(groupId);
+    if (error !== NONE) return error;
+    const group = this.manager.groups.get(groupId);
+    if (!group || !group.has(memberId) || group.is('Empty') || group.is('Dead')) return ErrorCode.UNKNOWN_MEMBER_ID.code;
+    if (generationId !== group.generationId) return ErrorCode.ILLEGAL_GENERATION.code;
+    this.scheduleSessionExpiry(group, group.member(memberId));
+    return group.is('PreparingRebalance') ? ErrorCode.REBALANCE_IN_PROGRESS.code : NONE;
+  }
+
+  leaveGroup(groupId: string, memberId: string): number {
+    const error = this.groupError(groupId);
+    if (error !== NONE) return error;
+    const group = this.manager.groups.get(groupId);
+    if (!group || !group.has(memberId)) return ErrorCode.UNKNOWN_MEMBER_ID.code;
+    this.logger.info(`group ${groupId}: member ${memberId} left`);
+    this.removeMemberAndUpdateGroup(group, memberId);
+    return NONE;
+  }
+
+  private removeMemberAndUpdateGroup(group: GroupMetadata, memberId: string): void {
+    const member = group.member(memberId);
+    member.awaitingJoin?.(joinError(memberId, ErrorCode.UNKNOWN_MEMBER_ID.code));
+    member.awaitingSync?.({ errorCode: ErrorCode.UNKNOWN_MEMBER_ID.code, assignment: Buffer.alloc(0) });
+    this.removeMember(group, memberId);
+    if (group.is('Stable') || group.is('CompletingRebalance')) this.prepareRebalance(group, `member ${memberId} left`);
+    else if (group.is('PreparingRebalance')) this.tryCompleteJoin(group);
+  }
+
+  private removeMember(group: GroupMetadata, memberId: string): void {
+    group.remove(memberId);
+    const timers = this.timers.get(group.groupId);
+    timers?.sessions.get(memberId)?.();
+    timers?.sessions.delete(memberId);
+  }
+
+  /** A member that sends nothing for its session timeout is removed; one waiting in JoinGroup or SyncGroup is alive. */
+  private scheduleSessionExpiry(group: GroupMetadata, member: MemberMetadata): void {
+    const sessions = this.timersOf(group.groupId).sessions;
+    sessions.get(member.memberId)?.();
+    sessions.set(member.memberId, this.scheduler.schedule(member.sessionTimeoutMs, () => {
+      if (this.manager.groups.get(group.groupId) !== group || !group.has(member.memberId)) return;
+      if (member.awaitingJoin || member.awaitingSync) return this.scheduleSessionExpiry(group, member);
+      this.logger.info(`group ${group.groupId}: member ${member.memberId} sent no heartbeat for ${member.sessionTimeoutMs} ms (session timeout): removed`);
+      this.removeMemberAndUpdateGroup(group, member.memberId);
+    }));
+  }
+
+  private timersOf(groupId: string): GroupTimers {
+    let timers = this.timers.get(groupId);
+    if (!timers) {
+      timers = { sessions: new Map() };
+      this.timers.set(groupId, timers);
+    }
+    return timers;
+  }
+
+  private cancelTimers(groupId: string): void {
+    const timers = this.timers.get(groupId);
+    if (!timers) return;
+    timers.rebalance?.();
+    for (const cancel of timers.sessions.values()) cancel();
+    this.timers.delete(groupId);
+  }
+
+  shutdown(): void {
+    for (const groupId of [...this.timers.keys()]) this.cancelTimers(groupId);
+  }
+
+  // ---- OffsetCommit and OffsetFetch
+
+  /** Kafka's handleCommitOffsets: members commit in their generation; generation -1 commits come from outside group management. */
+  async commitOffsets(groupId: string, generationId: number, memberId: string, entries: OffsetCommitEntry[]): Promise<number[]> {
+    const all = (code: number): number[] => entries.map(() => code);
+    const error = this.groupError(groupId);
+    if (error !== NONE) return all(error);
+    let group = this.manager.groups.get(groupId);
+    if (!group) {
+      if (generationId >= 0) return all(ErrorCode.ILLEGAL_GENERATION.code);
+      group = new GroupMetadata(groupId);
+      this.manager.groups.set(groupId, group);
+    }
+    if (group.is('Dead')) return all(ErrorCode.COORDINATOR_NOT_AVAILABLE.code);
+    if (!(generationId < 0 && group.is('Empty'))) {
+      if (group.is('CompletingRebalance')) return all(ErrorCode.REBALANCE_IN_PROGRESS.code);
+      if (!group.has(memberId)) return all(ErrorCode.UNKNOWN_MEMBER_ID.code);
+      if (generationId !== group.generationId) return all(ErrorCode.ILLEGAL_GENERATION.code);
+      this.scheduleSessionExpiry(group, group.member(memberId));
+    }
+    const nowMs = this.nowMs();
+    const tooLarge = (e: OffsetCommitEntry): boolean => Buffer.byteLength(e.metadata ?? '', 'utf8') > OFFSET_METADATA_MAX_BYTES;
+    const commits: CommittedOffset[] = entries.filter((e) => !tooLarge(e))
+      .map((e) => ({ topic: e.topic, partition: e.partition, offset: e.offset, metadata: e.metadata ?? '', commitTimestampMs: nowMs }));
+    const code = await this.manager.storeOffsets(group, commits);
+    return entries.map((e) => (tooLarge(e) ? ErrorCode.OFFSET_METADATA_TOO_LARGE.code : code));
+  }
+
+  /** Committed offsets (-1 where none); `partitions` undefined: all the group has. */
+  fetchOffsets(groupId: string, partitions: { topic: string; partition: number }[] | undefined): { errorCode: number; offsets: CommittedOffset[] } {
+    const error = this.groupError(groupId);
+    if (error !== NONE) return { errorCode: error, offsets: [] };
+    const group = this.manager.groups.get(groupId);
+    if (partitions === undefined) return { errorCode: NONE, offsets: [...(group?.offsets.values() ?? [])] };
+    const missing = (tp: { topic: string; partition: number }): CommittedOffset => ({ ...tp, offset: -1, metadata: '', commitTimestampMs: -1 });
+    return { errorCode: NONE, offsets: partitions.map((tp) => group?.offsets.get(offsetKey(tp.topic, tp.partition)) ?? missing(tp)) };
+  }
+
+  // ---- DescribeGroups and ListGroups
+
+  describeGroup(groupId: string): { errorCode: number; group: GroupMetadata | undefined } {
+    const error = this.groupError(groupId);
+    return { errorCode: error, group: error === NONE ? this.manager.groups.get(groupId) : undefined };
+  }
+
+  listGroups(): { errorCode: number; groups: GroupMetadata[] } {
+    const loading = this.manager.ownedPartitions().some((p) => this.manager.isLoadingPartition(p));
+    return { errorCode: loading ? ErrorCode.COORDINATOR_LOAD_IN_PROGRESS.code : NONE, groups: [...this.manager.groups.values()] };
+  }
+}
+
+function joinError(memberId: string, errorCode: number): JoinResult {
+  return { errorCode, generationId: -1, protocolName: null, leader: '', memberId, members: [] };
+}

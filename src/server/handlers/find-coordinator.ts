@@ -1,0 +1,48 @@
+/**
+ * FindCoordinator (key 10): the coordinator of group G is the leader of __consumer_offsets
+ * partition abs(hash(G)) % offsets.topic.num.partitions. The first request creates the topic
+ * (replication factor capped to the live brokers, as Kafka) and answers COORDINATOR_NOT_AVAILABLE
+ * until its leaders are known; clients retry.
+ */
+import { ErrorCode, JosefError } from '../../common/errors';
+import type { Logger } from '../../common/logger';
+import { GROUP_METADATA_TOPIC, partitionForGroup } from '../../group/coordinator-partition';
+import { ApiKey } from '../../protocol/api-keys';
+import { COORDINATOR_TYPE_GROUP, type FindCoordinatorRequest, type FindCoordinatorResponse } from '../../protocol/messages';
+import type { Handler } from '../dispatcher';
+import { createTopic, type TopicCreationDeps } from '../topic-creation';
+
+const notAvailable = (errorCode: number, errorMessage: string): FindCoordinatorResponse => ({ errorCode, errorMessage, nodeId: -1, host: '', port: -1 });
+
+export function findCoordinatorHandler(deps: TopicCreationDeps & { logger: Logger }): Handler<typeof ApiKey.FindCoordinator> {
+  return async (body: FindCoordinatorRequest): Promise<FindCoordinatorResponse> => {
+    if ((body.keyType ?? COORDINATOR_TYPE_GROUP) !== COORDINATOR_TYPE_GROUP) {
+      return notAvailable(ErrorCode.INVALID_REQUEST.code, `coordinator type ${body.keyType} is not supported: only groups (0)`);
+    }
+    if (typeof body.key !== 'string' || body.key === '') return notAvailable(ErrorCode.INVALID_GROUP_ID.code, 'the group id is empty');
+    const { metadataCache, config } = deps;
+    if (!metadataCache.hasTopic(GROUP_METADATA_TOPIC)) {
+      await createOffsetsTopic(deps);
+      return notAvailable(ErrorCode.COORDINATOR_NOT_AVAILABLE.code, `${GROUP_METADATA_TOPIC} is being created`);
+    }
+    const partition = partitionForGroup(body.key, config.offsetsTopicNumPartitions);
+    const leader = metadataCache.partitionState(GROUP_METADATA_TOPIC, partition)?.leader ?? -1;
+    const endpoint = metadataCache.aliveBroker(leader);
+    if (!endpoint) return notAvailable(ErrorCode.COORDINATOR_NOT_AVAILABLE.code, `${GROUP_METADATA_TOPIC}-${partition} has no live leader`);
+    return { errorCode: ErrorCode.NONE.code, errorMessage: null, nodeId: endpoint.nodeId, host: endpoint.host, port: endpoint.port };
+  };
+}
+
+/** Kafka's createInternalTopic: offsets.topic.num.partitions, offsets.topic.replication.factor capped to live brokers. */
+async function createOffsetsTopic(deps: TopicCreationDeps & { logger: Logger }): Promise<void> {
+  const { config, metadataCache, logger } = deps;
+  const live = metadataCache.aliveBrokers().length;
+  const replicationFactor = Math.max(1, Math.min(config.offsetsTopicReplicationFactor, live));
+  try {
+    await createTopic({ name: GROUP_METADATA_TOPIC, numPartitions: config.offsetsTopicNumPartitions, replicationFactor, assignments: [], configs: {} }, deps);
+    logger.info(`created ${GROUP_METADATA_TOPIC} with ${config.offsetsTopicNumPartitions} partitions, replication factor ${replicationFactor}`);
+  } catch (err) {
+    if (err instanceof JosefError && err.code === ErrorCode.TOPIC_ALREADY_EXISTS.code) return;
+    logger.warn(`cannot create ${GROUP_METADATA_TOPIC}: ${(err as Error).message}`);
+  }
+}
