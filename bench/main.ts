@@ -9,8 +9,9 @@ import { storageBenchmark } from './storage';
 import { produceBenchmark } from './produce';
 import { consumeBenchmark } from './consume';
 import { e2eBenchmark } from './e2e';
+import { failoverBenchmark } from './failover';
 
-const benchmarks: readonly Benchmark[] = [storageBenchmark, produceBenchmark, consumeBenchmark, e2eBenchmark];
+const benchmarks: readonly Benchmark[] = [storageBenchmark, produceBenchmark, consumeBenchmark, e2eBenchmark, failoverBenchmark];
 
 export function buildProgram(): Command {
   const program = new Command();
