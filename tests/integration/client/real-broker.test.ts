@@ -140,5 +140,5 @@ describe('clients against a real broker', () => {
     expect(missing.stderr).toContain('no key separator ":" on line 1');
     expect(await runJosef(['topic', 'delete', 'cli-t', ...bs])).toMatchObject({ code: 0 });
     expect((await runJosef(['topic', 'list', ...bs])).stdout.split('\n')).not.toContain('cli-t');
-  });
+  }, 180_000); // eight CLI processes, each compiling the sources with ts-node on a loaded 2-core machine
 });
