@@ -1,14 +1,16 @@
 /**
- * The consumer (Kafka's KafkaConsumer, manual assignment for now): `assign` partitions, `seek` or
- * let auto.offset.reset find a position, then `poll` returns records fetched by long-poll Fetch
- * requests, one in flight per leader. The next fetches go out before a poll returns, so the
- * network works while the application processes. Group membership (`subscribe`) will assign
- * partitions through the same SubscriptionState.
+ * The consumer (Kafka's KafkaConsumer): `assign` partitions or `subscribe` to topics as a member
+ * of a consumer group (the ConsumerCoordinator then assigns partitions, starting at the group's
+ * committed offsets), `seek` or let auto.offset.reset find a position, then `poll` returns
+ * records fetched by long-poll Fetch requests, one in flight per leader. The next fetches go out
+ * before a poll returns, so the network works while the application processes.
  */
 import type { Logger } from '../common/logger';
+import { assignorByName, rangeAssignor, type PartitionAssignor } from '../group/assignors';
 import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP } from '../protocol/api-keys';
 import { resolveClientOptions, type ClientOptions, type ResolvedClientOptions } from './client-options';
 import { ConnectionPool } from './connection-pool';
+import { ConsumerCoordinator, type ConsumerRebalanceListener } from './consumer-coordinator';
 import { Fetcher } from './fetcher';
 import { Metadata } from './metadata';
 import { OffsetFetcher } from './offset-fetcher';
@@ -30,12 +32,39 @@ export interface ConsumerOptions extends ClientOptions {
   maxPollRecords?: number;
   /** Kafka's check.crcs (true). */
   checkCrcs?: boolean;
+  /** Kafka's group.id: needed by subscribe() and commit(). */
+  groupId?: string;
+  /** Kafka's session.timeout.ms (10 s): a member silent this long is dropped from the group. */
+  sessionTimeoutMs?: number;
+  /** Kafka's heartbeat.interval.ms (3 s). */
+  heartbeatIntervalMs?: number;
+  /** Kafka's max.poll.interval.ms (5 min): a member that does not poll this long leaves; also its rebalance timeout. */
+  maxPollIntervalMs?: number;
+  /** Kafka's enable.auto.commit (true with a group id). */
+  enableAutoCommit?: boolean;
+  /** Kafka's auto.commit.interval.ms (5 s). */
+  autoCommitIntervalMs?: number;
+  /** Kafka's partition.assignment.strategy, by name, preferred first: 'range' (default) and/or 'roundrobin'. */
+  partitionAssignors?: readonly string[];
+}
+
+export type { ConsumerRebalanceListener } from './consumer-coordinator';
+export { CommitFailedError } from './consumer-coordinator';
+
+/** An offset to commit: the next offset to read (one past the last processed record). */
+export interface OffsetToCommit extends TopicPartition {
+  offset: number;
+  metadata?: string;
 }
 
 export const FETCH_MAX_WAIT_MS_DEFAULT = 500;
 export const MAX_PARTITION_FETCH_BYTES_DEFAULT = 1024 * 1024;
 export const FETCH_MAX_BYTES_DEFAULT = 50 * 1024 * 1024;
 export const MAX_POLL_RECORDS_DEFAULT = 500;
+export const SESSION_TIMEOUT_MS_DEFAULT = 10_000;
+export const HEARTBEAT_INTERVAL_MS_DEFAULT = 3_000;
+export const MAX_POLL_INTERVAL_MS_DEFAULT = 300_000;
+export const AUTO_COMMIT_INTERVAL_MS_DEFAULT = 5_000;
 /** How long the async iterator's polls wait before polling again. */
 const iteratorPollTimeoutMs = 1000;
 
@@ -48,6 +77,7 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
   private readonly fetcher: Fetcher;
   private readonly offsetFetcher: OffsetFetcher;
   private readonly maxPollRecords: number;
+  private readonly coordinator: ConsumerCoordinator | undefined;
   private readonly waiters = new Set<() => void>();
   private polling = false;
   private closed = false;
@@ -79,11 +109,72 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
     );
     this.offsetFetcher = new OffsetFetcher(this.subscriptions, this.metadata, this.pool, this.options.clock, this.logger.child('offsets'), this.options.retryBackoffMs, notify);
     this.metadata.onUpdate(notify);
+    if (options.groupId !== undefined) this.coordinator = this.createCoordinator(options.groupId, options, notify);
+  }
+
+  private createCoordinator(groupId: string, options: ConsumerOptions, notify: () => void): ConsumerCoordinator {
+    if (groupId === '') throw new Error('groupId must not be empty');
+    const assignors = (options.partitionAssignors ?? [rangeAssignor.name]).map((name): PartitionAssignor => {
+      const found = assignorByName(name);
+      if (!found) throw new Error(`unknown partition assignor ${name}: use range or roundrobin`);
+      return found;
+    });
+    return new ConsumerCoordinator({
+      groupId,
+      sessionTimeoutMs: options.sessionTimeoutMs ?? SESSION_TIMEOUT_MS_DEFAULT,
+      heartbeatIntervalMs: options.heartbeatIntervalMs ?? HEARTBEAT_INTERVAL_MS_DEFAULT,
+      maxPollIntervalMs: options.maxPollIntervalMs ?? MAX_POLL_INTERVAL_MS_DEFAULT,
+      enableAutoCommit: options.enableAutoCommit ?? true,
+      autoCommitIntervalMs: options.autoCommitIntervalMs ?? AUTO_COMMIT_INTERVAL_MS_DEFAULT,
+      assignors,
+      requestTimeoutMs: this.options.requestTimeoutMs,
+      retryBackoffMs: this.options.retryBackoffMs,
+    }, this.subscriptions, this.metadata, this.pool, this.options.clock, this.logger.child('coordinator'), notify);
+  }
+
+  private requireCoordinator(what: string): ConsumerCoordinator {
+    if (!this.coordinator) throw new Error(`${what} needs a groupId`);
+    return this.coordinator;
+  }
+
+  /**
+   * Joins the consumer group (groupId) for `topics`: the group's members share their partitions,
+   * and the next polls read from each assigned partition's committed offset. The listener hears
+   * of partitions revoked before a rebalance and assigned after it.
+   */
+  subscribe(topics: readonly string[], listener?: ConsumerRebalanceListener): void {
+    this.ensureOpen();
+    if (topics.length === 0) throw new Error('subscribe needs at least one topic');
+    this.requireCoordinator('subscribe').subscribe(topics, listener);
+    this.metadata.addTopics(topics);
+    this.notify();
+  }
+
+  /**
+   * Commits offsets to the group: by default every assigned partition's position (what poll has
+   * returned so far); else exactly `offsets`. Rejects with CommitFailedError when the group has
+   * rebalanced since (the partitions may be another member's now).
+   */
+  commit(offsets?: readonly OffsetToCommit[]): Promise<void> {
+    this.ensureOpen();
+    return this.requireCoordinator('commit').commit(offsets);
+  }
+
+  /** The group's committed offsets by `topic-partition`, -1 where none. */
+  committed(partitions: readonly TopicPartition[]): Promise<Map<string, number>> {
+    return this.requireCoordinator('committed').committed(partitions);
+  }
+
+  /** The group generation and member id (generation -1 outside a group). */
+  groupMetadata(): { groupId: string; generationId: number; memberId: string } | undefined {
+    const c = this.coordinator;
+    return c ? { groupId: c.groupId, generationId: c.generationId, memberId: c.memberId } : undefined;
   }
 
   /** Reads exactly these partitions (replacing any earlier assignment). */
   assign(partitions: readonly TopicPartition[]): void {
     this.ensureOpen();
+    if (this.coordinator?.isSubscribed) throw new Error('assign() cannot be used by a consumer that subscribed to topics');
     this.subscriptions.assign(partitions);
     this.metadata.addTopics(this.subscriptions.topics());
     this.notify();
@@ -166,6 +257,8 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
     try {
       const deadlineMs = this.options.clock.nowMs() + timeoutMs;
       for (;;) {
+        await this.coordinator?.poll();
+        if (this.closed) return [];
         this.metadata.maybeUpdate();
         this.offsetFetcher.resetPositionsIfNeeded();
         const records = this.fetcher.fetchedRecords(this.maxPollRecords);
@@ -212,6 +305,7 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
   /** Closes connections; a poll in progress returns what it has (nothing). */
   async close(): Promise<void> {
     if (this.closed) return;
+    await this.coordinator?.close();
     this.closed = true;
     this.notify();
     this.fetcher.close();

