@@ -140,4 +140,29 @@ describe('consumer groups', () => {
     });
     expect(answer.topics[0].partitions[0].errorCode).toBe(ErrorCode.ILLEGAL_GENERATION.code);
   });
+
+  test('kill -9 of the coordinator\'s broker: the group finds the new coordinator and its committed offsets are intact', async () => {
+    await createTopic('moving');
+    await produce('moving', 10, 'm');
+    const group = [join('survivor', 'moving'), join('survivor', 'moving')];
+    await waitFor(() => distinct(group.flatMap((m) => m.records)).size === PARTITIONS * 10, { timeoutMs: 60_000, message: 'the group to read everything' });
+    await waitFor(() => group.every((m) => m.partitions().length === 3), { timeoutMs: 30_000, message: 'three partitions each' });
+    for (const m of group) await m.consumer.commit();
+    const conn = await cluster.connect(1);
+    const { nodeId } = await conn.send(ApiKey.FindCoordinator, { key: 'survivor', keyType: 0 });
+    await cluster.cluster.stopBroker(nodeId, 'SIGKILL');
+
+    const all = Array.from({ length: PARTITIONS }, (_, partition) => ({ topic: 'moving', partition }));
+    const committed = await waitFor(async () => {
+      const offsets = await group[0].consumer.committed(all).catch(() => undefined);
+      return offsets && [...offsets.values()].every((o) => o === 10) ? offsets : undefined;
+    }, { timeoutMs: 60_000, message: 'the committed offsets from the new coordinator' });
+    expect(committed.size).toBe(PARTITIONS);
+    const live = cluster.cluster.brokers().find((b) => b.running && b.id !== nodeId)!;
+    const after = await (await cluster.connect(live.id)).send(ApiKey.FindCoordinator, { key: 'survivor', keyType: 0 });
+    expect(after.nodeId).not.toBe(nodeId);
+    await produce('moving', 2, 'n');
+    await waitFor(() => distinct(group.flatMap((m) => m.records)).size === PARTITIONS * 12, { timeoutMs: 60_000, message: 'the group to read the records written after the kill' });
+    expect(new Set(group.flatMap((m) => m.partitions())).size).toBe(PARTITIONS);
+  });
 });
