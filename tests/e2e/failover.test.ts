@@ -4,15 +4,14 @@
  * session timeout plus 2 s, every acknowledged value is read back, and once the killed brokers
  * are back all replicas hold identical bytes.
  */
-import * as fs from 'fs';
-import * as path from 'path';
 import { AckedWriter, deliveryVerdict, readAllValues, type DeliveryVerdict } from '../../src/client/delivery-check';
 import { ZkClient } from '../../src/coordination/zk-client';
 import { ZkPaths } from '../../src/coordination/paths';
-import { parseController, parsePartitionState, type PartitionStateZnode } from '../../src/coordination/znodes';
+import { parseController, type PartitionStateZnode } from '../../src/coordination/znodes';
 import { ApiKey } from '../../src/protocol/api-keys';
 import { quietLogger } from '../helpers/log';
 import { startTestCluster, type TestCluster } from '../helpers/cluster';
+import { partitionState, replicaLogBytes } from '../helpers/replicas';
 import { waitFor } from '../helpers/wait';
 
 jest.setTimeout(150_000);
@@ -41,10 +40,7 @@ describe('failover under an acks=all producer', () => {
     await cluster?.stop();
   });
 
-  const state = async (topic: string): Promise<PartitionStateZnode> => {
-    const p = ZkPaths.partitionState(topic, 0);
-    return parsePartitionState(p, (await zk.getData(p)).data);
-  };
+  const state = (topic: string): Promise<PartitionStateZnode> => partitionState(zk, topic);
 
   const controllerId = async (): Promise<number> => parseController(ZkPaths.controller, (await zk.getData(ZkPaths.controller)).data).brokerId;
 
@@ -61,11 +57,7 @@ describe('failover under an acks=all producer', () => {
     }, { timeoutMs: 20_000, message: `${name} to have a leader and a full ISR` });
   };
 
-  const logBytes = (brokerId: number, topic: string): Buffer => {
-    const dir = path.join(cluster.cluster.broker(brokerId).logDir, topic, '0');
-    if (!fs.existsSync(dir)) return Buffer.alloc(0);
-    return Buffer.concat(fs.readdirSync(dir).filter((f) => f.endsWith('.log')).sort().map((f) => fs.readFileSync(path.join(dir, f))));
-  };
+  const logBytes = (brokerId: number, topic: string): Buffer => replicaLogBytes(cluster, brokerId, topic);
 
   /** A new leader other than `old`, with the time it took from `since`. */
   const newLeader = async (topic: string, old: number, since: number): Promise<{ leader: number; ms: number }> =>

@@ -11,12 +11,12 @@ import { Producer } from '../../src/client/producer';
 import type { Connection } from '../../src/client/connection';
 import { ErrorCode } from '../../src/common/errors';
 import { ZkClient } from '../../src/coordination/zk-client';
-import { ZkPaths } from '../../src/coordination/paths';
-import { parsePartitionState, type PartitionStateZnode } from '../../src/coordination/znodes';
+import type { PartitionStateZnode } from '../../src/coordination/znodes';
 import { ApiKey } from '../../src/protocol/api-keys';
 import type { FetchRequest, ProduceRequest } from '../../src/protocol/messages';
 import { decodeBatches, encodeRecordBatch } from '../../src/protocol/record-batch';
 import { startTestCluster, type TestCluster } from '../helpers/cluster';
+import { partitionState, replicaLogBytes } from '../helpers/replicas';
 import { waitFor } from '../helpers/wait';
 
 jest.setTimeout(240_000);
@@ -32,6 +32,8 @@ describe('replication across three broker processes', () => {
       brokers: 3,
       overrides: {
         'replica.lag.time.max.ms': String(lagMs),
+        // Followers are paused here for longer than the lag time: their sessions must outlive that, even on a loaded machine.
+        'zookeeper.session.timeout.ms': '10000',
         'replica.fetch.backoff.ms': '100',
         'log.retention.check.interval.ms': '300',
         'replica.high.watermark.checkpoint.interval.ms': '500',
@@ -45,12 +47,11 @@ describe('replication across three broker processes', () => {
     await cluster?.stop();
   });
 
-  const state = async (topic: string, partition = 0): Promise<PartitionStateZnode> => {
-    const path = ZkPaths.partitionState(topic, partition);
-    return parsePartitionState(path, (await zk.getData(path)).data);
-  };
+  const state = (topic: string): Promise<PartitionStateZnode> => partitionState(zk, topic);
 
   const createTopic = async (name: string, configs: Record<string, string> = {}, partitions = 1): Promise<PartitionStateZnode> => {
+    // A broker restarted by the previous test may still be registering.
+    await waitFor(async () => (await cluster.cluster.registeredIds()).length === 3, { timeoutMs: 60_000, message: 'all three brokers to be registered' });
     const conn = await cluster.connect(1);
     const response = await conn.send(ApiKey.CreateTopics, {
       topics: [{ name, numPartitions: partitions, replicationFactor: 3, assignments: [], configs }], timeoutMs: 20_000, validateOnly: false,
@@ -77,13 +78,7 @@ describe('replication across three broker processes', () => {
     topics: [{ name: topic, partitions: [{ partition: 0, fetchOffset, currentLeaderEpoch: -1, logStartOffset: -1, partitionMaxBytes: 1 << 20 }] }],
   });
 
-  /** The partition's log as one byte string: its segments' .log files in offset order. */
-  const logBytes = (brokerId: number, topic: string): Buffer => {
-    const dir = path.join(cluster.cluster.broker(brokerId).logDir, topic, '0');
-    if (!fs.existsSync(dir)) return Buffer.alloc(0);
-    const files = fs.readdirSync(dir).filter((f) => f.endsWith('.log')).sort();
-    return Buffer.concat(files.map((f) => fs.readFileSync(path.join(dir, f))));
-  };
+  const logBytes = (brokerId: number, topic: string): Buffer => replicaLogBytes(cluster, brokerId, topic);
 
   const endOffsets = async (leader: Connection, topic: string): Promise<number> => {
     const r = await leader.send(ApiKey.ListOffsets, { replicaId: -1, topics: [{ name: topic, partitions: [{ partition: 0, timestamp: -1 }] }] });
