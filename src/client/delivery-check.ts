@@ -55,6 +55,8 @@ export interface AckedWriterOptions {
   /** Sends per second at most, so a person can follow the counts (default: as fast as acknowledgements allow). */
   ratePerSec?: number;
   logger?: Logger;
+  /** Called with each acknowledged value as it is acknowledged (e.g. to time unavailability). */
+  onAcknowledged?: (value: string) => void;
 }
 
 /** A paced writer further behind its schedule than this starts the schedule again. */
@@ -120,6 +122,7 @@ export class AckedWriter {
       const sending: Promise<void> = this.producer.send({ topic: this.options.topic, value }).then(
         () => {
           this.acknowledged.push(value);
+          this.options.onAcknowledged?.(value);
           for (const listener of [...this.ackListeners]) listener();
         },
         (err: Error) => {
@@ -159,13 +162,24 @@ export class AckedWriter {
 
 /** Reads every partition of `topic` from its start to its end offset (the high watermark) as strings. */
 export async function readAllValues(bootstrapServers: string, topic: string, timeoutMs = 60_000, logger?: Logger): Promise<string[]> {
+  return (await readAllRecords(bootstrapServers, topic, timeoutMs, logger)).map((r) => r.value);
+}
+
+export interface ReadRecord {
+  partition: number;
+  offset: number;
+  value: string;
+}
+
+/** Every record of every partition of `topic`, from the start to the end offset each had when reading began. */
+export async function readAllRecords(bootstrapServers: string, topic: string, timeoutMs = 60_000, logger?: Logger): Promise<ReadRecord[]> {
   const consumer = new Consumer({ bootstrapServers, autoOffsetReset: 'earliest', logger });
   try {
     const partitions: TopicPartition[] = await consumer.partitionsFor(topic, timeoutMs);
     consumer.assign(partitions);
     consumer.seekToBeginning(partitions);
     const ends = await consumer.endOffsets(partitions, timeoutMs);
-    const values: string[] = [];
+    const records: ReadRecord[] = [];
     const deadline = Date.now() + timeoutMs;
     const done = async (): Promise<boolean> => {
       for (const tp of partitions) {
@@ -175,9 +189,12 @@ export async function readAllValues(bootstrapServers: string, topic: string, tim
     };
     while (!(await done())) {
       if (Date.now() > deadline) throw new Error(`reading ${topic} back did not reach its end offsets within ${timeoutMs} ms`);
-      for (const record of await consumer.poll(500)) values.push(record.value?.toString() ?? '');
+      for (const record of await consumer.poll(500)) {
+        const end = ends.get(`${record.topic}-${record.partition}`) ?? 0;
+        if (record.offset < end) records.push({ partition: record.partition, offset: record.offset, value: record.value?.toString() ?? '' });
+      }
     }
-    return values;
+    return records;
   } finally {
     await consumer.close();
   }
