@@ -1,7 +1,8 @@
 /**
  * `josef consume TOPIC`: prints records as lines (Kafka's kafka-console-consumer): values, or
  * `key<TAB>value` with --print-key. Reads every partition of the topic from its end (or its
- * beginning with --from-beginning), or one partition from an offset. Stops after
+ * beginning with --from-beginning), or one partition from an offset; with --group, as a member
+ * of that consumer group (its committed offsets first, auto-committed as it goes). Stops after
  * --max-messages, after --timeout-ms without a record, or on Ctrl-C, and then says how many it
  * printed, as Kafka's tool does.
  */
@@ -18,6 +19,7 @@ interface ConsumeOptions extends BootstrapOptions {
   maxMessages?: string;
   printKey: boolean;
   timeoutMs?: string;
+  group?: string;
 }
 
 /** How long one poll waits; also how often Ctrl-C and --timeout-ms are noticed. */
@@ -51,12 +53,23 @@ async function write(text: string): Promise<void> {
   if (!process.stdout.write(text)) await once(process.stdout, 'drain');
 }
 
+async function assignAndPosition(consumer: Consumer, topic: string, options: ConsumeOptions, start: StartOffset): Promise<void> {
+  const partitions =
+    options.partition === undefined
+      ? await consumer.partitionsFor(topic)
+      : [{ topic, partition: parseInteger('--partition', options.partition, 0) }];
+  consumer.assign(partitions);
+  await position(consumer, partitions, start);
+}
+
 async function consume(topic: string, options: ConsumeOptions): Promise<void> {
   if (options.offset !== undefined && options.partition === undefined) throw new Error('--offset needs --partition');
   const maxMessages = options.maxMessages === undefined ? Infinity : parseInteger('--max-messages', options.maxMessages, 1);
   const idleTimeoutMs = options.timeoutMs === undefined ? Infinity : parseInteger('--timeout-ms', options.timeoutMs, 1);
   const start = parseStartOffset(options.offset, options.fromBeginning);
-  const consumer = new Consumer(cliClientOptions(options, 'consume'));
+  if (options.group !== undefined && options.partition !== undefined) throw new Error('--group reads the partitions the group assigns: no --partition');
+  const consumer = new Consumer(options.group === undefined ? cliClientOptions(options, 'consume')
+    : { ...cliClientOptions(options, 'consume'), groupId: options.group, autoOffsetReset: options.fromBeginning ? 'earliest' : 'latest' });
   let stopped = false;
   const stop = (): void => {
     stopped = true;
@@ -65,12 +78,8 @@ async function consume(topic: string, options: ConsumeOptions): Promise<void> {
   process.once('SIGTERM', stop);
   let count = 0;
   try {
-    const partitions =
-      options.partition === undefined
-        ? await consumer.partitionsFor(topic)
-        : [{ topic, partition: parseInteger('--partition', options.partition, 0) }];
-    consumer.assign(partitions);
-    await position(consumer, partitions, start);
+    if (options.group !== undefined) consumer.subscribe([topic]);
+    else await assignAndPosition(consumer, topic, options, start);
     let lastRecordMs = Date.now();
     while (!stopped && count < maxMessages && Date.now() - lastRecordMs < idleTimeoutMs) {
       const records = await consumer.poll(pollTimeoutMs);
@@ -101,6 +110,7 @@ export function registerConsumeCommand(program: Command): void {
       .option('--offset <offset>', 'with --partition: a number, earliest or latest')
       .option('--max-messages <n>', 'stop after this many records')
       .option('--print-key', 'print key<TAB>value', false)
-      .option('--timeout-ms <ms>', 'stop after this long without a record'),
+      .option('--timeout-ms <ms>', 'stop after this long without a record')
+      .option('--group <group>', 'read as a member of this consumer group (committed offsets, auto-commit)'),
   ).action((topic: string, options: ConsumeOptions) => consume(topic, options));
 }

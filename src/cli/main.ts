@@ -10,6 +10,7 @@ import { registerClusterCommands } from './cluster';
 import { registerTopicCommands } from './topic';
 import { registerProduceCommand } from './produce';
 import { registerConsumeCommand } from './consume';
+import { registerGroupCommands } from './group';
 import { registerDemoCommands } from './demo';
 
 export function buildProgram(): Command {
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
   registerTopicCommands(program);
   registerProduceCommand(program);
   registerConsumeCommand(program);
+  registerGroupCommands(program);
   registerDemoCommands(program);
   return program;
 }

@@ -10,7 +10,7 @@ import type { ConsumerRecord } from '../../src/client/records';
 import { ErrorCode } from '../../src/common/errors';
 import { quietLogger } from '../helpers/log';
 import { ApiKey } from '../../src/protocol/api-keys';
-import { startTestCluster, type TestCluster } from '../helpers/cluster';
+import { runJosef, startTestCluster, type TestCluster } from '../helpers/cluster';
 import { waitFor } from '../helpers/wait';
 
 jest.setTimeout(180_000);
@@ -139,6 +139,34 @@ describe('consumer groups', () => {
       topics: [{ name: 'events', partitions: [{ partition: 0, committedOffset: 1, committedMetadata: null }] }],
     });
     expect(answer.topics[0].partitions[0].errorCode).toBe(ErrorCode.ILLEGAL_GENERATION.code);
+  });
+
+  test('josef consume --group commits as it goes; josef group list, describe and reset-offsets show and move its offsets', async () => {
+    const total = PARTITIONS * PER_PARTITION + PARTITIONS * 5;
+    const consumed = await runJosef(['consume', 'events', '--group', 'cli-group', '--from-beginning', '--max-messages', String(total), '--bootstrap-server', bootstrapServers]);
+    expect(consumed.code).toBe(0);
+    expect(consumed.stdout.trim().split('\n')).toHaveLength(total);
+
+    const described = await runJosef(['group', 'describe', 'cli-group', '--bootstrap-server', bootstrapServers]);
+    expect(described.code).toBe(0);
+    expect(described.stdout).toMatch(/GROUP\s+TOPIC\s+PARTITION\s+CURRENT-OFFSET\s+LOG-END-OFFSET\s+LAG\s+CONSUMER-ID\s+HOST\s+CLIENT-ID/);
+    const rows = described.stdout.split('\n').filter((line) => line.startsWith('cli-group '));
+    expect(rows).toHaveLength(PARTITIONS);
+    for (const row of rows) expect(row.split(/\s+/).slice(3, 6)).toEqual([String(PER_PARTITION + 5), String(PER_PARTITION + 5), '0']);
+
+    const listed = await runJosef(['group', 'list', '--bootstrap-server', bootstrapServers]);
+    expect(listed.stdout).toMatch(/cli-group\s+Empty\s+consumer/);
+
+    const reset = await runJosef(['group', 'reset-offsets', 'cli-group', '--topic', 'events', '--to-earliest', '--bootstrap-server', bootstrapServers]);
+    expect(reset.code).toBe(0);
+    const after = await runJosef(['group', 'describe', 'cli-group', '--bootstrap-server', bootstrapServers]);
+    for (const row of after.stdout.split('\n').filter((line) => line.startsWith('cli-group '))) expect(row.split(/\s+/)[3]).toBe('0');
+
+    const active = join('busy', 'events');
+    await waitFor(() => active.partitions().length === PARTITIONS, { timeoutMs: 60_000, message: 'an active member' });
+    const refused = await runJosef(['group', 'reset-offsets', 'busy', '--topic', 'events', '--to-latest', '--bootstrap-server', bootstrapServers]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/NON_EMPTY_GROUP/);
   });
 
   test('kill -9 of the coordinator\'s broker: the group finds the new coordinator and its committed offsets are intact', async () => {
