@@ -97,14 +97,18 @@ function progressBar(step: DemoStep, width = 20): string {
 /** `line` cut into rows of at most `width` characters, at spaces where it can; continuation rows indented. */
 export function wrap(line: string, width: number): string[] {
   const rows: string[] = [];
+  let prefix = '';
   let rest = line;
-  while (rest.length > width) {
-    const space = rest.lastIndexOf(' ', width);
-    const cut = space > width / 2 ? space : width;
-    rows.push(rest.slice(0, cut));
-    rest = `    ${rest.slice(cut).trimStart()}`;
+  while (prefix.length + rest.length > width) {
+    // At least one character per row, so that the loop ends whatever the width.
+    const room = Math.max(1, width - prefix.length);
+    const space = rest.lastIndexOf(' ', room);
+    const cut = space > room / 2 ? space : room;
+    rows.push(prefix + rest.slice(0, cut));
+    rest = rest.slice(cut).trimStart();
+    prefix = '    ';
   }
-  rows.push(rest);
+  rows.push(prefix + rest);
   return rows;
 }
 
