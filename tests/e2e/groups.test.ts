@@ -4,7 +4,10 @@
  * restarted member resumes at the committed offset, a stale generation's commit is refused, and
  * the group survives kill -9 of its coordinator's broker with its offsets intact.
  */
+import { spawn } from 'child_process';
+import * as path from 'path';
 import { Consumer, type ConsumerOptions } from '../../src/client/consumer';
+import { GroupAdmin } from '../../src/client/group-admin';
 import { Producer } from '../../src/client/producer';
 import type { ConsumerRecord } from '../../src/client/records';
 import { ErrorCode } from '../../src/common/errors';
@@ -167,6 +170,43 @@ describe('consumer groups', () => {
     const refused = await runJosef(['group', 'reset-offsets', 'busy', '--topic', 'events', '--to-latest', '--bootstrap-server', bootstrapServers]);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/NON_EMPTY_GROUP/);
+  });
+
+  test('kill -9 of a member: its partitions move within the session timeout and nothing after the last commit is lost', async () => {
+    await createTopic('crash');
+    await produce('crash', 20, 'c');
+    const child = spawn(process.execPath, [path.join(__dirname, '..', '..', 'bin', 'josef'), 'consume', 'crash', '--group', 'crashers', '--from-beginning', '--bootstrap-server', bootstrapServers], {
+      env: { ...process.env, JOSEF_TS: '1' }, stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let printed = '';
+    child.stdout.on('data', (d: Buffer) => { printed += d.toString(); });
+    const exited = new Promise((resolve) => child.once('close', resolve));
+    const admin = new GroupAdmin({ bootstrapServers, logger: quietLogger });
+    try {
+      // The console consumer auto-commits every 5 s: wait until all it read is committed.
+      await waitFor(async () => {
+        const committed = await admin.committedOffsets('crashers').catch(() => new Map());
+        return committed.size === PARTITIONS && [...committed.values()].every((c) => c.offset === 20);
+      }, { timeoutMs: 60_000, message: 'the console consumer to commit everything' });
+      const survivor = join('crashers', 'crash');
+      await waitFor(() => survivor.partitions().length === 3, { timeoutMs: 60_000, message: 'the survivor to share the partitions' });
+      await produce('crash', 5, 'd');
+      child.kill('SIGKILL');
+      await exited;
+      const killedAtMs = Date.now();
+      await waitFor(() => survivor.partitions().length === PARTITIONS, { timeoutMs: 30_000, message: 'the dead member\'s partitions to move' });
+      // The console consumer's session.timeout.ms is Kafka's 10 s; the survivor heartbeats every 500 ms.
+      expect(Date.now() - killedAtMs).toBeLessThan(10_000 + 5_000);
+      const expected = Array.from({ length: PARTITIONS }, (_, p) => Array.from({ length: 5 }, (_, i) => `d-${p}-${i}`)).flat();
+      await waitFor(() => {
+        const seen = new Set([...printed.split('\n'), ...survivor.records.map((r) => String(r.value))]);
+        return expected.every((v) => seen.has(v));
+      }, { timeoutMs: 30_000, message: 'every record written after the last commit to be read by someone' });
+      expect(survivor.records.every((r) => r.offset >= 20)).toBe(true);
+    } finally {
+      child.kill('SIGKILL');
+      await admin.close();
+    }
   });
 
   test('kill -9 of the coordinator\'s broker: the group finds the new coordinator and its committed offsets are intact', async () => {
