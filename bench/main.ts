@@ -10,8 +10,9 @@ import { produceBenchmark } from './produce';
 import { consumeBenchmark } from './consume';
 import { e2eBenchmark } from './e2e';
 import { failoverBenchmark } from './failover';
+import { groupBenchmark } from './group';
 
-const benchmarks: readonly Benchmark[] = [storageBenchmark, produceBenchmark, consumeBenchmark, e2eBenchmark, failoverBenchmark];
+const benchmarks: readonly Benchmark[] = [storageBenchmark, produceBenchmark, consumeBenchmark, e2eBenchmark, failoverBenchmark, groupBenchmark];
 
 export function buildProgram(): Command {
   const program = new Command();
