@@ -1,0 +1,177 @@
+/**
+ * The group coordinator's protocol with time driven by hand (ManualScheduler) and an in-memory
+ * __consumer_offsets: the initial rebalance delay, session expiry, the rebalance timeout, the
+ * sync barrier and the generation checks on commits.
+ */
+import { ErrorCode } from '../../../src/common/errors';
+import { partitionForGroup } from '../../../src/group/coordinator-partition';
+import { GroupCoordinator, type JoinGroupParams } from '../../../src/group/group-coordinator';
+import type { JoinResult, SyncResult } from '../../../src/group/group-metadata';
+import { GroupMetadataManager, type OffsetsTopicPort } from '../../../src/group/group-metadata-manager';
+import { quietLogger } from '../../helpers/log';
+import { ManualScheduler } from '../../helpers/manual-scheduler';
+
+const PARTITIONS = 4;
+const settings = { groupMinSessionTimeoutMs: 6_000, groupMaxSessionTimeoutMs: 60_000, groupInitialRebalanceDelayMs: 3_000 };
+
+class MemoryOffsetsTopic implements OffsetsTopicPort {
+  readonly batches: Buffer[] = [];
+  appendCode: number = ErrorCode.NONE.code;
+  async append(_partition: number, batch: Buffer): Promise<number> {
+    if (this.appendCode === ErrorCode.NONE.code) this.batches.push(batch);
+    return this.appendCode;
+  }
+  read(): Buffer | undefined {
+    return undefined;
+  }
+  bounds(): undefined {
+    return undefined;
+  }
+}
+
+const flush = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+describe('GroupCoordinator', () => {
+  let scheduler: ManualScheduler;
+  let log: MemoryOffsetsTopic;
+  let coordinator: GroupCoordinator;
+
+  beforeEach(async () => {
+    scheduler = new ManualScheduler();
+    log = new MemoryOffsetsTopic();
+    const manager = new GroupMetadataManager(PARTITIONS, log, quietLogger, () => scheduler.clock.nowMs());
+    coordinator = new GroupCoordinator(manager, settings, scheduler, quietLogger, () => scheduler.clock.nowMs());
+    await coordinator.onBecomeLeader(partitionForGroup('g', PARTITIONS));
+  });
+
+  const params = (memberId = '', clientId = 'c', rebalanceTimeoutMs = 10_000): JoinGroupParams => ({
+    groupId: 'g', memberId, clientId, clientHost: '/127.0.0.1', rebalanceTimeoutMs, sessionTimeoutMs: 6_000,
+    protocolType: 'consumer', protocols: [{ name: 'range', metadata: Buffer.from('t') }],
+  });
+
+  /** Starts a join and lets the test look at its answer once there is one. */
+  const join = (p: JoinGroupParams): { result: () => JoinResult | undefined } => {
+    let result: JoinResult | undefined;
+    void coordinator.joinGroup(p).then((r) => { result = r; });
+    return { result: () => result };
+  };
+  const sync = (generationId: number, memberId: string, assignments: { memberId: string; assignment: Buffer }[] = []): { result: () => SyncResult | undefined } => {
+    let result: SyncResult | undefined;
+    void coordinator.syncGroup('g', generationId, memberId, assignments).then((r) => { result = r; });
+    return { result: () => result };
+  };
+
+  /** A and B joined in the initial delay, synced: a Stable generation 1. */
+  const stableGroupOfTwo = async (): Promise<{ a: string; b: string }> => {
+    const ja = join(params('', 'a'));
+    const jb = join(params('', 'b'));
+    scheduler.advance(3_000);
+    scheduler.advance(3_000);
+    await flush();
+    const [a, b] = [ja.result()!.memberId, jb.result()!.memberId];
+    const sa = sync(1, a, [{ memberId: a, assignment: Buffer.from('A') }, { memberId: b, assignment: Buffer.from('B') }]);
+    const sb = sync(1, b);
+    await flush();
+    expect([sa.result()?.assignment.toString(), sb.result()?.assignment.toString()]).toEqual(['A', 'B']);
+    return { a, b };
+  };
+
+  it('waits out the initial rebalance delay, extended once more while members keep arriving', async () => {
+    const ja = join(params('', 'a'));
+    scheduler.advance(2_000);
+    const jb = join(params('', 'b'));
+    scheduler.advance(1_000);
+    await flush();
+    expect(ja.result()).toBeUndefined();
+    scheduler.advance(3_000);
+    await flush();
+    expect(ja.result()).toMatchObject({ errorCode: 0, generationId: 1 });
+    expect(ja.result()!.leader).toBe(ja.result()!.memberId);
+    expect(ja.result()!.members).toHaveLength(2);
+    expect(jb.result()).toMatchObject({ errorCode: 0, generationId: 1, members: [] });
+  });
+
+  it('answers a member\'s sync only once the leader has handed in the assignment and it is written', async () => {
+    const ja = join(params('', 'a'));
+    const jb = join(params('', 'b'));
+    scheduler.advance(3_000);
+    scheduler.advance(3_000);
+    await flush();
+    const [a, b] = [ja.result()!.memberId, jb.result()!.memberId];
+    const sb = sync(1, b);
+    await flush();
+    expect(sb.result()).toBeUndefined();
+    expect((await coordinator.commitOffsets('g', 1, b, [{ topic: 't', partition: 0, offset: 1, metadata: '' }]))[0]).toBe(ErrorCode.REBALANCE_IN_PROGRESS.code);
+    sync(1, a, [{ memberId: b, assignment: Buffer.from('B') }]);
+    await flush();
+    expect(sb.result()).toEqual({ errorCode: 0, assignment: Buffer.from('B') });
+    expect(log.batches).toHaveLength(1);
+  });
+
+  it('removes a member whose session times out and rebalances the rest', async () => {
+    const { a, b } = await stableGroupOfTwo();
+    for (let i = 0; i < 2; i++) {
+      scheduler.advance(2_500);
+      expect(coordinator.heartbeat('g', 1, a)).toBe(ErrorCode.NONE.code);
+    }
+    scheduler.advance(1_000); // B's 6 s session, from its SyncGroup, ends
+    expect(coordinator.heartbeat('g', 1, a)).toBe(ErrorCode.REBALANCE_IN_PROGRESS.code);
+    expect(coordinator.heartbeat('g', 1, b)).toBe(ErrorCode.UNKNOWN_MEMBER_ID.code);
+    const rejoin = join(params(a, 'a'));
+    await flush();
+    expect(rejoin.result()).toMatchObject({ errorCode: 0, generationId: 2, leader: a });
+    expect(rejoin.result()!.members.map((m) => m.memberId)).toEqual([a]);
+  });
+
+  it('drops members that do not rejoin within the rebalance timeout', async () => {
+    const { a, b } = await stableGroupOfTwo();
+    const jc = join(params('', 'c'));
+    expect(coordinator.heartbeat('g', 1, a)).toBe(ErrorCode.REBALANCE_IN_PROGRESS.code);
+    const ja = join(params(a, 'a'));
+    scheduler.advance(5_000);
+    expect(coordinator.heartbeat('g', 1, b)).toBe(ErrorCode.REBALANCE_IN_PROGRESS.code);
+    scheduler.advance(5_000);
+    await flush();
+    expect(ja.result()).toMatchObject({ errorCode: 0, generationId: 2 });
+    expect(jc.result()).toMatchObject({ errorCode: 0, generationId: 2 });
+    expect(ja.result()!.members.map((m) => m.memberId).sort()).toEqual([a, jc.result()!.memberId].sort());
+    expect(coordinator.heartbeat('g', 2, b)).toBe(ErrorCode.UNKNOWN_MEMBER_ID.code);
+  });
+
+  it('checks commits against the generation and lets commits without a group in', async () => {
+    const { a } = await stableGroupOfTwo();
+    const entry = [{ topic: 't', partition: 0, offset: 42, metadata: 'm' }];
+    expect(await coordinator.commitOffsets('g', 1, a, entry)).toEqual([0]);
+    expect(await coordinator.commitOffsets('g', 0, a, entry)).toEqual([ErrorCode.ILLEGAL_GENERATION.code]);
+    expect(await coordinator.commitOffsets('g', 1, 'stranger', entry)).toEqual([ErrorCode.UNKNOWN_MEMBER_ID.code]);
+    expect(await coordinator.commitOffsets('g', -1, '', entry)).toEqual([ErrorCode.UNKNOWN_MEMBER_ID.code]);
+    expect(coordinator.fetchOffsets('g', [{ topic: 't', partition: 0 }, { topic: 't', partition: 1 }]).offsets.map((o) => o.offset)).toEqual([42, -1]);
+
+    const other = ['h', 'i', 'j', 'k'].find((id) => partitionForGroup(id, PARTITIONS) === partitionForGroup('g', PARTITIONS))!;
+    expect(await coordinator.commitOffsets(other, -1, '', entry)).toEqual([0]);
+    expect(await coordinator.commitOffsets(other, 3, 'x', entry)).toEqual([ErrorCode.UNKNOWN_MEMBER_ID.code]);
+  });
+
+  it('does not change offsets when the write fails, and maps append errors to coordinator errors', async () => {
+    log.appendCode = ErrorCode.NOT_ENOUGH_REPLICAS.code;
+    expect(await coordinator.commitOffsets('g', -1, '', [{ topic: 't', partition: 0, offset: 5, metadata: '' }])).toEqual([ErrorCode.COORDINATOR_NOT_AVAILABLE.code]);
+    expect(coordinator.fetchOffsets('g', [{ topic: 't', partition: 0 }]).offsets[0].offset).toBe(-1);
+  });
+
+  it('refuses groups it does not coordinate, bad session timeouts and inconsistent protocols', async () => {
+    const elsewhere = ['a', 'b', 'c', 'd', 'e', 'f'].find((id) => partitionForGroup(id, PARTITIONS) !== partitionForGroup('g', PARTITIONS))!;
+    expect((await coordinator.joinGroup({ ...params(), groupId: elsewhere })).errorCode).toBe(ErrorCode.NOT_COORDINATOR.code);
+    expect((await coordinator.joinGroup({ ...params(), sessionTimeoutMs: 1_000 })).errorCode).toBe(ErrorCode.INVALID_SESSION_TIMEOUT.code);
+    expect((await coordinator.joinGroup({ ...params(), groupId: '' })).errorCode).toBe(ErrorCode.INVALID_GROUP_ID.code);
+    join(params('', 'a'));
+    expect((await coordinator.joinGroup({ ...params(), protocols: [{ name: 'sticky', metadata: Buffer.alloc(0) }] })).errorCode).toBe(ErrorCode.INCONSISTENT_GROUP_PROTOCOL.code);
+  });
+
+  it('answers waiting joins NOT_COORDINATOR when it stops leading the partition', async () => {
+    const ja = join(params('', 'a'));
+    coordinator.onResignLeader(partitionForGroup('g', PARTITIONS));
+    await flush();
+    expect(ja.result()?.errorCode).toBe(ErrorCode.NOT_COORDINATOR.code);
+    expect(coordinator.heartbeat('g', 1, 'x')).toBe(ErrorCode.NOT_COORDINATOR.code);
+  });
+});
