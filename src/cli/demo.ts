@@ -34,6 +34,7 @@ interface FailoverOptions {
   rate: string;
   recordsPerStep: string;
   pauseFollowersMs: string;
+  assign?: boolean;
   plain?: boolean;
 }
 
@@ -266,7 +267,8 @@ async function failover(options: FailoverOptions): Promise<void> {
       bootstrapServers: cluster.bootstrapServers, topic: header.topic, logger, ratePerSec: rate === 0 ? undefined : rate, inFlightMax: writerInFlightMax,
       producer: { acks, requestTimeoutMs: 30_000, retryBackoffMs: 100, deliveryTimeoutMs: 120_000, metadataMaxAgeMs: 5_000 },
     });
-    reader = new ValueReader(cluster.bootstrapServers, header.topic, logger);
+    const groupId = options.assign ? undefined : header.topic;
+    reader = new ValueReader(cluster.bootstrapServers, header.topic, logger, groupId);
     const w = writer;
     const r = reader;
     source = {
@@ -276,7 +278,10 @@ async function failover(options: FailoverOptions): Promise<void> {
     view.attach(source);
     writer.start();
     await reader.start();
-    view.say(`producer (acks=${acks}${rate === 0 ? '' : `, ${rate} records/s`}) writes values ${header.topic}-0, -1, ...; consumer assigned all ${header.partitions} partitions from the beginning`);
+    view.say(`producer (acks=${acks}${rate === 0 ? '' : `, ${rate} records/s`}) writes values ${header.topic}-0, -1, ...; `
+      + (groupId === undefined
+        ? `consumer assigned all ${header.partitions} partitions from the beginning`
+        : `consumer in group ${groupId}, its only member, so assigned all ${header.partitions} partitions, from the beginning (auto.offset.reset=earliest)`));
     await writer.acknowledgedMore(recordsPerStep, storyStepTimeoutMs);
 
     step(3);
@@ -360,11 +365,12 @@ export function registerDemoCommands(program: Command): void {
     .option('--rate <records/s>', 'records the producer sends per second; 0: as fast as acknowledgements come', '2000')
     .option('--records-per-step <n>', 'records acknowledged before the kill, after the new leader and after the broker is back', '2000')
     .option('--pause-followers-ms <ms>', 'freeze the followers of partition 0 this long (SIGSTOP) just before the kill, so the leader dies ahead of them; 0: no pause', '1000')
+    .option('--assign', 'the consumer assigns itself every partition instead of joining a consumer group')
     .option('--plain', 'timestamped lines instead of a view redrawn in place (also when stdout is not a terminal)')
     .addHelpText('after', [
       '',
-      'The consumer is a Consumer with all partitions assigned by hand, from the beginning: consumer',
-      'groups are not built yet; it becomes a group consumer when they are.',
+      'The consumer is the one member of a new consumer group (named as the topic), so it reads every',
+      'partition from the beginning; if the killed broker was the group\'s coordinator, it finds the new one.',
       'On a running `josef cluster up`, the demo restarts the killed broker itself (cluster up does not),',
       'with the same command line, and records its pid in DATA-DIR/cluster.json: `josef cluster down` stops it.',
       'Exit code 0 once the verdict is printed, except for acks=all with an acknowledged record lost (1).',

@@ -203,6 +203,8 @@ export async function readAllRecords(bootstrapServers: string, topic: string, ti
 /**
  * Reads every partition of a topic from its beginning while a story runs (what a consumer sees
  * live), then, on finish(), on to the end offsets (high watermarks) of that moment, as readAllValues does.
+ * With a group id it is the one member of that (new) consumer group, so it is assigned every
+ * partition and follows the group through a coordinator's failover; else it assigns them itself.
  */
 export class ValueReader {
   readonly values: string[] = [];
@@ -211,15 +213,19 @@ export class ValueReader {
   private stopping = false;
   private loop: Promise<void> | undefined;
 
-  constructor(bootstrapServers: string, private readonly topic: string, logger?: Logger) {
-    this.consumer = new Consumer({ bootstrapServers, autoOffsetReset: 'earliest', logger });
+  constructor(bootstrapServers: string, private readonly topic: string, logger?: Logger, private readonly groupId?: string) {
+    this.consumer = new Consumer({ bootstrapServers, autoOffsetReset: 'earliest', logger, groupId });
   }
 
-  /** Assigns every partition of the topic, from its first offset, and polls until finish(). */
+  /** Subscribes (with a group id) or assigns every partition of the topic from its first offset, and polls until finish(). */
   async start(timeoutMs = 60_000): Promise<void> {
     this.partitions = await this.consumer.partitionsFor(this.topic, timeoutMs);
-    this.consumer.assign(this.partitions);
-    this.consumer.seekToBeginning(this.partitions);
+    if (this.groupId === undefined) {
+      this.consumer.assign(this.partitions);
+      this.consumer.seekToBeginning(this.partitions);
+    } else {
+      this.consumer.subscribe([this.topic]);
+    }
     this.loop = (async () => {
       while (!this.stopping) this.take(await this.consumer.poll(250));
     })();
@@ -233,7 +239,10 @@ export class ValueReader {
       const ends = await this.consumer.endOffsets(this.partitions, timeoutMs);
       const deadline = Date.now() + timeoutMs;
       const behind = async (): Promise<boolean> => {
+        // A group member that is rebalancing has no assignment yet: polling lets it rejoin.
+        const assigned = this.consumer.assignment();
         for (const tp of this.partitions) {
+          if (!assigned.some((a) => a.topic === tp.topic && a.partition === tp.partition)) return true;
           if ((await this.consumer.position(tp, timeoutMs)) < (ends.get(`${tp.topic}-${tp.partition}`) ?? 0)) return true;
         }
         return false;
