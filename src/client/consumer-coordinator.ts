@@ -53,6 +53,13 @@ const NONE = ErrorCode.NONE.code;
 const coordinatorGone = new Set([ErrorCode.COORDINATOR_NOT_AVAILABLE.code, ErrorCode.NOT_COORDINATOR.code, ErrorCode.NETWORK_EXCEPTION.code, ErrorCode.REQUEST_TIMED_OUT.code]);
 const rebalanceNeeded = new Set([ErrorCode.ILLEGAL_GENERATION.code, ErrorCode.UNKNOWN_MEMBER_ID.code, ErrorCode.REBALANCE_IN_PROGRESS.code]);
 const delay = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+/** How often a leader looks for a subscribed topic that had no partitions when it assigned. */
+const MISSING_TOPIC_CHECK_INTERVAL_MS = 1_000;
+
+function partitionCountOf(metadata: Metadata, topic: string): number {
+  const info = metadata.cluster.topic(topic);
+  return info && info.errorCode === ErrorCode.NONE.code ? info.partitions.length : 0;
+}
 
 export class ConsumerCoordinator {
   memberId = '';
@@ -65,8 +72,11 @@ export class ConsumerCoordinator {
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private heartbeatInFlight = false;
   private lastPollMs: number;
+  /** The partition counts the leader assigned from; a change (new partitions, a topic created) means rejoin (Kafka's metadataSnapshot). */
+  private assignmentSnapshot: Map<string, number> | undefined;
   private nextAutoCommitMs: number;
   private closed = false;
+  private nextMissingTopicCheckMs = 0;
 
   constructor(
     private readonly config: ConsumerCoordinatorConfig,
@@ -79,6 +89,18 @@ export class ConsumerCoordinator {
   ) {
     this.lastPollMs = clock.nowMs();
     this.nextAutoCommitMs = clock.nowMs() + config.autoCommitIntervalMs;
+    metadata.onUpdate(() => this.checkAssignmentSnapshot());
+  }
+
+  /** As leader, rejoins when a subscribed topic's partition count differs from what it assigned. */
+  private checkAssignmentSnapshot(): void {
+    const snapshot = this.assignmentSnapshot;
+    if (!snapshot || !this.subscription || this.needsJoin) return;
+    const changed = [...this.subscription].find((topic) => partitionCountOf(this.metadata, topic) !== (snapshot.get(topic) ?? 0));
+    if (changed === undefined) return;
+    this.logger.info(`group ${this.groupId}: topic ${changed} now has ${partitionCountOf(this.metadata, changed)} partition(s), assigned with ${snapshot.get(changed) ?? 0}: rebalancing`);
+    this.needsJoin = true;
+    this.notify();
   }
 
   get groupId(): string {
@@ -99,6 +121,11 @@ export class ConsumerCoordinator {
   /** Called at each Consumer.poll: joins when needed and auto-commits when due. */
   async poll(): Promise<void> {
     this.lastPollMs = this.clock.nowMs();
+    if (this.assignmentSnapshot && [...this.assignmentSnapshot.values()].includes(0) && this.lastPollMs >= this.nextMissingTopicCheckMs) {
+      // A subscribed topic the leader could not assign: look for it now and then, not only every metadata.max.age.ms.
+      this.nextMissingTopicCheckMs = this.lastPollMs + MISSING_TOPIC_CHECK_INTERVAL_MS;
+      this.metadata.requestUpdate();
+    }
     if (this.subscription && (this.needsJoin || this.generationId < 0)) await this.ensureActiveGroup();
     if (this.config.enableAutoCommit && this.clock.nowMs() >= this.nextAutoCommitMs) {
       this.nextAutoCommitMs = this.clock.nowMs() + this.config.autoCommitIntervalMs;
@@ -165,6 +192,7 @@ export class ConsumerCoordinator {
       const info = cluster.topic(topic);
       if (info && info.partitions.length > 0) partitionsPerTopic.set(topic, info.partitions.length);
     }
+    this.assignmentSnapshot = new Map(topics.map((t) => [t, partitionsPerTopic.get(t) ?? 0]));
     const assignment = assignor.assign(partitionsPerTopic, members);
     this.logger.info(`group ${this.groupId} generation ${joined.generationId}: assigned with ${assignor.name}: ${[...assignment].map(([m, tps]) => `${m}=[${tps.map((tp) => tpName(tp.topic, tp.partition)).join(',')}]`).join(' ')}`);
     return [...assignment].map(([memberId, tps]) => ({ memberId, assignment: encodeAssignment(tps) }));
@@ -198,6 +226,7 @@ export class ConsumerCoordinator {
   }
 
   private resetGeneration(): void {
+    this.assignmentSnapshot = undefined;
     this.memberId = '';
     this.generationId = -1;
     this.needsJoin = true;
