@@ -111,14 +111,24 @@ export class PartitionStateMachine {
   /**
    * Writes the leader and ISR that `decide` returns, leader_epoch raised, conditional on the state
    * znode's zkVersion and the controller epoch's. On a stale zkVersion it re-reads and asks
-   * `decide` again; `decide` returning undefined means nothing to change.
+   * `decide` again; `decide` returning undefined means nothing to change (checked against the
+   * znode itself, not only the cached state).
    */
   async updateLeaderAndIsr(tp: TopicPartition, decide: (current: PartitionLeadership) => LeaderAndIsr | undefined): Promise<PartitionLeadership | undefined> {
     for (let attempt = 1; attempt <= conditionalWriteAttemptsMax; attempt++) {
       this.assertController();
-      const current = this.context.leadershipOf(tp) ?? (await this.readState(tp));
+      const cached = this.context.leadershipOf(tp);
+      let current = cached ?? (await this.readState(tp));
       if (!current) return undefined;
-      const decision = decide(current);
+      let decision = decide(current);
+      if (!decision && cached) {
+        // "Nothing to change" must hold for the znode, not only for our copy: a leader may have
+        // expanded the ISR since (its isr_change_notification is batched), e.g. with a broker that
+        // is dying now and would otherwise stay in the ISR and hold acks=all writes back.
+        current = await this.readState(tp);
+        if (!current) return undefined;
+        decision = decide(current);
+      }
       if (!decision) return undefined;
       const next: PartitionStateZnode = { leader: decision.leader, isr: decision.isr, leaderEpoch: current.leaderEpoch + 1, controllerEpoch: this.context.epoch };
       try {

@@ -212,6 +212,24 @@ describe('controller and broker failures', () => {
     expect(await h.state(b1.zk, 'orders', 0)).toMatchObject({ leader: 1, isr: [1], leaderEpoch: 1, zkVersion: 2 });
   });
 
+  it('takes a dying follower out of an ISR its leader expanded meanwhile, though its cached ISR lacks it', async () => {
+    h = new ControllerHarness(testChroot('controller-expanded-isr'));
+    const [b1, , b3] = [await h.broker(1), await h.broker(2), await h.broker(3)];
+    await topicWithLeaders(b1, 'orders', [[0, [2, 3, 1]]]);
+    const s = await h.state(b1.zk, 'orders', 0);
+    // The controller's copy says [2, 1] (3 left the ISR and it heard of it)...
+    const shrunk = await writeLeaderAndIsr(b1.zk, { topic: 'orders', partition: 0 }, { ...s, isr: [2, 1] }, s.zkVersion);
+    await notifyIsrChange(b1.zk, [{ topic: 'orders', partition: 0 }]);
+    const told = (): boolean => b1.channel.of(ApiKey.UpdateMetadata).some((u) => u.partitionStates.some((p) => p.topic === 'orders' && p.isr.join() === '2,1'));
+    await waitFor(told, { timeoutMs: 10_000, message: 'the controller to learn ISR [2,1]' });
+    // ...then leader 2 takes 3 back, and the notification is not sent yet (leaders batch them).
+    if (!shrunk.updated) throw new Error('shrink not written');
+    await writeLeaderAndIsr(b1.zk, { topic: 'orders', partition: 0 }, { ...s, isr: [2, 1, 3] }, shrunk.zkVersion);
+    await b3.kill();
+    await waitFor(async () => !(await h.state(b1.zk, 'orders', 0)).isr.includes(3), { timeoutMs: 10_000, message: 'broker 3 out of the ISR' });
+    expect(await h.state(b1.zk, 'orders', 0)).toMatchObject({ leader: 2, isr: [2, 1] });
+  });
+
   it('a new controller moves the leaderships of the controller that died', async () => {
     h = new ControllerHarness(testChroot('controller-failover'));
     const [b1, b2, b3] = [await h.broker(1), await h.broker(2), await h.broker(3)];
