@@ -165,6 +165,8 @@ export class ReplicaManager {
     for (const timer of [this.checkpointTimer, this.isrExpirationTimer, this.isrPropagationTimer]) if (timer) clearInterval(timer);
     this.checkpointTimer = this.isrExpirationTimer = this.isrPropagationTimer = undefined;
     await this.fetcherManager?.shutdown();
+    // Waiting acks=all produces hear NOT_LEADER_OR_FOLLOWER (retry elsewhere), not a timeout they did not reach.
+    this.suspendLeaderships('this broker is shutting down');
     this.fetchPurgatory.shutdown();
     this.producePurgatory.shutdown();
   }

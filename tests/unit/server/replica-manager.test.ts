@@ -205,6 +205,14 @@ describe('ReplicaManager', () => {
     expect((await timedOut)[0]).toMatchObject({ errorCode: ErrorCode.REQUEST_TIMED_OUT.code, baseOffset: 2 });
   });
 
+  it('an acks=-1 produce waiting at shutdown hears NOT_LEADER_OR_FOLLOWER (retry elsewhere), not a timeout', async () => {
+    await manager.becomeLeaderOrFollower(leaderAndIsr([partitionState('orders', 0, { replicas: [1, 2], isr: [1, 2] })]));
+    const waiting = manager.appendRecords(-1, 30_000, [{ topic: 'orders', partition: 0, records: numberedBatch(0, 2) }]);
+    expect(await settled(waiting)).toBe(false);
+    await manager.shutdown();
+    expect((await waiting)[0]).toMatchObject({ errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER.code });
+  });
+
   it('a fetch with the id of a broker that is not a replica is refused', async () => {
     await manager.becomeLeaderOrFollower(leaderAndIsr([partitionState('orders', 0)]));
     const [result] = await manager.fetchMessages(fetchParams(0, { replicaId: 9 }));
