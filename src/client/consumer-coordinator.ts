@@ -242,19 +242,24 @@ export class ConsumerCoordinator {
     for (;;) {
       if (this.closed) throw new Error(`consumer of group ${this.groupId} is closed`);
       try {
-        if (!this.coordinator) {
-          const found = await this.metadata.sendToAnyBroker(ApiKey.FindCoordinator, { key: this.groupId, keyType: 0 });
-          if (found.errorCode !== NONE) throw JosefError.fromCode(found.errorCode, `FindCoordinator for group ${this.groupId}${found.errorMessage ? `: ${found.errorMessage}` : ''}`);
-          this.coordinator = { nodeId: found.nodeId, host: found.host, port: found.port };
-          this.logger.info(`group ${this.groupId}: coordinator is broker ${found.nodeId} (${found.host}:${found.port})`);
-        }
-        return await this.pool.get(this.coordinator);
+        return await this.coordinatorConnectionOnce();
       } catch (err) {
         if (err instanceof JosefError && !err.retriable && err.code !== ErrorCode.NETWORK_EXCEPTION.code) throw err;
         this.markCoordinatorUnknown((err as Error).message);
         await delay(this.config.retryBackoffMs);
       }
     }
+  }
+
+  /** One attempt: FindCoordinator if the coordinator is unknown, then its connection; throws what went wrong. */
+  private async coordinatorConnectionOnce(): Promise<BrokerConnection> {
+    if (!this.coordinator) {
+      const found = await this.metadata.sendToAnyBroker(ApiKey.FindCoordinator, { key: this.groupId, keyType: 0 });
+      if (found.errorCode !== NONE) throw JosefError.fromCode(found.errorCode, `FindCoordinator for group ${this.groupId}${found.errorMessage ? `: ${found.errorMessage}` : ''}`);
+      this.coordinator = { nodeId: found.nodeId, host: found.host, port: found.port };
+      this.logger.info(`group ${this.groupId}: coordinator is broker ${found.nodeId} (${found.host}:${found.port})`);
+    }
+    return this.pool.get(this.coordinator);
   }
 
   /** Sends to the coordinator; a lost connection answers NETWORK_EXCEPTION like a broker error, so callers handle one kind of failure. */
@@ -288,17 +293,22 @@ export class ConsumerCoordinator {
     }
     this.heartbeatInFlight = true;
     try {
-      const connection = this.coordinator ? this.pool.connected(this.coordinator) : undefined;
-      if (!connection) {
-        this.markCoordinatorUnknown('no connection');
-        this.needsJoin = true;
-        return;
-      }
+      // A lost coordinator is looked up again, without rejoining (as Kafka): its successor loads
+      // the group from __consumer_offsets, and the member's session there starts over.
+      const connection = await this.coordinatorConnectionOnce().catch((err: Error) => {
+        this.markCoordinatorUnknown(err.message);
+        return undefined;
+      });
+      if (!connection) return;
       const { errorCode } = await this.request(() => connection.send(ApiKey.Heartbeat, { groupId: this.groupId, generationId: this.generationId, memberId: this.memberId }));
       if (errorCode === NONE) return;
+      if (errorCode === ErrorCode.COORDINATOR_LOAD_IN_PROGRESS.code) return;
+      if (coordinatorGone.has(errorCode)) {
+        this.markCoordinatorUnknown(JosefError.fromCode(errorCode).info.name);
+        return;
+      }
       this.logger.info(`group ${this.groupId}: heartbeat answered ${JosefError.fromCode(errorCode).info.name}: rejoining`);
       if (errorCode === ErrorCode.UNKNOWN_MEMBER_ID.code || errorCode === ErrorCode.ILLEGAL_GENERATION.code) this.resetGeneration();
-      else if (coordinatorGone.has(errorCode)) this.markCoordinatorUnknown(JosefError.fromCode(errorCode).info.name);
       this.needsJoin = true;
       this.notify();
     } finally {

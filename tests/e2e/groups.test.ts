@@ -216,6 +216,7 @@ describe('consumer groups', () => {
     await waitFor(() => distinct(group.flatMap((m) => m.records)).size === PARTITIONS * 10, { timeoutMs: 60_000, message: 'the group to read everything' });
     await waitFor(() => group.every((m) => m.partitions().length === 3), { timeoutMs: 30_000, message: 'three partitions each' });
     for (const m of group) await m.consumer.commit();
+    const generationBefore = group[0].consumer.groupMetadata()!.generationId;
     const conn = await cluster.connect(1);
     const { nodeId } = await conn.send(ApiKey.FindCoordinator, { key: 'survivor', keyType: 0 });
     await cluster.cluster.stopBroker(nodeId, 'SIGKILL');
@@ -232,5 +233,7 @@ describe('consumer groups', () => {
     await produce('moving', 2, 'n');
     await waitFor(() => distinct(group.flatMap((m) => m.records)).size === PARTITIONS * 12, { timeoutMs: 60_000, message: 'the group to read the records written after the kill' });
     expect(new Set(group.flatMap((m) => m.partitions())).size).toBe(PARTITIONS);
+    // As in Kafka, a coordinator change is no rebalance: the new coordinator loaded the generation.
+    expect(group.map((m) => m.consumer.groupMetadata()!.generationId)).toEqual([generationBefore, generationBefore]);
   });
 });
