@@ -83,7 +83,9 @@ async function consume(topic: string, options: ConsumeOptions): Promise<void> {
     let lastRecordMs = Date.now();
     while (!stopped && count < maxMessages && Date.now() - lastRecordMs < idleTimeoutMs) {
       const records = await consumer.poll(pollTimeoutMs);
-      if (records.length > 0) lastRecordMs = Date.now();
+      // In a group, --timeout-ms counts from joining: the join itself may take the initial rebalance delay.
+      const joining = (consumer.groupMetadata()?.generationId ?? 0) < 0;
+      if (records.length > 0 || joining) lastRecordMs = Date.now();
       let text = '';
       for (const record of records) {
         if (count >= maxMessages) break;

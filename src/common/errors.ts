@@ -63,6 +63,7 @@ export const ErrorCode = {
   GROUP_ID_NOT_FOUND: entry(69, 'GROUP_ID_NOT_FOUND', false, 'The group id does not exist.'),
   STALE_BROKER_EPOCH: entry(77, 'STALE_BROKER_EPOCH', false, 'Broker epoch has changed.'),
   MEMBER_ID_REQUIRED: entry(79, 'MEMBER_ID_REQUIRED', false, 'The group member needs to have a valid member id before actually entering a consumer group.'),
+  GROUP_MAX_SIZE_REACHED: entry(81, 'GROUP_MAX_SIZE_REACHED', false, 'The consumer group has reached its max size.'),
 } as const;
 
 export type ErrorName = keyof typeof ErrorCode;

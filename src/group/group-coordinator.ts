@@ -19,12 +19,16 @@ export interface GroupCoordinatorSettings {
   groupMaxSessionTimeoutMs: number;
   /** Kafka's group.initial.rebalance.delay.ms (3 s): an empty group waits this long for more members. */
   groupInitialRebalanceDelayMs: number;
+  /** Kafka's group.max.size: members beyond it are refused GROUP_MAX_SIZE_REACHED. */
+  groupMaxSize: number;
 }
 
 export const GROUP_COORDINATOR_DEFAULTS: GroupCoordinatorSettings = {
   groupMinSessionTimeoutMs: 6_000,
   groupMaxSessionTimeoutMs: 1_800_000,
   groupInitialRebalanceDelayMs: 3_000,
+  // Kafka's default is unbounded (Integer.MAX_VALUE); every member costs the coordinator a timer and its metadata.
+  groupMaxSize: 1_000,
 };
 
 /** Kafka's offset.metadata.max.bytes. */
@@ -121,6 +125,7 @@ export class GroupCoordinator {
     if (memberId !== '' && !group.has(memberId)) return respond(joinError(memberId, ErrorCode.UNKNOWN_MEMBER_ID.code));
     if (group.is('Dead')) return respond(joinError(memberId, ErrorCode.COORDINATOR_NOT_AVAILABLE.code));
     if (memberId === '') {
+      if (group.members.size >= this.settings.groupMaxSize) return respond(joinError(memberId, ErrorCode.GROUP_MAX_SIZE_REACHED.code));
       this.addMemberAndRebalance(group, params, respond);
     } else {
       const member = group.member(memberId);

@@ -12,7 +12,7 @@ import { quietLogger } from '../../helpers/log';
 import { ManualScheduler } from '../../helpers/manual-scheduler';
 
 const PARTITIONS = 4;
-const settings = { groupMinSessionTimeoutMs: 6_000, groupMaxSessionTimeoutMs: 60_000, groupInitialRebalanceDelayMs: 3_000 };
+const settings = { groupMinSessionTimeoutMs: 6_000, groupMaxSessionTimeoutMs: 60_000, groupInitialRebalanceDelayMs: 3_000, groupMaxSize: 3 };
 
 class MemoryOffsetsTopic implements OffsetsTopicPort {
   readonly batches: Buffer[] = [];
@@ -165,6 +165,11 @@ describe('GroupCoordinator', () => {
     expect((await coordinator.joinGroup({ ...params(), groupId: '' })).errorCode).toBe(ErrorCode.INVALID_GROUP_ID.code);
     join(params('', 'a'));
     expect((await coordinator.joinGroup({ ...params(), protocols: [{ name: 'sticky', metadata: Buffer.alloc(0) }] })).errorCode).toBe(ErrorCode.INCONSISTENT_GROUP_PROTOCOL.code);
+  });
+
+  it('refuses a member beyond group.max.size', async () => {
+    for (const id of ['a', 'b', 'c']) join(params('', id));
+    expect((await coordinator.joinGroup(params('', 'd'))).errorCode).toBe(ErrorCode.GROUP_MAX_SIZE_REACHED.code);
   });
 
   it('answers waiting joins NOT_COORDINATOR when it stops leading the partition', async () => {
