@@ -6,7 +6,7 @@
  */
 import { spawn } from 'child_process';
 import * as path from 'path';
-import { Consumer, type ConsumerOptions } from '../../src/client/consumer';
+import { Consumer, type ConsumerOptions, type ConsumerRebalanceListener } from '../../src/client/consumer';
 import { GroupAdmin } from '../../src/client/group-admin';
 import { Producer } from '../../src/client/producer';
 import type { ConsumerRecord } from '../../src/client/records';
@@ -28,10 +28,10 @@ class Member {
   private running = true;
   private readonly loop: Promise<void>;
 
-  constructor(options: ConsumerOptions, topics: string[]) {
+  constructor(options: ConsumerOptions, topics: string[], listener?: ConsumerRebalanceListener) {
     const consumer = new Consumer({ logger: quietLogger, sessionTimeoutMs: 6_000, heartbeatIntervalMs: 500, autoOffsetReset: 'earliest', ...options });
     this.consumer = consumer;
-    consumer.subscribe(topics);
+    consumer.subscribe(topics, listener);
     this.loop = (async () => {
       while (this.running) this.records.push(...await consumer.poll(200));
     })();
@@ -56,8 +56,8 @@ describe('consumer groups', () => {
   let bootstrapServers: string;
   const members: Member[] = [];
 
-  const join = (groupId: string, topic: string, options: ConsumerOptions = {}): Member => {
-    const m = new Member({ bootstrapServers, groupId, enableAutoCommit: false, ...options }, [topic]);
+  const join = (groupId: string, topic: string, options: ConsumerOptions = {}, listener?: ConsumerRebalanceListener): Member => {
+    const m = new Member({ bootstrapServers, groupId, enableAutoCommit: false, ...options }, [topic], listener);
     members.push(m);
     return m;
   };
@@ -128,12 +128,17 @@ describe('consumer groups', () => {
   });
 
   test('a commit from a stale generation is refused with ILLEGAL_GENERATION', async () => {
-    const first = join('stale', 'events');
+    const events: string[] = [];
+    const first = join('stale', 'events', {}, {
+      onPartitionsRevoked: (tps) => void events.push(`revoked ${tps.length}`),
+      onPartitionsAssigned: (tps) => void events.push(`assigned ${tps.length}`),
+    });
     await waitFor(() => first.partitions().length === PARTITIONS, { timeoutMs: 60_000, message: 'the first member to hold every partition' });
     const old = first.consumer.groupMetadata()!;
     const second = join('stale', 'events');
     await waitFor(() => second.partitions().length === 3 && first.partitions().length === 3, { timeoutMs: 60_000, message: 'the rebalance to two members' });
     expect(first.consumer.groupMetadata()!.generationId).toBeGreaterThan(old.generationId);
+    expect(events).toEqual(['assigned 6', 'revoked 6', 'assigned 3']);
     const conn = await cluster.connect(1);
     const coordinator = await conn.send(ApiKey.FindCoordinator, { key: 'stale', keyType: 0 });
     const atCoordinator = await cluster.connect(coordinator.nodeId);
