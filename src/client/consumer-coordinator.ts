@@ -118,6 +118,22 @@ export class ConsumerCoordinator {
     this.metadata.addTopics(topics);
   }
 
+  /** Leaves the group (committing first with auto-commit) and gives every partition up. */
+  async unsubscribe(): Promise<void> {
+    if (!this.subscription) return;
+    await this.joining?.catch(() => undefined);
+    const owned = this.subscriptions.assignment().map(({ topic, partition }) => ({ topic, partition }));
+    if (this.generationId >= 0) {
+      if (this.config.enableAutoCommit) await this.commit().catch((err: Error) => this.logger.warn(`commit at unsubscribe of group ${this.groupId} failed: ${err.message}`));
+      await this.listener.onPartitionsRevoked?.(owned);
+      await this.leaveGroup();
+    }
+    this.subscription = undefined;
+    this.listener = {};
+    this.needsJoin = false;
+    this.subscriptions.assign([]);
+  }
+
   /** Called at each Consumer.poll: joins when needed and auto-commits when due. */
   async poll(): Promise<void> {
     this.lastPollMs = this.clock.nowMs();

@@ -150,6 +150,12 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
     this.notify();
   }
 
+  /** Leaves the group (Kafka's unsubscribe): its partitions go to the other members at once. */
+  async unsubscribe(): Promise<void> {
+    this.ensureOpen();
+    await this.requireCoordinator('unsubscribe').unsubscribe();
+  }
+
   /**
    * Commits offsets to the group: by default every assigned partition's position (what poll has
    * returned so far); else exactly `offsets`. Rejects with CommitFailedError when the group has

@@ -105,6 +105,10 @@ describe('consumer groups', () => {
     await leaving.close();
     await waitFor(() => group.every((m) => m.partitions().length === 3), { timeoutMs: 30_000, message: 'three partitions each after a member left' });
     expect(new Set(group.flatMap((m) => m.partitions())).size).toBe(PARTITIONS);
+
+    await group[0].consumer.unsubscribe();
+    expect(group[0].partitions()).toEqual([]);
+    await waitFor(() => group[1].partitions().length === PARTITIONS, { timeoutMs: 30_000, message: 'all partitions to the last member after an unsubscribe' });
   });
 
   test('two groups each read everything', async () => {
