@@ -137,7 +137,7 @@ async function up(options: UpOptions): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info(`${signal}: stopping the brokers, then ZooKeeper`);
-    cluster.stop().then(
+    stopAdopted(options.dataDir, cluster, (line) => logger.info(line)).then(() => cluster.stop()).then(
       () => {
         removeClusterState(options.dataDir);
         process.exit(0);
@@ -150,6 +150,17 @@ async function up(options: UpOptions): Promise<void> {
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+/**
+ * Brokers another command restarted for this cluster (`josef demo failover` brings a killed broker
+ * back and records its pid in cluster.json): not our children, so cluster.stop() would leave them
+ * running without ZooKeeper. Stopped first, while ZooKeeper still serves their controlled shutdown.
+ */
+async function stopAdopted(dataDir: string, cluster: { brokers(): LocalBroker[] }, out: (line: string) => void): Promise<void> {
+  const recorded = readClusterState(dataDir)?.brokers ?? [];
+  const ours = new Set(cluster.brokers().filter((b) => b.running).map((b) => b.pid));
+  for (const b of recorded) if (!ours.has(b.pid)) await stopBrokerProcess(b, out);
 }
 
 async function withZk<T>(connect: string, use: (zk: ZkClient) => Promise<T>): Promise<T> {
