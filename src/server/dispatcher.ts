@@ -76,6 +76,11 @@ export class Dispatcher {
       this.logger.warn(`${describe()}: unsupported API or version`);
       return errorResponse(ErrorCode.UNSUPPORTED_VERSION.code);
     }
+    if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+      // Every request body is a map of fields (DESIGN.md); msgpack of another shape is the client's error.
+      this.logger.warn(`${describe()}: the body is ${body === null ? 'null' : Array.isArray(body) ? 'an array' : typeof body}, not a map of fields`);
+      return errorResponse(ErrorCode.INVALID_REQUEST.code);
+    }
     try {
       const response = await route.handler(body, ctx);
       assert(response !== undefined, 'a handler returned undefined (null means no response)');
