@@ -70,6 +70,13 @@ export interface BrokerConfig {
   uncleanLeaderElectionEnable: boolean;
   autoCreateTopicsEnable: boolean;
   deleteTopicEnable: boolean;
+  /** group.min.session.timeout.ms / group.max.session.timeout.ms: the session timeouts a consumer may ask for. */
+  groupMinSessionTimeoutMs: number;
+  groupMaxSessionTimeoutMs: number;
+  /** group.initial.rebalance.delay.ms: an empty group waits this long for more members before its first rebalance. */
+  groupInitialRebalanceDelayMs: number;
+  /** group.max.size: members beyond it are refused GROUP_MAX_SIZE_REACHED. */
+  groupMaxSize: number;
   offsetsTopicNumPartitions: number;
   offsetsTopicReplicationFactor: number;
   /** message.max.bytes: the largest record batch a partition accepts. */
@@ -201,6 +208,11 @@ const settings: Setting[] = [
   { key: 'unclean.leader.election.enable', field: 'uncleanLeaderElectionEnable', parse: boolean, defaultValue: 'false' },
   { key: 'auto.create.topics.enable', field: 'autoCreateTopicsEnable', parse: boolean, defaultValue: 'true' },
   { key: 'delete.topic.enable', field: 'deleteTopicEnable', parse: boolean, defaultValue: 'true' },
+  { key: 'group.min.session.timeout.ms', field: 'groupMinSessionTimeoutMs', parse: integer(0, INT_MAX), defaultValue: '6000' },
+  { key: 'group.max.session.timeout.ms', field: 'groupMaxSessionTimeoutMs', parse: integer(0, INT_MAX), defaultValue: '1800000' },
+  { key: 'group.initial.rebalance.delay.ms', field: 'groupInitialRebalanceDelayMs', parse: integer(0, INT_MAX), defaultValue: '3000' },
+  // Kafka leaves it unbounded (Integer.MAX_VALUE); every member costs the coordinator a timer and its metadata.
+  { key: 'group.max.size', field: 'groupMaxSize', parse: integer(1, INT_MAX), defaultValue: '1000' },
   { key: 'offsets.topic.num.partitions', field: 'offsetsTopicNumPartitions', parse: integer(1, INT_MAX), defaultValue: '50' },
   { key: 'offsets.topic.replication.factor', field: 'offsetsTopicReplicationFactor', parse: integer(1, 32767), defaultValue: '3' },
   { key: 'message.max.bytes', field: 'messageMaxBytes', parse: integer(0, INT_MAX), defaultValue: '1048588' },
