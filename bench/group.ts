@@ -15,6 +15,7 @@ import type { Command, OptionValues } from 'commander';
 import { Admin } from '../src/client/admin';
 import { Consumer } from '../src/client/consumer';
 import { Producer } from '../src/client/producer';
+import { josefRoot } from '../src/coordination/zk-install';
 import { formatNumber } from '../src/cli/format';
 import { startLocalCluster, type LocalCluster } from '../src/cli/local-cluster';
 import { freePorts } from '../src/common/free-ports';
@@ -97,7 +98,7 @@ async function fill(bootstrapServers: string, o: GroupOptions, progress: Progres
 
 /** Starts `josef consume --group` as its own process, from the sources. */
 function consoleConsumer(bootstrapServers: string, groupId: string): ChildProcess {
-  return spawn(process.execPath, [path.join(__dirname, '..', 'bin', 'josef'), 'consume', topic, '--group', groupId, '--bootstrap-server', bootstrapServers], {
+  return spawn(process.execPath, [path.join(josefRoot(), 'bin', 'josef'), 'consume', topic, '--group', groupId, '--bootstrap-server', bootstrapServers], {
     env: { ...process.env, JOSEF_TS: '1' }, stdio: ['ignore', 'ignore', 'ignore'],
   });
 }
