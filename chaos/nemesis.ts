@@ -5,6 +5,9 @@
  * quiet spell, so that with three brokers and min.insync.replicas=2 writes can always go on
  * between faults (the checker then asks: was anything acknowledged lost?).
  */
+import { seededRandom } from '../src/common/seeded-random';
+
+export { seededRandom };
 
 export type FaultKind = 'kill' | 'stop' | 'zk' | 'restart';
 export const faultKinds: readonly FaultKind[] = ['kill', 'stop', 'zk', 'restart'];
@@ -33,18 +36,6 @@ export interface PlanOptions {
   sessionTimeoutMs: number;
   /** Quiet time after a fault is healed, before the next one. */
   recoveryMs?: number;
-}
-
-/** mulberry32: a small, well-mixed 32-bit generator; deterministic for a seed. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function actionsFor(kind: FaultKind): FaultAction[] {

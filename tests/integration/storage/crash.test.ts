@@ -13,21 +13,11 @@ import { crashLogConfig } from '../../helpers/append-child';
 import { checkedOffsets, quietLogger, readAll } from '../../helpers/log';
 import { rmDir, tmpDir } from '../../helpers/tmp';
 import { waitFor } from '../../helpers/wait';
+import { seededRandom } from '../../../src/common/seeded-random';
 
 const rounds = 6;
 const childPath = path.join(__dirname, '../../helpers/append-child.ts');
 
-/** mulberry32: a small seeded generator, so a failing run can be replayed. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Runs the child until it has reported `appendsWanted` offsets and `extraMs` more, then SIGKILLs it. */
 async function appendUntilKilled(dir: string, appendsWanted: number, extraMs: number): Promise<{ startOffset: number; reported: number[] }> {
