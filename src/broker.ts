@@ -132,14 +132,7 @@ export class Broker {
       }),
     });
     this.groupCoordinator = createGroupCoordinator({
-      replicaManager: this.replicaManager, config: this.config, logger: this.logger.child('group-coordinator'), clock: this.clock,
-      settings: {
-        groupMinSessionTimeoutMs: this.config.groupMinSessionTimeoutMs,
-        groupMaxSessionTimeoutMs: this.config.groupMaxSessionTimeoutMs,
-        groupInitialRebalanceDelayMs: this.config.groupInitialRebalanceDelayMs,
-        groupMaxSize: this.config.groupMaxSize,
-        ...this.groupCoordinatorSettings,
-      },
+      replicaManager: this.replicaManager, config: this.config, logger: this.logger.child('group-coordinator'), clock: this.clock, settings: this.groupCoordinatorSettings,
     });
     await this.startSocketServer();
     await this.register(zk);

@@ -11,7 +11,7 @@ import type { Logger } from '../common/logger';
 import { timerScheduler, type Scheduler } from '../replication/purgatory';
 import type { ReplicaManager } from '../server/replica-manager';
 import { GROUP_METADATA_TOPIC } from './coordinator-partition';
-import { GROUP_COORDINATOR_DEFAULTS, GroupCoordinator, type GroupCoordinatorSettings } from './group-coordinator';
+import { GroupCoordinator, type GroupCoordinatorSettings } from './group-coordinator';
 import { GroupMetadataManager, type OffsetsTopicPort } from './group-metadata-manager';
 
 /** Kafka's offsets.commit.timeout.ms: how long a commit waits for every ISR member (acks=all). */
@@ -22,6 +22,7 @@ export interface GroupCoordinatorWiring {
   config: BrokerConfig;
   logger: Logger;
   clock: Clock;
+  /** Overrides of the config's group.* settings (in-process tests). */
   settings?: Partial<GroupCoordinatorSettings>;
   scheduler?: Scheduler;
 }
@@ -54,7 +55,13 @@ export function createGroupCoordinator(wiring: GroupCoordinatorWiring): GroupCoo
   const { replicaManager, config, logger, clock } = wiring;
   const nowMs = (): number => clock.nowMs();
   const manager = new GroupMetadataManager(config.offsetsTopicNumPartitions, offsetsTopicOf(replicaManager), logger.child('group-metadata'), nowMs);
-  const settings = { ...GROUP_COORDINATOR_DEFAULTS, ...wiring.settings };
+  const settings: GroupCoordinatorSettings = {
+    groupMinSessionTimeoutMs: config.groupMinSessionTimeoutMs,
+    groupMaxSessionTimeoutMs: config.groupMaxSessionTimeoutMs,
+    groupInitialRebalanceDelayMs: config.groupInitialRebalanceDelayMs,
+    groupMaxSize: config.groupMaxSize,
+    ...wiring.settings,
+  };
   const coordinator = new GroupCoordinator(manager, settings, wiring.scheduler ?? timerScheduler, logger, nowMs);
   replicaManager.addLeadershipListener((changes) => {
     for (const change of changes) {

@@ -7,29 +7,15 @@
  */
 import { randomUUID } from 'crypto';
 import { ErrorCode } from '../common/errors';
+import type { BrokerConfig } from '../common/config';
 import type { Logger } from '../common/logger';
 import type { Scheduler } from '../replication/purgatory';
 import { GroupMetadata, MemberMetadata, type GroupProtocol, type JoinResult, type SyncResult } from './group-metadata';
 import { offsetKey, type CommittedOffset, type GroupMetadataManager } from './group-metadata-manager';
 
-export interface GroupCoordinatorSettings {
-  /** Kafka's group.min.session.timeout.ms (6 s). */
-  groupMinSessionTimeoutMs: number;
-  /** Kafka's group.max.session.timeout.ms (30 min). */
-  groupMaxSessionTimeoutMs: number;
-  /** Kafka's group.initial.rebalance.delay.ms (3 s): an empty group waits this long for more members. */
-  groupInitialRebalanceDelayMs: number;
-  /** Kafka's group.max.size: members beyond it are refused GROUP_MAX_SIZE_REACHED. */
-  groupMaxSize: number;
-}
-
-export const GROUP_COORDINATOR_DEFAULTS: GroupCoordinatorSettings = {
-  groupMinSessionTimeoutMs: 6_000,
-  groupMaxSessionTimeoutMs: 1_800_000,
-  groupInitialRebalanceDelayMs: 3_000,
-  // Kafka's default is unbounded (Integer.MAX_VALUE); every member costs the coordinator a timer and its metadata.
-  groupMaxSize: 1_000,
-};
+/** The broker's group.* settings (src/common/config.ts holds their keys and Kafka's defaults). */
+export type GroupCoordinatorSettings = Pick<BrokerConfig,
+  'groupMinSessionTimeoutMs' | 'groupMaxSessionTimeoutMs' | 'groupInitialRebalanceDelayMs' | 'groupMaxSize'>;
 
 /** Kafka's offset.metadata.max.bytes. */
 export const OFFSET_METADATA_MAX_BYTES = 4096;
