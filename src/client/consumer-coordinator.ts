@@ -11,7 +11,7 @@ import type { Clock } from '../common/clock';
 import type { Logger } from '../common/logger';
 import { ApiKey } from '../protocol/api-keys';
 import type { PartitionAssignor } from '../group/assignors';
-import type { JoinGroupResponse } from '../protocol/messages';
+import { groupByTopic, type JoinGroupResponse } from '../protocol/messages';
 import type { BrokerConnection } from './client-options';
 import type { ConnectionPool } from './connection-pool';
 import { CONSUMER_PROTOCOL_TYPE, decodeAssignment, decodeSubscription, encodeAssignment, encodeSubscription } from './consumer-protocol';
@@ -340,8 +340,7 @@ export class ConsumerCoordinator {
     const entries = offsets ? [...(Array.isArray(offsets) ? offsets : (offsets as ReadonlyMap<string, { topic: string; partition: number; offset: number; metadata?: string }>).values())]
       : this.subscriptions.assignment().filter((s) => s.position !== null).map((s) => ({ topic: s.topic, partition: s.partition, offset: s.position!, metadata: '' }));
     if (entries.length === 0) return;
-    const byTopic = new Map<string, { partition: number; committedOffset: number; committedMetadata: string | null }[]>();
-    for (const e of entries) byTopic.set(e.topic, [...(byTopic.get(e.topic) ?? []), { partition: e.partition, committedOffset: e.offset, committedMetadata: e.metadata ?? '' }]);
+    const topics = groupByTopic(entries, (e) => e.topic, (e) => ({ partition: e.partition, committedOffset: e.offset, committedMetadata: e.metadata ?? '' }));
     const deadlineMs = this.clock.nowMs() + this.config.requestTimeoutMs;
     for (;;) {
       const inGroup = this.subscription !== undefined;
@@ -349,7 +348,7 @@ export class ConsumerCoordinator {
       const response = await this.request(async () => {
         const r = await connection.send(ApiKey.OffsetCommit, {
           groupId: this.groupId, generationId: inGroup ? this.generationId : -1, memberId: inGroup ? this.memberId : '',
-          topics: [...byTopic].map(([name, partitions]) => ({ name, partitions })),
+          topics,
         });
         return { errorCode: r.topics.flatMap((t) => t.partitions).find((p) => p.errorCode !== NONE)?.errorCode ?? NONE };
       });
@@ -372,13 +371,12 @@ export class ConsumerCoordinator {
   async committed(partitions: readonly TopicPartition[]): Promise<Map<string, number>> {
     const result = new Map<string, number>();
     if (partitions.length === 0) return result;
-    const byTopic = new Map<string, number[]>();
-    for (const tp of partitions) byTopic.set(tp.topic, [...(byTopic.get(tp.topic) ?? []), tp.partition]);
+    const topics = groupByTopic(partitions, (tp) => tp.topic, (tp) => tp.partition);
     const deadlineMs = this.clock.nowMs() + this.config.requestTimeoutMs;
     for (;;) {
       const connection = await this.coordinatorConnection();
       const response = await this.request(async () => {
-        const r = await connection.send(ApiKey.OffsetFetch, { groupId: this.groupId, topics: [...byTopic].map(([name, ps]) => ({ name, partitions: ps })) });
+        const r = await connection.send(ApiKey.OffsetFetch, { groupId: this.groupId, topics });
         if (r.errorCode === NONE) for (const t of r.topics) for (const p of t.partitions) result.set(tpName(t.name, p.partition), p.committedOffset);
         return r;
       });

@@ -12,6 +12,7 @@ import { ConnectionPool } from './connection-pool';
 import { decodeAssignment } from './consumer-protocol';
 import { Metadata } from './metadata';
 import { tpName, type TopicPartition } from './records';
+import { groupByTopic } from '../protocol/messages';
 
 export interface GroupListing {
   groupId: string;
@@ -99,11 +100,10 @@ export class GroupAdmin {
     if (description.state !== 'Empty' && description.state !== 'Dead') {
       throw new JosefError(ErrorCode.NON_EMPTY_GROUP, `group ${groupId} is ${description.state} with ${description.members.length} member(s): stop its consumers first`);
     }
-    const byTopic = new Map<string, { partition: number; committedOffset: number; committedMetadata: string | null }[]>();
-    for (const o of offsets) byTopic.set(o.topic, [...(byTopic.get(o.topic) ?? []), { partition: o.partition, committedOffset: o.offset, committedMetadata: null }]);
+    const topics = groupByTopic(offsets, (o) => o.topic, (o) => ({ partition: o.partition, committedOffset: o.offset, committedMetadata: null }));
     await this.withCoordinator<undefined>(groupId, async (connection) => {
       const response = await connection.send(ApiKey.OffsetCommit, {
-        groupId, generationId: -1, memberId: '', topics: [...byTopic].map(([name, partitions]) => ({ name, partitions })),
+        groupId, generationId: -1, memberId: '', topics,
       });
       const failed = response.topics.flatMap((t) => t.partitions).find((p) => p.errorCode !== ErrorCode.NONE.code);
       return failed ? { retry: failed.errorCode } : { value: undefined };

@@ -13,6 +13,7 @@ import type { ConnectionPool } from './connection-pool';
 import { invalidatesMetadata, type Metadata } from './metadata';
 import { tpName, type TopicPartition } from './records';
 import type { OffsetResetStrategy, SubscriptionState, TopicPartitionState } from './subscription-state';
+import { groupByTopic } from '../protocol/messages';
 
 /** One partition's answer: its offset, or the error code the leader gave (or -1 for no leader known). */
 export type OffsetLookup = { tp: TopicPartition; offset: number } | { tp: TopicPartition; errorCode: number };
@@ -143,17 +144,12 @@ export class OffsetFetcher {
 
   private async lookUpAt(leader: number, tps: TopicPartition[], timestamp: number): Promise<OffsetLookup[]> {
     const node = this.metadata.cluster.node(leader)!;
-    const byTopic = new Map<string, { partition: number; timestamp: number }[]>();
-    for (const tp of tps) {
-      let partitions = byTopic.get(tp.topic);
-      if (partitions === undefined) byTopic.set(tp.topic, (partitions = []));
-      partitions.push({ partition: tp.partition, timestamp });
-    }
+    const topics = groupByTopic(tps, (tp) => tp.topic, (tp) => ({ partition: tp.partition, timestamp }));
     try {
       const connection = await this.pool.get(node);
       const response = await connection.send(ApiKey.ListOffsets, {
         replicaId: CONSUMER_REPLICA_ID,
-        topics: [...byTopic].map(([name, partitions]) => ({ name, partitions })),
+        topics,
       });
       const answers = new Map<string, OffsetLookup>();
       for (const topic of response.topics) {

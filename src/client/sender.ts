@@ -11,7 +11,7 @@ import type { Clock } from '../common/clock';
 import { ErrorCode, errorInfo, JosefError } from '../common/errors';
 import type { Logger } from '../common/logger';
 import { ApiKey } from '../protocol/api-keys';
-import type { ProducePartitionData, ProduceResponse } from '../protocol/messages';
+import { groupByTopic, type ProducePartitionData, type ProduceResponse } from '../protocol/messages';
 import { brokerError } from './broker-error';
 import type { BrokerConnection } from './client-options';
 import type { BrokerNode } from './cluster';
@@ -141,13 +141,7 @@ export class Sender {
   }
 
   private sendProduceRequest(nodeId: number, connection: BrokerConnection, batches: ProducerBatch[]): void {
-    const byTopic = new Map<string, ProducePartitionData[]>();
-    for (const batch of batches) {
-      let partitions = byTopic.get(batch.topic);
-      if (partitions === undefined) byTopic.set(batch.topic, (partitions = []));
-      partitions.push({ partition: batch.partition, records: batch.encode() });
-    }
-    const topics = [...byTopic].map(([name, partitions]) => ({ name, partitions }));
+    const topics = groupByTopic(batches, (b) => b.topic, (b): ProducePartitionData => ({ partition: b.partition, records: b.encode() }));
     const { acks, requestTimeoutMs } = this.config;
     this.inFlight.set(nodeId, (this.inFlight.get(nodeId) ?? 0) + 1);
     this.inFlightTotal++;

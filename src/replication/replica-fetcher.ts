@@ -14,8 +14,9 @@ import type { BrokerConfig } from '../common/config';
 import { ErrorCode, JosefError, errorInfo } from '../common/errors';
 import type { Logger } from '../common/logger';
 import { ApiKey, EARLIEST_TIMESTAMP, LATEST_TIMESTAMP } from '../protocol/api-keys';
-import type {
-  BrokerEndpoint, ByTopic, FetchPartitionResponse, FetchRequest, OffsetsForLeaderEpochRequest, RequestOf, ResponseOf, SupportedApiKey,
+import {
+  groupByTopic, type BrokerEndpoint, type ByTopic, type FetchPartitionResponse, type FetchRequest, type OffsetsForLeaderEpochRequest,
+  type RequestOf, type ResponseOf, type SupportedApiKey,
 } from '../protocol/messages';
 import { UNDEFINED_EPOCH } from '../storage/leader-epoch-cache';
 import { partitionKey, type Partition } from './partition';
@@ -74,13 +75,7 @@ export interface FetcherPartitionView {
 }
 
 function byTopic<P>(entries: FetchEntry[], build: (e: FetchEntry) => P): ByTopic<P>[] {
-  const topics = new Map<string, P[]>();
-  for (const entry of entries) {
-    const list = topics.get(entry.topic) ?? [];
-    list.push(build(entry));
-    topics.set(entry.topic, list);
-  }
-  return [...topics].map(([name, partitions]) => ({ name, partitions }));
+  return groupByTopic(entries, (e) => e.topic, build);
 }
 
 export class ReplicaFetcher {

@@ -25,3 +25,18 @@ export interface BrokerEndpoint {
   port: number;
   rack: string | null;
 }
+
+/**
+ * Items grouped the way Kafka's messages group partitions, `[{name, partitions: [...]}]`, topics
+ * in first-seen order and partitions in item order.
+ */
+export function groupByTopic<T, P>(items: Iterable<T>, topicOf: (item: T) => string, partitionOf: (item: T) => P): ByTopic<P>[] {
+  const byName = new Map<string, P[]>();
+  for (const item of items) {
+    const name = topicOf(item);
+    let partitions = byName.get(name);
+    if (partitions === undefined) byName.set(name, (partitions = []));
+    partitions.push(partitionOf(item));
+  }
+  return [...byName].map(([name, partitions]) => ({ name, partitions }));
+}

@@ -4,7 +4,7 @@
  * body is INVALID_REQUEST, not a crash).
  */
 import { ErrorCode, JosefError } from '../../common/errors';
-import type { ByTopic } from '../../protocol/messages';
+import { groupByTopic as groupItemsByTopic, type ByTopic } from '../../protocol/messages';
 
 export function requireArray<T>(value: T[] | null | undefined, what: string): T[] {
   if (!Array.isArray(value)) throw new JosefError(ErrorCode.INVALID_REQUEST, `${what} must be an array`);
@@ -25,14 +25,5 @@ export function flattenByTopic<P extends object>(topics: ByTopic<P>[] | null | u
 
 /** `[{topic, ...r}]` back to `[{name, partitions: [r...]}]`, topics in first-seen order. */
 export function groupByTopic<R extends { topic: string }>(results: R[]): ByTopic<Omit<R, 'topic'>>[] {
-  const byName = new Map<string, Omit<R, 'topic'>[]>();
-  for (const { topic, ...rest } of results) {
-    let list = byName.get(topic);
-    if (!list) {
-      list = [];
-      byName.set(topic, list);
-    }
-    list.push(rest);
-  }
-  return [...byName.entries()].map(([name, partitions]) => ({ name, partitions }));
+  return groupItemsByTopic(results, (r) => r.topic, ({ topic: _topic, ...rest }): Omit<R, 'topic'> => rest);
 }
