@@ -8,7 +8,7 @@ import type { Logger } from '../common/logger';
 import type { BrokerEndpoint } from '../protocol/messages';
 import { partitionKey } from './partition';
 import {
-  ReplicaFetcher, type FetchStart, type FetcherConnect, type FetcherPartitionView, type ReplicaFetcherOptions, type ReplicaFetcherSettings,
+  ReplicaFetcher, type FetchStart, type FetcherConnect, type ReplicaFetcherOptions, type ReplicaFetcherSettings,
 } from './replica-fetcher';
 
 export interface ReplicaFetcherManagerOptions {
@@ -99,11 +99,6 @@ export class ReplicaFetcherManager {
     const idle = [...this.fetchers].filter(([, f]) => f.partitionCount === 0);
     for (const [id] of idle) this.fetchers.delete(id);
     await Promise.all(idle.map(([, f]) => f.stop()));
-  }
-
-  /** Which partitions are being fetched, from where, in which state. */
-  describe(): { source: number; partitions: FetcherPartitionView[] }[] {
-    return [...this.fetchers.values()].map((f) => ({ source: f.source.nodeId, partitions: f.partitions() }));
   }
 
   async shutdown(): Promise<void> {

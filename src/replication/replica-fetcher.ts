@@ -15,7 +15,7 @@ import { ErrorCode, JosefError, errorInfo } from '../common/errors';
 import type { Logger } from '../common/logger';
 import { ApiKey, EARLIEST_TIMESTAMP, LATEST_TIMESTAMP } from '../protocol/api-keys';
 import {
-  groupByTopic, type BrokerEndpoint, type ByTopic, type FetchPartitionResponse, type FetchRequest, type OffsetsForLeaderEpochRequest,
+  groupByTopic, type BrokerEndpoint, type FetchPartitionResponse, type FetchRequest, type OffsetsForLeaderEpochRequest,
   type RequestOf, type ResponseOf, type SupportedApiKey,
 } from '../protocol/messages';
 import { UNDEFINED_EPOCH } from '../storage/leader-epoch-cache';
@@ -72,10 +72,6 @@ export interface FetcherPartitionView {
   state: FetchStateName;
   fetchOffset: number;
   leaderEpoch: number;
-}
-
-function byTopic<P>(entries: FetchEntry[], build: (e: FetchEntry) => P): ByTopic<P>[] {
-  return groupByTopic(entries, (e) => e.topic, build);
 }
 
 export class ReplicaFetcher {
@@ -225,10 +221,9 @@ export class ReplicaFetcher {
       }
     }
     if (asking.length === 0) return;
-    const epochs = new Map(asking.map((a) => [a.entry.key, a.epoch]));
     const request: OffsetsForLeaderEpochRequest = {
       replicaId: this.options.localBrokerId,
-      topics: byTopic(asking.map((a) => a.entry), (e) => ({ partition: e.partition, currentLeaderEpoch: e.leaderEpoch, leaderEpoch: epochs.get(e.key) as number })),
+      topics: groupByTopic(asking, (a) => a.entry.topic, (a) => ({ partition: a.entry.partition, currentLeaderEpoch: a.entry.leaderEpoch, leaderEpoch: a.epoch })),
     };
     const response = await connection.send(ApiKey.OffsetsForLeaderEpoch, request, { timeoutMs: this.options.settings.replicaSocketTimeoutMs });
     const answers = new Map<string, { errorCode: number; leaderEpoch: number; endOffset: number }>();
@@ -277,7 +272,7 @@ export class ReplicaFetcher {
       maxWaitMs: settings.replicaFetchWaitMaxMs,
       minBytes: settings.replicaFetchMinBytes,
       maxBytes: settings.replicaFetchResponseMaxBytes,
-      topics: byTopic(entries, (e) => ({
+      topics: groupByTopic(entries, (e) => e.topic, (e) => ({
         partition: e.partition,
         fetchOffset: e.fetchOffset,
         currentLeaderEpoch: e.leaderEpoch,
