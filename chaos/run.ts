@@ -17,7 +17,8 @@ import { waitFor } from '../src/common/wait';
 import { findFreeBasePort, startLocalZk, stopLocalZk } from '../src/coordination/local-zk';
 import { ZkPaths } from '../src/coordination/paths';
 import { ZkClient } from '../src/coordination/zk-client';
-import { parseController, parsePartitionState } from '../src/coordination/znodes';
+import { readPartitionState } from '../src/coordination/topic-admin';
+import { parseController } from '../src/coordination/znodes';
 import { decodeBatches } from '../src/protocol/record-batch';
 import { check, type CheckResult, type OffsetValues, type PartitionReads } from './checker';
 import { planFaults, type FaultKind, type PlannedFault } from './nemesis';
@@ -129,8 +130,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     await heal(running, zkDir);
     await waitFor(async () => {
       for (let p = 0; p < (options.partitions ?? 6); p++) {
-        const znode = ZkPaths.partitionState(topic, p);
-        if (parsePartitionState(znode, (await clusterZk.getData(znode)).data).isr.length < 3) return false;
+        if (((await readPartitionState(clusterZk, topic, p))?.isr.length ?? 0) < 3) return false;
       }
       return true;
     }, { timeoutMs: 120_000, message: 'every partition to have all three replicas in sync again' });
@@ -190,8 +190,7 @@ function replicaRecords(logDir: string, partition: number): Map<number, string> 
 }
 
 async function leaderOf(zk: ZkClient, partition: number): Promise<number> {
-  const znode = ZkPaths.partitionState(topic, partition);
-  return parsePartitionState(znode, (await zk.getData(znode)).data).leader;
+  return (await readPartitionState(zk, topic, partition))?.leader ?? -1;
 }
 
 const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

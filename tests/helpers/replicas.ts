@@ -2,14 +2,15 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import type { ZkClient } from '../../src/coordination/zk-client';
-import { ZkPaths } from '../../src/coordination/paths';
-import { parsePartitionState, type PartitionStateZnode } from '../../src/coordination/znodes';
+import { readPartitionState } from '../../src/coordination/topic-admin';
+import type { PartitionStateZnode } from '../../src/coordination/znodes';
 import type { TestCluster } from './cluster';
 
 /** Leader, leader epoch and ISR as the state znode has them now. */
 export async function partitionState(zk: ZkClient, topic: string, partition = 0): Promise<PartitionStateZnode> {
-  const znode = ZkPaths.partitionState(topic, partition);
-  return parsePartitionState(znode, (await zk.getData(znode)).data);
+  const state = await readPartitionState(zk, topic, partition);
+  if (!state) throw new Error(`${topic}-${partition} has no state znode`);
+  return state;
 }
 
 /** A replica's log as one byte string: its segments' .log files in offset order (empty when it has none yet). */
