@@ -20,10 +20,20 @@ export const ZkPaths = {
   deleteTopic: (topic: string) => `/admin/delete_topics/${topic}`,
   /** Written by `josef topic elect-leaders`, deleted by the controller once it has run the election. */
   preferredReplicaElection: '/admin/preferred_replica_election',
+  /**
+   * Kafka's ReassignPartitionsZNode: `{"version":1,"partitions":[{"topic","partition","replicas"}]}`,
+   * written by the reassignment tool; the controller removes each partition once moved, and the
+   * znode when none is left.
+   */
+  reassignPartitions: '/admin/reassign_partitions',
   isrChangeNotifications: '/isr_change_notification',
   /** Created PERSISTENT_SEQUENTIAL: ZooKeeper appends a 10-digit sequence number. */
   isrChangeNotificationPrefix: '/isr_change_notification/isr_change_',
   isrChangeNotification: (name: string) => `/isr_change_notification/${name}`,
+  /** A broker whose log dir failed creates one PERSISTENT_SEQUENTIAL; the controller deletes it once handled. */
+  logDirEventNotifications: '/log_dir_event_notification',
+  logDirEventNotificationPrefix: '/log_dir_event_notification/log_dir_event_',
+  logDirEventNotification: (name: string) => `/log_dir_event_notification/${name}`,
   cluster: '/cluster',
   clusterId: '/cluster/id',
 } as const;
@@ -31,6 +41,7 @@ export const ZkPaths = {
 /** Persistent paths every broker makes sure of at start (Kafka's KafkaZkClient.createTopLevelPaths). */
 export const basePaths: readonly string[] = [
   ZkPaths.brokerIds, ZkPaths.brokerTopics, ZkPaths.configTopics, ZkPaths.deleteTopics, ZkPaths.isrChangeNotifications, ZkPaths.cluster,
+  ZkPaths.logDirEventNotifications,
 ];
 
 /** Creates every base path that is missing; existing ones are left as they are. */

@@ -156,24 +156,110 @@ export function parseControllerEpoch(path: string, data: Buffer): number {
   return Number(text);
 }
 
-export function serializeTopicAssignment(assignment: ReplicaAssignment): Buffer {
-  const partitions: Record<string, number[]> = {};
-  for (const [p, replicas] of [...assignment.entries()].sort((a, b) => a[0] - b[0])) partitions[String(p)] = replicas;
-  return encodeJson({ version: 2, partitions, adding_replicas: {}, removing_replicas: {} });
+/**
+ * The whole /brokers/topics/<t> znode (Kafka 2.4+'s TopicZNode with KIP-455): per partition the
+ * full replica set and, for partitions being reassigned, the replicas being added and removed.
+ * A partition absent from the adding/removing maps is not being reassigned.
+ */
+export interface TopicZnode {
+  partitions: ReplicaAssignment;
+  addingReplicas: ReplicaAssignment;
+  removingReplicas: ReplicaAssignment;
 }
 
-export function parseTopicAssignment(path: string, data: Buffer): ReplicaAssignment {
-  const obj = parseObject(path, data);
-  const partitions = obj.partitions;
-  if (!isObject(partitions)) throw new ZnodeFormatError(path, 'field "partitions" is not an object');
+function partitionMapJson(map: ReplicaAssignment): Record<string, number[]> {
+  const out: Record<string, number[]> = {};
+  for (const [p, replicas] of [...map.entries()].sort((a, b) => a[0] - b[0])) if (replicas.length > 0) out[String(p)] = replicas;
+  return out;
+}
+
+export function serializeTopicZnode(topic: TopicZnode): Buffer {
+  return encodeJson({
+    version: 2,
+    partitions: partitionMapJson(topic.partitions),
+    adding_replicas: partitionMapJson(topic.addingReplicas),
+    removing_replicas: partitionMapJson(topic.removingReplicas),
+  });
+}
+
+export function serializeTopicAssignment(assignment: ReplicaAssignment): Buffer {
+  return serializeTopicZnode({ partitions: assignment, addingReplicas: new Map(), removingReplicas: new Map() });
+}
+
+function parsePartitionMap(path: string, value: unknown, field: string, allowEmptyLists: boolean): ReplicaAssignment {
+  if (!isObject(value)) throw new ZnodeFormatError(path, `field "${field}" is not an object`);
   const out: ReplicaAssignment = new Map();
-  for (const [p, replicas] of Object.entries(partitions)) {
-    if (!/^\d+$/.test(p)) throw new ZnodeFormatError(path, `partition "${p}" is not a number`);
-    const list = brokerIdList(path, replicas, `partitions.${p}`);
-    if (list.length === 0) throw new ZnodeFormatError(path, `partition ${p} has no replicas`);
-    out.set(Number(p), list);
+  for (const [p, replicas] of Object.entries(value)) {
+    if (!/^\d+$/.test(p)) throw new ZnodeFormatError(path, `partition "${p}" in "${field}" is not a number`);
+    const list = brokerIdList(path, replicas, `${field}.${p}`);
+    if (list.length === 0 && !allowEmptyLists) throw new ZnodeFormatError(path, `partition ${p} has no replicas`);
+    if (list.length > 0) out.set(Number(p), list);
   }
   return new Map([...out.entries()].sort((a, b) => a[0] - b[0]));
+}
+
+/** Version 1 topic znodes (before Kafka 2.4) have no adding/removing maps: nothing is being reassigned. */
+export function parseTopicZnode(path: string, data: Buffer): TopicZnode {
+  const obj = parseObject(path, data);
+  const partitions = parsePartitionMap(path, obj.partitions, 'partitions', false);
+  const addingReplicas = parsePartitionMap(path, obj.adding_replicas ?? {}, 'adding_replicas', true);
+  const removingReplicas = parsePartitionMap(path, obj.removing_replicas ?? {}, 'removing_replicas', true);
+  for (const [field, map] of [['adding_replicas', addingReplicas], ['removing_replicas', removingReplicas]] as const) {
+    for (const [p, replicas] of map) {
+      const all = partitions.get(p);
+      if (!all || !replicas.every((r) => all.includes(r))) {
+        throw new ZnodeFormatError(path, `${field} of partition ${p} ${JSON.stringify(replicas)} are not among its replicas ${JSON.stringify(all ?? [])}`);
+      }
+    }
+  }
+  return { partitions, addingReplicas, removingReplicas };
+}
+
+/** The replica lists alone (RS, the full set while a partition is reassigned). */
+export function parseTopicAssignment(path: string, data: Buffer): ReplicaAssignment {
+  return parseTopicZnode(path, data).partitions;
+}
+
+/** One partition's entry in /admin/reassign_partitions: the replicas it should end with (TRS). */
+export interface PartitionReassignmentEntry {
+  topic: string;
+  partition: number;
+  replicas: number[];
+}
+
+/** /admin/reassign_partitions as Kafka's ReassignPartitionsZNode writes it. */
+export function serializePartitionReassignment(entries: readonly PartitionReassignmentEntry[]): Buffer {
+  return encodeJson({ version: 1, partitions: entries.map((e) => ({ topic: e.topic, partition: e.partition, replicas: e.replicas })) });
+}
+
+/**
+ * /admin/reassign_partitions read leniently, entry by entry, so that one bad entry does not stop
+ * the others: a malformed znode as a whole throws ZnodeFormatError; a malformed entry (no topic,
+ * a bad partition number, an empty or repeated replica list, a partition listed twice) is
+ * returned in `invalid` with why.
+ */
+export function parsePartitionReassignment(path: string, data: Buffer): { valid: PartitionReassignmentEntry[]; invalid: { entry: unknown; why: string }[] } {
+  const obj = parseObject(path, data);
+  if (!Array.isArray(obj.partitions)) throw new ZnodeFormatError(path, 'field "partitions" is not a list');
+  const valid: PartitionReassignmentEntry[] = [];
+  const invalid: { entry: unknown; why: string }[] = [];
+  const seen = new Set<string>();
+  for (const entry of obj.partitions as unknown[]) {
+    try {
+      if (!isObject(entry)) throw new ZnodeFormatError(path, 'an entry is not an object');
+      const parsed = { topic: str(path, entry, 'topic'), partition: int(path, entry, 'partition', 0), replicas: brokerIdList(path, entry.replicas, 'replicas') };
+      if (parsed.replicas.length === 0) throw new ZnodeFormatError(path, 'the replica list is empty');
+      if (new Set(parsed.replicas).size !== parsed.replicas.length) throw new ZnodeFormatError(path, `a broker is listed twice in ${JSON.stringify(parsed.replicas)}`);
+      const key = `${parsed.topic}-${parsed.partition}`;
+      if (seen.has(key)) throw new ZnodeFormatError(path, `partition ${key} is listed twice`);
+      seen.add(key);
+      valid.push(parsed);
+    } catch (err) {
+      if (!(err instanceof ZnodeFormatError)) throw err;
+      invalid.push({ entry, why: err.message });
+    }
+  }
+  return { valid, invalid };
 }
 
 export function serializeTopicConfig(configs: Record<string, string>): Buffer {
@@ -234,4 +320,20 @@ export function parseClusterId(path: string, data: Buffer): string {
   const id = str(path, parseObject(path, data), 'id');
   if (id.length === 0) throw new ZnodeFormatError(path, 'field "id" is empty');
   return id;
+}
+
+/** Kafka's LogDirEventNotificationZNode: event 1 is LogDirFailure, the only kind. */
+export const LOG_DIR_FAILURE_EVENT = 1;
+
+/** /log_dir_event_notification/log_dir_event_<seq>: `{"version":1,"broker":<id>,"event":1}`. */
+export function serializeLogDirEvent(brokerId: number): Buffer {
+  return encodeJson({ version: 1, broker: brokerId, event: LOG_DIR_FAILURE_EVENT });
+}
+
+/** The broker whose log dir failed. */
+export function parseLogDirEvent(path: string, data: Buffer): number {
+  const obj = parseObject(path, data);
+  const event = int(path, obj, 'event');
+  if (event !== LOG_DIR_FAILURE_EVENT) throw new ZnodeFormatError(path, `unknown event ${event}`);
+  return int(path, obj, 'broker', 0);
 }
