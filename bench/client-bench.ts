@@ -34,6 +34,8 @@ export interface ClientBenchOptions {
 export interface BenchCluster {
   bootstrapServers: string;
   replicationFactor: number;
+  /** Process ids of the brokers this run started (none for --bootstrap-server), for their memory. */
+  brokerPids(): number[];
   stop(): Promise<void>;
 }
 
@@ -91,7 +93,7 @@ export const quietLogger: Logger = createLogger('bench', (line) => {
 /** The running cluster named by --bootstrap-server, or a fresh local one (its own ZooKeeper and data). */
 export async function benchCluster(o: ClientBenchOptions, progress: Progress): Promise<BenchCluster> {
   if (o.bootstrapServer !== undefined) {
-    return { bootstrapServers: o.bootstrapServer, replicationFactor: replicationFactorOf(o), stop: async () => undefined };
+    return { bootstrapServers: o.bootstrapServer, replicationFactor: replicationFactorOf(o), brokerPids: () => [], stop: async () => undefined };
   }
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'josef-bench-'));
   let zk: LocalZk | undefined;
@@ -114,6 +116,7 @@ export async function benchCluster(o: ClientBenchOptions, progress: Progress): P
     return {
       bootstrapServers: cluster.bootstrapServers,
       replicationFactor: replicationFactorOf(o),
+      brokerPids: () => cluster.brokers().flatMap((b) => (b.running && b.pid !== undefined ? [b.pid] : [])),
       async stop() {
         await cluster.stop();
         await zk?.stop();

@@ -13,7 +13,8 @@ import { throughputTable, type BenchReport, type ThroughputPhase } from './repor
 
 type ReadMode = 'poll' | 'iterator';
 
-async function consumeAll(bootstrapServers: string, topic: string, partitions: number, records: number, mode: ReadMode): Promise<ThroughputPhase> {
+/** One consumer reads `records` records of the topic from the beginning, timed from the first poll. */
+export async function consumeAll(bootstrapServers: string, topic: string, partitions: number, records: number, mode: ReadMode): Promise<ThroughputPhase> {
   const consumer = new Consumer({ bootstrapServers, logger: quietLogger, clientId: `bench-consumer-${mode}` });
   try {
     const tps = Array.from({ length: partitions }, (_, partition) => ({ topic, partition }));

@@ -11,8 +11,9 @@ import { consumeBenchmark } from './consume';
 import { e2eBenchmark } from './e2e';
 import { failoverBenchmark } from './failover';
 import { groupBenchmark } from './group';
+import { compareBenchmark } from './compare';
 
-const benchmarks: readonly Benchmark[] = [storageBenchmark, produceBenchmark, consumeBenchmark, e2eBenchmark, failoverBenchmark, groupBenchmark];
+const benchmarks: readonly Benchmark[] = [storageBenchmark, produceBenchmark, consumeBenchmark, e2eBenchmark, failoverBenchmark, groupBenchmark, compareBenchmark];
 
 export function buildProgram(): Command {
   const program = new Command();

@@ -44,6 +44,8 @@ export interface BenchReport {
   figures: Record<string, number>;
   /** Sentences printed under the tables: what the numbers mean and what they leave out. */
   notes: string[];
+  /** Nested figures for --json that a flat table of numbers cannot hold (compare's per-system results). */
+  structured?: Record<string, unknown>;
 }
 
 /** One phase of moving data: how much, how long, and (optionally) per-operation latencies. */
@@ -110,7 +112,7 @@ export function formatReport(report: BenchReport, machine: MachineInfo): string 
 
 /** One line of JSON: the figures at the top level, then parameters and machine. */
 export function reportJson(report: BenchReport, machine: MachineInfo): string {
-  return JSON.stringify({ benchmark: report.benchmark, ...report.figures, parameters: report.parameters, machine });
+  return JSON.stringify({ benchmark: report.benchmark, ...report.structured, ...report.figures, parameters: report.parameters, machine });
 }
 
 export function printReport(report: BenchReport, machine: MachineInfo, json: boolean): void {

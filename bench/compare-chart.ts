@@ -1,0 +1,77 @@
+/**
+ * The chart of `npm run bench -- compare --svg FILE`: grouped bars drawn as plain SVG (no
+ * dependency), one panel of records per second (produce, consume) and one of end-to-end latency
+ * (p50, p99), one bar colour per system, each bar labelled with its value.
+ */
+import { formatNumber } from '../src/cli/format';
+
+export interface ChartSystem {
+  title: string;
+  produceRps: number;
+  consumeRps: number;
+  p50Ms: number;
+  p99Ms: number;
+}
+
+interface Panel {
+  title: string;
+  groups: string[];
+  /** values[system][group] */
+  values: number[][];
+  format: (v: number) => string;
+}
+
+const colours = ['#1f6feb', '#0a3d91', '#d1242f', '#2da44e', '#8250df', '#bf8700'];
+const panelWidth = 430;
+const panelHeight = 300;
+const plotTop = 40;
+const plotBottom = 250;
+const plotLeft = 20;
+
+function escapeXml(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+function panelSvg(panel: Panel, x0: number, systems: number): string[] {
+  const max = Math.max(1e-9, ...panel.values.flat());
+  const groupWidth = (panelWidth - plotLeft - 10) / panel.groups.length;
+  const barWidth = Math.min(60, (groupWidth - 20) / systems);
+  const scale = (plotBottom - plotTop) / max;
+  const out = [`<text x="${x0 + panelWidth / 2}" y="22" text-anchor="middle" font-weight="bold">${escapeXml(panel.title)}</text>`,
+    `<line x1="${x0 + plotLeft}" y1="${plotBottom}" x2="${x0 + panelWidth - 10}" y2="${plotBottom}" stroke="#444"/>`];
+  panel.groups.forEach((group, g) => {
+    const gx = x0 + plotLeft + g * groupWidth + (groupWidth - barWidth * systems) / 2;
+    for (let s = 0; s < systems; s++) {
+      const v = panel.values[s][g];
+      const h = Math.max(1, v * scale);
+      const x = gx + s * barWidth;
+      out.push(`<rect x="${x.toFixed(1)}" y="${(plotBottom - h).toFixed(1)}" width="${(barWidth - 4).toFixed(1)}" height="${h.toFixed(1)}" fill="${colours[s % colours.length]}"/>`);
+      out.push(`<text x="${(x + (barWidth - 4) / 2).toFixed(1)}" y="${(plotBottom - h - 4).toFixed(1)}" text-anchor="middle" font-size="10">${escapeXml(panel.format(v))}</text>`);
+    }
+    out.push(`<text x="${(gx + (barWidth * systems) / 2).toFixed(1)}" y="${plotBottom + 18}" text-anchor="middle">${escapeXml(group)}</text>`);
+  });
+  return out;
+}
+
+/** The whole SVG document; `caption` lines go under the legend (settings, machine, date). */
+export function compareChartSvg(systems: readonly ChartSystem[], caption: readonly string[]): string {
+  const panels: Panel[] = [
+    { title: 'records/s (higher is better)', groups: ['produce', 'consume'], values: systems.map((s) => [s.produceRps, s.consumeRps]), format: (v) => formatNumber(v / 1000, 0) + 'k' },
+    { title: 'end-to-end latency, ms (lower is better)', groups: ['p50', 'p99'], values: systems.map((s) => [s.p50Ms, s.p99Ms]), format: (v) => formatNumber(v, v < 10 ? 2 : 1) },
+  ];
+  const legendTop = panelHeight + 5;
+  const height = legendTop + systems.length * 18 + caption.length * 16 + 20;
+  const width = panelWidth * panels.length + 20;
+  const out = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`,
+    `<rect width="${width}" height="${height}" fill="#fff"/>`,
+  ];
+  panels.forEach((panel, i) => out.push(...panelSvg(panel, 10 + i * panelWidth, systems.length)));
+  systems.forEach((s, i) => {
+    const y = legendTop + i * 18;
+    out.push(`<rect x="30" y="${y}" width="12" height="12" fill="${colours[i % colours.length]}"/>`, `<text x="48" y="${y + 10}">${escapeXml(s.title)}</text>`);
+  });
+  caption.forEach((line, i) => out.push(`<text x="30" y="${legendTop + systems.length * 18 + 16 + i * 16}" fill="#555">${escapeXml(line)}</text>`));
+  out.push('</svg>');
+  return `${out.join('\n')}\n`;
+}
