@@ -13,6 +13,7 @@ import { createLogger, type Logger } from './common/logger';
 import { BrokerIdTakenError, registerBroker } from './coordination/broker-registry';
 import { getOrCreateClusterId } from './coordination/cluster-id';
 import { notifyIsrChange, writeLeaderAndIsr } from './coordination/isr-change';
+import { propagateLogDirEvent } from './coordination/log-dir-event-notification';
 import { Controller } from './coordination/controller/controller';
 import { ZkPaths, basePaths } from './coordination/paths';
 import { ZkTopicAdmin } from './coordination/topic-admin';
@@ -31,6 +32,7 @@ import { MetadataCache } from './server/metadata-cache';
 import { ReplicaManager } from './server/replica-manager';
 import { SocketServer } from './server/socket-server';
 import { BrokerStartupError } from './server/startup-error';
+import { LogDirFailureChannel } from './storage/log-dir-failure';
 import { LogManager } from './storage/log-manager';
 
 export { BrokerStartupError } from './server/startup-error';
@@ -41,11 +43,16 @@ export interface BrokerOptions {
   clock?: Clock;
   /** Group coordinator timings (Kafka's group.* settings); Kafka's defaults otherwise. */
   groupCoordinatorSettings?: Partial<GroupCoordinatorSettings>;
+  /** Called once the broker stopped by itself because every log dir failed (Kafka halts the process then). */
+  onHalt?: (reason: string) => void;
 }
 
 type BrokerState = 'new' | 'starting' | 'running' | 'stopping' | 'stopped';
 
 const delay = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Between attempts to write a log dir event notification while ZooKeeper is unreachable. */
+const logDirEventRetryBackoffMs = 1_000;
 
 /** Beyond the session timeout, how long a stale registration may take to vanish. */
 const staleSessionMarginMs = 5_000;
@@ -80,7 +87,7 @@ export class Broker {
   private boundPort: number | undefined;
   private shutdownDone: Promise<void> | undefined;
 
-  constructor(options: BrokerOptions) {
+  constructor(private readonly options: BrokerOptions) {
     this.config = options.config;
     this.brokerId = options.config.brokerId;
     this.logger = options.logger ?? createLogger(`broker.${this.brokerId}`);
@@ -107,12 +114,17 @@ export class Broker {
     for (const basePath of basePaths) await zk.mkdirp(basePath);
     this.clusterId = await getOrCreateClusterId(zk);
     const missingIdentity = checkLogDirIdentity(this.config.logDirs, this.brokerId, this.clusterId, this.config.zookeeperConnect);
+    const logDirFailures = new LogDirFailureChannel(this.logger.child('log-dir-failure'));
     this.logManager = LogManager.open(this.config.logDirs, brokerLogConfig(this.config), {
       clock: this.clock,
       logger: this.logger.child('log-manager'),
       retentionCheckIntervalMs: this.config.logRetentionCheckIntervalMs,
       checkpointIntervalMs: this.config.logFlushOffsetCheckpointIntervalMs,
+      logDirFailureChannel: logDirFailures,
     });
+    if (this.logManager.liveLogDirs.length === 0) {
+      throw new BrokerStartupError(`every log dir is offline (${logDirFailures.offlineLogDirs().join(', ')}): see the errors above`);
+    }
     writeLogDirIdentity(missingIdentity, this.brokerId, this.clusterId);
     this.replicaManager = new ReplicaManager({
       config: this.config,
@@ -131,6 +143,7 @@ export class Broker {
         logger: this.logger.child(`fetcher-connection-${leader.nodeId}`),
       }),
     });
+    logDirFailures.onOfflineLogDir((logDir) => void this.onLogDirFailure(zk, logDir));
     this.groupCoordinator = createGroupCoordinator({
       replicaManager: this.replicaManager, config: this.config, logger: this.logger.child('group-coordinator'), clock: this.clock, settings: this.groupCoordinatorSettings,
     });
@@ -242,6 +255,34 @@ export class Broker {
     }
   }
 
+  /**
+   * Kafka's log dir failure: the dir's partitions go offline here and the controller hears of it
+   * through a /log_dir_event_notification znode (it then moves their leadership and takes them out
+   * of ISRs). With every log dir offline the broker stops without a controlled shutdown, as Kafka
+   * halts, and its registration goes with its session.
+   */
+  private async onLogDirFailure(zk: ZkClient, logDir: string): Promise<void> {
+    if (this.state === 'stopping' || this.state === 'stopped') return;
+    this.replicaManager?.handleLogDirFailure(logDir);
+    if (this.logManager?.liveLogDirs.length === 0) {
+      const reason = `every log dir (${this.config.logDirs.join(', ')}) has failed`;
+      this.logger.error(`${reason}: shutting down`);
+      this.shutdownDone ??= this.doShutdown(false);
+      await this.shutdownDone;
+      this.options.onHalt?.(reason);
+      return;
+    }
+    for (let attempt = 1; this.state === 'starting' || this.state === 'running'; attempt++) {
+      try {
+        this.logger.info(`told the controller through ${await propagateLogDirEvent(zk, this.brokerId)}`);
+        return;
+      } catch (err) {
+        this.logger.warn(`cannot write a log dir event notification (attempt ${attempt}): ${(err as Error).message}; will try again`);
+        await delay(logDirEventRetryBackoffMs);
+      }
+    }
+  }
+
   /** Kafka's KafkaServer.controlledShutdown: ask the controller to move leaderships away, bounded retries. */
   private async controlledShutdown(): Promise<void> {
     const { controlledShutdownMaxRetries, controlledShutdownRetryBackoffMs } = this.config;
@@ -291,10 +332,10 @@ export class Broker {
     return this.shutdownDone;
   }
 
-  private async doShutdown(): Promise<void> {
+  private async doShutdown(controlled = true): Promise<void> {
     const wasRunning = this.state === 'running';
     this.state = 'stopping';
-    if (wasRunning && this.config.controlledShutdownEnable) await this.controlledShutdown();
+    if (controlled && wasRunning && this.config.controlledShutdownEnable) await this.controlledShutdown();
     this.socketServer?.stopAccepting();
     await this.replicaManager?.shutdown();
     this.groupCoordinator?.shutdown();

@@ -56,7 +56,15 @@ async function start(options: StartOptions): Promise<void> {
     },
   });
   for (const warning of warnings) logger.warn(warning);
-  const broker = new Broker({ config, logger: logger.child(String(config.brokerId)) });
+  const broker = new Broker({
+    config,
+    logger: logger.child(String(config.brokerId)),
+    // Kafka halts when every log dir has failed: the process ends with an error, not a clean exit.
+    onHalt: (reason) => {
+      process.stderr.write(`josef: broker ${config.brokerId} stopped: ${reason}\n`);
+      process.exit(1);
+    },
+  });
   let stopping: Promise<void> | undefined;
   const stop = (why: string): void => {
     if (stopping) return;

@@ -103,6 +103,8 @@ export interface ReplicaManagerOptions {
 
 export class ReplicaManager {
   private readonly partitions = new Map<string, Partition>();
+  /** Partitions whose log dir went offline (Kafka's HostedPartition.Offline): KAFKA_STORAGE_ERROR until restart. */
+  private readonly offlinePartitions = new Set<string>();
   /** replication-offset-checkpoint as read at start, keyed `topic/partition` (LogManager's keys). */
   private readonly checkpointedHighWatermarks: Map<string, number>;
   readonly fetchPurgatory: DelayedOperationPurgatory<DelayedFetch>;
@@ -198,6 +200,9 @@ export class ReplicaManager {
   private partitionOrThrow(topic: string, partition: number): Partition {
     const found = this.getPartition(topic, partition);
     if (found) return found;
+    if (this.offlinePartitions.has(partitionKey(topic, partition))) {
+      throw new JosefError(ErrorCode.KAFKA_STORAGE_ERROR, `${partitionKey(topic, partition)} is offline on broker ${this.brokerId}: its log dir failed`);
+    }
     if (this.options.isKnownPartition?.(topic, partition)) {
       throw new JosefError(ErrorCode.NOT_LEADER_OR_FOLLOWER, `broker ${this.brokerId} does not host ${partitionKey(topic, partition)}`);
     }
@@ -433,9 +438,13 @@ export class ReplicaManager {
           answer(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION.code);
           continue;
         }
+        if (this.offlinePartitions.has(key)) {
+          answer(ErrorCode.KAFKA_STORAGE_ERROR.code);
+          continue;
+        }
         try {
           if (!overrides.has(state.topic)) overrides.set(state.topic, this.readTopicOverrides(state.topic));
-          const partition = this.getPartition(state.topic, state.partition) ?? this.hostPartition(state.topic, state.partition, await overrides.get(state.topic) ?? {});
+          const partition = this.getPartition(state.topic, state.partition) ?? this.hostPartition(state.topic, state.partition, await overrides.get(state.topic) ?? {}, state.isNew);
           if (partition.isStale(state)) {
             this.logger.warn(`ignoring LeaderAndIsr for ${key} with leader epoch ${state.leaderEpoch}: it already has epoch ${partition.leaderEpoch}`);
             answer(ErrorCode.STALE_CONTROLLER_EPOCH.code);
@@ -456,6 +465,7 @@ export class ReplicaManager {
           changes.push({ topic: state.topic, partition: state.partition, isLeader: state.leader === this.brokerId, leaderEpoch: state.leaderEpoch });
           answer(ErrorCode.NONE.code);
         } catch (err) {
+          this.options.logManager.reportStorageError(state.topic, state.partition, `LeaderAndIsr for ${key}`, err);
           answer(partitionError(err, `LeaderAndIsr for ${key}`, this.logger).errorCode);
         }
       }
@@ -478,10 +488,10 @@ export class ReplicaManager {
     }
   }
 
-  private hostPartition(topic: string, partition: number, overrides: Record<string, string>): Partition {
+  private hostPartition(topic: string, partition: number, overrides: Record<string, string>, isNew: boolean): Partition {
     const { config, logManager, clock } = this.options;
     const settings = topicConfig(brokerLogConfig(config), config.minInsyncReplicas, overrides);
-    const log = logManager.getOrCreateLog(topic, partition, settings.log);
+    const log = logManager.getOrCreateLog(topic, partition, settings.log, isNew);
     // A log opened at startup got the broker's defaults: the topic's own settings apply from now on.
     log.config = settings.log;
     const hosted = new Partition({
@@ -519,6 +529,30 @@ export class ReplicaManager {
       }
       return { errorCode: ErrorCode.NONE.code, partitions };
     });
+  }
+
+  /**
+   * Kafka's handleLogDirFailure: every partition on the offline `logDir` stops here, its fetcher
+   * first; it leaves the hosted partitions (waiting requests answer at once), later requests for it
+   * answer KAFKA_STORAGE_ERROR, and its log is dropped without another write. Leadership listeners
+   * hear that this broker no longer leads them. Returns the partitions that went offline.
+   */
+  handleLogDirFailure(logDir: string): TopicPartitionRef[] {
+    const offline = this.options.logManager.handleLogDirFailure(logDir);
+    this.fetcherManager?.removeFetcherForPartitions(offline);
+    const resigned: LeadershipChange[] = [];
+    for (const tp of offline) {
+      const key = partitionKey(tp.topic, tp.partition);
+      const hosted = this.partitions.get(key);
+      if (hosted?.isLeader) resigned.push({ ...tp, isLeader: false, leaderEpoch: hosted.leaderEpoch });
+      this.partitions.delete(key);
+      this.offlinePartitions.add(key);
+      this.checkpointedHighWatermarks.delete(`${tp.topic}/${tp.partition}`);
+      this.wakeWaiters(key, true);
+    }
+    this.logger.error(`log dir ${logDir} failed: ${offline.length} partition(s) offline on broker ${this.brokerId}: ${offline.map((tp) => partitionKey(tp.topic, tp.partition)).join(', ')}`);
+    if (resigned.length > 0) for (const listener of this.leadershipListeners) listener(resigned);
+    return offline;
   }
 
   private removePartition(topic: string, partition: number): void {

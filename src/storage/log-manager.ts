@@ -2,16 +2,21 @@
  * Every partition log of a broker, across its log dirs (`<log.dir>/<topic>/<partition>/`). It
  * opens them at start (checking only what a crash may have left unflushed), keeps the per-dir
  * recovery-point and high-watermark checkpoints, runs retention, flush and checkpoint timers, and on
- * a clean close leaves the `.kafka_cleanshutdown` marker so the next start checks nothing.
+ * a clean close leaves the `.kafka_cleanshutdown` marker so the next start checks nothing. A log dir
+ * whose disk fails (full, read-only, I/O errors) goes offline (log-dir-failure.ts): its logs are
+ * dropped without another write, it gets no checkpoint and no marker, and nothing new is created
+ * on it, so the next start, with the disk healthy again, recovers its logs as after a crash.
  */
 import { randomUUID } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import type { Clock } from '../common/clock';
+import { ErrorCode, JosefError } from '../common/errors';
 import type { Logger } from '../common/logger';
 import { parsePartitionDirName, partitionDir, topicNameProblem, validateTopicName } from '../common/topic';
 import { CHECKPOINT_TEMP_SUFFIX, readOffsetCheckpoint, writeOffsetCheckpoint } from './checkpoint-file';
 import type { LogConfig } from './log-config';
+import { isLogDirFailure, maybeHandleIOException, type LogDirFailureChannel } from './log-dir-failure';
 import { META_PROPERTIES } from './meta-properties';
 import { PartitionLog } from './partition-log';
 
@@ -31,6 +36,8 @@ export interface LogManagerOptions {
   checkpointIntervalMs?: number;
   /** log.flush.scheduler.interval.ms: how often flush.ms is looked at (Kafka's default never looks; Josef checks every second). */
   flushCheckIntervalMs?: number;
+  /** Where failing log dirs are reported and remembered; without it a disk error only fails the operation. */
+  logDirFailureChannel?: LogDirFailureChannel;
 }
 
 /** The high watermark of a partition this broker knows, or undefined. */
@@ -48,8 +55,54 @@ export class LogManager {
   /** Opens every partition found under `logDirs`; after an unclean stop, unflushed tails are recovered. */
   static open(logDirs: string[], defaultConfig: LogConfig, options: LogManagerOptions): LogManager {
     const manager = new LogManager(logDirs, defaultConfig, options);
-    for (const logDir of logDirs) manager.loadLogDir(logDir);
+    for (const logDir of logDirs) manager.loadLogDirUnlessFailing(logDir);
     return manager;
+  }
+
+  /** Kafka's loadLogs: a dir that cannot be read or written at start goes offline; the broker serves the others. */
+  private loadLogDirUnlessFailing(logDir: string): void {
+    try {
+      this.loadLogDir(logDir);
+    } catch (err) {
+      const channel = this.options.logDirFailureChannel;
+      if (!isLogDirFailure(err) || !channel) throw err;
+      channel.maybeAddOfflineLogDir(logDir, `loading the logs of ${logDir}`, err);
+      this.handleLogDirFailure(logDir);
+    }
+  }
+
+  /** Log dirs not offline. */
+  get liveLogDirs(): string[] {
+    return this.logDirs.filter((d) => !this.isOffline(d));
+  }
+
+  private isOffline(logDir: string): boolean {
+    return this.options.logDirFailureChannel?.isOffline(logDir) ?? false;
+  }
+
+  /**
+   * Kafka's LogManager.handleLogDirFailure: forgets every log of the offline `logDir`, closing its
+   * files without a write. Returns the partitions that were on it.
+   */
+  handleLogDirFailure(logDir: string): { topic: string; partition: number }[] {
+    const removed: { topic: string; partition: number }[] = [];
+    for (const [k, entry] of [...this.logs]) {
+      if (entry.logDir !== logDir) continue;
+      this.logs.delete(k);
+      try {
+        entry.log.closeHandlers();
+      } catch (err) {
+        this.logger.warn(`closing ${entry.log.name} on offline log dir ${logDir}: ${(err as Error).message}`);
+      }
+      removed.push({ topic: entry.log.topic, partition: entry.log.partition });
+    }
+    return removed;
+  }
+
+  /** A disk error met outside the log's own file work (the caller's): the log's dir goes offline when it means the disk failed. */
+  reportStorageError(topic: string, partition: number, what: string, err: unknown): void {
+    const entry = this.logs.get(key(topic, partition));
+    if (entry && isLogDirFailure(err)) this.options.logDirFailureChannel?.maybeAddOfflineLogDir(entry.logDir, what, err);
   }
 
   private get logger(): Logger {
@@ -108,6 +161,7 @@ export class LogManager {
         hadCleanShutdown,
         clock: this.options.clock,
         logger: this.logger,
+        logDirFailureChannel: this.options.logDirFailureChannel,
       });
       this.logs.set(key(topic, partition), { log, logDir });
       loaded++;
@@ -119,20 +173,32 @@ export class LogManager {
     return this.logs.get(key(topic, partition))?.log;
   }
 
-  /** The partition's log, created on the log dir holding the fewest partitions when new. */
-  getOrCreateLog(topic: string, partition: number, config: LogConfig = this.defaultConfig): PartitionLog {
+  /**
+   * The partition's log, created on the live log dir holding the fewest partitions when new. As
+   * Kafka, a log that is not found while a log dir is offline is not created unless the controller
+   * says the partition is new (`isNew`): it may be on the offline dir, and an empty log elsewhere
+   * would pass for it (KAFKA_STORAGE_ERROR).
+   */
+  getOrCreateLog(topic: string, partition: number, config: LogConfig = this.defaultConfig, isNew = true): PartitionLog {
     const existing = this.getLog(topic, partition);
     if (existing) return existing;
     validateTopicName(topic);
-    const counts = new Map(this.logDirs.map((d) => [d, 0]));
-    for (const { logDir } of this.logs.values()) counts.set(logDir, (counts.get(logDir) ?? 0) + 1);
+    const live = this.liveLogDirs;
+    if (live.length === 0 || (!isNew && live.length < this.logDirs.length)) {
+      const offline = this.logDirs.filter((d) => !live.includes(d));
+      throw new JosefError(ErrorCode.KAFKA_STORAGE_ERROR, `cannot create the log of ${topic}-${partition}: log dir(s) ${offline.join(',')} are offline`);
+    }
+    const counts = new Map(live.map((d) => [d, 0]));
+    for (const { logDir } of this.logs.values()) if (counts.has(logDir)) counts.set(logDir, (counts.get(logDir) ?? 0) + 1);
     const logDir = [...counts.entries()].reduce((least, candidate) => (candidate[1] < least[1] ? candidate : least))[0];
-    const log = PartitionLog.open(partitionDir(logDir, topic, partition), topic, partition, config, {
-      recoveryPoint: 0,
-      hadCleanShutdown: false,
-      clock: this.options.clock,
-      logger: this.logger,
-    });
+    const log = maybeHandleIOException(this.options.logDirFailureChannel, logDir, `creating the log of ${topic}-${partition}`, () =>
+      PartitionLog.open(partitionDir(logDir, topic, partition), topic, partition, config, {
+        recoveryPoint: 0,
+        hadCleanShutdown: false,
+        clock: this.options.clock,
+        logger: this.logger,
+        logDirFailureChannel: this.options.logDirFailureChannel,
+      }));
     this.logs.set(key(topic, partition), { log, logDir });
     this.logger.info(`created log for ${topic}-${partition} in ${logDir}`);
     return log;
@@ -159,16 +225,27 @@ export class LogManager {
     return [...this.logs.values()].map((e) => e.log);
   }
 
+  /** The logs of each live log dir: an offline dir gets no checkpoint (its files are left as the failure found them). */
   private logsByDir(): Map<string, PartitionLog[]> {
-    const byDir = new Map<string, PartitionLog[]>(this.logDirs.map((d) => [d, []]));
+    const byDir = new Map<string, PartitionLog[]>(this.liveLogDirs.map((d) => [d, []]));
     for (const { log, logDir } of this.logs.values()) byDir.get(logDir)?.push(log);
     return byDir;
+  }
+
+  /** Writes one checkpoint of a live dir; a failing disk takes the dir offline and the other dirs still get theirs. */
+  private writeCheckpoint(logDir: string, file: string, entries: [string, number, number][]): void {
+    try {
+      maybeHandleIOException(this.options.logDirFailureChannel, logDir, `writing ${file} of ${logDir}`, () => writeOffsetCheckpoint(path.join(logDir, file), entries));
+    } catch (err) {
+      if (!(err instanceof JosefError)) throw err;
+      this.logger.error(err.message);
+    }
   }
 
   /** Writes each log dir's recovery-point-offset-checkpoint. */
   checkpointRecoveryPoints(): void {
     for (const [logDir, logs] of this.logsByDir()) {
-      writeOffsetCheckpoint(path.join(logDir, RECOVERY_POINT_CHECKPOINT), logs.map((l) => [l.topic, l.partition, l.recoveryPoint]));
+      this.writeCheckpoint(logDir, RECOVERY_POINT_CHECKPOINT, logs.map((l) => [l.topic, l.partition, l.recoveryPoint]));
     }
   }
 
@@ -180,14 +257,14 @@ export class LogManager {
         const hw = highWatermarkOf(l.topic, l.partition);
         if (hw !== undefined) entries.push([l.topic, l.partition, hw]);
       }
-      writeOffsetCheckpoint(path.join(logDir, REPLICATION_CHECKPOINT), entries);
+      this.writeCheckpoint(logDir, REPLICATION_CHECKPOINT, entries);
     }
   }
 
   /** The high watermarks saved by the last checkpoint, keyed `topic/partition`. */
   readHighWatermarks(): Map<string, number> {
     const all = new Map<string, number>();
-    for (const logDir of this.logDirs) {
+    for (const logDir of this.liveLogDirs) {
       for (const [k, v] of readOffsetCheckpoint(path.join(logDir, REPLICATION_CHECKPOINT))) all.set(k, v);
     }
     return all;
@@ -211,15 +288,29 @@ export class LogManager {
       this.timers.push(timer);
     };
     every(this.options.retentionCheckIntervalMs ?? 300_000, () => this.deleteRetentionSegments(highWatermarkOf), 'retention check');
-    every(this.options.flushCheckIntervalMs ?? 1_000, () => this.allLogs().forEach((l) => l.maybeFlushByTime()), 'flush check');
+    every(this.options.flushCheckIntervalMs ?? 1_000, () => this.forEachLog('flush check', (l) => l.maybeFlushByTime()), 'flush check');
     every(this.options.checkpointIntervalMs ?? 60_000, () => this.checkpointRecoveryPoints(), 'recovery-point checkpoint');
   }
 
   /** One retention pass over every log; returns the segments deleted. */
   deleteRetentionSegments(highWatermarkOf?: HighWatermarkOf): number {
     let deleted = 0;
-    for (const log of this.allLogs()) deleted += log.deleteRetentionSegments(highWatermarkOf?.(log.topic, log.partition) ?? log.logEndOffset);
+    this.forEachLog('retention', (log) => {
+      deleted += log.deleteRetentionSegments(highWatermarkOf?.(log.topic, log.partition) ?? log.logEndOffset);
+    });
     return deleted;
+  }
+
+  /** Runs `task` on every log; a disk error of one (its dir now offline) does not stop the others. */
+  private forEachLog(what: string, task: (log: PartitionLog) => void): void {
+    for (const log of this.allLogs()) {
+      try {
+        task(log);
+      } catch (err) {
+        if (!(err instanceof JosefError && err.code === ErrorCode.KAFKA_STORAGE_ERROR.code)) throw err;
+        this.logger.error(`${what} of ${log.name}: ${err.message}`);
+      }
+    }
   }
 
   /** Flushes every log, writes the checkpoints and the clean-shutdown marker, closes the files. */
@@ -227,10 +318,19 @@ export class LogManager {
     if (this.closed) return;
     this.closed = true;
     for (const timer of this.timers) clearInterval(timer);
-    for (const log of this.allLogs()) log.flush();
+    this.forEachLog('flush at shutdown', (log) => log.flush());
     this.checkpointRecoveryPoints();
     if (highWatermarkOf) this.checkpointHighWatermarks(highWatermarkOf);
+    // A dir that failed now, while flushing, loses its logs here (handleLogDirFailure) and its marker below.
+    for (const logDir of this.logDirs) if (this.isOffline(logDir)) this.handleLogDirFailure(logDir);
     for (const log of this.allLogs()) log.close();
-    for (const logDir of this.logDirs) fs.writeFileSync(path.join(logDir, CLEAN_SHUTDOWN_MARKER), '');
+    for (const logDir of this.liveLogDirs) {
+      try {
+        fs.writeFileSync(path.join(logDir, CLEAN_SHUTDOWN_MARKER), '');
+      } catch (err) {
+        // Without the marker the next start recovers this dir's logs: slower, never wrong.
+        this.logger.error(`cannot write ${CLEAN_SHUTDOWN_MARKER} in ${logDir}: ${(err as Error).message}`);
+      }
+    }
   }
 }

@@ -348,6 +348,13 @@ export class LogSegment {
     this.timeIndex.close();
   }
 
+  /** Closes the three files without writing anything (a log dir gone offline). */
+  closeHandlers(): void {
+    this.file.close();
+    this.index.closeHandlers();
+    this.timeIndex.closeHandlers();
+  }
+
   /** Closes and removes the segment's three files. */
   delete(): void {
     this.close();

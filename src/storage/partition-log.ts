@@ -6,6 +6,7 @@
  * before it was written.
  */
 import * as fs from 'fs';
+import * as path from 'path';
 import { assert } from '../common/assert';
 import type { Clock } from '../common/clock';
 import { ErrorCode, JosefError } from '../common/errors';
@@ -13,6 +14,7 @@ import type { Logger } from '../common/logger';
 import { BatchField, assignOffsetsInPlace, batchBaseOffset, batchSizeAt } from '../protocol/record-batch';
 import { LeaderEpochFileCache } from './leader-epoch-cache';
 import { type LogConfig, segmentIndexBytesOf } from './log-config';
+import { isLogDirFailure, maybeHandleIOException, type LogDirFailureChannel } from './log-dir-failure';
 import { syncFilesInBackground } from './log-file';
 import { loadLog } from './log-loader';
 import { LogSegment, type SegmentSettings } from './log-segment';
@@ -54,6 +56,8 @@ export interface LogOpenOptions {
   hadCleanShutdown: boolean;
   clock: Clock;
   logger: Logger;
+  /** Where a failing disk is reported: the log dir goes offline and the log's file work stops (Kafka's log dir failure). */
+  logDirFailureChannel?: LogDirFailureChannel;
 }
 
 const emptyRecords = Buffer.alloc(0);
@@ -70,6 +74,7 @@ export class PartitionLog {
   /** Bumped by every truncation, so a background flush started before one does not move the recovery point after it. */
   private truncations = 0;
   private closed = false;
+  private readonly logDirFailureChannel: LogDirFailureChannel | undefined;
 
   private constructor(
     readonly dir: string,
@@ -80,6 +85,7 @@ export class PartitionLog {
     private readonly logger: Logger,
     options: LogOpenOptions,
   ) {
+    this.logDirFailureChannel = options.logDirFailureChannel;
     this.leaderEpochCache = LeaderEpochFileCache.open(dir);
     const loaded = loadLog(dir, {
       name: this.name, settings: this.segmentSettings(), recoveryPoint: options.recoveryPoint,
@@ -101,6 +107,16 @@ export class PartitionLog {
 
   get name(): string {
     return `${this.topic}-${this.partition}`;
+  }
+
+  /** The log dir holding this log (`<logDir>/<topic>/<partition>`). */
+  get logDir(): string {
+    return path.dirname(path.dirname(this.dir));
+  }
+
+  /** File work on this log: a full, read-only or failing disk takes the log dir offline and answers KAFKA_STORAGE_ERROR. */
+  private io<T>(what: string, work: () => T): T {
+    return maybeHandleIOException(this.logDirFailureChannel, this.logDir, `${this.name}: ${what}`, work);
   }
 
   private segmentSettings(): SegmentSettings {
@@ -146,8 +162,10 @@ export class PartitionLog {
       nextOffset += records.readInt32BE(position + BatchField.lastOffsetDelta) + 1;
     }
     assert(nextOffset - baseOffset === summary.offsetCount, 'offsets assigned differ from the offsets validated');
-    this.leaderEpochCache.assign(leaderEpoch, baseOffset);
-    this.appendValidated(records, nextOffset - 1);
+    this.io('append', () => {
+      this.leaderEpochCache.assign(leaderEpoch, baseOffset);
+      this.appendValidated(records, nextOffset - 1);
+    });
     return { baseOffset, lastOffset: nextOffset - 1, recordCount: summary.recordCount, logAppendTimeMs: -1 };
   }
 
@@ -164,10 +182,12 @@ export class PartitionLog {
       throw new JosefError(ErrorCode.OFFSET_OUT_OF_RANGE,
         `${this.name}: follower append of offsets ${summary.firstOffset}..${summary.lastOffset}${summary.offsetsContiguous ? '' : ' (with gaps)'} does not continue the log end ${logEndOffset}`);
     }
-    for (let position = 0; position < records.length; position += batchSizeAt(records, position)) {
-      this.leaderEpochCache.assign(records.readInt32BE(position + BatchField.partitionLeaderEpoch), batchBaseOffset(records, position));
-    }
-    this.appendValidated(records, summary.lastOffset);
+    this.io('follower append', () => {
+      for (let position = 0; position < records.length; position += batchSizeAt(records, position)) {
+        this.leaderEpochCache.assign(records.readInt32BE(position + BatchField.partitionLeaderEpoch), batchBaseOffset(records, position));
+      }
+      this.appendValidated(records, summary.lastOffset);
+    });
     return { baseOffset: summary.firstOffset, lastOffset: summary.lastOffset, recordCount: summary.recordCount, logAppendTimeMs: -1 };
   }
 
@@ -181,13 +201,8 @@ export class PartitionLog {
       incomingBytes: records.length, maxOffset: lastOffset, nowMs, segmentBytes: this.config.segmentBytes, segmentMs: this.config.segmentMs,
     });
     if (reason !== undefined) this.roll(reason);
-    try {
-      this.active.append(records, nowMs);
-    } catch (err) {
-      // A failing disk is an operating error: the producer hears KAFKA_STORAGE_ERROR, the log stays consistent.
-      if (!(err as NodeJS.ErrnoException).syscall) throw err;
-      throw new JosefError(ErrorCode.KAFKA_STORAGE_ERROR, `${this.name}: cannot append to ${this.active.logPath}: ${(err as Error).message}`);
-    }
+    // A failing disk is an operating error: the caller's io() makes it KAFKA_STORAGE_ERROR and the dir offline; the log stays consistent.
+    this.active.append(records, nowMs);
     if (this.logEndOffset - this.recoveryPoint >= this.config.flushIntervalMessages) this.flush();
   }
 
@@ -199,9 +214,11 @@ export class PartitionLog {
    */
   roll(reason = 'requested'): void {
     if (this.active.sizeBytes === 0) return;
-    this.active.onBecomeInactive();
     const baseOffset = this.logEndOffset;
-    this.segments.push(LogSegment.open(this.dir, baseOffset, this.segmentSettings(), this.clock.nowMs()));
+    this.io('roll', () => {
+      this.active.onBecomeInactive();
+      this.segments.push(LogSegment.open(this.dir, baseOffset, this.segmentSettings(), this.clock.nowMs()));
+    });
     this.logger.debug(`${this.name}: rolled a new segment at offset ${baseOffset} (${reason})`);
     this.flushInBackground(baseOffset);
   }
@@ -216,7 +233,11 @@ export class PartitionLog {
       .then(() => {
         if (!this.closed && truncations === this.truncations && upToOffset > this.recoveryPoint) this.recoveryPoint = upToOffset;
       })
-      .catch((err: Error) => this.logger.warn(`${this.name}: background flush up to offset ${upToOffset} failed: ${err.message}`));
+      .catch((err: Error) => {
+        const what = `${this.name}: background flush up to offset ${upToOffset}`;
+        if (isLogDirFailure(err)) this.logDirFailureChannel?.maybeAddOfflineLogDir(this.logDir, what, err);
+        else this.logger.warn(`${what} failed: ${err.message}`);
+      });
   }
 
   /** Resolves once the background flushes started so far have finished (for shutdown and tests). */
@@ -293,8 +314,9 @@ export class PartitionLog {
   private deleteOldestWhile(shouldDelete: (segment: LogSegment) => boolean, highWatermark: number, reason: string): number {
     let deleted = 0;
     while (this.segments.length > 1 && this.segments[1].baseOffset <= highWatermark && shouldDelete(this.segments[0])) {
-      const oldest = this.segments.shift() as LogSegment;
-      oldest.delete();
+      const oldest = this.segments[0];
+      this.io('retention', () => oldest.delete());
+      this.segments.shift();
       deleted++;
       this.logger.info(`${this.name}: deleted segment ${oldest.logPath} (${reason}); the log now starts at offset ${this.logStartOffset}`);
     }
@@ -317,9 +339,12 @@ export class PartitionLog {
       return;
     }
     this.truncations++;
-    while (this.active.baseOffset > offset) (this.segments.pop() as LogSegment).delete();
-    const removedBytes = this.active.truncateTo(offset);
-    this.leaderEpochCache.truncateFromEnd(this.logEndOffset);
+    const removedBytes = this.io('truncate', () => {
+      while (this.active.baseOffset > offset) (this.segments.pop() as LogSegment).delete();
+      const removed = this.active.truncateTo(offset);
+      this.leaderEpochCache.truncateFromEnd(this.logEndOffset);
+      return removed;
+    });
     this.recoveryPoint = Math.min(this.recoveryPoint, this.logEndOffset);
     this.flushScheduledUpTo = Math.min(this.flushScheduledUpTo, this.logEndOffset);
     this.logger.info(`${this.name}: truncated to offset ${offset}; the log ends at ${this.logEndOffset} (${removedBytes} bytes cut from ${this.active.logPath})`);
@@ -328,9 +353,11 @@ export class PartitionLog {
   /** Deletes everything and starts empty at `offset` (a follower behind the leader's log start). */
   truncateFullyAndStartAt(offset: number): void {
     this.truncations++;
-    for (const segment of this.segments) segment.delete();
-    this.segments = [LogSegment.open(this.dir, offset, this.segmentSettings(), this.clock.nowMs())];
-    this.leaderEpochCache.clear();
+    this.io('truncate fully', () => {
+      for (const segment of this.segments) segment.delete();
+      this.segments = [LogSegment.open(this.dir, offset, this.segmentSettings(), this.clock.nowMs())];
+      this.leaderEpochCache.clear();
+    });
     this.recoveryPoint = offset;
     this.flushScheduledUpTo = offset;
     this.logger.info(`${this.name}: emptied the log; it starts at offset ${offset}`);
@@ -340,7 +367,9 @@ export class PartitionLog {
   flush(): void {
     const upTo = this.logEndOffset;
     if (upTo > this.recoveryPoint) {
-      for (let i = this.segmentIndexFor(this.recoveryPoint); i < this.segments.length; i++) this.segments[i].flush();
+      this.io('flush', () => {
+        for (let i = this.segmentIndexFor(this.recoveryPoint); i < this.segments.length; i++) this.segments[i].flush();
+      });
       this.recoveryPoint = upTo;
     }
     this.lastFlushMs = this.clock.nowMs();
@@ -355,6 +384,16 @@ export class PartitionLog {
     if (this.closed) return;
     this.closed = true;
     for (const segment of this.segments) segment.close();
+  }
+
+  /**
+   * Closes the files of a log whose dir went offline without writing to them (Kafka's
+   * closeHandlers): nothing unflushed is saved, and the next start recovers the log from its files.
+   */
+  closeHandlers(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const segment of this.segments) segment.closeHandlers();
   }
 
   /** Closes the log and removes its folder. */

@@ -166,7 +166,12 @@ export abstract class SegmentIndex {
 
   close(): void {
     this.persist();
-    fs.closeSync(this.fd);
+    this.closeHandlers();
+  }
+
+  /** Closes the file without writing what is only in memory (its log dir went offline; recovery rebuilds the index). */
+  closeHandlers(): void {
+    if (this.fd >= 0) fs.closeSync(this.fd);
     this.fd = -1;
     this.memory = undefined;
   }
