@@ -16,6 +16,13 @@ export const ZkPaths = {
   controllerEpoch: '/controller_epoch',
   configTopics: '/config/topics',
   topicConfig: (topic: string) => `/config/topics/${topic}`,
+  configBrokers: '/config/brokers',
+  /** A broker's dynamic config; `<default>` holds the cluster-wide one (Kafka's ConfigEntityName.Default). */
+  brokerConfig: (broker: number | '<default>') => `/config/brokers/${broker}`,
+  /** Kafka's config change notifications: PERSISTENT_SEQUENTIAL `config_change_<seq>`, naming the entity that changed. */
+  configChanges: '/config/changes',
+  configChangePrefix: '/config/changes/config_change_',
+  configChange: (name: string) => `/config/changes/${name}`,
   deleteTopics: '/admin/delete_topics',
   deleteTopic: (topic: string) => `/admin/delete_topics/${topic}`,
   /** Written by `josef topic elect-leaders`, deleted by the controller once it has run the election. */
@@ -41,7 +48,7 @@ export const ZkPaths = {
 /** Persistent paths every broker makes sure of at start (Kafka's KafkaZkClient.createTopLevelPaths). */
 export const basePaths: readonly string[] = [
   ZkPaths.brokerIds, ZkPaths.brokerTopics, ZkPaths.configTopics, ZkPaths.deleteTopics, ZkPaths.isrChangeNotifications, ZkPaths.cluster,
-  ZkPaths.logDirEventNotifications,
+  ZkPaths.logDirEventNotifications, ZkPaths.configBrokers, ZkPaths.configChanges,
 ];
 
 /** Creates every base path that is missing; existing ones are left as they are. */

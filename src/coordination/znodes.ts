@@ -266,6 +266,16 @@ export function serializeTopicConfig(configs: Record<string, string>): Buffer {
   return encodeJson({ version: 1, config: configs });
 }
 
+/** A config change notification (Kafka's ConfigEntityChangeNotificationSequenceZNode, version 2). */
+export function serializeConfigChange(entityPath: string): Buffer {
+  return encodeJson({ version: 2, entity_path: entityPath });
+}
+
+/** The entity a notification names, e.g. `topics/orders` or `brokers/1`. */
+export function parseConfigChange(path: string, data: Buffer): string {
+  return str(path, parseObject(path, data), 'entity_path');
+}
+
 export function parseTopicConfig(path: string, data: Buffer): Record<string, string> {
   const obj = parseObject(path, data);
   const config = obj.config ?? {};
