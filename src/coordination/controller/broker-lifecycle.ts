@@ -53,6 +53,7 @@ export class BrokerLifecycle {
   private forgetBroker(id: number): void {
     this.context.liveBrokers.delete(id);
     this.context.shuttingDownBrokers.delete(id);
+    this.context.replicasOnOfflineDirs.delete(id);
     this.channel.removeBroker(id);
   }
 

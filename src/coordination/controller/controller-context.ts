@@ -40,6 +40,16 @@ export class ControllerContext {
    * StopReplica(delete) went to (-1: not sent yet, or to be sent again).
    */
   readonly replicasPendingDeletion = new Map<string, Map<number, number>>();
+  /**
+   * Per live broker, its replicas (`tpKey`) on a failed log dir, as its LeaderAndIsr answers said
+   * (KAFKA_STORAGE_ERROR); forgotten when the broker goes or restarts (Kafka's replicasOnOfflineDirs).
+   */
+  readonly replicasOnOfflineDirs = new Map<number, Set<string>>();
+
+  /** Kafka's isReplicaOnline: the broker is registered and the replica is not on one of its failed log dirs. */
+  isReplicaOnline(brokerId: number, tp: TopicPartition): boolean {
+    return this.liveBrokers.has(brokerId) && !(this.replicasOnOfflineDirs.get(brokerId)?.has(tpKey(tp.topic, tp.partition)) ?? false);
+  }
 
   /** Brokers that may lead or join a new ISR: alive and not shutting down (Kafka's liveBrokerIds). */
   liveBrokerIds(): Set<number> {
@@ -99,5 +109,6 @@ export class ControllerContext {
     this.shuttingDownBrokers.clear();
     this.topicsToBeDeleted.clear();
     this.replicasPendingDeletion.clear();
+    this.replicasOnOfflineDirs.clear();
   }
 }

@@ -3,7 +3,7 @@
  * calls and broker answers put on the event queue. Watch events carry nothing: processing one
  * re-reads the znodes it is about, and sets the watch again (ZooKeeper watches fire once).
  */
-import type { StopReplicaResponse, TopicPartition } from '../../protocol/messages';
+import type { LeaderAndIsrResponse, StopReplicaResponse, TopicPartition } from '../../protocol/messages';
 
 /** Events that a ZooKeeper watch puts; a second one while the first waits is redundant. */
 export type WatchEvent =
@@ -12,17 +12,19 @@ export type WatchEvent =
   | { type: 'TopicChange' } // children of /brokers/topics
   | { type: 'TopicDeletion' } // children of /admin/delete_topics
   | { type: 'IsrChangeNotification' } // children of /isr_change_notification
-  | { type: 'PreferredReplicaElection' }; // /admin/preferred_replica_election created or changed
+  | { type: 'PreferredReplicaElection' } // /admin/preferred_replica_election created or changed
+  | { type: 'LogDirEventNotification' }; // children of /log_dir_event_notification
 
 export type ControllerEvent =
   | WatchEvent
   | { type: 'Startup' }
   | { type: 'Expire' } // the ZooKeeper session expired: resign, race again
   | { type: 'ControlledShutdown'; brokerId: number; brokerEpoch: number; reply: (remaining: TopicPartition[]) => void }
+  | { type: 'LeaderAndIsrResponse'; controllerEpoch: number; brokerId: number; response: LeaderAndIsrResponse }
   | { type: 'StopReplicaResponse'; controllerEpoch: number; topic: string; brokerId: number; response: StopReplicaResponse }
   | { type: 'BrokerResync'; controllerEpoch: number; brokerId: number } // its request queue overflowed
   | { type: 'AutoPreferredReplicaLeaderElection'; controllerEpoch: number }; // the imbalance check's timer
 
 export const watchEventTypes: ReadonlySet<ControllerEvent['type']> = new Set([
-  'ControllerChange', 'BrokerChange', 'TopicChange', 'TopicDeletion', 'IsrChangeNotification', 'PreferredReplicaElection',
+  'ControllerChange', 'BrokerChange', 'TopicChange', 'TopicDeletion', 'IsrChangeNotification', 'PreferredReplicaElection', 'LogDirEventNotification',
 ]);

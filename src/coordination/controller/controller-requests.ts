@@ -5,7 +5,7 @@
  * target broker's epoch, so a broker can ignore a deposed controller or a request for its previous run.
  */
 import { ApiKey } from '../../protocol/api-keys';
-import type { LeaderAndIsrPartitionState, StopReplicaResponse, TopicPartition, UpdateMetadataPartitionState } from '../../protocol/messages';
+import type { LeaderAndIsrPartitionState, LeaderAndIsrResponse, StopReplicaResponse, TopicPartition, UpdateMetadataPartitionState } from '../../protocol/messages';
 import type { ControllerChannel } from './controller-channel';
 import type { ControllerContext } from './controller-context';
 
@@ -14,6 +14,8 @@ export class ControllerRequests {
     private readonly context: ControllerContext,
     private readonly channel: ControllerChannel,
     private readonly controllerId: number,
+    /** Hears every broker's LeaderAndIsr answer (Kafka's LeaderAndIsrResponseReceived): replicas on failed log dirs show there. */
+    private readonly onLeaderAndIsrResponse?: (brokerId: number, response: LeaderAndIsrResponse) => void,
   ) {}
 
   private header(brokerId: number): { controllerId: number; controllerEpoch: number; brokerEpoch: number } {
@@ -46,7 +48,7 @@ export class ControllerRequests {
         ...this.header(brokerId),
         partitionStates,
         liveLeaders: this.context.endpoints().filter((e) => leaders.has(e.nodeId)),
-      });
+      }, this.onLeaderAndIsrResponse && ((response) => this.onLeaderAndIsrResponse?.(brokerId, response)));
     }
   }
 
@@ -63,7 +65,7 @@ export class ControllerRequests {
       const replicas = this.context.replicasOf(tp);
       partitionStates.push({
         topic: tp.topic, partition: tp.partition, controllerEpoch: l.controllerEpoch, leader: l.leader, leaderEpoch: l.leaderEpoch,
-        isr: l.isr, zkVersion: l.zkVersion, replicas, offlineReplicas: replicas.filter((r) => !registered.has(r)),
+        isr: l.isr, zkVersion: l.zkVersion, replicas, offlineReplicas: replicas.filter((r) => !registered.has(r) || !this.context.isReplicaOnline(r, tp)),
       });
     }
     const liveBrokers = this.context.endpoints();

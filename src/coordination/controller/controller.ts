@@ -3,7 +3,8 @@
  * creates the ephemeral /controller znode, raising /controller_epoch in the same multi, is active.
  * It loads the cluster state from ZooKeeper and reacts to watches on /controller, /brokers/ids,
  * /brokers/topics, /admin/delete_topics, /isr_change_notification and
- * /admin/preferred_replica_election by electing leaders and telling brokers, and checks the
+ * /admin/preferred_replica_election and /log_dir_event_notification by electing leaders and
+ * telling brokers, and checks the
  * leader imbalance on a timer. Watches and timers only enqueue events; one serial loop
  * (event-queue.ts) does the work.
  */
@@ -25,6 +26,7 @@ import { watchEventTypes, type ControllerEvent, type WatchEvent } from './contro
 import { ControllerRequests } from './controller-requests';
 import { freeControllerIfOurs, readControllerId, registerControllerAndIncrementEpoch } from './controller-znode';
 import { ControllerEventQueue } from './event-queue';
+import { LogDirEvents } from './log-dir-events';
 import { ControllerMovedError, PartitionStateMachine } from './partition-state-machine';
 import { PreferredReplicaElection, type AutoLeaderRebalanceOptions } from './preferred-replica-election';
 import { TopicDeletionManager } from './topic-deletion-manager';
@@ -67,6 +69,7 @@ export class Controller extends EventEmitter<ControllerEvents> {
   private readonly deletions: TopicDeletionManager;
   private readonly brokers: BrokerLifecycle;
   private readonly preferred: PreferredReplicaElection;
+  private readonly logDirEvents: LogDirEvents;
   private rebalanceTimer: NodeJS.Timeout | undefined;
   private readonly retryTimers = new Set<NodeJS.Timeout>();
   /** Watch events with a ZooKeeper watch set in this term. */
@@ -87,11 +90,13 @@ export class Controller extends EventEmitter<ControllerEvents> {
       onQueueOverflow: (id) => this.put({ type: 'BrokerResync', controllerEpoch: this.context.epoch, brokerId: id }),
     });
     this.states = new PartitionStateMachine(zk, this.context, options.uncleanLeaderElectionEnable, logger);
-    this.requests = new ControllerRequests(this.context, this.channel, brokerId);
+    this.requests = new ControllerRequests(this.context, this.channel, brokerId, (id, response) =>
+      this.put({ type: 'LeaderAndIsrResponse', controllerEpoch: this.context.epoch, brokerId: id, response }));
     this.deletions = new TopicDeletionManager(zk, this.context, this.requests, (topic, id, response) =>
       this.put({ type: 'StopReplicaResponse', controllerEpoch: this.context.epoch, topic, brokerId: id, response }), logger);
     this.brokers = new BrokerLifecycle(this.context, this.states, this.requests, this.channel, this.deletions, logger);
     this.preferred = new PreferredReplicaElection(zk, this.context, this.states, this.requests, logger);
+    this.logDirEvents = new LogDirEvents(zk, this.context, this.states, this.requests, options.uncleanLeaderElectionEnable, logger);
     // Kafka's clearAndPut(Expire): what was queued for the old session no longer matters.
     zk.on('expired', () => {
       if (!this.stopped) this.events.clearAndPut({ type: 'Expire' }).catch(() => undefined);
@@ -224,6 +229,12 @@ export class Controller extends EventEmitter<ControllerEvents> {
       case 'PreferredReplicaElection':
         if (this.active) await this.preferred.onRequest(this.watcher(event));
         return;
+      case 'LogDirEventNotification':
+        if (this.active) await this.logDirEvents.onNotification(this.watcher(event));
+        return;
+      case 'LeaderAndIsrResponse':
+        if (this.active && event.controllerEpoch === this.context.epoch) await this.logDirEvents.onLeaderAndIsrResponse(event.brokerId, event.response);
+        return;
       case 'AutoPreferredReplicaLeaderElection':
         if (this.active && event.controllerEpoch === this.context.epoch) await this.autoLeaderRebalance();
     }
@@ -300,6 +311,8 @@ export class Controller extends EventEmitter<ControllerEvents> {
     await this.states.electLeaders(serving, 'controller failover');
     this.requests.sendUpdateMetadata(serving);
     this.requests.sendLeaderAndIsr(serving);
+    // Kafka deletes the log dir events a failover finds: the LeaderAndIsr just sent asks every broker anyway.
+    await this.logDirEvents.onNotification(this.watcher({ type: 'LogDirEventNotification' }));
     await this.deletions.enqueue(markers);
     // Kafka finishes a preferred election requested before the failover, then starts the imbalance checks.
     await this.preferred.onRequest(this.watcher({ type: 'PreferredReplicaElection' }));
