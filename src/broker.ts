@@ -29,6 +29,7 @@ import { registerBrokerHandlers } from './server/handlers';
 import type { ControllerPort } from './server/handlers/ports';
 import { checkLogDirIdentity, writeLogDirIdentity } from './server/log-dir-identity';
 import { MetadataCache } from './server/metadata-cache';
+import { DynamicConfigManager } from './server/dynamic-config';
 import { ReplicaManager } from './server/replica-manager';
 import { SocketServer } from './server/socket-server';
 import { BrokerStartupError } from './server/startup-error';
@@ -81,6 +82,7 @@ export class Broker {
   private socketServer: SocketServer | undefined;
   private controller: Controller | undefined;
   private groupCoordinator: GroupCoordinator | undefined;
+  private dynamicConfig: DynamicConfigManager | undefined;
   private readonly groupCoordinatorSettings: Partial<GroupCoordinatorSettings> | undefined;
   private clusterId: string | null = null;
   private brokerEpoch = -1;
@@ -159,6 +161,11 @@ export class Broker {
     await this.controller.startup();
     this.logManager.startBackgroundTasks();
     this.replicaManager.startup();
+    // Topic and broker configs changed with `josef topic alter` or a reassignment throttle apply live.
+    this.dynamicConfig = new DynamicConfigManager({
+      zk, brokerId: this.brokerId, target: this.replicaManager, clock: this.clock, logger: this.logger.child('dynamic-config'),
+    });
+    await this.dynamicConfig.startup();
     this.state = 'running';
     const { host, port } = this.advertisedEndpoint;
     this.logger.info(`started in ${Date.now() - started} ms: ${host}:${port}, cluster ${this.clusterId}, broker epoch ${this.brokerEpoch}, log dirs ${this.config.logDirs.join(',')}`);
@@ -337,6 +344,7 @@ export class Broker {
     this.state = 'stopping';
     if (controlled && wasRunning && this.config.controlledShutdownEnable) await this.controlledShutdown();
     this.socketServer?.stopAccepting();
+    this.dynamicConfig?.shutdown();
     await this.replicaManager?.shutdown();
     this.groupCoordinator?.shutdown();
     await this.socketServer?.close();

@@ -41,5 +41,10 @@ export const EARLIEST_TIMESTAMP = -2;
 
 /** The replica id a consumer sends in Fetch and ListOffsets (Kafka's CONSUMER_REPLICA_ID). */
 export const CONSUMER_REPLICA_ID = -1;
+/**
+ * Kafka's DEBUGGING_REPLICA_ID: a ListOffsets with it is answered by any replica, leader or
+ * follower, from its log end (tools use it to see how far a follower has copied).
+ */
+export const DEBUGGING_REPLICA_ID = -2;
 /** No leader (offline partition) or no controller. */
 export const NO_LEADER = -1;
