@@ -5,7 +5,8 @@
  * whenever a broker becomes controller; cleared when it resigns.
  */
 import type { BrokerEndpoint, TopicPartition } from '../../protocol/messages';
-import type { PartitionStateZnode, ReplicaAssignment } from '../znodes';
+import type { PartitionStateZnode, ReplicaAssignment, TopicZnode } from '../znodes';
+import { settledAssignment, type FullReplicaAssignment } from './reassignment';
 
 export interface LiveBroker {
   id: number;
@@ -35,6 +36,11 @@ export class ControllerContext {
   /** Brokers in controlled shutdown: alive, told everything, but never chosen as leader. */
   readonly shuttingDownBrokers = new Set<number>();
   readonly topicsToBeDeleted = new Set<string>();
+  /**
+   * Partitions being reassigned (Kafka's partitionsBeingReassigned), by `tpKey`: the replicas
+   * being added and removed. Their full replica set (RS) is in `assignments`, as in the topic znode.
+   */
+  readonly reassigning = new Map<string, { addingReplicas: number[]; removingReplicas: number[] }>();
   /**
    * Per topic queued for deletion, its replicas not yet deleted: broker id -> the broker epoch a
    * StopReplica(delete) went to (-1: not sent yet, or to be sent again).
@@ -93,8 +99,45 @@ export class ControllerContext {
     return this.allPartitions().filter((tp) => this.leadershipOf(tp)?.leader === brokerId);
   }
 
+  /** The partition's replicas with those being added and removed; undefined for an unknown partition. */
+  fullAssignmentOf(tp: TopicPartition): FullReplicaAssignment | undefined {
+    const replicas = this.assignments.get(tp.topic)?.get(tp.partition);
+    if (!replicas) return undefined;
+    const moving = this.reassigning.get(tpKey(tp.topic, tp.partition));
+    return moving ? { replicas, ...moving } : settledAssignment(replicas);
+  }
+
+  setFullAssignment(tp: TopicPartition, a: FullReplicaAssignment): void {
+    const topic = this.assignments.get(tp.topic) ?? new Map<number, number[]>();
+    topic.set(tp.partition, [...a.replicas]);
+    this.assignments.set(tp.topic, new Map([...topic.entries()].sort((x, y) => x[0] - y[0])));
+    const key = tpKey(tp.topic, tp.partition);
+    if (a.addingReplicas.length > 0 || a.removingReplicas.length > 0) {
+      this.reassigning.set(key, { addingReplicas: [...a.addingReplicas], removingReplicas: [...a.removingReplicas] });
+    } else {
+      this.reassigning.delete(key);
+    }
+  }
+
+  /** A topic as its znode has it: replica sets, and the partitions being reassigned. */
+  setTopic(topic: string, znode: TopicZnode): void {
+    for (const [partition, replicas] of znode.partitions) {
+      this.setFullAssignment({ topic, partition }, {
+        replicas, addingReplicas: znode.addingReplicas.get(partition) ?? [], removingReplicas: znode.removingReplicas.get(partition) ?? [],
+      });
+    }
+  }
+
+  /** Partitions being reassigned, by topic then partition. */
+  partitionsBeingReassigned(): TopicPartition[] {
+    return this.allPartitions().filter((tp) => this.reassigning.has(tpKey(tp.topic, tp.partition)));
+  }
+
   removeTopic(topic: string): void {
-    for (const tp of this.partitionsOf(topic)) this.leadership.delete(tpKey(tp.topic, tp.partition));
+    for (const tp of this.partitionsOf(topic)) {
+      this.leadership.delete(tpKey(tp.topic, tp.partition));
+      this.reassigning.delete(tpKey(tp.topic, tp.partition));
+    }
     this.assignments.delete(topic);
     this.topicsToBeDeleted.delete(topic);
     this.replicasPendingDeletion.delete(topic);
@@ -106,6 +149,7 @@ export class ControllerContext {
     this.liveBrokers.clear();
     this.assignments.clear();
     this.leadership.clear();
+    this.reassigning.clear();
     this.shuttingDownBrokers.clear();
     this.topicsToBeDeleted.clear();
     this.replicasPendingDeletion.clear();

@@ -13,6 +13,7 @@ export type WatchEvent =
   | { type: 'TopicDeletion' } // children of /admin/delete_topics
   | { type: 'IsrChangeNotification' } // children of /isr_change_notification
   | { type: 'PreferredReplicaElection' } // /admin/preferred_replica_election created or changed
+  | { type: 'PartitionReassignment' } // /admin/reassign_partitions created, changed or deleted
   | { type: 'LogDirEventNotification' }; // children of /log_dir_event_notification
 
 export type ControllerEvent =
@@ -23,8 +24,12 @@ export type ControllerEvent =
   | { type: 'LeaderAndIsrResponse'; controllerEpoch: number; brokerId: number; response: LeaderAndIsrResponse }
   | { type: 'StopReplicaResponse'; controllerEpoch: number; topic: string; brokerId: number; response: StopReplicaResponse }
   | { type: 'BrokerResync'; controllerEpoch: number; brokerId: number } // its request queue overflowed
-  | { type: 'AutoPreferredReplicaLeaderElection'; controllerEpoch: number }; // the imbalance check's timer
+  | { type: 'AutoPreferredReplicaLeaderElection'; controllerEpoch: number } // the imbalance check's timer
+  // Watches set per topic or partition: one-shot, so each fires once per setting, and none is redundant.
+  | { type: 'PartitionModifications'; topic: string } // /brokers/topics/<topic> changed (new partitions?)
+  | { type: 'PartitionReassignmentIsrChange'; topic: string; partition: number }; // the state znode of a partition being reassigned changed
 
 export const watchEventTypes: ReadonlySet<ControllerEvent['type']> = new Set([
   'ControllerChange', 'BrokerChange', 'TopicChange', 'TopicDeletion', 'IsrChangeNotification', 'PreferredReplicaElection', 'LogDirEventNotification',
+  'PartitionReassignment',
 ]);

@@ -31,13 +31,15 @@ export class ControllerRequests {
     for (const tp of partitions) {
       const l = this.context.leadershipOf(tp);
       if (!l) continue;
-      const replicas = this.context.replicasOf(tp);
+      const { replicas, addingReplicas, removingReplicas } = this.context.fullAssignmentOf(tp) ?? { replicas: [], addingReplicas: [], removingReplicas: [] };
       for (const replica of replicas) {
         if (!this.context.liveBrokers.has(replica) || (options.brokers && !options.brokers.has(replica))) continue;
         const states = byBroker.get(replica) ?? [];
         states.push({
           topic: tp.topic, partition: tp.partition, controllerEpoch: l.controllerEpoch, leader: l.leader, leaderEpoch: l.leaderEpoch,
-          isr: l.isr, zkVersion: l.zkVersion, replicas, addingReplicas: [], removingReplicas: [], isNew: options.isNew ?? false,
+          isr: l.isr, zkVersion: l.zkVersion, replicas: [...replicas], addingReplicas: [...addingReplicas], removingReplicas: [...removingReplicas],
+          // As Kafka's updateLeaderEpochAndSendRequest: a replica being added is new wherever it is created.
+          isNew: (options.isNew ?? false) || addingReplicas.includes(replica),
         });
         byBroker.set(replica, states);
       }

@@ -16,9 +16,9 @@ import type { TopicPartition } from '../../protocol/messages';
 import { liveBrokers, type LiveBrokerRegistration } from '../broker-registry';
 import { ZkPaths } from '../paths';
 import type { ZkClient } from '../zk-client';
-import { ZkBadVersionError, ZkNodeExistsError } from '../zk-errors';
+import { ZkBadVersionError, ZkNodeExistsError, ZkNoNodeError } from '../zk-errors';
 import { getDataIfExists } from '../zk-reads';
-import { parseIsrChange, parseTopicAssignment, ZnodeFormatError } from '../znodes';
+import { parseIsrChange, parseTopicZnode, ZnodeFormatError, type TopicZnode } from '../znodes';
 import { BrokerLifecycle } from './broker-lifecycle';
 import { TcpControllerChannel, type ControllerChannel } from './controller-channel';
 import { ControllerContext, tpKey, type LiveBroker } from './controller-context';
@@ -27,6 +27,8 @@ import { ControllerRequests } from './controller-requests';
 import { freeControllerIfOurs, readControllerId, registerControllerAndIncrementEpoch } from './controller-znode';
 import { ControllerEventQueue } from './event-queue';
 import { LogDirEvents } from './log-dir-events';
+import { PartitionReassignment } from './partition-reassignment';
+import { targetReplicas } from './reassignment';
 import { ControllerMovedError, PartitionStateMachine } from './partition-state-machine';
 import { PreferredReplicaElection, type AutoLeaderRebalanceOptions } from './preferred-replica-election';
 import { TopicDeletionManager } from './topic-deletion-manager';
@@ -70,10 +72,11 @@ export class Controller extends EventEmitter<ControllerEvents> {
   private readonly brokers: BrokerLifecycle;
   private readonly preferred: PreferredReplicaElection;
   private readonly logDirEvents: LogDirEvents;
+  private readonly reassignments: PartitionReassignment;
   private rebalanceTimer: NodeJS.Timeout | undefined;
   private readonly retryTimers = new Set<NodeJS.Timeout>();
-  /** Watch events with a ZooKeeper watch set in this term. */
-  private readonly armedWatches = new Set<WatchEvent['type']>();
+  /** Watches set in this term, by event type (or by the key of a per-topic or per-partition watch). */
+  private readonly armedWatches = new Set<string>();
   private active = false;
   private stopped = false;
   /** Raised on every resignation: watches set before it are ignored when they fire. */
@@ -97,6 +100,7 @@ export class Controller extends EventEmitter<ControllerEvents> {
     this.brokers = new BrokerLifecycle(this.context, this.states, this.requests, this.channel, this.deletions, logger);
     this.preferred = new PreferredReplicaElection(zk, this.context, this.states, this.requests, logger);
     this.logDirEvents = new LogDirEvents(zk, this.context, this.states, this.requests, options.uncleanLeaderElectionEnable, logger);
+    this.reassignments = new PartitionReassignment(zk, this.context, this.states, this.requests, logger, (tp) => this.watchPartitionState(tp));
     // Kafka's clearAndPut(Expire): what was queued for the old session no longer matters.
     zk.on('expired', () => {
       if (!this.stopped) this.events.clearAndPut({ type: 'Expire' }).catch(() => undefined);
@@ -156,19 +160,28 @@ export class Controller extends EventEmitter<ControllerEvents> {
   }
 
   /**
-   * A one-shot ZooKeeper watcher that queues `event`, or undefined when one for it is already set
-   * in this term (the read then sets none: one watch per path). Watches set before a resignation
-   * are ignored when they fire.
+   * A one-shot ZooKeeper watcher that queues `event`, or undefined when one for it (`key`: its
+   * type, or the path of a per-topic or per-partition watch) is already set in this term (the read
+   * then sets none: one watch per path). Watches set before a resignation are ignored when they fire.
    */
-  private watcher(event: WatchEvent): (() => void) | undefined {
-    if (this.armedWatches.has(event.type)) return undefined;
-    this.armedWatches.add(event.type);
+  private watcher(event: ControllerEvent, key: string = event.type): (() => void) | undefined {
+    if (this.armedWatches.has(key)) return undefined;
+    this.armedWatches.add(key);
     const generation = this.generation;
     return () => {
       if (generation !== this.generation) return;
-      this.armedWatches.delete(event.type);
+      this.armedWatches.delete(key);
       this.put(event);
     };
+  }
+
+  /** Kafka's PartitionReassignmentIsrChangeHandler: a watch on the state znode of a partition being reassigned. */
+  private async watchPartitionState(tp: TopicPartition): Promise<void> {
+    const path = ZkPaths.partitionState(tp.topic, tp.partition);
+    const watcher = this.watcher({ type: 'PartitionReassignmentIsrChange', topic: tp.topic, partition: tp.partition }, path);
+    if (!watcher) return;
+    // An exists watch fires on creation, change and deletion alike.
+    await this.options.zk.exists(path, watcher);
   }
 
   /**
@@ -207,8 +220,7 @@ export class Controller extends EventEmitter<ControllerEvents> {
         this.resign('the ZooKeeper session expired');
         return this.elect();
       case 'BrokerChange':
-        if (this.active) await this.brokers.onBrokerChange((await liveBrokers(this.options.zk, this.watcher(event))).map(toLiveBroker));
-        return;
+        return this.onBrokerChange();
       case 'TopicChange':
         return this.onTopicChange();
       case 'TopicDeletion':
@@ -237,6 +249,15 @@ export class Controller extends EventEmitter<ControllerEvents> {
         return;
       case 'AutoPreferredReplicaLeaderElection':
         if (this.active && event.controllerEpoch === this.context.epoch) await this.autoLeaderRebalance();
+        return;
+      case 'PartitionReassignment':
+        if (this.active) await this.reassignments.onRequest(this.watcher(event));
+        return;
+      case 'PartitionReassignmentIsrChange':
+        if (this.active) await this.reassignments.maybeComplete({ topic: event.topic, partition: event.partition });
+        return;
+      case 'PartitionModifications':
+        return this.onPartitionModifications(event.topic);
     }
   }
 
@@ -313,6 +334,9 @@ export class Controller extends EventEmitter<ControllerEvents> {
     this.requests.sendLeaderAndIsr(serving);
     // Kafka deletes the log dir events a failover finds: the LeaderAndIsr just sent asks every broker anyway.
     await this.logDirEvents.onNotification(this.watcher({ type: 'LogDirEventNotification' }));
+    // Kafka's initializePartitionReassignments: what the topic znodes say is moving goes on, then new requests.
+    await this.reassignments.resume();
+    await this.reassignments.onRequest(this.watcher({ type: 'PartitionReassignment' }));
     await this.deletions.enqueue(markers);
     // Kafka finishes a preferred election requested before the failover, then starts the imbalance checks.
     await this.preferred.onRequest(this.watcher({ type: 'PreferredReplicaElection' }));
@@ -342,16 +366,9 @@ export class Controller extends EventEmitter<ControllerEvents> {
     const added: string[] = [];
     for (const topic of topics.sort()) {
       if (this.context.assignments.has(topic)) continue;
-      const node = await getDataIfExists(zk, ZkPaths.topic(topic));
-      if (!node) continue;
-      try {
-        this.context.assignments.set(topic, parseTopicAssignment(ZkPaths.topic(topic), node.data));
-      } catch (err) {
-        // One hand-edited topic must not stop the controller from serving all the others.
-        if (!(err instanceof ZnodeFormatError)) throw err;
-        this.options.logger.error(`ignoring topic ${topic}: ${err.message}`);
-        continue;
-      }
+      const znode = await this.readTopicZnode(topic);
+      if (!znode) continue;
+      this.context.setTopic(topic, znode);
       added.push(topic);
     }
     for (const known of [...this.context.assignments.keys()]) {
@@ -362,15 +379,76 @@ export class Controller extends EventEmitter<ControllerEvents> {
     return added;
   }
 
+  /**
+   * A topic znode, watched for changes (Kafka's PartitionModificationsHandler); undefined when it
+   * is gone or malformed: one hand-edited topic must not stop the controller from serving the others.
+   */
+  private async readTopicZnode(topic: string): Promise<TopicZnode | undefined> {
+    const path = ZkPaths.topic(topic);
+    let data: Buffer;
+    try {
+      data = (await this.options.zk.getData(path, this.watcher({ type: 'PartitionModifications', topic }, path))).data;
+    } catch (err) {
+      if (!(err instanceof ZkNoNodeError)) throw err;
+      this.armedWatches.delete(path); // No watch is set on a missing znode.
+      return undefined;
+    }
+    try {
+      return parseTopicZnode(path, data);
+    } catch (err) {
+      if (!(err instanceof ZnodeFormatError)) throw err;
+      this.options.logger.error(`ignoring topic ${topic}: ${err.message}`);
+      return undefined;
+    }
+  }
+
   /** Kafka's onNewPartitionCreation: new topics' partitions get leaders; replicas and every broker hear of them. */
   private async onTopicChange(): Promise<void> {
     if (!this.active) return;
     const added = await this.refreshTopics();
     if (added.length === 0) return;
-    const partitions = added.flatMap((topic) => this.context.partitionsOf(topic));
-    const initialized = await this.states.electLeaders(partitions, `topic(s) ${added.join(',')} created`);
+    await this.onNewPartitionCreation(added.flatMap((topic) => this.context.partitionsOf(topic)), `topic(s) ${added.join(',')} created`);
+  }
+
+  private async onNewPartitionCreation(partitions: TopicPartition[], why: string): Promise<void> {
+    const initialized = await this.states.electLeaders(partitions, why);
     this.requests.sendLeaderAndIsr(initialized, { isNew: true });
     this.requests.sendUpdateMetadata(initialized);
+  }
+
+  /**
+   * Kafka's processPartitionModifications: a topic znode changed; partitions it names that the
+   * controller does not know are new (added by the admin), and are created as a new topic's are.
+   * Changes to known partitions are the controller's own writes (reassignment) and change nothing.
+   * A topic being deleted gets no new partitions (Kafka also writes the old assignment back; here
+   * they are only ignored, and vanish with the topic).
+   */
+  private async onPartitionModifications(topic: string): Promise<void> {
+    if (!this.active || !this.context.assignments.has(topic)) return;
+    const znode = await this.readTopicZnode(topic);
+    if (!znode) return;
+    const added = [...znode.partitions.keys()].filter((p) => this.context.replicasOf({ topic, partition: p }).length === 0);
+    if (added.length === 0) return;
+    if (this.context.topicsToBeDeleted.has(topic)) {
+      this.options.logger.warn(`not adding partition(s) [${added.join(',')}] to topic ${topic}: it is being deleted`);
+      return;
+    }
+    for (const partition of added) {
+      this.context.setFullAssignment({ topic, partition }, {
+        replicas: znode.partitions.get(partition) ?? [], addingReplicas: [], removingReplicas: [],
+      });
+    }
+    this.options.logger.info(`topic ${topic}: new partition(s) [${added.join(',')}]`);
+    await this.onNewPartitionCreation(added.map((partition) => ({ topic, partition })), `partition(s) added to topic ${topic}`);
+  }
+
+  /** /brokers/ids changed; then, as Kafka's onBrokerStartup, reassignments waiting for a broker that (re)started go on. */
+  private async onBrokerChange(): Promise<void> {
+    if (!this.active) return;
+    const before = new Map([...this.context.liveBrokers].map(([id, b]) => [id, b.epoch]));
+    await this.brokers.onBrokerChange((await liveBrokers(this.options.zk, this.watcher({ type: 'BrokerChange' }))).map(toLiveBroker));
+    const started = new Set([...this.context.liveBrokers.values()].filter((b) => before.get(b.id) !== b.epoch).map((b) => b.id));
+    if (started.size > 0) await this.reassignments.resume((_, a) => targetReplicas(a).some((r) => started.has(r)));
   }
 
   /** Leaders changed ISRs: re-read those partitions, tell every broker, delete the notifications. */
@@ -392,6 +470,8 @@ export class Controller extends EventEmitter<ControllerEvents> {
     const known = [...changed.values()].filter((tp) => this.context.replicasOf(tp).length > 0 && !this.context.topicsToBeDeleted.has(tp.topic));
     for (const tp of known) await this.states.readState(tp);
     if (known.length > 0) this.requests.sendUpdateMetadata(known);
+    // A replica being added may have joined the ISR (the state znode's watch usually tells first).
+    for (const tp of known) await this.reassignments.maybeComplete(tp);
   }
 
   /** A broker whose request queue overflowed gets its full state again. */

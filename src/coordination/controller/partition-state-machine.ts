@@ -8,7 +8,7 @@
 import type { Logger } from '../../common/logger';
 import type { TopicPartition } from '../../protocol/messages';
 import { ZkPaths } from '../paths';
-import type { ZkClient } from '../zk-client';
+import type { ZkClient, ZkOp, ZkOpResult } from '../zk-client';
 import { ZkBadVersionError, ZkError, ZkNodeExistsError, ZkNoNodeError } from '../zk-errors';
 import { getDataIfExists } from '../zk-reads';
 import { parseControllerEpoch, parsePartitionState, serializePartitionState, type PartitionStateZnode } from '../znodes';
@@ -165,6 +165,21 @@ export class PartitionStateMachine {
     } catch (err) {
       const explained = await this.explainFailedWrite(err);
       if (!(explained instanceof ZkNoNodeError)) throw explained;
+    }
+  }
+
+  /**
+   * Applies `ops` in one multi with the check of /controller_epoch's version (Kafka's writes with
+   * expectedControllerEpochZkVersion). A moved epoch throws ControllerMovedError; any other failed
+   * op throws its own error (e.g. ZkBadVersionError: re-read and decide again).
+   */
+  async writeFenced(ops: ZkOp[]): Promise<ZkOpResult[]> {
+    this.assertController();
+    try {
+      const results = await this.zk.multi([{ op: 'check', path: ZkPaths.controllerEpoch, expectedVersion: this.context.epochZkVersion }, ...ops]);
+      return results.slice(1);
+    } catch (err) {
+      throw await this.explainFailedWrite(err);
     }
   }
 
