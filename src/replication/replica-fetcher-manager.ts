@@ -7,6 +7,7 @@
 import type { Logger } from '../common/logger';
 import type { BrokerEndpoint } from '../protocol/messages';
 import { partitionKey } from './partition';
+import type { ReplicationQuota } from './replication-quota';
 import {
   ReplicaFetcher, type FetchStart, type FetcherConnect, type ReplicaFetcherOptions, type ReplicaFetcherSettings,
 } from './replica-fetcher';
@@ -19,6 +20,8 @@ export interface ReplicaFetcherManagerOptions {
   partition: ReplicaFetcherOptions['partition'];
   logger: Logger;
   nowMs?: () => number;
+  /** The broker's follower replication throttle, shared by its fetchers. */
+  quota?: ReplicationQuota;
 }
 
 export interface FollowStart extends FetchStart {
@@ -74,6 +77,7 @@ export class ReplicaFetcherManager {
           partition: this.options.partition,
           logger: this.options.logger,
           nowMs: this.options.nowMs,
+          quota: this.options.quota,
         });
         this.fetchers.set(id, fetcher);
       }

@@ -20,6 +20,7 @@ import {
 } from '../protocol/messages';
 import { UNDEFINED_EPOCH } from '../storage/leader-epoch-cache';
 import { partitionKey, type Partition } from './partition';
+import type { ReplicationQuota } from './replication-quota';
 import { truncationOffset } from './truncation';
 
 /** What a fetcher needs of a connection (the client's Connection; a fake in unit tests). */
@@ -44,6 +45,8 @@ export interface ReplicaFetcherOptions {
   partition: (topic: string, partition: number) => Partition | undefined;
   logger: Logger;
   nowMs?: () => number;
+  /** The broker's follower replication throttle (follower.replication.throttled.*); none: unthrottled. */
+  quota?: ReplicationQuota;
 }
 
 /** Where a fetcher starts a partition: the leader epoch it follows and its own log end. */
@@ -64,6 +67,8 @@ interface FetchEntry {
   fetchOffset: number;
   /** No request for this partition before this time (after an error). */
   delayedUntilMs: number;
+  /** The last fetch reached the leader's high watermark (Kafka's isReplicaInSync: lag <= 0); unknown counts as behind. */
+  caughtUp: boolean;
 }
 
 /** Partitions this fetcher serves, as `topic-partition` with their state (for logs and tests). */
@@ -106,7 +111,7 @@ export class ReplicaFetcher {
       const hosted = this.options.partition(start.topic, start.partition);
       const fetchOffset = hosted?.log.logEndOffset ?? 0;
       this.entries.set(key, {
-        topic: start.topic, partition: start.partition, key, leaderEpoch: start.leaderEpoch, state: 'truncating', fetchOffset, delayedUntilMs: 0,
+        topic: start.topic, partition: start.partition, key, leaderEpoch: start.leaderEpoch, state: 'truncating', fetchOffset, delayedUntilMs: 0, caughtUp: false,
       });
     }
     this.running ??= this.run();
@@ -264,8 +269,23 @@ export class ReplicaFetcher {
     entry.delayedUntilMs = 0;
   }
 
-  private async fetch(connection: FetcherConnection, entries: FetchEntry[]): Promise<void> {
+  /**
+   * Kafka's shouldFollowerThrottle: a partition behind the leader, throttled on this broker, is
+   * left out of the fetch while the follower throttle's rate is exceeded.
+   */
+  private throttled(entry: FetchEntry): boolean {
+    const { quota } = this.options;
+    return quota !== undefined && !entry.caughtUp && quota.isThrottled(entry.topic, entry.partition) && quota.isQuotaExceeded();
+  }
+
+  private async fetch(connection: FetcherConnection, ready: FetchEntry[]): Promise<void> {
     const { settings } = this.options;
+    const entries = ready.filter((e) => !this.throttled(e));
+    if (entries.length === 0) {
+      // Everything is throttled: wait for the rate to fall instead of spinning.
+      await this.pause(settings.replicaFetchBackoffMs);
+      return;
+    }
     const offsets = new Map(entries.map((e) => [e.key, e.fetchOffset]));
     const request: FetchRequest = {
       replicaId: this.options.localBrokerId,
@@ -308,9 +328,11 @@ export class ReplicaFetcher {
       if (answer.records && answer.records.length > 0) {
         hosted.appendRecordsAsFollower(answer.records, answer.highWatermark);
         entry.fetchOffset = hosted.log.logEndOffset;
+        if (this.options.quota?.isThrottled(entry.topic, entry.partition)) this.options.quota.record(answer.records.length);
       } else {
         hosted.updateFollowerHighWatermark(answer.highWatermark);
       }
+      entry.caughtUp = entry.fetchOffset >= answer.highWatermark;
     } catch (err) {
       if (err instanceof JosefError && err.code === ErrorCode.OFFSET_OUT_OF_RANGE.code) {
         // The leader's batches do not continue our log: find where the histories agree again.

@@ -42,6 +42,8 @@ export interface LogReaderSource {
   /** The hosted partition, or throws the error to answer (unknown, not hosted here). */
   getPartition(topic: string, partition: number): Partition;
   logger: Logger;
+  /** For a follower's fetch: the partition's data is held back now (the leader's replication throttle, Kafka's shouldLeaderThrottle). */
+  leaderThrottled?: (partition: Partition) => boolean;
 }
 
 export function readFromLocalLog(source: LogReaderSource, params: FetchParams, isolation: FetchIsolation): FetchPartitionResult[] {
@@ -57,10 +59,12 @@ export function readFromLocalLog(source: LogReaderSource, params: FetchParams, i
       if (isolation === 'logEnd' && partition.isLeader && partition.followerState(params.replicaId) === undefined) {
         throw new JosefError(ErrorCode.REPLICA_NOT_AVAILABLE, `broker ${params.replicaId} is not a follower of ${partition.key} (replicas ${JSON.stringify(partition.replicas)})`);
       }
-      const budgetBytes = Math.min(entry.partitionMaxBytes, bytesLeft);
-      const read = partition.read(entry.fetchOffset, minOneBatch ? Math.max(budgetBytes, 1) : budgetBytes, isolation, entry.currentLeaderEpoch);
+      // A throttled partition answers with its offsets and no data, as Kafka's empty record set.
+      const throttled = source.leaderThrottled?.(partition) ?? false;
+      const budgetBytes = throttled ? 0 : Math.min(entry.partitionMaxBytes, bytesLeft);
+      const read = partition.read(entry.fetchOffset, minOneBatch && !throttled ? Math.max(budgetBytes, 1) : budgetBytes, isolation, entry.currentLeaderEpoch);
       // PartitionLog.read returns at least one whole batch; past the first partition with data that batch must fit.
-      const records = minOneBatch || read.records.length <= budgetBytes ? read.records : Buffer.alloc(0);
+      const records = (minOneBatch && !throttled) || read.records.length <= budgetBytes ? read.records : Buffer.alloc(0);
       Object.assign(result, { highWatermark: read.highWatermark, logStartOffset: read.logStartOffset, logEndOffset: read.logEndOffset });
       result.records = records.length > 0 ? records : null;
       if (records.length > 0) minOneBatch = false;
@@ -82,6 +86,7 @@ export function readableBytes(
   params: FetchParams,
   isolation: FetchIsolation,
   minBytes: number,
+  leaderThrottled?: (partition: Partition) => boolean,
 ): number {
   let total = 0;
   for (const entry of params.partitions) {
@@ -91,7 +96,8 @@ export function readableBytes(
     const { log } = partition;
     if (entry.fetchOffset < log.logStartOffset || entry.fetchOffset > log.logEndOffset) return Infinity;
     const limit = partition.readLimit(isolation);
-    if (entry.fetchOffset >= limit) continue;
+    // As Kafka's DelayedFetch: bytes a throttle holds back do not complete the wait.
+    if (entry.fetchOffset >= limit || leaderThrottled?.(partition)) continue;
     if (minBytes - total <= 1) return total + 1;
     try {
       const maxBytes = Math.max(1, Math.min(entry.partitionMaxBytes, minBytes - total));

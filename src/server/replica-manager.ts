@@ -340,6 +340,14 @@ export class ReplicaManager {
       if (partitions === undefined || (partitions !== '*' && partitions.length === 0)) quota.removeThrottle(topic);
       else quota.markThrottled(topic, partitions);
     });
+    // The topic's log settings (retention, segment size, ...) and min.insync.replicas apply to its hosted partitions at once.
+    const { config } = this.options;
+    const settings = topicConfig(brokerLogConfig(config), config.minInsyncReplicas, props);
+    for (const hosted of this.partitions.values()) {
+      if (hosted.topic !== topic) continue;
+      hosted.log.config = settings.log;
+      hosted.minInsyncReplicas = settings.minInsyncReplicas;
+    }
   }
 
   /** A follower's fetch offsets are its log end offsets: the leader's HW may move, the follower may rejoin the ISR. */
@@ -615,28 +623,9 @@ export class ReplicaManager {
       this.checkpointedHighWatermarks.delete(`${tp.topic}/${tp.partition}`);
       this.wakeWaiters(key, true);
     }
-    this.logger.error(`log dir ${logDir} failed: ${offline.length} partition(s) offline on broker ${this.brokerId}: ${offline.map((tp) => partitionKey(tp.topic, tp.partition)).join(', ')}`);
+    if (offline.length > 0) this.logger.error(`log dir ${logDir} failed: ${offline.length} partition(s) offline on broker ${this.brokerId}: ${offline.map((tp) => partitionKey(tp.topic, tp.partition)).join(', ')}`);
     if (resigned.length > 0) for (const listener of this.leadershipListeners) listener(resigned);
     return offline;
-  }
-
-  /**
-   * A topic's config changed (src/server/dynamic-config.ts): its hosted partitions take the new
-   * log settings (retention, segment size, ...) and min.insync.replicas at once, without a restart.
-   */
-  applyTopicConfig(topic: string, overrides: Record<string, string>): void {
-    const { config } = this.options;
-    const settings = topicConfig(brokerLogConfig(config), config.minInsyncReplicas, overrides);
-    for (const hosted of this.partitions.values()) {
-      if (hosted.topic !== topic) continue;
-      hosted.log.config = settings.log;
-      hosted.minInsyncReplicas = settings.minInsyncReplicas;
-    }
-  }
-
-  /** This broker's dynamic config changed (src/server/dynamic-config.ts). */
-  applyBrokerConfig(_config: Record<string, string>): void {
-    // Stub: the replication throttle rates (issue 10, controller side) are filled in here by that work.
   }
 
   private removePartition(topic: string, partition: number): void {
