@@ -19,6 +19,9 @@ import { DelayedProduce, type ProducePartitionStatus } from '../replication/dela
 import { Partition, partitionKey, type FetchIsolation, type RequiredAcks } from '../replication/partition';
 import { DelayedOperationPurgatory, type Scheduler } from '../replication/purgatory';
 import { ReplicaFetcherManager, type FollowStart } from '../replication/replica-fetcher-manager';
+import {
+  parseThrottledReplicas, parseThrottleRate, ReplicationQuota, ReplicationThrottleConfig,
+} from '../replication/replication-quota';
 import type { FetcherConnect } from '../replication/replica-fetcher';
 import type { IsrWriteResult } from '../coordination/isr-change';
 import type { PartitionStateZnode } from '../coordination/znodes';
@@ -120,6 +123,9 @@ export class ReplicaManager {
   private lastIsrChangeMs = 0;
   private lastIsrPropagationMs = 0;
   readonly fetcherManager: ReplicaFetcherManager | undefined;
+  /** Replication throttles (Kafka's ReplicationQuotaManager for LeaderReplication and FollowerReplication). */
+  readonly leaderQuota: ReplicationQuota;
+  readonly followerQuota: ReplicationQuota;
   private readonly brokerId: number;
   private readonly logger: Logger;
   private readonly leadershipListeners: LeadershipListener[] = [];
@@ -131,6 +137,8 @@ export class ReplicaManager {
     const purgatoryOptions = { operationsMax: DELAYED_OPERATIONS_MAX, scheduler: options.scheduler, logger: options.logger };
     this.fetchPurgatory = new DelayedOperationPurgatory('Fetch', purgatoryOptions);
     this.producePurgatory = new DelayedOperationPurgatory('Produce', purgatoryOptions);
+    this.leaderQuota = new ReplicationQuota({ nowMs: () => options.clock.nowMs() });
+    this.followerQuota = new ReplicationQuota({ nowMs: () => options.clock.nowMs() });
     if (options.fetcherConnect) {
       const { config } = options;
       this.fetcherManager = new ReplicaFetcherManager({
@@ -141,6 +149,7 @@ export class ReplicaManager {
         partition: (topic, partition) => this.getPartition(topic, partition),
         logger: options.logger.child('fetcher'),
         nowMs: () => options.clock.nowMs(),
+        quota: this.followerQuota,
       });
     }
   }
@@ -265,20 +274,80 @@ export class ReplicaManager {
   async fetchMessages(params: FetchParams): Promise<FetchPartitionResult[]> {
     const isolation: FetchIsolation = params.replicaId >= 0 ? 'logEnd' : 'highWatermark';
     if (params.replicaId >= 0) this.updateFollowerFetchStates(params);
-    const reader = { getPartition: (t: string, p: number) => this.partitionOrThrow(t, p), logger: this.logger };
+    const leaderThrottled = params.replicaId >= 0 ? (p: Partition) => this.shouldLeaderThrottle(p, params.replicaId) : undefined;
+    const reader = { getPartition: (t: string, p: number) => this.partitionOrThrow(t, p), logger: this.logger, leaderThrottled };
     const results = readFromLocalLog(reader, params, isolation);
     const bytes = results.reduce((sum, r) => sum + (r.records?.length ?? 0), 0);
     const failed = results.some((r) => r.errorCode !== ErrorCode.NONE.code);
-    if (params.maxWaitMs <= 0 || params.partitions.length === 0 || bytes >= params.minBytes || failed) return results;
+    if (params.maxWaitMs <= 0 || params.partitions.length === 0 || bytes >= params.minBytes || failed) return this.recordLeaderThrottledBytes(params.replicaId, results);
     return new Promise((resolve) => {
       const operation = new DelayedFetch(
         params.maxWaitMs,
         params.minBytes,
-        (minBytes) => readableBytes((t, p) => this.getPartition(t, p), params, isolation, minBytes),
-        () => resolve(readFromLocalLog(reader, params, isolation)),
+        (minBytes) => readableBytes((t, p) => this.getPartition(t, p), params, isolation, minBytes, leaderThrottled),
+        () => resolve(this.recordLeaderThrottledBytes(params.replicaId, readFromLocalLog(reader, params, isolation))),
       );
       this.fetchPurgatory.tryCompleteElseWatch(operation, params.partitions.map((p) => partitionKey(p.topic, p.partition)));
     });
+  }
+
+  /**
+   * Kafka's shouldLeaderThrottle: a follower outside the ISR gets no data for a partition throttled
+   * on this leader while the leader throttle's rate is exceeded (ISR members are never held back).
+   */
+  private shouldLeaderThrottle(partition: Partition, replicaId: number): boolean {
+    return !partition.isr.includes(replicaId) && this.leaderQuota.isThrottled(partition.topic, partition.partition) && this.leaderQuota.isQuotaExceeded();
+  }
+
+  /** What a follower fetch returns of throttled partitions counts against the leader throttle (Kafka's sizeOfThrottledPartitions). */
+  private recordLeaderThrottledBytes(replicaId: number, results: FetchPartitionResult[]): FetchPartitionResult[] {
+    if (replicaId < 0) return results;
+    const bytes = results.reduce((sum, r) => sum + (r.records && this.leaderQuota.isThrottled(r.topic, r.partition) ? r.records.length : 0), 0);
+    if (bytes > 0) this.leaderQuota.record(bytes);
+    return results;
+  }
+
+  /**
+   * For the dynamic config (/config/brokers/<id> and <default>, Kafka's BrokerConfigHandler): the
+   * broker's effective dynamic props. `leader.replication.throttled.rate` and
+   * `follower.replication.throttled.rate` (bytes per second) set the two throttles' limits; a rate
+   * absent from `props` lifts that limit. Other keys are ignored here. A malformed rate throws and
+   * changes nothing.
+   */
+  applyBrokerConfig(props: Record<string, string>): void {
+    const leader = parseThrottleRate(ReplicationThrottleConfig.leaderRate, props[ReplicationThrottleConfig.leaderRate]);
+    const follower = parseThrottleRate(ReplicationThrottleConfig.followerRate, props[ReplicationThrottleConfig.followerRate]);
+    this.leaderQuota.updateQuota(leader);
+    this.followerQuota.updateQuota(follower);
+    this.logger.info(`replication throttle: leader ${leader ?? 'unlimited'} B/s, follower ${follower ?? 'unlimited'} B/s`);
+  }
+
+  /**
+   * For the dynamic config (/config/topics/<topic>, Kafka's TopicConfigHandler): the topic's whole
+   * config. `leader.replication.throttled.replicas` and `follower.replication.throttled.replicas`
+   * ("*", or "partition:brokerId,..." of which this broker takes the pairs with its id) say which
+   * of its partitions each throttle applies to; absent or empty: none. A malformed list throws and
+   * changes nothing.
+   */
+  applyTopicConfig(topic: string, props: Record<string, string>): void {
+    const lists = [
+      [this.leaderQuota, props[ReplicationThrottleConfig.leaderReplicas]],
+      [this.followerQuota, props[ReplicationThrottleConfig.followerReplicas]],
+    ] as const;
+    const parsed = lists.map(([, value]) => (value === undefined ? undefined : parseThrottledReplicas(value, this.brokerId)));
+    lists.forEach(([quota], i) => {
+      const partitions = parsed[i];
+      if (partitions === undefined || (partitions !== '*' && partitions.length === 0)) quota.removeThrottle(topic);
+      else quota.markThrottled(topic, partitions);
+    });
+    // The topic's log settings (retention, segment size, ...) and min.insync.replicas apply to its hosted partitions at once.
+    const { config } = this.options;
+    const settings = topicConfig(brokerLogConfig(config), config.minInsyncReplicas, props);
+    for (const hosted of this.partitions.values()) {
+      if (hosted.topic !== topic) continue;
+      hosted.log.config = settings.log;
+      hosted.minInsyncReplicas = settings.minInsyncReplicas;
+    }
   }
 
   /** A follower's fetch offsets are its log end offsets: the leader's HW may move, the follower may rejoin the ISR. */
@@ -554,29 +623,9 @@ export class ReplicaManager {
       this.checkpointedHighWatermarks.delete(`${tp.topic}/${tp.partition}`);
       this.wakeWaiters(key, true);
     }
-    this.logger.error(`log dir ${logDir} failed: ${offline.length} partition(s) offline on broker ${this.brokerId}: ${offline.map((tp) => partitionKey(tp.topic, tp.partition)).join(', ')}`);
+    if (offline.length > 0) this.logger.error(`log dir ${logDir} failed: ${offline.length} partition(s) offline on broker ${this.brokerId}: ${offline.map((tp) => partitionKey(tp.topic, tp.partition)).join(', ')}`);
     if (resigned.length > 0) for (const listener of this.leadershipListeners) listener(resigned);
     return offline;
-  }
-
-  /**
-   * A topic's config changed (src/server/dynamic-config.ts; `props` is its whole config): its log
-   * settings (retention, segment size, ...) and min.insync.replicas, which its hosted partitions
-   * take at once, without a restart.
-   */
-  applyTopicConfig(topic: string, props: Record<string, string>): void {
-    const { config } = this.options;
-    const settings = topicConfig(brokerLogConfig(config), config.minInsyncReplicas, props);
-    for (const hosted of this.partitions.values()) {
-      if (hosted.topic !== topic) continue;
-      hosted.log.config = settings.log;
-      hosted.minInsyncReplicas = settings.minInsyncReplicas;
-    }
-  }
-
-  /** This broker's dynamic config changed (src/server/dynamic-config.ts). */
-  applyBrokerConfig(_props: Record<string, string>): void {
-    // Stub: the replication throttle rates (issue 10, controller side) are filled in here by that work.
   }
 
   private removePartition(topic: string, partition: number): void {
