@@ -35,6 +35,8 @@ export interface LocalClusterOptions {
   ports?: number[];
   /** server.properties settings given to every broker (`--override key=value`). */
   overrides?: Record<string, string>;
+  /** More log dirs for some brokers (`log.dirs` is their data folder, then these). */
+  extraLogDirs?: Record<number, string[]>;
   /** Environment of the broker processes (default: this process's). */
   env?: NodeJS.ProcessEnv;
   readyTimeoutMs?: number;
@@ -45,6 +47,7 @@ export interface LocalBroker {
   id: number;
   host: string;
   port: number;
+  /** Its log.dirs: the data folder, then any extraLogDirs, comma-separated. */
   logDir: string;
   logFile: string;
   pid: number | undefined;
@@ -79,7 +82,7 @@ export class LocalCluster {
     this.logger = options.logger ?? createLogger('cluster');
     for (let id = 1; id <= options.brokers; id++) {
       const port = options.ports?.[id - 1] ?? 9092 + id - 1;
-      const logDir = path.resolve(options.dataDir, `broker-${id}`, 'data');
+      const logDir = [path.resolve(options.dataDir, `broker-${id}`, 'data'), ...(options.extraLogDirs?.[id] ?? [])].join(',');
       const logFile = path.resolve(options.dataDir, 'logs', `broker-${id}.log`);
       this.processes.set(id, { id, host, port, logDir, logFile, pid: undefined, running: false, child: undefined, exited: Promise.resolve(null) });
     }

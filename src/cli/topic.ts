@@ -55,6 +55,8 @@ export function formatTopicDescription(topic: TopicDescription): string {
         ['Leader', p.leader < 0 ? 'none' : p.leader],
         ['Replicas', p.replicas.join(',')],
         ['Isr', p.isr.join(',')],
+        // Replicas on a dead broker or a failed log dir (Metadata's offline_replicas), shown only when there are some.
+        ...(p.offlineReplicas.length > 0 ? [['Offline', p.offlineReplicas.join(',')] as [string, string]] : []),
       ])}`,
     );
   }

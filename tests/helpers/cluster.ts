@@ -27,6 +27,8 @@ export interface TestClusterOptions {
   overrides?: Record<string, string>;
   /** Keep the data folder (e.g. to restart on it in another cluster). */
   dataDir?: string;
+  /** More log dirs for some brokers, after their data folder. */
+  extraLogDirs?: Record<number, string[]>;
 }
 
 export { freePorts };
@@ -46,6 +48,7 @@ export async function startTestCluster(name: string, options: TestClusterOptions
     zookeeperConnect,
     ports: await freePorts(brokers),
     overrides: { ...testBrokerOverrides, ...options.overrides },
+    extraLogDirs: options.extraLogDirs,
     env: { ...process.env, JOSEF_TS: '1' },
     logger: createLogger(`test-cluster-${name}`, () => undefined),
   });

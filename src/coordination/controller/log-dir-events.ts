@@ -77,9 +77,11 @@ export class LogDirEvents {
     if (response.errorCode !== ErrorCode.NONE.code || !this.context.liveBrokers.has(brokerId)) return;
     const offlineKeys = this.context.replicasOnOfflineDirs.get(brokerId) ?? new Set<string>();
     const offline: TopicPartition[] = [];
+    const newlyOffline: string[] = [];
     for (const p of response.partitions) {
       const key = tpKey(p.topic, p.partition);
       if (p.errorCode === ErrorCode.KAFKA_STORAGE_ERROR.code) {
+        if (!offlineKeys.has(key)) newlyOffline.push(tpName(p));
         offlineKeys.add(key);
         offline.push({ topic: p.topic, partition: p.partition });
       } else if (p.errorCode === ErrorCode.NONE.code) {
@@ -88,13 +90,16 @@ export class LogDirEvents {
     }
     if (offlineKeys.size > 0) this.context.replicasOnOfflineDirs.set(brokerId, offlineKeys);
     else this.context.replicasOnOfflineDirs.delete(brokerId);
+    if (newlyOffline.length > 0) this.logger.warn(`broker ${brokerId} has replica(s) on a failed log dir: ${newlyOffline.join(', ')}`);
     const known = offline.filter((tp) => this.context.replicasOf(tp).includes(brokerId) && !this.context.topicsToBeDeleted.has(tp.topic));
     if (known.length > 0) await this.onReplicasBecomeOffline(brokerId, known);
   }
 
-  /** Kafka's onReplicasBecomeOffline for one broker's replicas on failed dirs. */
+  /**
+   * Kafka's onReplicasBecomeOffline for one broker's replicas on failed dirs. Asked again about a
+   * replica already handled (the broker answers every LeaderAndIsr so), nothing changes.
+   */
   private async onReplicasBecomeOffline(brokerId: number, partitions: TopicPartition[]): Promise<void> {
-    this.logger.warn(`broker ${brokerId} has replica(s) on a failed log dir: ${partitions.map(tpName).join(', ')}`);
     const changed: TopicPartition[] = [];
     for (const tp of partitions) {
       const replicas = this.context.replicasOf(tp);

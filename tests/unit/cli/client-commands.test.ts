@@ -15,7 +15,7 @@ describe('topic command formatting', () => {
     expect(text).toBe(
       'Topic: orders PartitionCount: 2 ReplicationFactor: 3 Configs:\n' +
         '\tTopic: orders Partition: 0 Leader: 1 Replicas: 1,2,3 Isr: 1,2,3\n' +
-        '\tTopic: orders Partition: 1 Leader: none Replicas: 2,3,1 Isr: \n',
+        '\tTopic: orders Partition: 1 Leader: none Replicas: 2,3,1 Isr:  Offline: 2,3,1\n',
     );
   });
 

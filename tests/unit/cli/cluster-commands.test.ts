@@ -116,7 +116,7 @@ describe('topic describe filters', () => {
 
   it('lists only the matching partition lines, without summaries, as kafka-topics does', () => {
     expect(formatDescribe(topics, { underReplicated: true, unavailable: false })).toBe('\tTopic: orders Partition: 1 Leader: 2 Replicas: 2,1 Isr: 2\n');
-    expect(formatDescribe(topics, { underReplicated: false, unavailable: true })).toBe('\tTopic: orders Partition: 2 Leader: none Replicas: 3,1 Isr: 3,1\n');
+    expect(formatDescribe(topics, { underReplicated: false, unavailable: true })).toBe('\tTopic: orders Partition: 2 Leader: none Replicas: 3,1 Isr: 3,1 Offline: 3\n');
     expect(formatDescribe(topics, { underReplicated: true, unavailable: true }).split('\n')).toHaveLength(3);
     expect(formatDescribe(topics, { underReplicated: false, unavailable: false })).toMatch(/^Topic: orders PartitionCount: 3/);
   });
