@@ -32,7 +32,17 @@ const otherKeys: Record<string, (raw: string) => boolean> = {
   'unclean.leader.election.enable': (raw) => raw === 'true' || raw === 'false',
   // Josef only deletes old segments; compaction is not built, so only Kafka's default is accepted.
   'cleanup.policy': (raw) => raw === 'delete',
+  // Replicas whose replication is throttled during a reassignment: `partition:broker,...` or `*` (Kafka's format).
+  'leader.replication.throttled.replicas': isThrottledReplicaList,
+  'follower.replication.throttled.replicas': isThrottledReplicaList,
 };
+
+function isThrottledReplicaList(raw: string): boolean {
+  return raw.trim() === '' || raw.trim() === '*' || /^\s*\d+:\d+\s*(,\s*\d+:\d+\s*)*$/.test(raw);
+}
+
+/** Every topic config key Josef knows, sorted (for error messages and help). */
+export const topicConfigKeys: readonly string[] = [...Object.keys(logOverrides), ...Object.keys(otherKeys)].sort();
 
 function isInteger(raw: string): boolean {
   return /^-?\d+$/.test(raw.trim()) && Number.isSafeInteger(Number(raw.trim()));
@@ -49,7 +59,7 @@ export function validateTopicConfigs(configs: Record<string, string>): void {
       continue;
     }
     const check = otherKeys[key];
-    if (!check) throw new JosefError(ErrorCode.INVALID_CONFIG, `unknown topic config ${key}`);
+    if (!check) throw new JosefError(ErrorCode.INVALID_CONFIG, `unknown topic config ${key} (known: ${topicConfigKeys.join(', ')})`);
     if (!check(String(raw))) throw new JosefError(ErrorCode.INVALID_CONFIG, `invalid value "${raw}" for topic config ${key}`);
   }
 }

@@ -306,6 +306,44 @@ export function proposeAssignment(topics: readonly TopicAssignment[], brokers: r
   return out;
 }
 
+/**
+ * Replica lists for partitions added to a topic (`josef topic alter --partitions`), leaving the
+ * existing ones where they are: each new partition is led by the broker that leads fewest of the
+ * topic's partitions so far, and its followers go to the brokers holding fewest of its replicas,
+ * on racks the partition does not use yet where racks are known (Kafka's addPartitions continues
+ * its round-robin instead; this balances what the topic already has too). Same replication
+ * factor as partition 0.
+ */
+export function assignNewPartitions(current: ReplicaAssignment, totalPartitions: number, brokers: readonly BrokerRack[], options: PlanOptions = {}): ReplicaAssignment {
+  const replicationFactor = current.get(0)?.length ?? invalid('the topic has no partition 0');
+  if (brokers.length < replicationFactor) invalid(`replication factor ${replicationFactor} is larger than the ${brokers.length} live brokers`);
+  const rackOf = useRacks(brokers, options) ? new Map(brokers.map((b) => [b.id, b.rack as string])) : undefined;
+  const order = new Map((rackOf ? rackAlternatedBrokerList(brokers) : brokers.map((b) => b.id).sort((a, b) => a - b)).map((id, i) => [id, i]));
+  const replicasHeld = new Tally();
+  const leadsHeld = new Tally();
+  for (const replicas of current.values()) {
+    leadsHeld.add(replicas[0]);
+    for (const id of replicas) replicasHeld.add(id);
+  }
+  const ids = [...order.keys()];
+  const added: ReplicaAssignment = new Map();
+  for (let p = current.size; p < totalPartitions; p++) {
+    const leader = [...ids].sort((a, b) => leadsHeld.get(a) - leadsHeld.get(b) || replicasHeld.get(a) - replicasHeld.get(b) || (order.get(a) as number) - (order.get(b) as number))[0];
+    const replicas = [leader];
+    while (replicas.length < replicationFactor) {
+      const used = new Set(replicas.map((id) => rackOf?.get(id)));
+      const next = ids.filter((id) => !replicas.includes(id)).sort((a, b) =>
+        Number(rackOf !== undefined && used.has(rackOf.get(a))) - Number(rackOf !== undefined && used.has(rackOf.get(b))) ||
+        replicasHeld.get(a) - replicasHeld.get(b) || (order.get(a) as number) - (order.get(b) as number))[0];
+      replicas.push(next);
+    }
+    leadsHeld.add(leader);
+    for (const id of replicas) replicasHeld.add(id);
+    added.set(p, replicas);
+  }
+  return added;
+}
+
 /** Assignments as a plan, partitions in topic then partition order. */
 export function toPlan(assignments: ReadonlyMap<string, ReplicaAssignment>): ReassignmentPlan {
   const partitions: PlannedPartition[] = [];

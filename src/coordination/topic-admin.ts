@@ -6,14 +6,18 @@
  */
 import { ErrorCode, JosefError } from '../common/errors';
 import { topicCollisionKey, validateTopicName } from '../common/topic';
+import { topicConfigKeys, validateTopicConfigs } from '../common/topic-config';
+import { liveBrokers } from './broker-registry';
 import { assignReplicasToBrokers, validateReplicaAssignment } from './controller/assignment';
+import { changeEntityConfig } from './entity-config';
 import { ZkPaths } from './paths';
+import { assignNewPartitions, type PlanOptions } from './reassignment-plan';
 import type { ZkClient } from './zk-client';
 import { getDataIfExists } from './zk-reads';
-import { ZkNodeExistsError } from './zk-errors';
+import { ZkBadVersionError, ZkNodeExistsError } from './zk-errors';
 import {
-  parsePartitionState, parseTopicAssignment, parseTopicConfig, serializeTopicAssignment, serializeTopicConfig,
-  type PartitionStateZnode, type ReplicaAssignment,
+  parsePartitionState, parseTopicAssignment, parseTopicConfig, parseTopicZnode, serializeTopicAssignment, serializeTopicConfig,
+  serializeTopicZnode, type PartitionStateZnode, type ReplicaAssignment,
 } from './znodes';
 
 export interface NewTopicSpec {
@@ -69,7 +73,7 @@ function topicExists(name: string): JosefError {
 
 /** Queues the topic for the controller to delete (Kafka's AdminZkClient.deleteTopic); marking twice is fine. */
 export async function markTopicForDeletion(zk: ZkClient, name: string): Promise<void> {
-  if (!(await topicExistsInZk(zk, name))) throw new JosefError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `topic '${name}' does not exist`);
+  if (!(await topicExistsInZk(zk, name))) throw unknownTopic(name);
   try {
     await zk.create(ZkPaths.deleteTopic(name), undefined, 'persistent', { createParents: true });
   } catch (err) {
@@ -102,6 +106,59 @@ export async function readPartitionState(zk: ZkClient, topic: string, partition:
   const path = ZkPaths.partitionState(topic, partition);
   const node = await getDataIfExists(zk, path);
   return node && { ...parsePartitionState(path, node.data), zkVersion: node.stat.version };
+}
+
+function unknownTopic(name: string): JosefError {
+  return new JosefError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `topic '${name}' does not exist`);
+}
+
+/**
+ * Kafka's kafka-configs --alter for a topic: sets and deletes overrides in /config/topics/<topic>
+ * (keys and values checked first, as at creation) and notifies the brokers, which apply the
+ * result live. Returns the overrides as they now are.
+ */
+export async function alterTopicConfig(zk: ZkClient, name: string, set: Record<string, string>, remove: readonly string[] = []): Promise<Record<string, string>> {
+  if (!(await topicExistsInZk(zk, name))) throw unknownTopic(name);
+  validateTopicConfigs(set);
+  const unknown = remove.filter((key) => !topicConfigKeys.includes(key));
+  if (unknown.length > 0) throw new JosefError(ErrorCode.INVALID_CONFIG, `unknown topic config ${unknown.join(', ')} (known: ${topicConfigKeys.join(', ')})`);
+  const both = remove.filter((key) => key in set);
+  if (both.length > 0) throw new JosefError(ErrorCode.INVALID_CONFIG, `${both.join(', ')} is both set and deleted`);
+  return changeEntityConfig(zk, { type: 'topics', name }, set, remove);
+}
+
+/** Conditional writes of the topic znode tried before giving up (someone else keeps changing it). */
+const addPartitionsAttemptsMax = 5;
+
+/**
+ * Kafka's AdminZkClient.addPartitions: only more partitions, never fewer; the new ones get a
+ * balanced assignment over the live brokers (assignNewPartitions), the existing ones stay, and the
+ * topic znode is rewritten by a conditional write on the version read, so that a concurrent
+ * change (a reassignment, another alter) is read again rather than overwritten. The controller
+ * sees the znode grow and creates the partitions. Returns the new partitions' assignment.
+ */
+export async function addPartitions(zk: ZkClient, name: string, totalPartitions: number, options: PlanOptions = {}): Promise<ReplicaAssignment> {
+  for (let attempt = 1; ; attempt++) {
+    const node = await getDataIfExists(zk, ZkPaths.topic(name));
+    if (!node) throw unknownTopic(name);
+    const znode = parseTopicZnode(ZkPaths.topic(name), node.data);
+    const current = znode.partitions.size;
+    if (!Number.isInteger(totalPartitions) || totalPartitions <= current) {
+      throw new JosefError(ErrorCode.INVALID_PARTITIONS, `topic '${name}' has ${current} partitions; the number of partitions can only be increased, and ${totalPartitions} is not more`);
+    }
+    if (znode.addingReplicas.size > 0 || znode.removingReplicas.size > 0 || (await zk.exists(ZkPaths.reassignPartitions)) !== null) {
+      throw new JosefError(ErrorCode.REASSIGNMENT_IN_PROGRESS, `topic '${name}' cannot get partitions while a reassignment is in progress`);
+    }
+    const brokers = (await liveBrokers(zk)).map((b) => ({ id: b.brokerId, rack: b.rack }));
+    const added = assignNewPartitions(znode.partitions, totalPartitions, brokers, options);
+    const partitions = new Map([...znode.partitions, ...added]);
+    try {
+      await zk.setData(ZkPaths.topic(name), serializeTopicZnode({ ...znode, partitions }), node.stat.version);
+      return added;
+    } catch (err) {
+      if (!(err instanceof ZkBadVersionError) || attempt >= addPartitionsAttemptsMax) throw err;
+    }
+  }
 }
 
 /** The handlers' TopicAdminPort (src/server/handlers/ports.ts) over these functions. */

@@ -1,0 +1,63 @@
+/**
+ * `josef topic alter` against the real ZooKeeper: config overrides merged, checked and followed by
+ * a change notification; partitions only added, balanced over the live brokers, by a conditional write.
+ */
+import { ErrorCode } from '../../../src/common/errors';
+import { ensureBasePaths, ZkPaths } from '../../../src/coordination/paths';
+import { addPartitions, alterTopicConfig, createTopic, readTopicAssignment, readTopicConfig } from '../../../src/coordination/topic-admin';
+import { ZkClient } from '../../../src/coordination/zk-client';
+import { serializeBrokerRegistration } from '../../../src/coordination/znodes';
+import { quietLogger } from '../../helpers/log';
+import { testChroot } from '../../helpers/zk';
+
+let zk: ZkClient;
+beforeEach(async () => {
+  zk = await ZkClient.connect({ connectString: testChroot('topic-alter'), sessionTimeoutMs: 4000, logger: quietLogger });
+  await ensureBasePaths(zk);
+  for (const id of [1, 2, 3]) {
+    await zk.create(ZkPaths.broker(id), serializeBrokerRegistration({ brokerId: id, host: '127.0.0.1', port: 9000 + id, rack: null, timestampMs: 0 }), 'ephemeral');
+  }
+});
+afterEach(async () => zk.close());
+
+describe('topic alter', () => {
+  it('sets and deletes overrides, each change notified', async () => {
+    await createTopic(zk, { name: 't', numPartitions: 1, replicationFactor: 1, configs: { 'retention.ms': '1000' } }, [1]);
+    expect(await alterTopicConfig(zk, 't', { 'segment.bytes': '4096' })).toEqual({ 'retention.ms': '1000', 'segment.bytes': '4096' });
+    expect(await alterTopicConfig(zk, 't', {}, ['retention.ms'])).toEqual({ 'segment.bytes': '4096' });
+    expect(await readTopicConfig(zk, 't')).toEqual({ 'segment.bytes': '4096' });
+    const changes = await zk.getChildren(ZkPaths.configChanges);
+    expect(changes).toHaveLength(2);
+    for (const c of changes) expect(JSON.parse((await zk.getData(ZkPaths.configChange(c))).data.toString())).toEqual({ version: 2, entity_path: 'topics/t' });
+  });
+
+  it.each([
+    { what: 'an unknown key', set: { 'retention.msec': '1' }, remove: [], message: /unknown topic config retention.msec \(known: .*retention.ms/ },
+    { what: 'a bad value', set: { 'segment.bytes': 'lots' }, remove: [], message: /invalid value "lots" for topic config segment.bytes/ },
+    { what: 'deleting an unknown key', set: {}, remove: ['nope'], message: /unknown topic config nope/ },
+  ])('refuses $what and writes nothing', async ({ set, remove, message }) => {
+    await createTopic(zk, { name: 't', numPartitions: 1, replicationFactor: 1, configs: {} }, [1]);
+    await expect(alterTopicConfig(zk, 't', set, remove)).rejects.toThrow(message);
+    expect(await zk.getChildren(ZkPaths.configChanges)).toEqual([]);
+  });
+
+  it('refuses an unknown topic', async () => {
+    await expect(alterTopicConfig(zk, 'nope', { 'retention.ms': '1' })).rejects.toMatchObject({ code: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION.code });
+    await expect(addPartitions(zk, 'nope', 3)).rejects.toMatchObject({ code: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION.code });
+  });
+
+  it('adds partitions balanced over the live brokers, keeping the existing ones, and never removes any', async () => {
+    await createTopic(zk, { name: 't', numPartitions: 2, replicationFactor: 2, assignments: new Map([[0, [1, 2]], [1, [2, 1]]]), configs: {} }, []);
+    const added = await addPartitions(zk, 't', 4);
+    expect([...added.keys()]).toEqual([2, 3]);
+    expect(added.get(2)?.[0]).toBe(3); // broker 3 led nothing
+    const all = await readTopicAssignment(zk, 't');
+    expect(all?.get(0)).toEqual([1, 2]);
+    expect(all?.get(1)).toEqual([2, 1]);
+    const held = new Map<number, number>();
+    for (const r of all?.values() ?? []) for (const id of r) held.set(id, (held.get(id) ?? 0) + 1);
+    expect([...held.values()].sort()).toEqual([2, 3, 3]);
+    await expect(addPartitions(zk, 't', 4)).rejects.toThrow(/has 4 partitions; the number of partitions can only be increased, and 4 is not more/);
+    await expect(addPartitions(zk, 't', 2)).rejects.toMatchObject({ code: ErrorCode.INVALID_PARTITIONS.code });
+  });
+});
