@@ -9,6 +9,7 @@ import { ApiKey, EARLIEST_TIMESTAMP } from '../../../src/protocol/api-keys';
 import type { FetchRequest, LeaderAndIsrPartitionState, ListOffsetsRequest, OffsetsForLeaderEpochRequest } from '../../../src/protocol/messages';
 import { Partition } from '../../../src/replication/partition';
 import { ReplicaFetcher, type FetcherConnection } from '../../../src/replication/replica-fetcher';
+import { ALL_PARTITIONS, ReplicationQuota } from '../../../src/replication/replication-quota';
 import type { PartitionLog } from '../../../src/storage/partition-log';
 import { numberedBatch, openLog, quietLogger, readAll } from '../../helpers/log';
 import { rmDir, tmpDir } from '../../helpers/tmp';
@@ -103,7 +104,7 @@ describe('ReplicaFetcher', () => {
   const partitionOn = (brokerId: number, partitionLog: PartitionLog): Partition =>
     new Partition({ localBrokerId: brokerId, log: partitionLog, highWatermarkCheckpoint: undefined, minInsyncReplicas: 1, clock });
 
-  const startFetcher = (follower: Partition, leader: Partition, requests: number[], leaderEpoch: number): ReplicaFetcher => {
+  const startFetcher = (follower: Partition, leader: Partition, requests: number[], leaderEpoch: number, quota?: ReplicationQuota): ReplicaFetcher => {
     fetcher = new ReplicaFetcher({
       name: 'test', localBrokerId: 2, source: { nodeId: 1, host: '127.0.0.1', port: 1, rack: null },
       settings: {
@@ -113,6 +114,7 @@ describe('ReplicaFetcher', () => {
       connect: async () => connectionTo(leader, requests),
       partition: () => follower,
       logger: quietLogger,
+      quota,
     });
     fetcher.addPartitions([{ topic: 'orders', partition: 0, leaderEpoch }]);
     return fetcher;
@@ -144,7 +146,8 @@ describe('ReplicaFetcher', () => {
     expect(readAll(followerLog).equals(readAll(leaderLog))).toBe(true);
     expect(followerLog.leaderEpochCache.all()).toEqual([{ epoch: 0, startOffset: 0 }, { epoch: 2, startOffset: 10 }]);
     // The leader learned the follower's position from its fetches: the HW reached the end.
-    expect(leader.followerState(2)?.logEndOffset).toBe(40);
+    // (It hears of the last append with the next fetch, which may still be on its way.)
+    await waitFor(() => leader.followerState(2)?.logEndOffset === 40, { timeoutMs: 5_000, message: 'the leader to know the follower is at 40' });
   });
 
   it('stops fetching a partition when the leader says our leader epoch is old', async () => {
@@ -173,5 +176,37 @@ describe('ReplicaFetcher', () => {
     await waitFor(() => follower.log.logEndOffset === leaderLog.logEndOffset, { timeoutMs: 5_000, message: 'the follower to catch up' });
     expect(follower.log.logStartOffset).toBe(leaderLog.logStartOffset);
     expect(readAll(follower.log).equals(readAll(leaderLog))).toBe(true);
+  });
+
+  it('leaves a throttled partition that is behind out of its fetches while the follower throttle is exceeded, never one caught up', async () => {
+    const leaderLog = log('leader');
+    const leader = partitionOn(1, leaderLog);
+    leader.makeLeader({ ...state(1, 0), isr: [1] });
+    for (let i = 0; i < 20; i++) leader.appendRecordsToLeader(numberedBatch(i * 5, 5, 1_700_000_000_000, 200), 1);
+    const follower = partitionOn(2, log('follower'));
+    follower.makeFollower(state(1, 0));
+    const quota = new ReplicationQuota({ nowMs: () => clock.nowMs() });
+    quota.updateQuota(1_000);
+    quota.markThrottled('orders', ALL_PARTITIONS);
+    startFetcher(follower, leader, [], 0, quota);
+
+    // One fetch (at most replica.fetch.max.bytes, 4 KiB) puts the rate over 1,000 B/s: no more until the window passes.
+    const copied: number[] = [];
+    await waitFor(() => follower.log.logEndOffset > 0, { timeoutMs: 5_000, message: 'the first throttled fetch' });
+    while (follower.log.logEndOffset < leaderLog.logEndOffset) {
+      const before = follower.log.logEndOffset;
+      copied.push(before);
+      expect(quota.isQuotaExceeded()).toBe(true);
+      clock.advance(11_000);
+      await waitFor(() => follower.log.logEndOffset > before, { timeoutMs: 5_000, message: `a fetch past offset ${before} once the window passed` });
+    }
+    // Unthrottled, one round would have copied everything (the leader's 100 offsets in ~6 fetches).
+    expect(copied.length).toBeGreaterThan(3);
+    expect(readAll(follower.log).equals(readAll(leaderLog))).toBe(true);
+
+    // Caught up with the leader's high watermark: no longer throttled, though the rate is over the limit.
+    quota.record(1_000_000);
+    leader.appendRecordsToLeader(numberedBatch(100, 5, 1_700_000_000_000, 200), 1);
+    await waitFor(() => follower.log.logEndOffset === leaderLog.logEndOffset, { timeoutMs: 5_000, message: 'an in-sync follower to fetch despite the throttle' });
   });
 });
