@@ -7,6 +7,7 @@
 import type { Socket } from 'net';
 import { ErrorCode } from '../common/errors';
 import type { Logger } from '../common/logger';
+import { ApiKey } from '../protocol/api-keys';
 import { decodeRequest, encodeResponse, encodeResponseChunks, InvalidFrameError, type DecodedRequest, type FrameChunks } from '../protocol/frame';
 import { FrameDecoder } from '../protocol/frame-decoder';
 import { errorResponse, type Dispatcher } from './dispatcher';
@@ -146,6 +147,9 @@ export class ClientChannel {
       remoteAddress: this.remoteAddress,
     };
     const response = await this.options.dispatcher.dispatch(request.apiKey, request.body, ctx);
+    // A handled Produce request's batches are in the log (written, not kept), and its answer holds
+    // none of its bytes: the frame's memory can take the next large request.
+    if (request.apiKey === ApiKey.Produce && !(item instanceof InvalidFrameError)) this.decoder.recycle(item);
     if (response === null || (this.state !== 'open' && this.state !== 'draining')) return;
     await this.write(this.encode(request, response));
   }

@@ -195,6 +195,26 @@ describe('FrameDecoder', () => {
     );
   });
 
+  it('reuses the memory of a recycled large frame for the next one, and only then', () => {
+    const big = (fill: number): Buffer => rawFrame(Buffer.alloc(100 * 1024, fill));
+    const feedInHalves = (decoder: FrameDecoder, frame: Buffer): Buffer => {
+      decoder.push(Buffer.from(frame.subarray(0, 1000)));
+      decoder.push(Buffer.from(frame.subarray(1000)));
+      return decoder.next()!;
+    };
+    const decoder = new FrameDecoder(1 << 20, 'requests');
+    const first = feedInHalves(decoder, big(1));
+    const second = feedInHalves(decoder, big(2));
+    expect(second.buffer).not.toBe(first.buffer); // not recycled: each keeps its own memory
+    expect(first.every((b) => b === 1)).toBe(true);
+    decoder.recycle(first);
+    const third = feedInHalves(decoder, big(3));
+    expect(third.buffer).toBe(first.buffer);
+    expect(third.every((b) => b === 3)).toBe(true);
+    expect(second.every((b) => b === 2)).toBe(true);
+    decoder.recycle(values[0]); // a view of nothing lent: ignored
+  });
+
   it('reports an oversize frame from its length prefix alone, before the body arrives', () => {
     const decoder = new FrameDecoder(100, 'requests');
     decoder.push(Buffer.from([0x00, 0x00, 0x01]));
