@@ -224,7 +224,9 @@ export class Controller extends EventEmitter<ControllerEvents> {
       case 'TopicChange':
         return this.onTopicChange();
       case 'TopicDeletion':
-        if (this.active) await this.deletions.enqueue(await this.options.zk.getChildren(ZkPaths.deleteTopics, this.watcher(event)));
+        if (!this.active) return;
+        await this.deletions.enqueue(await this.options.zk.getChildren(ZkPaths.deleteTopics, this.watcher(event)));
+        await this.reassignments.onTopicsDeleted(new Set(this.context.topicsToBeDeleted));
         return;
       case 'IsrChangeNotification':
         return this.onIsrChangeNotification();
@@ -334,10 +336,11 @@ export class Controller extends EventEmitter<ControllerEvents> {
     this.requests.sendLeaderAndIsr(serving);
     // Kafka deletes the log dir events a failover finds: the LeaderAndIsr just sent asks every broker anyway.
     await this.logDirEvents.onNotification(this.watcher({ type: 'LogDirEventNotification' }));
+    await this.deletions.enqueue(markers);
+    await this.reassignments.onTopicsDeleted(new Set(this.context.topicsToBeDeleted));
     // Kafka's initializePartitionReassignments: what the topic znodes say is moving goes on, then new requests.
     await this.reassignments.resume();
     await this.reassignments.onRequest(this.watcher({ type: 'PartitionReassignment' }));
-    await this.deletions.enqueue(markers);
     // Kafka finishes a preferred election requested before the failover, then starts the imbalance checks.
     await this.preferred.onRequest(this.watcher({ type: 'PreferredReplicaElection' }));
     this.scheduleAutoLeaderRebalance(autoLeaderRebalanceFirstCheckMs);

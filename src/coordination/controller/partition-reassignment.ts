@@ -100,6 +100,19 @@ export class PartitionReassignment {
     }
   }
 
+  /**
+   * Topics queued for deletion stop moving (Kafka instead postpones their deletion until the moves
+   * end): their entries leave the request znode, so that it does not block the next reassignment.
+   * Their replicas, all of RS, are deleted by the topic deletion.
+   */
+  async onTopicsDeleted(topics: ReadonlySet<string>): Promise<void> {
+    if (topics.size === 0) return;
+    await this.removeFromRequest((e) => {
+      if (topics.has(e.topic)) this.logger.warn(`partition reassignment of ${e.topic}-${e.partition}: the topic is being deleted; dropping it`);
+      return topics.has(e.topic);
+    });
+  }
+
   /** The partition's ISR may have changed (Kafka's PartitionReassignmentIsrChange): complete it if every target replica is in sync. */
   async maybeComplete(tp: TopicPartition): Promise<void> {
     const a = this.context.fullAssignmentOf(tp);
