@@ -3,7 +3,11 @@
  * (by consumers, and from each replica's segment files), count what must be zero — acknowledged
  * but missing (lost), offsets holding different values in different reads or on different
  * replicas below the high watermark (divergent) — and what is only reported (duplicates: a
- * value at more than one offset, from producer retries).
+ * value at more than one offset, from producer retries). For a consumer group that commits after
+ * processing, GroupProgress follows what its members processed and committed, and the verdict
+ * adds two more zeros: acknowledged values the group never processed (notConsumed), and commits
+ * that went past a record no member had processed yet (commitsPastProcessed: an at-least-once
+ * consumer must never skip).
  */
 
 /** One partition's records as `offset -> value`, from one source (a consumer read, a replica's files). */
@@ -29,6 +33,84 @@ export interface CheckResult {
   lost: string[];
   divergent: Divergence[];
   duplicates: number;
+  /** With a group: acknowledged values it processed at least once, and those it never did (must be none). */
+  consumed?: number;
+  notConsumed?: string[];
+  /** With a group: commits acknowledged while a record below the committed offset was unprocessed (must be none). */
+  commitsPastProcessed?: CommitPastProcessed[];
+  /** With a group: commits acknowledged, and records processed (more than read: re-processing after rebalances). */
+  commits?: number;
+  processed?: number;
+}
+
+export interface CommitPastProcessed {
+  partition: number;
+  committedOffset: number;
+  /** Every offset below this had been processed when the commit was acknowledged. */
+  processedUpTo: number;
+}
+
+/** The offsets of one partition processed so far: everything below `prefixEnd`, and the ones beyond it. */
+class ProcessedOffsets {
+  prefixEnd = 0;
+  private readonly beyond = new Set<number>();
+
+  add(offset: number): void {
+    if (offset < this.prefixEnd) return;
+    this.beyond.add(offset);
+    while (this.beyond.delete(this.prefixEnd)) this.prefixEnd++;
+  }
+
+  has(offset: number): boolean {
+    return offset < this.prefixEnd || this.beyond.has(offset);
+  }
+}
+
+/** Commits past processed records kept for the report; the rest are only counted. */
+const commitViolationsKeptMax = 100;
+
+/**
+ * What a consumer group did, fed in the order it happened (one process, one event loop): each
+ * record a member processed, each commit the coordinator acknowledged. Offsets only, so that
+ * millions of records cost a few counters (a partition's log starts at offset 0: no retention).
+ * The rule for commits: a commit of offset c for partition p is acknowledged only once every
+ * offset below c of p was processed by some member, at some time before; committing less
+ * (re-processing after a rebalance) is allowed, committing past an unprocessed record is not.
+ */
+export class GroupProgress {
+  private readonly partitions = new Map<number, ProcessedOffsets>();
+  readonly commitsPastProcessed: CommitPastProcessed[] = [];
+  commitsPastProcessedCount = 0;
+  commits = 0;
+  processedRecords = 0;
+
+  private of(partition: number): ProcessedOffsets {
+    let offsets = this.partitions.get(partition);
+    if (!offsets) this.partitions.set(partition, (offsets = new ProcessedOffsets()));
+    return offsets;
+  }
+
+  processed(partition: number, offset: number): void {
+    this.processedRecords++;
+    this.of(partition).add(offset);
+  }
+
+  committed(partition: number, offset: number): void {
+    this.commits++;
+    const processedUpTo = this.of(partition).prefixEnd;
+    if (offset <= processedUpTo) return;
+    this.commitsPastProcessedCount++;
+    if (this.commitsPastProcessed.length < commitViolationsKeptMax) this.commitsPastProcessed.push({ partition, committedOffset: offset, processedUpTo });
+  }
+
+  wasProcessed(partition: number, offset: number): boolean {
+    return this.partitions.get(partition)?.has(offset) ?? false;
+  }
+
+  /** Every offset below this was processed in `partition`. */
+  processedUpTo(partition: number): number {
+    return this.partitions.get(partition)?.prefixEnd ?? 0;
+  }
 }
 
 /** Offsets below the HW where two sources disagree (a missing record counts as a disagreement). */
@@ -49,24 +131,45 @@ export function divergentOffsets(reads: PartitionReads): Divergence[] {
   return out;
 }
 
-/** The verdict: `partitions[i].sources.get('consumer')` is what a consumer read from offset 0. */
-export function check(acknowledged: Iterable<string>, partitions: readonly PartitionReads[]): CheckResult {
+/**
+ * The verdict: `partitions[i].sources.get('consumer')` is what a consumer read from offset 0. With
+ * `group`, an acknowledged value counts as consumed when the group processed an offset holding it
+ * in that read (a value at two offsets, from a retry, needs only one of them).
+ */
+export function check(acknowledged: Iterable<string>, partitions: readonly PartitionReads[], group?: GroupProgress): CheckResult {
   const acked = new Set(acknowledged);
   const seen = new Map<string, number>();
+  const consumedValues = new Set<string>();
   let read = 0;
   for (const p of partitions) {
-    for (const value of p.sources.get('consumer')?.values() ?? []) {
+    for (const [offset, value] of p.sources.get('consumer') ?? []) {
       read++;
       seen.set(value, (seen.get(value) ?? 0) + 1);
+      if (group?.wasProcessed(p.partition, offset)) consumedValues.add(value);
     }
   }
   let duplicates = 0;
   for (const count of seen.values()) duplicates += count - 1;
-  return {
+  const result: CheckResult = {
     acknowledged: acked.size,
     read,
     lost: [...acked].filter((v) => !seen.has(v)),
     divergent: partitions.flatMap(divergentOffsets),
     duplicates,
   };
+  if (!group) return result;
+  const notConsumed = [...acked].filter((v) => !consumedValues.has(v));
+  return {
+    ...result,
+    consumed: acked.size - notConsumed.length,
+    notConsumed,
+    commitsPastProcessed: group.commitsPastProcessed,
+    commits: group.commits,
+    processed: group.processedRecords,
+  };
+}
+
+/** Whether a result breaks a guarantee: anything lost, divergent, not consumed by the group, or committed past processing. */
+export function failed(r: CheckResult): boolean {
+  return r.lost.length > 0 || r.divergent.length > 0 || (r.notConsumed?.length ?? 0) > 0 || (r.commitsPastProcessed?.length ?? 0) > 0;
 }

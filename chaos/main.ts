@@ -1,11 +1,20 @@
 /**
  * `npm run chaos -- [--duration 120] [--seed N] [--faults kill,stop,zk,restart] [--json] [--keep]`:
- * a seeded nemesis against a local cluster under acks=all producers, then the checker's verdict.
- * Exits 1 when anything acknowledged was lost or replicas diverge below the high watermark.
+ * a seeded nemesis against a local cluster under acks=all producers and a consumer group
+ * committing after processing, then the checker's verdict. Exits 1 when anything acknowledged was
+ * lost or never processed by the group, a commit skipped an unprocessed record, or replicas
+ * diverge below the high watermark.
  */
 import { Command } from 'commander';
 import { faultKinds, parseFaultKinds } from './nemesis';
+import { failed } from './checker';
 import { runChaos, type ChaosReport } from './run';
+
+function nonNegative(value: string): number {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < 0) throw new Error(`expected a whole number, got "${value}"`);
+  return n;
+}
 
 function positive(value: string): number {
   const n = Number(value);
@@ -26,8 +35,14 @@ export function formatChaosReport(r: ChaosReport): string {
     `divergent     ${r.divergent.length}${r.divergent.length > 0 ? `  (first: partition ${r.divergent[0].partition} offset ${r.divergent[0].offset} ${JSON.stringify(r.divergent[0].values)})` : ''}   must be 0`,
     `duplicates    ${r.duplicates}   (producer retries; allowed)`,
     `failed sends  ${r.failedSends}   (not acknowledged; allowed)`,
+    ...(r.notConsumed === undefined ? [] : [
+      `group: consumed       ${r.consumed}   (acknowledged values processed at least once)`,
+      `group: not consumed   ${r.notConsumed.length}${r.notConsumed.length > 0 ? `  (first: ${r.notConsumed.slice(0, 5).join(', ')})` : ''}   must be 0${r.groupCaughtUp === false ? ' (the group had not caught up at the end)' : ''}`,
+      `group: commits past processed records  ${r.commitsPastProcessed?.length ?? 0}${(r.commitsPastProcessed?.length ?? 0) > 0 ? `  (first: ${JSON.stringify(r.commitsPastProcessed?.[0])})` : ''}   must be 0`,
+      `group: processed ${r.processed} records, ${r.commits} partition commits, ${r.commitFailures} failed commits (rebalances; allowed)`,
+    ]),
     '',
-    r.lost.length === 0 && r.divergent.length === 0 ? 'verdict: OK, nothing acknowledged was lost and all replicas agree' : 'verdict: FAILED',
+    failed(r) ? 'verdict: FAILED' : `verdict: OK, nothing acknowledged was lost${r.notConsumed === undefined ? '' : ' or left unprocessed by the group'}, and all replicas agree`,
   ];
   return `${lines.join('\n')}\n`;
 }
@@ -36,17 +51,18 @@ export function main(argv: string[]): void {
   const program = new Command();
   program
     .name('chaos')
-    .description('Fault injection against a local cluster (3 brokers, 3-node ZooKeeper, RF=3, min.insync.replicas=2) under acks=all producers, then a check that nothing acknowledged was lost')
+    .description('Fault injection against a local cluster (3 brokers, 3-node ZooKeeper, RF=3, min.insync.replicas=2) under acks=all producers and a consumer group committing after processing, then a check that nothing acknowledged was lost or left unprocessed')
     .option('--duration <seconds>', 'how long the nemesis runs', positive, 120)
     .option('--seed <n>', 'seed of the fault plan (same seed, same plan)', positive, Date.now() % 1_000_000)
     .option('--faults <list>', `comma-separated fault kinds: ${faultKinds.join(',')}`, parseFaultKinds, [...faultKinds])
     .option('--partitions <n>', 'partitions of the topic', positive, 6)
+    .option('--group-members <n>', 'members of the consumer group that commits after processing (0: none)', nonNegative, 2)
     .option('--session-timeout-ms <ms>', 'the brokers\' zookeeper.session.timeout.ms', positive, 4000)
     .option('--keep', 'keep the cluster\'s data and logs (the folder is printed)', false)
-    .option('--json', 'end with one line of JSON: acknowledged, read, lost, divergent, duplicates, faults', false)
-    .action(async (o: { duration: number; seed: number; faults: ReturnType<typeof parseFaultKinds>; partitions: number; sessionTimeoutMs: number; keep: boolean; json: boolean }) => {
+    .option('--json', 'end with one line of JSON: acknowledged, read, lost, divergent, duplicates, the group\'s consumed, notConsumed and commitsPastProcessed, faults', false)
+    .action(async (o: { duration: number; seed: number; faults: ReturnType<typeof parseFaultKinds>; partitions: number; groupMembers: number; sessionTimeoutMs: number; keep: boolean; json: boolean }) => {
       const report = await runChaos({
-        durationMs: o.duration * 1000, seed: o.seed, faults: o.faults, partitions: o.partitions, sessionTimeoutMs: o.sessionTimeoutMs, keep: o.keep,
+        durationMs: o.duration * 1000, seed: o.seed, faults: o.faults, partitions: o.partitions, groupMembers: o.groupMembers, sessionTimeoutMs: o.sessionTimeoutMs, keep: o.keep,
         progress: (line) => process.stderr.write(`[chaos] ${line}\n`),
       });
       process.stdout.write(formatChaosReport(report));
@@ -54,10 +70,12 @@ export function main(argv: string[]): void {
       if (o.json) {
         process.stdout.write(`${JSON.stringify({
           acknowledged: report.acknowledged, read: report.read, lost: report.lost.length, divergent: report.divergent.length,
-          duplicates: report.duplicates, faults: report.faults, seed: report.seed,
+          duplicates: report.duplicates, failedSends: report.failedSends, faults: report.faults, seed: report.seed,
+          consumed: report.consumed, notConsumed: report.notConsumed?.length, commitsPastProcessed: report.commitsPastProcessed?.length,
+          processed: report.processed, commits: report.commits, commitFailures: report.commitFailures, groupCaughtUp: report.groupCaughtUp,
         })}\n`);
       }
-      process.exitCode = report.lost.length === 0 && report.divergent.length === 0 ? 0 : 1;
+      process.exitCode = failed(report) ? 1 : 0;
     });
   program.parseAsync(argv).catch((err: unknown) => {
     process.stderr.write(`chaos: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);

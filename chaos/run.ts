@@ -1,9 +1,11 @@
 /**
  * One chaos run: a local cluster of real processes (three brokers, a three-node ZooKeeper
  * ensemble), a replicated topic with min.insync.replicas=2, producers writing unique values with
- * acks=all and retries, and the nemesis of nemesis.ts carrying out its seeded plan. At the end
- * everything is healed and the checker reads every partition back, through a consumer and from
- * each replica's segment files, and says what was lost or divergent (must be zero) and duplicated.
+ * acks=all and retries, a consumer group committing after processing (group-consumers.ts), and
+ * the nemesis of nemesis.ts carrying out its seeded plan. At the end everything is healed, the
+ * group finishes, and the checker reads every partition back, through a consumer and from each
+ * replica's segment files, and says what was lost, divergent, never processed by the group or
+ * committed past processing (all must be zero) and duplicated.
  */
 import * as fs from 'fs';
 import * as os from 'os';
@@ -21,6 +23,7 @@ import { readPartitionState } from '../src/coordination/topic-admin';
 import { parseController } from '../src/coordination/znodes';
 import { decodeBatches } from '../src/protocol/record-batch';
 import { check, type CheckResult, type OffsetValues, type PartitionReads } from './checker';
+import { ChaosGroup } from './group-consumers';
 import { planFaults, type FaultKind, type PlannedFault } from './nemesis';
 
 export interface ChaosOptions {
@@ -29,11 +32,15 @@ export interface ChaosOptions {
   faults: FaultKind[];
   partitions?: number;
   producers?: number;
+  /** Members of the consumer group (0: no group). */
+  groupMembers?: number;
   sessionTimeoutMs?: number;
   /** Where the cluster's data and logs go (a fresh temporary folder by default, removed unless keep). */
   dir?: string;
   keep?: boolean;
   progress?: (line: string) => void;
+  /** The broker processes' environment (tests set JOSEF_TS=1 so the sources run, never a stale build). */
+  env?: NodeJS.ProcessEnv;
 }
 
 export interface FaultWindow {
@@ -50,11 +57,17 @@ export interface ChaosReport extends CheckResult {
   durationMs: number;
   faults: FaultWindow[];
   failedSends: number;
+  /** With a group: whether it had processed and committed everything by the end, and its failed commits (rebalances). */
+  groupCaughtUp?: boolean;
+  commitFailures?: number;
   dir: string;
 }
 
 const topic = 'chaos';
+const groupId = 'chaos-group';
 const brokers = 3;
+/** How long the group may take, after healing, to process and commit everything. */
+const groupCatchUpTimeoutMs = 120_000;
 
 export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const say = options.progress ?? (() => undefined);
@@ -69,6 +82,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   let cluster: LocalCluster | undefined;
   let observer: ZkClient | undefined;
   const writers: AckedWriter[] = [];
+  let group: ChaosGroup | undefined;
   try {
     cluster = await startLocalCluster({
       brokers,
@@ -82,7 +96,10 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         'replica.fetch.backoff.ms': '100',
         'unclean.leader.election.enable': 'false',
         'controlled.shutdown.retry.backoff.ms': '200',
+        // Kafka's 50 partitions times three replicas is a lot for a 2-core machine and a 60 s run.
+        'offsets.topic.num.partitions': '6',
       },
+      env: options.env,
       logger,
     });
     const running = cluster;
@@ -109,6 +126,10 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       });
       writer.start();
       writers.push(writer);
+    }
+    if ((options.groupMembers ?? 2) > 0) {
+      group = new ChaosGroup({ bootstrapServers: running.bootstrapServers, topic, groupId, members: options.groupMembers ?? 2, logger });
+      group.start();
     }
 
     const started = Date.now();
@@ -149,17 +170,26 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       for (const offset of consumer.keys()) highWatermark = Math.max(highWatermark, offset + 1);
       reads.push({ partition: p, highWatermark, sources });
     }
+    let groupCaughtUp: boolean | undefined;
+    if (group) {
+      say('waiting for the consumer group to process and commit everything');
+      groupCaughtUp = await group.waitCaughtUp(new Map(reads.map((r) => [r.partition, r.highWatermark])), groupCatchUpTimeoutMs);
+      await group.stop();
+    }
     const acknowledged = writers.flatMap((w) => w.acknowledged);
-    const result = check(acknowledged, reads);
+    const result = check(acknowledged, reads, group?.progress);
     return {
       ...result,
       seed: options.seed,
       durationMs: options.durationMs,
       faults: windows,
       failedSends: writers.reduce((n, w) => n + w.failures.length, 0),
+      groupCaughtUp,
+      commitFailures: group?.commitFailures,
       dir,
     };
   } finally {
+    await group?.stop().catch(() => undefined);
     await observer?.close().catch(() => undefined);
     await cluster?.stop().catch(() => undefined);
     await zk.stop().catch(() => undefined);
