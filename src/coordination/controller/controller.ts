@@ -4,8 +4,8 @@
  * It loads the cluster state from ZooKeeper and reacts to watches on /controller, /brokers/ids,
  * /brokers/topics, /admin/delete_topics, /isr_change_notification and
  * /admin/preferred_replica_election and /log_dir_event_notification by electing leaders and
- * telling brokers, and checks the
- * leader imbalance on a timer. Watches and timers only enqueue events; one serial loop
+ * telling brokers, and on /admin/reassign_partitions, each topic znode and the state znodes of
+ * partitions being reassigned by moving replicas; and checks the leader imbalance on a timer. Watches and timers only enqueue events; one serial loop
  * (event-queue.ts) does the work.
  */
 import { EventEmitter } from 'events';
@@ -16,9 +16,9 @@ import type { TopicPartition } from '../../protocol/messages';
 import { liveBrokers, type LiveBrokerRegistration } from '../broker-registry';
 import { ZkPaths } from '../paths';
 import type { ZkClient } from '../zk-client';
-import { ZkBadVersionError, ZkNodeExistsError, ZkNoNodeError } from '../zk-errors';
+import { ZkBadVersionError, ZkNodeExistsError } from '../zk-errors';
 import { getDataIfExists } from '../zk-reads';
-import { parseIsrChange, parseTopicZnode, ZnodeFormatError, type TopicZnode } from '../znodes';
+import { parseIsrChange, ZnodeFormatError } from '../znodes';
 import { BrokerLifecycle } from './broker-lifecycle';
 import { TcpControllerChannel, type ControllerChannel } from './controller-channel';
 import { ControllerContext, tpKey, type LiveBroker } from './controller-context';
@@ -31,6 +31,7 @@ import { PartitionReassignment } from './partition-reassignment';
 import { targetReplicas } from './reassignment';
 import { ControllerMovedError, PartitionStateMachine } from './partition-state-machine';
 import { PreferredReplicaElection, type AutoLeaderRebalanceOptions } from './preferred-replica-election';
+import { TopicChanges } from './topic-changes';
 import { TopicDeletionManager } from './topic-deletion-manager';
 
 export interface ControllerOptions {
@@ -73,6 +74,7 @@ export class Controller extends EventEmitter<ControllerEvents> {
   private readonly preferred: PreferredReplicaElection;
   private readonly logDirEvents: LogDirEvents;
   private readonly reassignments: PartitionReassignment;
+  private readonly topicChanges: TopicChanges;
   private rebalanceTimer: NodeJS.Timeout | undefined;
   private readonly retryTimers = new Set<NodeJS.Timeout>();
   /** Watches set in this term, by event type (or by the key of a per-topic or per-partition watch). */
@@ -101,6 +103,11 @@ export class Controller extends EventEmitter<ControllerEvents> {
     this.preferred = new PreferredReplicaElection(zk, this.context, this.states, this.requests, logger);
     this.logDirEvents = new LogDirEvents(zk, this.context, this.states, this.requests, options.uncleanLeaderElectionEnable, logger);
     this.reassignments = new PartitionReassignment(zk, this.context, this.states, this.requests, logger, (tp) => this.watchPartitionState(tp));
+    this.topicChanges = new TopicChanges(zk, this.context, this.states, this.requests, logger, {
+      topics: () => this.watcher({ type: 'TopicChange' }),
+      topic: (topic) => this.watcher({ type: 'PartitionModifications', topic }, ZkPaths.topic(topic)),
+      unset: (topic) => this.armedWatches.delete(ZkPaths.topic(topic)),
+    });
     // Kafka's clearAndPut(Expire): what was queued for the old session no longer matters.
     zk.on('expired', () => {
       if (!this.stopped) this.events.clearAndPut({ type: 'Expire' }).catch(() => undefined);
@@ -222,7 +229,8 @@ export class Controller extends EventEmitter<ControllerEvents> {
       case 'BrokerChange':
         return this.onBrokerChange();
       case 'TopicChange':
-        return this.onTopicChange();
+        if (this.active) await this.topicChanges.onTopicChange();
+        return;
       case 'TopicDeletion':
         if (!this.active) return;
         await this.deletions.enqueue(await this.options.zk.getChildren(ZkPaths.deleteTopics, this.watcher(event)));
@@ -259,7 +267,8 @@ export class Controller extends EventEmitter<ControllerEvents> {
         if (this.active) await this.reassignments.maybeComplete({ topic: event.topic, partition: event.partition });
         return;
       case 'PartitionModifications':
-        return this.onPartitionModifications(event.topic);
+        if (this.active) await this.topicChanges.onPartitionModifications(event.topic);
+        return;
     }
   }
 
@@ -326,7 +335,7 @@ export class Controller extends EventEmitter<ControllerEvents> {
       this.context.liveBrokers.set(broker.brokerId, toLiveBroker(broker));
       this.channel.addBroker(toLiveBroker(broker));
     }
-    await this.refreshTopics();
+    await this.topicChanges.refreshTopics();
     for (const tp of this.context.allPartitions()) await this.states.readState(tp);
     const markers = await zk.getChildren(ZkPaths.deleteTopics, this.watcher({ type: 'TopicDeletion' }));
     await this.onIsrChangeNotification();
@@ -360,89 +369,6 @@ export class Controller extends EventEmitter<ControllerEvents> {
     if (!this.active || this.stopped || !this.options.autoLeaderRebalance?.enable) return;
     const controllerEpoch = this.context.epoch;
     this.rebalanceTimer = setTimeout(() => this.put({ type: 'AutoPreferredReplicaLeaderElection', controllerEpoch }), delayMs);
-  }
-
-  /** Reads /brokers/topics (watching it) and the assignment of each topic not yet known. Returns the new ones. */
-  private async refreshTopics(): Promise<string[]> {
-    const { zk } = this.options;
-    const topics = await zk.getChildren(ZkPaths.brokerTopics, this.watcher({ type: 'TopicChange' }));
-    const added: string[] = [];
-    for (const topic of topics.sort()) {
-      if (this.context.assignments.has(topic)) continue;
-      const znode = await this.readTopicZnode(topic);
-      if (!znode) continue;
-      this.context.setTopic(topic, znode);
-      added.push(topic);
-    }
-    for (const known of [...this.context.assignments.keys()]) {
-      if (topics.includes(known)) continue;
-      this.options.logger.warn(`topic ${known} vanished from ${ZkPaths.brokerTopics} without being deleted through ${ZkPaths.deleteTopics}`);
-      this.context.removeTopic(known);
-    }
-    return added;
-  }
-
-  /**
-   * A topic znode, watched for changes (Kafka's PartitionModificationsHandler); undefined when it
-   * is gone or malformed: one hand-edited topic must not stop the controller from serving the others.
-   */
-  private async readTopicZnode(topic: string): Promise<TopicZnode | undefined> {
-    const path = ZkPaths.topic(topic);
-    let data: Buffer;
-    try {
-      data = (await this.options.zk.getData(path, this.watcher({ type: 'PartitionModifications', topic }, path))).data;
-    } catch (err) {
-      if (!(err instanceof ZkNoNodeError)) throw err;
-      this.armedWatches.delete(path); // No watch is set on a missing znode.
-      return undefined;
-    }
-    try {
-      return parseTopicZnode(path, data);
-    } catch (err) {
-      if (!(err instanceof ZnodeFormatError)) throw err;
-      this.options.logger.error(`ignoring topic ${topic}: ${err.message}`);
-      return undefined;
-    }
-  }
-
-  /** Kafka's onNewPartitionCreation: new topics' partitions get leaders; replicas and every broker hear of them. */
-  private async onTopicChange(): Promise<void> {
-    if (!this.active) return;
-    const added = await this.refreshTopics();
-    if (added.length === 0) return;
-    await this.onNewPartitionCreation(added.flatMap((topic) => this.context.partitionsOf(topic)), `topic(s) ${added.join(',')} created`);
-  }
-
-  private async onNewPartitionCreation(partitions: TopicPartition[], why: string): Promise<void> {
-    const initialized = await this.states.electLeaders(partitions, why);
-    this.requests.sendLeaderAndIsr(initialized, { isNew: true });
-    this.requests.sendUpdateMetadata(initialized);
-  }
-
-  /**
-   * Kafka's processPartitionModifications: a topic znode changed; partitions it names that the
-   * controller does not know are new (added by the admin), and are created as a new topic's are.
-   * Changes to known partitions are the controller's own writes (reassignment) and change nothing.
-   * A topic being deleted gets no new partitions (Kafka also writes the old assignment back; here
-   * they are only ignored, and vanish with the topic).
-   */
-  private async onPartitionModifications(topic: string): Promise<void> {
-    if (!this.active || !this.context.assignments.has(topic)) return;
-    const znode = await this.readTopicZnode(topic);
-    if (!znode) return;
-    const added = [...znode.partitions.keys()].filter((p) => this.context.replicasOf({ topic, partition: p }).length === 0);
-    if (added.length === 0) return;
-    if (this.context.topicsToBeDeleted.has(topic)) {
-      this.options.logger.warn(`not adding partition(s) [${added.join(',')}] to topic ${topic}: it is being deleted`);
-      return;
-    }
-    for (const partition of added) {
-      this.context.setFullAssignment({ topic, partition }, {
-        replicas: znode.partitions.get(partition) ?? [], addingReplicas: [], removingReplicas: [],
-      });
-    }
-    this.options.logger.info(`topic ${topic}: new partition(s) [${added.join(',')}]`);
-    await this.onNewPartitionCreation(added.map((partition) => ({ topic, partition })), `partition(s) added to topic ${topic}`);
   }
 
   /** /brokers/ids changed; then, as Kafka's onBrokerStartup, reassignments waiting for a broker that (re)started go on. */
