@@ -17,6 +17,7 @@ import {
 } from './cluster-state';
 import { formatClusterStatus, formatZooKeeperLine, readClusterSnapshot, zkServerModes, type ZkServerMode } from './cluster-status';
 import { startLocalCluster, type LocalBroker } from './local-cluster';
+import { registerRebalanceCommand } from './rebalance';
 
 interface UpOptions {
   brokers: string;
@@ -285,4 +286,6 @@ export function registerClusterCommands(program: Command): void {
     .description('stop the cluster `josef cluster up` runs from DATA-DIR: brokers by SIGTERM (controller last), then ZooKeeper; waits until all exited')
     .option('--data-dir <dir>', 'data dir of the `josef cluster up` to stop', '.josef')
     .action((options: { dataDir: string }) => down(options));
+
+  registerRebalanceCommand(cluster);
 }

@@ -10,11 +10,14 @@ import { waitFor } from '../common/wait';
 import { ZkPaths } from '../coordination/paths';
 import { ZkClient } from '../coordination/zk-client';
 import { ZkNodeExistsError } from '../coordination/zk-errors';
+import { readTopicConfig } from '../coordination/topic-admin';
 import { getDataIfExists } from '../coordination/zk-reads';
 import { parsePartitionState, parseTopicAssignment, serializePreferredReplicaElection, type TopicPartitionRef } from '../coordination/znodes';
 import { addBootstrapOption, cliClientOptions, collect, parseInteger, type BootstrapOptions } from './client-cli';
 import { inspectedZookeeper } from './cluster-state';
 import { formatFields, formatTable } from './format';
+import { registerAlterCommand } from './topic-alter';
+import { registerReassignCommand } from './topic-reassign';
 
 interface CreateOptions extends BootstrapOptions {
   partitions?: string;
@@ -35,16 +38,17 @@ export function parseConfigs(pairs: readonly string[]): Record<string, string> {
 
 /**
  * Kafka's describe output: a summary line per topic, then a tab-indented line per partition.
- * A partition without a leader shows `Leader: none`, as Kafka's tool prints it. Configs are not
- * served by any Josef API yet, so that field is empty.
+ * A partition without a leader shows `Leader: none`, as Kafka's tool prints it. Configs are the
+ * topic's overrides (`retention.ms=60000,segment.bytes=1048576`), read from ZooKeeper as the
+ * ZooKeeper-era kafka-topics did (no Josef API serves them); empty when none or unknown.
  */
-export function formatTopicDescription(topic: TopicDescription): string {
+export function formatTopicDescription(topic: TopicDescription, configs: Record<string, string> = {}): string {
   const lines = [
     formatFields([
       ['Topic', topic.name],
       ['PartitionCount', topic.partitions.length],
       ['ReplicationFactor', topic.partitions[0]?.replicas.length ?? 0],
-      ['Configs', ''],
+      ['Configs', Object.entries(configs).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => `${k}=${v}`).join(',')],
     ]).trimEnd(),
   ];
   for (const p of topic.partitions) {
@@ -80,8 +84,8 @@ export function partitionMatches(p: TopicDescription['partitions'][number], filt
  * As kafka-topics.sh --describe: every topic with its summary line, or, when filtering, only the
  * matching partition lines (Kafka leaves the summary out then, so the output lists problems only).
  */
-export function formatDescribe(topics: readonly TopicDescription[], filter: DescribeFilter): string {
-  if (!filter.underReplicated && !filter.unavailable) return topics.map(formatTopicDescription).join('');
+export function formatDescribe(topics: readonly TopicDescription[], filter: DescribeFilter, configs: ReadonlyMap<string, Record<string, string>> = new Map()): string {
+  if (!filter.underReplicated && !filter.unavailable) return topics.map((t) => formatTopicDescription(t, configs.get(t.name))).join('');
   return topics
     .map((t) => ({ ...t, partitions: t.partitions.filter((p) => partitionMatches(p, filter)) }))
     .filter((t) => t.partitions.length > 0)
@@ -90,6 +94,8 @@ export function formatDescribe(topics: readonly TopicDescription[], filter: Desc
 }
 
 interface DescribeOptions extends BootstrapOptions {
+  zookeeper?: string;
+  dataDir: string;
   underReplicated?: boolean;
   underReplicatedPartitions?: boolean;
   unavailablePartitions?: boolean;
@@ -192,8 +198,28 @@ async function electLeaders(options: ElectLeadersOptions): Promise<void> {
   }
 }
 
+/** How long describe waits for ZooKeeper before leaving Configs empty. */
+const describeZkTimeoutMs = 3_000;
+
+/** Each topic's overrides from /config/topics; none, with a note on stderr, when ZooKeeper does not answer. */
+async function topicConfigsOrNone(options: DescribeOptions, topics: readonly string[]): Promise<Map<string, Record<string, string>>> {
+  const { connect } = inspectedZookeeper(options.zookeeper, options.dataDir);
+  let zk: ZkClient | undefined;
+  try {
+    zk = await ZkClient.connect({ connectString: connect, connectionTimeoutMs: describeZkTimeoutMs, logger: createLogger('describe', () => undefined) });
+    const out = new Map<string, Record<string, string>>();
+    for (const topic of topics) out.set(topic, await readTopicConfig(zk, topic));
+    return out;
+  } catch (err) {
+    process.stderr.write(`Configs not shown: cannot read them from ZooKeeper ${connect} (${(err as Error).message}); use --zookeeper\n`);
+    return new Map();
+  } finally {
+    await zk?.close();
+  }
+}
+
 export function registerTopicCommands(program: Command): void {
-  const topic = program.command('topic').description('create, list, describe and delete topics (kafka-topics); elect preferred leaders');
+  const topic = program.command('topic').description('create, list, describe, alter and delete topics (kafka-topics); reassign partitions; elect preferred leaders');
 
   addBootstrapOption(
     topic
@@ -221,14 +247,16 @@ export function registerTopicCommands(program: Command): void {
       .description('partitions with leader, replicas and ISR (all topics without a name)')
       .option('--under-replicated', 'only partitions whose ISR is smaller than their replica list')
       .option('--under-replicated-partitions', 'the same, by Kafka\'s name')
-      .option('--unavailable-partitions', 'only partitions without a live leader'),
+      .option('--unavailable-partitions', 'only partitions without a live leader')
+      .option('--zookeeper <connect>', 'where to read the topics\' config overrides (default: the cluster of --data-dir, else JOSEF_ZK, else 127.0.0.1:2181)')
+      .option('--data-dir <dir>', 'data dir of a `josef cluster up` whose ZooKeeper to read configs from', '.josef'),
   ).action(async (name: string | undefined, options: DescribeOptions) => {
     const filter: DescribeFilter = {
       underReplicated: Boolean(options.underReplicated || options.underReplicatedPartitions),
       unavailable: Boolean(options.unavailablePartitions),
     };
     const topics = await withAdmin(options, (admin) => admin.describeTopics(name === undefined ? undefined : [name]));
-    process.stdout.write(formatDescribe(topics, filter));
+    process.stdout.write(formatDescribe(topics, filter, await topicConfigsOrNone(options, topics.map((t) => t.name))));
   });
 
   topic
@@ -239,6 +267,9 @@ export function registerTopicCommands(program: Command): void {
     .option('--data-dir <dir>', 'data dir of a `josef cluster up` whose ZooKeeper to use', '.josef')
     .option('--timeout-ms <ms>', 'how long to wait for the controller to finish the election', '30000')
     .action((options: ElectLeadersOptions) => electLeaders(options));
+
+  registerAlterCommand(topic);
+  registerReassignCommand(topic);
 
   addBootstrapOption(topic.command('delete <name>').description('delete a topic (its partitions and files)')).action(async (name: string, options: BootstrapOptions) => {
     await withAdmin(options, (admin) => admin.deleteTopics([name]));

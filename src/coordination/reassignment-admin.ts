@@ -216,16 +216,21 @@ async function pendingReassignments(zk: ZkClient): Promise<Set<string>> {
  * someone else changed it). With none in progress, the throttles are removed as Kafka's does.
  */
 export async function verifyReassignment(zk: ZkClient, plan: ReassignmentPlan): Promise<{ partitions: PartitionVerification[]; throttlesRemoved: boolean }> {
+  const partitions = await reassignmentStatus(zk, plan);
+  const throttlesRemoved = !partitions.some((p) => p.status === 'in progress');
+  if (throttlesRemoved) await removeThrottles(zk, [...new Set(plan.partitions.map((p) => p.topic))]);
+  return { partitions, throttlesRemoved };
+}
+
+/** Where each partition of `plan` stands, as verifyReassignment says it, without touching the throttles. */
+export async function reassignmentStatus(zk: ZkClient, plan: ReassignmentPlan): Promise<PartitionVerification[]> {
   const pending = await pendingReassignments(zk);
   const znodes = await readTopicZnodes(zk, [...new Set(plan.partitions.map((p) => p.topic))]);
-  const partitions = plan.partitions.map((p): PartitionVerification => {
+  return plan.partitions.map((p): PartitionVerification => {
     const znode = znodes.get(p.topic);
     const assigned = znode?.partitions.get(p.partition);
     const moving = pending.has(`${p.topic}-${p.partition}`) || znode?.addingReplicas.has(p.partition) || znode?.removingReplicas.has(p.partition);
     const same = assigned !== undefined && assigned.length === p.replicas.length && assigned.every((id, i) => id === p.replicas[i]);
     return { ...p, assigned, status: moving ? 'in progress' : same ? 'done' : 'failed' };
   });
-  const throttlesRemoved = !partitions.some((p) => p.status === 'in progress');
-  if (throttlesRemoved) await removeThrottles(zk, [...new Set(plan.partitions.map((p) => p.topic))]);
-  return { partitions, throttlesRemoved };
 }
