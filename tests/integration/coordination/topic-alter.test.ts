@@ -31,7 +31,7 @@ describe('topic alter', () => {
     for (const c of changes) expect(JSON.parse((await zk.getData(ZkPaths.configChange(c))).data.toString())).toEqual({ version: 2, entity_path: 'topics/t' });
   });
 
-  it.each([
+  it.each<{ what: string; set: Record<string, string>; remove: string[]; message: RegExp }>([
     { what: 'an unknown key', set: { 'retention.msec': '1' }, remove: [], message: /unknown topic config retention.msec \(known: .*retention.ms/ },
     { what: 'a bad value', set: { 'segment.bytes': 'lots' }, remove: [], message: /invalid value "lots" for topic config segment.bytes/ },
     { what: 'deleting an unknown key', set: {}, remove: ['nope'], message: /unknown topic config nope/ },
