@@ -81,9 +81,9 @@ export class PartitionReassignment {
       if (dead.length > 0) this.logger.warn(`partition reassignment of ${tpName(tp)}: target broker(s) [${dead.join(',')}] are not alive; it completes once they are and catch up`);
       await this.onPartitionReassignment(tp, plan.next);
     }
-    // Malformed entries go too: rewriting keeps only the valid entries not dropped.
-    const kept = new Set(entries.filter((e) => !dropped.has(e)).map(entryKey));
-    await this.removeFromRequest((e) => !kept.has(entryKey(e)));
+    // Malformed entries go too (rewriting keeps only valid ones); entries written since our read stay.
+    const droppedKeys = new Set([...dropped].map(entryKey));
+    await this.removeFromRequest((e) => droppedKeys.has(entryKey(e)));
   }
 
   /**
@@ -140,7 +140,7 @@ export class PartitionReassignment {
     const updated = await this.states.updateLeaderAndIsr(tp, (current) => ({ leader: current.leader, isr: [...current.isr] }));
     if (!updated) return;
     this.states.logChange(tp, updated, `reassignment to [${targetReplicas(next).join(',')}] started: replicas [${next.replicas.join(',')}], adding [${next.addingReplicas.join(',')}]`);
-    this.requests.sendLeaderAndIsr([tp]);
+    this.announce(tp);
   }
 
   /** U1, U2: the new full assignment in the topic znode, then in memory; replicas a replaced reassignment was adding go. */
@@ -184,7 +184,7 @@ export class PartitionReassignment {
     }
     if (updated) {
       this.states.logChange(tp, updated, `reassignment: the leader moves into the target [${targetReplicas(a).join(',')}]`);
-      this.requests.sendLeaderAndIsr([tp]);
+      this.announce(tp);
     }
     return true;
   }
@@ -203,7 +203,7 @@ export class PartitionReassignment {
     }));
     if (updated) {
       this.states.logChange(tp, updated, `${why}: replica(s) [${removed.join(',')}] removed`);
-      this.requests.sendLeaderAndIsr([tp]);
+      this.announce(tp);
     }
     for (const r of removed) {
       if (!this.context.liveBrokers.has(r)) {
@@ -215,6 +215,16 @@ export class PartitionReassignment {
         if (failed) this.logger.warn(`${tpName(tp)}: broker ${r} could not delete its removed replica (${JSON.stringify(response)})`);
       });
     }
+  }
+
+  /**
+   * A raised leader epoch: LeaderAndIsr to the replicas, and, as Kafka's
+   * addLeaderAndIsrRequestForBrokers does, UpdateMetadata to every broker, so that clients naming
+   * the leader epoch (KIP-320) learn the new one instead of being fenced with the old.
+   */
+  private announce(tp: TopicPartition): void {
+    this.requests.sendLeaderAndIsr([tp]);
+    this.requests.sendUpdateMetadata([tp]);
   }
 
   /** The partition's entry in its topic znode, rewritten conditionally on the version read (other partitions as they are). */
