@@ -147,6 +147,54 @@ export function checkBatch(buf: Buffer, pos: number, end = buf.length): BatchChe
   return { ok: true, size };
 }
 
+const recordBytesFields = ['key', 'value'] as const;
+
+/** Moves `cursor` past `length` bytes of `what`, refusing to leave the bytes it may read. */
+function skipBytes(cursor: ByteCursor, length: number, what: string): void {
+  if (length < 0 || length > cursor.end - cursor.pos) throw new RangeError(`${what} of ${length} bytes at position ${cursor.pos} (${cursor.end - cursor.pos} left)`);
+  cursor.pos += length;
+}
+
+/**
+ * What Kafka's LogValidator finds wrong when it reads a leader's records one by one, which the
+ * CRC cannot (a client computes it over whatever it sends): records of the batch at `pos` (whole,
+ * `size` bytes, checked by checkBatch) that overrun the length they declare or the batch, offset
+ * deltas other than 0, 1, 2..., negative lengths other than -1 (null), bytes after the last
+ * record. Walks the varints without allocating; undefined when the records are sound.
+ */
+export function recordsProblem(buf: Buffer, pos: number, size: number): string | undefined {
+  const count = buf.readInt32BE(pos + BatchField.recordCount);
+  const cursor = new ByteCursor(buf, pos + BATCH_HEADER_BYTES, pos + size);
+  let i = 0;
+  try {
+    for (; i < count; i++) {
+      const length = cursor.varint();
+      const recordEnd = cursor.pos + length;
+      if (length <= 0 || recordEnd > cursor.end) return `record ${i} declares ${length} bytes, ${cursor.end - cursor.pos} left in the batch`;
+      cursor.int8(); // attributes
+      cursor.varint(); // timestampDelta
+      const offsetDelta = cursor.varint();
+      if (offsetDelta !== i) return `record ${i} has offset delta ${offsetDelta}`;
+      for (const field of recordBytesFields) {
+        const fieldLength = cursor.varint();
+        if (fieldLength !== -1) skipBytes(cursor, fieldLength, `record ${i}'s ${field}`);
+      }
+      const headerCount = cursor.varint();
+      if (headerCount < 0) return `record ${i} has ${headerCount} headers`;
+      for (let h = 0; h < headerCount; h++) {
+        skipBytes(cursor, cursor.varint(), `record ${i}'s header key`);
+        const valueLength = cursor.varint();
+        if (valueLength !== -1) skipBytes(cursor, valueLength, `record ${i}'s header value`);
+      }
+      if (cursor.pos !== recordEnd) return `record ${i} declares ${length} bytes but holds ${length + cursor.pos - recordEnd}`;
+    }
+  } catch (err) {
+    if (err instanceof RangeError) return `record ${i}: ${err.message}`;
+    throw err;
+  }
+  return cursor.pos === cursor.end ? undefined : `${cursor.end - cursor.pos} bytes after the last of its ${count} records`;
+}
+
 /** Sets base offset and leader epoch in place; the CRC does not cover them, so it stays valid. */
 export function assignOffsetsInPlace(buf: Buffer, pos: number, baseOffset: number, partitionLeaderEpoch: number): void {
   writeInt64(buf, pos + BatchField.baseOffset, baseOffset);

@@ -5,7 +5,7 @@
  * allocates nothing per batch or record: this is on every produce and replica fetch.
  */
 import { ErrorCode, JosefError } from '../common/errors';
-import { BatchField, COMPRESSION_CODEC_MASK, checkBatch } from '../protocol/record-batch';
+import { BatchField, COMPRESSION_CODEC_MASK, checkBatch, recordsProblem } from '../protocol/record-batch';
 import { readInt64 } from '../protocol/varint';
 
 export interface ValidationLimits {
@@ -31,9 +31,11 @@ export interface RecordsSummary {
 /**
  * Throws CORRUPT_MESSAGE for a torn, corrupt, compressed or inconsistent batch (or no batch at
  * all), MESSAGE_TOO_LARGE for a batch over maxMessageBytes, RECORD_LIST_TOO_LARGE for more bytes
- * than a segment holds. `context` (the partition) starts every message.
+ * than a segment holds. `context` (the partition) starts every message. With `checkRecords` (a
+ * leader's append, as Kafka's LogValidator) each record's lengths and offset delta are checked too;
+ * a follower takes what its leader checked.
  */
-export function analyzeAndValidateRecords(records: Buffer, limits: ValidationLimits, context: string): RecordsSummary {
+export function analyzeAndValidateRecords(records: Buffer, limits: ValidationLimits, context: string, checkRecords = false): RecordsSummary {
   if (records.length === 0) throw new JosefError(ErrorCode.CORRUPT_MESSAGE, `${context}: no record batch in the request`);
   if (records.length > limits.segmentBytes) {
     throw new JosefError(ErrorCode.RECORD_LIST_TOO_LARGE, `${context}: ${records.length} bytes of records exceed segment.bytes ${limits.segmentBytes}`);
@@ -55,6 +57,8 @@ export function analyzeAndValidateRecords(records: Buffer, limits: ValidationLim
     if (recordCount <= 0 || recordCount !== lastOffsetDelta + 1) {
       throw new JosefError(ErrorCode.CORRUPT_MESSAGE, `${context}: batch at byte ${position} holds ${recordCount} records over ${lastOffsetDelta + 1} offsets`);
     }
+    const problem = checkRecords ? recordsProblem(records, position, check.size) : undefined;
+    if (problem !== undefined) throw new JosefError(ErrorCode.CORRUPT_MESSAGE, `${context}: batch at byte ${position}: ${problem}`);
     const baseOffset = readInt64(records, position + BatchField.baseOffset);
     if (summary.batchCount === 0) summary.firstOffset = baseOffset;
     else if (baseOffset !== summary.lastOffset + 1) summary.offsetsContiguous = false;

@@ -154,7 +154,7 @@ export class PartitionLog {
    * epoch in place (outside the CRC), and appends the same bytes.
    */
   appendAsLeader(records: Buffer, leaderEpoch: number): LogAppendInfo {
-    const summary = this.validate(records);
+    const summary = this.validate(records, true);
     const baseOffset = this.logEndOffset;
     let nextOffset = baseOffset;
     for (let position = 0; position < records.length; position += batchSizeAt(records, position)) {
@@ -191,8 +191,8 @@ export class PartitionLog {
     return { baseOffset: summary.firstOffset, lastOffset: summary.lastOffset, recordCount: summary.recordCount, logAppendTimeMs: -1 };
   }
 
-  private validate(records: Buffer): RecordsSummary {
-    return analyzeAndValidateRecords(records, { maxMessageBytes: this.config.maxMessageBytes, segmentBytes: this.config.segmentBytes }, this.name);
+  private validate(records: Buffer, checkRecords = false): RecordsSummary {
+    return analyzeAndValidateRecords(records, { maxMessageBytes: this.config.maxMessageBytes, segmentBytes: this.config.segmentBytes }, this.name, checkRecords);
   }
 
   private appendValidated(records: Buffer, lastOffset: number): void {
