@@ -23,6 +23,7 @@ import {
 import { ClusterWatch } from './demo-watch';
 import { DemoView, formatVerdict, narrate, type DemoHeader, type DemoStep, type DemoViewSource, type Incident } from './demo-view';
 import { startLocalCluster } from './local-cluster';
+import { registerScaleOutDemo } from './demo-scale-out';
 
 interface FailoverOptions {
   dataDir: string;
@@ -376,4 +377,5 @@ export function registerDemoCommands(program: Command): void {
       'Exit code 0 once the verdict is printed, except for acks=all with an acknowledged record lost (1).',
     ].join('\n'))
     .action((options: FailoverOptions) => failover(options));
+  registerScaleOutDemo(demo);
 }

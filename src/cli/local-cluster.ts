@@ -21,6 +21,8 @@ import { ApiKey } from '../protocol/api-keys';
 export interface LocalClusterOptions {
   /** Brokers 1..N. */
   brokers: number;
+  /** startLocalCluster starts brokers 1..startedBrokers (default N); the rest wait for startBroker (a cluster to grow). */
+  startedBrokers?: number;
   /** Holds zk/ (a local ZooKeeper), broker-<id>/data (log dirs) and logs/broker-<id>.log. */
   dataDir: string;
   /** `host:port[,...][/chroot]`; default: JOSEF_ZK or a local ZooKeeper in dataDir/zk, under /josef. */
@@ -273,7 +275,7 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
   }
   const cluster = new LocalCluster(connect, { ...options, logger }, zk, localZk, localZk ? localZkDir : undefined);
   try {
-    await Promise.all(cluster.brokers().map((b) => cluster.startBroker(b.id)));
+    await Promise.all(cluster.brokers().filter((b) => b.id <= (options.startedBrokers ?? options.brokers)).map((b) => cluster.startBroker(b.id)));
     await cluster.awaitReady();
   } catch (err) {
     await cluster.stop().catch((stopErr: unknown) => logger.error(`stopping after a failed start: ${(stopErr as Error).message}`));
