@@ -11,6 +11,7 @@ import { ApiKey } from '../protocol/api-keys';
 import { decodeRequest, encodeResponse, encodeResponseChunks, InvalidFrameError, type DecodedRequest, type FrameChunks } from '../protocol/frame';
 import { FrameDecoder } from '../protocol/frame-decoder';
 import { errorResponse, type Dispatcher } from './dispatcher';
+import { releaseAfterWrite } from './fetch-read-buffers';
 import type { RequestContext } from './request-context';
 
 export interface ClientChannelOptions {
@@ -150,8 +151,12 @@ export class ClientChannel {
     // A handled Produce request's batches are in the log (written, not kept), and its answer holds
     // none of its bytes: the frame's memory can take the next large request.
     if (request.apiKey === ApiKey.Produce && !(item instanceof InvalidFrameError)) this.decoder.recycle(item);
-    if (response === null || (this.state !== 'open' && this.state !== 'draining')) return;
-    await this.write(this.encode(request, response));
+    const release = response === null ? undefined : (response as { [releaseAfterWrite]?: () => void })[releaseAfterWrite];
+    if (response === null || (this.state !== 'open' && this.state !== 'draining')) {
+      release?.();
+      return;
+    }
+    await this.write(this.encode(request, response), release);
   }
 
   /** Answers a frame that cannot be handled, if its correlation id is known, then closes. */
@@ -176,16 +181,20 @@ export class ClientChannel {
    * request. Responses written in one turn of the event loop (pipelined requests answered at
    * once) go out in one gathered write at its end: on a VM every write to a loopback socket wakes
    * the peer's CPU, which costs more than the bytes. Record batches in the response are written
-   * from the buffers they were read into; nothing reuses those.
+   * from the buffers they were read into; `onWritten` runs once the socket is done with them
+   * (written, or failed), and only then may those buffers be reused.
    */
-  private async write(frame: FrameChunks): Promise<void> {
+  private async write(frame: FrameChunks, onWritten?: () => void): Promise<void> {
     if (!this.corked) {
       this.corked = true;
       this.socket.cork();
       setImmediate(this.uncorkBound);
     }
     let hasRoom = true;
-    for (const chunk of frame.chunks) hasRoom = this.socket.write(chunk);
+    const last = frame.chunks.length - 1;
+    frame.chunks.forEach((chunk, i) => {
+      hasRoom = i === last && onWritten !== undefined ? this.socket.write(chunk, () => onWritten()) : this.socket.write(chunk);
+    });
     if (hasRoom) return;
     await new Promise<void>((resolve) => {
       const done = (): void => {

@@ -2,12 +2,14 @@
  * How a Fetch reads its partitions (Kafka's ReplicaManager.readFromLocalLog): raw batches, never
  * decoded, within the request's maxBytes and each partition's partitionMaxBytes, except that the
  * first batch of the first partition with data is returned whole even when larger (KIP-74), so a
- * consumer can never be stuck behind one big batch.
+ * consumer can never be stuck behind one big batch. Record bytes are read into buffers lent by
+ * fetchReadBuffers; the Fetch handler gives them back once its answer is written.
  */
 import { ErrorCode, JosefError } from '../common/errors';
 import type { Logger } from '../common/logger';
 import type { FetchIsolation, Partition } from '../replication/partition';
 import { partitionKey } from '../replication/partition';
+import { fetchReadBuffers } from './fetch-read-buffers';
 import { partitionError } from './partition-error';
 
 export interface FetchPartitionParams {
@@ -54,6 +56,7 @@ export function readFromLocalLog(source: LogReaderSource, params: FetchParams, i
       topic: entry.topic, partition: entry.partition, errorCode: ErrorCode.NONE.code, errorMessage: null,
       highWatermark: -1, logStartOffset: -1, logEndOffset: -1, records: null,
     };
+    let into: Buffer | undefined;
     try {
       const partition = source.getPartition(entry.topic, entry.partition);
       if (isolation === 'logEnd' && partition.isLeader && partition.followerState(params.replicaId) === undefined) {
@@ -62,9 +65,14 @@ export function readFromLocalLog(source: LogReaderSource, params: FetchParams, i
       // A throttled partition answers with its offsets and no data, as Kafka's empty record set.
       const throttled = source.leaderThrottled?.(partition) ?? false;
       const budgetBytes = throttled ? 0 : Math.min(entry.partitionMaxBytes, bytesLeft);
-      const read = partition.read(entry.fetchOffset, minOneBatch && !throttled ? Math.max(budgetBytes, 1) : budgetBytes, isolation, entry.currentLeaderEpoch);
+      const maxBytes = minOneBatch && !throttled ? Math.max(budgetBytes, 1) : budgetBytes;
+      // Partition.read checks leadership and the epoch and gives the offsets; the bytes are read
+      // through the log itself so that they land in a reused buffer (see fetch-read-buffers.ts).
+      const read = partition.read(entry.fetchOffset, 0, isolation, entry.currentLeaderEpoch);
+      into = maxBytes > 0 ? fetchReadBuffers.lease(maxBytes) : undefined;
+      const bytes = maxBytes > 0 ? partition.log.read(entry.fetchOffset, { maxBytes, maxOffsetExclusive: partition.readLimit(isolation), into }) : read.records;
       // PartitionLog.read returns at least one whole batch; past the first partition with data that batch must fit.
-      const records = (minOneBatch && !throttled) || read.records.length <= budgetBytes ? read.records : Buffer.alloc(0);
+      const records = (minOneBatch && !throttled) || bytes.length <= budgetBytes ? bytes : Buffer.alloc(0);
       Object.assign(result, { highWatermark: read.highWatermark, logStartOffset: read.logStartOffset, logEndOffset: read.logEndOffset });
       result.records = records.length > 0 ? records : null;
       if (records.length > 0) minOneBatch = false;
@@ -72,6 +80,8 @@ export function readFromLocalLog(source: LogReaderSource, params: FetchParams, i
     } catch (err) {
       Object.assign(result, partitionError(err, `fetch of ${partitionKey(entry.topic, entry.partition)} at offset ${entry.fetchOffset}`, source.logger));
     }
+    // A lent buffer the answer does not hold (nothing read, a larger first batch, an error) goes straight back.
+    if (into !== undefined && result.records?.buffer !== into.buffer) fetchReadBuffers.release(into);
     return result;
   });
 }

@@ -3,6 +3,7 @@ import { ErrorCode } from '../../common/errors';
 import { ApiKey } from '../../protocol/api-keys';
 import type { FetchRequest, FetchResponse } from '../../protocol/messages';
 import type { Handler } from '../dispatcher';
+import { fetchReadBuffers, releaseAfterWrite } from '../fetch-read-buffers';
 import type { ReplicaManager } from '../replica-manager';
 import { flattenByTopic, groupByTopic } from './by-topic';
 
@@ -16,6 +17,10 @@ export function fetchHandler(replicaManager: ReplicaManager): Handler<typeof Api
       maxBytes: body.maxBytes,
       partitions,
     });
-    return { throttleTimeMs: 0, errorCode: ErrorCode.NONE.code, topics: groupByTopic(results) };
+    const response: FetchResponse = { throttleTimeMs: 0, errorCode: ErrorCode.NONE.code, topics: groupByTopic(results) };
+    // The records are views of lent read buffers: they go back once the answer is on the socket.
+    // Not enumerable: the answer's fields stay what the message says.
+    const release = (): void => { for (const r of results) fetchReadBuffers.release(r.records); };
+    return Object.defineProperty(response, releaseAfterWrite, { value: release, enumerable: false });
   };
 }
