@@ -54,6 +54,12 @@ export interface FetchStart {
   topic: string;
   partition: number;
   leaderEpoch: number;
+  /**
+   * The controller lists this broker in the partition's ISR: it counts as caught up until a fetch
+   * says otherwise, so the follower throttle never holds back an in-sync replica (acks=all waits
+   * for it) when a new leader epoch restarts its fetch, e.g. as a reassignment completes.
+   */
+  inIsr?: boolean;
 }
 
 type FetchStateName = 'truncating' | 'fetching';
@@ -67,7 +73,7 @@ interface FetchEntry {
   fetchOffset: number;
   /** No request for this partition before this time (after an error). */
   delayedUntilMs: number;
-  /** The last fetch reached the leader's high watermark (Kafka's isReplicaInSync: lag <= 0); unknown counts as behind. */
+  /** The last fetch reached the leader's high watermark (Kafka's isReplicaInSync: lag <= 0); before any fetch, whether the ISR lists this broker. */
   caughtUp: boolean;
 }
 
@@ -111,7 +117,7 @@ export class ReplicaFetcher {
       const hosted = this.options.partition(start.topic, start.partition);
       const fetchOffset = hosted?.log.logEndOffset ?? 0;
       this.entries.set(key, {
-        topic: start.topic, partition: start.partition, key, leaderEpoch: start.leaderEpoch, state: 'truncating', fetchOffset, delayedUntilMs: 0, caughtUp: false,
+        topic: start.topic, partition: start.partition, key, leaderEpoch: start.leaderEpoch, state: 'truncating', fetchOffset, delayedUntilMs: 0, caughtUp: start.inIsr ?? false,
       });
     }
     this.running ??= this.run();

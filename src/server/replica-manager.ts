@@ -530,7 +530,7 @@ export class ReplicaManager {
             partition.makeFollower(state);
             stopFetching.push(state);
             const leader = request.liveLeaders.find((b) => b.nodeId === state.leader);
-            if (leader) follow.push({ topic: state.topic, partition: state.partition, leaderEpoch: state.leaderEpoch, leader });
+            if (leader) follow.push({ topic: state.topic, partition: state.partition, leaderEpoch: state.leaderEpoch, inIsr: state.isr.includes(this.brokerId), leader });
             else if (state.leader >= 0) this.logger.warn(`${key}: leader broker ${state.leader} is not among the live leaders sent; not fetching until it is`);
           }
           this.logger.info(`${key}: ${state.leader === this.brokerId ? 'leader' : `follower of broker ${state.leader}`} at leader epoch ${state.leaderEpoch}, ISR ${JSON.stringify(state.isr)}, HW ${partition.highWatermark}, LEO ${partition.log.logEndOffset}`);

@@ -104,7 +104,7 @@ describe('ReplicaFetcher', () => {
   const partitionOn = (brokerId: number, partitionLog: PartitionLog): Partition =>
     new Partition({ localBrokerId: brokerId, log: partitionLog, highWatermarkCheckpoint: undefined, minInsyncReplicas: 1, clock });
 
-  const startFetcher = (follower: Partition, leader: Partition, requests: number[], leaderEpoch: number, quota?: ReplicationQuota): ReplicaFetcher => {
+  const startFetcher = (follower: Partition, leader: Partition, requests: number[], leaderEpoch: number, quota?: ReplicationQuota, inIsr?: boolean): ReplicaFetcher => {
     fetcher = new ReplicaFetcher({
       name: 'test', localBrokerId: 2, source: { nodeId: 1, host: '127.0.0.1', port: 1, rack: null },
       settings: {
@@ -116,7 +116,7 @@ describe('ReplicaFetcher', () => {
       logger: quietLogger,
       quota,
     });
-    fetcher.addPartitions([{ topic: 'orders', partition: 0, leaderEpoch }]);
+    fetcher.addPartitions([{ topic: 'orders', partition: 0, leaderEpoch, inIsr }]);
     return fetcher;
   };
 
@@ -207,6 +207,22 @@ describe('ReplicaFetcher', () => {
     // Caught up with the leader's high watermark: no longer throttled, though the rate is over the limit.
     quota.record(1_000_000);
     leader.appendRecordsToLeader(numberedBatch(100, 5, 1_700_000_000_000, 200), 1);
+    await waitFor(() => follower.log.logEndOffset === leaderLog.logEndOffset, { timeoutMs: 5_000, message: 'an in-sync follower to fetch despite the throttle' });
+  });
+
+  it('fetches a partition whose ISR lists it at once, though the throttle is exceeded (a new leader epoch restarting an in-sync replica)', async () => {
+    const leaderLog = log('leader');
+    const leader = partitionOn(1, leaderLog);
+    leader.makeLeader({ ...state(1, 0), isr: [1, 2] });
+    leader.appendRecordsToLeader(numberedBatch(0, 5, 1_700_000_000_000, 200), 1);
+    const follower = partitionOn(2, log('follower'));
+    follower.makeFollower({ ...state(1, 0), isr: [1, 2] });
+    const quota = new ReplicationQuota({ nowMs: () => clock.nowMs() });
+    quota.updateQuota(1_000);
+    quota.markThrottled('orders', ALL_PARTITIONS);
+    quota.record(1_000_000);
+    expect(quota.isQuotaExceeded()).toBe(true);
+    startFetcher(follower, leader, [], 0, quota, true);
     await waitFor(() => follower.log.logEndOffset === leaderLog.logEndOffset, { timeoutMs: 5_000, message: 'an in-sync follower to fetch despite the throttle' });
   });
 });
