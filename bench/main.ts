@@ -12,8 +12,9 @@ import { e2eBenchmark } from './e2e';
 import { failoverBenchmark } from './failover';
 import { groupBenchmark } from './group';
 import { compareBenchmark } from './compare';
+import { reassignBenchmark } from './reassign';
 
-const benchmarks: readonly Benchmark[] = [storageBenchmark, produceBenchmark, consumeBenchmark, e2eBenchmark, failoverBenchmark, groupBenchmark, compareBenchmark];
+const benchmarks: readonly Benchmark[] = [storageBenchmark, produceBenchmark, consumeBenchmark, e2eBenchmark, failoverBenchmark, groupBenchmark, compareBenchmark, reassignBenchmark];
 
 export function buildProgram(): Command {
   const program = new Command();
