@@ -6,8 +6,11 @@
  * the leader learns where the follower is), appending the leader's batches unchanged (same bytes,
  * offsets and leader epochs) and taking the leader's high watermark.
  *
- * A partition in error waits replica.fetch.backoff.ms and tries again; one told it is fenced (an
- * older leader epoch than the leader's) leaves the fetcher until the controller says more. A lost
+ * A partition in error waits replica.fetch.backoff.ms and tries again, except while the leader has
+ * not yet heard of the leadership this broker was told of (its LeaderAndIsr is on the way): then
+ * it retries after 10 ms, doubling up to the backoff, since an in-sync follower that waits holds
+ * up every acks=all write. One told it is fenced (an older leader epoch than the leader's) leaves
+ * the fetcher until the controller says more. A lost
  * connection is opened again after the backoff. Nothing here decides leadership: LeaderAndIsr does.
  */
 import type { BrokerConfig } from '../common/config';
@@ -64,6 +67,12 @@ export interface FetchStart {
 
 type FetchStateName = 'truncating' | 'fetching';
 
+/** The first retry after the leader answered that it has not heard of our leader epoch yet. */
+const LEADER_BEHIND_FIRST_RETRY_MS = 10;
+const leaderBehindErrors: ReadonlySet<number> = new Set([
+  ErrorCode.NOT_LEADER_OR_FOLLOWER.code, ErrorCode.UNKNOWN_LEADER_EPOCH.code, ErrorCode.REPLICA_NOT_AVAILABLE.code,
+]);
+
 interface FetchEntry {
   topic: string;
   partition: number;
@@ -73,6 +82,8 @@ interface FetchEntry {
   fetchOffset: number;
   /** No request for this partition before this time (after an error). */
   delayedUntilMs: number;
+  /** The next wait for a leader that has not heard of this leadership yet (doubles, reset by a good answer). */
+  leaderBehindRetryMs: number;
   /** The last fetch reached the leader's high watermark (Kafka's isReplicaInSync: lag <= 0); before any fetch, whether the ISR lists this broker. */
   caughtUp: boolean;
 }
@@ -117,7 +128,7 @@ export class ReplicaFetcher {
       const hosted = this.options.partition(start.topic, start.partition);
       const fetchOffset = hosted?.log.logEndOffset ?? 0;
       this.entries.set(key, {
-        topic: start.topic, partition: start.partition, key, leaderEpoch: start.leaderEpoch, state: 'truncating', fetchOffset, delayedUntilMs: 0, caughtUp: start.inIsr ?? false,
+        topic: start.topic, partition: start.partition, key, leaderEpoch: start.leaderEpoch, state: 'truncating', fetchOffset, delayedUntilMs: 0, leaderBehindRetryMs: LEADER_BEHIND_FIRST_RETRY_MS, caughtUp: start.inIsr ?? false,
       });
     }
     this.running ??= this.run();
@@ -194,9 +205,9 @@ export class ReplicaFetcher {
     return this.connection;
   }
 
-  private delay(entry: FetchEntry, reason: string): void {
-    entry.delayedUntilMs = this.nowMs() + this.options.settings.replicaFetchBackoffMs;
-    this.logger.debug(`${entry.key}: ${reason}; next try in ${this.options.settings.replicaFetchBackoffMs} ms`);
+  private delay(entry: FetchEntry, reason: string, waitMs = this.options.settings.replicaFetchBackoffMs): void {
+    entry.delayedUntilMs = this.nowMs() + waitMs;
+    this.logger.debug(`${entry.key}: ${reason}; next try in ${waitMs} ms`);
   }
 
   /** The entry is still ours, for the same epoch, at the same offset: the answer about it applies. */
@@ -270,6 +281,7 @@ export class ReplicaFetcher {
   }
 
   private startFetching(entry: FetchEntry, hosted: Partition): void {
+    entry.leaderBehindRetryMs = LEADER_BEHIND_FIRST_RETRY_MS;
     entry.state = 'fetching';
     entry.fetchOffset = hosted.log.logEndOffset;
     entry.delayedUntilMs = 0;
@@ -339,6 +351,7 @@ export class ReplicaFetcher {
         hosted.updateFollowerHighWatermark(answer.highWatermark);
       }
       entry.caughtUp = entry.fetchOffset >= answer.highWatermark;
+      entry.leaderBehindRetryMs = LEADER_BEHIND_FIRST_RETRY_MS;
     } catch (err) {
       if (err instanceof JosefError && err.code === ErrorCode.OFFSET_OUT_OF_RANGE.code) {
         // The leader's batches do not continue our log: find where the histories agree again.
@@ -359,7 +372,14 @@ export class ReplicaFetcher {
       return;
     }
     // NOT_LEADER_OR_FOLLOWER, UNKNOWN_LEADER_EPOCH, REPLICA_NOT_AVAILABLE: the leader has not heard
-    // of this leadership yet (its LeaderAndIsr is on the way); anything else: wait and retry too.
+    // of this leadership yet (its LeaderAndIsr is on the way, usually milliseconds behind ours):
+    // soon again, then less and less often. Anything else: wait the backoff and retry.
+    if (leaderBehindErrors.has(errorCode)) {
+      const waitMs = Math.min(entry.leaderBehindRetryMs, this.options.settings.replicaFetchBackoffMs);
+      entry.leaderBehindRetryMs = Math.min(2 * entry.leaderBehindRetryMs, this.options.settings.replicaFetchBackoffMs);
+      this.delay(entry, detail, waitMs);
+      return;
+    }
     this.delay(entry, detail);
   }
 

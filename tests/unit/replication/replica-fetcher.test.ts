@@ -104,12 +104,12 @@ describe('ReplicaFetcher', () => {
   const partitionOn = (brokerId: number, partitionLog: PartitionLog): Partition =>
     new Partition({ localBrokerId: brokerId, log: partitionLog, highWatermarkCheckpoint: undefined, minInsyncReplicas: 1, clock });
 
-  const startFetcher = (follower: Partition, leader: Partition, requests: number[], leaderEpoch: number, quota?: ReplicationQuota, inIsr?: boolean): ReplicaFetcher => {
+  const startFetcher = (follower: Partition, leader: Partition, requests: number[], leaderEpoch: number, quota?: ReplicationQuota, inIsr?: boolean, replicaFetchBackoffMs = 10): ReplicaFetcher => {
     fetcher = new ReplicaFetcher({
       name: 'test', localBrokerId: 2, source: { nodeId: 1, host: '127.0.0.1', port: 1, rack: null },
       settings: {
         replicaFetchWaitMaxMs: 0, replicaFetchMinBytes: 1, replicaFetchMaxBytes: 4096,
-        replicaFetchResponseMaxBytes: 1 << 20, replicaFetchBackoffMs: 10, replicaSocketTimeoutMs: 1_000,
+        replicaFetchResponseMaxBytes: 1 << 20, replicaFetchBackoffMs, replicaSocketTimeoutMs: 1_000,
       },
       connect: async () => connectionTo(leader, requests),
       partition: () => follower,
@@ -224,5 +224,22 @@ describe('ReplicaFetcher', () => {
     expect(quota.isQuotaExceeded()).toBe(true);
     startFetcher(follower, leader, [], 0, quota, true);
     await waitFor(() => follower.log.logEndOffset === leaderLog.logEndOffset, { timeoutMs: 5_000, message: 'an in-sync follower to fetch despite the throttle' });
+  });
+
+  it('retries soon, not after replica.fetch.backoff.ms, while the leader has not heard of the new leader epoch yet', async () => {
+    const leaderLog = log('leader');
+    const leader = partitionOn(1, leaderLog);
+    leader.makeLeader({ ...state(1, 1), isr: [1, 2] });
+    leader.appendRecordsToLeader(numberedBatch(0, 5), 1);
+    const follower = partitionOn(2, log('follower'));
+    follower.makeFollower(state(1, 2));
+    const requests: number[] = [];
+    // A 60 s backoff: the copy below can only happen within the test's time by the quick retries.
+    startFetcher(follower, leader, requests, 2, undefined, true, 60_000);
+    await waitFor(() => requests.filter((k) => k === ApiKey.Fetch).length >= 3, { timeoutMs: 5_000, message: 'fetches retried while the leader is at epoch 1' });
+    expect(follower.log.logEndOffset).toBe(0);
+    // The controller's LeaderAndIsr reaches the leader.
+    leader.makeLeader({ ...state(1, 2), isr: [1, 2] });
+    await waitFor(() => follower.log.logEndOffset === leaderLog.logEndOffset, { timeoutMs: 5_000, message: 'the follower to copy once the leader knows epoch 2' });
   });
 });
