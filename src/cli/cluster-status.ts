@@ -142,7 +142,8 @@ export function formatClusterStatus(snapshot: ClusterSnapshot, state: ClusterSta
   );
   return [
     formatZooKeeperLine(connect, snapshot.zookeeper),
-    `Brokers alive (registered in /brokers/ids): ${snapshot.liveBrokers.length}${state ? ` of ${state.brokers.length}` : ''}`,
+    // Out of every broker known: those `cluster up` started and any registered besides (a broker added by hand).
+    `Brokers alive (registered in /brokers/ids): ${snapshot.liveBrokers.length}${state ? ` of ${rows.length}` : ''}`,
     controller,
     '',
     table.trimEnd(),

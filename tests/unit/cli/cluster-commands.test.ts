@@ -94,7 +94,8 @@ describe('cluster status', () => {
   it('prints ZooKeeper, controller, the broker table and the partitions in trouble', () => {
     const text = formatClusterStatus(snapshot, state, state.zookeeper.connect, liveness);
     expect(text).toContain('(3-node ensemble, 2 of 3 serving: 127.0.0.1:2181 follower, 127.0.0.1:2182 leader, 127.0.0.1:2183 not serving)');
-    expect(text).toContain('Brokers alive (registered in /brokers/ids): 3 of 3');
+    // Four known (1-3 started by cluster up, 7 registered besides), three of them alive.
+    expect(text).toContain('Brokers alive (registered in /brokers/ids): 3 of 4');
     expect(text).toContain('Controller: broker 2 (controller epoch 4)');
     expect(text).toMatch(/^ +3 +127\.0\.0\.1:9094 +103 +gone +no$/m);
     expect(text).toMatch(/^ +7 +elsewhere:9099 +- +\(not ours\) +yes$/m);
