@@ -4,18 +4,13 @@
  * one of --brokers broker processes with their own ZooKeeper, started and stopped here), and the
  * topic they write to, created fresh for each run.
  */
-import * as fs from 'fs';
-import * as os from 'os';
-import * as path from 'path';
 import type { Command, OptionValues } from 'commander';
 import { Admin } from '../src/client/admin';
 import type { Acks } from '../src/client/producer';
-import { startLocalCluster } from '../src/cli/local-cluster';
-import { freePorts } from '../src/common/free-ports';
-import { createLogger, type Logger } from '../src/common/logger';
-import { externalZkConnect, findFreeBasePort, startLocalZk, type LocalZk } from '../src/coordination/local-zk';
-import { withChildChroot } from '../src/coordination/zk-connect-string';
+import { quietLogger, startBenchCluster } from './bench-cluster';
 import { parseCount, type Progress } from './harness';
+
+export { quietLogger };
 
 export interface ClientBenchOptions {
   brokers: number;
@@ -86,47 +81,19 @@ export function replicationFactorOf(o: ClientBenchOptions): number {
   return o.replicationFactor ?? Math.min(3, o.brokers);
 }
 
-export const quietLogger: Logger = createLogger('bench', (line) => {
-  if (!line.includes(' DEBUG ') && !line.includes(' INFO ')) process.stderr.write(line);
-});
 
 /** The running cluster named by --bootstrap-server, or a fresh local one (its own ZooKeeper and data). */
 export async function benchCluster(o: ClientBenchOptions, progress: Progress): Promise<BenchCluster> {
   if (o.bootstrapServer !== undefined) {
     return { bootstrapServers: o.bootstrapServer, replicationFactor: replicationFactorOf(o), brokerPids: () => [], stop: async () => undefined };
   }
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'josef-bench-'));
-  let zk: LocalZk | undefined;
-  let connect = externalZkConnect();
-  if (connect === undefined) {
-    progress('starting ZooKeeper');
-    zk = await startLocalZk({ dir: path.join(dataDir, 'zk'), ensemble: 1, basePort: await findFreeBasePort(23810, 1) });
-    connect = zk.connectString;
-  }
-  progress(`starting ${o.brokers} broker(s)`);
-  const ports = await freePorts(o.brokers);
-  try {
-    const cluster = await startLocalCluster({
-      brokers: o.brokers,
-      dataDir,
-      zookeeperConnect: withChildChroot(connect, `/josef-bench-${process.pid}`),
-      ports,
-      logger: quietLogger,
-    });
-    return {
-      bootstrapServers: cluster.bootstrapServers,
-      replicationFactor: replicationFactorOf(o),
-      brokerPids: () => cluster.brokers().flatMap((b) => (b.running && b.pid !== undefined ? [b.pid] : [])),
-      async stop() {
-        await cluster.stop();
-        await zk?.stop();
-        fs.rmSync(dataDir, { recursive: true, force: true });
-      },
-    };
-  } catch (err) {
-    await zk?.stop();
-    throw err;
-  }
+  const { cluster, stop } = await startBenchCluster({ name: 'clients', zkBasePort: 23810, brokers: o.brokers }, progress);
+  return {
+    bootstrapServers: cluster.bootstrapServers,
+    replicationFactor: replicationFactorOf(o),
+    brokerPids: () => cluster.brokers().flatMap((b) => (b.running && b.pid !== undefined ? [b.pid] : [])),
+    stop,
+  };
 }
 
 /** Creates a fresh topic for the run (--replication-factor, default up to 3 replicas) and waits for its leaders. */

@@ -8,23 +8,18 @@
  * the time from the signal to the first acknowledgement of a record sent after the signal. The
  * headline is the median of --rounds rounds.
  */
-import * as fs from 'fs';
-import * as os from 'os';
-import * as path from 'path';
 import type { Command, OptionValues } from 'commander';
 import { Admin } from '../src/client/admin';
 import { Producer } from '../src/client/producer';
 import { formatNumber } from '../src/cli/format';
-import { startLocalCluster, type LocalCluster } from '../src/cli/local-cluster';
-import { freePorts } from '../src/common/free-ports';
+import type { LocalCluster } from '../src/cli/local-cluster';
 import { waitFor } from '../src/common/wait';
-import { externalZkConnect, findFreeBasePort, startLocalZk, type LocalZk } from '../src/coordination/local-zk';
 import { ZkPaths } from '../src/coordination/paths';
 import { ZkClient } from '../src/coordination/zk-client';
-import { withChildChroot } from '../src/coordination/zk-connect-string';
 import { parsePartitionState, type PartitionStateZnode } from '../src/coordination/znodes';
 import { quietLogger } from './client-bench';
 import { parseCount, type Benchmark, type Progress } from './harness';
+import { withBenchCluster } from './bench-cluster';
 import type { BenchReport } from './report';
 
 interface FailoverOptions {
@@ -157,37 +152,20 @@ async function oneRound(
 
 async function run(options: OptionValues, progress: Progress): Promise<BenchReport> {
   const o = options as FailoverOptions;
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'josef-bench-failover-'));
-  let zk: LocalZk | undefined;
-  let connect = externalZkConnect();
-  if (connect === undefined) {
-    progress('starting ZooKeeper');
-    zk = await startLocalZk({ dir: path.join(dataDir, 'zk'), ensemble: 1, basePort: await findFreeBasePort(23910, 1) });
-    connect = zk.connectString;
-  }
-  progress(`starting ${brokers} brokers with zookeeper.session.timeout.ms=${o.sessionTimeoutMs}`);
-  let cluster: LocalCluster | undefined;
-  try {
-    cluster = await startLocalCluster({
-      brokers, dataDir, zookeeperConnect: withChildChroot(connect, `/josef-bench-failover-${process.pid}`), ports: await freePorts(brokers),
-      overrides: { 'zookeeper.session.timeout.ms': String(o.sessionTimeoutMs) }, logger: quietLogger,
-    });
-    const c = cluster;
-    const zkClient = await ZkClient.connect({ connectString: c.zookeeperConnect, logger: quietLogger });
+  progress(`brokers get zookeeper.session.timeout.ms=${o.sessionTimeoutMs}`);
+  const clusterOptions = { name: 'failover', zkBasePort: 23910, brokers, overrides: { 'zookeeper.session.timeout.ms': String(o.sessionTimeoutMs) } };
+  return withBenchCluster(clusterOptions, progress, async (cluster) => {
+    const zkClient = await ZkClient.connect({ connectString: cluster.zookeeperConnect, logger: quietLogger });
     try {
       const results: Record<FailoverKind, RoundResult[]> = { 'hard kill': [], 'controlled shutdown': [] };
       for (const kind of ['hard kill', 'controlled shutdown'] as const) {
-        for (let round = 1; round <= o.rounds; round++) results[kind].push(await oneRound(kind, round, c, zkClient, o, progress));
+        for (let round = 1; round <= o.rounds; round++) results[kind].push(await oneRound(kind, round, cluster, zkClient, o, progress));
       }
       return report(results, o);
     } finally {
       await zkClient.close();
     }
-  } finally {
-    await cluster?.stop();
-    await zk?.stop();
-    fs.rmSync(dataDir, { recursive: true, force: true });
-  }
+  });
 }
 
 function report(results: Record<FailoverKind, RoundResult[]>, o: FailoverOptions): BenchReport {

@@ -8,8 +8,6 @@
  * (session.timeout.ms 10 s, heartbeat.interval.ms 3 s) unless told otherwise.
  */
 import { spawn, type ChildProcess } from 'child_process';
-import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import type { Command, OptionValues } from 'commander';
 import { Admin } from '../src/client/admin';
@@ -17,13 +15,10 @@ import { Consumer } from '../src/client/consumer';
 import { Producer } from '../src/client/producer';
 import { josefRoot } from '../src/coordination/zk-install';
 import { formatNumber } from '../src/cli/format';
-import { startLocalCluster, type LocalCluster } from '../src/cli/local-cluster';
-import { freePorts } from '../src/common/free-ports';
 import { waitFor } from '../src/common/wait';
-import { externalZkConnect, findFreeBasePort, startLocalZk, type LocalZk } from '../src/coordination/local-zk';
-import { withChildChroot } from '../src/coordination/zk-connect-string';
 import { quietLogger } from './client-bench';
 import { parseCount, type Benchmark, type Progress } from './harness';
+import { withBenchCluster } from './bench-cluster';
 import type { BenchReport } from './report';
 
 interface GroupOptions {
@@ -147,29 +142,12 @@ async function measureConsumption(bootstrapServers: string, o: GroupOptions, pro
 
 async function run(options: OptionValues, progress: Progress): Promise<BenchReport> {
   const o = options as GroupOptions;
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'josef-bench-group-'));
-  let zk: LocalZk | undefined;
-  let connect = externalZkConnect();
-  if (connect === undefined) {
-    progress('starting ZooKeeper');
-    zk = await startLocalZk({ dir: path.join(dataDir, 'zk'), ensemble: 1, basePort: await findFreeBasePort(23960, 1) });
-    connect = zk.connectString;
-  }
-  let cluster: LocalCluster | undefined;
-  try {
-    progress(`starting ${brokers} brokers`);
-    cluster = await startLocalCluster({
-      brokers, dataDir, zookeeperConnect: withChildChroot(connect, `/josef-bench-group-${process.pid}`), ports: await freePorts(brokers), logger: quietLogger,
-    });
+  return withBenchCluster({ name: 'group', zkBasePort: 23960, brokers }, progress, async (cluster) => {
     await fill(cluster.bootstrapServers, o, progress);
     const { joinStableMs, failureStableMs } = await measureRebalances(cluster.bootstrapServers, o, progress);
     const recordsPerSec = await measureConsumption(cluster.bootstrapServers, o, progress);
     return report(o, joinStableMs, failureStableMs, recordsPerSec);
-  } finally {
-    await cluster?.stop();
-    await zk?.stop();
-    fs.rmSync(dataDir, { recursive: true, force: true });
-  }
+  });
 }
 
 function report(o: GroupOptions, joinStableMs: number, failureStableMs: number, recordsPerSec: number): BenchReport {

@@ -8,25 +8,20 @@
  * over that time. A producer sends acks=all records at a steady rate to the same topic throughout;
  * its latencies before the move and during it are the second figure.
  */
-import * as fs from 'fs';
-import * as os from 'os';
-import * as path from 'path';
 import type { Command, OptionValues } from 'commander';
 import { Admin } from '../src/client/admin';
 import { Producer } from '../src/client/producer';
 import { loadTopic, replicaLogBytes } from '../src/cli/demo-scale-out-load';
 import { formatNumber } from '../src/cli/format';
-import { startLocalCluster, type LocalCluster } from '../src/cli/local-cluster';
-import { freePorts } from '../src/common/free-ports';
+import type { LocalCluster } from '../src/cli/local-cluster';
 import { waitFor } from '../src/common/wait';
-import { externalZkConnect, findFreeBasePort, startLocalZk, type LocalZk } from '../src/coordination/local-zk';
 import { executeReassignment, verifyReassignment } from '../src/coordination/reassignment-admin';
 import type { ReassignmentPlan } from '../src/coordination/reassignment-plan';
 import { ZkClient } from '../src/coordination/zk-client';
-import { withChildChroot } from '../src/coordination/zk-connect-string';
 import { readPartitionState } from '../src/coordination/topic-admin';
 import { quietLogger } from './client-bench';
 import { LatencyRecorder, MiB, mbPerSec, parseCount, type Benchmark, type LatencySummary, type Progress } from './harness';
+import { withBenchCluster } from './bench-cluster';
 import type { BenchReport } from './report';
 
 interface ReassignOptions {
@@ -171,21 +166,7 @@ async function oneRound(
 
 async function run(options: OptionValues, progress: Progress): Promise<BenchReport> {
   const o = options as ReassignOptions;
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'josef-bench-reassign-'));
-  let zk: LocalZk | undefined;
-  let connect = externalZkConnect();
-  if (connect === undefined) {
-    progress('starting ZooKeeper');
-    zk = await startLocalZk({ dir: path.join(dataDir, 'zk'), ensemble: 1, basePort: await findFreeBasePort(23930, 1) });
-    connect = zk.connectString;
-  }
-  progress(`starting brokers 1-${brokersAtStart} (broker ${newBrokerId} comes later)`);
-  let cluster: LocalCluster | undefined;
-  try {
-    cluster = await startLocalCluster({
-      brokers: newBrokerId, startedBrokers: brokersAtStart, dataDir, zookeeperConnect: withChildChroot(connect, `/josef-bench-reassign-${process.pid}`),
-      ports: await freePorts(newBrokerId), logger: quietLogger,
-    });
+  return withBenchCluster({ name: 'reassign', zkBasePort: 23930, brokers: newBrokerId, startedBrokers: brokersAtStart }, progress, async (cluster) => {
     const zkClient = await ZkClient.connect({ connectString: cluster.zookeeperConnect, logger: quietLogger });
     try {
       const rounds = [
@@ -196,11 +177,7 @@ async function run(options: OptionValues, progress: Progress): Promise<BenchRepo
     } finally {
       await zkClient.close();
     }
-  } finally {
-    await cluster?.stop();
-    await zk?.stop();
-    fs.rmSync(dataDir, { recursive: true, force: true });
-  }
+  });
 }
 
 function report(rounds: readonly RoundResult[], o: ReassignOptions): BenchReport {

@@ -1,0 +1,78 @@
+/**
+ * A local cluster for one benchmark run: a fresh temporary folder, a ZooKeeper of its own (or a
+ * chroot on the ensemble JOSEF_ZK names), the brokers as child processes, and all of it removed
+ * afterwards, whatever happened. Shared by the benchmarks that start their own brokers.
+ */
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { startLocalCluster, type LocalCluster, type LocalClusterOptions } from '../src/cli/local-cluster';
+import { freePorts } from '../src/common/free-ports';
+import { createLogger, type Logger } from '../src/common/logger';
+import { externalZkConnect, findFreeBasePort, startLocalZk, type LocalZk } from '../src/coordination/local-zk';
+import { withChildChroot } from '../src/coordination/zk-connect-string';
+import type { Progress } from './harness';
+
+/** Client and cluster logs below WARN stay out of the benchmark's output. */
+export const quietLogger: Logger = createLogger('bench', (line) => {
+  if (!line.includes(' DEBUG ') && !line.includes(' INFO ')) process.stderr.write(line);
+});
+
+export interface BenchClusterOptions extends Pick<LocalClusterOptions, 'brokers' | 'startedBrokers' | 'overrides'> {
+  /** Names the temporary folder and the chroot: josef-bench-<name>. */
+  name: string;
+  /** Where to look for free ports for a local ZooKeeper (each benchmark its own range). */
+  zkBasePort: number;
+}
+
+export interface StartedBenchCluster {
+  cluster: LocalCluster;
+  /** Stops the brokers and ZooKeeper and removes the folder. */
+  stop(): Promise<void>;
+}
+
+export async function startBenchCluster(o: BenchClusterOptions, progress: Progress): Promise<StartedBenchCluster> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `josef-bench-${o.name}-`));
+  let zk: LocalZk | undefined;
+  const cleanUp = async (): Promise<void> => {
+    await zk?.stop();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  };
+  try {
+    let connect = externalZkConnect();
+    if (connect === undefined) {
+      progress('starting ZooKeeper');
+      zk = await startLocalZk({ dir: path.join(dataDir, 'zk'), ensemble: 1, basePort: await findFreeBasePort(o.zkBasePort, 1) });
+      connect = zk.connectString;
+    }
+    const started = o.startedBrokers ?? o.brokers;
+    progress(`starting ${started} broker(s)${started < o.brokers ? ` (${o.brokers - started} more later)` : ''}`);
+    const cluster = await startLocalCluster({
+      brokers: o.brokers, startedBrokers: o.startedBrokers, overrides: o.overrides, dataDir, logger: quietLogger,
+      zookeeperConnect: withChildChroot(connect, `/josef-bench-${o.name}-${process.pid}`), ports: await freePorts(o.brokers),
+    });
+    return {
+      cluster,
+      async stop() {
+        try {
+          await cluster.stop();
+        } finally {
+          await cleanUp();
+        }
+      },
+    };
+  } catch (err) {
+    await cleanUp();
+    throw err;
+  }
+}
+
+/** Runs `body` on a fresh local cluster, and stops and removes it afterwards. */
+export async function withBenchCluster<T>(o: BenchClusterOptions, progress: Progress, body: (cluster: LocalCluster) => Promise<T>): Promise<T> {
+  const started = await startBenchCluster(o, progress);
+  try {
+    return await body(started.cluster);
+  } finally {
+    await started.stop();
+  }
+}
