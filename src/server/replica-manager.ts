@@ -235,7 +235,12 @@ export class ReplicaManager {
         ...emptyProduceResult(e), errorCode: ErrorCode.INVALID_REQUIRED_ACKS.code, errorMessage: `acks must be 0, 1 or -1 (all), got ${acks}`,
       }));
     }
-    const statuses = entries.map((entry) => this.appendToLocalLog(entry, acks, internalTopicsAllowed));
+    // Waiting fetches and produces are woken once every partition of the request is appended (as
+    // Kafka's delayed actions): a follower's fetch then carries the whole request's batches, not
+    // the first partition's alone followed by another round trip for the rest.
+    const appended: { key: string; highWatermarkMoved: boolean }[] = [];
+    const statuses = entries.map((entry) => this.appendToLocalLog(entry, acks, internalTopicsAllowed, appended));
+    for (const { key, highWatermarkMoved } of appended) this.wakeWaiters(key, highWatermarkMoved);
     const pending = statuses.filter((s) => s.acksPending);
     if (pending.length === 0) return statuses.map(toProduceResult);
     return new Promise((resolve) => {
@@ -244,7 +249,9 @@ export class ReplicaManager {
     });
   }
 
-  private appendToLocalLog(entry: ProduceEntry, acks: RequiredAcks, internalTopicsAllowed: boolean): ProducePartitionStatus {
+  private appendToLocalLog(
+    entry: ProduceEntry, acks: RequiredAcks, internalTopicsAllowed: boolean, appended: { key: string; highWatermarkMoved: boolean }[],
+  ): ProducePartitionStatus {
     const status: ProducePartitionStatus = { ...emptyProduceResult(entry), requiredOffset: -1, acksPending: false };
     const what = `append to ${partitionKey(entry.topic, entry.partition)}`;
     try {
@@ -259,7 +266,7 @@ export class ReplicaManager {
       status.logStartOffset = partition.log.logStartOffset;
       status.requiredOffset = info.lastOffset + 1;
       status.acksPending = acks === -1;
-      this.wakeWaiters(partition.key, highWatermarkMoved);
+      appended.push({ key: partition.key, highWatermarkMoved });
     } catch (err) {
       Object.assign(status, partitionError(err, what, this.logger));
     }
