@@ -130,11 +130,14 @@ describe('a two-broker cluster of real processes', () => {
     expect(md.topics[0].partitions).toHaveLength(1);
     expect([1, 2]).toContain(md.topics[0].partitions[0].leader);
     const leader = await test.connect(md.topics[0].partitions[0].leader);
-    // The leader may hear its LeaderAndIsr a moment after another broker's metadata names it: retriable, as in Kafka.
+    // The leader may hear its LeaderAndIsr a moment after another broker's metadata names it: until
+    // then it answers that it does not host the partition (UNKNOWN_TOPIC_OR_PARTITION) or does not
+    // lead it (NOT_LEADER_OR_FOLLOWER), both retriable, as in Kafka.
+    const notYet = [ErrorCode.NOT_LEADER_OR_FOLLOWER.code, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION.code];
     const produced = await waitFor(async () => {
       const response = await leader.send(ApiKey.Produce, produce('auto-made', 0, encodeRecordBatch([{ value: Buffer.from('first') }])));
       const result = response.topics[0].partitions[0];
-      return result.errorCode === ErrorCode.NOT_LEADER_OR_FOLLOWER.code ? undefined : result;
+      return notYet.includes(result.errorCode) ? undefined : result;
     }, { timeoutMs: 10_000, message: 'the leader to accept the first record' });
     expect(produced).toMatchObject({ errorCode: 0, baseOffset: 0 });
   });
