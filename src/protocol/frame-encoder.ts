@@ -126,7 +126,8 @@ class FrameWriter {
   private writeNumber(n: number): void {
     this.reserve(headerBytesMax);
     const at = slabPosition;
-    if (!Number.isInteger(n) || n > 0xffffffff || n < -0x80000000) {
+    // -0 is an integer to JavaScript but not to msgpack: as a double it reads back as -0, as msgpackr writes it.
+    if (!Number.isInteger(n) || n > 0xffffffff || n < -0x80000000 || Object.is(n, -0)) {
       slab[at] = 0xcb;
       slab.writeDoubleBE(n, at + 1);
       slabPosition += 9;
