@@ -1,10 +1,8 @@
 /**
  * How far a reassignment has copied, for `josef cluster rebalance` and `topic reassign --verify`:
- * per replica moving in, its log end offset against the leader's, asked of each broker with
- * ListOffsets under Kafka's DEBUGGING_REPLICA_ID (which followers answer too). Progress is counted
- * in records (offsets), not bytes: no Josef API reports a replica's size, and offsets are what a
- * follower's catch-up is measured in anyway. Measuring is apart from drawing; the bar is one line
- * redrawn in place on a terminal, and a plain line per change elsewhere (logs, CI).
+ * per replica moving in, the bytes of its log against the leader's, asked of each broker with
+ * DescribeLogDirs (as Kafka's tools measure a move). Measuring is apart from drawing; the bar is
+ * one line redrawn in place on a terminal, and a plain line per change elsewhere (logs, CI).
  */
 import { Connection } from '../client/connection';
 import { liveBrokers } from '../coordination/broker-registry';
@@ -12,24 +10,24 @@ import type { PartitionVerification } from '../coordination/reassignment-admin';
 import type { ReassignmentPlan } from '../coordination/reassignment-plan';
 import { readPartitionState } from '../coordination/topic-admin';
 import type { ZkClient } from '../coordination/zk-client';
-import { ApiKey, DEBUGGING_REPLICA_ID, EARLIEST_TIMESTAMP, LATEST_TIMESTAMP } from '../protocol/api-keys';
+import { ApiKey } from '../protocol/api-keys';
 import { ErrorCode } from '../common/errors';
 
-/** One replica being added: how many of the leader's records it has. */
+/** One replica being added: how many of the leader's log bytes it has. */
 export interface ReplicaProgress {
   topic: string;
   partition: number;
   broker: number;
-  copiedRecords: number;
-  totalRecords: number;
+  copiedBytes: number;
+  totalBytes: number;
 }
 
 export interface ReassignmentProgress {
   partitionsDone: number;
   partitionsFailed: number;
   partitionsTotal: number;
-  copiedRecords: number;
-  totalRecords: number;
+  copiedBytes: number;
+  totalBytes: number;
 }
 
 /** Connections to brokers by id, opened on first use, closed together. */
@@ -63,31 +61,24 @@ export class BrokerConnections {
   }
 }
 
-/** A replica's log start and end offsets as its broker reports them; undefined when it does not host it (yet). */
-async function logOffsets(connections: BrokerConnections, broker: number, topic: string, partition: number): Promise<{ start: number; end: number } | undefined> {
+/** The bytes of a partition's log on a broker (over its log dirs), as DescribeLogDirs reports them; undefined when it does not host it (yet). */
+async function logBytes(connections: BrokerConnections, broker: number, topic: string, partition: number): Promise<number | undefined> {
   const connection = await connections.get(broker);
   if (!connection) return undefined;
   try {
-    const response = await connection.send(ApiKey.ListOffsets, {
-      replicaId: DEBUGGING_REPLICA_ID,
-      topics: [{ name: topic, partitions: [{ partition, timestamp: EARLIEST_TIMESTAMP }] }],
-    });
-    const latest = await connection.send(ApiKey.ListOffsets, {
-      replicaId: DEBUGGING_REPLICA_ID,
-      topics: [{ name: topic, partitions: [{ partition, timestamp: LATEST_TIMESTAMP }] }],
-    });
-    const start = response.topics[0]?.partitions[0];
-    const end = latest.topics[0]?.partitions[0];
-    if (!start || !end || start.errorCode !== ErrorCode.NONE.code || end.errorCode !== ErrorCode.NONE.code) return undefined;
-    return { start: start.offset, end: end.offset };
+    const response = await connection.send(ApiKey.DescribeLogDirs, { topics: [{ topic, partitions: [partition] }] });
+    const sizes = response.results
+      .filter((dir) => dir.errorCode === ErrorCode.NONE.code)
+      .flatMap((dir) => dir.topics.filter((t) => t.name === topic).flatMap((t) => t.partitions.filter((p) => p.partition === partition).map((p) => p.size)));
+    return sizes.length === 0 ? undefined : sizes.reduce((sum, size) => sum + size, 0);
   } catch {
     return undefined;
   }
 }
 
 /**
- * Per replica moving in (in the plan, not in `original`), its records against the current leader's:
- * copied is its log end minus the leader's log start (never below 0 nor above the total).
+ * Per replica moving in (in the plan, not in `original`), the bytes of its log against the current
+ * leader's (never above the leader's: the leader's retention may have deleted what it copied).
  */
 export async function measureReplicas(zk: ZkClient, connections: BrokerConnections, statuses: readonly PartitionVerification[], original: ReassignmentPlan): Promise<ReplicaProgress[]> {
   const out: ReplicaProgress[] = [];
@@ -96,12 +87,11 @@ export async function measureReplicas(zk: ZkClient, connections: BrokerConnectio
     const incoming = p.replicas.filter((id) => !before.includes(id));
     if (incoming.length === 0) continue;
     const state = await readPartitionState(zk, p.topic, p.partition);
-    const leader = state && state.leader >= 0 ? await logOffsets(connections, state.leader, p.topic, p.partition) : undefined;
+    const total = (state && state.leader >= 0 ? await logBytes(connections, state.leader, p.topic, p.partition) : undefined) ?? 0;
     for (const broker of incoming) {
-      const replica = p.status === 'in progress' ? await logOffsets(connections, broker, p.topic, p.partition) : undefined;
-      const total = leader ? Math.max(0, leader.end - leader.start) : 0;
-      const copied = p.status === 'done' ? total : replica && leader ? Math.min(total, Math.max(0, replica.end - leader.start)) : 0;
-      out.push({ topic: p.topic, partition: p.partition, broker, copiedRecords: copied, totalRecords: total });
+      const replica = p.status === 'in progress' ? await logBytes(connections, broker, p.topic, p.partition) : undefined;
+      const copied = p.status === 'done' ? total : Math.min(total, replica ?? 0);
+      out.push({ topic: p.topic, partition: p.partition, broker, copiedBytes: copied, totalBytes: total });
     }
   }
   return out;
@@ -113,25 +103,27 @@ export function summarizeProgress(statuses: readonly PartitionVerification[], re
     partitionsDone: statuses.filter((s) => s.status === 'done').length,
     partitionsFailed: statuses.filter((s) => s.status === 'failed').length,
     partitionsTotal: statuses.length,
-    copiedRecords: replicas.reduce((sum, r) => sum + r.copiedRecords, 0),
-    totalRecords: replicas.reduce((sum, r) => sum + r.totalRecords, 0),
+    copiedBytes: replicas.reduce((sum, r) => sum + r.copiedBytes, 0),
+    totalBytes: replicas.reduce((sum, r) => sum + r.totalBytes, 0),
   };
 }
 
 const barWidth = 30;
+const MiB = 1024 * 1024;
 
 /**
- * `[#########.....................]  30%  3/10 partitions moved, 12,000/40,000 records copied (1 failed)`.
+ * `[#########.....................]  30%  3/10 partitions moved, 12.0/40.0 MB copied (1 failed)`.
  * The fraction is of partitions finished, so it reaches 100% exactly when the reassignment ends.
  */
 export function formatProgressLine(progress: ReassignmentProgress, elapsedMs: number): string {
   const finished = progress.partitionsDone + progress.partitionsFailed;
   const fraction = progress.partitionsTotal === 0 ? 1 : finished / progress.partitionsTotal;
   const filled = Math.round(fraction * barWidth);
-  const records = `${progress.copiedRecords.toLocaleString('en-US')}/${progress.totalRecords.toLocaleString('en-US')} records copied`;
+  const mb = (bytes: number): string => (bytes / MiB).toLocaleString('en-US', { minimumFractionDigits: 1, maximumFractionDigits: 1 });
+  const copied = `${mb(progress.copiedBytes)}/${mb(progress.totalBytes)} MB copied`;
   const failed = progress.partitionsFailed > 0 ? ` (${progress.partitionsFailed} failed)` : '';
   return `[${'#'.repeat(filled)}${'.'.repeat(barWidth - filled)}] ${String(Math.floor(fraction * 100)).padStart(3)}%  ` +
-    `${progress.partitionsDone}/${progress.partitionsTotal} partitions moved, ${records}${failed}, ${Math.round(elapsedMs / 1000)} s`;
+    `${progress.partitionsDone}/${progress.partitionsTotal} partitions moved, ${copied}${failed}, ${Math.round(elapsedMs / 1000)} s`;
 }
 
 /** Draws progress lines: in place on a terminal, otherwise one line each time the text (but the seconds) changes. */

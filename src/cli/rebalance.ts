@@ -56,7 +56,7 @@ async function rebalance(zk: ZkClient, options: RebalanceOptions): Promise<boole
   fs.writeFileSync(file, `${formatPlan(current)}\n`);
   const plan: ReassignmentPlan = { version: 1, partitions: moving };
   await executeReassignment(zk, plan, { throttleBytesPerSec: throttle });
-  out(`Moving ${moving.length} of ${current.partitions.length} partitions (${topics.length} topics) to spread them over brokers ${brokers.join(',')}` +
+  out(`Moving ${moving.length} of ${current.partitions.length} partitions (${topics.length} topic${topics.length === 1 ? '' : 's'}) to spread them over brokers ${brokers.join(',')}` +
     `${throttle === undefined ? '' : `, replication throttled to ${throttle} B/s per broker`}.`);
   out(`The assignment before is in ${file} (josef topic reassign --execute ${file} moves everything back).`);
   const statuses = await watchProgress(zk, plan, current, timeoutMs, intervalMs);

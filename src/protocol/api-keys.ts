@@ -24,6 +24,7 @@ export const ApiKey = {
   CreateTopics: 19,
   DeleteTopics: 20,
   OffsetsForLeaderEpoch: 23,
+  DescribeLogDirs: 35,
 } as const;
 
 export type ApiKeyName = keyof typeof ApiKey;

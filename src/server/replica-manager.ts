@@ -12,7 +12,9 @@ import type { Logger } from '../common/logger';
 import { isInternalTopic } from '../common/topic';
 import { topicConfig } from '../common/topic-config';
 import { DEBUGGING_REPLICA_ID, EARLIEST_TIMESTAMP, LATEST_TIMESTAMP } from '../protocol/api-keys';
-import type { LeaderAndIsrRequest, LeaderAndIsrResponse, StopReplicaRequest, StopReplicaResponse } from '../protocol/messages';
+import {
+  groupByTopic as groupItemsByTopic, type DescribeLogDirsResult, type LeaderAndIsrRequest, type LeaderAndIsrResponse, type StopReplicaRequest, type StopReplicaResponse,
+} from '../protocol/messages';
 import type { LogManager } from '../storage/log-manager';
 import { DelayedFetch } from '../replication/delayed-fetch';
 import { DelayedProduce, type ProducePartitionStatus } from '../replication/delayed-produce';
@@ -223,6 +225,19 @@ export class ReplicaManager {
   private wakeWaiters(key: string, highWatermarkMoved: boolean): void {
     this.fetchPurgatory.checkAndComplete(key);
     if (highWatermarkMoved) this.producePurgatory.checkAndComplete(key);
+  }
+
+  /**
+   * Kafka's ReplicaManager.describeLogDirs: each log dir with the size of the logs in it, for the
+   * partitions asked (all with null). An offline dir answers KAFKA_STORAGE_ERROR and no logs.
+   */
+  describeLogDirs(partitions: { topic: string; partition: number }[] | null): DescribeLogDirsResult[] {
+    const wanted = partitions === null ? undefined : new Set(partitions.map((p) => partitionKey(p.topic, p.partition)));
+    return this.options.logManager.logsPerDir((topic, partition) => wanted === undefined || wanted.has(partitionKey(topic, partition))).map(({ logDir, offline, logs }) => ({
+      errorCode: offline ? ErrorCode.KAFKA_STORAGE_ERROR.code : ErrorCode.NONE.code,
+      logDir,
+      topics: groupItemsByTopic(logs, (log) => log.topic, (log) => ({ partition: log.partition, size: log.sizeBytes, offsetLag: 0, isFuture: false })),
+    }));
   }
 
   /**

@@ -225,6 +225,15 @@ export class LogManager {
     return [...this.logs.values()].map((e) => e.log);
   }
 
+  /** Every log dir, offline ones too (with no logs), and the logs in it that `wanted` selects (Kafka's describeLogDirs). */
+  logsPerDir(wanted: (topic: string, partition: number) => boolean): { logDir: string; offline: boolean; logs: PartitionLog[] }[] {
+    return this.logDirs.map((logDir) => ({
+      logDir,
+      offline: this.isOffline(logDir),
+      logs: [...this.logs.values()].filter((e) => e.logDir === logDir && wanted(e.log.topic, e.log.partition)).map((e) => e.log),
+    }));
+  }
+
   /** The logs of each live log dir: an offline dir gets no checkpoint (its files are left as the failure found them). */
   private logsByDir(): Map<string, PartitionLog[]> {
     const byDir = new Map<string, PartitionLog[]>(this.liveLogDirs.map((d) => [d, []]));

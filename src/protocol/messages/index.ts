@@ -24,6 +24,7 @@ import type { ListGroupsRequest, ListGroupsResponse } from './list-groups';
 import type { OffsetCommitRequest, OffsetCommitResponse } from './offset-commit';
 import type { OffsetFetchRequest, OffsetFetchResponse } from './offset-fetch';
 import type { SyncGroupRequest, SyncGroupResponse } from './sync-group';
+import type { DescribeLogDirsRequest, DescribeLogDirsResponse } from './describe-log-dirs';
 
 export * from './common';
 export * from './produce';
@@ -47,6 +48,7 @@ export * from './leave-group';
 export * from './sync-group';
 export * from './describe-groups';
 export * from './list-groups';
+export * from './describe-log-dirs';
 
 /** Request and response body types by API key. */
 export interface ApiMessages {
@@ -71,6 +73,7 @@ export interface ApiMessages {
   [ApiKey.SyncGroup]: { request: SyncGroupRequest; response: SyncGroupResponse };
   [ApiKey.DescribeGroups]: { request: DescribeGroupsRequest; response: DescribeGroupsResponse };
   [ApiKey.ListGroups]: { request: ListGroupsRequest; response: ListGroupsResponse };
+  [ApiKey.DescribeLogDirs]: { request: DescribeLogDirsRequest; response: DescribeLogDirsResponse };
 }
 
 export type SupportedApiKey = keyof ApiMessages;

@@ -24,6 +24,7 @@ import { listOffsetsHandler } from './list-offsets';
 import { metadataHandler } from './metadata';
 import { offsetCommitHandler } from './offset-commit';
 import { offsetFetchHandler } from './offset-fetch';
+import { describeLogDirsHandler } from './describe-log-dirs';
 import { offsetsForLeaderEpochHandler } from './offsets-for-leader-epoch';
 import type { ControllerPort } from './ports';
 import { produceHandler } from './produce';
@@ -54,6 +55,7 @@ export function registerBrokerHandlers(dispatcher: Dispatcher, deps: BrokerHandl
   dispatcher.register(ApiKey.CreateTopics, createTopicsHandler(deps));
   dispatcher.register(ApiKey.DeleteTopics, deleteTopicsHandler(deps));
   dispatcher.register(ApiKey.OffsetsForLeaderEpoch, offsetsForLeaderEpochHandler(replicaManager));
+  dispatcher.register(ApiKey.DescribeLogDirs, describeLogDirsHandler(replicaManager));
   if (deps.groupCoordinator) registerGroupHandlers(dispatcher, deps, deps.groupCoordinator);
 }
 

@@ -118,6 +118,24 @@ describe('broker request path (sockets, handlers, replica manager, logs)', () =>
     expect(listed.topics[0].partitions.map((p) => p.offset)).toEqual([6, 0]);
   });
 
+  it('DescribeLogDirs reports each hosted partition log with its size on disk, all or those asked', async () => {
+    const client = await connect();
+    await client.send(ApiKey.Produce, produce(0, encodeRecordBatch([{ value: Buffer.alloc(1000, 'x') }])));
+    const onDisk = fs.statSync(path.join(dir, 'orders', '0', '00000000000000000000.log')).size;
+    expect(onDisk).toBeGreaterThan(1000);
+    const all = await client.send(ApiKey.DescribeLogDirs, { topics: null });
+    expect(all.results).toEqual([{
+      errorCode: 0, logDir: dir,
+      topics: [{ name: 'orders', partitions: expect.arrayContaining([
+        { partition: 0, size: onDisk, offsetLag: 0, isFuture: false }, { partition: 1, size: 0, offsetLag: 0, isFuture: false },
+      ]) }],
+    }]);
+    const asked = await client.send(ApiKey.DescribeLogDirs, { topics: [{ topic: 'orders', partitions: [0, 7] }] });
+    expect(asked.results[0].topics).toEqual([{ name: 'orders', partitions: [{ partition: 0, size: onDisk, offsetLag: 0, isFuture: false }] }]);
+    await expect(client.send(ApiKey.DescribeLogDirs, { topics: [{ topic: 'orders', partitions: 'all' }] } as never))
+      .rejects.toMatchObject({ code: ErrorCode.INVALID_REQUEST.code });
+  });
+
   it('a long-polling fetch returns as soon as a record arrives', async () => {
     const consumer = await connect();
     const producer = await connect();
@@ -174,6 +192,6 @@ describe('broker request path (sockets, handlers, replica manager, logs)', () =>
     const staleLeaderAndIsr = await controller.send(ApiKey.LeaderAndIsr, { controllerId: 1, controllerEpoch: 2, brokerEpoch: 1, partitionStates: [state('orders', 0, 1, 5)], liveLeaders: [] });
     expect(staleLeaderAndIsr.errorCode).toBe(ErrorCode.STALE_CONTROLLER_EPOCH.code);
     const versions = await controller.send(ApiKey.ApiVersions, {});
-    expect(versions.apiKeys.map((k) => k.apiKey)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 18, 19, 20, 23]);
+    expect(versions.apiKeys.map((k) => k.apiKey)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 18, 19, 20, 23, 35]);
   });
 });

@@ -28,12 +28,12 @@ describe('josef topic reassign output', () => {
     expect(formatVerification([status(0, 'done')], true)).toContain('Throttle was removed.');
   });
 
-  it('draws a progress line from partitions finished and records copied', () => {
+  it('draws a progress line from partitions finished and bytes copied', () => {
     const progress = summarizeProgress([status(0, 'done'), status(1, 'in progress'), status(2, 'failed'), status(3, 'in progress')], [
-      { topic: 't', partition: 0, broker: 4, copiedRecords: 1000, totalRecords: 1000 },
-      { topic: 't', partition: 1, broker: 4, copiedRecords: 250, totalRecords: 1000 },
+      { topic: 't', partition: 0, broker: 4, copiedBytes: 1024 * 1024, totalBytes: 1024 * 1024 },
+      { topic: 't', partition: 1, broker: 4, copiedBytes: 256 * 1024, totalBytes: 1024 * 1024 },
     ]);
-    expect(formatProgressLine(progress, 12_400)).toBe('[###############...............]  50%  1/4 partitions moved, 1,250/2,000 records copied (1 failed), 12 s');
+    expect(formatProgressLine(progress, 12_400)).toBe('[###############...............]  50%  1/4 partitions moved, 1.3/2.0 MB copied (1 failed), 12 s');
   });
 
   it('redraws in place on a terminal and prints a line per change elsewhere', () => {
