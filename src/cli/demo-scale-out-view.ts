@@ -7,7 +7,8 @@
  */
 import type { DeliveryVerdict } from '../client/delivery-check';
 import type { DemoCounts, DemoStep } from './demo-view';
-import { formatCounts, wrap } from './demo-view';
+import { formatCounts } from './demo-view';
+import { LiveScreen } from './live-screen';
 import type { WatchEvent } from './demo-watch';
 import { formatNumber, formatTable } from './format';
 
@@ -272,73 +273,28 @@ export function formatScaleOutVerdict(v: DeliveryVerdict, c: ScaleOutVerdictCont
   return `${lines.join('\n')}\n`;
 }
 
-/** The live view redraws this often; a plain run prints its status line this often (when it changed). */
-const liveRedrawMs = 250;
-const plainStatusMs = 2_000;
 /** Events kept on screen in the live view. */
 const liveEventsMax = 12;
 
 /** Lines on stdout: the picture redrawn in place on a terminal, timestamped lines otherwise. */
 export class ScaleOutView {
-  private readonly events: string[] = [];
-  private drawnLines = 0;
-  private timer: NodeJS.Timeout | undefined;
-  private lastStatus = '';
+  private readonly screen: LiveScreen<ScaleOutPicture>;
 
-  constructor(
-    private readonly out: NodeJS.WritableStream,
-    private readonly live: boolean,
-    private readonly startedMs: number,
-    private readonly nowMs: () => number = Date.now,
-  ) {}
+  constructor(out: NodeJS.WritableStream, live: boolean, startedMs: number, nowMs: () => number = Date.now) {
+    this.screen = new LiveScreen(out, live, { lines: (p) => screenLines(p, nowMs()), status: (p) => statusLine(p, nowMs()) }, liveEventsMax, startedMs, nowMs);
+  }
 
   /** Starts redrawing (live) or printing the status line now and then (plain) from `picture`. */
   attach(picture: () => ScaleOutPicture): void {
-    if (this.live) this.out.write('\x1b[?25l'); // hide the cursor while redrawing
-    this.timer = setInterval(() => (this.live ? this.redraw(picture()) : this.plainStatus(picture())), this.live ? liveRedrawMs : plainStatusMs);
-    this.timer.unref();
+    this.screen.attach(picture);
   }
 
   say(text: string): void {
-    const line = `${this.stamp()} ${text}`;
-    if (this.live && this.timer !== undefined) {
-      this.events.push(line);
-      if (this.events.length > liveEventsMax) this.events.shift();
-    } else {
-      this.out.write(`${line}\n`);
-    }
+    this.screen.say(text);
   }
 
   /** Stops redrawing, draws the picture a last time (plain: its status line) and prints `text` below it. */
   finish(picture: ScaleOutPicture | undefined, text: string): void {
-    const attached = this.timer !== undefined;
-    if (this.timer) clearInterval(this.timer);
-    this.timer = undefined;
-    if (picture && attached) {
-      if (this.live) this.redraw(picture);
-      else this.plainStatus(picture);
-    }
-    if (this.live) this.out.write('\x1b[?25h');
-    this.out.write(text.endsWith('\n') ? text : `${text}\n`);
-  }
-
-  private stamp(): string {
-    return `[+${formatNumber((this.nowMs() - this.startedMs) / 1000, 1).padStart(5)}s]`;
-  }
-
-  private plainStatus(picture: ScaleOutPicture): void {
-    const status = statusLine(picture, this.nowMs());
-    if (status === this.lastStatus) return;
-    this.lastStatus = status;
-    this.out.write(`${this.stamp()} ${status}\n`);
-  }
-
-  private redraw(picture: ScaleOutPicture): void {
-    const columns = Math.max(40, ((this.out as NodeJS.WriteStream).columns ?? 80) - 1);
-    // Lines wrapped here, not by the terminal, so that the count of rows to go up is right.
-    const rows = [...screenLines(picture, this.nowMs()), '', ...this.events].flatMap((l) => wrap(l, columns));
-    const up = this.drawnLines > 0 ? `\x1b[${this.drawnLines}A\r` : '';
-    this.out.write(`${up}\x1b[0J${rows.map((l) => `${l}\x1b[K`).join('\n')}\n`);
-    this.drawnLines = rows.length;
+    this.screen.finish(picture, text, { plainStatus: true, onlyIfAttached: true });
   }
 }

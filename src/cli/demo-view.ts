@@ -6,6 +6,7 @@
  */
 import type { DeliveryVerdict } from '../client/delivery-check';
 import { formatNumber, formatTable } from './format';
+import { LiveScreen } from './live-screen';
 import type { WatchEvent, WatchedCluster } from './demo-watch';
 
 /** What the story is doing, and how far along it is. */
@@ -40,9 +41,6 @@ export interface Incident {
 
 /** Events kept on screen in the live view. */
 const liveEventsMax = 10;
-/** The live view redraws this often; plain mode prints the counts this often. */
-const liveRedrawMs = 250;
-const plainStatusMs = 2_000;
 
 const list = (ids: readonly number[]): string => `[${ids.join(',')}]`;
 
@@ -94,23 +92,7 @@ function progressBar(step: DemoStep, width = 20): string {
   return `[${'#'.repeat(done)}${'.'.repeat(width - done)}]`;
 }
 
-/** `line` cut into rows of at most `width` characters, at spaces where it can; continuation rows indented. */
-export function wrap(line: string, width: number): string[] {
-  const rows: string[] = [];
-  let prefix = '';
-  let rest = line;
-  while (prefix.length + rest.length > width) {
-    // At least one character per row, so that the loop ends whatever the width.
-    const room = Math.max(1, width - prefix.length);
-    const space = rest.lastIndexOf(' ', room);
-    const cut = space > room / 2 ? space : room;
-    rows.push(prefix + rest.slice(0, cut));
-    rest = rest.slice(cut).trimStart();
-    prefix = '    ';
-  }
-  rows.push(prefix + rest);
-  return rows;
-}
+export { wrap } from './live-screen';
 
 export interface DemoViewSource {
   header: DemoHeader;
@@ -121,82 +103,47 @@ export interface DemoViewSource {
 
 /** Lines on stdout: redrawn in place on a terminal, appended with timestamps otherwise. */
 export class DemoView {
-  private readonly events: string[] = [];
-  private drawnLines = 0;
-  private timer: NodeJS.Timeout | undefined;
-  private lastPlainStatus = '';
+  private readonly screen: LiveScreen<DemoViewSource>;
 
-  constructor(
-    private readonly out: NodeJS.WritableStream,
-    private readonly live: boolean,
-    private readonly startedMs: number,
-    private readonly nowMs: () => number = Date.now,
-  ) {}
+  constructor(out: NodeJS.WritableStream, live: boolean, startedMs: number, nowMs: () => number = Date.now) {
+    this.screen = new LiveScreen(out, live, { lines: screenLines, status: statusLine }, liveEventsMax, startedMs, nowMs);
+  }
 
   /** Starts redrawing (live) or printing the counts now and then (plain) from `source`. */
   attach(source: DemoViewSource): void {
-    if (this.live) this.out.write('\x1b[?25l'); // hide the cursor while redrawing
-    this.timer = setInterval(() => (this.live ? this.redraw(source) : this.plainStatus(source)), this.live ? liveRedrawMs : plainStatusMs);
-    this.timer.unref();
+    this.screen.attach(() => source);
   }
 
-  /** A line of the story: kept on screen (live) or printed with its time (plain). */
+  /** A line of the story: kept on screen (live) or printed with its time (plain). Before the view is attached (starting a cluster, creating the topic) lines are printed as they come. */
   say(text: string): void {
-    const line = `${this.stamp()} ${text}`;
-    // Before the view is attached (starting a cluster, creating the topic) lines are printed as they come.
-    if (this.live && this.timer !== undefined) {
-      this.events.push(line);
-      if (this.events.length > liveEventsMax) this.events.shift();
-    } else {
-      this.out.write(`${line}\n`);
-    }
+    this.screen.say(text);
   }
 
   /** Text printed below the view once, e.g. the verdict; the view stops redrawing. */
   finish(source: DemoViewSource | undefined, text: string): void {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = undefined;
-    if (this.live && source) this.redraw(source);
-    if (this.live) this.out.write('\x1b[?25h');
-    this.out.write(text.endsWith('\n') ? text : `${text}\n`);
+    this.screen.finish(source, text, { plainStatus: false, onlyIfAttached: false });
   }
+}
 
-  private columns(): number {
-    return Math.max(40, ((this.out as NodeJS.WriteStream).columns ?? 80) - 1);
-  }
+/** A plain run's status: the counts, and partition 0's leader and ISR. */
+function statusLine(source: DemoViewSource): string {
+  const p0 = source.cluster.partitions.get(0);
+  return `${formatCounts(source.counts())}; partition 0 leader ${p0?.leader ?? '?'}, isr ${p0 ? list(p0.isr) : '?'}`;
+}
 
-  private stamp(): string {
-    return `[+${formatNumber((this.nowMs() - this.startedMs) / 1000, 1).padStart(5)}s]`;
-  }
-
-  private plainStatus(source: DemoViewSource): void {
-    const p0 = source.cluster.partitions.get(0);
-    const status = `${formatCounts(source.counts())}; partition 0 leader ${p0?.leader ?? '?'}, isr ${p0 ? list(p0.isr) : '?'}`;
-    if (status === this.lastPlainStatus) return;
-    this.lastPlainStatus = status;
-    this.out.write(`${this.stamp()} ${status}\n`);
-  }
-
-  private redraw(source: DemoViewSource): void {
-    const { header, cluster } = source;
-    const step = source.step();
-    const lines = [
-      `Josef failover demo: topic ${header.topic}, ${header.partitions} partitions, replication factor 3, acks=${header.acks}, min.insync.replicas=${header.minInsyncReplicas}`,
-      `Controller: ${cluster.controllerId === undefined ? 'none' : `broker ${cluster.controllerId}`} (epoch ${cluster.controllerEpoch ?? '?'})   brokers in /brokers/ids: ${list(cluster.brokers)}`,
-      '',
-      ...partitionTable(header, cluster).trimEnd().split('\n'),
-      '',
-      formatCounts(source.counts()),
-      `${progressBar(step)} step ${step.index} of ${step.count}: ${step.text}`,
-      '',
-      ...this.events,
-    ];
-    // Lines wrapped here, not by the terminal, so that the count of rows to go up is right.
-    const rows = lines.flatMap((l) => wrap(l, this.columns()));
-    const up = this.drawnLines > 0 ? `\x1b[${this.drawnLines}A\r` : '';
-    this.out.write(`${up}\x1b[0J${rows.map((l) => `${l}\x1b[K`).join('\n')}\n`);
-    this.drawnLines = rows.length;
-  }
+/** The live picture: header, controller, partition table, counts and the story's step. */
+function screenLines(source: DemoViewSource): string[] {
+  const { header, cluster } = source;
+  const step = source.step();
+  return [
+    `Josef failover demo: topic ${header.topic}, ${header.partitions} partitions, replication factor 3, acks=${header.acks}, min.insync.replicas=${header.minInsyncReplicas}`,
+    `Controller: ${cluster.controllerId === undefined ? 'none' : `broker ${cluster.controllerId}`} (epoch ${cluster.controllerEpoch ?? '?'})   brokers in /brokers/ids: ${list(cluster.brokers)}`,
+    '',
+    ...partitionTable(header, cluster).trimEnd().split('\n'),
+    '',
+    formatCounts(source.counts()),
+    `${progressBar(step)} step ${step.index} of ${step.count}: ${step.text}`,
+  ];
 }
 
 export interface VerdictContext {
