@@ -221,12 +221,14 @@ export class Partition {
     return { info, highWatermarkMoved: this.maybeIncrementHighWatermark() };
   }
 
-  /** Whole batches from `fetchOffset`, never at or past the reader's limit (HW or LEO). */
-  read(fetchOffset: number, maxBytes: number, isolation: FetchIsolation, currentLeaderEpoch: number): LogReadResult {
+  /**
+   * Whole batches from `fetchOffset`, never at or past the reader's limit (HW or LEO); read into
+   * `into` when they fit (PartitionLog.read's reused buffer), into fresh memory otherwise.
+   */
+  read(fetchOffset: number, maxBytes: number, isolation: FetchIsolation, currentLeaderEpoch: number, into?: Buffer): LogReadResult {
     this.requireLeader();
     this.checkLeaderEpoch(currentLeaderEpoch);
-    const limit = isolation === 'highWatermark' ? this.hw : this.log.logEndOffset;
-    const records = maxBytes > 0 ? this.log.read(fetchOffset, { maxBytes, maxOffsetExclusive: limit }) : Buffer.alloc(0);
+    const records = maxBytes > 0 ? this.log.read(fetchOffset, { maxBytes, maxOffsetExclusive: this.readLimit(isolation), into }) : Buffer.alloc(0);
     return { records, highWatermark: this.hw, logStartOffset: this.log.logStartOffset, logEndOffset: this.log.logEndOffset };
   }
 

@@ -66,13 +66,11 @@ export function readFromLocalLog(source: LogReaderSource, params: FetchParams, i
       const throttled = source.leaderThrottled?.(partition) ?? false;
       const budgetBytes = throttled ? 0 : Math.min(entry.partitionMaxBytes, bytesLeft);
       const maxBytes = minOneBatch && !throttled ? Math.max(budgetBytes, 1) : budgetBytes;
-      // Partition.read checks leadership and the epoch and gives the offsets; the bytes are read
-      // through the log itself so that they land in a reused buffer (see fetch-read-buffers.ts).
-      const read = partition.read(entry.fetchOffset, 0, isolation, entry.currentLeaderEpoch);
+      // The bytes land in a reused buffer (see fetch-read-buffers.ts) when they fit in one.
       into = maxBytes > 0 ? fetchReadBuffers.lease(maxBytes) : undefined;
-      const bytes = maxBytes > 0 ? partition.log.read(entry.fetchOffset, { maxBytes, maxOffsetExclusive: partition.readLimit(isolation), into }) : read.records;
+      const read = partition.read(entry.fetchOffset, maxBytes, isolation, entry.currentLeaderEpoch, into);
       // PartitionLog.read returns at least one whole batch; past the first partition with data that batch must fit.
-      const records = (minOneBatch && !throttled) || bytes.length <= budgetBytes ? bytes : Buffer.alloc(0);
+      const records = (minOneBatch && !throttled) || read.records.length <= budgetBytes ? read.records : Buffer.alloc(0);
       Object.assign(result, { highWatermark: read.highWatermark, logStartOffset: read.logStartOffset, logEndOffset: read.logEndOffset });
       result.records = records.length > 0 ? records : null;
       if (records.length > 0) minOneBatch = false;
