@@ -29,5 +29,6 @@ RUN mkdir -p /var/lib/josef/data && chown -R node:node /var/lib/josef
 USER node
 VOLUME ["/var/lib/josef"]
 EXPOSE 9092
-# The broker handles SIGTERM (`docker stop`) with a controlled shutdown, even as PID 1.
-CMD ["josef", "broker", "start"]
+# The broker handles SIGTERM (`docker stop`) with a controlled shutdown, even as PID 1. The node
+# option is the broker's heap setting, as `josef cluster up` gives it (src/cli/broker-node-options.ts).
+CMD ["node", "--initial-old-space-size=128", "/app/bin/josef", "broker", "start"]

@@ -23,6 +23,7 @@ import {
 import { ClusterWatch } from './demo-watch';
 import { DemoView, formatVerdict, narrate, type DemoHeader, type DemoStep, type DemoViewSource, type Incident } from './demo-view';
 import { startLocalCluster } from './local-cluster';
+import { brokerNodeOptions } from './broker-node-options';
 import { registerScaleOutDemo } from './demo-scale-out';
 
 interface FailoverOptions {
@@ -133,7 +134,7 @@ function runningCluster(state: ClusterState, dataDir: string): DemoCluster {
       let pid: number | undefined;
       try {
         const child = spawn(process.execPath, [
-          path.join(josefRoot(), 'bin', 'josef'), 'broker', 'start', '--id', String(id), '--port', String(b.port),
+          ...brokerNodeOptions(), path.join(josefRoot(), 'bin', 'josef'), 'broker', 'start', '--id', String(id), '--port', String(b.port),
           '--log-dirs', path.join(current.dataDir, `broker-${id}`, 'data'), '--zookeeper', current.zookeeper.connect,
         ], { stdio: ['ignore', logFd, logFd], detached: true });
         child.unref();

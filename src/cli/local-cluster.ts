@@ -17,6 +17,7 @@ import { ZkClient } from '../coordination/zk-client';
 import { ZkNoNodeError } from '../coordination/zk-errors';
 import { josefRoot } from '../coordination/zk-install';
 import { ApiKey } from '../protocol/api-keys';
+import { brokerNodeOptions } from './broker-node-options';
 
 export interface LocalClusterOptions {
   /** Brokers 1..N. */
@@ -124,7 +125,7 @@ export class LocalCluster {
     ];
     try {
       // Its own process group: a Ctrl-C in the terminal reaches `cluster up`, which stops brokers in order.
-      const child = spawn(process.execPath, args, { stdio: ['pipe', logFd, logFd], env: this.options.env ?? process.env, detached: true });
+      const child = spawn(process.execPath, [...brokerNodeOptions(this.options.env ?? process.env), ...args], { stdio: ['pipe', logFd, logFd], env: this.options.env ?? process.env, detached: true });
       child.stdin?.on('error', () => undefined);
       p.child = child;
       p.pid = child.pid;
