@@ -31,7 +31,7 @@ export function offsetsTopicOf(replicaManager: ReplicaManager): OffsetsTopicPort
   const log = (partition: number) => replicaManager.getPartition(GROUP_METADATA_TOPIC, partition)?.log;
   return {
     async append(partition, batch) {
-      const [result] = await replicaManager.appendRecords(-1, OFFSETS_COMMIT_TIMEOUT_MS, [{ topic: GROUP_METADATA_TOPIC, partition, records: batch }], true);
+      const [result] = await replicaManager.appendRecords(-1, OFFSETS_COMMIT_TIMEOUT_MS, [{ topic: GROUP_METADATA_TOPIC, partition, records: batch }], { internalTopicsAllowed: true });
       return result.errorCode;
     },
     read(partition, offset, maxBytes) {

@@ -1,8 +1,16 @@
 /**
  * The broker's end of one client's TCP connection (Kafka's KafkaChannel and the processor's work
- * for it): frames in, requests handled one at a time in arrival order, responses out in the same
- * order. At most `queuedRequestsMax` framed requests wait; beyond that the socket is paused, which
- * is Kafka's muting of a channel with a request in flight, made a little deeper for pipelining.
+ * for it): frames in, requests handled in arrival order, responses out in the same order. At most
+ * `queuedRequestsMax` framed requests wait; beyond that the socket is paused, which is Kafka's
+ * muting of a channel with a request in flight, made a little deeper for pipelining.
+ *
+ * Requests are handled one at a time, as Kafka does, with one exception: a Produce that has
+ * appended its batches and waits for its acks (acks=all, until the ISR has them) lets the next
+ * Produce on the connection append behind it, up to `queuedRequestsMax` waiting at once. The log
+ * order is still the order of arrival and the answers still go out in that order; what changes
+ * is that a producer's pipelined requests replicate together, so a follower's fetch carries all
+ * of them instead of one each (Kafka's channel muting makes every acks=all request a round trip
+ * of its own). Any other request first waits for the Produces before it to be answered.
  */
 import type { Socket } from 'net';
 import { ErrorCode } from '../common/errors';
@@ -39,7 +47,12 @@ export class ClientChannel {
   private readonly decoder: FrameDecoder;
   /** Whole frames, or the oversize error that ended the stream, waiting in arrival order. */
   private readonly queue: (Buffer | InvalidFrameError)[] = [];
+  /** processQueue is running. */
   private processing = false;
+  /** Produces appended and waiting for their acks, oldest first: each settles once its answer is written. */
+  private readonly waitingProduces: Promise<void>[] = [];
+  /** Settles once every answer so far is written: each answer is written after the one before it. */
+  private answersWritten: Promise<void> = Promise.resolve();
   private readingPaused = false;
   private idleWaiters: (() => void)[] = [];
   private lingerTimer: NodeJS.Timeout | undefined;
@@ -71,8 +84,19 @@ export class ClientChannel {
 
   /** Resolves once no request is being handled. */
   whenIdle(): Promise<void> {
-    if (!this.processing) return Promise.resolve();
+    if (this.idle) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private get idle(): boolean {
+    return !this.processing && this.waitingProduces.length === 0;
+  }
+
+  private notifyIfIdle(): void {
+    if (!this.idle) return;
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const resolve of waiters) resolve();
   }
 
   /**
@@ -129,28 +153,60 @@ export class ClientChannel {
       }
     } finally {
       this.processing = false;
-      const waiters = this.idleWaiters;
-      this.idleWaiters = [];
-      for (const resolve of waiters) resolve();
+      this.notifyIfIdle();
     }
   }
 
   private async handle(item: Buffer | InvalidFrameError): Promise<void> {
     const request = item instanceof InvalidFrameError ? item : decodeOrError(item);
     if (request instanceof InvalidFrameError) {
+      await this.answersWritten;
       this.rejectFrame(request);
       return;
     }
-    const ctx: RequestContext = {
-      clientId: request.clientId,
-      correlationId: request.correlationId,
-      apiVersion: request.apiVersion,
-      remoteAddress: this.remoteAddress,
-    };
-    const response = await this.options.dispatcher.dispatch(request.apiKey, request.body, ctx);
-    // A handled Produce request's batches are in the log (written, not kept), and its answer holds
-    // none of its bytes: the frame's memory can take the next large request.
-    if (request.apiKey === ApiKey.Produce && !(item instanceof InvalidFrameError)) this.decoder.recycle(item);
+    if (request.apiKey === ApiKey.Produce) {
+      await this.handleProduce(request, item as Buffer);
+      return;
+    }
+    await this.answersWritten;
+    const response = await this.options.dispatcher.dispatch(request.apiKey, request.body, this.context(request));
+    await this.writeAnswer(request, response);
+  }
+
+  /**
+   * A Produce: returns once it is answered, or once it has appended and waits for its acks (the
+   * next request may then be handled); its answer is written after every answer before it.
+   */
+  private async handleProduce(request: DecodedRequest, frame: Buffer): Promise<void> {
+    if (this.waitingProduces.length >= this.options.queuedRequestsMax) await this.waitingProduces[0];
+    let markWaiting: () => void = () => undefined;
+    const waiting = new Promise<void>((resolve) => { markWaiting = resolve; });
+    const ctx: RequestContext = { ...this.context(request), onWaitingForAcks: () => markWaiting() };
+    const previousAnswers = this.answersWritten;
+    const answered = this.options.dispatcher.dispatch(request.apiKey, request.body, ctx).then(async (response) => {
+      // Its batches are in the log (written, not kept), and its answer holds none of its bytes:
+      // the frame's memory can take the next large request.
+      this.decoder.recycle(frame);
+      await previousAnswers;
+      await this.writeAnswer(request, response);
+    }).catch((err: unknown) => {
+      this.options.logger.error(`connection from ${this.remoteAddress}: cannot answer Produce ${request.correlationId}: ${(err as Error).message}`);
+      this.destroy();
+    });
+    this.answersWritten = answered;
+    this.waitingProduces.push(answered);
+    void answered.finally(() => {
+      this.waitingProduces.splice(this.waitingProduces.indexOf(answered), 1);
+      this.notifyIfIdle();
+    });
+    await Promise.race([answered, waiting]);
+  }
+
+  private context(request: DecodedRequest): RequestContext {
+    return { clientId: request.clientId, correlationId: request.correlationId, apiVersion: request.apiVersion, remoteAddress: this.remoteAddress };
+  }
+
+  private async writeAnswer(request: DecodedRequest, response: object | null): Promise<void> {
     const release = response === null ? undefined : (response as { [releaseAfterWrite]?: () => void })[releaseAfterWrite];
     if (response === null || (this.state !== 'open' && this.state !== 'draining')) {
       release?.();

@@ -242,9 +242,13 @@ export class ReplicaManager {
 
   /**
    * Appends each partition's batches as leader. acks 0/1 answer after the append; acks=-1 waits
-   * (up to timeoutMs) until every appended partition's high watermark passes its last offset.
+   * (up to timeoutMs) until every appended partition's high watermark passes its last offset,
+   * calling `onWaitingForAcks` when it starts to wait (everything is in the log by then).
    */
-  async appendRecords(acks: number, timeoutMs: number, entries: ProduceEntry[], internalTopicsAllowed = false): Promise<ProducePartitionResult[]> {
+  async appendRecords(
+    acks: number, timeoutMs: number, entries: ProduceEntry[],
+    { internalTopicsAllowed = false, onWaitingForAcks }: { internalTopicsAllowed?: boolean; onWaitingForAcks?: () => void } = {},
+  ): Promise<ProducePartitionResult[]> {
     if (acks !== 0 && acks !== 1 && acks !== -1) {
       return entries.map((e) => ({
         ...emptyProduceResult(e), errorCode: ErrorCode.INVALID_REQUIRED_ACKS.code, errorMessage: `acks must be 0, 1 or -1 (all), got ${acks}`,
@@ -260,7 +264,8 @@ export class ReplicaManager {
     if (pending.length === 0) return statuses.map(toProduceResult);
     return new Promise((resolve) => {
       const operation = new DelayedProduce(timeoutMs, statuses, (t, p) => this.getPartition(t, p), (done) => resolve(done.map(toProduceResult)));
-      this.producePurgatory.tryCompleteElseWatch(operation, pending.map((s) => partitionKey(s.topic, s.partition)));
+      const completed = this.producePurgatory.tryCompleteElseWatch(operation, pending.map((s) => partitionKey(s.topic, s.partition)));
+      if (!completed) onWaitingForAcks?.();
     });
   }
 

@@ -8,4 +8,9 @@ export interface RequestContext {
   readonly apiVersion: number;
   /** `host:port` of the peer, for logs and errors. */
   readonly remoteAddress: string;
+  /**
+   * Produce only: the handler calls it once the request's batches are all in the log and it waits
+   * for its acks; the connection may then handle the next Produce (see ClientChannel).
+   */
+  readonly onWaitingForAcks?: () => void;
 }

@@ -6,9 +6,9 @@ import type { ReplicaManager } from '../replica-manager';
 import { flattenByTopic, groupByTopic } from './by-topic';
 
 export function produceHandler(replicaManager: ReplicaManager): Handler<typeof ApiKey.Produce> {
-  return async (body: ProduceRequest): Promise<ProduceResponse | null> => {
+  return async (body: ProduceRequest, ctx): Promise<ProduceResponse | null> => {
     const entries = flattenByTopic(body.topics, 'Produce');
-    const results = await replicaManager.appendRecords(body.acks, body.timeoutMs, entries);
+    const results = await replicaManager.appendRecords(body.acks, body.timeoutMs, entries, { onWaitingForAcks: ctx.onWaitingForAcks });
     // Kafka sends nothing back for acks=0, not even errors: the producer asked not to wait.
     if (body.acks === 0) return null;
     return { topics: groupByTopic(results), throttleTimeMs: 0 };

@@ -1,5 +1,6 @@
 /**
- * SocketServer and Connection over loopback with toy handlers: ordering, pipelining, acks=0,
+ * SocketServer and Connection over loopback with toy handlers: ordering, pipelining (Produces
+ * waiting for acks overlap, answers stay in order), acks=0,
  * failing handlers, bad frames that cost only their own connection, and a draining close().
  */
 import net from 'net';
@@ -137,6 +138,79 @@ describe('SocketServer with Connection over loopback', () => {
     expect(responses.map((r) => r.topics[0].name)).toEqual(names);
     expect(settled).toEqual(names);
     expect(started).toEqual(names);
+  });
+
+  it('lets a Produce waiting for its acks be followed by the next Produce, and still answers in order', async () => {
+    const h = await startHarness();
+    const acks = new Map<string, ReturnType<typeof gate>>();
+    const appended: string[] = [];
+    h.dispatcher.register(ApiKey.Produce, async (body, ctx) => {
+      const topic = body.topics[0].name;
+      appended.push(topic);
+      const wait = gate();
+      acks.set(topic, wait);
+      ctx.onWaitingForAcks?.();
+      await wait.promise;
+      return produceAnswer(body);
+    });
+    const conn = await h.connect();
+    const settled: string[] = [];
+    const sends = ['a', 'b', 'c'].map((topic) => conn.send(ApiKey.Produce, produceRequest(topic, -1)).then((r) => settled.push(r.topics[0].name)));
+    // All three appended while the first still waits: a follower's fetch can carry them together.
+    await waitFor(() => appended.length === 3, { timeoutMs: 5000, message: 'all three Produces to be appended' });
+    expect(appended).toEqual(['a', 'b', 'c']);
+    acks.get('c')!.open();
+    acks.get('b')!.open();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(settled).toEqual([]); // b and c are answered only after a
+    acks.get('a')!.open();
+    await Promise.all(sends);
+    expect(settled).toEqual(['a', 'b', 'c']);
+  });
+
+  it('handles any other request only after the Produces before it are answered', async () => {
+    const h = await startHarness();
+    const produceAcked = gate();
+    const order: string[] = [];
+    h.dispatcher.register(ApiKey.Produce, async (body, ctx) => {
+      order.push('produce appended');
+      ctx.onWaitingForAcks?.();
+      await produceAcked.promise;
+      order.push('produce acked');
+      return produceAnswer(body);
+    });
+    h.dispatcher.register(ApiKey.Metadata, (body) => {
+      order.push('metadata');
+      return metadataEcho(body.topics);
+    });
+    const conn = await h.connect();
+    const produced = conn.send(ApiKey.Produce, produceRequest('t', -1));
+    const metadata = conn.send(ApiKey.Metadata, { topics: ['t'], allowAutoTopicCreation: false });
+    await waitFor(() => order.length === 1, { timeoutMs: 5000, message: 'the Produce to be appended' });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(order).toEqual(['produce appended']);
+    produceAcked.open();
+    await Promise.all([produced, metadata]);
+    expect(order).toEqual(['produce appended', 'produce acked', 'metadata']);
+  });
+
+  it('handles a Produce that does not wait for acks (acks=1) before reading the next request', async () => {
+    const h = await startHarness();
+    const hold = gate();
+    const started: string[] = [];
+    h.dispatcher.register(ApiKey.Produce, async (body) => {
+      started.push(body.topics[0].name);
+      await hold.promise; // never calls onWaitingForAcks: the next request waits for this one
+      return produceAnswer(body);
+    });
+    const conn = await h.connect();
+    const sends = ['x', 'y'].map((topic) => conn.send(ApiKey.Produce, produceRequest(topic, 1)));
+    await waitFor(() => started.length === 1, { timeoutMs: 5000, message: 'the first Produce to start' });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(started).toEqual(['x']);
+    hold.open();
+    await Promise.all(sends);
+    expect(started).toEqual(['x', 'y']);
   });
 
   it('sends nothing for a null result (acks=0) and keeps answering the requests after it', async () => {

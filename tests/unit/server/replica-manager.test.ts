@@ -116,7 +116,7 @@ describe('ReplicaManager', () => {
     expect(bad.errorCode).toBe(ErrorCode.INVALID_REQUIRED_ACKS.code);
     const [internal] = await manager.appendRecords(1, 1000, [{ topic: '__consumer_offsets', partition: 0, records: numberedBatch(0, 1) }]);
     expect(internal.errorCode).toBe(ErrorCode.INVALID_TOPIC_EXCEPTION.code);
-    const [allowed] = await manager.appendRecords(1, 1000, [{ topic: '__consumer_offsets', partition: 0, records: numberedBatch(0, 1) }], true);
+    const [allowed] = await manager.appendRecords(1, 1000, [{ topic: '__consumer_offsets', partition: 0, records: numberedBatch(0, 1) }], { internalTopicsAllowed: true });
     expect(allowed.errorCode).toBe(0);
   });
 
