@@ -31,4 +31,4 @@ VOLUME ["/var/lib/josef"]
 EXPOSE 9092
 # The broker handles SIGTERM (`docker stop`) with a controlled shutdown, even as PID 1. The node
 # option is the broker's heap setting, as `josef cluster up` gives it (src/cli/broker-node-options.ts).
-CMD ["node", "--initial-old-space-size=128", "/app/bin/josef", "broker", "start"]
+CMD ["node", "--initial-old-space-size=64", "/app/bin/josef", "broker", "start"]
