@@ -28,6 +28,11 @@ export function parseCount(value: string): number {
   return n;
 }
 
+/** Parses a whole number option that may be 0, such as `--warmup-records 0`. */
+export function parseCountOrZero(value: string): number {
+  return value.trim() === '0' ? 0 : parseCount(value);
+}
+
 /** Milliseconds since `startNs` (a process.hrtime.bigint() reading). */
 export function elapsedMsSince(startNs: bigint): number {
   return Number(process.hrtime.bigint() - startNs) / 1e6;
