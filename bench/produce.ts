@@ -7,7 +7,8 @@
  * first records; Kafka's 2014 runs of 50 million records made it negligible). At the end the
  * topic's end offsets are summed to check that every record arrived. --compare-single measures a
  * one-broker, unreplicated, acks=1 baseline in the same run (replication's cost, as Kafka's 2014
- * figures show it).
+ * figures show it); --runs repeats the pair and reports the medians, since a shared 2-core machine
+ * moves either figure by a fifth from one run to the next.
  */
 import type { Command, OptionValues } from 'commander';
 import { Consumer } from '../src/client/consumer';
@@ -16,7 +17,7 @@ import { formatNumber } from '../src/cli/format';
 import {
   benchCluster, benchParameters, clientOptions, createBenchTopic, defineClientOptions, quietLogger, randomPayload, replicationFactorOf, type ClientBenchOptions,
 } from './client-bench';
-import { elapsedMsSince, LatencyRecorder, mbPerSec, MiB, parseCountOrZero, type Benchmark, type Progress } from './harness';
+import { elapsedMsSince, LatencyRecorder, mbPerSec, MiB, parseCount, parseCountOrZero, type Benchmark, type Progress } from './harness';
 import { throughputTable, type BenchReport, type ThroughputPhase } from './report';
 
 /** Every this many records the loop lets the sender and the sockets work if the buffer is full. */
@@ -109,39 +110,69 @@ function storedNote(m: ProduceMeasurement, what: string): string {
   return `${what}: consumers can read ${formatNumber(m.stored, 0)} records (the sum of the partitions' high watermarks; ${formatNumber(m.o.records, 0)} timed + ${formatNumber(m.o.warmupRecords + 1, 0)} warm-up): ${verdict}.`;
 }
 
+/** The middle value (the mean of the two middle ones for an even count). */
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+const rate = (m: ProduceMeasurement): number => m.o.records / (m.run.elapsedMs / 1000);
+
 async function run(options: OptionValues, progress: Progress): Promise<BenchReport> {
   const o: ProduceBenchOptions = { ...clientOptions(options), warmupRecords: (options as { warmupRecords: number }).warmupRecords };
   const compareSingle = (options as { compareSingle?: boolean }).compareSingle === true;
+  const runs = (options as { runs: number }).runs;
   if (compareSingle && o.bootstrapServer !== undefined) throw new Error('--compare-single starts its own one-broker cluster; it cannot be used with --bootstrap-server');
-  const main = await measure(o, progress);
-  // Kafka's 2014 comparison: the same producer against one broker, no replication, acks=1.
-  const baseline = compareSingle ? await measure({ ...o, brokers: 1, replicationFactor: 1, acks: 1 }, (m) => progress(`baseline: ${m}`)) : undefined;
-  const mainPhase = phaseOf(main, `send (brokers ${o.brokers}, RF ${replicationFactorOf(o)}, acks=${o.acks})`);
-  const phases = [mainPhase];
-  const recordsPerSec = o.records / (main.run.elapsedMs / 1000);
-  const latency = mainPhase.latency!;
+  // Each run: the measured cluster, then (--compare-single) Kafka's 2014 comparison, the same
+  // producer against one broker, no replication, acks=1. Runs alternate, so slow spells of a
+  // shared machine fall on both sides.
+  const pairs: { main: ProduceMeasurement; baseline: ProduceMeasurement | undefined }[] = [];
+  for (let i = 1; i <= runs; i++) {
+    const tag = runs > 1 ? `run ${i}/${runs}: ` : '';
+    const main = await measure(o, (m) => progress(`${tag}${m}`));
+    const baseline = compareSingle ? await measure({ ...o, brokers: 1, replicationFactor: 1, acks: 1 }, (m) => progress(`${tag}baseline: ${m}`)) : undefined;
+    pairs.push({ main, baseline });
+  }
+  const suffix = (i: number): string => (runs > 1 ? `, run ${i + 1}` : '');
+  const phases: ThroughputPhase[] = [];
+  pairs.forEach(({ main, baseline }, i) => {
+    const mainPhase = phaseOf(main, `send (brokers ${o.brokers}, RF ${replicationFactorOf(o)}, acks=${o.acks}${suffix(i)})`);
+    phases.push(mainPhase);
+    if (baseline === undefined) return;
+    mainPhase.remark = `${((rate(main) / rate(baseline)) * 100).toFixed(0)}% of the baseline`;
+    phases.push(phaseOf(baseline, `baseline: send (1 broker, RF 1, acks=1${suffix(i)})`));
+  });
+  const mains = pairs.map((p) => p.main);
+  const latencies = mains.map((m) => m.run.latency.summary());
   const figures: Record<string, number> = {
-    recordsPerSec, mbPerSec: mbPerSec(mainPhase.bytes, main.run.elapsedMs), p50Ms: latency.p50Us / 1000, p99Ms: latency.p99Us / 1000, failedRecords: main.run.failed,
+    recordsPerSec: median(mains.map(rate)),
+    mbPerSec: median(mains.map((m) => mbPerSec(m.o.records * m.o.recordSize, m.run.elapsedMs))),
+    p50Ms: median(latencies.map((l) => l.p50Us / 1000)),
+    p99Ms: median(latencies.map((l) => l.p99Us / 1000)),
+    failedRecords: mains.reduce((sum, m) => sum + m.run.failed, 0),
   };
   const notes = [
     `MB/s counts value bytes, MB = ${MiB} bytes (as kafka-producer-perf-test). One record fetched metadata first, then ${formatNumber(o.warmupRecords, 0)} warm-up records went untimed.`,
-    storedNote(main, 'Measured run'),
+    ...mains.map((m, i) => storedNote(m, runs > 1 ? `Measured run ${i + 1}` : 'Measured run')),
     'Latency here includes the time a record waits in the full producer buffer, as in Kafka\'s tool; e2e measures it at a fixed rate.',
   ];
-  if (baseline !== undefined) {
-    const basePhase = phaseOf(baseline, 'baseline: send (1 broker, RF 1, acks=1)');
-    phases.push(basePhase);
-    const baselineRecordsPerSec = o.records / (baseline.run.elapsedMs / 1000);
-    const ratio = (recordsPerSec / baselineRecordsPerSec) * 100;
-    mainPhase.remark = `${ratio.toFixed(0)}% of the baseline`;
+  if (runs > 1) notes.push(`${runs} runs: the JSON figures are the medians of the runs (vsBaselinePercent: the median of each run's own ratio).`);
+  if (compareSingle) {
+    const baselines = pairs.map((p) => p.baseline as ProduceMeasurement);
+    const ratios = pairs.map((p) => (rate(p.main) / rate(p.baseline as ProduceMeasurement)) * 100);
     Object.assign(figures, {
-      baselineRecordsPerSec, baselineP99Ms: basePhase.latency!.p99Us / 1000, vsBaselinePercent: ratio, baselineFailedRecords: baseline.run.failed,
+      baselineRecordsPerSec: median(baselines.map(rate)),
+      baselineP99Ms: median(baselines.map((b) => b.run.latency.summary().p99Us / 1000)),
+      vsBaselinePercent: median(ratios),
+      baselineFailedRecords: baselines.reduce((sum, b) => sum + b.run.failed, 0),
     });
-    notes.push(storedNote(baseline, 'Baseline'), 'The baseline ran after the measured run, on a fresh one-broker cluster (its own ZooKeeper), with the same producer settings but acks=1.');
+    if (runs > 1) Object.assign(figures, { vsBaselinePercentMin: Math.min(...ratios), vsBaselinePercentMax: Math.max(...ratios) });
+    notes.push(...baselines.map((b, i) => storedNote(b, runs > 1 ? `Baseline ${i + 1}` : 'Baseline')), 'The baseline ran after the measured run, on a fresh one-broker cluster (its own ZooKeeper), with the same producer settings but acks=1.');
   }
   return {
     benchmark: 'produce',
-    parameters: { ...benchParameters(o), warmupRecords: o.warmupRecords, compareSingle },
+    parameters: { ...benchParameters(o), warmupRecords: o.warmupRecords, compareSingle, runs },
     tables: [throughputTable('producer: send to acknowledgement (latency sampled every 1000th record)', phases)],
     figures,
     notes,
@@ -155,6 +186,7 @@ export const produceBenchmark: Benchmark = {
     defineClientOptions(command, { records: 2_000_000, partitions: 6 });
     command.option('--warmup-records <n>', 'records sent first, untimed (the JIT of every process warming up)', parseCountOrZero, 1_000_000);
     command.option('--compare-single', 'then measure one broker, replication factor 1, acks=1 in the same run, and report the ratio (issue 4\'s goal: acks=all at 50% or more of it)', false);
+    command.option('--runs <n>', 'measure this many times (alternating with the baseline) and report the medians', parseCount, 1);
   },
   run,
 };
