@@ -49,7 +49,7 @@ export class ClientChannel {
   private readonly queue: (Buffer | InvalidFrameError)[] = [];
   /** processQueue is running. */
   private processing = false;
-  /** Produces appended and waiting for their acks, oldest first: each settles once its answer is written. */
+  /** Produces not yet answered, oldest first (those left behind wait for their acks): each settles once its answer is written. */
   private readonly waitingProduces: Promise<void>[] = [];
   /** Settles once every answer so far is written: each answer is written after the one before it. */
   private answersWritten: Promise<void> = Promise.resolve();
@@ -181,12 +181,12 @@ export class ClientChannel {
     if (this.waitingProduces.length >= this.options.queuedRequestsMax) await this.waitingProduces[0];
     let markWaiting: () => void = () => undefined;
     const waiting = new Promise<void>((resolve) => { markWaiting = resolve; });
-    const ctx: RequestContext = { ...this.context(request), onWaitingForAcks: () => markWaiting() };
+    // Once its batches are in the log (written, not kept) the frame is no longer needed (its
+    // answer holds none of its bytes): its memory can take the next large request.
+    const ctx: RequestContext = { ...this.context(request), onWaitingForAcks: () => { this.decoder.recycle(frame); markWaiting(); } };
     const previousAnswers = this.answersWritten;
     const answered = this.options.dispatcher.dispatch(request.apiKey, request.body, ctx).then(async (response) => {
-      // Its batches are in the log (written, not kept), and its answer holds none of its bytes:
-      // the frame's memory can take the next large request.
-      this.decoder.recycle(frame);
+      this.decoder.recycle(frame); // a no-op if it already was
       await previousAnswers;
       await this.writeAnswer(request, response);
     }).catch((err: unknown) => {
