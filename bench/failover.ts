@@ -18,7 +18,7 @@ import { ZkPaths } from '../src/coordination/paths';
 import { ZkClient } from '../src/coordination/zk-client';
 import { parsePartitionState, type PartitionStateZnode } from '../src/coordination/znodes';
 import { quietLogger } from './client-bench';
-import { parseCount, type Benchmark, type Progress } from './harness';
+import { median, parseCount, type Benchmark, type Progress } from './harness';
 import { withBenchCluster } from './bench-cluster';
 import type { BenchReport } from './report';
 
@@ -46,12 +46,6 @@ const warmupAcks = 50;
 /** After the first post-signal acknowledgement, writes go on this long so that late acknowledgements count in maxWaitMs. */
 const settleMs = 1_000;
 const stepTimeoutMs = 60_000;
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
 
 /** Sends a record every `intervalMs` and remembers, for each, when it was sent and when acknowledged. */
 class StampedWriter {

@@ -28,6 +28,13 @@ export function parseCount(value: string): number {
   return n;
 }
 
+/** The middle value (of an even count, the mean of the two middle ones). */
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
 /** Parses a whole number option that may be 0, such as `--warmup-records 0`. */
 export function parseCountOrZero(value: string): number {
   return value.trim() === '0' ? 0 : parseCount(value);

@@ -17,7 +17,7 @@ import { formatNumber } from '../src/cli/format';
 import {
   benchCluster, benchParameters, clientOptions, createBenchTopic, defineClientOptions, quietLogger, randomPayload, replicationFactorOf, type ClientBenchOptions,
 } from './client-bench';
-import { elapsedMsSince, LatencyRecorder, mbPerSec, MiB, parseCount, parseCountOrZero, type Benchmark, type Progress } from './harness';
+import { elapsedMsSince, LatencyRecorder, mbPerSec, median, MiB, parseCount, parseCountOrZero, type Benchmark, type Progress } from './harness';
 import { throughputTable, type BenchReport, type ThroughputPhase } from './report';
 
 /** Every this many records the loop lets the sender and the sockets work if the buffer is full. */
@@ -108,13 +108,6 @@ function storedNote(m: ProduceMeasurement, what: string): string {
   const sent = m.o.records + m.o.warmupRecords + 1;
   const verdict = m.stored === sent ? 'all arrived' : 'MISMATCH';
   return `${what}: consumers can read ${formatNumber(m.stored, 0)} records (the sum of the partitions' high watermarks; ${formatNumber(m.o.records, 0)} timed + ${formatNumber(m.o.warmupRecords + 1, 0)} warm-up): ${verdict}.`;
-}
-
-/** The middle value (the mean of the two middle ones for an even count). */
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
 const rate = (m: ProduceMeasurement): number => m.o.records / (m.run.elapsedMs / 1000);
