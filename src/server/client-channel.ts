@@ -49,10 +49,11 @@ export class ClientChannel {
   private readonly queue: (Buffer | InvalidFrameError)[] = [];
   /** processQueue is running. */
   private processing = false;
-  /** Produces not yet answered, oldest first (those left behind wait for their acks): each settles once its answer is written. */
+  /**
+   * Produces not yet answered, oldest first (those left behind wait for their acks): each settles
+   * once its answer is written, which is after the answer before it.
+   */
   private readonly waitingProduces: Promise<void>[] = [];
-  /** Settles once every answer so far is written: each answer is written after the one before it. */
-  private answersWritten: Promise<void> = Promise.resolve();
   private readingPaused = false;
   private idleWaiters: (() => void)[] = [];
   private lingerTimer: NodeJS.Timeout | undefined;
@@ -86,6 +87,11 @@ export class ClientChannel {
   whenIdle(): Promise<void> {
     if (this.idle) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /** Settles once every answer so far is written: the newest Produce's is written last. */
+  private get answersWritten(): Promise<void> {
+    return this.waitingProduces[this.waitingProduces.length - 1] ?? Promise.resolve();
   }
 
   private get idle(): boolean {
@@ -193,7 +199,6 @@ export class ClientChannel {
       this.options.logger.error(`connection from ${this.remoteAddress}: cannot answer Produce ${request.correlationId}: ${(err as Error).message}`);
       this.destroy();
     });
-    this.answersWritten = answered;
     this.waitingProduces.push(answered);
     void answered.finally(() => {
       this.waitingProduces.splice(this.waitingProduces.indexOf(answered), 1);
