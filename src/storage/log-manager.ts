@@ -227,18 +227,14 @@ export class LogManager {
 
   /** Every log dir, offline ones too (with no logs), and the logs in it that `wanted` selects (Kafka's describeLogDirs). */
   logsPerDir(wanted: (topic: string, partition: number) => boolean): { logDir: string; offline: boolean; logs: PartitionLog[] }[] {
-    return this.logDirs.map((logDir) => ({
-      logDir,
-      offline: this.isOffline(logDir),
-      logs: [...this.logs.values()].filter((e) => e.logDir === logDir && wanted(e.log.topic, e.log.partition)).map((e) => e.log),
-    }));
+    const byDir = new Map<string, PartitionLog[]>(this.logDirs.map((d) => [d, []]));
+    for (const { log, logDir } of this.logs.values()) if (wanted(log.topic, log.partition)) byDir.get(logDir)?.push(log);
+    return [...byDir].map(([logDir, logs]) => ({ logDir, offline: this.isOffline(logDir), logs }));
   }
 
   /** The logs of each live log dir: an offline dir gets no checkpoint (its files are left as the failure found them). */
   private logsByDir(): Map<string, PartitionLog[]> {
-    const byDir = new Map<string, PartitionLog[]>(this.liveLogDirs.map((d) => [d, []]));
-    for (const { log, logDir } of this.logs.values()) byDir.get(logDir)?.push(log);
-    return byDir;
+    return new Map(this.logsPerDir(() => true).filter((d) => !d.offline).map((d) => [d.logDir, d.logs]));
   }
 
   /** Writes one checkpoint of a live dir; a failing disk takes the dir offline and the other dirs still get theirs. */
