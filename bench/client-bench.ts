@@ -81,7 +81,6 @@ export function replicationFactorOf(o: ClientBenchOptions): number {
   return o.replicationFactor ?? Math.min(3, o.brokers);
 }
 
-
 /** The running cluster named by --bootstrap-server, or a fresh local one (its own ZooKeeper and data). */
 export async function benchCluster(o: ClientBenchOptions, progress: Progress): Promise<BenchCluster> {
   if (o.bootstrapServer !== undefined) {

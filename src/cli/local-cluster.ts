@@ -125,7 +125,8 @@ export class LocalCluster {
     ];
     try {
       // Its own process group: a Ctrl-C in the terminal reaches `cluster up`, which stops brokers in order.
-      const child = spawn(process.execPath, [...brokerNodeOptions(this.options.env ?? process.env), ...args], { stdio: ['pipe', logFd, logFd], env: this.options.env ?? process.env, detached: true });
+      const env = this.options.env ?? process.env;
+      const child = spawn(process.execPath, [...brokerNodeOptions(env), ...args], { stdio: ['pipe', logFd, logFd], env, detached: true });
       child.stdin?.on('error', () => undefined);
       p.child = child;
       p.pid = child.pid;
