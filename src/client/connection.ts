@@ -170,6 +170,16 @@ export class Connection extends EventEmitter {
     this.socket.uncork();
   }
 
+  /**
+   * Hands back the memory of a response this connection decoded, given as any Buffer decoded from
+   * it (a Fetch response's records), once nothing refers to that response any more: the next large
+   * response is then read into the same memory instead of a fresh allocation. Only large responses
+   * assembled from several reads are reusable; for others this does nothing.
+   */
+  recycle(decoded: Buffer): void {
+    this.decoder.recycle(decoded);
+  }
+
   /** Closes the socket; requests still waiting are rejected. Resolves once it has closed. */
   close(): Promise<void> {
     this.fail(this.closedError());

@@ -82,9 +82,9 @@ export class FrameDecoder {
   }
 
   /**
-   * Hands back a frame that next() returned and that nothing refers to any more (no view of it is
-   * kept anywhere): its memory may hold the next large frame. Frames that were views of received
-   * chunks, or small copies, are not reused and recycling them does nothing.
+   * Hands back a frame that next() returned (or any view of it) once nothing refers to it any more
+   * (no view of it is kept anywhere): its memory may hold the next large frame. Frames that were
+   * views of received chunks, or small copies, are not reused and recycling them does nothing.
    */
   recycle(frame: Buffer): void {
     const whole = this.lent.get(frame.buffer);

@@ -30,6 +30,8 @@ import { truncationOffset } from './truncation';
 export interface FetcherConnection {
   send<K extends SupportedApiKey>(apiKey: K, body: RequestOf<K>, options?: { timeoutMs?: number }): Promise<ResponseOf<K>>;
   close(): Promise<void>;
+  /** Hands back a response's memory (via a Buffer decoded from it) once nothing refers to it. */
+  recycle?(decoded: Buffer): void;
 }
 
 export type FetcherConnect = (endpoint: BrokerEndpoint) => Promise<FetcherConnection>;
@@ -326,6 +328,20 @@ export class ReplicaFetcher {
     for (const topic of response.topics ?? []) {
       for (const p of topic.partitions ?? []) answers.set(partitionKey(topic.name, p.partition), p);
     }
+    try {
+      await this.applyAnswers(connection, entries, offsets, answers);
+    } finally {
+      // The records are in our logs now (appends copy them to the file) and nothing keeps a view
+      // of them: the connection may read the next response into the same memory. All answers
+      // share one frame, so any one of them hands it back.
+      const records = [...answers.values()].find((a) => a.records && a.records.length > 0)?.records;
+      if (records) connection.recycle?.(records);
+    }
+  }
+
+  private async applyAnswers(
+    connection: FetcherConnection, entries: FetchEntry[], offsets: Map<string, number>, answers: Map<string, FetchPartitionResponse>,
+  ): Promise<void> {
     for (const entry of entries) {
       const answer = answers.get(entry.key);
       const fetchOffset = offsets.get(entry.key) as number;

@@ -25,7 +25,7 @@ function state(leader: number, leaderEpoch: number): LeaderAndIsrPartitionState 
 const codeOf = (err: unknown): number => (err instanceof JosefError ? err.code : ErrorCode.UNKNOWN_SERVER_ERROR.code);
 
 /** Answers a follower's requests from `leader`, as the broker's handlers would. */
-function connectionTo(leader: Partition, requests: number[]): FetcherConnection {
+function connectionTo(leader: Partition, requests: number[], recycle?: (decoded: Buffer) => void): FetcherConnection {
   const send = async (apiKey: number, body: unknown): Promise<unknown> => {
     // A real answer comes from the network: let timers run between requests.
     await new Promise((resolve) => setTimeout(resolve, 1));
@@ -74,7 +74,7 @@ function connectionTo(leader: Partition, requests: number[]): FetcherConnection 
     }
     throw new Error(`unexpected request ${apiKey}`);
   };
-  return { send: send as FetcherConnection['send'], close: async () => undefined };
+  return { send: send as FetcherConnection['send'], close: async () => undefined, recycle };
 }
 
 describe('ReplicaFetcher', () => {
@@ -104,14 +104,17 @@ describe('ReplicaFetcher', () => {
   const partitionOn = (brokerId: number, partitionLog: PartitionLog): Partition =>
     new Partition({ localBrokerId: brokerId, log: partitionLog, highWatermarkCheckpoint: undefined, minInsyncReplicas: 1, clock });
 
-  const startFetcher = (follower: Partition, leader: Partition, requests: number[], leaderEpoch: number, quota?: ReplicationQuota, inIsr?: boolean, replicaFetchBackoffMs = 10): ReplicaFetcher => {
+  const startFetcher = (
+    follower: Partition, leader: Partition, requests: number[], leaderEpoch: number, quota?: ReplicationQuota, inIsr?: boolean, replicaFetchBackoffMs = 10,
+    recycle?: (decoded: Buffer) => void,
+  ): ReplicaFetcher => {
     fetcher = new ReplicaFetcher({
       name: 'test', localBrokerId: 2, source: { nodeId: 1, host: '127.0.0.1', port: 1, rack: null },
       settings: {
         replicaFetchWaitMaxMs: 0, replicaFetchMinBytes: 1, replicaFetchMaxBytes: 4096,
         replicaFetchResponseMaxBytes: 1 << 20, replicaFetchBackoffMs, replicaSocketTimeoutMs: 1_000,
       },
-      connect: async () => connectionTo(leader, requests),
+      connect: async () => connectionTo(leader, requests, recycle),
       partition: () => follower,
       logger: quietLogger,
       quota,
@@ -148,6 +151,24 @@ describe('ReplicaFetcher', () => {
     // The leader learned the follower's position from its fetches: the HW reached the end.
     // (It hears of the last append with the next fetch, which may still be on its way.)
     await waitFor(() => leader.followerState(2)?.logEndOffset === 40, { timeoutMs: 5_000, message: 'the leader to know the follower is at 40' });
+  });
+
+  it('hands each Fetch response\'s memory back to the connection only after its records are in the log', async () => {
+    const leaderLog = log('leader');
+    const leader = partitionOn(1, leaderLog);
+    leader.makeLeader({ ...state(1, 0), isr: [1] });
+    for (let i = 0; i < 8; i++) leader.appendRecordsToLeader(numberedBatch(i * 10, 10, 1_700_000_000_000, 200), 1);
+    const follower = partitionOn(2, log('follower'));
+    follower.makeFollower(state(1, 0));
+    // The connection reuses what it is handed back at once: here, it overwrites it with zeros.
+    let recycled = 0;
+    startFetcher(follower, leader, [], 0, undefined, undefined, 10, (decoded) => {
+      recycled++;
+      decoded.fill(0);
+    });
+    await waitFor(() => follower.log.logEndOffset === leaderLog.logEndOffset, { timeoutMs: 5_000, message: 'the follower to catch up' });
+    expect(recycled).toBeGreaterThan(1); // 4 KiB per fetch: several responses
+    expect(readAll(follower.log).equals(readAll(leaderLog))).toBe(true);
   });
 
   it('stops fetching a partition when the leader says our leader epoch is old', async () => {
