@@ -21,6 +21,11 @@ const lengthPrefixBytes = 4;
 /** The longest header any value needs: a str32 / bin32 / map32 tag plus its length, or a float64. */
 const headerBytesMax = 9;
 
+/** msgpack's fix forms: the tag a short length is or-ed into, and the longest length it holds. */
+const fixStr = { tag: 0xa0, max: 31 } as const;
+const fixArray = { tag: 0x90, max: 15 } as const;
+const fixMap = { tag: 0x80, max: 15 } as const;
+
 let slab = Buffer.allocUnsafeSlow(slabBytes);
 /** Where the next write into the slab goes. */
 let slabPosition = 0;
@@ -167,10 +172,28 @@ class FrameWriter {
   }
 
   private writeString(s: string): void {
+    // Field names and topic names are short ASCII: copied by hand, they skip two calls into C++
+    // (byteLength, utf8Write), which cost more than the copy for a few characters.
+    if (s.length <= fixStr.max && this.writeShortAscii(s)) return;
     const length = Buffer.byteLength(s, 'utf8');
-    this.lengthHeader(length, { tag: 0xa0, max: 31 }, 0xd9, 0xda, 0xdb);
+    this.lengthHeader(length, fixStr, 0xd9, 0xda, 0xdb);
     this.reserve(length);
     slabPosition += slab.write(s, slabPosition, length, 'utf8');
+  }
+
+  /** Writes `s` as a fixstr if it is all ASCII (then its UTF-8 is its char codes); false, writing nothing, if not. */
+  private writeShortAscii(s: string): boolean {
+    const length = s.length;
+    this.reserve(1 + length);
+    const at = slabPosition + 1;
+    for (let i = 0; i < length; i++) {
+      const code = s.charCodeAt(i);
+      if (code >= 0x80) return false;
+      slab[at + i] = code;
+    }
+    slab[slabPosition] = fixStr.tag | length;
+    slabPosition = at + length;
+    return true;
   }
 
   private writeBin(bytes: Uint8Array): void {
@@ -188,7 +211,7 @@ class FrameWriter {
   }
 
   private writeArray(items: readonly unknown[]): void {
-    this.lengthHeader(items.length, { tag: 0x90, max: 15 }, undefined, 0xdc, 0xdd);
+    this.lengthHeader(items.length, fixArray, undefined, 0xdc, 0xdd);
     for (const item of items) this.write(item);
   }
 
@@ -196,7 +219,7 @@ class FrameWriter {
     const prototype: unknown = Object.getPrototypeOf(map);
     if (prototype !== Object.prototype && prototype !== null) throw new TypeError(`a frame cannot carry a ${map.constructor?.name ?? 'non-plain object'}`);
     const keys = Object.keys(map);
-    this.lengthHeader(keys.length, { tag: 0x80, max: 15 }, undefined, 0xde, 0xdf);
+    this.lengthHeader(keys.length, fixMap, undefined, 0xde, 0xdf);
     for (const key of keys) {
       this.writeString(key);
       this.write(map[key]);

@@ -1,10 +1,12 @@
 import fc from 'fast-check';
+import { pack } from 'msgpackr';
 import { ErrorCode } from '../../../src/common/errors';
 import {
   FRAME_LENGTH_BYTES, FrameTooLargeError, InvalidFrameError, decodeRequest, decodeResponse, encodeRequest, encodeResponse, encodeResponseChunks,
   peekRequestHeader,
 } from '../../../src/protocol/frame';
 import { FrameDecoder } from '../../../src/protocol/frame-decoder';
+import { encodeFrameChunks } from '../../../src/protocol/frame-encoder';
 
 const header = { apiKey: 0, apiVersion: 0, correlationId: 42, clientId: 'producer-1' };
 
@@ -54,6 +56,13 @@ describe('frame codec', () => {
     expect(joined.readUInt32BE(0)).toBe(frame.bytes - FRAME_LENGTH_BYTES);
     const decoded = decodeResponse(joined.subarray(FRAME_LENGTH_BYTES)).body as typeof body;
     decoded.topics[0].partitions.forEach((p, i) => expect(p.records.equals(records[i])).toBe(true));
+  });
+
+  it('writes strings byte for byte as msgpackr does, on both sides of the short-ASCII path', () => {
+    for (const s of ['', 'a', 'topics', 'x'.repeat(31), 'x'.repeat(32), 'abcé', 'é', '\u007f', '\u0080', 'ok\u{1F600}']) {
+      const { chunks } = encodeFrameChunks(s);
+      expect(Buffer.concat(chunks).subarray(FRAME_LENGTH_BYTES).toString('hex')).toBe(pack(s).toString('hex'));
+    }
   });
 
   it('encodes every msgpack type the messages use so that msgpackr reads back the same values (fast-check)', () => {
