@@ -10,7 +10,7 @@ import { ErrorCode, JosefError } from '../common/errors';
 import { createLogger, type Logger } from '../common/logger';
 import { apiName } from '../protocol/api-keys';
 import { decodeResponse, encodeRequestChunks, REQUEST_BYTES_MAX_DEFAULT, type FrameChunks, type MessageBody } from '../protocol/frame';
-import { FrameDecoder } from '../protocol/frame-decoder';
+import { FrameReader } from '../protocol/frame-reader';
 import type { RequestOf, ResponseOf, SupportedApiKey } from '../protocol/messages';
 
 /** Kafka's `request.timeout.ms` default. */
@@ -20,8 +20,11 @@ export const CONNECT_TIMEOUT_MS_DEFAULT = 10_000;
 /** Bytes written but not yet taken by the kernel beyond which send() refuses more. */
 export const SEND_BUFFER_BYTES_MAX_DEFAULT = 64 * 1024 * 1024;
 
-/** Opens a socket that is connecting (or connected) to host:port; tests swap it. */
-export type SocketFactory = (host: string, port: number) => net.Socket;
+/**
+ * Opens a socket that is connecting (or connected) to host:port, reading through `onread` (a
+ * test's socket may ignore it: its 'data' events are read instead); tests swap it.
+ */
+export type SocketFactory = (host: string, port: number, onread: net.OnReadOpts) => net.Socket;
 
 export interface ConnectionOptions {
   clientId: string | null;
@@ -48,14 +51,13 @@ interface PendingRequest {
   timer: NodeJS.Timeout;
 }
 
-const defaultSocketFactory: SocketFactory = (host, port) => net.connect({ host, port });
+const defaultSocketFactory: SocketFactory = (host, port, onread) => net.connect({ host, port, onread });
 
 /** Correlation ids count up from 0 and wrap before leaving int32. */
 const correlationIdMax = 0x7fffffff;
 
 export class Connection extends EventEmitter {
   private readonly pending = new Map<number, PendingRequest>();
-  private readonly decoder: FrameDecoder;
   private nextCorrelationId = 0;
   private closeCause: JosefError | undefined;
   private readonly closedPromise: Promise<void>;
@@ -64,11 +66,14 @@ export class Connection extends EventEmitter {
     readonly host: string,
     readonly port: number,
     private readonly socket: net.Socket,
+    private readonly reader: FrameReader,
     private readonly options: ConnectionOptions,
     private readonly logger: Logger,
   ) {
     super();
-    this.decoder = new FrameDecoder(options.maxFrameBytes ?? REQUEST_BYTES_MAX_DEFAULT, 'responses');
+    reader.onFrame = (frame) => {
+      if (!this.closed) this.onResponse(frame);
+    };
     this.closedPromise = new Promise((resolve) => socket.once('close', resolve));
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
@@ -79,7 +84,11 @@ export class Connection extends EventEmitter {
   /** Connects within `connectTimeoutMs`; fails with NETWORK_EXCEPTION. */
   static connect(host: string, port: number, options: ConnectionOptions): Promise<Connection> {
     const timeoutMs = options.connectTimeoutMs ?? CONNECT_TIMEOUT_MS_DEFAULT;
-    const socket = (options.socketFactory ?? defaultSocketFactory)(host, port);
+    const reader = new FrameReader(options.maxFrameBytes ?? REQUEST_BYTES_MAX_DEFAULT);
+    let connection: Connection | undefined;
+    // Nothing is asked before the connection exists, so a bad stream before then just ends it.
+    const onBadResponse = (err: unknown): void => (connection ? connection.failOnBadResponse(err) : void socket.destroy());
+    const socket = (options.socketFactory ?? defaultSocketFactory)(host, port, reader.onread(onBadResponse));
     const logger = options.logger ?? createLogger('connection');
     return new Promise((resolve, reject) => {
       const settle = (err: Error | undefined): void => {
@@ -91,7 +100,8 @@ export class Connection extends EventEmitter {
           reject(err);
         } else {
           logger.debug(`connected to ${host}:${port}`);
-          resolve(new Connection(host, port, socket, options, logger));
+          connection = new Connection(host, port, socket, reader, options, logger);
+          resolve(connection);
         }
       };
       const onConnect = (): void => settle(undefined);
@@ -174,10 +184,10 @@ export class Connection extends EventEmitter {
    * Hands back the memory of a response this connection decoded, given as any Buffer decoded from
    * it (a Fetch response's records), once nothing refers to that response any more: the next large
    * response is then read into the same memory instead of a fresh allocation. Only large responses
-   * assembled from several reads are reusable; for others this does nothing.
+   * (64 KiB or more) are reusable; for others this does nothing.
    */
   recycle(decoded: Buffer): void {
-    this.decoder.recycle(decoded);
+    this.reader.recycle(decoded);
   }
 
   /** Closes the socket; requests still waiting are rejected. Resolves once it has closed. */
@@ -203,17 +213,19 @@ export class Connection extends EventEmitter {
     return id;
   }
 
+  /** Bytes from a socket that ignored `onread` (a test's). */
   private onData(chunk: Buffer): void {
-    this.decoder.push(chunk);
     try {
-      for (let frame = this.decoder.next(); frame !== undefined && !this.closed; frame = this.decoder.next()) {
-        this.onResponse(frame);
-      }
+      this.reader.push(chunk);
     } catch (err) {
-      // An oversize or undecodable response leaves the stream unreadable: drop the connection.
-      const detail = err instanceof Error ? err.message : String(err);
-      this.fail(this.closedError(`bad response: ${detail}`));
+      this.failOnBadResponse(err);
     }
+  }
+
+  /** An oversize or undecodable response leaves the stream unreadable: drop the connection. */
+  private failOnBadResponse(err: unknown): void {
+    const detail = err instanceof Error ? err.message : String(err);
+    this.fail(this.closedError(`bad response: ${detail}`));
   }
 
   private onResponse(frame: Buffer): void {

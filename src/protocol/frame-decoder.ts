@@ -4,20 +4,19 @@
  * when a frame straddles chunks; a frame inside one chunk is returned as a view of it. A length
  * over `frameBytesMax` is reported as soon as the prefix is read, before the body is buffered.
  *
- * Large straddling frames are assembled in buffers the caller may hand back with `recycle` once
- * nothing refers to the frame any more (the broker does for Produce requests, whose batches are
- * written to the log before the answer): the next large frame then reuses that memory instead
- * of page-faulting in a fresh megabyte. A frame never recycled is simply left to the collector.
+ * Large straddling frames are assembled in pooled buffers (frame-buffer-pool.ts) the caller may
+ * hand back with `recycle` once nothing refers to the frame any more (the broker does for Produce
+ * requests, whose batches are written to the log before the answer).
+ *
+ * The broker's side uses this: Node reads a server socket into memory of its own choosing. A
+ * client's socket can read into memory the client owns; frame-reader.ts does that.
  */
 import { assert } from '../common/assert';
 import { FRAME_LENGTH_BYTES, FrameTooLargeError, peekRequestHeader } from './frame';
+import { FrameBufferPool, POOLED_FRAME_BYTES_MIN } from './frame-buffer-pool';
 
 /** Body bytes looked at, when a frame is too large, for the request header it may start with. */
 const headerPeekBytes = 24;
-/** Frames at least this long are assembled in recyclable buffers; smaller copies are cheap anyway. */
-const recyclableFrameBytesMin = 64 * 1024;
-/** Recycled assembly buffers kept for reuse, per decoder (per connection). */
-const spareBuffersMax = 4;
 
 export class FrameDecoder {
   private readonly chunks: Buffer[] = [];
@@ -25,10 +24,8 @@ export class FrameDecoder {
   private headOffset = 0;
   private bufferedBytesTotal = 0;
   private failure: FrameTooLargeError | undefined;
-  /** Assembly buffers handed out in frames, by their memory, until recycled (weakly: most never are). */
-  private readonly lent = new WeakMap<ArrayBufferLike, Buffer>();
-  /** Assembly buffers handed back and free for the next large frame. */
-  private readonly spare: Buffer[] = [];
+  /** Memory for large frames that straddle chunks. */
+  private readonly pool = new FrameBufferPool();
 
   /**
    * @param frameBytesMax the largest frame value (excluding the length prefix) accepted
@@ -76,7 +73,7 @@ export class FrameDecoder {
       throw this.failure;
     }
     if (this.bufferedBytesTotal < FRAME_LENGTH_BYTES + frameBytes) return undefined;
-    const frame = frameBytes === 0 ? Buffer.alloc(0) : this.peek(FRAME_LENGTH_BYTES, frameBytes, frameBytes >= recyclableFrameBytesMin);
+    const frame = frameBytes === 0 ? Buffer.alloc(0) : this.peek(FRAME_LENGTH_BYTES, frameBytes, frameBytes >= POOLED_FRAME_BYTES_MIN);
     this.skip(FRAME_LENGTH_BYTES + frameBytes);
     return frame;
   }
@@ -87,23 +84,7 @@ export class FrameDecoder {
    * views of received chunks, or small copies, are not reused and recycling them does nothing.
    */
   recycle(frame: Buffer): void {
-    const whole = this.lent.get(frame.buffer);
-    if (whole === undefined) return;
-    this.lent.delete(frame.buffer);
-    if (this.spare.length < spareBuffersMax) this.spare.push(whole);
-  }
-
-  /**
-   * A buffer of at least `length` bytes for a large frame: a spare one not much larger, or a new
-   * one (rounded up to whole 64 KiB, so that frames of similar size fit each other's).
-   */
-  private assemblyBuffer(length: number): Buffer {
-    const index = this.spare.findIndex((b) => b.length >= length && b.length <= 2 * length);
-    const rounded = Math.ceil(length / recyclableFrameBytesMin) * recyclableFrameBytesMin;
-    // Its own memory (never a slice of Node's shared pool), so `buffer` identifies it in recycle.
-    const whole = index >= 0 ? this.spare.splice(index, 1)[0] : Buffer.allocUnsafeSlow(rounded);
-    this.lent.set(whole.buffer, whole);
-    return whole;
+    this.pool.recycle(frame);
   }
 
   /** The correlation id at the start of an oversize request's body, if enough of it is here. */
@@ -125,7 +106,7 @@ export class FrameDecoder {
     while (position >= this.chunks[index].length) position -= this.chunks[index++].length;
     const first = this.chunks[index];
     if (position + length <= first.length) return first.subarray(position, position + length);
-    const bytes = recyclable ? this.assemblyBuffer(length).subarray(0, length) : Buffer.allocUnsafe(length);
+    const bytes = recyclable ? this.pool.take(length) : Buffer.allocUnsafe(length);
     let copied = 0;
     while (copied < length) {
       const chunk = this.chunks[index++];
