@@ -128,12 +128,14 @@ async function run(options: OptionValues, progress: Progress): Promise<BenchRepo
     pairs.push({ main, baseline });
   }
   const suffix = (i: number): string => (runs > 1 ? `, run ${i + 1}` : '');
+  // Each run's acks-all rate as a percentage of its own baseline's (with --compare-single).
+  const ratios = pairs.flatMap(({ main, baseline }) => (baseline === undefined ? [] : [(rate(main) / rate(baseline)) * 100]));
   const phases: ThroughputPhase[] = [];
   pairs.forEach(({ main, baseline }, i) => {
     const mainPhase = phaseOf(main, `send (brokers ${o.brokers}, RF ${replicationFactorOf(o)}, acks=${o.acks}${suffix(i)})`);
     phases.push(mainPhase);
     if (baseline === undefined) return;
-    mainPhase.remark = `${((rate(main) / rate(baseline)) * 100).toFixed(0)}% of the baseline`;
+    mainPhase.remark = `${ratios[i].toFixed(0)}% of the baseline`;
     phases.push(phaseOf(baseline, `baseline: send (1 broker, RF 1, acks=1${suffix(i)})`));
   });
   const mains = pairs.map((p) => p.main);
@@ -153,7 +155,6 @@ async function run(options: OptionValues, progress: Progress): Promise<BenchRepo
   if (runs > 1) notes.push(`${runs} runs: the JSON figures are the medians of the runs (vsBaselinePercent: the median of each run's own ratio).`);
   if (compareSingle) {
     const baselines = pairs.map((p) => p.baseline as ProduceMeasurement);
-    const ratios = pairs.map((p) => (rate(p.main) / rate(p.baseline as ProduceMeasurement)) * 100);
     Object.assign(figures, {
       baselineRecordsPerSec: median(baselines.map(rate)),
       baselineP99Ms: median(baselines.map((b) => b.run.latency.summary().p99Us / 1000)),

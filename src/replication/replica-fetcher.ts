@@ -325,17 +325,20 @@ export class ReplicaFetcher {
       throw JosefError.fromCode(response.errorCode, 'Fetch failed as a whole');
     }
     const answers = new Map<string, FetchPartitionResponse>();
+    // All answers share one frame, so any one answer's records stand for its memory.
+    let frameMemory: Buffer | undefined;
     for (const topic of response.topics ?? []) {
-      for (const p of topic.partitions ?? []) answers.set(partitionKey(topic.name, p.partition), p);
+      for (const p of topic.partitions ?? []) {
+        answers.set(partitionKey(topic.name, p.partition), p);
+        if (p.records && p.records.length > 0) frameMemory = p.records;
+      }
     }
     try {
       await this.applyAnswers(connection, entries, offsets, answers);
     } finally {
       // The records are in our logs now (appends copy them to the file) and nothing keeps a view
-      // of them: the connection may read the next response into the same memory. All answers
-      // share one frame, so any one of them hands it back.
-      const records = [...answers.values()].find((a) => a.records && a.records.length > 0)?.records;
-      if (records) connection.recycle?.(records);
+      // of them: the connection may read the next response into the same memory.
+      if (frameMemory) connection.recycle?.(frameMemory);
     }
   }
 
