@@ -1,3 +1,5 @@
+import fs from 'fs';
+import path from 'path';
 import { BROKER_HEAP_OPTS_DEFAULT, brokerNodeOptions } from '../../../src/cli/broker-node-options';
 
 describe('brokerNodeOptions (the Node options broker processes start with)', () => {
@@ -12,5 +14,12 @@ describe('brokerNodeOptions (the Node options broker processes start with)', () 
 
   it('gives none for an empty JOSEF_HEAP_OPTS', () => {
     expect(brokerNodeOptions({ JOSEF_HEAP_OPTS: '' })).toEqual([]);
+  });
+
+  it('is what the Dockerfile starts the broker with (a Dockerfile cannot import it, so it repeats it)', () => {
+    const dockerfile = fs.readFileSync(path.join(__dirname, '..', '..', '..', 'Dockerfile'), 'utf8');
+    const cmd = /^CMD (\[.*\])$/m.exec(dockerfile);
+    expect(cmd).not.toBeNull();
+    expect(JSON.parse((cmd as RegExpExecArray)[1])).toEqual(['node', ...brokerNodeOptions({}), '/app/bin/josef', 'broker', 'start']);
   });
 });
