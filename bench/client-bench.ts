@@ -46,8 +46,15 @@ export function parseAcks(value: string): Acks {
   throw new Error(`--acks wants all, 1 or 0, got "${value}"`);
 }
 
-/** Declares the options every client benchmark takes; `records` and `partitions` defaults differ per benchmark. */
-export function defineClientOptions(command: Command, defaults: { records: number; partitions: number }): void {
+/** Kafka's default batch.size. */
+export const DEFAULT_BATCH_SIZE = 16_384;
+
+/**
+ * Declares the options every client benchmark takes; `records` and `partitions` defaults differ per
+ * benchmark. `batchSizeHelp` replaces --batch-size's help and its default of 16384 (the benchmark
+ * then resolves a missing value itself).
+ */
+export function defineClientOptions(command: Command, defaults: { records: number; partitions: number; batchSizeHelp?: string }): void {
   command
     .option('--brokers <n>', 'broker processes of the local cluster to start', parseCount, 1)
     .option('--replication-factor <n>', 'replicas of the benchmark topic (default: min(3, brokers))', parseCount)
@@ -56,7 +63,7 @@ export function defineClientOptions(command: Command, defaults: { records: numbe
     .option('--record-size <bytes>', 'value bytes per record (no key, as kafka-producer-perf-test)', parseCount, 100)
     .option('--records <n>', 'records to send', parseCount, defaults.records)
     .option('--partitions <n>', 'partitions of the benchmark topic', parseCount, defaults.partitions)
-    .option('--batch-size <bytes>', 'the producer\'s batch.size', parseCount, 16_384)
+    .option('--batch-size <bytes>', defaults.batchSizeHelp ?? 'the producer\'s batch.size', parseCount, defaults.batchSizeHelp === undefined ? DEFAULT_BATCH_SIZE : undefined)
     .option('--linger-ms <ms>', 'the producer\'s linger.ms', parseMs, 0);
 }
 
