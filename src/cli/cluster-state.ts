@@ -5,8 +5,11 @@
  * another terminal. It is rewritten whole (temp file, rename) on every change, so a reader never
  * sees half of it; a pid in it is only trusted after the process's command line confirms it.
  */
+import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
+import { josefRoot } from '../coordination/zk-install';
+import { brokerNodeOptions } from './broker-node-options';
 
 export const STATE_FILE_NAME = 'cluster.json';
 const stateVersion = 1;
@@ -148,4 +151,32 @@ export function inspectedZookeeper(flag: string | undefined, dataDir: string, en
   if (env.JOSEF_ZK?.trim()) return { connect: env.JOSEF_ZK.trim(), source: 'JOSEF_ZK' };
   if (env.JOSEF_ZOOKEEPER_CONNECT?.trim()) return { connect: env.JOSEF_ZOOKEEPER_CONNECT.trim(), source: 'JOSEF_ZOOKEEPER_CONNECT' };
   return { connect: zookeeperConnectDefault, source: 'default' };
+}
+
+/**
+ * Starts broker `b` of a `cluster up` (id, port, log dir under the cluster's data dir, ZooKeeper)
+ * as a detached process appending to `b.logFile`, and records its pid in cluster.json so that
+ * `cluster status`, `broker kill` and `cluster down` treat it as one of the cluster's. For brokers
+ * `cluster up` did not spawn itself: one `josef demo failover` brings back, one `josef cluster
+ * add-broker` adds. `cluster up` stops these first when it stops, while ZooKeeper still serves.
+ */
+export function startRecordedBroker(dataDir: string, state: ClusterState, b: BrokerState, why: string): number | undefined {
+  fs.mkdirSync(path.dirname(b.logFile), { recursive: true });
+  fs.appendFileSync(b.logFile, `---- ${why} at ${new Date().toISOString()}\n`);
+  const logFd = fs.openSync(b.logFile, 'a');
+  let pid: number | undefined;
+  try {
+    const child = spawn(process.execPath, [
+      ...brokerNodeOptions(), path.join(josefRoot(), 'bin', 'josef'), 'broker', 'start', '--id', String(b.id), '--port', String(b.port),
+      '--log-dirs', path.join(state.dataDir, `broker-${b.id}`, 'data'), '--zookeeper', state.zookeeper.connect,
+    ], { stdio: ['ignore', logFd, logFd], detached: true });
+    child.unref();
+    pid = child.pid;
+  } finally {
+    fs.closeSync(logFd);
+  }
+  Object.assign(b, { pid, running: true, exit: undefined });
+  if (!state.brokers.includes(b)) state.brokers.push(b);
+  writeClusterState(dataDir, state);
+  return pid;
 }

@@ -1,8 +1,9 @@
 /**
- * `josef cluster up|status|down`. `up` runs ZooKeeper plus N brokers on this machine in the
- * foreground, prints where everything listens and how to use it, keeps `<data-dir>/cluster.json`
+ * `josef cluster up|status|add-broker|down`. `up` runs ZooKeeper plus N brokers on this machine in
+ * the foreground, prints where everything listens and how to use it, keeps `<data-dir>/cluster.json`
  * current for the other commands, and on Ctrl-C (or SIGTERM) stops the brokers cleanly, the
- * controller last, then ZooKeeper. `status` and `down` work from another terminal through that file.
+ * controller last, then ZooKeeper. `status`, `add-broker` and `down` work from another terminal
+ * through that file.
  */
 import type { Command } from 'commander';
 import * as path from 'path';
@@ -13,7 +14,7 @@ import { externalZkConnect, parseEnsembleSize, statusLocalZk, stopLocalZk, type 
 import { ZkClient } from '../coordination/zk-client';
 import {
   brokerCommandWords, clusterUpCommandWords, inspectedZookeeper, isJosefProcess, newClusterState, readClusterState,
-  removeClusterState, requireClusterState, stateFilePath, writeClusterState, type BrokerState, type ClusterState,
+  removeClusterState, requireClusterState, startRecordedBroker, stateFilePath, writeClusterState, type BrokerState, type ClusterState,
 } from './cluster-state';
 import { formatClusterStatus, formatZooKeeperLine, readClusterSnapshot, zkServerModes, type ZkServerMode } from './cluster-status';
 import { startLocalCluster, type LocalBroker } from './local-cluster';
@@ -59,6 +60,7 @@ export function formatClusterTable(
     [`josef cluster status${dirFlag}`, 'brokers, controller, under-replicated and offline partitions'],
     [`josef zk tree /brokers${dirFlag}`, 'what brokers and controller keep in ZooKeeper'],
     [`josef broker kill ${brokers[brokers.length - 1].id} --signal KILL${dirFlag}`, 'then watch the controller move its leaderships'],
+    [`josef cluster add-broker${dirFlag}`, `broker ${brokers.length + 1}, then: josef cluster rebalance${dirFlag}`],
     [`josef cluster down${dirFlag}`, 'or Ctrl-C here'],
   ];
   const commentAt = Math.max(...commands.filter(([, c]) => c !== '').map(([cmd]) => cmd.length)) + 2;
@@ -117,11 +119,14 @@ async function up(options: UpOptions): Promise<void> {
   let stopping = false;
   const onBrokerExit = (broker: LocalBroker, exit: string): void => {
     if (!stopping) logger.warn(`broker ${broker.id} (pid ${broker.pid}) exited (${exit}); its log: ${broker.logFile}`);
-    const entry = state?.brokers.find((b) => b.id === broker.id);
-    if (!state || !entry) return;
+    if (!state) return;
+    // The file, not our copy: `cluster add-broker` and `demo failover` add and restart brokers in it.
+    const current = readClusterState(options.dataDir) ?? state;
+    const entry = current.brokers.find((b) => b.id === broker.id && b.pid === broker.pid);
+    if (!entry) return;
     entry.running = false;
     entry.exit = exit;
-    writeClusterState(options.dataDir, state);
+    writeClusterState(options.dataDir, current);
   };
   const cluster = await startLocalCluster({
     brokers, dataDir: options.dataDir, zookeeperConnect: options.zookeeper, zkEnsemble, zkBasePort, ports, logger, onBrokerExit,
@@ -224,6 +229,51 @@ async function stopBrokerProcess(b: BrokerState, out: (line: string) => void): P
   }
 }
 
+interface AddBrokerOptions {
+  dataDir: string;
+  id?: string;
+  port?: string;
+}
+
+/** How long `add-broker` waits for the new broker to register in ZooKeeper. */
+const addBrokerReadyTimeoutMs = 60_000;
+
+/**
+ * Starts one more broker for the running `cluster up` of dataDir: the next id (or --id), the port
+ * `cluster up` would have given it (base + id - 1, or --port), its data in DATA-DIR/broker-N, and
+ * waits until it is registered in /brokers/ids. It holds no partition until a reassignment gives
+ * it some (or new topics land on it), as a broker added to a Kafka cluster.
+ */
+async function addBroker(options: AddBrokerOptions): Promise<void> {
+  const state = requireClusterState(options.dataDir);
+  if (!isJosefProcess(state.pid, clusterUpCommandWords)) {
+    throw new Error(`the josef cluster up of ${options.dataDir} (pid ${state.pid}) is not running; start it with josef cluster up --data-dir ${options.dataDir}`);
+  }
+  const first = state.brokers[0];
+  const id = options.id === undefined ? Math.max(...state.brokers.map((b) => b.id)) + 1 : Number(options.id);
+  if (!Number.isSafeInteger(id) || id < 0) throw new Error(`--id wants a broker id (an integer, 0 or more), got ${options.id}`);
+  const known = state.brokers.find((b) => b.id === id);
+  if (known && isJosefProcess(known.pid, brokerCommandWords(id))) throw new Error(`broker ${id} is already running (pid ${known.pid})`);
+  const port = options.port === undefined ? first.port - first.id + id : parsePort('--port', options.port, 1);
+  const taken = state.brokers.find((b) => b.id !== id && b.port === port);
+  if (taken) throw new Error(`port ${port} is broker ${taken.id}'s; give another with --port`);
+  const b: BrokerState = known ?? { id, host: first.host, port, pid: undefined, logFile: path.join(state.dataDir, 'logs', `broker-${id}.log`), running: false };
+  b.port = port;
+  const pid = startRecordedBroker(options.dataDir, state, b, `josef cluster add-broker: starting broker ${id}`);
+  await withZk(state.zookeeper.connect, (zk) => waitFor(async () => {
+    if (!isJosefProcess(pid, brokerCommandWords(id))) throw new Error(`broker ${id} exited while starting; see ${b.logFile}`);
+    return (await zk.getChildren('/brokers/ids')).includes(String(id));
+  }, { timeoutMs: addBrokerReadyTimeoutMs, intervalMs: 100, message: `broker ${id} to register in ZooKeeper (log: ${b.logFile})` }));
+  const dirFlag = options.dataDir === '.josef' ? '' : ` --data-dir ${options.dataDir}`;
+  process.stdout.write([
+    `broker ${id} is up: ${b.host}:${port}, pid ${pid}, log ${b.logFile}`,
+    `It is registered in /brokers/ids and holds no partition yet: new topics spread over it, and existing ones move onto it with`,
+    `  josef cluster rebalance${dirFlag}`,
+    `or josef topic reassign (--generate, --execute, --verify). josef cluster down${dirFlag} stops it with the others.`,
+    '',
+  ].join('\n'));
+}
+
 /** What `cluster up` would have done, for when it is gone: brokers one by one (the controller last), then ZooKeeper. */
 async function stopLeftovers(state: ClusterState, out: (line: string) => void): Promise<void> {
   const alive = state.brokers.filter((b) => isJosefProcess(b.pid, brokerCommandWords(b.id)));
@@ -286,6 +336,13 @@ export function registerClusterCommands(program: Command): void {
     .description('stop the cluster `josef cluster up` runs from DATA-DIR: brokers by SIGTERM (controller last), then ZooKeeper; waits until all exited')
     .option('--data-dir <dir>', 'data dir of the `josef cluster up` to stop', '.josef')
     .action((options: { dataDir: string }) => down(options));
+
+  cluster.command('add-broker')
+    .description('start one more broker for the running `josef cluster up` (the next id, port base + id - 1), recorded in DATA-DIR/cluster.json so status, broker kill and down include it')
+    .option('--data-dir <dir>', 'data dir of the `josef cluster up`', '.josef')
+    .option('--id <n>', 'broker.id (default: the highest id + 1)')
+    .option('--port <port>', 'its port (default: broker 1\'s port + id - 1)')
+    .action((options: AddBrokerOptions) => addBroker(options));
 
   registerRebalanceCommand(cluster);
 }

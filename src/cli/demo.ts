@@ -6,7 +6,6 @@
  * the controller do (from watches), restarts the broker, shows it rejoin the ISR, and ends with
  * the verdict: every acknowledged record read back, or the truth of what was lost.
  */
-import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import type { Command } from 'commander';
@@ -16,14 +15,12 @@ import { freePorts } from '../common/free-ports';
 import { createLogger, type Logger } from '../common/logger';
 import { waitFor } from '../common/wait';
 import { ZkClient } from '../coordination/zk-client';
-import { josefRoot } from '../coordination/zk-install';
 import {
-  brokerCommandWords, clusterUpCommandWords, isJosefProcess, readClusterState, stateFilePath, writeClusterState, type ClusterState,
+  brokerCommandWords, clusterUpCommandWords, isJosefProcess, readClusterState, startRecordedBroker, stateFilePath, type ClusterState,
 } from './cluster-state';
 import { ClusterWatch } from './demo-watch';
 import { DemoView, formatVerdict, narrate, type DemoHeader, type DemoStep, type DemoViewSource, type Incident } from './demo-view';
 import { startLocalCluster } from './local-cluster';
-import { brokerNodeOptions } from './broker-node-options';
 import { registerScaleOutDemo } from './demo-scale-out';
 
 interface FailoverOptions {
@@ -129,21 +126,7 @@ function runningCluster(state: ClusterState, dataDir: string): DemoCluster {
       const current = readClusterState(dataDir) ?? state;
       const b = current.brokers.find((x) => x.id === id);
       if (!b) throw new Error(`broker ${id} is not in ${stateFilePath(dataDir)}`);
-      fs.appendFileSync(b.logFile, `---- josef demo failover: restarting broker ${id} at ${new Date().toISOString()}\n`);
-      const logFd = fs.openSync(b.logFile, 'a');
-      let pid: number | undefined;
-      try {
-        const child = spawn(process.execPath, [
-          ...brokerNodeOptions(), path.join(josefRoot(), 'bin', 'josef'), 'broker', 'start', '--id', String(id), '--port', String(b.port),
-          '--log-dirs', path.join(current.dataDir, `broker-${id}`, 'data'), '--zookeeper', current.zookeeper.connect,
-        ], { stdio: ['ignore', logFd, logFd], detached: true });
-        child.unref();
-        pid = child.pid;
-      } finally {
-        fs.closeSync(logFd);
-      }
-      Object.assign(b, { pid, running: true, exit: undefined });
-      writeClusterState(dataDir, current);
+      const pid = startRecordedBroker(dataDir, current, b, `josef demo failover: restarting broker ${id}`);
       return `started broker ${id} again as pid ${pid} (by the demo: \`cluster up\` does not restart brokers; \`josef cluster down\` stops it, its log goes on in ${b.logFile})`;
     },
     close: async () => undefined,

@@ -1,7 +1,7 @@
 /**
  * `josef cluster up` as a user runs it, and the commands a user runs beside it from another
  * terminal: it prints the table once ZooKeeper's brokers and controller are there; `cluster
- * status`, `broker kill` and `cluster down` find it through its state file; Ctrl-C (SIGINT) or
+ * status`, `cluster add-broker`, `broker kill` and `cluster down` find it through its state file; Ctrl-C (SIGINT) or
  * `cluster down` stops every broker cleanly, then itself, with exit 0; and with `--zk-ensemble 3`
  * it runs its own 3-node ZooKeeper, which `cluster down` still stops after `cluster up` was killed.
  */
@@ -27,19 +27,26 @@ function portFree(port: number): Promise<boolean> {
   });
 }
 
-/** Two consecutive free ports (cluster up numbers brokers from a base port). */
-async function consecutiveFreePorts(): Promise<number> {
+/** `count` consecutive free ports (cluster up numbers brokers from a base port). */
+async function consecutiveFreePorts(count = 2): Promise<number> {
   for (let attempt = 0; attempt < 20; attempt++) {
     const [port] = await freePorts(1);
-    if (port < 65535 && (await portFree(port + 1))) return port;
+    let free = port + count - 1 <= 65535;
+    for (let i = 1; free && i < count; i++) free = await portFree(port + i);
+    if (free) return port;
   }
-  throw new Error('no two consecutive free ports');
+  throw new Error(`no ${count} consecutive free ports`);
 }
 
+/** Running, not a zombie: a broker started by a command that has exited belongs to init, which may not reap it. */
 const alive = (pid: number): boolean => {
   try {
     process.kill(pid, 0);
-    return true;
+  } catch {
+    return false;
+  }
+  try {
+    return fs.readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '')[0] !== 'Z';
   } catch {
     return false;
   }
@@ -114,9 +121,9 @@ describe('josef cluster up', () => {
     expect(fs.existsSync(path.join(dataDir, 'cluster.json'))).toBe(false);
   });
 
-  it('is seen by cluster status, loses a broker to broker kill, and stops on cluster down, from other processes', async () => {
+  it('is seen by cluster status, gains a broker by add-broker, loses one to broker kill, and stops on cluster down, from other processes', async () => {
     const connect = testChroot('cluster-status');
-    const basePort = await consecutiveFreePorts();
+    const basePort = await consecutiveFreePorts(3);
     up = await clusterUp(['--brokers', '2', '--data-dir', dataDir, '--zookeeper', connect, '--base-port', String(basePort)]);
     const [pid1, pid2] = up.pids;
     const status = await runJosef(['cluster', 'status', '--data-dir', dataDir]);
@@ -125,6 +132,20 @@ describe('josef cluster up', () => {
     expect(status.stdout).toContain('Brokers alive (registered in /brokers/ids): 2 of 2');
     expect(status.stdout).toMatch(/Controller: broker [12] \(controller epoch \d+\)/);
     expect(status.stdout).toMatch(new RegExp(`^ +2 +127\\.0\\.0\\.1:${basePort + 1} +${pid2} +running +yes$`, 'm'));
+
+    // Scaling out: one more broker on the next port, recorded in cluster.json like the others.
+    const added = await runJosef(['cluster', 'add-broker', '--data-dir', dataDir], 90_000);
+    expect([added.code, added.stderr]).toEqual([0, '']);
+    const addedLine = new RegExp(`^broker 3 is up: 127\\.0\\.0\\.1:${basePort + 2}, pid (\\d+)`, 'm').exec(added.stdout);
+    expect(addedLine).not.toBeNull();
+    const pid3 = Number(addedLine?.[1]);
+    up.pids.push(pid3);
+    expect(alive(pid3)).toBe(true);
+    const grown = await runJosef(['cluster', 'status', '--data-dir', dataDir]);
+    expect(grown.stdout).toContain('Brokers alive (registered in /brokers/ids): 3 of 3');
+    expect(grown.stdout).toMatch(new RegExp(`^ +3 +127\\.0\\.0\\.1:${basePort + 2} +${pid3} +running +yes$`, 'm'));
+    const twice = await runJosef(['cluster', 'add-broker', '--id', '3', '--data-dir', dataDir]);
+    expect([twice.code, twice.stderr]).toEqual([1, `josef: broker 3 is already running (pid ${pid3})\n`]);
 
     const kill = await runJosef(['broker', 'kill', '2', '--signal', 'KILL', '--data-dir', dataDir]);
     expect([kill.code, kill.stderr]).toEqual([0, '']);
@@ -138,9 +159,12 @@ describe('josef cluster up', () => {
     const down = await runJosef(['cluster', 'down', '--data-dir', dataDir], 180_000);
     expect([down.code, down.stderr]).toEqual([0, '']);
     expect(down.stdout).toContain(`broker 1 (pid ${pid1}) stopped`);
+    expect(down.stdout).toContain(`broker 3 (pid ${pid3}) stopped`);
     expect(down.stdout).toMatch(/stopped\.\n$/);
     expect(await up.exited).toBe(0);
     expect(alive(pid1)).toBe(false);
+    expect(alive(pid3)).toBe(false);
+    expect(fs.readFileSync(path.join(dataDir, 'logs', 'broker-3.log'), 'utf8')).toMatch(/shut down cleanly/);
     expect(fs.existsSync(path.join(dataDir, 'cluster.json'))).toBe(false);
     const none = await runJosef(['cluster', 'down', '--data-dir', dataDir]);
     expect(none.code).toBe(1);
