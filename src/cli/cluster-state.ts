@@ -121,6 +121,14 @@ export function isJosefProcess(pid: number | undefined, words: readonly string[]
 }
 
 export const brokerCommandWords = (id: number): string[] => ['broker', 'start', '--id', String(id)];
+
+/**
+ * The script and arguments that start broker `id` of a local cluster (after Node's own options):
+ * they begin with brokerCommandWords, by which the other commands recognize the process.
+ */
+export function brokerStartArgs(id: number, port: number, logDirs: string, zookeeperConnect: string): string[] {
+  return [path.join(josefRoot(), 'bin', 'josef'), ...brokerCommandWords(id), '--port', String(port), '--log-dirs', logDirs, '--zookeeper', zookeeperConnect];
+}
 export const clusterUpCommandWords = ['cluster', 'up'];
 
 /** `running`, or `stopped` for a process held by SIGSTOP (state T in /proc/<pid>/stat); `gone` when not `isJosefProcess`. */
@@ -166,10 +174,8 @@ export function startRecordedBroker(dataDir: string, state: ClusterState, b: Bro
   const logFd = fs.openSync(b.logFile, 'a');
   let pid: number | undefined;
   try {
-    const child = spawn(process.execPath, [
-      ...brokerNodeOptions(), path.join(josefRoot(), 'bin', 'josef'), 'broker', 'start', '--id', String(b.id), '--port', String(b.port),
-      '--log-dirs', path.join(state.dataDir, `broker-${b.id}`, 'data'), '--zookeeper', state.zookeeper.connect,
-    ], { stdio: ['ignore', logFd, logFd], detached: true });
+    const args = brokerStartArgs(b.id, b.port, path.join(state.dataDir, `broker-${b.id}`, 'data'), state.zookeeper.connect);
+    const child = spawn(process.execPath, [...brokerNodeOptions(), ...args], { stdio: ['ignore', logFd, logFd], detached: true });
     child.unref();
     pid = child.pid;
   } finally {

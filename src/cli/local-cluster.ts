@@ -15,9 +15,9 @@ import { nodePaths } from '../coordination/local-zk-layout';
 import { withChildChroot } from '../coordination/zk-connect-string';
 import { ZkClient } from '../coordination/zk-client';
 import { ZkNoNodeError } from '../coordination/zk-errors';
-import { josefRoot } from '../coordination/zk-install';
 import { ApiKey } from '../protocol/api-keys';
 import { brokerNodeOptions } from './broker-node-options';
+import { brokerStartArgs } from './cluster-state';
 
 export interface LocalClusterOptions {
   /** Brokers 1..N. */
@@ -119,8 +119,7 @@ export class LocalCluster {
     fs.appendFileSync(p.logFile, `---- josef cluster: starting broker ${id} at ${new Date().toISOString()}\n`);
     const logFd = fs.openSync(p.logFile, 'a');
     const args = [
-      path.join(josefRoot(), 'bin', 'josef'), 'broker', 'start', '--id', String(id), '--port', String(p.port),
-      '--log-dirs', p.logDir, '--zookeeper', this.zookeeperConnect, '--shutdown-on-stdin-close',
+      ...brokerStartArgs(id, p.port, p.logDir, this.zookeeperConnect), '--shutdown-on-stdin-close',
       ...Object.entries(this.options.overrides ?? {}).flatMap(([k, v]) => ['--override', `${k}=${v}`]),
     ];
     try {
