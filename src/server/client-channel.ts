@@ -1,6 +1,8 @@
 /**
  * The broker's end of one client's TCP connection (Kafka's KafkaChannel and the processor's work
- * for it): frames in, requests handled in arrival order, responses out in the same order. At most
+ * for it): frames in, requests handled in arrival order, responses out in the same order. The
+ * first frame says which wire protocol the connection speaks (Josef's msgpack or Kafka's binary
+ * protocol, wire-protocol.ts); every later frame is read and answered in that one. At most
  * `queuedRequestsMax` framed requests wait; beyond that the socket is paused, which is Kafka's
  * muting of a channel with a request in flight, made a little deeper for pipelining.
  *
@@ -16,14 +18,20 @@ import type { Socket } from 'net';
 import { ErrorCode } from '../common/errors';
 import type { Logger } from '../common/logger';
 import { ApiKey } from '../protocol/api-keys';
-import { decodeRequest, encodeResponse, encodeResponseChunks, InvalidFrameError, type DecodedRequest, type FrameChunks } from '../protocol/frame';
+import { InvalidFrameError, type DecodedRequest, type FrameChunks } from '../protocol/frame';
 import { FrameDecoder } from '../protocol/frame-decoder';
-import { errorResponse, type Dispatcher } from './dispatcher';
+import { josefProtocol } from '../protocol/josef-protocol';
+import { detectProtocol, RequestFailure, type WireProtocol } from '../protocol/wire-protocol';
+import type { Dispatcher } from './dispatcher';
 import { releaseAfterWrite } from './fetch-read-buffers';
 import type { RequestContext } from './request-context';
 
 export interface ClientChannelOptions {
   dispatcher: Dispatcher;
+  /** Kafka's binary protocol, for connections whose first frame is a Kafka request. */
+  kafkaProtocol: WireProtocol;
+  /** The listener this connection came in on (Kafka's listener name). */
+  listenerName: string;
   /** Kafka's `socket.request.max.bytes`. */
   requestBytesMax: number;
   queuedRequestsMax: number;
@@ -44,6 +52,8 @@ export class ClientChannel {
   /** Settles when the socket has closed, for whatever reason. */
   readonly closed: Promise<void>;
   private state: ChannelState = 'open';
+  /** The wire protocol, fixed by the first frame. */
+  private protocol: WireProtocol | undefined;
   private readonly decoder: FrameDecoder;
   /** Whole frames, or the oversize error that ended the stream, waiting in arrival order. */
   private readonly queue: (Buffer | InvalidFrameError)[] = [];
@@ -164,14 +174,25 @@ export class ClientChannel {
   }
 
   private async handle(item: Buffer | InvalidFrameError): Promise<void> {
-    const request = item instanceof InvalidFrameError ? item : decodeOrError(item);
-    if (request instanceof InvalidFrameError) {
+    if (item instanceof InvalidFrameError) {
       await this.answersWritten;
-      this.rejectFrame(request);
+      const protocol = this.protocol ?? josefProtocol;
+      this.close(item.message, protocol.rejection(item));
       return;
     }
+    const first = this.protocol === undefined;
+    this.protocol ??= detectProtocol(item) === 'kafka' ? this.options.kafkaProtocol : josefProtocol;
+    const decoded = this.protocol.decode(item);
+    if (decoded.kind !== 'request') {
+      await this.answersWritten;
+      const guessed = first && this.protocol.name === 'kafka' ? 'the first frame is not a Josef request (a msgpack array); read as a Kafka request, ' : '';
+      if (decoded.kind === 'close') this.close(guessed + decoded.reason, decoded.finalFrame);
+      else await this.write(decoded.frame);
+      return;
+    }
+    const { request } = decoded;
     if (request.apiKey === ApiKey.Produce) {
-      await this.handleProduce(request, item as Buffer);
+      await this.handleProduce(request, item);
       return;
     }
     await this.answersWritten;
@@ -208,11 +229,18 @@ export class ClientChannel {
   }
 
   private context(request: DecodedRequest): RequestContext {
-    return { clientId: request.clientId, correlationId: request.correlationId, apiVersion: request.apiVersion, remoteAddress: this.remoteAddress };
+    return {
+      protocol: (this.protocol ?? josefProtocol).name,
+      listenerName: this.options.listenerName,
+      clientId: request.clientId,
+      correlationId: request.correlationId,
+      apiVersion: request.apiVersion,
+      remoteAddress: this.remoteAddress,
+    };
   }
 
-  private async writeAnswer(request: DecodedRequest, response: object | null): Promise<void> {
-    const release = response === null ? undefined : (response as { [releaseAfterWrite]?: () => void })[releaseAfterWrite];
+  private async writeAnswer(request: DecodedRequest, response: object | RequestFailure | null): Promise<void> {
+    const release = response === null || response instanceof RequestFailure ? undefined : (response as { [releaseAfterWrite]?: () => void })[releaseAfterWrite];
     if (response === null || (this.state !== 'open' && this.state !== 'draining')) {
       release?.();
       return;
@@ -220,20 +248,20 @@ export class ClientChannel {
     await this.write(this.encode(request, response), release);
   }
 
-  /** Answers a frame that cannot be handled, if its correlation id is known, then closes. */
-  private rejectFrame(err: InvalidFrameError): void {
-    this.options.logger.warn(`closing connection from ${this.remoteAddress}: ${err.message}`);
-    const id = err.correlationId;
-    void this.shutdown(id === undefined ? undefined : encodeResponse(id, errorResponse(err.code)));
+  /** Closes over a frame that cannot be served, after `finalFrame` if the protocol has one to say why. */
+  private close(reason: string, finalFrame: Buffer | undefined): void {
+    this.options.logger.warn(`closing connection from ${this.remoteAddress}: ${reason}`);
+    void this.shutdown(finalFrame);
   }
 
-  private encode(request: DecodedRequest, response: object): FrameChunks {
+  private encode(request: DecodedRequest, response: object | RequestFailure): FrameChunks {
+    const protocol = this.protocol ?? josefProtocol;
     try {
-      return encodeResponseChunks(request.correlationId, response);
+      return protocol.encode(request, response);
     } catch (err) {
       const detail = err instanceof Error ? (err.stack ?? err.message) : String(err);
-      this.options.logger.error(`cannot encode the response to request ${request.correlationId} (apiKey ${request.apiKey}): ${detail}`);
-      return encodeResponseChunks(request.correlationId, errorResponse(ErrorCode.UNKNOWN_SERVER_ERROR.code));
+      this.options.logger.error(`cannot encode the response to request ${request.correlationId} (apiKey ${request.apiKey} v${request.apiVersion}, ${protocol.name} protocol): ${detail}`);
+      return protocol.encode(request, new RequestFailure(ErrorCode.UNKNOWN_SERVER_ERROR.code));
     }
   }
 
@@ -284,14 +312,5 @@ export class ClientChannel {
     this.state = 'closed';
     this.queue.length = 0;
     clearTimeout(this.lingerTimer);
-  }
-}
-
-function decodeOrError(frame: Buffer): DecodedRequest | InvalidFrameError {
-  try {
-    return decodeRequest(frame);
-  } catch (err) {
-    if (err instanceof InvalidFrameError) return err;
-    throw err;
   }
 }

@@ -1,10 +1,12 @@
 /**
  * Routes a decoded request to the handler registered for its API key (Kafka's KafkaApis.handle)
- * and turns whatever goes wrong into an error response: the broker never dies of a request. A
- * request it cannot answer normally gets the body `{errorCode}`.
+ * and turns whatever goes wrong into a RequestFailure, which each wire protocol answers in its
+ * own way: the broker never dies of a request. Both protocols (Josef's msgpack and Kafka's binary
+ * one) come here with the same request shapes, so one handler serves both.
  */
 import { apiName } from '../protocol/api-keys';
 import type { MessageBody } from '../protocol/frame';
+import { RequestFailure } from '../protocol/wire-protocol';
 import type { RequestOf, ResponseOf, SupportedApiKey } from '../protocol/messages';
 import { assert } from '../common/assert';
 import { ErrorCode, JosefError } from '../common/errors';
@@ -22,11 +24,6 @@ export interface ApiVersionRange {
   apiKey: number;
   minVersion: number;
   maxVersion: number;
-}
-
-/** The body of a response to a request that failed as a whole. */
-export interface ErrorResponse {
-  errorCode: number;
 }
 
 interface Route {
@@ -56,30 +53,37 @@ export class Dispatcher {
     });
   }
 
-  /** Every registered API with its versions, in key order: what an ApiVersions handler answers. */
+  /** True if a handler for `apiKey` is registered. */
+  offers(apiKey: number): boolean {
+    return this.routes.has(apiKey);
+  }
+
+  /** Every registered API with its versions of Josef's protocol, in key order: what an ApiVersions handler answers there. */
   supportedApis(): ApiVersionRange[] {
     return [...this.routes.values()].map((route) => ({ ...route.versions })).sort((a, b) => a.apiKey - b.apiKey);
   }
 
   /**
-   * The response body for one request, or null for none. Never rejects: an unknown API or
-   * version is answered with UNSUPPORTED_VERSION, a thrown JosefError with its code (logged at
-   * warn), anything else with UNKNOWN_SERVER_ERROR (logged with its stack).
+   * The response body for one request, null for none, or a RequestFailure. Never rejects: an
+   * unknown API or (on Josef's protocol) version fails with UNSUPPORTED_VERSION, a thrown
+   * JosefError with its code (logged at warn), anything else with UNKNOWN_SERVER_ERROR (logged
+   * with its stack). The Kafka protocol has checked the version against its own ranges already.
    */
-  async dispatch(apiKey: number, body: MessageBody, ctx: RequestContext): Promise<object | null> {
+  async dispatch(apiKey: number, body: MessageBody, ctx: RequestContext): Promise<object | null | RequestFailure> {
     const route = this.routes.get(apiKey);
     const describe = (): string =>
       `${apiName(apiKey)} v${ctx.apiVersion} request ${ctx.correlationId} from ${ctx.clientId ?? '-'}@${ctx.remoteAddress}`;
-    if (route === undefined || ctx.apiVersion < route.versions.minVersion || ctx.apiVersion > route.versions.maxVersion) {
+    const versionChecked = ctx.protocol === 'kafka';
+    if (route === undefined || (!versionChecked && (ctx.apiVersion < route.versions.minVersion || ctx.apiVersion > route.versions.maxVersion))) {
       // Kafka answers what it cannot parse by closing; Josef tells the client, which is kinder
       // to a learner's hand-written client and costs nothing.
       this.logger.warn(`${describe()}: unsupported API or version`);
-      return errorResponse(ErrorCode.UNSUPPORTED_VERSION.code);
+      return new RequestFailure(ErrorCode.UNSUPPORTED_VERSION.code);
     }
     if (body === null || typeof body !== 'object' || Array.isArray(body)) {
       // Every request body is a map of fields (DESIGN.md); msgpack of another shape is the client's error.
       this.logger.warn(`${describe()}: the body is ${body === null ? 'null' : Array.isArray(body) ? 'an array' : typeof body}, not a map of fields`);
-      return errorResponse(ErrorCode.INVALID_REQUEST.code);
+      return new RequestFailure(ErrorCode.INVALID_REQUEST.code);
     }
     try {
       const response = await route.handler(body, ctx);
@@ -88,15 +92,11 @@ export class Dispatcher {
     } catch (err) {
       if (err instanceof JosefError) {
         this.logger.warn(`${describe()} failed: ${err.message}`);
-        return errorResponse(err.code);
+        return new RequestFailure(err.code);
       }
       const detail = err instanceof Error ? (err.stack ?? err.message) : String(err);
       this.logger.error(`${describe()} failed with an unexpected error: ${detail}`);
-      return errorResponse(ErrorCode.UNKNOWN_SERVER_ERROR.code);
+      return new RequestFailure(ErrorCode.UNKNOWN_SERVER_ERROR.code);
     }
   }
-}
-
-export function errorResponse(errorCode: number): ErrorResponse {
-  return { errorCode };
 }

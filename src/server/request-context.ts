@@ -2,7 +2,16 @@
  * What a handler knows about the request it is answering besides the body: who sent it and
  * under which correlation id. Handlers never see the socket.
  */
+import type { ProtocolName } from '../protocol/wire-protocol';
+
 export interface RequestContext {
+  /** Which wire protocol the request came in on: Josef's msgpack frames or Kafka's binary protocol. */
+  readonly protocol: ProtocolName;
+  /**
+   * The listener the connection came in on (Kafka's listener name, PLAINTEXT by default):
+   * Metadata and FindCoordinator answer with the brokers' addresses on the same listener.
+   */
+  readonly listenerName: string;
   readonly clientId: string | null;
   readonly correlationId: number;
   readonly apiVersion: number;

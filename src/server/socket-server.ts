@@ -7,6 +7,8 @@ import net from 'net';
 import { assert } from '../common/assert';
 import type { Logger } from '../common/logger';
 import { REQUEST_BYTES_MAX_DEFAULT } from '../protocol/frame';
+import { KafkaProtocol } from '../protocol/kafka/kafka-protocol';
+import type { WireProtocol } from '../protocol/wire-protocol';
 import { ClientChannel } from './client-channel';
 import type { Dispatcher } from './dispatcher';
 
@@ -17,6 +19,8 @@ import type { Dispatcher } from './dispatcher';
 export const MAX_CONNECTIONS_DEFAULT = 10_000;
 /** Framed requests waiting per connection before its socket is paused. */
 export const QUEUED_REQUESTS_MAX_DEFAULT = 32;
+/** The listener name of a broker that names none (Kafka's PLAINTEXT). */
+export const DEFAULT_LISTENER_NAME = 'PLAINTEXT';
 /** How long close() lets requests in flight finish. */
 export const DRAIN_TIMEOUT_MS_DEFAULT = 10_000;
 /** How long a closing connection waits for the peer to close its side. */
@@ -28,6 +32,8 @@ export interface SocketServerOptions {
   port: number;
   dispatcher: Dispatcher;
   logger: Logger;
+  /** Kafka's listener name (default PLAINTEXT): what a request's context says it came in on. */
+  listenerName?: string;
   /** Kafka's `socket.request.max.bytes` (default 100 MiB). */
   maxRequestBytes?: number;
   /** Kafka's `max.connections`. */
@@ -41,11 +47,14 @@ export class SocketServer {
   private readonly server: net.Server;
   private readonly channels = new Set<ClientChannel>();
   private readonly listenerClosed: Promise<void>;
+  /** Kafka's binary protocol, serving the APIs the dispatcher has handlers for. */
+  private readonly kafkaProtocol: WireProtocol;
   private accepting = false;
   private closing = false;
   private closeDone: Promise<void> | undefined;
 
   constructor(private readonly options: SocketServerOptions) {
+    this.kafkaProtocol = new KafkaProtocol((apiKey) => options.dispatcher.offers(apiKey));
     this.server = net.createServer((socket) => this.accept(socket));
     this.server.maxConnections = options.maxConnections ?? MAX_CONNECTIONS_DEFAULT;
     this.server.on('drop', (info?: { remoteAddress?: string; remotePort?: number }) => {
@@ -120,6 +129,8 @@ export class SocketServer {
     const { options } = this;
     const channel = new ClientChannel(socket, {
       dispatcher: options.dispatcher,
+      kafkaProtocol: this.kafkaProtocol,
+      listenerName: options.listenerName ?? DEFAULT_LISTENER_NAME,
       requestBytesMax: options.maxRequestBytes ?? REQUEST_BYTES_MAX_DEFAULT,
       queuedRequestsMax: options.queuedRequestsMax ?? QUEUED_REQUESTS_MAX_DEFAULT,
       closeLingerMs: options.closeLingerMs ?? CLOSE_LINGER_MS_DEFAULT,

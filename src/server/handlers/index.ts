@@ -5,6 +5,7 @@
 import type { Logger } from '../../common/logger';
 import type { GroupCoordinator } from '../../group/group-coordinator';
 import { ApiKey } from '../../protocol/api-keys';
+import { kafkaApiVersions } from '../../protocol/kafka/apis';
 import type { Dispatcher } from '../dispatcher';
 import type { ReplicaManager } from '../replica-manager';
 import type { TopicCreationDeps } from '../topic-creation';
@@ -51,7 +52,7 @@ export function registerBrokerHandlers(dispatcher: Dispatcher, deps: BrokerHandl
   dispatcher.register(ApiKey.StopReplica, stopReplicaHandler(replicaManager));
   dispatcher.register(ApiKey.UpdateMetadata, updateMetadataHandler(replicaManager, metadataCache, logger));
   dispatcher.register(ApiKey.ControlledShutdown, controlledShutdownHandler(deps.controller));
-  dispatcher.register(ApiKey.ApiVersions, apiVersionsHandler(() => dispatcher.supportedApis()));
+  dispatcher.register(ApiKey.ApiVersions, apiVersionsHandler((protocol) => (protocol === 'kafka' ? kafkaApiVersions((key) => dispatcher.offers(key)) : dispatcher.supportedApis())));
   dispatcher.register(ApiKey.CreateTopics, createTopicsHandler(deps));
   dispatcher.register(ApiKey.DeleteTopics, deleteTopicsHandler(deps));
   dispatcher.register(ApiKey.OffsetsForLeaderEpoch, offsetsForLeaderEpochHandler(replicaManager));

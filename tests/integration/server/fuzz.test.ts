@@ -14,6 +14,7 @@ import { FrameDecoder } from '../../../src/protocol/frame-decoder';
 import type { LeaderAndIsrPartitionState } from '../../../src/protocol/messages';
 import { encodeRecordBatch } from '../../../src/protocol/record-batch';
 import { Dispatcher } from '../../../src/server/dispatcher';
+import type { RequestContext } from '../../../src/server/request-context';
 import { registerBrokerHandlers } from '../../../src/server/handlers';
 import { MetadataCache } from '../../../src/server/metadata-cache';
 import { ReplicaManager } from '../../../src/server/replica-manager';
@@ -69,7 +70,7 @@ describe('generated hostile requests', () => {
       config, metadataCache, replicaManager, logger: quietLogger, clusterId: () => 'fuzz', controller: () => undefined,
       topicAdmin: { createTopic: async () => undefined, markTopicForDeletion: async () => undefined },
     });
-    const ctx = { clientId: 'controller', correlationId: 0, apiVersion: 0, remoteAddress: 'test' };
+    const ctx: RequestContext = { protocol: 'josef', listenerName: 'PLAINTEXT', clientId: 'controller', correlationId: 0, apiVersion: 0, remoteAddress: 'test' };
     await dispatcher.dispatch(ApiKey.LeaderAndIsr, { controllerId: 1, controllerEpoch: 1, brokerEpoch: 1, partitionStates: [state(0), state(1)], liveLeaders: [] }, ctx);
     await dispatcher.dispatch(ApiKey.UpdateMetadata, {
       controllerId: 1, controllerEpoch: 1, brokerEpoch: 1, liveBrokers: [{ nodeId: 1, host: '127.0.0.1', port: 9092, rack: null }], deletedTopics: [],
@@ -95,7 +96,7 @@ describe('generated hostile requests', () => {
     await fc.assert(fc.asyncProperty(
       fc.constantFrom(...clientApis), fc.nat({ max: 3 }), fc.oneof(body, leaf, fc.array(leaf, { maxLength: 4 })),
       async (apiKey, apiVersion, request) => {
-        const response = await dispatcher.dispatch(apiKey, request as never, { clientId: 'fuzz', correlationId: 1, apiVersion, remoteAddress: 'fuzz' });
+        const response = await dispatcher.dispatch(apiKey, request as never, { protocol: 'josef', listenerName: 'PLAINTEXT', clientId: 'fuzz', correlationId: 1, apiVersion, remoteAddress: 'fuzz' });
         expect(response === null || typeof response === 'object').toBe(true);
         if (response && (response as { errorCode?: number }).errorCode === ErrorCode.UNKNOWN_SERVER_ERROR.code) unexpected++;
       },
@@ -121,7 +122,7 @@ describe('generated hostile requests', () => {
       async (records) => {
         const response = await dispatcher.dispatch(ApiKey.Produce, {
           acks: 1, timeoutMs: 1000, topics: [{ name: 'orders', partitions: [{ partition: 1, records }] }],
-        }, { clientId: 'fuzz', correlationId: 2, apiVersion: 0, remoteAddress: 'fuzz' }) as { topics: { partitions: { errorCode: number }[] }[] };
+        }, { protocol: 'josef', listenerName: 'PLAINTEXT', clientId: 'fuzz', correlationId: 2, apiVersion: 0, remoteAddress: 'fuzz' }) as { topics: { partitions: { errorCode: number }[] }[] };
         expect(response.topics[0].partitions[0].errorCode).not.toBe(0);
       },
     ), { numRuns: 1000, seed: 7 });

@@ -258,7 +258,7 @@ describe('SocketServer with Connection over loopback', () => {
     });
   });
 
-  it('closes only the connection that sent a frame that is not msgpack', async () => {
+  it('closes only the connection whose first frame is neither a msgpack array nor a Kafka request', async () => {
     const h = await startHarness();
     h.dispatcher.register(ApiKey.Metadata, (body) => metadataEcho(body.topics));
     const good = await h.connect();
@@ -269,7 +269,7 @@ describe('SocketServer with Connection over loopback', () => {
     await expect(good.send(ApiKey.Metadata, { topics: ['still-here'], allowAutoTopicCreation: false })).resolves.toMatchObject({
       topics: [{ name: 'still-here' }],
     });
-    expect(h.logLines.some((l) => l.includes('WARN') && l.includes('not msgpack'))).toBe(true);
+    expect(h.logLines.some((l) => l.includes('WARN') && l.includes('not a Josef request (a msgpack array)'))).toBe(true);
   });
 
   it('answers a malformed request whose correlation id is readable with INVALID_REQUEST, then closes', async () => {

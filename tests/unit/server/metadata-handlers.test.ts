@@ -9,7 +9,7 @@ import { MetadataCache } from '../../../src/server/metadata-cache';
 import type { RequestContext } from '../../../src/server/request-context';
 import { quietLogger } from '../../helpers/log';
 
-const ctx: RequestContext = { clientId: 'test', correlationId: 1, apiVersion: 0, remoteAddress: '127.0.0.1:1' };
+const ctx: RequestContext = { protocol: 'josef', listenerName: 'PLAINTEXT', clientId: 'test', correlationId: 1, apiVersion: 0, remoteAddress: '127.0.0.1:1' };
 const broker = (id: number) => ({ nodeId: id, host: '127.0.0.1', port: 9091 + id, rack: null });
 
 function update(overrides: Partial<UpdateMetadataRequest>): UpdateMetadataRequest {

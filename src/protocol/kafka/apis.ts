@@ -1,0 +1,61 @@
+/**
+ * Every Kafka API Josef speaks, and each version's compiled codec. What a broker advertises in
+ * ApiVersions on the Kafka protocol is this table narrowed to the APIs it has handlers for (a
+ * broker without a group coordinator offers no group APIs).
+ */
+import type { ApiVersionRange } from '../../server/dispatcher';
+import type { KafkaApi } from './api';
+import { compileMessage, type StructCodec } from './codec';
+import { apiVersionsApi } from './messages/api-versions';
+import { fetchApi } from './messages/fetch';
+import { listOffsetsApi } from './messages/list-offsets';
+import { metadataApi } from './messages/metadata';
+import { produceApi } from './messages/produce';
+import { inRange } from './schema';
+
+export const kafkaApis: readonly KafkaApi[] = [
+  produceApi,
+  fetchApi,
+  listOffsetsApi,
+  metadataApi,
+  apiVersionsApi,
+] as readonly KafkaApi[];
+
+const byKey = new Map<number, KafkaApi>(kafkaApis.map((api) => [api.apiKey, api]));
+
+export function kafkaApiFor(apiKey: number): KafkaApi | undefined {
+  return byKey.get(apiKey);
+}
+
+/** The Kafka APIs and versions a broker with handlers for `offered` keys advertises, in key order. */
+export function kafkaApiVersions(offered: (apiKey: number) => boolean): ApiVersionRange[] {
+  return kafkaApis
+    .filter((api) => offered(api.apiKey))
+    .map((api) => ({ apiKey: api.apiKey, minVersion: api.versions.min, maxVersion: api.versions.max }))
+    .sort((a, b) => a.apiKey - b.apiKey);
+}
+
+export interface VersionCodecs {
+  readonly flexible: boolean;
+  readonly request: StructCodec;
+  readonly response: StructCodec;
+}
+
+const compiled = new Map<KafkaApi, VersionCodecs[]>();
+
+/** The codecs of `api` at `version` (one of its advertised versions), compiled on first use. */
+export function codecsFor(api: KafkaApi, version: number): VersionCodecs {
+  let perVersion = compiled.get(api);
+  if (perVersion === undefined) compiled.set(api, (perVersion = []));
+  let codecs = perVersion[version];
+  if (codecs === undefined) {
+    const flexible = inRange(api.flexibleVersions, version);
+    codecs = {
+      flexible,
+      request: compileMessage(api.request, version, flexible),
+      response: compileMessage(api.response, version, flexible),
+    };
+    perVersion[version] = codecs;
+  }
+  return codecs;
+}
