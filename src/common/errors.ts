@@ -56,6 +56,8 @@ export const ErrorCode = {
   NOT_CONTROLLER: entry(41, 'NOT_CONTROLLER', true, 'This is not the correct controller for this cluster.'),
   INVALID_REQUEST: entry(42, 'INVALID_REQUEST', false, 'This most likely occurs because of a request being malformed by the client library or the message was sent to an incompatible broker.'),
   KAFKA_STORAGE_ERROR: entry(56, 'KAFKA_STORAGE_ERROR', true, 'Disk error when trying to access log file on the disk.'),
+  FETCH_SESSION_ID_NOT_FOUND: entry(70, 'FETCH_SESSION_ID_NOT_FOUND', true, 'The fetch session ID was not found.'),
+  INVALID_FETCH_SESSION_EPOCH: entry(71, 'INVALID_FETCH_SESSION_EPOCH', true, 'The fetch session epoch is invalid.'),
   REASSIGNMENT_IN_PROGRESS: entry(60, 'REASSIGNMENT_IN_PROGRESS', false, 'A partition reassignment is in progress.'),
   TOPIC_DELETION_DISABLED: entry(73, 'TOPIC_DELETION_DISABLED', false, 'Topic deletion is disabled.'),
   FENCED_LEADER_EPOCH: entry(74, 'FENCED_LEADER_EPOCH', true, 'The leader epoch in the request is older than the epoch on the broker.'),

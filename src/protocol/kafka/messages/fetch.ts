@@ -1,10 +1,14 @@
 /**
  * Fetch (key 1), versions 4-11: consumers read whole record batches, straight from the segment
  * files into the answer. Josef has no fetch sessions (KIP-227): every fetch is a full one, answered
- * with session id 0, which clients accept. Without transactions the last stable offset is the
+ * with session id 0 ("no session was made"), after which clients go on sending full fetches; a
+ * fetch that names a session, or an epoch past the first, is refused as Kafka refuses one for a
+ * session it does not have. Without transactions the last stable offset is the
  * high watermark and there are no aborted transactions, so both isolation levels read the same.
  */
+import { ErrorCode, JosefError } from '../../../common/errors';
 import { ApiKey } from '../../api-keys';
+import type { FetchRequest } from '../../messages';
 import { eachPartitionFails, kafkaApi } from '../api';
 import type { Struct } from '../codec';
 import { array, arrayOf, field, message } from '../schema';
@@ -61,6 +65,11 @@ export const fetchApi = kafkaApi({
       ]),
     ]),
   ]),
+  toJosefRequest: (decoded) => {
+    if (decoded.sessionId !== 0) throw new JosefError(ErrorCode.FETCH_SESSION_ID_NOT_FOUND, `fetch session ${String(decoded.sessionId)}: this broker makes no fetch sessions`);
+    if ((decoded.sessionEpoch as number) > 0) throw new JosefError(ErrorCode.INVALID_FETCH_SESSION_EPOCH, `fetch session epoch ${String(decoded.sessionEpoch)} without a session`);
+    return decoded as unknown as FetchRequest;
+  },
   // No transactions: everything below the high watermark is stable. A partition with nothing to
   // give gets empty records, never null: Kafka's brokers send size 0 and librdkafka rejects -1.
   toKafkaResponse: (response) => {

@@ -142,3 +142,25 @@ describe('what ApiVersions advertises on the Kafka protocol', () => {
     ]);
   });
 });
+
+describe('Fetch without fetch sessions', () => {
+  const protocol = new KafkaProtocol(everyApi);
+  const fetch = (sessionId: number, sessionEpoch: number): Buffer => request(ApiKey.Fetch, 11, {
+    replicaId: -1, maxWaitMs: 0, minBytes: 1, maxBytes: 1024, isolationLevel: 0, sessionId, sessionEpoch,
+    topics: [{ name: 't', partitions: [{ partition: 0, fetchOffset: 0, partitionMaxBytes: 1024 }] }],
+  });
+
+  it('serves full fetches (session 0, epoch -1 or the initial 0)', () => {
+    expect(protocol.decode(fetch(0, -1)).kind).toBe('request');
+    expect(protocol.decode(fetch(0, 0)).kind).toBe('request');
+  });
+
+  it('answers a fetch in a session it never made as Kafka does, and the connection goes on', () => {
+    for (const [sessionId, sessionEpoch, errorCode] of [[5, 1, ErrorCode.FETCH_SESSION_ID_NOT_FOUND.code], [0, 3, ErrorCode.INVALID_FETCH_SESSION_EPOCH.code]]) {
+      const decoded = protocol.decode(fetch(sessionId, sessionEpoch));
+      if (decoded.kind !== 'reply') throw new Error(`expected a reply, got ${decoded.kind}`);
+      const { body } = readResponse(decoded.frame, ApiKey.Fetch, 11);
+      expect(body).toMatchObject({ errorCode, topics: [{ name: 't', partitions: [{ partition: 0, errorCode }] }] });
+    }
+  });
+});
