@@ -393,7 +393,8 @@ export class ConsumerCoordinator {
     this.stopHeartbeats();
     const connection = this.coordinator ? this.pool.connected(this.coordinator) : undefined;
     if (connection && this.memberId !== '' && this.generationId >= 0) {
-      const { errorCode } = await this.request(() => connection.send(ApiKey.LeaveGroup, { groupId: this.groupId, memberId: this.memberId }));
+      const response = await this.request(() => connection.send(ApiKey.LeaveGroup, { groupId: this.groupId, members: [{ memberId: this.memberId, groupInstanceId: null }] }));
+      const errorCode = response.errorCode !== NONE ? response.errorCode : (response.members[0]?.errorCode ?? NONE);
       if (errorCode !== NONE) this.logger.info(`group ${this.groupId}: LeaveGroup answered ${JosefError.fromCode(errorCode).info.name}`);
     }
     this.resetGeneration();

@@ -9,6 +9,7 @@ import { randomUUID } from 'crypto';
 import { ErrorCode } from '../common/errors';
 import type { BrokerConfig } from '../common/config';
 import type { Logger } from '../common/logger';
+import type { LeaveGroupMemberResponse, LeavingMember } from '../protocol/messages';
 import type { Scheduler } from '../replication/purgatory';
 import { GroupMetadata, MemberMetadata, type GroupProtocol, type JoinResult, type SyncResult } from './group-metadata';
 import { offsetKey, type CommittedOffset, type GroupMetadataManager } from './group-metadata-manager';
@@ -29,6 +30,8 @@ export interface JoinGroupParams {
   sessionTimeoutMs: number;
   protocolType: string;
   protocols: GroupProtocol[];
+  /** KIP-394 (Kafka's JoinGroup v4+): a first join gets its member id with MEMBER_ID_REQUIRED and joins again with it. */
+  requireKnownMemberId: boolean;
 }
 
 export interface OffsetCommitEntry {
@@ -107,12 +110,14 @@ export class GroupCoordinator {
 
   private doJoinGroup(group: GroupMetadata, params: JoinGroupParams, respond: (r: JoinResult) => void): void {
     const { memberId } = params;
+    const joinsAsNew = memberId === '' || group.pendingMembers.has(memberId);
     if (!group.supportsProtocols(params.protocolType, params.protocols)) return respond(joinError(memberId, ErrorCode.INCONSISTENT_GROUP_PROTOCOL.code));
-    if (memberId !== '' && !group.has(memberId)) return respond(joinError(memberId, ErrorCode.UNKNOWN_MEMBER_ID.code));
+    if (!joinsAsNew && !group.has(memberId)) return respond(joinError(memberId, ErrorCode.UNKNOWN_MEMBER_ID.code));
     if (group.is('Dead')) return respond(joinError(memberId, ErrorCode.COORDINATOR_NOT_AVAILABLE.code));
-    if (memberId === '') {
+    if (joinsAsNew) {
       if (group.members.size >= this.settings.groupMaxSize) return respond(joinError(memberId, ErrorCode.GROUP_MAX_SIZE_REACHED.code));
-      this.addMemberAndRebalance(group, params, respond);
+      if (memberId === '' && params.requireKnownMemberId) this.addPendingMember(group, params, respond);
+      else this.addMemberAndRebalance(group, params, memberId === '' ? newMemberId(params.clientId) : memberId, respond);
     } else {
       const member = group.member(memberId);
       const unchanged = member.matches(params.protocols);
@@ -132,8 +137,34 @@ export class GroupCoordinator {
     this.tryCompleteJoin(group);
   }
 
-  private addMemberAndRebalance(group: GroupMetadata, params: JoinGroupParams, respond: (r: JoinResult) => void): void {
-    const memberId = `${params.clientId}-${randomUUID()}`;
+  /**
+   * Kafka's doUnknownJoinGroup under KIP-394: the member gets its id in a MEMBER_ID_REQUIRED answer
+   * and is pending until it joins with that id; one that does not within its session timeout is
+   * forgotten. The group does not rebalance for it until it joins.
+   */
+  private addPendingMember(group: GroupMetadata, params: JoinGroupParams, respond: (r: JoinResult) => void): void {
+    const memberId = newMemberId(params.clientId);
+    group.pendingMembers.add(memberId);
+    const sessions = this.timersOf(group.groupId).sessions;
+    sessions.set(memberId, this.scheduler.schedule(params.sessionTimeoutMs, () => {
+      if (!group.pendingMembers.has(memberId)) return;
+      this.logger.info(`group ${group.groupId}: pending member ${memberId} did not join within ${params.sessionTimeoutMs} ms (session timeout): forgotten`);
+      this.removePendingMember(group, memberId);
+    }));
+    respond(joinError(memberId, ErrorCode.MEMBER_ID_REQUIRED.code));
+  }
+
+  /** Kafka's removePendingMemberAndUpdateGroup: a rebalance that waited for the pending member may now complete. */
+  private removePendingMember(group: GroupMetadata, memberId: string): void {
+    group.pendingMembers.delete(memberId);
+    const sessions = this.timers.get(group.groupId)?.sessions;
+    sessions?.get(memberId)?.();
+    sessions?.delete(memberId);
+    this.tryCompleteJoin(group);
+  }
+
+  private addMemberAndRebalance(group: GroupMetadata, params: JoinGroupParams, memberId: string, respond: (r: JoinResult) => void): void {
+    group.pendingMembers.delete(memberId);
     const member = new MemberMetadata(memberId, params.clientId, params.clientHost, params.rebalanceTimeoutMs, params.sessionTimeoutMs, params.protocols);
     member.awaitingJoin = respond;
     member.isNew = group.is('PreparingRebalance') && group.generationId === 0;
@@ -178,7 +209,7 @@ export class GroupCoordinator {
   /** A non-initial rebalance completes as soon as every member has rejoined. */
   private tryCompleteJoin(group: GroupMetadata): void {
     if (!group.is('PreparingRebalance') || this.timers.get(group.groupId)?.initialDelay) return;
-    if (group.notYetRejoined().length === 0) this.completeJoin(group);
+    if (group.allMembersJoined()) this.completeJoin(group);
   }
 
   /** Kafka's onCompleteJoin: members that did not rejoin are dropped; a new generation starts. */
@@ -283,12 +314,26 @@ export class GroupCoordinator {
     return group.is('PreparingRebalance') ? ErrorCode.REBALANCE_IN_PROGRESS.code : NONE;
   }
 
-  leaveGroup(groupId: string, memberId: string): number {
+  /** Kafka's handleLeaveGroup: each member leaves on its own and gets its own answer; `errorCode` is the group's. */
+  leaveGroup(groupId: string, members: readonly LeavingMember[]): { errorCode: number; members: LeaveGroupMemberResponse[] } {
     const error = this.groupError(groupId);
-    if (error !== NONE) return error;
+    if (error !== NONE) return { errorCode: error, members: [] };
     const group = this.manager.groups.get(groupId);
-    if (!group || !group.has(memberId)) return ErrorCode.UNKNOWN_MEMBER_ID.code;
-    this.logger.info(`group ${groupId}: member ${memberId} left`);
+    if (group?.is('Dead')) return { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE.code, members: [] };
+    return { errorCode: NONE, members: members.map((m) => ({ ...m, errorCode: group ? this.leave(group, m) : ErrorCode.UNKNOWN_MEMBER_ID.code })) };
+  }
+
+  private leave(group: GroupMetadata, { memberId, groupInstanceId }: LeavingMember): number {
+    // No static member ever joins (src/server/handlers/static-membership.ts), so Kafka's lookup by
+    // group.instance.id finds none: UNKNOWN_MEMBER_ID, as Kafka answers for an instance id it does not know.
+    if (groupInstanceId !== null) return ErrorCode.UNKNOWN_MEMBER_ID.code;
+    if (group.pendingMembers.has(memberId)) {
+      this.logger.info(`group ${group.groupId}: pending member ${memberId} left`);
+      this.removePendingMember(group, memberId);
+      return NONE;
+    }
+    if (!group.has(memberId)) return ErrorCode.UNKNOWN_MEMBER_ID.code;
+    this.logger.info(`group ${group.groupId}: member ${memberId} left`);
     this.removeMemberAndUpdateGroup(group, memberId);
     return NONE;
   }
@@ -391,6 +436,11 @@ export class GroupCoordinator {
     const loading = this.manager.ownedPartitions().some((p) => this.manager.isLoadingPartition(p));
     return { errorCode: loading ? ErrorCode.COORDINATOR_LOAD_IN_PROGRESS.code : NONE, groups: [...this.manager.groups.values()] };
   }
+}
+
+/** Kafka's member ids: the client id, a dash and a random UUID. */
+function newMemberId(clientId: string): string {
+  return `${clientId}-${randomUUID()}`;
 }
 
 function joinError(memberId: string, errorCode: number): JoinResult {

@@ -76,6 +76,11 @@ export class GroupMetadata {
   protocolName: string | null = null;
   leaderId: string | null = null;
   readonly members = new Map<string, MemberMetadata>();
+  /**
+   * KIP-394: member ids handed out with MEMBER_ID_REQUIRED whose owners have not joined with
+   * them yet (Kafka's pendingMembers). Not written to the log; a rebalance waits for them.
+   */
+  readonly pendingMembers = new Set<string>();
   /** Committed offsets by `topic/partition`. */
   readonly offsets = new Map<string, OffsetCommitValue & { topic: string; partition: number }>();
 
@@ -150,6 +155,11 @@ export class GroupMetadata {
       votes.set(vote, (votes.get(vote) ?? 0) + 1);
     }
     return candidates.reduce((best, c) => ((votes.get(c) ?? 0) > (votes.get(best) ?? 0) ? c : best), candidates[0]);
+  }
+
+  /** Kafka's hasAllMembersJoined: every member has sent JoinGroup and no pending member is still to come. */
+  allMembersJoined(): boolean {
+    return this.notYetRejoined().length === 0 && this.pendingMembers.size === 0;
   }
 
   /** Members that have not sent JoinGroup in the current rebalance. */

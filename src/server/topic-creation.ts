@@ -29,7 +29,7 @@ export function newTopicFromRequest(request: CreatableTopic, deps: TopicCreation
   if (metadataCache.hasTopic(request.name)) invalid(ErrorCode.TOPIC_ALREADY_EXISTS, `topic ${request.name} already exists`);
   const collision = metadataCache.topicNames().find((t) => t !== request.name && topicCollisionKey(t) === topicCollisionKey(request.name));
   if (collision) invalid(ErrorCode.INVALID_TOPIC_EXCEPTION, `topic ${request.name} collides with existing topic ${collision} ("." and "_" look the same in metric names)`);
-  const configs = request.configs ?? {};
+  const configs = nonNullConfigs(request);
   validateTopicConfigs(configs);
   const live = metadataCache.aliveBrokers().map((b) => b.nodeId);
   const assignments = request.assignments ?? [];
@@ -42,6 +42,14 @@ export function newTopicFromRequest(request: CreatableTopic, deps: TopicCreation
     invalid(ErrorCode.INVALID_REPLICATION_FACTOR, `replication factor: ${replicationFactor} larger than available brokers: ${live.length}`);
   }
   return { name: request.name, numPartitions, replicationFactor, configs };
+}
+
+/** Kafka refuses a config named without a value ("Null value not supported for topic configs"). */
+function nonNullConfigs(request: CreatableTopic): Record<string, string> {
+  const configs = request.configs ?? {};
+  const nulls = Object.keys(configs).filter((key) => configs[key] === null);
+  if (nulls.length > 0) invalid(ErrorCode.INVALID_REQUEST, `null value not supported for topic configs: ${nulls.join(', ')}`);
+  return configs as Record<string, string>;
 }
 
 /** Kafka's checks of explicit assignments: partitions 0..n-1, one replication factor, distinct live brokers. */

@@ -7,7 +7,8 @@ export interface CreatableTopic {
   replicationFactor: number;
   /** Explicit replica lists per partition, instead of numPartitions/replicationFactor. */
   assignments: { partition: number; brokerIds: number[] }[];
-  configs: Record<string, string>;
+  /** Topic config overrides; Kafka's wire format allows a null value, which is refused (INVALID_REQUEST) as Kafka does. */
+  configs: Record<string, string | null>;
 }
 
 export interface CreateTopicsRequest {

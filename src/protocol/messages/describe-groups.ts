@@ -2,6 +2,8 @@
 
 export interface DescribeGroupsRequest {
   groups: string[];
+  /** Kafka's v3+ flag: answer each group's authorized operations (Josef has no authorizer: all of them). */
+  includeAuthorizedOperations?: boolean;
 }
 
 export interface DescribedGroupMember {

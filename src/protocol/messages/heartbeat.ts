@@ -4,6 +4,8 @@ export interface HeartbeatRequest {
   groupId: string;
   generationId: number;
   memberId: string;
+  /** Kafka's group.instance.id (Heartbeat v3+): null or absent, as only dynamic members are served. */
+  groupInstanceId?: string | null;
 }
 
 export interface HeartbeatResponse {

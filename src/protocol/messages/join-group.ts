@@ -16,6 +16,16 @@ export interface JoinGroupRequest {
   rebalanceTimeoutMs: number;
   /** "" on a first join: the coordinator gives the member its id. */
   memberId: string;
+  /**
+   * Kafka's group.instance.id (KIP-345 static membership, JoinGroup v5+); null or absent for a
+   * dynamic member, the only kind Josef serves (src/server/handlers/static-membership.ts).
+   */
+  groupInstanceId?: string | null;
+  /**
+   * KIP-394: a first join with an empty member id gets a member id and MEMBER_ID_REQUIRED, and
+   * joins again with that id. Kafka asks it of JoinGroup v4+ only; absent means false.
+   */
+  requireKnownMemberId?: boolean;
   protocolType: string;
   protocols: JoinGroupRequestProtocol[];
 }

@@ -16,6 +16,8 @@ export interface OffsetCommitRequest {
   generationId: number;
   /** "" outside group management. */
   memberId: string;
+  /** Kafka's group.instance.id (OffsetCommit v7+): null or absent, as only dynamic members are served. */
+  groupInstanceId?: string | null;
   topics: ByTopic<OffsetCommitRequestPartition>[];
 }
 

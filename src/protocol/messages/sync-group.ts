@@ -10,6 +10,8 @@ export interface SyncGroupRequest {
   groupId: string;
   generationId: number;
   memberId: string;
+  /** Kafka's group.instance.id (SyncGroup v3+): null or absent, as only dynamic members are served. */
+  groupInstanceId?: string | null;
   /** From the leader only; empty from the others. */
   assignments: SyncGroupRequestAssignment[];
 }

@@ -41,13 +41,17 @@ export function createTopicsHandler(deps: TopicCreationDeps & { logger: Logger }
   };
 }
 
-/** Kafka's DelayedCreatePartitions: topics whose leaders do not show up in time answer REQUEST_TIMED_OUT. */
+/**
+ * Kafka's DelayedCreatePartitions: topics whose leaders do not show up in time answer
+ * REQUEST_TIMED_OUT (they are created all the same). A timeout of 0 or less does not wait, and so
+ * answers REQUEST_TIMED_OUT for every topic written, as Kafka's AdminManager does.
+ */
 async function awaitLeaders(created: TopicResult[], timeoutMs: number, deps: TopicCreationDeps): Promise<void> {
-  if (created.length === 0 || !(timeoutMs > 0)) return;
+  if (created.length === 0) return;
   const cache = deps.metadataCache;
-  await cache.waitUntil(() => created.every((t) => cache.hasLeaders(t.name)), timeoutMs);
+  if (timeoutMs > 0) await cache.waitUntil(() => created.every((t) => cache.hasLeaders(t.name)), timeoutMs);
   for (const result of created) {
-    if (cache.hasLeaders(result.name)) continue;
+    if (timeoutMs > 0 && cache.hasLeaders(result.name)) continue;
     result.errorCode = ErrorCode.REQUEST_TIMED_OUT.code;
     result.errorMessage = `topic ${result.name} was created, but its partitions had no leaders within ${timeoutMs} ms`;
   }

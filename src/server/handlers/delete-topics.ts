@@ -50,11 +50,12 @@ export function deleteTopicsHandler(deps: DeleteTopicsDeps): Handler<typeof ApiK
   };
 }
 
+/** Kafka's DelayedDeleteTopics; a timeout of 0 or less does not wait and answers REQUEST_TIMED_OUT for the queued topics, as Kafka does. */
 async function awaitDeletion(queued: TopicResult[], timeoutMs: number, cache: MetadataCache): Promise<void> {
-  if (queued.length === 0 || !(timeoutMs > 0)) return;
-  await cache.waitUntil(() => queued.every((t) => !cache.hasTopic(t.name)), timeoutMs);
+  if (queued.length === 0) return;
+  if (timeoutMs > 0) await cache.waitUntil(() => queued.every((t) => !cache.hasTopic(t.name)), timeoutMs);
   for (const result of queued) {
-    if (!cache.hasTopic(result.name)) continue;
+    if (timeoutMs > 0 && !cache.hasTopic(result.name)) continue;
     result.errorCode = ErrorCode.REQUEST_TIMED_OUT.code;
     result.errorMessage = `topic ${result.name} is marked for deletion, but the deletion did not finish within ${timeoutMs} ms`;
   }

@@ -5,6 +5,7 @@ import type { JoinGroupRequest, JoinGroupResponse } from '../../protocol/message
 import type { Handler } from '../dispatcher';
 import type { RequestContext } from '../request-context';
 import { requireArray } from './by-topic';
+import { refuseStaticMember } from './static-membership';
 
 /** Kafka's clientHost: "/" and the peer's address. */
 export function clientHostOf(ctx: RequestContext): string {
@@ -14,6 +15,7 @@ export function clientHostOf(ctx: RequestContext): string {
 
 export function joinGroupHandler(coordinator: GroupCoordinator): Handler<typeof ApiKey.JoinGroup> {
   return async (body: JoinGroupRequest, ctx): Promise<JoinGroupResponse> => {
+    refuseStaticMember(body.groupInstanceId, 'JoinGroup');
     const protocols = requireArray(body.protocols, 'JoinGroup.protocols').map((p) => ({ name: String(p.name), metadata: Buffer.from(p.metadata ?? []) }));
     return coordinator.joinGroup({
       groupId: body.groupId,
@@ -24,6 +26,7 @@ export function joinGroupHandler(coordinator: GroupCoordinator): Handler<typeof 
       sessionTimeoutMs: body.sessionTimeoutMs,
       protocolType: body.protocolType,
       protocols,
+      requireKnownMemberId: body.requireKnownMemberId === true,
     });
   };
 }

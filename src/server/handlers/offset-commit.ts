@@ -4,9 +4,11 @@ import { ApiKey } from '../../protocol/api-keys';
 import type { OffsetCommitRequest, OffsetCommitResponse } from '../../protocol/messages';
 import type { Handler } from '../dispatcher';
 import { flattenByTopic, groupByTopic } from './by-topic';
+import { refuseStaticMember } from './static-membership';
 
 export function offsetCommitHandler(coordinator: GroupCoordinator): Handler<typeof ApiKey.OffsetCommit> {
   return async (body: OffsetCommitRequest): Promise<OffsetCommitResponse> => {
+    refuseStaticMember(body.groupInstanceId, 'OffsetCommit');
     const entries = flattenByTopic(body.topics, 'OffsetCommit')
       .map((e) => ({ topic: e.topic, partition: e.partition, offset: e.committedOffset, metadata: e.committedMetadata ?? '' }));
     const codes = await coordinator.commitOffsets(body.groupId, body.generationId ?? -1, body.memberId ?? '', entries);

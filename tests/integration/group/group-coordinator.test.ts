@@ -119,7 +119,8 @@ describe('group coordinator in a broker', () => {
     expect((await admin.send(ApiKey.ListGroups, {})).groups).toEqual([{ groupId: 'g', protocolType: 'consumer', groupState: 'Stable' }]);
 
     // B leaves: A is told to rejoin and leads generation 3 alone.
-    expect((await b.send(ApiKey.LeaveGroup, { groupId: 'g', memberId: joinedB.memberId })).errorCode).toBe(0);
+    const left = await b.send(ApiKey.LeaveGroup, { groupId: 'g', members: [{ memberId: joinedB.memberId, groupInstanceId: null }] });
+    expect([left.errorCode, left.members.map((m) => m.errorCode)]).toEqual([0, [0]]);
     expect((await a.send(ApiKey.Heartbeat, { groupId: 'g', generationId: 2, memberId: joinedA.memberId })).errorCode).toBe(ErrorCode.REBALANCE_IN_PROGRESS.code);
     const alone = await a.send(ApiKey.JoinGroup, join(joinedA.memberId));
     expect(alone.generationId).toBe(3);

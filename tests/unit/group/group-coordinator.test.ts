@@ -46,7 +46,7 @@ describe('GroupCoordinator', () => {
 
   const params = (memberId = '', clientId = 'c', rebalanceTimeoutMs = 10_000): JoinGroupParams => ({
     groupId: 'g', memberId, clientId, clientHost: '/127.0.0.1', rebalanceTimeoutMs, sessionTimeoutMs: 6_000,
-    protocolType: 'consumer', protocols: [{ name: 'range', metadata: Buffer.from('t') }],
+    protocolType: 'consumer', protocols: [{ name: 'range', metadata: Buffer.from('t') }], requireKnownMemberId: false,
   });
 
   /** Starts a join and lets the test look at its answer once there is one. */
