@@ -7,10 +7,23 @@ import type { ApiVersionRange } from '../../server/dispatcher';
 import type { KafkaApi } from './api';
 import { compileMessage, type StructCodec } from './codec';
 import { apiVersionsApi } from './messages/api-versions';
+import { createTopicsApi } from './messages/create-topics';
+import { deleteTopicsApi } from './messages/delete-topics';
+import { describeGroupsApi } from './messages/describe-groups';
+import { describeLogDirsApi } from './messages/describe-log-dirs';
 import { fetchApi } from './messages/fetch';
+import { findCoordinatorApi } from './messages/find-coordinator';
+import { heartbeatApi } from './messages/heartbeat';
+import { joinGroupApi } from './messages/join-group';
+import { leaveGroupApi } from './messages/leave-group';
+import { listGroupsApi } from './messages/list-groups';
 import { listOffsetsApi } from './messages/list-offsets';
 import { metadataApi } from './messages/metadata';
+import { offsetCommitApi } from './messages/offset-commit';
+import { offsetFetchApi } from './messages/offset-fetch';
+import { offsetsForLeaderEpochApi } from './messages/offsets-for-leader-epoch';
 import { produceApi } from './messages/produce';
+import { syncGroupApi } from './messages/sync-group';
 import { inRange } from './schema';
 
 export const kafkaApis: readonly KafkaApi[] = [
@@ -18,7 +31,20 @@ export const kafkaApis: readonly KafkaApi[] = [
   fetchApi,
   listOffsetsApi,
   metadataApi,
+  offsetCommitApi,
+  offsetFetchApi,
+  findCoordinatorApi,
+  joinGroupApi,
+  heartbeatApi,
+  leaveGroupApi,
+  syncGroupApi,
+  describeGroupsApi,
+  listGroupsApi,
   apiVersionsApi,
+  createTopicsApi,
+  deleteTopicsApi,
+  offsetsForLeaderEpochApi,
+  describeLogDirsApi,
 ] as readonly KafkaApi[];
 
 const byKey = new Map<number, KafkaApi>(kafkaApis.map((api) => [api.apiKey, api]));

@@ -1,7 +1,7 @@
 /**
  * The group coordinator's protocol with time driven by hand (ManualScheduler) and an in-memory
  * __consumer_offsets: the initial rebalance delay, session expiry, the rebalance timeout, the
- * sync barrier and the generation checks on commits.
+ * sync barrier, the generation checks on commits, KIP-394's member ids and LeaveGroup's batch.
  */
 import { ErrorCode } from '../../../src/common/errors';
 import { partitionForGroup } from '../../../src/group/coordinator-partition';
@@ -170,6 +170,70 @@ describe('GroupCoordinator', () => {
   it('refuses a member beyond group.max.size', async () => {
     for (const id of ['a', 'b', 'c']) join(params('', id));
     expect((await coordinator.joinGroup(params('', 'd'))).errorCode).toBe(ErrorCode.GROUP_MAX_SIZE_REACHED.code);
+  });
+
+  describe('KIP-394: a join that asks for it gets its member id first', () => {
+    const knownIdJoin = (memberId = '', clientId = 'c'): JoinGroupParams => ({ ...params(memberId, clientId), requireKnownMemberId: true });
+
+    it('answers MEMBER_ID_REQUIRED with a new id, then lets the member in with it', async () => {
+      const first = await coordinator.joinGroup(knownIdJoin('', 'kcat'));
+      expect(first).toMatchObject({ errorCode: ErrorCode.MEMBER_ID_REQUIRED.code, generationId: -1 });
+      expect(first.memberId).toMatch(/^kcat-[0-9a-f-]{36}$/);
+      expect(coordinator.manager.groups.get('g')?.members.size).toBe(0);
+      const again = join(knownIdJoin(first.memberId, 'kcat'));
+      scheduler.advance(3_000);
+      await flush();
+      expect(again.result()).toMatchObject({ errorCode: 0, generationId: 1, memberId: first.memberId, leader: first.memberId });
+    });
+
+    it('never asks it of a join that does not ask for it (Kafka\'s JoinGroup before v4, Josef\'s own protocol)', async () => {
+      const old = join(params('', 'old'));
+      scheduler.advance(3_000);
+      await flush();
+      expect(old.result()).toMatchObject({ errorCode: 0, generationId: 1 });
+    });
+
+    it('holds a rebalance for a pending member, and lets it go once the member\'s session timeout passes without it', async () => {
+      const { a, b } = await stableGroupOfTwo();
+      const pending = await coordinator.joinGroup(knownIdJoin('', 'c'));
+      expect(pending.errorCode).toBe(ErrorCode.MEMBER_ID_REQUIRED.code);
+      const ja = join(params(a, 'a')); // the leader rejoins: a rebalance
+      expect(coordinator.heartbeat('g', 1, b)).toBe(ErrorCode.REBALANCE_IN_PROGRESS.code);
+      const jb = join(params(b, 'b'));
+      await flush();
+      expect(ja.result()).toBeUndefined(); // everyone rejoined, but the pending member may still come
+      scheduler.advance(6_000); // its session timeout
+      await flush();
+      expect(ja.result()).toMatchObject({ errorCode: 0, generationId: 2 });
+      expect(jb.result()).toMatchObject({ errorCode: 0, generationId: 2 });
+      expect((await coordinator.joinGroup(knownIdJoin(pending.memberId, 'c'))).errorCode).toBe(ErrorCode.UNKNOWN_MEMBER_ID.code);
+    });
+
+    it('lets a pending member leave, and counts it against group.max.size only once it joins', async () => {
+      const pending = await coordinator.joinGroup(knownIdJoin('', 'p'));
+      for (const id of ['a', 'b', 'c']) join(params('', id));
+      expect((await coordinator.joinGroup(knownIdJoin(pending.memberId, 'p'))).errorCode).toBe(ErrorCode.GROUP_MAX_SIZE_REACHED.code);
+      expect(coordinator.leaveGroup('g', [{ memberId: pending.memberId, groupInstanceId: null }])).toEqual({
+        errorCode: 0, members: [{ memberId: pending.memberId, groupInstanceId: null, errorCode: 0 }],
+      });
+      expect(coordinator.manager.groups.get('g')?.pendingMembers.size).toBe(0);
+    });
+  });
+
+  it('lets several members leave at once, each with its own answer', async () => {
+    const { a, b } = await stableGroupOfTwo();
+    const left = coordinator.leaveGroup('g', [
+      { memberId: a, groupInstanceId: null }, { memberId: 'stranger', groupInstanceId: null }, { memberId: b, groupInstanceId: 'static-b' },
+    ]);
+    // A static member is never known here (static-membership.ts): UNKNOWN_MEMBER_ID, as Kafka answers an unknown instance id.
+    expect(left).toEqual({ errorCode: 0, members: [
+      { memberId: a, groupInstanceId: null, errorCode: 0 },
+      { memberId: 'stranger', groupInstanceId: null, errorCode: ErrorCode.UNKNOWN_MEMBER_ID.code },
+      { memberId: b, groupInstanceId: 'static-b', errorCode: ErrorCode.UNKNOWN_MEMBER_ID.code },
+    ] });
+    expect(coordinator.heartbeat('g', 1, b)).toBe(ErrorCode.REBALANCE_IN_PROGRESS.code);
+    const elsewhere = ['a', 'b', 'c', 'd', 'e', 'f'].find((id) => partitionForGroup(id, PARTITIONS) !== partitionForGroup('g', PARTITIONS))!;
+    expect(coordinator.leaveGroup(elsewhere, [{ memberId: a, groupInstanceId: null }])).toEqual({ errorCode: ErrorCode.NOT_COORDINATOR.code, members: [] });
   });
 
   it('answers waiting joins NOT_COORDINATOR when it stops leading the partition', async () => {

@@ -92,9 +92,10 @@ describe('MetadataCache and the topic handlers', () => {
     expect(response?.topics.map((t) => t.errorCode)).toEqual([ErrorCode.INVALID_TOPIC_EXCEPTION.code, ErrorCode.COORDINATOR_NOT_AVAILABLE.code]);
   });
 
+  const topic = (name: string, overrides: Partial<CreatableTopic> = {}): CreatableTopic =>
+    ({ name, numPartitions: 3, replicationFactor: 2, assignments: [], configs: {}, ...overrides });
+
   it('CreateTopics checks, writes, and waits for leaders', async () => {
-    const topic = (name: string, overrides: Partial<CreatableTopic> = {}): CreatableTopic =>
-      ({ name, numPartitions: 3, replicationFactor: 2, assignments: [], configs: {}, ...overrides });
     const response = await createTopicsHandler(deps())({
       topics: [
         topic('good'),
@@ -136,6 +137,24 @@ describe('MetadataCache and the topic handlers', () => {
     admin = new FakeTopicAdmin(cache, false);
     const slow = await createTopicsHandler(deps())({ topics: [base], timeoutMs: 30, validateOnly: false }, ctx);
     expect(slow?.topics[0].errorCode).toBe(ErrorCode.REQUEST_TIMED_OUT.code);
+  });
+
+  it('CreateTopics and DeleteTopics with a timeout of 0 do the work and answer REQUEST_TIMED_OUT, as Kafka does', async () => {
+    const created = await createTopicsHandler(deps())({ topics: [topic('now')], timeoutMs: 0, validateOnly: false }, ctx);
+    expect(created?.topics[0].errorCode).toBe(ErrorCode.REQUEST_TIMED_OUT.code);
+    expect(admin.created.map((t) => t.name)).toEqual(['now']);
+    const validated = await createTopicsHandler(deps())({ topics: [topic('checked')], timeoutMs: 0, validateOnly: true }, ctx);
+    expect(validated?.topics[0].errorCode).toBe(0);
+    cache.update(update({ partitionStates: [state('gone', 0, 1)] }));
+    const deleted = await deleteTopicsHandler(deps())({ topicNames: ['gone'], timeoutMs: 0 }, ctx);
+    expect(deleted?.responses[0].errorCode).toBe(ErrorCode.REQUEST_TIMED_OUT.code);
+    expect(admin.deleted).toEqual(['gone']);
+  });
+
+  it('CreateTopics refuses a config without a value (Kafka\'s wire format allows null) with INVALID_REQUEST', async () => {
+    const response = await createTopicsHandler(deps())({ topics: [topic('nulls', { configs: { 'cleanup.policy': null } })], timeoutMs: 100, validateOnly: false }, ctx);
+    expect(response?.topics[0]).toMatchObject({ errorCode: ErrorCode.INVALID_REQUEST.code, errorMessage: expect.stringMatching(/cleanup.policy/) });
+    expect(admin.created).toEqual([]);
   });
 
   it('DeleteTopics marks known topics and waits for them to leave the cache', async () => {
