@@ -10,7 +10,8 @@ export function describeGroupsHandler(coordinator: GroupCoordinator): Handler<ty
   return (body: DescribeGroupsRequest): DescribeGroupsResponse => ({
     groups: requireArray(body.groups, 'DescribeGroups.groups').map((groupId): DescribedGroup => {
       const { errorCode, group } = coordinator.describeGroup(groupId);
-      const described: DescribedGroup = { errorCode, groupId, groupState: 'Dead', protocolType: '', protocolData: '', members: [] };
+      // Kafka: a group it cannot describe has an empty state; one it does not know is Dead.
+      const described: DescribedGroup = { errorCode, groupId, groupState: errorCode === ErrorCode.NONE.code ? 'Dead' : '', protocolType: '', protocolData: '', members: [] };
       if (errorCode !== ErrorCode.NONE.code || !group) return described;
       const protocol = group.protocolName;
       return {

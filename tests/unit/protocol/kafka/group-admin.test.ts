@@ -19,7 +19,7 @@ const described: DescribeGroupsResponse = {
       errorCode: 0, groupId: 'g1', groupState: 'Stable', protocolType: 'consumer', protocolData: 'range',
       members: [{ memberId: 'm-1', clientId: 'c-1', clientHost: '/127.0.0.1', memberMetadata: Buffer.from([1]), memberAssignment: Buffer.from([2]) }],
     },
-    { errorCode: ErrorCode.NOT_COORDINATOR.code, groupId: 'g2', groupState: 'Dead', protocolType: '', protocolData: '', members: [] },
+    { errorCode: ErrorCode.NOT_COORDINATOR.code, groupId: 'g2', groupState: '', protocolType: '', protocolData: '', members: [] },
   ],
 };
 
