@@ -58,6 +58,11 @@ export function encodeResponse(request: DecodedRequest, result: object | Request
   return Buffer.concat(chunks).subarray(4).toString('hex');
 }
 
+/** Every version from `min` to `max`, for it.each. */
+export function versions(min: number, max: number): number[] {
+  return Array.from({ length: max - min + 1 }, (_, i) => min + i);
+}
+
 /** Hand-written frames for what kafka-python has no class for: Kafka's primitives, big-endian. */
 export function int16(n: number): Buffer {
   const b = Buffer.alloc(2);

@@ -9,9 +9,7 @@ import { ApiKey } from '../../../../src/protocol/api-keys';
 import { AUTHORIZED_OPERATIONS_OMITTED, GROUP_OPERATIONS_ALL } from '../../../../src/protocol/kafka/messages/describe-groups';
 import type { DescribeGroupsResponse } from '../../../../src/protocol/messages';
 import { RequestFailure } from '../../../../src/protocol/wire-protocol';
-import { decodeRequest, encodeResponse, goldenFrames, hex, int16, int32, recordedRequest, str } from '../../../helpers/kafka-golden';
-
-const versions = (min: number, max: number): number[] => Array.from({ length: max - min + 1 }, (_, i) => min + i);
+import { decodeRequest, encodeResponse, goldenFrames, hex, int16, int32, recordedRequest, str, versions } from '../../../helpers/kafka-golden';
 
 const described: DescribeGroupsResponse = {
   groups: [

@@ -9,9 +9,7 @@ import { ErrorCode } from '../../../../src/common/errors';
 import { ApiKey } from '../../../../src/protocol/api-keys';
 import type { JoinGroupResponse, LeaveGroupResponse } from '../../../../src/protocol/messages';
 import { RequestFailure } from '../../../../src/protocol/wire-protocol';
-import { decodeRequest, encodeResponse, goldenFrames, hex, int16, int32, recordedRequest, str } from '../../../helpers/kafka-golden';
-
-const versions = (min: number, max: number): number[] => Array.from({ length: max - min + 1 }, (_, i) => min + i);
+import { decodeRequest, encodeResponse, goldenFrames, hex, int16, int32, recordedRequest, str, versions } from '../../../helpers/kafka-golden';
 
 describe('FindCoordinator on Kafka\'s protocol', () => {
   it.each(versions(0, 2))('v%i: the group id in, the coordinator\'s address out', (version) => {

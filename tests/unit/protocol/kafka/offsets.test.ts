@@ -8,9 +8,7 @@ import { ErrorCode } from '../../../../src/common/errors';
 import { ApiKey } from '../../../../src/protocol/api-keys';
 import type { OffsetFetchResponse, OffsetsForLeaderEpochResponse } from '../../../../src/protocol/messages';
 import { RequestFailure } from '../../../../src/protocol/wire-protocol';
-import { decodeRequest, encodeResponse, goldenFrames, recordedRequest } from '../../../helpers/kafka-golden';
-
-const versions = (min: number, max: number): number[] => Array.from({ length: max - min + 1 }, (_, i) => min + i);
+import { decodeRequest, encodeResponse, goldenFrames, recordedRequest, versions } from '../../../helpers/kafka-golden';
 
 describe('OffsetCommit on Kafka\'s protocol', () => {
   it.each(versions(2, 7))('v%i', (version) => {

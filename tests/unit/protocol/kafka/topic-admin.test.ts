@@ -7,9 +7,7 @@
 import { ErrorCode } from '../../../../src/common/errors';
 import { ApiKey } from '../../../../src/protocol/api-keys';
 import type { CreateTopicsResponse, DeleteTopicsResponse, DescribeLogDirsResponse } from '../../../../src/protocol/messages';
-import { decodeRequest, encodeResponse, goldenFrames, hex, int16, int32, recordedRequest, str } from '../../../helpers/kafka-golden';
-
-const versions = (min: number, max: number): number[] => Array.from({ length: max - min + 1 }, (_, i) => min + i);
+import { decodeRequest, encodeResponse, goldenFrames, hex, int16, int32, recordedRequest, str, versions } from '../../../helpers/kafka-golden';
 
 describe('CreateTopics on Kafka\'s protocol', () => {
   it.each(versions(0, 4))('v%i', (version) => {
