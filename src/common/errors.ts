@@ -66,7 +66,10 @@ export const ErrorCode = {
   GROUP_ID_NOT_FOUND: entry(69, 'GROUP_ID_NOT_FOUND', false, 'The group id does not exist.'),
   STALE_BROKER_EPOCH: entry(77, 'STALE_BROKER_EPOCH', false, 'Broker epoch has changed.'),
   MEMBER_ID_REQUIRED: entry(79, 'MEMBER_ID_REQUIRED', false, 'The group member needs to have a valid member id before actually entering a consumer group.'),
+  PREFERRED_LEADER_NOT_AVAILABLE: entry(80, 'PREFERRED_LEADER_NOT_AVAILABLE', true, 'The preferred leader was not available.'),
   GROUP_MAX_SIZE_REACHED: entry(81, 'GROUP_MAX_SIZE_REACHED', false, 'The consumer group has reached its max size.'),
+  ELIGIBLE_LEADERS_NOT_AVAILABLE: entry(83, 'ELIGIBLE_LEADERS_NOT_AVAILABLE', true, 'Eligible topic partition leaders are not available.'),
+  ELECTION_NOT_NEEDED: entry(84, 'ELECTION_NOT_NEEDED', true, 'Leader election not needed for topic partition.'),
 } as const;
 
 export type ErrorName = keyof typeof ErrorCode;
@@ -95,6 +98,17 @@ export class JosefError extends Error {
   /** Builds the error a client raises for a code a broker answered with. */
   static fromCode(code: number, context?: string): JosefError {
     return new JosefError(errorInfo(code), context);
+  }
+}
+
+/**
+ * A known config given a value it cannot take (Kafka's ConfigException). Where a topic is created
+ * it is INVALID_CONFIG; AlterConfigs answers it with INVALID_REQUEST, as Kafka's AdminManager does.
+ */
+export class ConfigValueError extends JosefError {
+  constructor(readonly detail: string) {
+    super(ErrorCode.INVALID_CONFIG, detail);
+    this.name = 'ConfigValueError';
   }
 }
 

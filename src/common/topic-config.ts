@@ -4,7 +4,7 @@
  * there with INVALID_CONFIG instead of being ignored on every broker.
  */
 import type { LogConfig } from '../storage/log-config';
-import { ErrorCode, JosefError } from './errors';
+import { ConfigValueError, ErrorCode, JosefError } from './errors';
 
 /** What a topic may override: its log settings and its min.insync.replicas. */
 export interface TopicConfig {
@@ -14,27 +14,35 @@ export interface TopicConfig {
 
 type LogField = keyof LogConfig;
 
-/** Kafka's topic config names mapped onto LogConfig fields, with the smallest value each accepts. */
-const logOverrides: Record<string, { field: LogField; min: number }> = {
-  'segment.bytes': { field: 'segmentBytes', min: 14 },
-  'segment.ms': { field: 'segmentMs', min: 1 },
-  'retention.ms': { field: 'retentionMs', min: -1 },
-  'retention.bytes': { field: 'retentionBytes', min: -1 },
-  'index.interval.bytes': { field: 'indexIntervalBytes', min: 0 },
-  'max.message.bytes': { field: 'maxMessageBytes', min: 0 },
-  'flush.messages': { field: 'flushIntervalMessages', min: 1 },
-  'flush.ms': { field: 'flushIntervalMs', min: 0 },
+/**
+ * Where a topic config's value comes from when the topic does not override it (Kafka's
+ * TopicConfigSynonyms): the broker setting of the same meaning, or Kafka's default where no
+ * broker setting backs it.
+ */
+export type TopicConfigFallback = { brokerSetting: string } | { defaultValue: string };
+
+/** Kafka's topic config names mapped onto LogConfig fields, with the smallest value each accepts and the broker setting behind it. */
+const logOverrides: Record<string, { field: LogField; min: number; brokerSetting: string }> = {
+  'segment.bytes': { field: 'segmentBytes', min: 14, brokerSetting: 'log.segment.bytes' },
+  // Kafka's synonym is log.roll.ms, which Josef's broker reads as another name of log.segment.ms.
+  'segment.ms': { field: 'segmentMs', min: 1, brokerSetting: 'log.segment.ms' },
+  'retention.ms': { field: 'retentionMs', min: -1, brokerSetting: 'log.retention.ms' },
+  'retention.bytes': { field: 'retentionBytes', min: -1, brokerSetting: 'log.retention.bytes' },
+  'index.interval.bytes': { field: 'indexIntervalBytes', min: 0, brokerSetting: 'log.index.interval.bytes' },
+  'max.message.bytes': { field: 'maxMessageBytes', min: 0, brokerSetting: 'message.max.bytes' },
+  'flush.messages': { field: 'flushIntervalMessages', min: 1, brokerSetting: 'log.flush.interval.messages' },
+  'flush.ms': { field: 'flushIntervalMs', min: 0, brokerSetting: 'log.flush.interval.ms' },
 };
 
 /** Topic settings that are known but not log settings; read by the controller or the partition. */
-const otherKeys: Record<string, (raw: string) => boolean> = {
-  'min.insync.replicas': (raw) => isInteger(raw) && Number(raw) >= 1,
-  'unclean.leader.election.enable': (raw) => raw === 'true' || raw === 'false',
+const otherKeys: Record<string, { valid: (raw: string) => boolean; fallback: TopicConfigFallback }> = {
+  'min.insync.replicas': { valid: (raw) => isInteger(raw) && Number(raw) >= 1, fallback: { brokerSetting: 'min.insync.replicas' } },
+  'unclean.leader.election.enable': { valid: (raw) => raw === 'true' || raw === 'false', fallback: { brokerSetting: 'unclean.leader.election.enable' } },
   // Josef only deletes old segments; compaction is not built, so only Kafka's default is accepted.
-  'cleanup.policy': (raw) => raw === 'delete',
-  // Replicas whose replication is throttled during a reassignment: `partition:broker,...` or `*` (Kafka's format).
-  'leader.replication.throttled.replicas': isThrottledReplicaList,
-  'follower.replication.throttled.replicas': isThrottledReplicaList,
+  'cleanup.policy': { valid: (raw) => raw === 'delete', fallback: { defaultValue: 'delete' } },
+  // Replicas whose replication is throttled during a reassignment: `partition:broker,...` or `*` (Kafka's format); none by default.
+  'leader.replication.throttled.replicas': { valid: isThrottledReplicaList, fallback: { defaultValue: '' } },
+  'follower.replication.throttled.replicas': { valid: isThrottledReplicaList, fallback: { defaultValue: '' } },
 };
 
 function isThrottledReplicaList(raw: string): boolean {
@@ -48,20 +56,24 @@ function isInteger(raw: string): boolean {
   return /^-?\d+$/.test(raw.trim()) && Number.isSafeInteger(Number(raw.trim()));
 }
 
-/** Throws INVALID_CONFIG naming the first unknown key or bad value. */
+/** Throws INVALID_CONFIG naming the first unknown key, or a ConfigValueError naming the first bad value. */
 export function validateTopicConfigs(configs: Record<string, string>): void {
   for (const [key, raw] of Object.entries(configs)) {
     const log = logOverrides[key];
     if (log) {
-      if (!isInteger(raw) || Number(raw) < log.min) {
-        throw new JosefError(ErrorCode.INVALID_CONFIG, `invalid value "${raw}" for topic config ${key}: expected an integer >= ${log.min}`);
-      }
+      if (!isInteger(raw) || Number(raw) < log.min) throw new ConfigValueError(`invalid value "${raw}" for topic config ${key}: expected an integer >= ${log.min}`);
       continue;
     }
-    const check = otherKeys[key];
-    if (!check) throw new JosefError(ErrorCode.INVALID_CONFIG, `unknown topic config ${key} (known: ${topicConfigKeys.join(', ')})`);
-    if (!check(String(raw))) throw new JosefError(ErrorCode.INVALID_CONFIG, `invalid value "${raw}" for topic config ${key}`);
+    const other = otherKeys[key];
+    if (!other) throw new JosefError(ErrorCode.INVALID_CONFIG, `unknown topic config ${key} (known: ${topicConfigKeys.join(', ')})`);
+    if (!other.valid(String(raw))) throw new ConfigValueError(`invalid value "${raw}" for topic config ${key}`);
   }
+}
+
+/** Where `key`'s value comes from without an override; undefined for a key that is not a topic config. */
+export function topicConfigFallback(key: string): TopicConfigFallback | undefined {
+  const log = logOverrides[key];
+  return log ? { brokerSetting: log.brokerSetting } : otherKeys[key]?.fallback;
 }
 
 /** The broker defaults with the topic's overrides applied (unknown keys are ignored here). */

@@ -9,7 +9,7 @@ import { topicCollisionKey, validateTopicName } from '../common/topic';
 import { topicConfigKeys, validateTopicConfigs } from '../common/topic-config';
 import { liveBrokers } from './broker-registry';
 import { assignReplicasToBrokers, validateReplicaAssignment } from './controller/assignment';
-import { changeEntityConfig } from './entity-config';
+import { changeEntityConfig, readEntityConfig, writeEntityConfig, type ConfigEntity } from './entity-config';
 import { ZkPaths } from './paths';
 import { assignNewPartitions, type PlanOptions } from './reassignment-plan';
 import type { ZkClient } from './zk-client';
@@ -118,8 +118,7 @@ function unknownTopic(name: string): JosefError {
  * result live. Returns the overrides as they now are.
  */
 export async function alterTopicConfig(zk: ZkClient, name: string, set: Record<string, string>, remove: readonly string[] = []): Promise<Record<string, string>> {
-  if (!(await topicExistsInZk(zk, name))) throw unknownTopic(name);
-  validateTopicConfigs(set);
+  await checkTopicConfig(zk, name, set);
   const unknown = remove.filter((key) => !topicConfigKeys.includes(key));
   if (unknown.length > 0) throw new JosefError(ErrorCode.INVALID_CONFIG, `unknown topic config ${unknown.join(', ')} (known: ${topicConfigKeys.join(', ')})`);
   const both = remove.filter((key) => key in set);
@@ -127,30 +126,62 @@ export async function alterTopicConfig(zk: ZkClient, name: string, set: Record<s
   return changeEntityConfig(zk, { type: 'topics', name }, set, remove);
 }
 
+/**
+ * Kafka's AdminZkClient.changeTopicConfig, what AlterConfigs does to a topic: its overrides become
+ * exactly `config` (checked first, as by alterTopicConfig) and every broker is notified; with
+ * `validateOnly` only the checks run.
+ */
+export async function changeTopicConfig(zk: ZkClient, name: string, config: Record<string, string>, validateOnly = false): Promise<void> {
+  await checkTopicConfig(zk, name, config);
+  if (!validateOnly) await writeEntityConfig(zk, { type: 'topics', name }, config);
+}
+
+/** Kafka's AdminZkClient.validateTopicConfig: a valid name, an existing topic, known keys with valid values. */
+async function checkTopicConfig(zk: ZkClient, name: string, config: Record<string, string>): Promise<void> {
+  validateTopicName(name);
+  if (!(await topicExistsInZk(zk, name))) throw unknownTopic(name);
+  validateTopicConfigs(config);
+}
+
 /** Conditional writes of the topic znode tried before giving up (someone else keeps changing it). */
 const addPartitionsAttemptsMax = 5;
 
+export interface AddPartitionsOptions extends PlanOptions {
+  /** The new partitions' replica lists in partition order (CreatePartitions' assignments); default: balanced over the live brokers. */
+  assignments?: readonly (readonly number[])[];
+  /** Check and compute everything, write nothing. */
+  validateOnly?: boolean;
+}
+
 /**
- * Kafka's AdminZkClient.addPartitions: only more partitions, never fewer; the new ones get a
- * balanced assignment over the live brokers (assignNewPartitions), the existing ones stay, and the
- * topic znode is rewritten by a conditional write on the version read, so that a concurrent
- * change (a reassignment, another alter) is read again rather than overwritten. The controller
- * sees the znode grow and creates the partitions. Returns the new partitions' assignment.
+ * Kafka's AdminZkClient.addPartitions (and AdminManager.createPartitions' checks): only more
+ * partitions, never fewer, with Kafka's words when not; not while the topic is being deleted or
+ * reassigned. The new ones get the replicas given (live brokers, as many lists as new partitions,
+ * the replication factor of partition 0) or a balanced assignment over the live brokers
+ * (assignNewPartitions); the existing ones stay, and the topic znode is rewritten by a conditional
+ * write on the version read, so that a concurrent change (a reassignment, another alter) is read
+ * again rather than overwritten. The controller sees the znode grow and creates the partitions.
+ * Returns the new partitions' assignment.
  */
-export async function addPartitions(zk: ZkClient, name: string, totalPartitions: number, options: PlanOptions = {}): Promise<ReplicaAssignment> {
+export async function addPartitions(zk: ZkClient, name: string, totalPartitions: number, options: AddPartitionsOptions = {}): Promise<ReplicaAssignment> {
   for (let attempt = 1; ; attempt++) {
     const node = await getDataIfExists(zk, ZkPaths.topic(name));
     if (!node) throw unknownTopic(name);
+    if ((await zk.exists(ZkPaths.deleteTopic(name))) !== null) throw new JosefError(ErrorCode.INVALID_TOPIC_EXCEPTION, `topic '${name}' is queued for deletion`);
     const znode = parseTopicZnode(ZkPaths.topic(name), node.data);
     const current = znode.partitions.size;
-    if (!Number.isInteger(totalPartitions) || totalPartitions <= current) {
-      throw new JosefError(ErrorCode.INVALID_PARTITIONS, `topic '${name}' has ${current} partitions; the number of partitions can only be increased, and ${totalPartitions} is not more`);
+    if (!Number.isInteger(totalPartitions) || totalPartitions < current) {
+      throw new JosefError(ErrorCode.INVALID_PARTITIONS, `Topic currently has ${current} partitions, which is higher than the requested ${totalPartitions}.`);
     }
+    if (totalPartitions === current) throw new JosefError(ErrorCode.INVALID_PARTITIONS, `Topic already has ${current} partitions.`);
     if (znode.addingReplicas.size > 0 || znode.removingReplicas.size > 0 || (await zk.exists(ZkPaths.reassignPartitions)) !== null) {
       throw new JosefError(ErrorCode.REASSIGNMENT_IN_PROGRESS, `topic '${name}' cannot get partitions while a reassignment is in progress`);
     }
     const brokers = (await liveBrokers(zk)).map((b) => ({ id: b.brokerId, rack: b.rack }));
-    const added = assignNewPartitions(znode.partitions, totalPartitions, brokers, options);
+    const added = options.assignments === undefined
+      ? assignNewPartitions(znode.partitions, totalPartitions, brokers, options)
+      : givenNewPartitions(znode.partitions, totalPartitions, options.assignments, brokers.map((b) => b.id));
+    if (options.validateOnly) return added;
     const partitions = new Map([...znode.partitions, ...added]);
     try {
       await zk.setData(ZkPaths.topic(name), serializeTopicZnode({ ...znode, partitions }), node.stat.version);
@@ -161,7 +192,20 @@ export async function addPartitions(zk: ZkClient, name: string, totalPartitions:
   }
 }
 
-/** The handlers' TopicAdminPort (src/server/handlers/ports.ts) over these functions. */
+/** Kafka's checks of explicit replica lists for new partitions: one per new partition, live brokers, and the topic's rules (validateReplicaAssignment). */
+function givenNewPartitions(current: ReplicaAssignment, totalPartitions: number, assignments: readonly (readonly number[])[], liveBrokerIds: readonly number[]): ReplicaAssignment {
+  const increment = totalPartitions - current.size;
+  const unknown = [...new Set(assignments.flat())].filter((id) => !liveBrokerIds.includes(id));
+  if (unknown.length > 0) throw new JosefError(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `Unknown broker(s) in replica assignment: ${unknown.join(', ')}.`);
+  if (assignments.length !== increment) {
+    throw new JosefError(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `Increasing the number of partitions by ${increment} but ${assignments.length} assignments provided.`);
+  }
+  const added: ReplicaAssignment = new Map(assignments.map((replicas, i) => [current.size + i, [...replicas]]));
+  validateReplicaAssignment(new Map([...current, ...added]));
+  return added;
+}
+
+/** The handlers' admin ports (src/server/handlers/ports.ts) over these functions. */
 export class ZkTopicAdmin {
   constructor(private readonly zk: ZkClient, private readonly randomInt?: (bound: number) => number) {}
 
@@ -171,5 +215,21 @@ export class ZkTopicAdmin {
 
   markTopicForDeletion(name: string): Promise<void> {
     return markTopicForDeletion(this.zk, name);
+  }
+
+  async addPartitions(name: string, totalPartitions: number, assignments: number[][] | undefined, validateOnly: boolean): Promise<void> {
+    await addPartitions(this.zk, name, totalPartitions, { assignments, validateOnly });
+  }
+
+  readConfig(entity: ConfigEntity): Promise<Record<string, string>> {
+    return readEntityConfig(this.zk, entity);
+  }
+
+  changeTopicConfig(name: string, config: Record<string, string>, validateOnly: boolean): Promise<void> {
+    return changeTopicConfig(this.zk, name, config, validateOnly);
+  }
+
+  changeBrokerConfig(broker: number | '<default>', config: Record<string, string>): Promise<void> {
+    return writeEntityConfig(this.zk, { type: 'brokers', name: broker }, config);
   }
 }

@@ -1,10 +1,11 @@
 /**
- * `josef topic alter` against the real ZooKeeper: config overrides merged, checked and followed by
- * a change notification; partitions only added, balanced over the live brokers, by a conditional write.
+ * `josef topic alter` (and AlterConfigs and CreatePartitions, through the same functions) against
+ * the real ZooKeeper: config overrides merged or replaced, checked and followed by a change
+ * notification; partitions only added, balanced over the live brokers or as given, by a conditional write.
  */
 import { ErrorCode } from '../../../src/common/errors';
 import { ensureBasePaths, ZkPaths } from '../../../src/coordination/paths';
-import { addPartitions, alterTopicConfig, createTopic, readTopicAssignment, readTopicConfig } from '../../../src/coordination/topic-admin';
+import { addPartitions, alterTopicConfig, changeTopicConfig, createTopic, markTopicForDeletion, readTopicAssignment, readTopicConfig } from '../../../src/coordination/topic-admin';
 import { ZkClient } from '../../../src/coordination/zk-client';
 import { serializeBrokerRegistration } from '../../../src/coordination/znodes';
 import { quietLogger } from '../../helpers/log';
@@ -57,7 +58,41 @@ describe('topic alter', () => {
     const held = new Map<number, number>();
     for (const r of all?.values() ?? []) for (const id of r) held.set(id, (held.get(id) ?? 0) + 1);
     expect([...held.values()].sort()).toEqual([2, 3, 3]);
-    await expect(addPartitions(zk, 't', 4)).rejects.toThrow(/has 4 partitions; the number of partitions can only be increased, and 4 is not more/);
+    await expect(addPartitions(zk, 't', 4)).rejects.toThrow(/Topic already has 4 partitions\./);
     await expect(addPartitions(zk, 't', 2)).rejects.toMatchObject({ code: ErrorCode.INVALID_PARTITIONS.code });
+  });
+
+  it('replaces the overrides with exactly the set given (AlterConfigs), notified; validateOnly writes nothing', async () => {
+    await createTopic(zk, { name: 't', numPartitions: 1, replicationFactor: 1, configs: { 'retention.ms': '1000' } }, [1]);
+    await changeTopicConfig(zk, 't', { 'segment.bytes': '4096' }, true);
+    expect(await readTopicConfig(zk, 't')).toEqual({ 'retention.ms': '1000' });
+    expect(await zk.getChildren(ZkPaths.configChanges)).toEqual([]);
+    await changeTopicConfig(zk, 't', { 'segment.bytes': '4096' });
+    expect(await readTopicConfig(zk, 't')).toEqual({ 'segment.bytes': '4096' });
+    expect(await zk.getChildren(ZkPaths.configChanges)).toHaveLength(1);
+    await expect(changeTopicConfig(zk, 't', { 'segment.bytes': 'big' })).rejects.toMatchObject({ name: 'ConfigValueError', code: ErrorCode.INVALID_CONFIG.code });
+    await expect(changeTopicConfig(zk, 'bad/name', {})).rejects.toMatchObject({ code: ErrorCode.INVALID_TOPIC_EXCEPTION.code });
+  });
+
+  it('adds partitions with the replica lists given, checked as Kafka checks them; validateOnly writes nothing', async () => {
+    await createTopic(zk, { name: 't', numPartitions: 2, replicationFactor: 2, assignments: new Map([[0, [1, 2]], [1, [2, 1]]]), configs: {} }, []);
+    const refused = async (assignments: number[][], message: RegExp) => {
+      await expect(addPartitions(zk, 't', 4, { assignments })).rejects.toMatchObject({ code: ErrorCode.INVALID_REPLICA_ASSIGNMENT.code, message });
+    };
+    await refused([[1, 9], [2, 3]], /Unknown broker\(s\) in replica assignment: 9\./);
+    await refused([[1, 3]], /Increasing the number of partitions by 2 but 1 assignments provided\./);
+    await refused([[1, 3], [3]], /every partition must have the same number of replicas/);
+    await refused([[1, 3], [3, 3]], /partition 3 lists a broker twice/);
+    expect(await addPartitions(zk, 't', 4, { assignments: [[3, 1], [1, 3]], validateOnly: true })).toEqual(new Map([[2, [3, 1]], [3, [1, 3]]]));
+    expect((await readTopicAssignment(zk, 't'))?.size).toBe(2);
+    await addPartitions(zk, 't', 4, { assignments: [[3, 1], [1, 3]] });
+    expect(await readTopicAssignment(zk, 't')).toEqual(new Map([[0, [1, 2]], [1, [2, 1]], [2, [3, 1]], [3, [1, 3]]]));
+    await expect(addPartitions(zk, 't', 3)).rejects.toThrow(/Topic currently has 4 partitions, which is higher than the requested 3\./);
+  });
+
+  it('adds no partitions to a topic queued for deletion', async () => {
+    await createTopic(zk, { name: 't', numPartitions: 1, replicationFactor: 1, configs: {} }, [1]);
+    await markTopicForDeletion(zk, 't');
+    await expect(addPartitions(zk, 't', 2)).rejects.toMatchObject({ code: ErrorCode.INVALID_TOPIC_EXCEPTION.code });
   });
 });
