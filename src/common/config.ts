@@ -94,6 +94,11 @@ export interface BrokerConfig {
   leaderImbalanceCheckIntervalSeconds: number;
   /** leader.imbalance.per.broker.percentage: the share of a broker's preferred partitions led elsewhere that triggers a rebalance. */
   leaderImbalancePerBrokerPercentage: number;
+  /**
+   * The settings given in the file, the environment or on the command line, by Kafka name (Kafka's
+   * static broker configs); every other setting has its default. DescribeConfigs tells them apart.
+   */
+  staticConfigKeys: ReadonlySet<string>;
 }
 
 /** A setting whose value is missing or wrong; the message names it and its source. */
@@ -294,7 +299,16 @@ export function loadBrokerConfig(sources: ConfigSources = {}): LoadedConfig {
     const found = resolve(setting, layers);
     if (found !== undefined) values[setting.field] = found;
   }
-  return { config: derive(values, flags.port), warnings };
+  const staticConfigKeys = new Set(settings.filter((setting) => isGiven(setting, layers)).map((setting) => setting.key));
+  // Kafka's old `port` setting gives the listener's port: listeners counts as given.
+  if (flags.port !== undefined) staticConfigKeys.add('listeners');
+  return { config: { ...derive(values, flags.port), staticConfigKeys }, warnings };
+}
+
+/** Whether any source names the setting, under its key or an alias. */
+function isGiven(setting: Setting, layers: Layer[]): boolean {
+  const keys = [setting.key, ...(setting.aliases ?? []).map((a) => a.key)];
+  return layers.some((layer) => keys.some((key) => layer(key) !== undefined));
 }
 
 function readPropertiesFile(file: string): Map<string, PropertyEntry> {
@@ -338,7 +352,7 @@ function parseValue(setting: Setting, spelling: Alias, raw: RawValue): unknown {
 }
 
 /** Fills the defaults that depend on other settings, and checks the settings against each other. */
-function derive(values: Partial<Record<keyof BrokerConfig, unknown>>, portFlag: string | undefined): BrokerConfig {
+function derive(values: Partial<Record<keyof BrokerConfig, unknown>>, portFlag: string | undefined): Omit<BrokerConfig, 'staticConfigKeys'> {
   if (values.brokerId === undefined) {
     throw new ConfigError(`broker.id is required: set it with --id, ${envVarName('broker.id')} or broker.id in server.properties`);
   }
@@ -359,7 +373,7 @@ function derive(values: Partial<Record<keyof BrokerConfig, unknown>>, portFlag: 
   }
   const sessionTimeoutMs = values.zookeeperSessionTimeoutMs as number;
   return {
-    ...(values as Omit<BrokerConfig, 'listeners' | 'advertisedListeners' | 'logDirs' | 'zookeeperConnectionTimeoutMs'>),
+    ...(values as Omit<BrokerConfig, 'listeners' | 'advertisedListeners' | 'logDirs' | 'zookeeperConnectionTimeoutMs' | 'staticConfigKeys'>),
     brokerId,
     listeners,
     advertisedListeners: advertised,
@@ -380,4 +394,36 @@ export function brokerLogConfig(config: BrokerConfig): LogConfig {
     flushIntervalMessages: config.logFlushIntervalMessages,
     flushIntervalMs: config.logFlushIntervalMs,
   };
+}
+
+/** One broker setting as DescribeConfigs reports it. */
+export interface BrokerSettingDescription {
+  /** Kafka's name; a setting with aliases is reported once, under its main name (log.retention.ms, not .hours). */
+  name: string;
+  /** The value in effect, written as server.properties would have it; null when there is none. */
+  value: string | null;
+  /** Given explicitly (Kafka's STATIC_BROKER_CONFIG) rather than left at its default. */
+  isStatic: boolean;
+  /** The default as written; undefined where it derives from other settings (listeners, log.dirs). */
+  defaultValue: string | undefined;
+}
+
+/** Every setting the broker reads, with its value in effect (Kafka's KafkaConfig as DescribeConfigs lists it). */
+export function describeBrokerSettings(config: BrokerConfig): BrokerSettingDescription[] {
+  return settings.map((setting) => ({
+    name: setting.key,
+    value: formatSettingValue(config[setting.field]),
+    isStatic: config.staticConfigKeys.has(setting.key),
+    defaultValue: setting.defaultValue,
+  }));
+}
+
+/** A parsed value back in Kafka's text form: lists joined by commas, endpoints as NAME://host:port, maps as key:value. */
+function formatSettingValue(value: unknown): string | null {
+  if (value === null || value === undefined) return null;
+  if (Array.isArray(value)) return value.map((item) => formatSettingValue(item) ?? '').join(',');
+  if (typeof value !== 'object') return String(value);
+  const endpoint = value as { listenerName?: string; securityProtocol?: string; host?: string; port?: number };
+  if (endpoint.host !== undefined && endpoint.port !== undefined) return `${endpoint.listenerName ?? endpoint.securityProtocol}://${endpoint.host}:${endpoint.port}`;
+  return Object.entries(value).map(([k, v]) => `${k}:${formatSettingValue(v) ?? ''}`).join(',');
 }

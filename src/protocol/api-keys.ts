@@ -24,7 +24,11 @@ export const ApiKey = {
   CreateTopics: 19,
   DeleteTopics: 20,
   OffsetsForLeaderEpoch: 23,
+  DescribeConfigs: 32,
+  AlterConfigs: 33,
   DescribeLogDirs: 35,
+  CreatePartitions: 37,
+  ElectLeaders: 43,
 } as const;
 
 export type ApiKeyName = keyof typeof ApiKey;

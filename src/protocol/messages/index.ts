@@ -25,6 +25,10 @@ import type { OffsetCommitRequest, OffsetCommitResponse } from './offset-commit'
 import type { OffsetFetchRequest, OffsetFetchResponse } from './offset-fetch';
 import type { SyncGroupRequest, SyncGroupResponse } from './sync-group';
 import type { DescribeLogDirsRequest, DescribeLogDirsResponse } from './describe-log-dirs';
+import type { DescribeConfigsRequest, DescribeConfigsResponse } from './describe-configs';
+import type { AlterConfigsRequest, AlterConfigsResponse } from './alter-configs';
+import type { CreatePartitionsRequest, CreatePartitionsResponse } from './create-partitions';
+import type { ElectLeadersRequest, ElectLeadersResponse } from './elect-leaders';
 
 export * from './common';
 export * from './produce';
@@ -49,6 +53,10 @@ export * from './sync-group';
 export * from './describe-groups';
 export * from './list-groups';
 export * from './describe-log-dirs';
+export * from './describe-configs';
+export * from './alter-configs';
+export * from './create-partitions';
+export * from './elect-leaders';
 
 /** Request and response body types by API key. */
 export interface ApiMessages {
@@ -74,6 +82,10 @@ export interface ApiMessages {
   [ApiKey.DescribeGroups]: { request: DescribeGroupsRequest; response: DescribeGroupsResponse };
   [ApiKey.ListGroups]: { request: ListGroupsRequest; response: ListGroupsResponse };
   [ApiKey.DescribeLogDirs]: { request: DescribeLogDirsRequest; response: DescribeLogDirsResponse };
+  [ApiKey.DescribeConfigs]: { request: DescribeConfigsRequest; response: DescribeConfigsResponse };
+  [ApiKey.AlterConfigs]: { request: AlterConfigsRequest; response: AlterConfigsResponse };
+  [ApiKey.CreatePartitions]: { request: CreatePartitionsRequest; response: CreatePartitionsResponse };
+  [ApiKey.ElectLeaders]: { request: ElectLeadersRequest; response: ElectLeadersResponse };
 }
 
 export type SupportedApiKey = keyof ApiMessages;

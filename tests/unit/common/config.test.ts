@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { ConfigError, brokerLogConfig, envVarName, loadBrokerConfig } from '../../../src/common/config';
+import { ConfigError, brokerLogConfig, describeBrokerSettings, envVarName, loadBrokerConfig } from '../../../src/common/config';
 import { rmDir, tmpDir } from '../../helpers/tmp';
 
 describe('loadBrokerConfig', () => {
@@ -119,5 +119,17 @@ describe('loadBrokerConfig', () => {
     const { config, warnings } = loadBrokerConfig({ file: path.join(__dirname, '..', '..', '..', 'config', 'server.properties'), env: {} });
     expect(warnings).toEqual([]);
     expect(config).toMatchObject({ brokerId: 1, zookeeperConnect: '127.0.0.1:2181/josef', logRetentionMs: 168 * 3_600_000 });
+  });
+
+  it('tells the settings given (file, environment, flags, an alias, --port) from those left at their default, for DescribeConfigs', () => {
+    const p = file('broker.id=1\nlog.retention.hours=2\n');
+    const { config } = loadBrokerConfig({ file: p, env: { JOSEF_NUM_PARTITIONS: '3' }, flags: { port: '9999' } });
+    expect([...config.staticConfigKeys].sort()).toEqual(['broker.id', 'listeners', 'log.retention.ms', 'num.partitions']);
+    const described = new Map(describeBrokerSettings(config).map((s) => [s.name, s]));
+    expect(described.get('log.retention.ms')).toEqual({ name: 'log.retention.ms', value: String(2 * 3_600_000), isStatic: true, defaultValue: String(168 * 3_600_000) });
+    expect(described.get('listeners')).toEqual({ name: 'listeners', value: 'PLAINTEXT://127.0.0.1:9999', isStatic: true, defaultValue: undefined });
+    expect(described.get('log.segment.bytes')).toMatchObject({ value: String(1024 ** 3), isStatic: false });
+    expect(described.get('broker.rack')).toMatchObject({ value: null, isStatic: false });
+    expect(described.has('log.retention.hours')).toBe(false);
   });
 });
