@@ -4,6 +4,7 @@
  * re-reads the znodes it is about, and sets the watch again (ZooKeeper watches fire once).
  */
 import type { LeaderAndIsrResponse, StopReplicaResponse, TopicPartition } from '../../protocol/messages';
+import type { PartitionElectionResult } from './admin-leader-election';
 
 /** Events that a ZooKeeper watch puts; a second one while the first waits is redundant. */
 export type WatchEvent =
@@ -21,6 +22,7 @@ export type ControllerEvent =
   | { type: 'Startup' }
   | { type: 'Expire' } // the ZooKeeper session expired: resign, race again
   | { type: 'ControlledShutdown'; brokerId: number; brokerEpoch: number; reply: (remaining: TopicPartition[]) => void }
+  | { type: 'ElectLeaders'; partitions: TopicPartition[]; electionType: number; reply: (results: PartitionElectionResult[]) => void }
   | { type: 'LeaderAndIsrResponse'; controllerEpoch: number; brokerId: number; response: LeaderAndIsrResponse }
   | { type: 'StopReplicaResponse'; controllerEpoch: number; topic: string; brokerId: number; response: StopReplicaResponse }
   | { type: 'BrokerResync'; controllerEpoch: number; brokerId: number } // its request queue overflowed

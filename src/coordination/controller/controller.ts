@@ -5,8 +5,9 @@
  * /brokers/topics, /admin/delete_topics, /isr_change_notification and
  * /admin/preferred_replica_election and /log_dir_event_notification by electing leaders and
  * telling brokers, and on /admin/reassign_partitions, each topic znode and the state znodes of
- * partitions being reassigned by moving replicas; and checks the leader imbalance on a timer. Watches and timers only enqueue events; one serial loop
- * (event-queue.ts) does the work.
+ * partitions being reassigned by moving replicas; it runs the elections ElectLeaders and
+ * ControlledShutdown requests ask for, and checks the leader imbalance on a timer. Watches and
+ * timers only enqueue events; one serial loop (event-queue.ts) does the work.
  */
 import { EventEmitter } from 'events';
 import { systemClock, type Clock } from '../../common/clock';
@@ -19,6 +20,7 @@ import type { ZkClient } from '../zk-client';
 import { ZkBadVersionError, ZkNodeExistsError } from '../zk-errors';
 import { getDataIfExists } from '../zk-reads';
 import { parseIsrChange, ZnodeFormatError } from '../znodes';
+import { AdminLeaderElection, type PartitionElectionResult } from './admin-leader-election';
 import { BrokerLifecycle } from './broker-lifecycle';
 import { TcpControllerChannel, type ControllerChannel } from './controller-channel';
 import { ControllerContext, tpKey, type LiveBroker } from './controller-context';
@@ -72,6 +74,7 @@ export class Controller extends EventEmitter<ControllerEvents> {
   private readonly deletions: TopicDeletionManager;
   private readonly brokers: BrokerLifecycle;
   private readonly preferred: PreferredReplicaElection;
+  private readonly adminElections: AdminLeaderElection;
   private readonly logDirEvents: LogDirEvents;
   private readonly reassignments: PartitionReassignment;
   private readonly topicChanges: TopicChanges;
@@ -101,6 +104,7 @@ export class Controller extends EventEmitter<ControllerEvents> {
       this.put({ type: 'StopReplicaResponse', controllerEpoch: this.context.epoch, topic, brokerId: id, response }), logger);
     this.brokers = new BrokerLifecycle(this.context, this.states, this.requests, this.channel, this.deletions, logger);
     this.preferred = new PreferredReplicaElection(zk, this.context, this.states, this.requests, logger);
+    this.adminElections = new AdminLeaderElection(this.context, this.states, this.requests, this.preferred, logger);
     this.logDirEvents = new LogDirEvents(zk, this.context, this.states, this.requests, options.uncleanLeaderElectionEnable, logger);
     this.reassignments = new PartitionReassignment(zk, this.context, this.states, this.requests, logger, (tp) => this.watchPartitionState(tp));
     this.topicChanges = new TopicChanges(zk, this.context, this.states, this.requests, logger, {
@@ -145,6 +149,14 @@ export class Controller extends EventEmitter<ControllerEvents> {
     let remaining: TopicPartition[] = [];
     await this.events.put({ type: 'ControlledShutdown', brokerId, brokerEpoch, reply: (r) => { remaining = r; } });
     return remaining;
+  }
+
+  /** ElectLeaders API (PREFERRED or UNCLEAN, Kafka's ElectionType): runs the elections; resolves with each partition's result. */
+  async electLeaders(partitions: TopicPartition[], electionType: number): Promise<PartitionElectionResult[]> {
+    if (!this.active) throw notController(this.options.brokerId);
+    let results: PartitionElectionResult[] = [];
+    await this.events.put({ type: 'ElectLeaders', partitions, electionType, reply: (r) => { results = r; } });
+    return results;
   }
 
   /** Stops processing events and resigns; /controller goes with the ZooKeeper session its owner closes. */
@@ -241,6 +253,10 @@ export class Controller extends EventEmitter<ControllerEvents> {
       case 'ControlledShutdown':
         if (!this.active) throw notController(this.options.brokerId);
         event.reply(await this.brokers.controlledShutdown(event.brokerId, event.brokerEpoch));
+        return;
+      case 'ElectLeaders':
+        if (!this.active) throw notController(this.options.brokerId);
+        event.reply(await this.adminElections.elect(event.partitions, event.electionType));
         return;
       case 'StopReplicaResponse':
         if (this.active && event.controllerEpoch === this.context.epoch) await this.deletions.onStopReplicaAnswered(event.topic, event.brokerId, event.response);

@@ -1,8 +1,9 @@
 /**
  * Preferred-leader election (Kafka's onReplicaElection with PreferredReplicaPartitionLeaderElectionStrategy):
  * moves leadership back to each partition's first replica, when that replica is alive and in the
- * ISR, on request through /admin/preferred_replica_election (deleted, fenced, once handled) or by
- * the controller's periodic imbalance check (auto.leader.rebalance.enable). Runs inside the event loop.
+ * ISR, on request through /admin/preferred_replica_election (deleted, fenced, once handled), by
+ * the controller's periodic imbalance check (auto.leader.rebalance.enable), or for an ElectLeaders
+ * request (admin-leader-election.ts). Runs inside the event loop.
  */
 import type { Logger } from '../../common/logger';
 import type { TopicPartition } from '../../protocol/messages';
@@ -22,6 +23,11 @@ export interface AutoLeaderRebalanceOptions {
   checkIntervalMs: number;
   imbalancePerBrokerPercentage: number;
 }
+
+/** How a preferred election left one partition: the leader it moved to, or why it stayed. */
+export type PreferredElectionOutcome =
+  | { tp: TopicPartition; elected: number }
+  | { tp: TopicPartition; skipped: PreferredLeaderSkip | 'the partition has no leader and ISR yet' };
 
 export class PreferredReplicaElection {
   constructor(
@@ -71,16 +77,20 @@ export class PreferredReplicaElection {
 
   /**
    * The preferred election for `partitions`: the changed ones get a raised leader epoch in a fenced
-   * write, LeaderAndIsr to their replicas and UpdateMetadata to every broker. Returns them.
+   * write, LeaderAndIsr to their replicas and UpdateMetadata to every broker. Returns how each
+   * partition came out; those of topics queued for deletion are left alone and out.
    */
-  async elect(partitions: readonly TopicPartition[], why: string): Promise<TopicPartition[]> {
+  async elect(partitions: readonly TopicPartition[], why: string): Promise<PreferredElectionOutcome[]> {
     const eligible = this.context.liveBrokerIds();
-    const changed: TopicPartition[] = [];
+    const outcomes: PreferredElectionOutcome[] = [];
     for (const tp of partitions) {
       if (this.context.topicsToBeDeleted.has(tp.topic)) continue;
       // As Kafka's doElectLeaderForPartitions, decide on the state in ZooKeeper: a leader may have
       // just added the returning replica to the ISR, before its notification reached us.
-      if (!(await this.states.readState(tp))) continue;
+      if (!(await this.states.readState(tp))) {
+        outcomes.push({ tp, skipped: 'the partition has no leader and ISR yet' });
+        continue;
+      }
       const replicas = this.context.replicasOf(tp);
       let skipped: PreferredLeaderSkip | undefined;
       const updated = await this.states.updateLeaderAndIsr(tp, (current) => {
@@ -90,17 +100,19 @@ export class PreferredReplicaElection {
       });
       if (updated) {
         this.states.logChange(tp, updated, why);
-        changed.push(tp);
-      } else if (skipped === 'preferred replica already leads') {
-        this.logger.debug(`${tpName(tp)}: ${skipped}`);
-      } else if (skipped) {
-        this.logger.warn(`${tpName(tp)}: leadership not moved to preferred replica ${replicas[0]}: ${skipped}`);
+        outcomes.push({ tp, elected: updated.leader });
+        continue;
       }
+      const reason = skipped ?? 'the partition has no leader and ISR yet';
+      outcomes.push({ tp, skipped: reason });
+      if (reason === 'preferred replica already leads') this.logger.debug(`${tpName(tp)}: ${reason}`);
+      else this.logger.warn(`${tpName(tp)}: leadership not moved to preferred replica ${replicas[0]}: ${reason}`);
     }
+    const changed = outcomes.filter((o) => 'elected' in o).map((o) => o.tp);
     if (changed.length > 0) {
       this.requests.sendLeaderAndIsr(changed);
       this.requests.sendUpdateMetadata(changed);
     }
-    return changed;
+    return outcomes;
   }
 }
