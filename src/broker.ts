@@ -198,6 +198,8 @@ export class Broker {
       metadataCache: this.metadataCache,
       replicaManager: this.replicaManager as ReplicaManager,
       topicAdmin,
+      configAdmin: topicAdmin,
+      partitionAdmin: topicAdmin,
       clusterId: () => this.clusterId,
       controller: (): ControllerPort | undefined => this.controller,
       logger: this.logger.child('handlers'),

@@ -72,10 +72,13 @@ export class MetadataCache {
     return this.topics.get(topic)?.get(partition);
   }
 
-  /** True once every partition of `topic` has a live leader (what a new topic waits for). */
-  hasLeaders(topic: string): boolean {
+  /**
+   * True once every partition of `topic` has a live leader (what a new topic waits for), and the
+   * cache knows at least `partitionCount` partitions (what new partitions of a topic wait for).
+   */
+  hasLeaders(topic: string, partitionCount = 1): boolean {
     const partitions = this.topics.get(topic);
-    if (!partitions || partitions.size === 0) return false;
+    if (!partitions || partitions.size < Math.max(1, partitionCount)) return false;
     for (const state of partitions.values()) if (!this.brokers.has(state.leader)) return false;
     return true;
   }

@@ -9,11 +9,15 @@ import { kafkaApiVersions } from '../../protocol/kafka/apis';
 import type { Dispatcher } from '../dispatcher';
 import type { ReplicaManager } from '../replica-manager';
 import type { TopicCreationDeps } from '../topic-creation';
+import { alterConfigsHandler } from './alter-configs';
 import { apiVersionsHandler } from './api-versions';
 import { controlledShutdownHandler } from './controlled-shutdown';
+import { createPartitionsHandler } from './create-partitions';
 import { createTopicsHandler } from './create-topics';
 import { deleteTopicsHandler } from './delete-topics';
+import { describeConfigsHandler } from './describe-configs';
 import { describeGroupsHandler } from './describe-groups';
+import { electLeadersHandler } from './elect-leaders';
 import { fetchHandler } from './fetch';
 import { findCoordinatorHandler } from './find-coordinator';
 import { heartbeatHandler } from './heartbeat';
@@ -27,7 +31,7 @@ import { offsetCommitHandler } from './offset-commit';
 import { offsetFetchHandler } from './offset-fetch';
 import { describeLogDirsHandler } from './describe-log-dirs';
 import { offsetsForLeaderEpochHandler } from './offsets-for-leader-epoch';
-import type { ControllerPort } from './ports';
+import type { ConfigAdminPort, ControllerPort, PartitionAdminPort } from './ports';
 import { produceHandler } from './produce';
 import { stopReplicaHandler } from './stop-replica';
 import { syncGroupHandler } from './sync-group';
@@ -35,6 +39,8 @@ import { updateMetadataHandler } from './update-metadata';
 
 export interface BrokerHandlerDeps extends TopicCreationDeps {
   replicaManager: ReplicaManager;
+  configAdmin: ConfigAdminPort;
+  partitionAdmin: PartitionAdminPort;
   clusterId: () => string | null;
   controller: () => ControllerPort | undefined;
   logger: Logger;
@@ -57,6 +63,10 @@ export function registerBrokerHandlers(dispatcher: Dispatcher, deps: BrokerHandl
   dispatcher.register(ApiKey.DeleteTopics, deleteTopicsHandler(deps));
   dispatcher.register(ApiKey.OffsetsForLeaderEpoch, offsetsForLeaderEpochHandler(replicaManager));
   dispatcher.register(ApiKey.DescribeLogDirs, describeLogDirsHandler(replicaManager));
+  dispatcher.register(ApiKey.DescribeConfigs, describeConfigsHandler(deps));
+  dispatcher.register(ApiKey.AlterConfigs, alterConfigsHandler(deps));
+  dispatcher.register(ApiKey.CreatePartitions, createPartitionsHandler(deps));
+  dispatcher.register(ApiKey.ElectLeaders, electLeadersHandler(deps));
   if (deps.groupCoordinator) registerGroupHandlers(dispatcher, deps, deps.groupCoordinator);
 }
 

@@ -18,6 +18,7 @@ import { MetadataCache } from '../../../src/server/metadata-cache';
 import { ReplicaManager } from '../../../src/server/replica-manager';
 import { SocketServer } from '../../../src/server/socket-server';
 import { LogManager } from '../../../src/storage/log-manager';
+import { adminPortsWithoutZooKeeper } from '../../helpers/admin-ports';
 import { quietLogger } from '../../helpers/log';
 import { rmDir, tmpDir } from '../../helpers/tmp';
 
@@ -56,7 +57,7 @@ describe('broker request path (sockets, handlers, replica manager, logs)', () =>
     const dispatcher = new Dispatcher(quietLogger);
     registerBrokerHandlers(dispatcher, {
       config, metadataCache, replicaManager, logger: quietLogger, clusterId: () => 'test-cluster', controller: () => undefined,
-      topicAdmin: { createTopic: async () => undefined, markTopicForDeletion: async () => undefined },
+      ...adminPortsWithoutZooKeeper,
     });
     server = new SocketServer({ host, port: 0, dispatcher, logger: quietLogger, maxRequestBytes: config.socketRequestMaxBytes });
     port = await server.start();
@@ -192,6 +193,6 @@ describe('broker request path (sockets, handlers, replica manager, logs)', () =>
     const staleLeaderAndIsr = await controller.send(ApiKey.LeaderAndIsr, { controllerId: 1, controllerEpoch: 2, brokerEpoch: 1, partitionStates: [state('orders', 0, 1, 5)], liveLeaders: [] });
     expect(staleLeaderAndIsr.errorCode).toBe(ErrorCode.STALE_CONTROLLER_EPOCH.code);
     const versions = await controller.send(ApiKey.ApiVersions, {});
-    expect(versions.apiKeys.map((k) => k.apiKey)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 18, 19, 20, 23, 35]);
+    expect(versions.apiKeys.map((k) => k.apiKey)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 18, 19, 20, 23, 32, 33, 35, 37, 43]);
   });
 });

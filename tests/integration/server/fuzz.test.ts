@@ -19,6 +19,7 @@ import { registerBrokerHandlers } from '../../../src/server/handlers';
 import { MetadataCache } from '../../../src/server/metadata-cache';
 import { ReplicaManager } from '../../../src/server/replica-manager';
 import { LogManager } from '../../../src/storage/log-manager';
+import { adminPortsWithoutZooKeeper } from '../../helpers/admin-ports';
 import { quietLogger } from '../../helpers/log';
 import { rmDir, tmpDir } from '../../helpers/tmp';
 
@@ -68,7 +69,7 @@ describe('generated hostile requests', () => {
     dispatcher = new Dispatcher(quietLogger);
     registerBrokerHandlers(dispatcher, {
       config, metadataCache, replicaManager, logger: quietLogger, clusterId: () => 'fuzz', controller: () => undefined,
-      topicAdmin: { createTopic: async () => undefined, markTopicForDeletion: async () => undefined },
+      ...adminPortsWithoutZooKeeper,
     });
     const ctx: RequestContext = { protocol: 'josef', listenerName: 'PLAINTEXT', clientId: 'controller', correlationId: 0, apiVersion: 0, remoteAddress: 'test' };
     await dispatcher.dispatch(ApiKey.LeaderAndIsr, { controllerId: 1, controllerEpoch: 1, brokerEpoch: 1, partitionStates: [state(0), state(1)], liveLeaders: [] }, ctx);

@@ -26,6 +26,7 @@ import { MetadataCache } from '../../../src/server/metadata-cache';
 import { ReplicaManager } from '../../../src/server/replica-manager';
 import { SocketServer } from '../../../src/server/socket-server';
 import { LogManager } from '../../../src/storage/log-manager';
+import { adminPortsWithoutZooKeeper } from '../../helpers/admin-ports';
 import { quietLogger } from '../../helpers/log';
 import { rmDir, tmpDir } from '../../helpers/tmp';
 import { waitFor } from '../../helpers/wait';
@@ -106,7 +107,7 @@ describe('hostile and broken input', () => {
     const dispatcher = new Dispatcher(quietLogger);
     registerBrokerHandlers(dispatcher, {
       config, metadataCache, replicaManager, logger: quietLogger, clusterId: () => 'hostile', controller: () => undefined,
-      topicAdmin: { createTopic: async () => undefined, markTopicForDeletion: async () => undefined },
+      ...adminPortsWithoutZooKeeper,
     });
     server = new SocketServer({ host, port: 0, dispatcher, logger: quietLogger, maxRequestBytes: config.socketRequestMaxBytes });
     port = await server.start();
