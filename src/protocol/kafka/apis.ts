@@ -6,11 +6,15 @@
 import type { ApiVersionRange } from '../../server/dispatcher';
 import type { KafkaApi } from './api';
 import { compileMessage, type StructCodec } from './codec';
+import { alterConfigsApi } from './messages/alter-configs';
 import { apiVersionsApi } from './messages/api-versions';
+import { createPartitionsApi } from './messages/create-partitions';
 import { createTopicsApi } from './messages/create-topics';
 import { deleteTopicsApi } from './messages/delete-topics';
+import { describeConfigsApi } from './messages/describe-configs';
 import { describeGroupsApi } from './messages/describe-groups';
 import { describeLogDirsApi } from './messages/describe-log-dirs';
+import { electLeadersApi } from './messages/elect-leaders';
 import { fetchApi } from './messages/fetch';
 import { findCoordinatorApi } from './messages/find-coordinator';
 import { heartbeatApi } from './messages/heartbeat';
@@ -44,7 +48,11 @@ export const kafkaApis: readonly KafkaApi[] = [
   createTopicsApi,
   deleteTopicsApi,
   offsetsForLeaderEpochApi,
+  describeConfigsApi,
+  alterConfigsApi,
   describeLogDirsApi,
+  createPartitionsApi,
+  electLeadersApi,
 ] as readonly KafkaApi[];
 
 const byKey = new Map<number, KafkaApi>(kafkaApis.map((api) => [api.apiKey, api]));
