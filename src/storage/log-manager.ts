@@ -1,7 +1,7 @@
 /**
  * Every partition log of a broker, across its log dirs (`<log.dir>/<topic>/<partition>/`). It
  * opens them at start (checking only what a crash may have left unflushed), keeps the per-dir
- * recovery-point and high-watermark checkpoints, runs retention, flush and checkpoint timers, and on
+ * recovery-point, high-watermark and log-start-offset checkpoints, runs retention, flush and checkpoint timers, and on
  * a clean close leaves the `.kafka_cleanshutdown` marker so the next start checks nothing. A log dir
  * whose disk fails (full, read-only, I/O errors) goes offline (log-dir-failure.ts): its logs are
  * dropped without another write, it gets no checkpoint and no marker, and nothing new is created
@@ -18,14 +18,22 @@ import { CHECKPOINT_TEMP_SUFFIX, readOffsetCheckpoint, writeOffsetCheckpoint } f
 import type { LogConfig } from './log-config';
 import { isLogDirFailure, maybeHandleIOException, type LogDirFailureChannel } from './log-dir-failure';
 import { META_PROPERTIES } from './meta-properties';
-import { PartitionLog } from './partition-log';
+import { PartitionLog, type LogOpenOptions } from './partition-log';
+
+/** The checkpoints of one log dir, read at start, keyed `topic/partition`. */
+interface LogDirCheckpoints {
+  recoveryPoints: Map<string, number>;
+  logStartOffsets: Map<string, number>;
+}
 
 export const RECOVERY_POINT_CHECKPOINT = 'recovery-point-offset-checkpoint';
 export const REPLICATION_CHECKPOINT = 'replication-offset-checkpoint';
+/** Log start offsets that DeleteRecords raised inside a segment (Kafka's file of the same name). */
+export const LOG_START_OFFSET_CHECKPOINT = 'log-start-offset-checkpoint';
 export const CLEAN_SHUTDOWN_MARKER = '.kafka_cleanshutdown';
 /** A partition folder renamed for deletion ends so (Kafka's `-delete`); one found at start is removed. */
 const DELETE_DIR_SUFFIX = '-delete';
-const knownLogDirFiles = new Set([RECOVERY_POINT_CHECKPOINT, REPLICATION_CHECKPOINT, CLEAN_SHUTDOWN_MARKER, META_PROPERTIES]);
+const knownLogDirFiles = new Set([RECOVERY_POINT_CHECKPOINT, REPLICATION_CHECKPOINT, LOG_START_OFFSET_CHECKPOINT, CLEAN_SHUTDOWN_MARKER, META_PROPERTIES]);
 
 export interface LogManagerOptions {
   clock: Clock;
@@ -114,7 +122,10 @@ export class LogManager {
     fs.mkdirSync(logDir, { recursive: true });
     const marker = path.join(logDir, CLEAN_SHUTDOWN_MARKER);
     const hadCleanShutdown = fs.existsSync(marker);
-    const recoveryPoints = readOffsetCheckpoint(path.join(logDir, RECOVERY_POINT_CHECKPOINT));
+    const checkpoints: LogDirCheckpoints = {
+      recoveryPoints: readOffsetCheckpoint(path.join(logDir, RECOVERY_POINT_CHECKPOINT)),
+      logStartOffsets: readOffsetCheckpoint(path.join(logDir, LOG_START_OFFSET_CHECKPOINT)),
+    };
     let loaded = 0;
     for (const entry of fs.readdirSync(logDir, { withFileTypes: true })) {
       const entryPath = path.join(logDir, entry.name);
@@ -132,7 +143,7 @@ export class LogManager {
         this.logger.warn(`ignoring folder ${entryPath}: not a topic (${problem})`);
         continue;
       }
-      loaded += this.loadTopicDir(logDir, entry.name, recoveryPoints, hadCleanShutdown);
+      loaded += this.loadTopicDir(logDir, entry.name, checkpoints, hadCleanShutdown);
     }
     // Only now: a crash while loading must find the marker again and skip recovery again.
     if (hadCleanShutdown) fs.rmSync(marker);
@@ -142,7 +153,7 @@ export class LogManager {
     );
   }
 
-  private loadTopicDir(logDir: string, topic: string, recoveryPoints: Map<string, number>, hadCleanShutdown: boolean): number {
+  private loadTopicDir(logDir: string, topic: string, checkpoints: LogDirCheckpoints, hadCleanShutdown: boolean): number {
     const topicDir = path.join(logDir, topic);
     let loaded = 0;
     for (const name of fs.readdirSync(topicDir)) {
@@ -157,16 +168,25 @@ export class LogManager {
         continue;
       }
       const log = PartitionLog.open(partitionDir(logDir, topic, partition), topic, partition, this.defaultConfig, {
-        recoveryPoint: recoveryPoints.get(key(topic, partition)) ?? 0,
+        ...this.logOpenOptions(logDir),
+        recoveryPoint: checkpoints.recoveryPoints.get(key(topic, partition)) ?? 0,
+        logStartOffset: checkpoints.logStartOffsets.get(key(topic, partition)),
         hadCleanShutdown,
-        clock: this.options.clock,
-        logger: this.logger,
-        logDirFailureChannel: this.options.logDirFailureChannel,
       });
       this.logs.set(key(topic, partition), { log, logDir });
       loaded++;
     }
     return loaded;
+  }
+
+  /** What every log of `logDir` is opened with: a moved log start offset rewrites that dir's checkpoint at once. */
+  private logOpenOptions(logDir: string): Omit<LogOpenOptions, 'recoveryPoint' | 'hadCleanShutdown'> {
+    return {
+      clock: this.options.clock,
+      logger: this.logger,
+      logDirFailureChannel: this.options.logDirFailureChannel,
+      onLogStartOffsetChanged: () => this.checkpointLogStartOffsets(logDir),
+    };
   }
 
   getLog(topic: string, partition: number): PartitionLog | undefined {
@@ -192,13 +212,7 @@ export class LogManager {
     for (const { logDir } of this.logs.values()) if (counts.has(logDir)) counts.set(logDir, (counts.get(logDir) ?? 0) + 1);
     const logDir = [...counts.entries()].reduce((least, candidate) => (candidate[1] < least[1] ? candidate : least))[0];
     const log = maybeHandleIOException(this.options.logDirFailureChannel, logDir, `creating the log of ${topic}-${partition}`, () =>
-      PartitionLog.open(partitionDir(logDir, topic, partition), topic, partition, config, {
-        recoveryPoint: 0,
-        hadCleanShutdown: false,
-        clock: this.options.clock,
-        logger: this.logger,
-        logDirFailureChannel: this.options.logDirFailureChannel,
-      }));
+      PartitionLog.open(partitionDir(logDir, topic, partition), topic, partition, config, { ...this.logOpenOptions(logDir), recoveryPoint: 0, hadCleanShutdown: false }));
     this.logs.set(key(topic, partition), { log, logDir });
     this.logger.info(`created log for ${topic}-${partition} in ${logDir}`);
     return log;
@@ -218,6 +232,8 @@ export class LogManager {
     fs.rmSync(doomed, { recursive: true, force: true });
     const topicDir = path.join(entry.logDir, topic);
     if (fs.existsSync(topicDir) && fs.readdirSync(topicDir).length === 0) fs.rmdirSync(topicDir);
+    // A topic created again under the same name must not start where the deleted one did.
+    if (entry.log.logStartOffset > entry.log.firstSegmentBaseOffset) this.checkpointLogStartOffsets(entry.logDir);
     this.logger.info(`deleted log for ${topic}-${partition} from ${entry.logDir}`);
   }
 
@@ -252,6 +268,16 @@ export class LogManager {
     for (const [logDir, logs] of this.logsByDir()) {
       this.writeCheckpoint(logDir, RECOVERY_POINT_CHECKPOINT, logs.map((l) => [l.topic, l.partition, l.recoveryPoint]));
     }
+  }
+
+  /**
+   * Writes `logDir`'s log-start-offset-checkpoint: as Kafka, only the logs whose start lies past
+   * their first segment's base offset (elsewhere the files say where the log starts).
+   */
+  checkpointLogStartOffsets(logDir: string): void {
+    if (this.isOffline(logDir)) return;
+    const logs = [...this.logs.values()].filter((e) => e.logDir === logDir).map((e) => e.log);
+    this.writeCheckpoint(logDir, LOG_START_OFFSET_CHECKPOINT, logs.filter((l) => l.logStartOffset > l.firstSegmentBaseOffset).map((l) => [l.topic, l.partition, l.logStartOffset]));
   }
 
   /** Writes each log dir's replication-offset-checkpoint from the broker's high watermarks. */

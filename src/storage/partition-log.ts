@@ -3,7 +3,9 @@
  * assigns offsets (as leader) or keeps the leader's (as follower), rolls segments, applies
  * retention, truncates, flushes, and serves reads as raw bytes of whole batches. Offsets run
  * contiguously from logStartOffset to logEndOffset - 1, and every stored batch passed its CRC check
- * before it was written.
+ * before it was written. The log start offset is the first segment's base offset unless
+ * DeleteRecords raised it inside that segment (Kafka's logStartOffset): records below it are gone
+ * for every reader, even while their bytes wait in a segment not yet wholly below it.
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -58,6 +60,14 @@ export interface LogOpenOptions {
   logger: Logger;
   /** Where a failing disk is reported: the log dir goes offline and the log's file work stops (Kafka's log dir failure). */
   logDirFailureChannel?: LogDirFailureChannel;
+  /** The log start offset saved in log-start-offset-checkpoint; the first segment's base offset when higher. */
+  logStartOffset?: number;
+  /**
+   * The log start offset changed in a way the segment files do not show (raised inside a segment,
+   * or reset by emptying the log): log-start-offset-checkpoint must be written again, or a restart
+   * would bring deleted records back (or keep a start the log no longer has).
+   */
+  onLogStartOffsetChanged?: (log: PartitionLog) => void;
 }
 
 const emptyRecords = Buffer.alloc(0);
@@ -75,6 +85,8 @@ export class PartitionLog {
   private truncations = 0;
   private closed = false;
   private readonly logDirFailureChannel: LogDirFailureChannel | undefined;
+  private startOffset: number;
+  private readonly onLogStartOffsetChanged: ((log: PartitionLog) => void) | undefined;
 
   private constructor(
     readonly dir: string,
@@ -95,6 +107,13 @@ export class PartitionLog {
     this.recoveryPoint = loaded.recoveryPoint;
     this.flushScheduledUpTo = loaded.recoveryPoint;
     this.lastFlushMs = clock.nowMs();
+    this.onLogStartOffsetChanged = options.onLogStartOffsetChanged;
+    this.startOffset = Math.max(options.logStartOffset ?? 0, this.segments[0].baseOffset);
+    if (this.logEndOffset < this.startOffset) {
+      // Kafka's rule: a log that ends before its start (its tail lost in a crash) starts over, empty, at its start.
+      logger.warn(`${this.name}: the log ends at ${this.logEndOffset}, before its start offset ${this.startOffset}: emptying it`);
+      this.truncateFullyAndStartAt(this.startOffset);
+    }
     this.leaderEpochCache.truncateFromEnd(this.logEndOffset);
     this.leaderEpochCache.truncateFromStart(this.logStartOffset);
   }
@@ -128,6 +147,11 @@ export class PartitionLog {
   }
 
   get logStartOffset(): number {
+    return this.startOffset;
+  }
+
+  /** The base offset of the oldest segment: the log start offset, or below it after DeleteRecords. */
+  get firstSegmentBaseOffset(): number {
     return this.segments[0].baseOffset;
   }
 
@@ -289,10 +313,11 @@ export class PartitionLog {
   }
 
   /**
-   * Deletes old segments, whole, past retention.ms (newest record older) and then over
-   * retention.bytes, oldest first (Kafka's deleteOldSegments). Never the active segment, and never
-   * a segment holding offsets at or past `highWatermark` (unreplicated data stays). Moves the log
-   * start offset. Returns how many segments went.
+   * Deletes old segments, whole, past retention.ms (newest record older), then over
+   * retention.bytes, then those wholly below the log start offset, oldest first (Kafka's
+   * deleteOldSegments). Never the active segment, and never a segment holding offsets at or past
+   * `highWatermark` (unreplicated data stays). Moves the log start offset. Returns how many
+   * segments went.
    */
   deleteRetentionSegments(highWatermark = this.logEndOffset): number {
     let deleted = 0;
@@ -308,15 +333,21 @@ export class PartitionLog {
         return true;
       }, highWatermark, 'retention.bytes');
     }
-    return deleted;
+    return deleted + this.deleteLogStartOffsetBreachedSegments();
   }
 
-  private deleteOldestWhile(shouldDelete: (segment: LogSegment) => boolean, highWatermark: number, reason: string): number {
+  /** Kafka's deleteLogStartOffsetBreachedSegments: a segment whose successor starts at or below the log start offset holds nothing readable. */
+  private deleteLogStartOffsetBreachedSegments(): number {
+    return this.deleteOldestWhile((_, next) => next.baseOffset <= this.startOffset, this.startOffset, 'below the log start offset');
+  }
+
+  private deleteOldestWhile(shouldDelete: (segment: LogSegment, next: LogSegment) => boolean, highWatermark: number, reason: string): number {
     let deleted = 0;
-    while (this.segments.length > 1 && this.segments[1].baseOffset <= highWatermark && shouldDelete(this.segments[0])) {
+    while (this.segments.length > 1 && this.segments[1].baseOffset <= highWatermark && shouldDelete(this.segments[0], this.segments[1])) {
       const oldest = this.segments[0];
       this.io('retention', () => oldest.delete());
       this.segments.shift();
+      this.startOffset = Math.max(this.startOffset, this.segments[0].baseOffset);
       deleted++;
       this.logger.info(`${this.name}: deleted segment ${oldest.logPath} (${reason}); the log now starts at offset ${this.logStartOffset}`);
     }
@@ -325,6 +356,25 @@ export class PartitionLog {
       this.recoveryPoint = Math.max(this.recoveryPoint, this.logStartOffset);
     }
     return deleted;
+  }
+
+  /**
+   * Kafka's maybeIncrementLogStartOffset (DeleteRecords on the leader, the leader's log start on a
+   * follower): raises the log start offset to `offset`, never lowers it. Records below it are gone
+   * for every reader at once; the segments wholly below it are deleted now (Kafka leaves them to
+   * its next retention check), and a start inside a segment is handed to the checkpoint. The
+   * caller keeps `offset` at or below the high watermark. Returns whether the start moved.
+   */
+  maybeIncrementLogStartOffset(offset: number, reason: string): boolean {
+    assert(offset <= this.logEndOffset, () => `${this.name}: log start offset ${offset} past the log end ${this.logEndOffset}`);
+    if (offset <= this.startOffset) return false;
+    this.startOffset = offset;
+    this.leaderEpochCache.truncateFromStart(offset);
+    this.recoveryPoint = Math.max(this.recoveryPoint, offset);
+    this.logger.info(`${this.name}: the log now starts at offset ${offset} (${reason})`);
+    this.deleteLogStartOffsetBreachedSegments();
+    if (this.startOffset > this.firstSegmentBaseOffset) this.onLogStartOffsetChanged?.(this);
+    return true;
   }
 
   /**
@@ -358,9 +408,12 @@ export class PartitionLog {
       this.segments = [LogSegment.open(this.dir, offset, this.segmentSettings(), this.clock.nowMs())];
       this.leaderEpochCache.clear();
     });
+    const lowered = this.startOffset > offset;
+    this.startOffset = offset;
     this.recoveryPoint = offset;
     this.flushScheduledUpTo = offset;
     this.logger.info(`${this.name}: emptied the log; it starts at offset ${offset}`);
+    if (lowered) this.onLogStartOffsetChanged?.(this);
   }
 
   /** fsyncs what is not yet on disk and moves the recovery point to the log end. */

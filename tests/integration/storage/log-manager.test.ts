@@ -7,7 +7,7 @@ import * as path from 'path';
 import { ManualClock, systemClock } from '../../../src/common/clock';
 import { ErrorCode } from '../../../src/common/errors';
 import { logConfig } from '../../../src/storage/log-config';
-import { CLEAN_SHUTDOWN_MARKER, LogManager, RECOVERY_POINT_CHECKPOINT, REPLICATION_CHECKPOINT } from '../../../src/storage/log-manager';
+import { CLEAN_SHUTDOWN_MARKER, LOG_START_OFFSET_CHECKPOINT, LogManager, RECOVERY_POINT_CHECKPOINT, REPLICATION_CHECKPOINT } from '../../../src/storage/log-manager';
 import { checkedOffsets, numberedBatch, quietLogger, readAll, recordingLogger } from '../../helpers/log';
 import { rmDir, tmpDir } from '../../helpers/tmp';
 import { waitFor } from '../../helpers/wait';
@@ -96,6 +96,31 @@ describe('LogManager', () => {
     expect(fs.existsSync(path.join(dirs[0], 'orders'))).toBe(false);
     expect(manager.getLog('orders', 0)).toBeUndefined();
     manager.close();
+  });
+
+  it('writes a log start offset inside a segment to log-start-offset-checkpoint at once, so a crash does not bring the records back', () => {
+    const manager = LogManager.open([dirs[0]], logConfig({ segmentBytes: 500 }), options);
+    const log = manager.getOrCreateLog('orders', 0);
+    manager.getOrCreateLog('orders', 1).appendAsLeader(numberedBatch(0, 2), 0);
+    for (let i = 0; i < 10; i++) log.appendAsLeader(numberedBatch(i * 2, 2, 1, 60), 0);
+    const checkpoint = path.join(dirs[0], LOG_START_OFFSET_CHECKPOINT);
+    log.maybeIncrementLogStartOffset(7, 'test');
+    expect(fs.readFileSync(checkpoint, 'utf8')).toBe('0\n1\norders 0 7\n');
+    log.close(); // a crash: nothing else written
+    manager.getLog('orders', 1)?.close();
+    const again = LogManager.open([dirs[0]], logConfig({ segmentBytes: 500 }), options);
+    const reopened = again.getLog('orders', 0)!;
+    expect([reopened.logStartOffset, reopened.logEndOffset]).toEqual([7, 20]);
+    expect(checkedOffsets(reopened.read(7, { maxBytes: 1 << 20 }), 6)[0]).toBe(6); // the batch holding 7 starts at 6
+    expect(again.getLog('orders', 1)?.logStartOffset).toBe(0);
+    // A topic deleted and created again under the same name starts at 0, also after a restart.
+    again.deleteLog('orders', 0);
+    expect(fs.readFileSync(checkpoint, 'utf8')).toBe('0\n0\n');
+    again.getOrCreateLog('orders', 0).appendAsLeader(numberedBatch(0, 1), 0);
+    again.close();
+    const third = LogManager.open([dirs[0]], logConfig({ segmentBytes: 500 }), options);
+    expect([third.getLog('orders', 0)?.logStartOffset, third.getLog('orders', 0)?.logEndOffset]).toEqual([0, 1]);
+    third.close();
   });
 
   it('runs retention and checkpoints on unref\'d timers until closed', async () => {

@@ -3,7 +3,9 @@ import * as path from 'path';
 import { ManualClock } from '../../../src/common/clock';
 import { ErrorCode } from '../../../src/common/errors';
 import { BatchField, assignOffsetsInPlace, checkBatch, decodeBatches, writeBatchHeader } from '../../../src/protocol/record-batch';
-import { checkedOffsets, numberedBatch, openLog, readAll } from '../../helpers/log';
+import { logConfig } from '../../../src/storage/log-config';
+import { PartitionLog } from '../../../src/storage/partition-log';
+import { checkedOffsets, numberedBatch, openLog, quietLogger, readAll } from '../../helpers/log';
 import { rmDir, tmpDir } from '../../helpers/tmp';
 
 let dir: string;
@@ -352,5 +354,80 @@ describe('PartitionLog reopening', () => {
     expect(reopened.leaderEpochCache.all()).toEqual([{ epoch: 1, startOffset: 0 }, { epoch: 3, startOffset: 10 }]);
     expect(reopened.appendAsLeader(numberedBatch(99, 1), 3).baseOffset).toBe(end);
     reopened.close();
+  });
+});
+
+describe('PartitionLog log start offset (DeleteRecords)', () => {
+  /** Ten segments of two 2-record batches each: offsets 0..39, segment i starts at 4i; epochs 1 then 2 from offset 20. */
+  const tenSegments = (overrides = {}, onLogStartOffsetChanged?: () => void): ReturnType<typeof openLog> => {
+    const log = PartitionLog.open(dir, 'orders', 0, logConfig({ segmentBytes: 450, ...overrides }), {
+      recoveryPoint: 0, hadCleanShutdown: false, clock: new ManualClock(1_700_000_000_000), logger: quietLogger, onLogStartOffsetChanged,
+    });
+    for (let i = 0; i < 20; i++) log.appendAsLeader(numberedBatch(i * 2, 2, 1, 60), i < 10 ? 1 : 2);
+    expect(log.segmentBaseOffsets()).toEqual([0, 4, 8, 12, 16, 20, 24, 28, 32, 36]);
+    return log;
+  };
+
+  it('raises the start inside a segment: reads below it are out of range, the segments wholly below it go, and it never moves back', () => {
+    const changes: number[] = [];
+    const log = tenSegments({}, () => changes.push(log.logStartOffset));
+    expect(log.maybeIncrementLogStartOffset(10, 'test')).toBe(true);
+    expect([log.logStartOffset, log.firstSegmentBaseOffset]).toEqual([10, 8]);
+    expect(log.segmentBaseOffsets()[0]).toBe(8);
+    expect(fs.existsSync(path.join(dir, '00000000000000000004.log'))).toBe(false);
+    expect(fs.existsSync(path.join(dir, '00000000000000000008.log'))).toBe(true);
+    expect(() => log.read(9, { maxBytes: 100 })).toThrow(withCode(ErrorCode.OFFSET_OUT_OF_RANGE));
+    // Whole batches as ever: the one holding the start begins at it here (batches of two).
+    expect(offsets(log.read(10, { maxBytes: 1 << 20 }))[0]).toBe(10);
+    expect(log.offsetForTimestamp(0)).toEqual({ offset: 10, timestamp: 1 });
+    expect(changes).toEqual([10]);
+
+    expect(log.maybeIncrementLogStartOffset(6, 'lower')).toBe(false);
+    expect(log.maybeIncrementLogStartOffset(10, 'same')).toBe(false);
+    expect(log.logStartOffset).toBe(10);
+    // At a segment boundary the files say it all: nothing for the checkpoint.
+    expect(log.maybeIncrementLogStartOffset(24, 'test')).toBe(true);
+    expect([log.logStartOffset, log.firstSegmentBaseOffset]).toEqual([24, 24]);
+    expect(log.leaderEpochCache.all()).toEqual([{ epoch: 2, startOffset: 24 }]);
+    expect(changes).toEqual([10]);
+    expect(() => log.maybeIncrementLogStartOffset(41, 'past the end')).toThrow(/past the log end 40/);
+    log.close();
+  });
+
+  it('keeps the active segment: what it holds below the start goes once it rolled, at the next retention check', () => {
+    const log = tenSegments({ retentionMs: -1, retentionBytes: -1 });
+    log.maybeIncrementLogStartOffset(40, 'everything');
+    expect(log.segmentBaseOffsets()).toEqual([36]);
+    expect([log.logStartOffset, log.logEndOffset]).toEqual([40, 40]);
+    expect(log.read(40, { maxBytes: 100 })).toHaveLength(0);
+    log.roll();
+    expect(log.deleteRetentionSegments()).toBe(1);
+    expect([log.segmentBaseOffsets(), log.logStartOffset]).toEqual([[40], 40]);
+    log.close();
+  });
+
+  it('reopens at the start it is given, the first segment\'s base when that is higher; a log ending before its start is emptied there', () => {
+    tenSegments().close();
+    const at = (logStartOffset: number): PartitionLog => PartitionLog.open(dir, 'orders', 0, logConfig({ segmentBytes: 450 }), {
+      recoveryPoint: 40, hadCleanShutdown: true, clock: new ManualClock(1_700_000_000_000), logger: quietLogger, logStartOffset,
+    });
+    const reopened = at(13);
+    expect([reopened.logStartOffset, reopened.logEndOffset]).toEqual([13, 40]);
+    expect(() => reopened.read(12, { maxBytes: 100 })).toThrow(withCode(ErrorCode.OFFSET_OUT_OF_RANGE));
+    reopened.close();
+    const lost = at(55);
+    expect([lost.logStartOffset, lost.logEndOffset, lost.segmentBaseOffsets()]).toEqual([55, 55, [55]]);
+    lost.close();
+  });
+
+  it('emptying the log at a lower offset tells the checkpoint; emptying it higher does not need to', () => {
+    const changes: number[] = [];
+    const log = tenSegments({}, () => changes.push(log.logStartOffset));
+    log.maybeIncrementLogStartOffset(30, 'test');
+    log.truncateFullyAndStartAt(50);
+    expect(changes).toEqual([30]);
+    log.truncateFullyAndStartAt(20);
+    expect(changes).toEqual([30, 20]);
+    log.close();
   });
 });
