@@ -134,6 +134,7 @@ export class Broker {
       clock: this.clock,
       logger: this.logger.child('replica-manager'),
       isKnownPartition: (topic, partition) => this.metadataCache.hasPartition(topic, partition),
+      isAliveBroker: (brokerId) => this.metadataCache.aliveBroker(brokerId) !== undefined,
       topicConfigOverrides: (topic) => readTopicConfig(zk, topic),
       isrStore: {
         write: (tp, state, zkVersion) => writeLeaderAndIsr(zk, tp, state, zkVersion),

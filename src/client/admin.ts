@@ -1,16 +1,18 @@
 /**
  * The admin client (the topic and cluster parts of Kafka's AdminClient): create topics and wait
- * for their leaders, delete them, list and describe them, describe the cluster. Each call asks
- * any broker that answers; a topic-level error fails the call with the topic named.
+ * for their leaders, delete them, list and describe them, delete records before an offset,
+ * describe the cluster. Each call asks any broker that answers (records: each partition's
+ * leader); a topic- or partition-level error fails the call with the topic named.
  */
 import { ErrorCode, JosefError } from '../common/errors';
 import { ApiKey, NO_LEADER } from '../protocol/api-keys';
-import type { MetadataResponse } from '../protocol/messages';
+import { groupByTopic, type MetadataResponse } from '../protocol/messages';
 import { brokerError } from './broker-error';
 import { resolveClientOptions, type ClientOptions, type ResolvedClientOptions } from './client-options';
 import { Cluster, type BrokerNode } from './cluster';
 import { ConnectionPool } from './connection-pool';
 import { Metadata } from './metadata';
+import { tpName, type TopicPartition } from './records';
 
 export interface NewTopic {
   name: string;
@@ -88,6 +90,39 @@ export class Admin {
   async deleteTopics(names: readonly string[], options: { timeoutMs?: number } = {}): Promise<void> {
     const response = await this.metadata.sendToAnyBroker(ApiKey.DeleteTopics, { topicNames: [...names], timeoutMs: options.timeoutMs ?? ADMIN_TIMEOUT_MS_DEFAULT });
     throwFirstError(response.responses, 'delete topic');
+  }
+
+  /**
+   * Kafka's deleteRecords: deletes each partition's records before `offset` (-1: before the high
+   * watermark) at its leader, which answers once every live replica has deleted them. Resolves
+   * with each partition's low watermark (its new first offset) by `topic-partition`.
+   */
+  async deleteRecords(
+    offsets: readonly (TopicPartition & { offset: number })[], options: { timeoutMs?: number } = {},
+  ): Promise<Map<string, TopicPartition & { lowWatermark: number }>> {
+    const timeoutMs = options.timeoutMs ?? ADMIN_TIMEOUT_MS_DEFAULT;
+    const cluster = Cluster.fromMetadata(await this.topicMetadata([...new Set(offsets.map((o) => o.topic))]));
+    const byLeader = new Map<number, (TopicPartition & { offset: number })[]>();
+    for (const o of offsets) {
+      const what = `delete records of ${tpName(o.topic, o.partition)}`;
+      const topicError = cluster.topic(o.topic)?.errorCode ?? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION.code;
+      if (topicError !== ErrorCode.NONE.code) throw brokerError(topicError, what);
+      const leader = cluster.leaderId(o.topic, o.partition);
+      if (leader === NO_LEADER) throw brokerError(cluster.topic(o.topic)?.partitions[o.partition] ? ErrorCode.LEADER_NOT_AVAILABLE.code : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION.code, what);
+      byLeader.set(leader, [...(byLeader.get(leader) ?? []), o]);
+    }
+    const responses = await Promise.all([...byLeader].map(async ([leader, led]) => {
+      const connection = await this.pool.get(cluster.node(leader)!);
+      return connection.send(ApiKey.DeleteRecords, { topics: groupByTopic(led, (o) => o.topic, (o) => ({ partition: o.partition, offset: o.offset })), timeoutMs });
+    }));
+    const lowWatermarks = new Map<string, TopicPartition & { lowWatermark: number }>();
+    for (const topic of responses.flatMap((r) => r.topics)) {
+      for (const p of topic.partitions) {
+        if (p.errorCode !== ErrorCode.NONE.code) throw brokerError(p.errorCode, `delete records of ${tpName(topic.name, p.partition)}`, p.errorMessage);
+        lowWatermarks.set(tpName(topic.name, p.partition), { topic: topic.name, partition: p.partition, lowWatermark: p.lowWatermark });
+      }
+    }
+    return lowWatermarks;
   }
 
   /** Topic names, sorted; internal topics (__consumer_offsets) only when asked for. */

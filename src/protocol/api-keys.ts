@@ -23,6 +23,7 @@ export const ApiKey = {
   ApiVersions: 18,
   CreateTopics: 19,
   DeleteTopics: 20,
+  DeleteRecords: 21,
   OffsetsForLeaderEpoch: 23,
   DescribeConfigs: 32,
   AlterConfigs: 33,

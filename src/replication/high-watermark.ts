@@ -5,13 +5,15 @@
  * Replica.updateFetchState); a member whose position is not known yet holds the HW where it is.
  */
 
-/** A follower's LEO the leader has not learned yet (Kafka's UnknownOffset). */
-export const UNKNOWN_LOG_END_OFFSET = -1;
+/** A follower's offset the leader has not learned yet (Kafka's UnknownOffset). */
+export const UNKNOWN_OFFSET = -1;
 
 /** What the leader knows about one follower, from that follower's fetches. */
 export interface FollowerFetchState {
-  /** The fetch offset of its last fetch = its log end offset; UNKNOWN_LOG_END_OFFSET before one. */
+  /** The fetch offset of its last fetch = its log end offset; UNKNOWN_OFFSET before one. */
   logEndOffset: number;
+  /** The log start offset its last fetch carried (DeleteRecords waits for it); UNKNOWN_OFFSET before one. */
+  logStartOffset: number;
   /** The last time it was known to hold everything the leader had (drives ISR shrink). */
   lastCaughtUpTimeMs: number;
   /** The leader's LEO when that follower last fetched, and when. */
@@ -22,28 +24,32 @@ export interface FollowerFetchState {
 /** A follower the leader has heard nothing from; ISR members start as caught up now (Kafka's makeLeader). */
 export function initialFollowerState(inIsr: boolean, nowMs: number): FollowerFetchState {
   return {
-    logEndOffset: UNKNOWN_LOG_END_OFFSET,
+    logEndOffset: UNKNOWN_OFFSET,
+    logStartOffset: UNKNOWN_OFFSET,
     lastCaughtUpTimeMs: inIsr ? nowMs : 0,
-    lastFetchLeaderLogEndOffset: UNKNOWN_LOG_END_OFFSET,
+    lastFetchLeaderLogEndOffset: UNKNOWN_OFFSET,
     lastFetchTimeMs: 0,
   };
 }
 
 /**
  * Kafka's Replica.updateFetchState: a fetch at or past the leader's LEO means caught up now; a
- * fetch at or past the leader's LEO of the previous fetch means caught up as of that fetch.
+ * fetch at or past the leader's LEO of the previous fetch means caught up as of that fetch. The
+ * follower's log start offset is the one its fetch carried (kept when it carried none).
  */
 export function updateFollowerFetchState(
   state: FollowerFetchState,
   fetchOffset: number,
   leaderLogEndOffset: number,
   fetchTimeMs: number,
+  followerLogStartOffset = state.logStartOffset,
 ): FollowerFetchState {
   let lastCaughtUpTimeMs = state.lastCaughtUpTimeMs;
   if (fetchOffset >= leaderLogEndOffset) lastCaughtUpTimeMs = Math.max(lastCaughtUpTimeMs, fetchTimeMs);
   else if (fetchOffset >= state.lastFetchLeaderLogEndOffset) lastCaughtUpTimeMs = Math.max(lastCaughtUpTimeMs, state.lastFetchTimeMs);
   return {
     logEndOffset: fetchOffset,
+    logStartOffset: followerLogStartOffset,
     lastCaughtUpTimeMs,
     lastFetchLeaderLogEndOffset: leaderLogEndOffset,
     lastFetchTimeMs: fetchTimeMs,
@@ -55,7 +61,7 @@ export interface HighWatermarkInput {
   leaderId: number;
   leaderLogEndOffset: number;
   isr: readonly number[];
-  /** A follower's known LEO, or UNKNOWN_LOG_END_OFFSET / undefined when not known. */
+  /** A follower's known LEO, or UNKNOWN_OFFSET / undefined when not known. */
   followerLogEndOffset: (brokerId: number) => number | undefined;
 }
 
@@ -65,7 +71,7 @@ export function isrMinLogEndOffset(input: HighWatermarkInput): number | undefine
   for (const id of input.isr) {
     if (id === input.leaderId) continue;
     const leo = input.followerLogEndOffset(id);
-    if (leo === undefined || leo === UNKNOWN_LOG_END_OFFSET) return undefined;
+    if (leo === undefined || leo === UNKNOWN_OFFSET) return undefined;
     min = Math.min(min, leo);
   }
   return min;

@@ -3,6 +3,8 @@
  * gave it (leader, leader epoch, ISR, replicas, zkVersion), its high watermark, and, as leader,
  * what it knows of each follower's position. Only the leader appends from producers and answers
  * fetches; the high watermark only moves forward and never past the ISR's lowest log end offset.
+ * The log start offset never passes the high watermark: DeleteRecords raises it on the leader, and
+ * a follower raises its own to the leader's as fetch answers tell it.
  */
 import type { Clock } from '../common/clock';
 import { ErrorCode, JosefError } from '../common/errors';
@@ -14,6 +16,7 @@ import {
   initialFollowerState, initialHighWatermark, nextHighWatermark, updateFollowerFetchState, type FollowerFetchState,
 } from './high-watermark';
 import { isrWith, isrWithout, outOfSyncReplicas, shouldJoinIsr } from './isr';
+import { deleteRecordsTarget, lowWatermark } from './low-watermark';
 
 /** Which offsets a reader may see: consumers below the high watermark, followers up to the log end. */
 export type FetchIsolation = 'highWatermark' | 'logEnd';
@@ -28,6 +31,12 @@ export interface PartitionOptions {
   highWatermarkCheckpoint: number | undefined;
   minInsyncReplicas: number;
   clock: Clock;
+}
+
+/** A DeleteRecords on the leader: the log start offset asked for, and the low watermark right after (Kafka's LogDeleteRecordsResult). */
+export interface DeleteRecordsResult {
+  requestedOffset: number;
+  lowWatermark: number;
 }
 
 export interface LogReadResult {
@@ -171,6 +180,15 @@ export class Partition {
     if (leaderHighWatermark >= 0) this.hw = Math.max(this.log.logStartOffset, Math.min(leaderHighWatermark, this.log.logEndOffset));
   }
 
+  /**
+   * As follower: the leader's log start offset from a fetch answer (Kafka's follower-side
+   * maybeIncrementLogStartOffset): records the leader deleted are deleted here too, up to our high
+   * watermark. Returns whether ours moved.
+   */
+  updateFollowerLogStartOffset(leaderLogStartOffset: number): boolean {
+    return this.log.maybeIncrementLogStartOffset(Math.min(leaderLogStartOffset, this.hw), `the leader's log starts at ${leaderLogStartOffset}`);
+  }
+
   /** As follower: drops a tail the leader does not have (KIP-101); the HW cannot stay past the end. */
   truncateTo(offset: number): void {
     this.log.truncateTo(offset);
@@ -241,14 +259,37 @@ export class Partition {
    * A follower fetched from `fetchOffset`: that is its log end offset. Returns true if the high
    * watermark moved (delayed acks=all produces may complete).
    */
-  updateFollowerFetchState(replicaId: number, fetchOffset: number): boolean {
+  updateFollowerFetchState(replicaId: number, fetchOffset: number, followerLogStartOffset?: number): boolean {
     this.requireLeader();
     const state = this.followers.get(replicaId);
     if (state === undefined) {
       throw new JosefError(ErrorCode.REPLICA_NOT_AVAILABLE, `broker ${replicaId} is not a replica of ${this.key} (replicas ${JSON.stringify(this.replicas)})`);
     }
-    this.followers.set(replicaId, updateFollowerFetchState(state, fetchOffset, this.log.logEndOffset, this.clock.nowMs()));
+    this.followers.set(replicaId, updateFollowerFetchState(state, fetchOffset, this.log.logEndOffset, this.clock.nowMs(), followerLogStartOffset));
     return this.maybeIncrementHighWatermark();
+  }
+
+  /**
+   * Kafka's deleteRecordsOnLeader: raises the log start offset to `offset` (-1: the high
+   * watermark), never past the high watermark (OFFSET_OUT_OF_RANGE), and answers with the low
+   * watermark as it is now; it reaches the offset once every live follower has deleted too.
+   */
+  deleteRecordsOnLeader(offset: number, isAlive: (brokerId: number) => boolean): DeleteRecordsResult {
+    this.requireLeader();
+    const requestedOffset = deleteRecordsTarget(offset, this.hw, this.key);
+    this.log.maybeIncrementLogStartOffset(requestedOffset, 'records deleted by a client');
+    return { requestedOffset, lowWatermark: this.lowWatermarkIfLeader(isAlive) };
+  }
+
+  /** Kafka's lowWatermarkIfLeader: the lowest log start offset of the leader and the followers on live brokers. */
+  lowWatermarkIfLeader(isAlive: (brokerId: number) => boolean): number {
+    this.requireLeader();
+    return lowWatermark({
+      leaderLogStartOffset: this.log.logStartOffset,
+      followers: this.replicas.filter((id) => id !== this.localBrokerId),
+      followerLogStartOffset: (id) => this.followers.get(id)?.logStartOffset,
+      isAlive,
+    });
   }
 
   /** As leader: the ISR members to drop for lagging more than maxLagMs. */

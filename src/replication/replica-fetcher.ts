@@ -4,7 +4,7 @@
  * (OffsetsForLeaderEpoch, KIP-101: cut any tail the leader does not have), then fetches in a loop:
  * Fetch with this broker's id as replicaId and its log end offset as fetch offset (which is how
  * the leader learns where the follower is), appending the leader's batches unchanged (same bytes,
- * offsets and leader epochs) and taking the leader's high watermark.
+ * offsets and leader epochs) and taking the leader's high watermark and log start offset.
  *
  * A partition in error waits replica.fetch.backoff.ms and tries again, except while the leader has
  * not yet heard of the leadership this broker was told of (its LeaderAndIsr is on the way): then
@@ -369,6 +369,8 @@ export class ReplicaFetcher {
       } else {
         hosted.updateFollowerHighWatermark(answer.highWatermark);
       }
+      // Records the leader deleted (DeleteRecords, retention) go here too; the leader's DeleteRecords waits for it.
+      hosted.updateFollowerLogStartOffset(answer.logStartOffset);
       entry.caughtUp = entry.fetchOffset >= answer.highWatermark;
       entry.leaderBehindRetryMs = LEADER_BEHIND_FIRST_RETRY_MS;
     } catch (err) {

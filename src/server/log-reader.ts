@@ -18,6 +18,8 @@ export interface FetchPartitionParams {
   fetchOffset: number;
   currentLeaderEpoch: number;
   partitionMaxBytes: number;
+  /** A follower's log start offset (what DeleteRecords waits for); consumers send -1 or nothing. */
+  logStartOffset?: number;
 }
 
 export interface FetchParams {

@@ -2,8 +2,8 @@
  * The partitions this broker hosts and everything done to them (Kafka's ReplicaManager): the
  * controller's LeaderAndIsr and StopReplica change who leads what; producers append to leaders;
  * consumers and followers fetch raw batches, waiting in the fetch purgatory for data when asked
- * to; acks=all produces wait in the produce purgatory for the high watermark. A failure on one
- * partition only ever fails that partition.
+ * to; acks=all produces wait in the produce purgatory for the high watermark, DeleteRecords in
+ * its own for the low watermark. A failure on one partition only ever fails that partition.
  */
 import type { Clock } from '../common/clock';
 import { brokerLogConfig, type BrokerConfig } from '../common/config';
@@ -13,9 +13,10 @@ import { isInternalTopic } from '../common/topic';
 import { topicConfig } from '../common/topic-config';
 import { DEBUGGING_REPLICA_ID, EARLIEST_TIMESTAMP, LATEST_TIMESTAMP } from '../protocol/api-keys';
 import {
-  groupByTopic as groupItemsByTopic, type DescribeLogDirsResult, type LeaderAndIsrRequest, type LeaderAndIsrResponse, type StopReplicaRequest, type StopReplicaResponse,
+  groupByTopic as groupItemsByTopic, INVALID_LOW_WATERMARK, type DescribeLogDirsResult, type LeaderAndIsrRequest, type LeaderAndIsrResponse, type StopReplicaRequest, type StopReplicaResponse,
 } from '../protocol/messages';
 import type { LogManager } from '../storage/log-manager';
+import { DelayedDeleteRecords, type DeleteRecordsPartitionStatus } from '../replication/delayed-delete-records';
 import { DelayedFetch } from '../replication/delayed-fetch';
 import { DelayedProduce, type ProducePartitionStatus } from '../replication/delayed-produce';
 import { Partition, partitionKey, type FetchIsolation, type RequiredAcks } from '../replication/partition';
@@ -55,6 +56,15 @@ export interface ListOffsetsEntry extends TopicPartitionRef {
 export interface ListOffsetsResult extends TopicPartitionRef, PartitionErrorResult {
   timestamp: number;
   offset: number;
+}
+
+export interface DeleteRecordsEntry extends TopicPartitionRef {
+  /** Records before this offset go; -1: before the high watermark. */
+  offset: number;
+}
+
+export interface DeleteRecordsResult extends TopicPartitionRef, PartitionErrorResult {
+  lowWatermark: number;
 }
 
 export interface EpochEndOffsetEntry extends TopicPartitionRef {
@@ -99,6 +109,8 @@ export interface ReplicaManagerOptions {
   scheduler?: Scheduler;
   /** Whether the cluster has this partition (the metadata cache): a partition hosted elsewhere is NOT_LEADER_OR_FOLLOWER. */
   isKnownPartition?: (topic: string, partition: number) => boolean;
+  /** Whether a broker is alive (the metadata cache): DeleteRecords waits for the replicas on live brokers only. Without it: all are. */
+  isAliveBroker?: (brokerId: number) => boolean;
   /** The topic's overrides from /config/topics/<topic>, read when a partition is first hosted. */
   topicConfigOverrides?: (topic: string) => Promise<Record<string, string>>;
   /** Where ISR shrinks and expands are written; without it the ISR stays as the controller set it. */
@@ -115,6 +127,7 @@ export class ReplicaManager {
   private readonly checkpointedHighWatermarks: Map<string, number>;
   readonly fetchPurgatory: DelayedOperationPurgatory<DelayedFetch>;
   readonly producePurgatory: DelayedOperationPurgatory<DelayedProduce>;
+  readonly deleteRecordsPurgatory: DelayedOperationPurgatory<DelayedDeleteRecords>;
   /** The newest controller epoch seen; requests from older controllers are refused. */
   controllerEpoch = -1;
   private stateChangeTail: Promise<unknown> = Promise.resolve();
@@ -139,6 +152,7 @@ export class ReplicaManager {
     const purgatoryOptions = { operationsMax: DELAYED_OPERATIONS_MAX, scheduler: options.scheduler, logger: options.logger };
     this.fetchPurgatory = new DelayedOperationPurgatory('Fetch', purgatoryOptions);
     this.producePurgatory = new DelayedOperationPurgatory('Produce', purgatoryOptions);
+    this.deleteRecordsPurgatory = new DelayedOperationPurgatory('DeleteRecords', purgatoryOptions);
     this.leaderQuota = new ReplicationQuota({ nowMs: () => options.clock.nowMs() });
     this.followerQuota = new ReplicationQuota({ nowMs: () => options.clock.nowMs() });
     if (options.fetcherConnect) {
@@ -183,6 +197,7 @@ export class ReplicaManager {
     this.suspendLeaderships('this broker is shutting down');
     this.fetchPurgatory.shutdown();
     this.producePurgatory.shutdown();
+    this.deleteRecordsPurgatory.shutdown();
   }
 
   /** `listener` hears, after each LeaderAndIsr, which partitions it made leader or follower here (Kafka's onLeadershipChange). */
@@ -221,10 +236,15 @@ export class ReplicaManager {
     throw new JosefError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `${partitionKey(topic, partition)} is not a known topic partition`);
   }
 
-  /** Something changed on a partition: waiting fetches and produces may complete now. */
+  /**
+   * Something changed on a partition: waiting fetches may complete now, and with a high watermark
+   * or leadership change waiting produces and DeleteRecords too.
+   */
   private wakeWaiters(key: string, highWatermarkMoved: boolean): void {
     this.fetchPurgatory.checkAndComplete(key);
-    if (highWatermarkMoved) this.producePurgatory.checkAndComplete(key);
+    if (!highWatermarkMoved) return;
+    this.producePurgatory.checkAndComplete(key);
+    this.deleteRecordsPurgatory.checkAndComplete(key);
   }
 
   /**
@@ -384,7 +404,9 @@ export class ReplicaManager {
       if (!partition?.isLeader) continue; // The read answers the error.
       try {
         partition.checkLeaderEpoch(entry.currentLeaderEpoch);
-        if (partition.updateFollowerFetchState(params.replicaId, entry.fetchOffset)) this.wakeWaiters(partition.key, true);
+        if (partition.updateFollowerFetchState(params.replicaId, entry.fetchOffset, entry.logStartOffset)) this.wakeWaiters(partition.key, true);
+        // The follower's log start offset may have reached what a waiting DeleteRecords needs.
+        this.deleteRecordsPurgatory.checkAndComplete(partition.key);
       } catch (err) {
         if (!(err instanceof JosefError)) throw err;
         continue;
@@ -492,6 +514,33 @@ export class ReplicaManager {
         return { topic: entry.topic, partition: entry.partition, ...error, timestamp: -1, offset: -1 };
       }
     });
+  }
+
+  /**
+   * Kafka's ReplicaManager.deleteRecords: each leader raises its partition's log start offset (not
+   * of internal topics: INVALID_TOPIC_EXCEPTION), then the request waits up to timeoutMs until
+   * every live follower has deleted too (the low watermark reached the offset).
+   */
+  async deleteRecords(timeoutMs: number, entries: DeleteRecordsEntry[]): Promise<DeleteRecordsResult[]> {
+    const isAlive = this.options.isAliveBroker ?? (() => true);
+    const statuses = entries.map((entry): DeleteRecordsPartitionStatus => {
+      const { topic, partition } = entry;
+      const status = { topic, partition, acksPending: false, errorCode: ErrorCode.NONE.code, errorMessage: null, requiredOffset: -1, lowWatermark: INVALID_LOW_WATERMARK };
+      try {
+        if (isInternalTopic(topic)) throw new JosefError(ErrorCode.INVALID_TOPIC_EXCEPTION, `cannot delete records of internal topic ${topic}`);
+        const { requestedOffset, lowWatermark } = this.partitionOrThrow(topic, partition).deleteRecordsOnLeader(entry.offset, isAlive);
+        // A consumer waiting below the new log start answers OFFSET_OUT_OF_RANGE now.
+        this.wakeWaiters(partitionKey(topic, partition), false);
+        return { ...status, acksPending: true, requiredOffset: requestedOffset, lowWatermark };
+      } catch (err) {
+        return { ...status, ...partitionError(err, `delete records of ${partitionKey(topic, partition)}`, this.logger) };
+      }
+    });
+    const done = await new Promise<DeleteRecordsPartitionStatus[]>((resolve) => {
+      const operation = new DelayedDeleteRecords(Math.max(0, timeoutMs), statuses, (t, p) => this.getPartition(t, p), isAlive, resolve);
+      this.deleteRecordsPurgatory.tryCompleteElseWatch(operation, statuses.filter((s) => s.acksPending).map((s) => partitionKey(s.topic, s.partition)));
+    });
+    return done.map(({ topic, partition, errorCode, errorMessage, lowWatermark }) => ({ topic, partition, errorCode, errorMessage, lowWatermark }));
   }
 
   /** OffsetsForLeaderEpoch from each leader's epoch cache (KIP-101). */

@@ -10,6 +10,7 @@ import { alterConfigsApi } from './messages/alter-configs';
 import { apiVersionsApi } from './messages/api-versions';
 import { createPartitionsApi } from './messages/create-partitions';
 import { createTopicsApi } from './messages/create-topics';
+import { deleteRecordsApi } from './messages/delete-records';
 import { deleteTopicsApi } from './messages/delete-topics';
 import { describeConfigsApi } from './messages/describe-configs';
 import { describeGroupsApi } from './messages/describe-groups';
@@ -47,6 +48,7 @@ export const kafkaApis: readonly KafkaApi[] = [
   apiVersionsApi,
   createTopicsApi,
   deleteTopicsApi,
+  deleteRecordsApi,
   offsetsForLeaderEpochApi,
   describeConfigsApi,
   alterConfigsApi,

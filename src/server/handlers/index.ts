@@ -14,6 +14,7 @@ import { apiVersionsHandler } from './api-versions';
 import { controlledShutdownHandler } from './controlled-shutdown';
 import { createPartitionsHandler } from './create-partitions';
 import { createTopicsHandler } from './create-topics';
+import { deleteRecordsHandler } from './delete-records';
 import { deleteTopicsHandler } from './delete-topics';
 import { describeConfigsHandler } from './describe-configs';
 import { describeGroupsHandler } from './describe-groups';
@@ -61,6 +62,7 @@ export function registerBrokerHandlers(dispatcher: Dispatcher, deps: BrokerHandl
   dispatcher.register(ApiKey.ApiVersions, apiVersionsHandler((protocol) => (protocol === 'kafka' ? kafkaApiVersions((key) => dispatcher.offers(key)) : dispatcher.supportedApis())));
   dispatcher.register(ApiKey.CreateTopics, createTopicsHandler(deps));
   dispatcher.register(ApiKey.DeleteTopics, deleteTopicsHandler(deps));
+  dispatcher.register(ApiKey.DeleteRecords, deleteRecordsHandler(replicaManager));
   dispatcher.register(ApiKey.OffsetsForLeaderEpoch, offsetsForLeaderEpochHandler(replicaManager));
   dispatcher.register(ApiKey.DescribeLogDirs, describeLogDirsHandler(replicaManager));
   dispatcher.register(ApiKey.DescribeConfigs, describeConfigsHandler(deps));

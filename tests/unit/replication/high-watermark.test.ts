@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import {
-  UNKNOWN_LOG_END_OFFSET, initialFollowerState, initialHighWatermark, isrMinLogEndOffset, nextHighWatermark, updateFollowerFetchState,
+  UNKNOWN_OFFSET, initialFollowerState, initialHighWatermark, isrMinLogEndOffset, nextHighWatermark, updateFollowerFetchState,
 } from '../../../src/replication/high-watermark';
 
 describe('high-watermark arithmetic', () => {
@@ -17,7 +17,7 @@ describe('high-watermark arithmetic', () => {
   });
 
   it('an ISR member whose LEO is unknown holds the HW where it is', () => {
-    expect(isrMinLogEndOffset(input(50, [1, 2], { 2: UNKNOWN_LOG_END_OFFSET }))).toBeUndefined();
+    expect(isrMinLogEndOffset(input(50, [1, 2], { 2: UNKNOWN_OFFSET }))).toBeUndefined();
     expect(nextHighWatermark(input(50, [1, 2], {}, 7))).toBe(7);
   });
 
@@ -48,12 +48,12 @@ describe('high-watermark arithmetic', () => {
   it('follower fetch state: caught up now at the leader LEO, or as of the last fetch when past its LEO then', () => {
     let state = initialFollowerState(false, 1000);
     expect(state.lastCaughtUpTimeMs).toBe(0);
-    state = updateFollowerFetchState(state, 5, 10, 2000); // behind
-    expect(state).toEqual({ logEndOffset: 5, lastCaughtUpTimeMs: 0, lastFetchLeaderLogEndOffset: 10, lastFetchTimeMs: 2000 });
-    state = updateFollowerFetchState(state, 10, 12, 3000); // reached what the leader had at the previous fetch
-    expect(state.lastCaughtUpTimeMs).toBe(2000);
-    state = updateFollowerFetchState(state, 12, 12, 4000); // at the leader's LEO
-    expect(state.lastCaughtUpTimeMs).toBe(4000);
+    state = updateFollowerFetchState(state, 5, 10, 2000, 0); // behind
+    expect(state).toEqual({ logEndOffset: 5, logStartOffset: 0, lastCaughtUpTimeMs: 0, lastFetchLeaderLogEndOffset: 10, lastFetchTimeMs: 2000 });
+    state = updateFollowerFetchState(state, 10, 12, 3000, 4); // reached what the leader had at the previous fetch
+    expect(state).toMatchObject({ lastCaughtUpTimeMs: 2000, logStartOffset: 4 });
+    state = updateFollowerFetchState(state, 12, 12, 4000); // at the leader's LEO, its log start not said: kept
+    expect(state).toMatchObject({ lastCaughtUpTimeMs: 4000, logStartOffset: 4 });
     expect(initialFollowerState(true, 1000).lastCaughtUpTimeMs).toBe(1000);
   });
 });

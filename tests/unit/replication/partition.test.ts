@@ -129,4 +129,38 @@ describe('Partition', () => {
     expect(p.fetchOffsetForTimestamp(1500, 'highWatermark')).toEqual({ offset: -1, timestamp: -1 });
     expect(p.fetchOffsetForTimestamp(1500, 'logEnd')).toEqual({ offset: 2, timestamp: 2000 });
   });
+
+  it('DeleteRecords: the leader deletes up to the HW at most, and the low watermark waits for every live follower', () => {
+    const p = partition();
+    p.makeLeader(state({ isr: [1, 2], replicas: [1, 2, 3] }));
+    p.appendRecordsToLeader(numberedBatch(0, 6), 1);
+    p.updateFollowerFetchState(2, 4, 0);
+    expect(p.highWatermark).toBe(4);
+    const alive = new Set([2, 3]);
+    const isAlive = (id: number): boolean => alive.has(id);
+    expect(() => p.deleteRecordsOnLeader(5, isAlive)).toThrow(expect.objectContaining({ code: ErrorCode.OFFSET_OUT_OF_RANGE.code }));
+    expect(p.deleteRecordsOnLeader(3, isAlive)).toEqual({ requestedOffset: 3, lowWatermark: -1 }); // broker 3 never fetched
+    expect(p.fetchOffsetForTimestamp(-2, 'highWatermark')).toEqual({ offset: 3, timestamp: -1 });
+    alive.delete(3);
+    expect(p.lowWatermarkIfLeader(isAlive)).toBe(0);
+    p.updateFollowerFetchState(2, 4, 3);
+    expect(p.lowWatermarkIfLeader(isAlive)).toBe(3);
+    expect(p.deleteRecordsOnLeader(-1, isAlive)).toEqual({ requestedOffset: 4, lowWatermark: 3 });
+    expect(log.logStartOffset).toBe(4);
+    // Never lowered: an older request's offset asks for nothing more.
+    expect(p.deleteRecordsOnLeader(1, isAlive)).toEqual({ requestedOffset: 1, lowWatermark: 3 });
+    expect(log.logStartOffset).toBe(4);
+  });
+
+  it('a follower raises its log start to the leader\'s, never past its own HW; only the leader deletes for clients', () => {
+    const p = partition();
+    p.makeFollower(state({ leader: 2, isr: [1, 2], replicas: [1, 2] }));
+    p.appendRecordsAsFollower(numberedBatch(0, 6), 4); // a leader's batch: offsets 0..5
+    expect(p.updateFollowerLogStartOffset(2)).toBe(true);
+    expect(log.logStartOffset).toBe(2);
+    expect(p.updateFollowerLogStartOffset(6)).toBe(true);
+    expect(log.logStartOffset).toBe(4);
+    expect(p.updateFollowerLogStartOffset(-1)).toBe(false);
+    expect(() => p.deleteRecordsOnLeader(4, () => true)).toThrow(/NOT_LEADER_OR_FOLLOWER/);
+  });
 });

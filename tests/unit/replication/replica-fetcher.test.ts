@@ -56,7 +56,7 @@ function connectionTo(leader: Partition, requests: number[], recycle?: (decoded:
             try {
               if (p.fetchOffset < leader.log.logStartOffset || p.fetchOffset > leader.log.logEndOffset) throw new JosefError(ErrorCode.OFFSET_OUT_OF_RANGE);
               leader.checkLeaderEpoch(p.currentLeaderEpoch);
-              leader.updateFollowerFetchState(request.replicaId, p.fetchOffset);
+              leader.updateFollowerFetchState(request.replicaId, p.fetchOffset, p.logStartOffset);
               const read = leader.read(p.fetchOffset, p.partitionMaxBytes, 'logEnd', p.currentLeaderEpoch);
               return { partition: p.partition, errorCode: 0, ...read, records: read.records.length > 0 ? read.records : null };
             } catch (err) {
@@ -197,6 +197,23 @@ describe('ReplicaFetcher', () => {
     await waitFor(() => follower.log.logEndOffset === leaderLog.logEndOffset, { timeoutMs: 5_000, message: 'the follower to catch up' });
     expect(follower.log.logStartOffset).toBe(leaderLog.logStartOffset);
     expect(readAll(follower.log).equals(readAll(leaderLog))).toBe(true);
+  });
+
+  it('deletes what the leader deleted (DeleteRecords), and the leader learns it from the next fetch', async () => {
+    const leaderLog = log('leader', { segmentBytes: 1024 });
+    const leader = partitionOn(1, leaderLog);
+    leader.makeLeader({ ...state(1, 0), isr: [1, 2] });
+    for (let i = 0; i < 20; i++) leader.appendRecordsToLeader(numberedBatch(i * 5, 5, 1_700_000_000_000, 60), 1);
+    const follower = partitionOn(2, log('follower', { segmentBytes: 1024 }));
+    follower.makeFollower(state(1, 0));
+    startFetcher(follower, leader, [], 0);
+    await waitFor(() => leader.highWatermark === 100, { timeoutMs: 5_000, message: 'the follower to catch up' });
+
+    expect(leader.deleteRecordsOnLeader(42, () => true).requestedOffset).toBe(42);
+    await waitFor(() => follower.log.logStartOffset === 42, { timeoutMs: 5_000, message: 'the follower to delete up to 42' });
+    expect(follower.log.firstSegmentBaseOffset).toBeGreaterThan(0); // its segments below went too
+    expect(() => follower.log.read(41, { maxBytes: 100 })).toThrow(/OFFSET_OUT_OF_RANGE/);
+    await waitFor(() => leader.lowWatermarkIfLeader(() => true) === 42, { timeoutMs: 5_000, message: 'the leader\'s low watermark to reach 42' });
   });
 
   it('leaves a throttled partition that is behind out of its fetches while the follower throttle is exceeded, never one caught up', async () => {

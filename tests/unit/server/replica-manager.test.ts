@@ -36,12 +36,14 @@ describe('ReplicaManager', () => {
   let scheduler: ManualScheduler;
   let manager: ReplicaManager;
   const known = new Set<string>();
+  const deadBrokers = new Set<number>();
 
   const open = (): void => {
     logManager = LogManager.open(config.logDirs, { segmentBytes: 1 << 20, segmentMs: 1e12, retentionMs: -1, retentionBytes: -1, indexIntervalBytes: 4096, maxMessageBytes: 10_000, flushIntervalMessages: 1e15, flushIntervalMs: 1e15 }, { clock: scheduler.clock, logger: quietLogger });
     manager = new ReplicaManager({
       config, logManager, clock: scheduler.clock, logger: quietLogger, scheduler,
       isKnownPartition: (t, p) => known.has(`${t}-${p}`),
+      isAliveBroker: (id) => !deadBrokers.has(id),
       topicConfigOverrides: async (topic): Promise<Record<string, string>> => (topic === 'tiny' ? { 'max.message.bytes': '100' } : {}),
     });
   };
@@ -51,6 +53,7 @@ describe('ReplicaManager', () => {
     config = loadBrokerConfig({ env: {}, flags: { 'broker.id': '1', 'log.dirs': dir, 'message.max.bytes': '10000' } }).config;
     scheduler = new ManualScheduler();
     known.clear();
+    deadBrokers.clear();
     open();
   });
   afterEach(() => {
@@ -272,5 +275,71 @@ describe('ReplicaManager', () => {
     expect(offsets.map((o) => [o.errorCode, o.offset])).toEqual([[0, 0], [0, 3], [0, 0], [ErrorCode.UNKNOWN_TOPIC_OR_PARTITION.code, -1]]);
     expect(manager.lastOffsetForLeaderEpoch([{ topic: 'orders', partition: 0, currentLeaderEpoch: 2, leaderEpoch: 2 }]))
       .toEqual([{ topic: 'orders', partition: 0, errorCode: 0, leaderEpoch: 2, endOffset: 3 }]);
+  });
+
+  describe('DeleteRecords', () => {
+    /** Broker 2's fetch of orders-0 at `fetchOffset`, saying its log starts at `logStartOffset`. */
+    const followerFetch = (fetchOffset: number, logStartOffset: number): Promise<unknown> => manager.fetchMessages(fetchParams(fetchOffset, {
+      replicaId: 2, partitions: [{ topic: 'orders', partition: 0, fetchOffset, currentLeaderEpoch: -1, partitionMaxBytes: 1 << 20, logStartOffset }],
+    }));
+    const leadOrdersWithTenRecords = async (): Promise<void> => {
+      await manager.becomeLeaderOrFollower(leaderAndIsr([partitionState('orders', 0, { replicas: [1, 2], isr: [1, 2] })]));
+      await manager.appendRecords(1, 1000, [{ topic: 'orders', partition: 0, records: numberedBatch(0, 10) }]);
+      await followerFetch(10, 0);
+      expect(manager.getPartition('orders', 0)?.highWatermark).toBe(10);
+    };
+
+    it('deletes on the leader at once and answers once the follower says it deleted too, with the low watermark', async () => {
+      await leadOrdersWithTenRecords();
+      const deleting = manager.deleteRecords(5000, [{ topic: 'orders', partition: 0, offset: 4 }]);
+      expect(await settled(deleting)).toBe(false);
+      expect(manager.getPartition('orders', 0)?.log.logStartOffset).toBe(4);
+      const [below] = await manager.fetchMessages(fetchParams(3));
+      expect(below.errorCode).toBe(ErrorCode.OFFSET_OUT_OF_RANGE.code);
+      expect(manager.listOffsets(-1, [{ topic: 'orders', partition: 0, timestamp: -2 }])[0].offset).toBe(4);
+      await followerFetch(10, 0);
+      expect(await settled(deleting)).toBe(false);
+      await followerFetch(10, 4);
+      expect(await deleting).toEqual([{ topic: 'orders', partition: 0, errorCode: 0, errorMessage: null, lowWatermark: 4 }]);
+    });
+
+    it('times out with the low watermark it had, unless the lagging follower\'s broker is dead', async () => {
+      await leadOrdersWithTenRecords();
+      const timingOut = manager.deleteRecords(3000, [{ topic: 'orders', partition: 0, offset: -1 }]);
+      expect(await settled(timingOut)).toBe(false);
+      scheduler.advance(3000);
+      expect((await timingOut)[0]).toMatchObject({ errorCode: ErrorCode.REQUEST_TIMED_OUT.code, lowWatermark: 0 });
+      expect(manager.getPartition('orders', 0)?.log.logStartOffset).toBe(10);
+      deadBrokers.add(2);
+      expect(await manager.deleteRecords(3000, [{ topic: 'orders', partition: 0, offset: 10 }])).toEqual([
+        { topic: 'orders', partition: 0, errorCode: 0, errorMessage: null, lowWatermark: 10 },
+      ]);
+    });
+
+    it('answers each partition\'s error: past the HW, internal topics, not led here, unknown', async () => {
+      known.add('elsewhere-0');
+      await manager.becomeLeaderOrFollower(leaderAndIsr([partitionState('orders', 0), partitionState('__consumer_offsets', 0), partitionState('followed', 0, { leader: 2, replicas: [1, 2], isr: [1, 2] })]));
+      await manager.appendRecords(1, 1000, [{ topic: 'orders', partition: 0, records: numberedBatch(0, 3) }]);
+      const results = await manager.deleteRecords(3000, [
+        { topic: 'orders', partition: 0, offset: 4 },
+        { topic: '__consumer_offsets', partition: 0, offset: 0 },
+        { topic: 'followed', partition: 0, offset: 0 },
+        { topic: 'elsewhere', partition: 0, offset: 0 },
+        { topic: 'nowhere', partition: 0, offset: 0 },
+        { topic: 'orders', partition: 0, offset: 2 },
+      ]);
+      expect(results.map((r) => [r.errorCode, r.lowWatermark])).toEqual([
+        [ErrorCode.OFFSET_OUT_OF_RANGE.code, -1], [ErrorCode.INVALID_TOPIC_EXCEPTION.code, -1], [ErrorCode.NOT_LEADER_OR_FOLLOWER.code, -1],
+        [ErrorCode.NOT_LEADER_OR_FOLLOWER.code, -1], [ErrorCode.UNKNOWN_TOPIC_OR_PARTITION.code, -1], [0, 2],
+      ]);
+    });
+
+    it('a DeleteRecords waiting when leadership moves hears NOT_LEADER_OR_FOLLOWER', async () => {
+      await leadOrdersWithTenRecords();
+      const deleting = manager.deleteRecords(30_000, [{ topic: 'orders', partition: 0, offset: 5 }]);
+      expect(await settled(deleting)).toBe(false);
+      await manager.becomeLeaderOrFollower(leaderAndIsr([partitionState('orders', 0, { leader: 2, leaderEpoch: 1, replicas: [1, 2], isr: [1, 2] })]));
+      expect((await deleting)[0]).toMatchObject({ errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER.code, lowWatermark: -1 });
+    });
   });
 });
