@@ -1,7 +1,8 @@
 /**
- * `josef group list|describe|reset-offsets` (Kafka's kafka-consumer-groups.sh): the groups of the
- * cluster, one group's partitions with committed offset, log end offset, lag and owner, and
- * moving an inactive group's committed offsets to the start, the end or an offset.
+ * `josef group list|describe|reset-offsets|delete` (Kafka's kafka-consumer-groups.sh): the groups
+ * of the cluster, one group's partitions with committed offset, log end offset, lag and owner,
+ * moving an inactive group's committed offsets to the start, the end or an offset, and deleting
+ * an inactive group with its offsets.
  */
 import type { Command } from 'commander';
 import { Consumer } from '../client/consumer';
@@ -102,8 +103,16 @@ async function resetOffsets(groupId: string, options: ResetOptions): Promise<voi
   });
 }
 
+async function deleteGroup(groupId: string, options: BootstrapOptions): Promise<void> {
+  await withClients(options, async (admin) => {
+    await admin.deleteGroup(groupId);
+    // kafka-consumer-groups --delete's words.
+    process.stdout.write(`Deletion of requested consumer groups ('${groupId}') was successful.\n`);
+  });
+}
+
 export function registerGroupCommands(program: Command): void {
-  const group = program.command('group').description('consumer groups: list, describe, reset offsets (kafka-consumer-groups)');
+  const group = program.command('group').description('consumer groups: list, describe, reset offsets, delete (kafka-consumer-groups)');
   addBootstrapOption(group.command('list').description('list the consumer groups of the cluster')).action((options: BootstrapOptions) => list(options));
   addBootstrapOption(group.command('describe <group>').description('partitions, committed offsets, lag and owners of a group'))
     .action((groupId: string, options: BootstrapOptions) => describe(groupId, options));
@@ -115,4 +124,6 @@ export function registerGroupCommands(program: Command): void {
       .option('--to-latest', 'to each partition\'s end')
       .option('--to-offset <n>', 'to this offset in every partition'),
   ).action((groupId: string, options: ResetOptions) => resetOffsets(groupId, options));
+  addBootstrapOption(group.command('delete <group>').description('delete an inactive group and its committed offsets (refused while it has members)'))
+    .action((groupId: string, options: BootstrapOptions) => deleteGroup(groupId, options));
 }

@@ -1,7 +1,8 @@
 /**
  * The consumer-group part of an admin client (Kafka's AdminClient listConsumerGroups,
- * describeConsumerGroups, listConsumerGroupOffsets, alterConsumerGroupOffsets): each group is
- * asked of its coordinator, found with FindCoordinator; ListGroups asks every live broker.
+ * describeConsumerGroups, listConsumerGroupOffsets, alterConsumerGroupOffsets,
+ * deleteConsumerGroups): each group is asked of its coordinator, found with FindCoordinator;
+ * ListGroups asks every live broker.
  */
 import { ErrorCode, JosefError } from '../common/errors';
 import { ApiKey } from '../protocol/api-keys';
@@ -107,6 +108,18 @@ export class GroupAdmin {
       });
       const failed = response.topics.flatMap((t) => t.partitions).find((p) => p.errorCode !== ErrorCode.NONE.code);
       return failed ? { retry: failed.errorCode } : { value: undefined };
+    });
+  }
+
+  /**
+   * Deletes a group without members, with its committed offsets (Kafka's deleteConsumerGroups):
+   * NON_EMPTY_GROUP while it has members, GROUP_ID_NOT_FOUND when there is no such group.
+   */
+  async deleteGroup(groupId: string): Promise<void> {
+    await this.withCoordinator<undefined>(groupId, async (connection) => {
+      const response = await connection.send(ApiKey.DeleteGroups, { groupsNames: [groupId] });
+      const code = response.results.find((r) => r.groupId === groupId)?.errorCode ?? ErrorCode.UNKNOWN_SERVER_ERROR.code;
+      return code === ErrorCode.NONE.code ? { value: undefined } : { retry: code };
     });
   }
 

@@ -1,7 +1,7 @@
 /**
  * The group coordinator (Kafka's GroupCoordinator): JoinGroup, SyncGroup, Heartbeat, LeaveGroup,
- * OffsetCommit and OffsetFetch for the groups whose __consumer_offsets partition this broker
- * leads. It drives each GroupMetadata through its states, completes a rebalance once every
+ * OffsetCommit, OffsetFetch and DeleteGroups for the groups whose __consumer_offsets partition
+ * this broker leads. It drives each GroupMetadata through its states, completes a rebalance once every
  * member rejoined (or the rebalance timeout passed, dropping the rest), and expires members
  * whose session timed out. Time comes from the injected Scheduler; storage from the manager.
  */
@@ -11,7 +11,7 @@ import type { BrokerConfig } from '../common/config';
 import type { Logger } from '../common/logger';
 import type { LeaveGroupMemberResponse, LeavingMember } from '../protocol/messages';
 import type { Scheduler } from '../replication/purgatory';
-import { GroupMetadata, MemberMetadata, type GroupProtocol, type JoinResult, type SyncResult } from './group-metadata';
+import { GroupMetadata, MemberMetadata, groupDeletionError, type GroupProtocol, type JoinResult, type SyncResult } from './group-metadata';
 import { offsetKey, type CommittedOffset, type GroupMetadataManager } from './group-metadata-manager';
 
 /** The broker's group.* settings (src/common/config.ts holds their keys and Kafka's defaults). */
@@ -111,9 +111,10 @@ export class GroupCoordinator {
   private doJoinGroup(group: GroupMetadata, params: JoinGroupParams, respond: (r: JoinResult) => void): void {
     const { memberId } = params;
     const joinsAsNew = memberId === '' || group.pendingMembers.has(memberId);
+    // Kafka checks Dead first: a group being deleted has no protocol to compare with, and the member should retry.
+    if (group.is('Dead')) return respond(joinError(memberId, ErrorCode.COORDINATOR_NOT_AVAILABLE.code));
     if (!group.supportsProtocols(params.protocolType, params.protocols)) return respond(joinError(memberId, ErrorCode.INCONSISTENT_GROUP_PROTOCOL.code));
     if (!joinsAsNew && !group.has(memberId)) return respond(joinError(memberId, ErrorCode.UNKNOWN_MEMBER_ID.code));
-    if (group.is('Dead')) return respond(joinError(memberId, ErrorCode.COORDINATOR_NOT_AVAILABLE.code));
     if (joinsAsNew) {
       if (group.members.size >= this.settings.groupMaxSize) return respond(joinError(memberId, ErrorCode.GROUP_MAX_SIZE_REACHED.code));
       if (memberId === '' && params.requireKnownMemberId) this.addPendingMember(group, params, respond);
@@ -423,6 +424,35 @@ export class GroupCoordinator {
     if (partitions === undefined) return { errorCode: NONE, offsets: [...(group?.offsets.values() ?? [])] };
     const missing = (tp: { topic: string; partition: number }): CommittedOffset => ({ ...tp, offset: -1, metadata: '', commitTimestampMs: -1 });
     return { errorCode: NONE, offsets: partitions.map((tp) => group?.offsets.get(offsetKey(tp.topic, tp.partition)) ?? missing(tp)) };
+  }
+
+  // ---- DeleteGroups
+
+  /**
+   * Kafka's handleDeleteGroups: each group without members turns Dead at once (a JoinGroup or
+   * OffsetCommit meanwhile answers COORDINATOR_NOT_AVAILABLE, and retries) and is gone once the
+   * tombstones of its metadata and offsets are written; if they cannot be, it is as it was.
+   */
+  deleteGroups(groupIds: readonly string[]): Promise<{ groupId: string; errorCode: number }[]> {
+    return Promise.all(groupIds.map(async (groupId) => ({ groupId, errorCode: await this.deleteGroup(groupId) })));
+  }
+
+  private async deleteGroup(groupId: string): Promise<number> {
+    const error = this.groupError(groupId);
+    if (error !== NONE) return error;
+    const group = this.manager.groups.get(groupId);
+    const refused = groupDeletionError(group);
+    if (refused !== NONE || group === undefined) return refused;
+    group.transitionTo('Dead');
+    const code = await this.manager.deleteGroup(group);
+    if (code !== NONE) {
+      group.restoreAfterFailedDeletion();
+      this.logger.warn(`group ${groupId}: not deleted: writing its tombstones failed with code ${code}`);
+      return code;
+    }
+    this.cancelTimers(groupId);
+    this.logger.info(`group ${groupId}: deleted with its ${group.offsets.size} committed offset(s)`);
+    return NONE;
   }
 
   // ---- DescribeGroups and ListGroups

@@ -176,6 +176,19 @@ export class GroupMetadataManager {
     return code;
   }
 
+  /**
+   * Kafka's cleanupGroupMetadata for a deleted group: a tombstone for each committed offset and one
+   * for the group's metadata, in one batch, so a reload finds none of it; once they are written
+   * the group leaves memory. Resolves with an error code.
+   */
+  async deleteGroup(group: GroupMetadata): Promise<number> {
+    const records: RecordInput[] = [...group.offsets.values()].map((o) => ({ key: encodeOffsetCommitKey(group.groupId, o.topic, o.partition), value: null }));
+    records.push({ key: encodeGroupMetadataKey(group.groupId), value: null });
+    const code = coordinatorAppendError(await this.append(group.groupId, records), false);
+    if (code === ErrorCode.NONE.code && this.groups.get(group.groupId) === group) this.groups.delete(group.groupId);
+    return code;
+  }
+
   /** Deletes the offsets of `topics` (tombstones), as reset/delete tools need. */
   async deleteOffsets(group: GroupMetadata, keys: { topic: string; partition: number }[]): Promise<number> {
     if (keys.length === 0) return ErrorCode.NONE.code;

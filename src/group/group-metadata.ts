@@ -6,6 +6,7 @@
  * and a group with members always has a leader among them.
  */
 import { assert } from '../common/assert';
+import { ErrorCode } from '../common/errors';
 import type { GroupMetadataValue, OffsetCommitValue } from './offsets-records';
 
 export type GroupState = 'Empty' | 'PreparingRebalance' | 'CompletingRebalance' | 'Stable' | 'Dead';
@@ -192,6 +193,16 @@ export class GroupMetadata {
     return [...this.members.values()].map((m) => ({ memberId: m.memberId, metadata: m.metadataFor(protocol) }));
   }
 
+  /**
+   * The tombstones of a deleted group could not be written, so it was not deleted: the group,
+   * Dead only while they were on their way, is Empty again (a way back Kafka's states do not
+   * have, because Kafka forgets a deleted group before its tombstones are written).
+   */
+  restoreAfterFailedDeletion(): void {
+    assert(this.is('Dead') && this.members.size === 0, () => `group ${this.groupId}: restoring a ${this.state} group with ${this.members.size} member(s)`);
+    this.state = 'Empty';
+  }
+
   /** The group metadata record written to __consumer_offsets (assignments included once known). */
   toValue(): GroupMetadataValue {
     const protocol = this.protocolName;
@@ -225,4 +236,14 @@ export class GroupMetadata {
     if (group.members.size === 0) group.leaderId = null;
     return group;
   }
+}
+
+/**
+ * Kafka's handleDeleteGroups decision for one group: only a group without members may go (Empty,
+ * which includes a group that only has committed offsets); one with members is NON_EMPTY_GROUP,
+ * and one that does not exist, or is being deleted (Dead), is GROUP_ID_NOT_FOUND.
+ */
+export function groupDeletionError(group: GroupMetadata | undefined): number {
+  if (group === undefined || group.is('Dead')) return ErrorCode.GROUP_ID_NOT_FOUND.code;
+  return group.is('Empty') ? ErrorCode.NONE.code : ErrorCode.NON_EMPTY_GROUP.code;
 }

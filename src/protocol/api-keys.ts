@@ -29,6 +29,7 @@ export const ApiKey = {
   AlterConfigs: 33,
   DescribeLogDirs: 35,
   CreatePartitions: 37,
+  DeleteGroups: 42,
   ElectLeaders: 43,
 } as const;
 

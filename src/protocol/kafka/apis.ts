@@ -10,6 +10,7 @@ import { alterConfigsApi } from './messages/alter-configs';
 import { apiVersionsApi } from './messages/api-versions';
 import { createPartitionsApi } from './messages/create-partitions';
 import { createTopicsApi } from './messages/create-topics';
+import { deleteGroupsApi } from './messages/delete-groups';
 import { deleteRecordsApi } from './messages/delete-records';
 import { deleteTopicsApi } from './messages/delete-topics';
 import { describeConfigsApi } from './messages/describe-configs';
@@ -55,6 +56,7 @@ export const kafkaApis: readonly KafkaApi[] = [
   describeLogDirsApi,
   createPartitionsApi,
   electLeadersApi,
+  deleteGroupsApi,
 ] as readonly KafkaApi[];
 
 const byKey = new Map<number, KafkaApi>(kafkaApis.map((api) => [api.apiKey, api]));

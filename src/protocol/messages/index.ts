@@ -8,6 +8,7 @@ import type { ControlledShutdownRequest, ControlledShutdownResponse } from './co
 import type { CreateTopicsRequest, CreateTopicsResponse } from './create-topics';
 import type { DeleteTopicsRequest, DeleteTopicsResponse } from './delete-topics';
 import type { DeleteRecordsRequest, DeleteRecordsResponse } from './delete-records';
+import type { DeleteGroupsRequest, DeleteGroupsResponse } from './delete-groups';
 import type { FetchRequest, FetchResponse } from './fetch';
 import type { LeaderAndIsrRequest, LeaderAndIsrResponse } from './leader-and-isr';
 import type { ListOffsetsRequest, ListOffsetsResponse } from './list-offsets';
@@ -54,6 +55,7 @@ export * from './leave-group';
 export * from './sync-group';
 export * from './describe-groups';
 export * from './list-groups';
+export * from './delete-groups';
 export * from './describe-log-dirs';
 export * from './describe-configs';
 export * from './alter-configs';
@@ -84,6 +86,7 @@ export interface ApiMessages {
   [ApiKey.SyncGroup]: { request: SyncGroupRequest; response: SyncGroupResponse };
   [ApiKey.DescribeGroups]: { request: DescribeGroupsRequest; response: DescribeGroupsResponse };
   [ApiKey.ListGroups]: { request: ListGroupsRequest; response: ListGroupsResponse };
+  [ApiKey.DeleteGroups]: { request: DeleteGroupsRequest; response: DeleteGroupsResponse };
   [ApiKey.DescribeLogDirs]: { request: DescribeLogDirsRequest; response: DescribeLogDirsResponse };
   [ApiKey.DescribeConfigs]: { request: DescribeConfigsRequest; response: DescribeConfigsResponse };
   [ApiKey.AlterConfigs]: { request: AlterConfigsRequest; response: AlterConfigsResponse };

@@ -14,6 +14,7 @@ import { apiVersionsHandler } from './api-versions';
 import { controlledShutdownHandler } from './controlled-shutdown';
 import { createPartitionsHandler } from './create-partitions';
 import { createTopicsHandler } from './create-topics';
+import { deleteGroupsHandler } from './delete-groups';
 import { deleteRecordsHandler } from './delete-records';
 import { deleteTopicsHandler } from './delete-topics';
 import { describeConfigsHandler } from './describe-configs';
@@ -83,4 +84,5 @@ function registerGroupHandlers(dispatcher: Dispatcher, deps: BrokerHandlerDeps, 
   dispatcher.register(ApiKey.OffsetFetch, offsetFetchHandler(coordinator));
   dispatcher.register(ApiKey.DescribeGroups, describeGroupsHandler(coordinator));
   dispatcher.register(ApiKey.ListGroups, listGroupsHandler(coordinator));
+  dispatcher.register(ApiKey.DeleteGroups, deleteGroupsHandler(coordinator));
 }

@@ -1,31 +1,38 @@
 /**
  * The group coordinator's protocol with time driven by hand (ManualScheduler) and an in-memory
  * __consumer_offsets: the initial rebalance delay, session expiry, the rebalance timeout, the
- * sync barrier, the generation checks on commits, KIP-394's member ids and LeaveGroup's batch.
+ * sync barrier, the generation checks on commits, KIP-394's member ids, LeaveGroup's batch, and
+ * group deletion surviving a reload.
  */
 import { ErrorCode } from '../../../src/common/errors';
 import { partitionForGroup } from '../../../src/group/coordinator-partition';
 import { GroupCoordinator, type JoinGroupParams } from '../../../src/group/group-coordinator';
 import type { JoinResult, SyncResult } from '../../../src/group/group-metadata';
 import { GroupMetadataManager, type OffsetsTopicPort } from '../../../src/group/group-metadata-manager';
+import { BatchField, assignOffsetsInPlace } from '../../../src/protocol/record-batch';
 import { quietLogger } from '../../helpers/log';
 import { ManualScheduler } from '../../helpers/manual-scheduler';
 
 const PARTITIONS = 4;
 const settings = { groupMinSessionTimeoutMs: 6_000, groupMaxSessionTimeoutMs: 60_000, groupInitialRebalanceDelayMs: 3_000, groupMaxSize: 3 };
 
+/** The batches written, as one log for every partition (a coordinator loads only its groups' records from it). */
 class MemoryOffsetsTopic implements OffsetsTopicPort {
   readonly batches: Buffer[] = [];
   appendCode: number = ErrorCode.NONE.code;
+  private nextOffset = 0;
   async append(_partition: number, batch: Buffer): Promise<number> {
-    if (this.appendCode === ErrorCode.NONE.code) this.batches.push(batch);
+    if (this.appendCode !== ErrorCode.NONE.code) return this.appendCode;
+    assignOffsetsInPlace(batch, 0, this.nextOffset, 0);
+    this.nextOffset += batch.readInt32BE(BatchField.lastOffsetDelta) + 1;
+    this.batches.push(batch);
     return this.appendCode;
   }
-  read(): Buffer | undefined {
-    return undefined;
+  read(_partition: number, offset: number): Buffer | undefined {
+    return offset === 0 ? Buffer.concat(this.batches) : Buffer.alloc(0);
   }
-  bounds(): undefined {
-    return undefined;
+  bounds(): { start: number; end: number } {
+    return { start: 0, end: this.nextOffset };
   }
 }
 
@@ -242,5 +249,71 @@ describe('GroupCoordinator', () => {
     await flush();
     expect(ja.result()?.errorCode).toBe(ErrorCode.NOT_COORDINATOR.code);
     expect(coordinator.heartbeat('g', 1, 'x')).toBe(ErrorCode.NOT_COORDINATOR.code);
+  });
+
+  describe('DeleteGroups', () => {
+    /** A group id other than 'g' that this coordinator also owns. */
+    const sibling = ['h', 'i', 'j', 'k', 'l', 'm'].find((id) => partitionForGroup(id, PARTITIONS) === partitionForGroup('g', PARTITIONS))!;
+    const commit = (groupId: string, offset: number): Promise<number[]> => coordinator.commitOffsets(groupId, -1, '', [{ topic: 't', partition: 0, offset, metadata: '' }]);
+
+    /** A coordinator started afresh on the same log: what a restart or a failover loads. */
+    const reloaded = async (): Promise<GroupCoordinator> => {
+      const manager = new GroupMetadataManager(PARTITIONS, log, quietLogger, () => scheduler.clock.nowMs());
+      const fresh = new GroupCoordinator(manager, settings, scheduler, quietLogger, () => scheduler.clock.nowMs());
+      await fresh.onBecomeLeader(partitionForGroup('g', PARTITIONS));
+      return fresh;
+    };
+
+    it('deletes an empty group with its offsets: gone from every answer, also after a reload; its sibling stays', async () => {
+      expect(await commit('g', 7)).toEqual([0]);
+      expect(await commit(sibling, 9)).toEqual([0]);
+      expect(await coordinator.deleteGroups(['g'])).toEqual([{ groupId: 'g', errorCode: 0 }]);
+      expect(coordinator.listGroups().groups.map((g) => g.groupId)).toEqual([sibling]);
+      expect(coordinator.describeGroup('g')).toEqual({ errorCode: 0, group: undefined });
+      expect(coordinator.fetchOffsets('g', undefined).offsets).toEqual([]);
+      expect(coordinator.fetchOffsets('g', [{ topic: 't', partition: 0 }]).offsets[0].offset).toBe(-1);
+
+      const fresh = await reloaded();
+      expect(fresh.listGroups().groups.map((g) => g.groupId)).toEqual([sibling]);
+      expect(fresh.fetchOffsets('g', undefined).offsets).toEqual([]);
+      expect(fresh.fetchOffsets(sibling, undefined).offsets.map((o) => o.offset)).toEqual([9]);
+      // The name is free again: a new commit starts a new group.
+      expect(await fresh.commitOffsets('g', -1, '', [{ topic: 't', partition: 1, offset: 3, metadata: '' }])).toEqual([0]);
+      expect((await reloaded()).fetchOffsets('g', undefined).offsets.map((o) => [o.partition, o.offset])).toEqual([[1, 3]]);
+    });
+
+    it('refuses a group with members, an unknown group, and groups it does not coordinate, per group', async () => {
+      await stableGroupOfTwo();
+      const elsewhere = ['a', 'b', 'c', 'd', 'e', 'f'].find((id) => partitionForGroup(id, PARTITIONS) !== partitionForGroup('g', PARTITIONS))!;
+      expect(await coordinator.deleteGroups(['g', sibling, elsewhere, ''])).toEqual([
+        { groupId: 'g', errorCode: ErrorCode.NON_EMPTY_GROUP.code },
+        { groupId: sibling, errorCode: ErrorCode.GROUP_ID_NOT_FOUND.code },
+        { groupId: elsewhere, errorCode: ErrorCode.NOT_COORDINATOR.code },
+        { groupId: '', errorCode: ErrorCode.INVALID_GROUP_ID.code },
+      ]);
+      expect(coordinator.describeGroup('g').group?.state).toBe('Stable');
+    });
+
+    it('fences joins and commits while its tombstones are on their way, and keeps the group when they cannot be written', async () => {
+      expect(await commit('g', 7)).toEqual([0]);
+      log.appendCode = ErrorCode.NOT_ENOUGH_REPLICAS.code;
+      const deleting = coordinator.deleteGroups(['g']);
+      expect(coordinator.describeGroup('g').group?.state).toBe('Dead');
+      expect(await commit('g', 8)).toEqual([ErrorCode.COORDINATOR_NOT_AVAILABLE.code]);
+      expect((await coordinator.joinGroup(params())).errorCode).toBe(ErrorCode.COORDINATOR_NOT_AVAILABLE.code);
+      expect(await deleting).toEqual([{ groupId: 'g', errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE.code }]);
+      expect(coordinator.describeGroup('g').group?.state).toBe('Empty');
+      expect(coordinator.fetchOffsets('g', undefined).offsets.map((o) => o.offset)).toEqual([7]);
+      log.appendCode = ErrorCode.NONE.code;
+      expect(await coordinator.deleteGroups(['g'])).toEqual([{ groupId: 'g', errorCode: 0 }]);
+    });
+
+    it('answers COORDINATOR_LOAD_IN_PROGRESS while the partition loads', async () => {
+      const manager = new GroupMetadataManager(PARTITIONS, log, quietLogger, () => scheduler.clock.nowMs());
+      const loading = new GroupCoordinator(manager, settings, scheduler, quietLogger, () => scheduler.clock.nowMs());
+      const loaded = loading.onBecomeLeader(partitionForGroup('g', PARTITIONS));
+      expect(await loading.deleteGroups(['g'])).toEqual([{ groupId: 'g', errorCode: ErrorCode.COORDINATOR_LOAD_IN_PROGRESS.code }]);
+      await loaded;
+    });
   });
 });

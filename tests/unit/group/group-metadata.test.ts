@@ -1,4 +1,5 @@
-import { GroupMetadata, MemberMetadata } from '../../../src/group/group-metadata';
+import { ErrorCode } from '../../../src/common/errors';
+import { GroupMetadata, MemberMetadata, groupDeletionError } from '../../../src/group/group-metadata';
 
 const protocols = (...names: string[]) => names.map((name) => ({ name, metadata: Buffer.from(name) }));
 const member = (id: string, ...names: string[]) => new MemberMetadata(id, 'client', '/127.0.0.1', 1000, 6000, protocols(...names));
@@ -77,5 +78,36 @@ describe('GroupMetadata state machine', () => {
     expect(loaded.generationId).toBe(1);
     expect(loaded.leaderId).toBe('a');
     expect(loaded.member('a').assignment.toString()).toBe('assigned');
+  });
+});
+
+describe('which groups DeleteGroups may delete', () => {
+  it('only a group without members: Empty (also one with only committed offsets); none or Dead is not found', () => {
+    const empty = new GroupMetadata('empty');
+    const offsetsOnly = new GroupMetadata('offsets-only');
+    offsetsOnly.offsets.set('t/0', { topic: 't', partition: 0, offset: 3, metadata: '', commitTimestampMs: 1 });
+    const preparing = new GroupMetadata('preparing');
+    preparing.add(member('a', 'range'), 'consumer');
+    preparing.transitionTo('PreparingRebalance');
+    const stable = GroupMetadata.fromValue('stable', { ...preparing.toValue(), protocol: 'range' });
+    const dead = new GroupMetadata('dead');
+    dead.transitionTo('Dead');
+    const cases: [GroupMetadata | undefined, number][] = [
+      [empty, ErrorCode.NONE.code],
+      [offsetsOnly, ErrorCode.NONE.code],
+      [preparing, ErrorCode.NON_EMPTY_GROUP.code],
+      [stable, ErrorCode.NON_EMPTY_GROUP.code],
+      [dead, ErrorCode.GROUP_ID_NOT_FOUND.code],
+      [undefined, ErrorCode.GROUP_ID_NOT_FOUND.code],
+    ];
+    expect(cases.map(([group]) => [group?.groupId, groupDeletionError(group)])).toEqual(cases.map(([group, code]) => [group?.groupId, code]));
+  });
+
+  it('a Dead group whose tombstones were not written is Empty again, and only such a group', () => {
+    const group = new GroupMetadata('g');
+    group.transitionTo('Dead');
+    group.restoreAfterFailedDeletion();
+    expect(group.state).toBe('Empty');
+    expect(() => group.restoreAfterFailedDeletion()).toThrow(/restoring a Empty group/);
   });
 });

@@ -1,14 +1,14 @@
 /**
- * DeleteRecords (key 21) as described for Kafka's protocol: each advertised version's request and
- * response survive their codec unchanged, version 0's bytes are the ones Kafka's schema lays out
- * (field by field, written out here by hand), and an error answer names every partition of the
- * request.
+ * DeleteRecords (key 21) and DeleteGroups (key 42) as described for Kafka's protocol: each
+ * advertised version's request and response survive their codec unchanged, version 0's bytes are
+ * the ones Kafka's schema lays out (field by field, written out here by hand), and an error answer
+ * names every partition or group of the request.
  */
 import { ApiKey } from '../../../../src/protocol/api-keys';
 import { codecsFor, kafkaApiFor, kafkaApiVersions } from '../../../../src/protocol/kafka/apis';
 import type { Struct } from '../../../../src/protocol/kafka/codec';
 import { KafkaWriter } from '../../../../src/protocol/kafka/kafka-writer';
-import type { DeleteRecordsRequest } from '../../../../src/protocol/messages';
+import type { DeleteGroupsRequest, DeleteRecordsRequest } from '../../../../src/protocol/messages';
 import { roundTrip } from '../../../helpers/kafka-wire';
 
 const api = (key: number) => kafkaApiFor(key)!;
@@ -72,6 +72,34 @@ describe('DeleteRecords on the Kafka protocol', () => {
         { name: 'orders', partitions: [{ partition: 0, lowWatermark: -1, errorCode: 42 }, { partition: 2, lowWatermark: -1, errorCode: 42 }] },
         { name: 'logs', partitions: [{ partition: 1, lowWatermark: -1, errorCode: 42 }] },
       ],
+    });
+  });
+});
+
+describe('DeleteGroups on the Kafka protocol', () => {
+  const request: DeleteGroupsRequest = { groupsNames: ['billing', 'audit'] };
+  const response = { throttleTimeMs: 0, results: [{ groupId: 'billing', errorCode: 0 }, { groupId: 'audit', errorCode: 68 }] };
+
+  it('is advertised as versions 0-1, and each round-trips', () => {
+    expect(kafkaApiVersions((key) => key === ApiKey.DeleteGroups)).toEqual([{ apiKey: 42, minVersion: 0, maxVersion: 1 }]);
+    for (const version of [0, 1]) {
+      const { request: req, response: res, flexible } = codecsFor(api(ApiKey.DeleteGroups), version);
+      expect(flexible).toBe(false);
+      expect(roundTrip(req, request as unknown as Struct)).toEqual(request);
+      expect(roundTrip(res, response)).toEqual(response);
+    }
+  });
+
+  it('lays version 0 out as Kafka\'s schema does', () => {
+    expect(encoded(ApiKey.DeleteGroups, 0, 'request', { groupsNames: ['g1'] })).toEqual(fields(int32(1), string('g1')));
+    expect(encoded(ApiKey.DeleteGroups, 0, 'response', { throttleTimeMs: 0, results: [{ groupId: 'g1', errorCode: 69 }] })).toEqual(fields(
+      int32(0), int32(1), string('g1'), int16(69),
+    ));
+  });
+
+  it('fails every group of a failed request', () => {
+    expect(api(ApiKey.DeleteGroups).errorResponse(request, 16, 0)).toEqual({
+      throttleTimeMs: 0, results: [{ groupId: 'billing', errorCode: 16 }, { groupId: 'audit', errorCode: 16 }],
     });
   });
 });
