@@ -102,17 +102,20 @@ export class Admin {
   ): Promise<Map<string, TopicPartition & { lowWatermark: number }>> {
     const timeoutMs = options.timeoutMs ?? ADMIN_TIMEOUT_MS_DEFAULT;
     const cluster = Cluster.fromMetadata(await this.topicMetadata([...new Set(offsets.map((o) => o.topic))]));
-    const byLeader = new Map<number, (TopicPartition & { offset: number })[]>();
+    const byLeader = new Map<BrokerNode, (TopicPartition & { offset: number })[]>();
     for (const o of offsets) {
       const what = `delete records of ${tpName(o.topic, o.partition)}`;
-      const topicError = cluster.topic(o.topic)?.errorCode ?? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION.code;
+      const topic = cluster.topic(o.topic);
+      const topicError = topic?.errorCode ?? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION.code;
       if (topicError !== ErrorCode.NONE.code) throw brokerError(topicError, what);
-      const leader = cluster.leaderId(o.topic, o.partition);
-      if (leader === NO_LEADER) throw brokerError(cluster.topic(o.topic)?.partitions[o.partition] ? ErrorCode.LEADER_NOT_AVAILABLE.code : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION.code, what);
-      byLeader.set(leader, [...(byLeader.get(leader) ?? []), o]);
+      const leader = cluster.node(cluster.leaderId(o.topic, o.partition));
+      if (leader === undefined) throw brokerError(topic?.partitions[o.partition] ? ErrorCode.LEADER_NOT_AVAILABLE.code : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION.code, what);
+      let led = byLeader.get(leader);
+      if (led === undefined) byLeader.set(leader, (led = []));
+      led.push(o);
     }
     const responses = await Promise.all([...byLeader].map(async ([leader, led]) => {
-      const connection = await this.pool.get(cluster.node(leader)!);
+      const connection = await this.pool.get(leader);
       return connection.send(ApiKey.DeleteRecords, { topics: groupByTopic(led, (o) => o.topic, (o) => ({ partition: o.partition, offset: o.offset })), timeoutMs });
     }));
     const lowWatermarks = new Map<string, TopicPartition & { lowWatermark: number }>();

@@ -14,6 +14,7 @@ import { UNKNOWN_OFFSET } from './high-watermark';
  * past the high watermark, never negative (OFFSET_OUT_OF_RANGE, as Kafka).
  */
 export function deleteRecordsTarget(requestedOffset: number, highWatermark: number, partitionName: string): number {
+  if (!Number.isSafeInteger(requestedOffset)) throw new JosefError(ErrorCode.INVALID_REQUEST, `${partitionName}: DeleteRecords offset ${String(requestedOffset)} is not an integer`);
   const target = requestedOffset === DELETE_UP_TO_HIGH_WATERMARK ? highWatermark : requestedOffset;
   if (target < 0 || target > highWatermark) {
     throw new JosefError(ErrorCode.OFFSET_OUT_OF_RANGE, `${partitionName}: cannot delete records before offset ${requestedOffset}: it is outside [0, high watermark ${highWatermark}]`);

@@ -89,6 +89,9 @@ describe('deleting records and groups', () => {
     // The low watermark is the lowest start among live replicas: the follower has deleted too when the answer comes.
     expect(lowWatermarks.get('trimmed-0')).toEqual({ topic: 'trimmed', partition: 0, lowWatermark: 25 });
     expect(await earliest(follower, DEBUGGING_REPLICA_ID)).toMatchObject({ errorCode: 0, offset: 25 });
+    for (const [tp, code] of [[{ topic: 'missing', partition: 0, offset: 1 }, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION], [{ topic: 'trimmed', partition: 3, offset: 1 }, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION], [{ topic: 'trimmed', partition: 0, offset: 61 }, ErrorCode.OFFSET_OUT_OF_RANGE]] as const) {
+      await expect(admin.deleteRecords([tp])).rejects.toMatchObject({ code: code.code });
+    }
 
     const checkDeleted = async (): Promise<void> => {
       const current = await replicasOf('trimmed');

@@ -4,7 +4,7 @@ import { deleteRecordsTarget, lowWatermark } from '../../../src/replication/low-
 
 describe('DeleteRecords arithmetic', () => {
   it('deletes up to the asked offset, or the high watermark for -1, never past it or below 0', () => {
-    const cases: [requested: number, highWatermark: number, target: number | 'OFFSET_OUT_OF_RANGE'][] = [
+    const cases: [requested: number, highWatermark: number, target: number | 'OFFSET_OUT_OF_RANGE' | 'INVALID_REQUEST'][] = [
       [5, 10, 5],
       [10, 10, 10],
       [0, 10, 0],
@@ -12,10 +12,12 @@ describe('DeleteRecords arithmetic', () => {
       [-1, 0, 0],
       [11, 10, 'OFFSET_OUT_OF_RANGE'],
       [-2, 10, 'OFFSET_OUT_OF_RANGE'],
+      [2.5, 10, 'INVALID_REQUEST'],
+      ['3' as unknown as number, 10, 'INVALID_REQUEST'], // what a msgpack request may carry
     ];
     for (const [requested, highWatermark, target] of cases) {
       const decide = (): number => deleteRecordsTarget(requested, highWatermark, 'orders-0');
-      if (target === 'OFFSET_OUT_OF_RANGE') expect(decide).toThrow(expect.objectContaining({ code: ErrorCode.OFFSET_OUT_OF_RANGE.code }));
+      if (typeof target === 'string') expect(decide).toThrow(expect.objectContaining({ code: ErrorCode[target].code }));
       else expect(decide()).toBe(target);
     }
   });
