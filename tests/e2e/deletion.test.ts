@@ -1,7 +1,7 @@
 /**
  * DeleteRecords and DeleteGroups against real broker processes (two brokers, replication factor 2,
  * real ZooKeeper), through Josef's clients and through Kafka's protocol (KafkaJS, kafka-python, and
- * raw requests of each version built from the codec): the leader and its follower both delete,
+ * raw requests of each version written with Josef's codec): the leader and its follower both delete,
  * consumers below the new start get OFFSET_OUT_OF_RANGE, kill -9 of both brokers brings no record
  * back; a group without members goes with its offsets and stays gone when its coordinator is
  * killed, one with members is refused.
@@ -17,10 +17,11 @@ import { Producer } from '../../src/client/producer';
 import { ErrorCode } from '../../src/common/errors';
 import { partitionForGroup } from '../../src/group/coordinator-partition';
 import { ApiKey, DEBUGGING_REPLICA_ID, EARLIEST_TIMESTAMP } from '../../src/protocol/api-keys';
+import type { Struct } from '../../src/protocol/kafka/codec';
 import { decodeBatches } from '../../src/protocol/record-batch';
 import { LOG_START_OFFSET_CHECKPOINT } from '../../src/storage/log-manager';
 import { runJosef, startTestCluster, type TestCluster } from '../helpers/cluster';
-import { kafkaCall } from '../helpers/kafka-wire';
+import { sendKafkaRequest } from '../helpers/kafka-request';
 import { quietLogger } from '../helpers/log';
 import { waitFor } from '../helpers/wait';
 
@@ -131,18 +132,21 @@ describe('deleting records and groups', () => {
       await kafkaAdmin.disconnect();
     }
     const { leader, follower } = await replicasOf('trimmed');
-    const port = (id: number): number => cluster.cluster.broker(id).port;
-    const v0 = await kafkaCall(port(leader), ApiKey.DeleteRecords, 0, { topics: [{ name: 'trimmed', partitions: [{ partition: 0, offset: 45 }] }], timeoutMs: 30_000 });
-    expect(v0.body).toEqual({ throttleTimeMs: 0, topics: [{ name: 'trimmed', partitions: [{ partition: 0, lowWatermark: 45, errorCode: 0 }] }] });
-    const v1 = await kafkaCall(port(leader), ApiKey.DeleteRecords, 1, {
+    const send = (id: number, version: number, body: Struct): Promise<Struct> => {
+      const broker = cluster.cluster.broker(id);
+      return sendKafkaRequest(broker.host, broker.port, ApiKey.DeleteRecords, version, body);
+    };
+    expect(await send(leader, 0, { topics: [{ name: 'trimmed', partitions: [{ partition: 0, offset: 45 }] }], timeoutMs: 30_000 }))
+      .toEqual({ throttleTimeMs: 0, topics: [{ name: 'trimmed', partitions: [{ partition: 0, lowWatermark: 45, errorCode: 0 }] }] });
+    const v1 = await send(leader, 1, {
       topics: [{ name: 'trimmed', partitions: [{ partition: 0, offset: 61 }] }, { name: 'missing', partitions: [{ partition: 0, offset: 1 }] }], timeoutMs: 30_000,
     });
-    expect(v1.body.topics).toEqual([
+    expect(v1.topics).toEqual([
       { name: 'trimmed', partitions: [{ partition: 0, lowWatermark: -1, errorCode: ErrorCode.OFFSET_OUT_OF_RANGE.code }] },
       { name: 'missing', partitions: [{ partition: 0, lowWatermark: -1, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION.code }] },
     ]);
-    const atFollower = await kafkaCall(port(follower), ApiKey.DeleteRecords, 1, { topics: [{ name: 'trimmed', partitions: [{ partition: 0, offset: 50 }] }], timeoutMs: 30_000 });
-    expect(atFollower.body.topics).toEqual([{ name: 'trimmed', partitions: [{ partition: 0, lowWatermark: -1, errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER.code }] }]);
+    const atFollower = await send(follower, 1, { topics: [{ name: 'trimmed', partitions: [{ partition: 0, offset: 50 }] }], timeoutMs: 30_000 });
+    expect(atFollower.topics).toEqual([{ name: 'trimmed', partitions: [{ partition: 0, lowWatermark: -1, errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER.code }] }]);
     expect(await earliest(leader)).toMatchObject({ offset: 45 });
   });
 
@@ -186,33 +190,40 @@ describe('deleting records and groups', () => {
   const besides = (groupId: string, base: string): string =>
     [base, ...Array.from({ length: 100 }, (_, i) => `${base}-${i}`)].find((id) => partitionForGroup(id, OFFSETS_PARTITIONS) === partitionForGroup(groupId, OFFSETS_PARTITIONS))!;
 
-  test('through Kafka\'s protocol: kafka-python\'s delete_consumer_groups at the coordinator, then versions 0 and 1 as raw requests', async () => {
-    const [gone, rawV0, rawV1] = ['py-gone', 'raw-v0', 'raw-v1'].map((base) => besides('py-busy', base));
-    for (const g of [gone, rawV0, rawV1]) await groups.alterOffsets(g, [{ topic: 'orders', partition: 0, offset: 3 }]);
+  test('through Kafka\'s protocol: kafka-python and KafkaJS find the coordinator and delete, a group with members is refused; versions 0 and 1 as raw requests', async () => {
+    const [pyGone, jsGone, rawV0, rawV1] = ['py-gone', 'js-gone', 'raw-v0', 'raw-v1'].map((base) => besides('py-busy', base));
+    for (const g of [pyGone, jsGone, rawV0, rawV1]) await groups.alterOffsets(g, [{ topic: 'orders', partition: 0, offset: 3 }]);
     const busy = await groupThatRead('py-busy');
-    const coordinator = (await groups.describeGroup('py-busy')).coordinator;
     try {
       const script = [
         'import json, sys',
         'from kafka import KafkaAdminClient',
-        'admin = KafkaAdminClient(bootstrap_servers=sys.argv[1], client_id="josef-e2e")',
-        // Without group_coordinator_id kafka-python asks FindCoordinator, which this listener does not offer yet.
-        'result = admin.delete_consumer_groups(sys.argv[2].split(","), group_coordinator_id=int(sys.argv[3]))',
-        'print(json.dumps([[group, error.errno] for group, error in result]))',
+        'admin = KafkaAdminClient(bootstrap_servers=sys.argv[1].split(","), client_id="josef-e2e")',
+        'result = admin.delete_consumer_groups(sys.argv[2].split(","))',
+        'print(json.dumps(sorted([group, error.errno] for group, error in result)))',
         'admin.close()',
       ].join('\n');
       const stdout = await new Promise<string>((resolve, reject) => {
-        execFile('/usr/bin/python3', ['-c', script, bootstrapServers.split(',')[0], `${gone},py-busy`, String(coordinator)], { timeout: 60_000 },
+        execFile('/usr/bin/python3', ['-c', script, bootstrapServers, `${pyGone},py-busy`], { timeout: 60_000 },
           (err, out, errOut) => (err ? reject(new Error(`${err.message}\n${errOut}`)) : resolve(out)));
       });
-      expect(JSON.parse(stdout)).toEqual([[gone, 0], ['py-busy', ErrorCode.NON_EMPTY_GROUP.code]]);
-      expect((await groups.committedOffsets(gone)).size).toBe(0);
+      expect(JSON.parse(stdout)).toEqual([[pyGone, 0], ['py-busy', ErrorCode.NON_EMPTY_GROUP.code]].sort());
+      expect((await groups.committedOffsets(pyGone)).size).toBe(0);
 
+      const kafkaAdmin = new Kafka({ clientId: 'josef-e2e', brokers: bootstrapServers.split(','), logLevel: logLevel.NOTHING }).admin();
+      await kafkaAdmin.connect();
+      try {
+        expect(await kafkaAdmin.deleteGroups([jsGone])).toEqual([{ groupId: jsGone, errorCode: 0 }]);
+        await expect(kafkaAdmin.deleteGroups(['py-busy'])).rejects.toMatchObject({ groups: [{ groupId: 'py-busy', errorCode: ErrorCode.NON_EMPTY_GROUP.code }] });
+      } finally {
+        await kafkaAdmin.disconnect();
+      }
+
+      const coordinator = cluster.cluster.broker((await groups.describeGroup('py-busy')).coordinator);
       for (const [version, groupId] of [[0, rawV0], [1, rawV1]] as const) {
-        const answer = await kafkaCall(cluster.cluster.broker(coordinator).port, ApiKey.DeleteGroups, version, { groupsNames: [groupId, 'py-busy', gone] });
-        expect(answer.body).toEqual({
+        expect(await sendKafkaRequest(coordinator.host, coordinator.port, ApiKey.DeleteGroups, version, { groupsNames: [groupId, 'py-busy', pyGone] })).toEqual({
           throttleTimeMs: 0,
-          results: [{ groupId, errorCode: 0 }, { groupId: 'py-busy', errorCode: ErrorCode.NON_EMPTY_GROUP.code }, { groupId: gone, errorCode: ErrorCode.GROUP_ID_NOT_FOUND.code }],
+          results: [{ groupId, errorCode: 0 }, { groupId: 'py-busy', errorCode: ErrorCode.NON_EMPTY_GROUP.code }, { groupId: pyGone, errorCode: ErrorCode.GROUP_ID_NOT_FOUND.code }],
         });
       }
       expect((await groups.listGroups()).map((g) => g.groupId)).toEqual(['py-busy']);
