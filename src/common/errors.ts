@@ -62,6 +62,7 @@ export const ErrorCode = {
   TOPIC_DELETION_DISABLED: entry(73, 'TOPIC_DELETION_DISABLED', false, 'Topic deletion is disabled.'),
   FENCED_LEADER_EPOCH: entry(74, 'FENCED_LEADER_EPOCH', true, 'The leader epoch in the request is older than the epoch on the broker.'),
   UNKNOWN_LEADER_EPOCH: entry(75, 'UNKNOWN_LEADER_EPOCH', true, 'The leader epoch in the request is newer than the epoch on the broker.'),
+  UNSUPPORTED_COMPRESSION_TYPE: entry(76, 'UNSUPPORTED_COMPRESSION_TYPE', false, 'The requesting client does not support the compression type of given partition.'),
   NON_EMPTY_GROUP: entry(68, 'NON_EMPTY_GROUP', false, 'The group is not empty.'),
   GROUP_ID_NOT_FOUND: entry(69, 'GROUP_ID_NOT_FOUND', false, 'The group id does not exist.'),
   STALE_BROKER_EPOCH: entry(77, 'STALE_BROKER_EPOCH', false, 'Broker epoch has changed.'),

@@ -5,7 +5,7 @@
  * allocates nothing per batch or record: this is on every produce and replica fetch.
  */
 import { ErrorCode, JosefError } from '../common/errors';
-import { BatchField, COMPRESSION_CODEC_MASK, checkBatch, recordsProblem } from '../protocol/record-batch';
+import { BatchField, COMPRESSION_CODEC_MASK, COMPRESSION_NAMES, checkBatch, recordsProblem } from '../protocol/record-batch';
 import { readInt64 } from '../protocol/varint';
 
 export interface ValidationLimits {
@@ -29,11 +29,12 @@ export interface RecordsSummary {
 }
 
 /**
- * Throws CORRUPT_MESSAGE for a torn, corrupt, compressed or inconsistent batch (or no batch at
- * all), MESSAGE_TOO_LARGE for a batch over maxMessageBytes, RECORD_LIST_TOO_LARGE for more bytes
- * than a segment holds. `context` (the partition) starts every message. With `checkRecords` (a
- * leader's append, as Kafka's LogValidator) each record's lengths and offset delta are checked too;
- * a follower takes what its leader checked.
+ * Throws CORRUPT_MESSAGE for a torn, corrupt or inconsistent batch (or no batch at all),
+ * UNSUPPORTED_COMPRESSION_TYPE for a compressed one, MESSAGE_TOO_LARGE for a batch over
+ * maxMessageBytes, RECORD_LIST_TOO_LARGE for more bytes than a segment holds. `context` (the
+ * partition) starts every message. With `checkRecords` (a leader's append, as Kafka's
+ * LogValidator) each record's lengths and offset delta are checked too; a follower takes what its
+ * leader checked.
  */
 export function analyzeAndValidateRecords(records: Buffer, limits: ValidationLimits, context: string, checkRecords = false): RecordsSummary {
   if (records.length === 0) throw new JosefError(ErrorCode.CORRUPT_MESSAGE, `${context}: no record batch in the request`);
@@ -48,9 +49,11 @@ export function analyzeAndValidateRecords(records: Buffer, limits: ValidationLim
     if (check.size > limits.maxMessageBytes) {
       throw new JosefError(ErrorCode.MESSAGE_TOO_LARGE, `${context}: batch of ${check.size} bytes exceeds max.message.bytes ${limits.maxMessageBytes}`);
     }
-    const attributes = records.readInt16BE(position + BatchField.attributes);
-    if ((attributes & COMPRESSION_CODEC_MASK) !== 0) {
-      throw new JosefError(ErrorCode.CORRUPT_MESSAGE, `${context}: batch at byte ${position} is compressed; Josef stores only uncompressed batches`);
+    const codec = records.readInt16BE(position + BatchField.attributes) & COMPRESSION_CODEC_MASK;
+    if (codec !== 0) {
+      // Kafka's answer to a codec the broker does not take. Not CORRUPT_MESSAGE: that one is
+      // retriable, and a client (librdkafka) would send the same batch again forever.
+      throw new JosefError(ErrorCode.UNSUPPORTED_COMPRESSION_TYPE, `${context}: batch at byte ${position} is compressed with ${COMPRESSION_NAMES[codec] ?? `codec ${codec}`}; Josef stores only uncompressed batches`);
     }
     const lastOffsetDelta = records.readInt32BE(position + BatchField.lastOffsetDelta);
     const recordCount = records.readInt32BE(position + BatchField.recordCount);

@@ -1,7 +1,7 @@
 /** Builders and checks for storage tests: logs in temp folders, batches of numbered records. */
 import { ManualClock } from '../../src/common/clock';
 import { createLogger, type Logger } from '../../src/common/logger';
-import { batchLocations, checkBatch, decodeBatches, encodeRecordBatch } from '../../src/protocol/record-batch';
+import { BatchField, batchLocations, checkBatch, computeBatchCrc, decodeBatches, encodeRecordBatch } from '../../src/protocol/record-batch';
 import { logConfig, type LogConfig } from '../../src/storage/log-config';
 import { PartitionLog } from '../../src/storage/partition-log';
 
@@ -22,6 +22,16 @@ export function numberedBatch(first: number, count: number, timestampMs = 1_700_
       timestamp: timestampMs,
     })),
   );
+}
+
+/**
+ * `batch` (changed in place) marked as compressed with `codec` (1 gzip ... 4 zstd) over its
+ * uncompressed records, under a CRC that matches: only the broker's compression check refuses it.
+ */
+export function markedCompressed(batch: Buffer, codec: number): Buffer {
+  batch.writeInt16BE(batch.readInt16BE(BatchField.attributes) | codec, BatchField.attributes);
+  batch.writeUInt32BE(computeBatchCrc(batch, 0, batch.length), BatchField.crc);
+  return batch;
 }
 
 export function openLog(

@@ -5,7 +5,7 @@ import { ErrorCode } from '../../../src/common/errors';
 import { BatchField, assignOffsetsInPlace, checkBatch, decodeBatches, writeBatchHeader } from '../../../src/protocol/record-batch';
 import { logConfig } from '../../../src/storage/log-config';
 import { PartitionLog } from '../../../src/storage/partition-log';
-import { checkedOffsets, numberedBatch, openLog, quietLogger, readAll } from '../../helpers/log';
+import { checkedOffsets, markedCompressed, numberedBatch, openLog, quietLogger, readAll } from '../../helpers/log';
 import { rmDir, tmpDir } from '../../helpers/tmp';
 
 let dir: string;
@@ -41,8 +41,7 @@ describe('PartitionLog appends', () => {
     const good = numberedBatch(0, 1);
     const flipped = numberedBatch(0, 2);
     flipped[flipped.length - 1] ^= 0xff;
-    const compressed = numberedBatch(0, 1);
-    compressed.writeInt16BE(1, BatchField.attributes);
+    const compressed = markedCompressed(numberedBatch(0, 1), 1);
     const miscounted = numberedBatch(0, 2);
     writeBatchHeader(miscounted, 0, { sizeBytes: miscounted.length, recordCount: 2, baseTimestamp: 0, maxTimestamp: 0 });
     miscounted.writeInt32BE(5, BatchField.lastOffsetDelta);
@@ -51,7 +50,7 @@ describe('PartitionLog appends', () => {
       [Buffer.concat([good, flipped]), ErrorCode.CORRUPT_MESSAGE],
       [Buffer.concat([good, good.subarray(0, 30)]), ErrorCode.CORRUPT_MESSAGE],
       [Buffer.alloc(0), ErrorCode.CORRUPT_MESSAGE],
-      [compressed, ErrorCode.CORRUPT_MESSAGE],
+      [compressed, ErrorCode.UNSUPPORTED_COMPRESSION_TYPE],
       [numberedBatch(0, 10, 1, 100), ErrorCode.MESSAGE_TOO_LARGE],
       [Buffer.concat(Array(20).fill(numberedBatch(0, 1, 1, 200))), ErrorCode.RECORD_LIST_TOO_LARGE],
     ];
