@@ -4,12 +4,12 @@
  * and compiled codecs (src/protocol/kafka), so a test that damages bytes starts from valid ones.
  */
 import { ApiKey } from '../../src/protocol/api-keys';
-import { FRAME_LENGTH_BYTES } from '../../src/protocol/frame';
 import { codecsFor, kafkaApiFor } from '../../src/protocol/kafka/apis';
 import type { Struct, StructCodec } from '../../src/protocol/kafka/codec';
 import { KafkaDecodeError, KafkaReader } from '../../src/protocol/kafka/kafka-reader';
 import { KafkaWriter } from '../../src/protocol/kafka/kafka-writer';
 import { inRange } from '../../src/protocol/kafka/schema';
+import { framed } from './raw-client';
 
 /** The bytes `codec` writes for `value`. */
 export function encodeStruct(codec: StructCodec, value: Struct): Buffer {
@@ -36,19 +36,11 @@ export function requestHeader(apiKey: number, apiVersion: number, correlationId:
   return Buffer.concat(w.finish().chunks);
 }
 
-/** `payload` after its 4-byte length: one frame. */
-export function kafkaFrame(...payload: Buffer[]): Buffer {
-  const bytes = Buffer.concat(payload);
-  const length = Buffer.alloc(FRAME_LENGTH_BYTES);
-  length.writeUInt32BE(bytes.length);
-  return Buffer.concat([length, bytes]);
-}
-
 /** The whole frame of a request whose message is `body` (Kafka's shape of `apiKey` at `apiVersion`). */
 export function kafkaRequest(apiKey: number, apiVersion: number, correlationId: number, body: Struct, clientId: string | null = 'test'): Buffer {
   const api = kafkaApiFor(apiKey);
   if (api === undefined) throw new Error(`no Kafka API ${apiKey} is described`);
-  return kafkaFrame(requestHeader(apiKey, apiVersion, correlationId, clientId), encodeStruct(codecsFor(api, apiVersion).request, body));
+  return framed(requestHeader(apiKey, apiVersion, correlationId, clientId), encodeStruct(codecsFor(api, apiVersion).request, body));
 }
 
 /**

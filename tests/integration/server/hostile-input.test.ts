@@ -11,59 +11,16 @@
 import * as fs from 'fs';
 import net from 'net';
 import { encode } from 'msgpackr';
-import { Connection } from '../../../src/client/connection';
-import { systemClock } from '../../../src/common/clock';
-import { brokerLogConfig, loadBrokerConfig } from '../../../src/common/config';
 import { ErrorCode } from '../../../src/common/errors';
 import { ApiKey } from '../../../src/protocol/api-keys';
 import { decodeResponse, encodeRequest, FRAME_LENGTH_BYTES } from '../../../src/protocol/frame';
-import { FrameDecoder } from '../../../src/protocol/frame-decoder';
-import type { FetchRequest, LeaderAndIsrPartitionState } from '../../../src/protocol/messages';
+import type { FetchRequest } from '../../../src/protocol/messages';
 import { BATCH_HEADER_BYTES, BatchField, computeBatchCrc, decodeBatches, encodeRecordBatch } from '../../../src/protocol/record-batch';
-import { Dispatcher } from '../../../src/server/dispatcher';
-import { registerBrokerHandlers } from '../../../src/server/handlers';
-import { MetadataCache } from '../../../src/server/metadata-cache';
-import { ReplicaManager } from '../../../src/server/replica-manager';
-import { SocketServer } from '../../../src/server/socket-server';
-import { LogManager } from '../../../src/storage/log-manager';
-import { adminPortsWithoutZooKeeper } from '../../helpers/admin-ports';
-import { quietLogger } from '../../helpers/log';
-import { rmDir, tmpDir } from '../../helpers/tmp';
+import { framed, rawClient } from '../../helpers/raw-client';
+import { host, startSingleBroker, type SingleBroker } from '../../helpers/single-broker';
 import { waitFor } from '../../helpers/wait';
 
 jest.setTimeout(60_000);
-
-const host = '127.0.0.1';
-
-function state(partition: number): LeaderAndIsrPartitionState {
-  return { topic: 'orders', partition, controllerEpoch: 1, leader: 1, leaderEpoch: 0, isr: [1], zkVersion: 0, replicas: [1], addingReplicas: [], removingReplicas: [], isNew: true };
-}
-
-/** A raw socket that collects whatever the broker answers, decoded, and whether it closed. */
-async function rawClient(port: number): Promise<{ socket: net.Socket; responses: { correlationId: number; body: Record<string, unknown> }[]; closed: () => boolean }> {
-  const socket = net.connect(port, host);
-  await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
-  const responses: { correlationId: number; body: Record<string, unknown> }[] = [];
-  const decoder = new FrameDecoder(1 << 20, 'responses');
-  let closed = false;
-  socket.on('data', (chunk: Buffer) => {
-    decoder.push(chunk);
-    for (let f = decoder.next(); f; f = decoder.next()) {
-      const r = decodeResponse(f);
-      responses.push({ correlationId: r.correlationId, body: r.body as Record<string, unknown> });
-    }
-  });
-  socket.on('error', () => undefined);
-  socket.on('close', () => { closed = true; });
-  return { socket, responses, closed: () => closed };
-}
-
-/** `payload` framed by its length, as the wire wants. */
-function frame(payload: Buffer): Buffer {
-  const length = Buffer.alloc(FRAME_LENGTH_BYTES);
-  length.writeUInt32BE(payload.length);
-  return Buffer.concat([length, payload]);
-}
 
 /** Rewrites the batch's CRC after a change, as a hostile client can: only the broker's own checks stand. */
 function withValidCrc(batch: Buffer): Buffer {
@@ -72,25 +29,19 @@ function withValidCrc(batch: Buffer): Buffer {
 }
 
 describe('hostile and broken input', () => {
+  let broker: SingleBroker;
   let dir: string;
-  let logManager: LogManager;
-  let replicaManager: ReplicaManager;
-  let server: SocketServer;
   let port: number;
-  const connections: Connection[] = [];
   const sockets: net.Socket[] = [];
 
-  const connect = async (): Promise<Connection> => {
-    const c = await Connection.connect(host, port, { clientId: 'test', requestTimeoutMs: 10_000 });
-    connections.push(c);
-    return c;
-  };
+  const connect = () => broker.connect();
+  /** A raw client whose answers are read as Josef's responses. */
   const raw = async () => {
-    const client = await rawClient(port);
+    const client = await rawClient(host, port);
     sockets.push(client.socket);
-    return client;
+    return { socket: client.socket, closed: client.closed, get responses() { return client.frames.map((f) => decodeResponse(f)); } };
   };
-  const logEnds = (): number[] => [0, 1].map((p) => replicaManager.getPartition('orders', p)?.log.logEndOffset ?? -1);
+  const logEnds = (): number[] => broker.logEnds();
   /** A well-behaved client is still served. */
   const stillServes = async (): Promise<void> => {
     const c = await connect();
@@ -99,42 +50,20 @@ describe('hostile and broken input', () => {
   };
 
   beforeAll(async () => {
-    dir = tmpDir('hostile-input');
-    const { config } = loadBrokerConfig({ env: {}, flags: { 'broker.id': '1', 'log.dirs': dir, port: '0', 'socket.request.max.bytes': String(1 << 20) } });
-    logManager = LogManager.open(config.logDirs, brokerLogConfig(config), { clock: systemClock, logger: quietLogger });
-    const metadataCache = new MetadataCache();
-    replicaManager = new ReplicaManager({ config, logManager, clock: systemClock, logger: quietLogger, isKnownPartition: (t, p) => metadataCache.hasPartition(t, p) });
-    const dispatcher = new Dispatcher(quietLogger);
-    registerBrokerHandlers(dispatcher, {
-      config, metadataCache, replicaManager, logger: quietLogger, clusterId: () => 'hostile', controller: () => undefined,
-      ...adminPortsWithoutZooKeeper,
-    });
-    server = new SocketServer({ host, port: 0, dispatcher, logger: quietLogger, maxRequestBytes: config.socketRequestMaxBytes });
-    port = await server.start();
-    const controller = await connect();
-    await controller.send(ApiKey.LeaderAndIsr, { controllerId: 1, controllerEpoch: 1, brokerEpoch: 1, partitionStates: [state(0), state(1)], liveLeaders: [] });
-    await controller.send(ApiKey.UpdateMetadata, {
-      controllerId: 1, controllerEpoch: 1, brokerEpoch: 1, liveBrokers: [{ nodeId: 1, host, port, rack: null }], deletedTopics: [],
-      partitionStates: [{ ...state(0), offlineReplicas: [] }, { ...state(1), offlineReplicas: [] }],
-    });
-    const produced = await controller.send(ApiKey.Produce, { acks: 1, timeoutMs: 1000, topics: [{ name: 'orders', partitions: [{ partition: 0, records: encodeRecordBatch([{ value: Buffer.from('kept') }]) }] }] });
-    expect(produced.topics[0].partitions[0].errorCode).toBe(0);
+    broker = await startSingleBroker('hostile-input', 2, { 'socket.request.max.bytes': String(1 << 20) });
+    ({ dir, port } = broker);
   });
 
   afterAll(async () => {
     for (const s of sockets) s.destroy();
-    await Promise.all(connections.splice(0).map((c) => c.close()));
-    await replicaManager.shutdown();
-    await server.close();
-    logManager.close(replicaManager.highWatermarkOf);
-    rmDir(dir);
+    await broker.stop();
   });
 
   it('random bytes close only their own connection', async () => {
     const before = logEnds();
     const client = await raw();
     // A length that fits, then bytes that are not msgpack; then more garbage.
-    client.socket.write(frame(Buffer.from([0xc1, 0xff, 0x00, 0x13, 0x37, 0xde, 0xad])));
+    client.socket.write(framed(Buffer.from([0xc1, 0xff, 0x00, 0x13, 0x37, 0xde, 0xad])));
     client.socket.write(Buffer.from('GET / HTTP/1.1\r\n\r\n'));
     await waitFor(client.closed, { timeoutMs: 5_000, message: 'the connection that sent garbage to be closed' });
     await stillServes();
@@ -167,15 +96,15 @@ describe('hostile and broken input', () => {
 
   it('valid msgpack of the wrong shape is INVALID_REQUEST, unknown APIs and versions UNSUPPORTED_VERSION', async () => {
     const wrongShape = await raw();
-    wrongShape.socket.write(frame(encode([ApiKey.Fetch, 0, 5, 'shape', 'not a map'])));
+    wrongShape.socket.write(framed(encode([ApiKey.Fetch, 0, 5, 'shape', 'not a map'])));
     await waitFor(() => wrongShape.responses.length === 1 || wrongShape.closed(), { timeoutMs: 5_000, message: 'an answer to a body that is not a map' });
     expect(wrongShape.responses[0]).toMatchObject({ correlationId: 5, body: { errorCode: ErrorCode.INVALID_REQUEST.code } });
     const notArray = await raw();
-    notArray.socket.write(frame(encode({ apiKey: 0, hello: 'world' })));
+    notArray.socket.write(framed(encode({ apiKey: 0, hello: 'world' })));
     await waitFor(notArray.closed, { timeoutMs: 5_000, message: 'a request that is not an array to close its connection' });
     const unknown = await raw();
-    unknown.socket.write(frame(encode([999, 0, 6, 'unknown', {}])));
-    unknown.socket.write(frame(encode([ApiKey.Metadata, 99, 7, 'future', { topics: null }])));
+    unknown.socket.write(framed(encode([999, 0, 6, 'unknown', {}])));
+    unknown.socket.write(framed(encode([ApiKey.Metadata, 99, 7, 'future', { topics: null }])));
     await waitFor(() => unknown.responses.length === 2, { timeoutMs: 5_000, message: 'answers to an unknown API and version' });
     expect(unknown.responses.map((r) => [r.correlationId, r.body.errorCode])).toEqual([[6, ErrorCode.UNSUPPORTED_VERSION.code], [7, ErrorCode.UNSUPPORTED_VERSION.code]]);
     await stillServes();
@@ -258,13 +187,13 @@ describe('hostile and broken input', () => {
   });
 
   it('1,000 connections at once are served and all released', async () => {
-    const before = server.connectionCount;
+    const before = broker.server.connectionCount;
     const many = await Promise.all(Array.from({ length: 1000 }, () => new Promise<net.Socket>((resolve, reject) => {
       const s = net.connect(port, host, () => resolve(s));
       s.on('error', reject);
     })));
     sockets.push(...many);
-    await waitFor(() => server.connectionCount >= before + 1000, { timeoutMs: 10_000, message: '1,000 connections accepted' });
+    await waitFor(() => broker.server.connectionCount >= before + 1000, { timeoutMs: 10_000, message: '1,000 connections accepted' });
     // Every one of them is a working connection, and a new client is served meanwhile.
     const request = encodeRequest({ apiKey: ApiKey.ApiVersions, apiVersion: 0, correlationId: 1, clientId: 'many' }, {});
     let answered = 0;
@@ -275,6 +204,6 @@ describe('hostile and broken input', () => {
     await waitFor(() => answered === 1000, { timeoutMs: 20_000, message: 'each of the 1,000 connections answered' });
     await stillServes();
     for (const s of many) s.destroy();
-    await waitFor(() => server.connectionCount <= before + 1, { timeoutMs: 10_000, message: 'the 1,000 connections released' });
+    await waitFor(() => broker.server.connectionCount <= before + 1, { timeoutMs: 10_000, message: 'the 1,000 connections released' });
   });
 });
