@@ -29,6 +29,8 @@ export interface SingleBroker {
   readonly dir: string;
   readonly port: number;
   readonly server: SocketServer;
+  /** Which APIs the broker has handlers for (what it offers on either protocol). */
+  readonly dispatcher: Dispatcher;
   readonly replicaManager: ReplicaManager;
   /** A Josef client connection, closed by stop(). */
   connect(): Promise<Connection>;
@@ -73,7 +75,7 @@ export async function startSingleBroker(name: string, partitions: number, flags:
   const produced = await controller.send(ApiKey.Produce, { acks: 1, timeoutMs: 1000, topics: [{ name: topic, partitions: [{ partition: 0, records: encodeRecordBatch([{ value: Buffer.from('kept') }]) }] }] });
   if (produced.topics[0].partitions[0].errorCode !== 0) throw new Error(`the first record was not appended: error ${produced.topics[0].partitions[0].errorCode}`);
   return {
-    dir, port, server, replicaManager, connect,
+    dir, port, server, dispatcher, replicaManager, connect,
     logEnds: () => numbers.map((p) => replicaManager.getPartition(topic, p)?.log.logEndOffset ?? -1),
     logFiles: () => Object.fromEntries(numbers.flatMap((p) => {
       const logDir = replicaManager.getPartition(topic, p)?.log.dir;
