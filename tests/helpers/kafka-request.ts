@@ -4,26 +4,13 @@
  * (ElectLeaders: KafkaJS 2.2.4, kafka-python 2.0.2 and confluent-kafka 1.7 have none).
  */
 import * as net from 'net';
-import { codecsFor, kafkaApiFor } from '../../src/protocol/kafka/apis';
 import type { Struct } from '../../src/protocol/kafka/codec';
-import { KafkaReader } from '../../src/protocol/kafka/kafka-reader';
-import { KafkaWriter } from '../../src/protocol/kafka/kafka-writer';
+import { kafkaRequest, readKafkaResponse } from './kafka-wire';
 
-/** Sends `body` as `apiKey` at `apiVersion` (request header v1) and resolves with the response's message. */
+/** Sends `body` as `apiKey` at `apiVersion` and resolves with the response's message. */
 export function sendKafkaRequest(host: string, port: number, apiKey: number, apiVersion: number, body: Struct, timeoutMs = 30_000): Promise<Struct> {
-  const api = kafkaApiFor(apiKey);
-  if (api === undefined) throw new Error(`no Kafka API ${apiKey} is described`);
-  const codecs = codecsFor(api, apiVersion);
-  if (codecs.flexible) throw new Error(`version ${apiVersion} of API ${apiKey} is flexible: request header v2 is not written here`);
   const correlationId = 7;
-  const w = new KafkaWriter();
-  w.startFrame();
-  w.int16(apiKey);
-  w.int16(apiVersion);
-  w.int32(correlationId);
-  w.string('josef-test', false);
-  codecs.request.write(w, body);
-  const frame = Buffer.concat(w.finishFrame().chunks);
+  const frame = kafkaRequest(apiKey, apiVersion, correlationId, body, 'josef-test');
   return new Promise((resolve, reject) => {
     const socket = net.connect(port, host, () => socket.write(frame));
     let received = Buffer.alloc(0);
@@ -42,9 +29,9 @@ export function sendKafkaRequest(host: string, port: number, apiKey: number, api
       socket.removeAllListeners('close');
       socket.destroy();
       try {
-        const r = new KafkaReader(received, 4, 4 + received.readUInt32BE(0));
-        if (r.int32() !== correlationId) throw new Error('the answer has another correlation id');
-        resolve(codecs.response.read(r));
+        const answer = readKafkaResponse(received.subarray(4, 4 + received.readUInt32BE(0)), apiKey, apiVersion);
+        if (answer.correlationId !== correlationId) throw new Error('the answer has another correlation id');
+        resolve(answer.body);
       } catch (err) {
         reject(err as Error);
       }
