@@ -139,7 +139,7 @@ describe('hostile Kafka requests', () => {
       }
       // A request, or the API's own error answer to one its adapter refuses (a fetch session Josef never made).
       expect(['request', 'reply']).toContain(decode(frame).kind);
-    }), { seed, numRuns: 20 });
+    }), { seed, numRuns: 10 });
   });
 
   it.each(advertisedVersions)('$name: a client id claiming more bytes than the frame, or a negative length other than null, closes the connection', ({ api, version }) => {
