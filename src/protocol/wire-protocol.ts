@@ -16,6 +16,15 @@ export class RequestFailure {
   constructor(readonly errorCode: number) {}
 }
 
+/**
+ * No answer, and the connection closes once the answers before it are written: Kafka's way of
+ * telling an acks=0 producer that a Produce failed (it asked for no answer, so a closed connection
+ * is the only signal it gets; it then refreshes its metadata and reconnects).
+ */
+export class CloseConnection {
+  constructor(readonly reason: string) {}
+}
+
 /** What a frame asks of the connection. */
 export type DecodedFrame =
   /** A request for the dispatcher. */

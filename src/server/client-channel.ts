@@ -21,7 +21,7 @@ import { ApiKey } from '../protocol/api-keys';
 import { InvalidFrameError, type DecodedRequest, type FrameChunks } from '../protocol/frame';
 import { FrameDecoder } from '../protocol/frame-decoder';
 import { josefProtocol } from '../protocol/josef-protocol';
-import { detectProtocol, RequestFailure, type WireProtocol } from '../protocol/wire-protocol';
+import { CloseConnection, detectProtocol, RequestFailure, type WireProtocol } from '../protocol/wire-protocol';
 import type { Dispatcher } from './dispatcher';
 import { releaseAfterWrite } from './fetch-read-buffers';
 import type { RequestContext } from './request-context';
@@ -239,7 +239,11 @@ export class ClientChannel {
     };
   }
 
-  private async writeAnswer(request: DecodedRequest, response: object | RequestFailure | null): Promise<void> {
+  private async writeAnswer(request: DecodedRequest, response: object | RequestFailure | CloseConnection | null): Promise<void> {
+    if (response instanceof CloseConnection) {
+      this.close(response.reason, undefined);
+      return;
+    }
     const release = response === null || response instanceof RequestFailure ? undefined : (response as { [releaseAfterWrite]?: () => void })[releaseAfterWrite];
     if (response === null || (this.state !== 'open' && this.state !== 'draining')) {
       release?.();

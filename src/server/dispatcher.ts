@@ -4,20 +4,26 @@
  * own way: the broker never dies of a request. Both protocols (Josef's msgpack and Kafka's binary
  * one) come here with the same request shapes, so one handler serves both.
  */
-import { apiName } from '../protocol/api-keys';
+import { apiName, type ApiKey } from '../protocol/api-keys';
 import type { MessageBody } from '../protocol/frame';
-import { RequestFailure } from '../protocol/wire-protocol';
+import { RequestFailure, type CloseConnection } from '../protocol/wire-protocol';
 import type { RequestOf, ResponseOf, SupportedApiKey } from '../protocol/messages';
 import { assert } from '../common/assert';
 import { ErrorCode, JosefError } from '../common/errors';
 import { createLogger, type Logger } from '../common/logger';
 import type { RequestContext } from './request-context';
 
-/** Answers one request; null means send nothing back (a Produce with acks=0). */
+/**
+ * Answers one request; null means send nothing back (a Produce with acks=0), CloseConnection
+ * nothing back and close (a failed Produce with acks=0).
+ */
 export type Handler<K extends SupportedApiKey> = (
   body: RequestOf<K>,
   ctx: RequestContext,
-) => Promise<ResponseOf<K> | null> | ResponseOf<K> | null;
+) => Promise<HandlerResult<K>> | HandlerResult<K>;
+
+/** Only a Produce may close its connection instead of answering. */
+type HandlerResult<K extends SupportedApiKey> = ResponseOf<K> | null | (K extends typeof ApiKey.Produce ? CloseConnection : never);
 
 /** An API a broker speaks, as ApiVersions reports it. */
 export interface ApiVersionRange {
@@ -69,7 +75,7 @@ export class Dispatcher {
    * JosefError with its code (logged at warn), anything else with UNKNOWN_SERVER_ERROR (logged
    * with its stack). The Kafka protocol has checked the version against its own ranges already.
    */
-  async dispatch(apiKey: number, body: MessageBody, ctx: RequestContext): Promise<object | null | RequestFailure> {
+  async dispatch(apiKey: number, body: MessageBody, ctx: RequestContext): Promise<object | null | RequestFailure | CloseConnection> {
     const route = this.routes.get(apiKey);
     const describe = (): string =>
       `${apiName(apiKey)} v${ctx.apiVersion} request ${ctx.correlationId} from ${ctx.clientId ?? '-'}@${ctx.remoteAddress}`;

@@ -282,6 +282,21 @@ describe('hostile Kafka input', () => {
     expect(client.frames).toHaveLength(3);
   });
 
+  it('a failed Produce with acks=0 closes its connection after the answers before it, as Kafka does', async () => {
+    const before = broker.logEnds();
+    const client = await kafka();
+    const unknown = produceOf(0, aBatch());
+    (unknown.topics as Struct[])[0].name = 'no-such-topic';
+    client.socket.write(Buffer.concat([
+      kafkaRequest(ApiKey.Metadata, 1, 1, metadataOf(1)),
+      kafkaRequest(ApiKey.Produce, 7, 2, unknown),
+      kafkaRequest(ApiKey.ApiVersions, 0, 3, {}),
+    ]));
+    expect((await answer(client, 0, ApiKey.Metadata, 1)).correlationId).toBe(1);
+    await closedAfter(client, 1);
+    expect(broker.logEnds()).toEqual(before);
+  });
+
   it('pipelined requests of every API and version the broker offers are answered in order', async () => {
     const before = broker.logEnds();
     // Requests about the test's partitions; other APIs ask with every field its default.
