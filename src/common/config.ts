@@ -9,25 +9,25 @@ import * as os from 'os';
 import * as path from 'path';
 import { parseZkConnectString } from '../coordination/zk-connect-string';
 import type { LogConfig } from '../storage/log-config';
+import { ConfigError } from './config-error';
+import { normaliseListenerName, securityProtocolNamed } from './endpoint';
+import {
+  LISTENER_SECURITY_PROTOCOL_MAP_DEFAULT, deriveListenerSettings, parseListenerList, parseSecurityProtocolMap,
+  type Found, type ListenerSettings, type ListenerSources,
+} from './listener-config';
 import { parseProperties, propertiesToMap, type PropertyEntry } from './properties';
 
-export interface ListenerEndpoint {
-  /** Josef speaks PLAINTEXT only (Kafka's security protocols are out of scope). */
-  securityProtocol: 'PLAINTEXT';
-  host: string;
-  /** 0 asks the OS for a free port (tests); the broker advertises the port it bound. */
-  port: number;
-}
+export { ConfigError } from './config-error';
 
-export interface BrokerConfig {
+/**
+ * listeners, advertised.listeners, listener.security.protocol.map, inter.broker.listener.name and
+ * security.inter.broker.protocol come from ListenerSettings (listener-config.ts), checked together.
+ */
+export interface BrokerConfig extends ListenerSettings {
   /** broker.id: this broker's id in the cluster (required; Kafka's auto-generated ids are not used). */
   brokerId: number;
   /** broker.rack: placement hint, reported in /brokers/ids/<id> and Metadata. */
   brokerRack: string | null;
-  /** listeners: where the broker accepts connections. */
-  listeners: ListenerEndpoint;
-  /** advertised.listeners: what ZooKeeper and Metadata tell clients (default: listeners). */
-  advertisedListeners: ListenerEndpoint;
   /** log.dirs (or log.dir): folders holding the partition logs, absolute. */
   logDirs: string[];
   /** zookeeper.connect: `host:port[,host:port...][/chroot]`. */
@@ -101,14 +101,6 @@ export interface BrokerConfig {
   staticConfigKeys: ReadonlySet<string>;
 }
 
-/** A setting whose value is missing or wrong; the message names it and its source. */
-export class ConfigError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ConfigError';
-  }
-}
-
 type Parser = (raw: string) => unknown;
 
 interface Alias {
@@ -159,25 +151,16 @@ const dirList: Parser = (raw) => {
   return dirs.map((d) => path.resolve(d));
 };
 
-const listener: Parser = (raw) => {
-  const items = raw.split(',').map((s) => s.trim()).filter((s) => s !== '');
-  if (items.length !== 1) throw new Error(`expected exactly one listener PLAINTEXT://host:port, got "${raw}"`);
-  const match = /^([A-Za-z_]+):\/\/(\[[^\]]*\]|[^:]*):(\d{1,5})$/.exec(items[0]);
-  if (!match) throw new Error(`expected PLAINTEXT://host:port, got "${items[0]}"`);
-  if (match[1].toUpperCase() !== 'PLAINTEXT') throw new Error(`only PLAINTEXT listeners are supported, got ${match[1]}`);
-  const port = Number(match[3]);
-  if (port > 65535) throw new Error(`port ${port} is out of range`);
-  // Kafka: an empty host binds every interface.
-  return { securityProtocol: 'PLAINTEXT', host: match[2] === '' ? '0.0.0.0' : match[2], port } satisfies ListenerEndpoint;
-};
-
 /** Kafka's defaults unless a comment says why Josef differs. */
 const settings: Setting[] = [
   { key: 'broker.id', field: 'brokerId', parse: integer(0, INT_MAX) },
   { key: 'broker.rack', field: 'brokerRack', parse: nullableString, defaultValue: '' },
-  // Default: PLAINTEXT://127.0.0.1:(9092 + broker.id - 1), so a local cluster needs no file.
-  { key: 'listeners', field: 'listeners', parse: listener },
-  { key: 'advertised.listeners', field: 'advertisedListeners', parse: listener },
+  // Default: PLAINTEXT://127.0.0.1:(9092 + broker.id - 1), so a local cluster needs no file (listener-config.ts).
+  { key: 'listeners', field: 'listeners', parse: (raw) => parseListenerList(raw, { distinctPorts: true }) },
+  { key: 'advertised.listeners', field: 'advertisedListeners', parse: (raw) => parseListenerList(raw, { distinctPorts: false }) },
+  { key: 'listener.security.protocol.map', field: 'listenerSecurityProtocolMap', parse: parseSecurityProtocolMap, defaultValue: LISTENER_SECURITY_PROTOCOL_MAP_DEFAULT },
+  { key: 'inter.broker.listener.name', field: 'interBrokerListenerName', parse: normaliseListenerName },
+  { key: 'security.inter.broker.protocol', field: 'securityInterBrokerProtocol', parse: securityProtocolNamed },
   // Default: /tmp/josef-logs-<broker.id> (Kafka's /tmp/kafka-logs, per broker so local brokers do not share it).
   { key: 'log.dirs', field: 'logDirs', parse: dirList, aliases: [{ key: 'log.dir' }] },
   // Kafka has no default; Josef assumes the local ZooKeeper of `josef zk start`.
@@ -249,7 +232,7 @@ export interface ConfigSources {
   env?: NodeJS.ProcessEnv;
   /**
    * Command-line values by Kafka name (`broker.id`, `log.dirs`, `zookeeper.connect`, any
-   * `--override key=value`), plus `port`: the port of listeners (Kafka's old `port` setting).
+   * `--override key=value`), plus `port`: the port of the one listener (Kafka's old `port` setting).
    */
   flags?: Record<string, string | undefined>;
 }
@@ -294,15 +277,15 @@ export function loadBrokerConfig(sources: ConfigSources = {}): LoadedConfig {
       return entry === undefined ? undefined : { value: entry.value, origin: `${sources.file}:${entry.line}` };
     },
   ];
-  const values: Partial<Record<keyof BrokerConfig, unknown>> = {};
+  const found: FoundValues = {};
   for (const setting of settings) {
-    const found = resolve(setting, layers);
-    if (found !== undefined) values[setting.field] = found;
+    const value = resolve(setting, layers);
+    if (value !== undefined) found[setting.field] = value;
   }
   const staticConfigKeys = new Set(settings.filter((setting) => isGiven(setting, layers)).map((setting) => setting.key));
   // Kafka's old `port` setting gives the listener's port: listeners counts as given.
   if (flags.port !== undefined) staticConfigKeys.add('listeners');
-  return { config: { ...derive(values, flags.port), staticConfigKeys }, warnings };
+  return { config: { ...derive(found, flags.port), staticConfigKeys }, warnings };
 }
 
 /** Whether any source names the setting, under its key or an alias. */
@@ -325,16 +308,21 @@ function readPropertiesFile(file: string): Map<string, PropertyEntry> {
   }
 }
 
+/** Each setting found (or defaulted), by field. */
+type FoundValues = Partial<Record<keyof BrokerConfig, Found<unknown>>>;
+
 /** The strongest layer that has the setting or an alias decides; within a layer the primary key wins. */
-function resolve(setting: Setting, layers: Layer[]): unknown {
+function resolve(setting: Setting, layers: Layer[]): Found<unknown> | undefined {
   const spellings: Alias[] = [{ key: setting.key }, ...(setting.aliases ?? [])];
   for (const layer of layers) {
     for (const spelling of spellings) {
       const raw = layer(spelling.key);
-      if (raw !== undefined) return parseValue(setting, spelling, raw);
+      if (raw !== undefined) return { value: parseValue(setting, spelling, raw), text: raw.value, origin: raw.origin };
     }
   }
-  return setting.defaultValue === undefined ? undefined : parseValue(setting, { key: setting.key }, { value: setting.defaultValue, origin: 'default' });
+  if (setting.defaultValue === undefined) return undefined;
+  const raw = { value: setting.defaultValue, origin: 'default' };
+  return { value: parseValue(setting, { key: setting.key }, raw), text: raw.value, origin: raw.origin };
 }
 
 function parseValue(setting: Setting, spelling: Alias, raw: RawValue): unknown {
@@ -352,33 +340,28 @@ function parseValue(setting: Setting, spelling: Alias, raw: RawValue): unknown {
 }
 
 /** Fills the defaults that depend on other settings, and checks the settings against each other. */
-function derive(values: Partial<Record<keyof BrokerConfig, unknown>>, portFlag: string | undefined): Omit<BrokerConfig, 'staticConfigKeys'> {
+function derive(found: FoundValues, portFlag: string | undefined): Omit<BrokerConfig, 'staticConfigKeys'> {
+  const values = Object.fromEntries(Object.entries(found).map(([field, f]) => [field, f.value])) as Partial<BrokerConfig>;
   if (values.brokerId === undefined) {
     throw new ConfigError(`broker.id is required: set it with --id, ${envVarName('broker.id')} or broker.id in server.properties`);
   }
-  const brokerId = values.brokerId as number;
-  const listenersExplicit = values.listeners as ListenerEndpoint | undefined;
-  let listeners: ListenerEndpoint = listenersExplicit ?? { securityProtocol: 'PLAINTEXT', host: '127.0.0.1', port: 9092 + brokerId - 1 };
-  if (listeners.port > 65535) throw new ConfigError(`broker.id ${brokerId} gives no default port (9092 + id - 1 > 65535): set listeners or --port`);
-  if (portFlag !== undefined) {
-    const port = integer(0, 65535)(portFlag) as number;
-    listeners = { ...listeners, port };
-  }
-  let advertised = (values.advertisedListeners as ListenerEndpoint | undefined) ?? listeners;
-  if (advertised.host === '0.0.0.0' || advertised.host === '::' || advertised.host === '[::]') {
-    if (values.advertisedListeners !== undefined) {
-      throw new ConfigError(`advertised.listeners cannot use the non-routable address ${advertised.host}: name a host clients can reach`);
-    }
-    advertised = { ...advertised, host: os.hostname() };
-  }
+  const brokerId = values.brokerId;
+  const listenerSettings = deriveListenerSettings({
+    brokerId,
+    listeners: found.listeners as ListenerSources['listeners'],
+    advertisedListeners: found.advertisedListeners as ListenerSources['advertisedListeners'],
+    listenerSecurityProtocolMap: found.listenerSecurityProtocolMap as ListenerSources['listenerSecurityProtocolMap'],
+    interBrokerListenerName: found.interBrokerListenerName as ListenerSources['interBrokerListenerName'],
+    securityInterBrokerProtocol: found.securityInterBrokerProtocol as ListenerSources['securityInterBrokerProtocol'],
+    portFlag,
+  });
   const sessionTimeoutMs = values.zookeeperSessionTimeoutMs as number;
   return {
-    ...(values as Omit<BrokerConfig, 'listeners' | 'advertisedListeners' | 'logDirs' | 'zookeeperConnectionTimeoutMs' | 'staticConfigKeys'>),
+    ...(values as Omit<BrokerConfig, keyof ListenerSettings | 'logDirs' | 'zookeeperConnectionTimeoutMs' | 'staticConfigKeys'>),
+    ...listenerSettings,
     brokerId,
-    listeners,
-    advertisedListeners: advertised,
-    logDirs: (values.logDirs as string[] | undefined) ?? [path.join(os.tmpdir(), `josef-logs-${brokerId}`)],
-    zookeeperConnectionTimeoutMs: (values.zookeeperConnectionTimeoutMs as number | undefined) ?? sessionTimeoutMs,
+    logDirs: values.logDirs ?? [path.join(os.tmpdir(), `josef-logs-${brokerId}`)],
+    zookeeperConnectionTimeoutMs: values.zookeeperConnectionTimeoutMs ?? sessionTimeoutMs,
   };
 }
 

@@ -21,8 +21,9 @@ describe('loadBrokerConfig', () => {
     const { config, warnings } = loadBrokerConfig({ env: {}, flags: { 'broker.id': '2' } });
     expect(warnings).toEqual([]);
     expect(config.brokerId).toBe(2);
-    expect(config.listeners).toEqual({ securityProtocol: 'PLAINTEXT', host: '127.0.0.1', port: 9093 });
+    expect(config.listeners).toEqual([{ listenerName: 'PLAINTEXT', securityProtocol: 'PLAINTEXT', host: '127.0.0.1', port: 9093 }]);
     expect(config.advertisedListeners).toEqual(config.listeners);
+    expect(config.interBrokerListenerName).toBe('PLAINTEXT');
     expect(config.logDirs).toEqual([path.join(os.tmpdir(), 'josef-logs-2')]);
     expect(config.zookeeperConnect).toBe('127.0.0.1:2181');
     expect(config.zookeeperSessionTimeoutMs).toBe(6000);
@@ -54,11 +55,11 @@ describe('loadBrokerConfig', () => {
 
   it('--port replaces the listener port, and the advertised one when that is derived', () => {
     const { config } = loadBrokerConfig({ env: {}, flags: { 'broker.id': '1', port: '0' } });
-    expect(config.listeners.port).toBe(0);
-    expect(config.advertisedListeners.port).toBe(0);
+    expect(config.listeners.map((l) => l.port)).toEqual([0]);
+    expect(config.advertisedListeners.map((l) => l.port)).toEqual([0]);
     const explicit = loadBrokerConfig({ env: {}, flags: { 'broker.id': '1', port: '9999', 'advertised.listeners': 'PLAINTEXT://broker1:19092' } }).config;
-    expect(explicit.listeners.port).toBe(9999);
-    expect(explicit.advertisedListeners).toEqual({ securityProtocol: 'PLAINTEXT', host: 'broker1', port: 19092 });
+    expect(explicit.listeners.map((l) => l.port)).toEqual([9999]);
+    expect(explicit.advertisedListeners).toEqual([{ listenerName: 'PLAINTEXT', securityProtocol: 'PLAINTEXT', host: 'broker1', port: 19092 }]);
   });
 
   it('accepts Kafka aliases with the primary spelling winning within a source', () => {
@@ -106,8 +107,8 @@ describe('loadBrokerConfig', () => {
 
   it('an empty listener host binds every interface and advertises the host name', () => {
     const { config } = loadBrokerConfig({ env: {}, flags: { 'broker.id': '1', listeners: 'PLAINTEXT://:9092' } });
-    expect(config.listeners.host).toBe('0.0.0.0');
-    expect(config.advertisedListeners.host).toBe(os.hostname());
+    expect(config.listeners[0].host).toBe('0.0.0.0');
+    expect(config.advertisedListeners[0].host).toBe(os.hostname());
   });
 
   it('derives the partition-log settings', () => {

@@ -1,0 +1,148 @@
+import * as os from 'os';
+import { ConfigError, loadBrokerConfig, type BrokerConfig } from '../../../src/common/config';
+import { connectionString, formatAddresses, parseConnectionString, plaintextEndpoint } from '../../../src/common/endpoint';
+
+/** A broker's config from these settings (as --override flags), nothing from the environment. */
+function load(settings: Record<string, string>, port?: string): BrokerConfig {
+  return loadBrokerConfig({ env: {}, flags: { 'broker.id': '1', ...settings, port } }).config;
+}
+
+const addresses = (endpoints: BrokerConfig['listeners']): string[] => endpoints.map((e) => `${connectionString(e)} ${e.securityProtocol}`);
+
+const pair = {
+  listeners: 'INTERNAL://0.0.0.0:19092,EXTERNAL://:9092',
+  'advertised.listeners': 'INTERNAL://broker-1:19092,EXTERNAL://localhost:9092',
+  'listener.security.protocol.map': 'INTERNAL:PLAINTEXT,EXTERNAL:PLAINTEXT',
+  'inter.broker.listener.name': 'INTERNAL',
+};
+
+describe('listener settings', () => {
+  it('reads an INTERNAL/EXTERNAL pair: every listener, its advertised address and protocol, the inter-broker one', () => {
+    const config = load(pair);
+    expect(addresses(config.listeners)).toEqual(['INTERNAL://0.0.0.0:19092 PLAINTEXT', 'EXTERNAL://0.0.0.0:9092 PLAINTEXT']);
+    expect(addresses(config.advertisedListeners)).toEqual(['INTERNAL://broker-1:19092 PLAINTEXT', 'EXTERNAL://localhost:9092 PLAINTEXT']);
+    expect(config.listenerSecurityProtocolMap).toEqual({ INTERNAL: 'PLAINTEXT', EXTERNAL: 'PLAINTEXT' });
+    expect(config.interBrokerListenerName).toBe('INTERNAL');
+    expect(config.securityInterBrokerProtocol).toBe('PLAINTEXT');
+  });
+
+  it('upper-cases listener names wherever they are written, as Kafka normalises them', () => {
+    const config = load({
+      listeners: 'internal://127.0.0.1:1,External://127.0.0.1:2',
+      'listener.security.protocol.map': 'Internal:plaintext,EXTERNAL:PlainText',
+      'inter.broker.listener.name': 'internal',
+    });
+    expect(config.listeners.map((l) => l.listenerName)).toEqual(['INTERNAL', 'EXTERNAL']);
+    expect(config.interBrokerListenerName).toBe('INTERNAL');
+  });
+
+  it('defaults advertised.listeners to the listeners, a non-routable or empty host becoming the host name', () => {
+    const config = load({ listeners: 'PLAINTEXT://0.0.0.0:9092,OTHER://127.0.0.1:0,LAST://:7', 'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,OTHER:PLAINTEXT,LAST:PLAINTEXT' });
+    expect(config.advertisedListeners.map((l) => [l.listenerName, l.host, l.port])).toEqual([
+      ['PLAINTEXT', os.hostname(), 9092], ['OTHER', '127.0.0.1', 0], ['LAST', os.hostname(), 7],
+    ]);
+    expect(config.listeners.map((l) => l.host)).toEqual(['0.0.0.0', '127.0.0.1', '0.0.0.0']);
+  });
+
+  it('advertises a subset of the listeners when advertised.listeners names only some', () => {
+    const config = load({ ...pair, 'advertised.listeners': 'INTERNAL://broker-1:19092' });
+    expect(config.advertisedListeners.map((l) => l.listenerName)).toEqual(['INTERNAL']);
+    expect(config.listeners).toHaveLength(2);
+  });
+
+  it('takes the listener named after security.inter.broker.protocol when inter.broker.listener.name is not set (Kafka\'s default)', () => {
+    const config = load({ listeners: 'EXTERNAL://127.0.0.1:1,PLAINTEXT://127.0.0.1:2', 'listener.security.protocol.map': 'EXTERNAL:PLAINTEXT,PLAINTEXT:PLAINTEXT' });
+    expect(config.interBrokerListenerName).toBe('PLAINTEXT');
+    expect(load({ 'security.inter.broker.protocol': 'plaintext' }).interBrokerListenerName).toBe('PLAINTEXT');
+  });
+
+  it('keeps an IPv6 host without its brackets and writes it back with them', () => {
+    const config = load({ listeners: 'PLAINTEXT://[::1]:9092' });
+    expect(config.listeners[0].host).toBe('::1');
+    expect(connectionString(config.advertisedListeners[0])).toBe('PLAINTEXT://[::1]:9092');
+  });
+
+  it('--port sets the port of the one listener', () => {
+    expect(load({ listeners: 'CLIENT://127.0.0.1:1', 'listener.security.protocol.map': 'CLIENT:PLAINTEXT', 'inter.broker.listener.name': 'CLIENT' }, '0').listeners[0].port).toBe(0);
+  });
+
+  describe('refuses, naming the setting and its value', () => {
+    const refuses = (settings: Record<string, string>, message: RegExp | string, port?: string): void => {
+      expect(() => load(settings, port)).toThrow(ConfigError);
+      expect(() => load(settings, port)).toThrow(message);
+    };
+
+    it('a listener that is not NAME://host:port', () => {
+      refuses({ listeners: 'localhost:9092' }, 'invalid value for listeners (from command line (listeners)): expected NAME://host:port, got "localhost:9092"');
+      refuses({ listeners: 'PLAINTEXT://h:99999' }, /port 99999 in "PLAINTEXT:\/\/h:99999" is above 65535/);
+      refuses({ listeners: 'PLAIN TEXT://h:1' }, /expected NAME:\/\/host:port/);
+      refuses({ listeners: ' , ' }, /invalid value for listeners.*one or more NAME:\/\/host:port/);
+    });
+
+    it('two listeners of one name, or (in listeners, not advertised) on one port', () => {
+      refuses({ listeners: 'A://h:1,a://h:2' }, 'invalid value for listeners (from command line (listeners)): the listener name A appears twice');
+      refuses({ listeners: 'A://h:1,B://g:1' }, /A:\/\/h:1 and B:\/\/g:1 share port 1: each listener must have a port of its own/);
+      refuses({ ...pair, 'advertised.listeners': 'INTERNAL://a:1,INTERNAL://b:2' }, /invalid value for advertised\.listeners.*INTERNAL appears twice/);
+      expect(load({ ...pair, 'advertised.listeners': 'INTERNAL://a:9092,EXTERNAL://b:9092' }).advertisedListeners).toHaveLength(2);
+      expect(load({ listeners: 'PLAINTEXT://h:0,OTHER://h:0', 'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,OTHER:PLAINTEXT' }).listeners).toHaveLength(2);
+    });
+
+    it('a listener without a security protocol in the map', () => {
+      refuses({ listeners: 'INTERNAL://h:1' },
+        'the listener INTERNAL has no security protocol in listener.security.protocol.map=PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL (from default): add INTERNAL:PLAINTEXT to it');
+      refuses({ ...pair, 'listener.security.protocol.map': 'INTERNAL:PLAINTEXT' }, /the listener EXTERNAL has no security protocol in listener\.security\.protocol\.map=INTERNAL:PLAINTEXT \(from command line/);
+    });
+
+    it('a security protocol other than PLAINTEXT, saying Josef has none other yet', () => {
+      refuses({ listeners: 'SSL://h:1' }, /the listener SSL speaks SSL by listener\.security\.protocol\.map=.*Josef's listeners speak only PLAINTEXT until security is implemented/);
+      refuses({ ...pair, 'listener.security.protocol.map': 'INTERNAL:PLAINTEXT,EXTERNAL:SASL_SSL' }, /the listener EXTERNAL speaks SASL_SSL/);
+      refuses({ 'security.inter.broker.protocol': 'SSL' }, /listener named after security\.inter\.broker\.protocol=SSL/);
+    });
+
+    it('a malformed protocol map: no colon, an unknown protocol, a listener mapped twice', () => {
+      refuses({ 'listener.security.protocol.map': 'PLAINTEXT' }, 'invalid value for listener.security.protocol.map (from command line (listener.security.protocol.map)): expected NAME:PROTOCOL, got "PLAINTEXT"');
+      refuses({ 'listener.security.protocol.map': 'PLAINTEXT:TLS' }, /"TLS" is not a security protocol: Kafka's are PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL/);
+      refuses({ 'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,plaintext:SSL' }, /the listener PLAINTEXT is mapped twice/);
+      refuses({ 'security.inter.broker.protocol': 'QUIC' }, /invalid value for security\.inter\.broker\.protocol.*"QUIC" is not a security protocol/);
+    });
+
+    it('an advertised listener that is not a listener, or that advertises 0.0.0.0', () => {
+      refuses({ ...pair, 'advertised.listeners': 'INTERNAL://broker-1:19092,PUBLIC://example.com:9092' },
+        'advertised.listeners=INTERNAL://broker-1:19092,PUBLIC://example.com:9092 (from command line (advertised.listeners)) names the listener PUBLIC, which listeners (INTERNAL://0.0.0.0:19092,EXTERNAL://:9092) does not have');
+      refuses({ 'advertised.listeners': 'PLAINTEXT://0.0.0.0:9092' }, /advertised\.listeners=PLAINTEXT:\/\/0\.0\.0\.0:9092 .* cannot use the non-routable address 0\.0\.0\.0/);
+      refuses({ 'advertised.listeners': 'PLAINTEXT://[::]:9092' }, /non-routable address ::/);
+    });
+
+    it('an inter-broker listener that is not advertised, or both inter-broker settings at once', () => {
+      refuses({ ...pair, 'inter.broker.listener.name': 'REPLICATION' }, 'inter.broker.listener.name=REPLICATION (from command line (inter.broker.listener.name)) must be one of the advertised listeners: INTERNAL, EXTERNAL');
+      refuses({ ...pair, 'advertised.listeners': 'EXTERNAL://localhost:9092' }, /inter\.broker\.listener\.name=INTERNAL .* must be one of the advertised listeners: EXTERNAL/);
+      const { 'inter.broker.listener.name': _unset, ...withoutName } = pair;
+      refuses(withoutName, 'inter.broker.listener.name is not set, so brokers would reach each other on the listener named after security.inter.broker.protocol (PLAINTEXT by default), as in Kafka; the advertised listeners are INTERNAL, EXTERNAL: set inter.broker.listener.name to one of them');
+      refuses({ ...pair, 'security.inter.broker.protocol': 'PLAINTEXT' }, /set only one of inter\.broker\.listener\.name=INTERNAL .* and security\.inter\.broker\.protocol=PLAINTEXT .*, as Kafka requires/);
+      refuses({ 'inter.broker.listener.name': 'in ternal' }, /invalid value for inter\.broker\.listener\.name.*not a listener name/);
+    });
+
+    it('--port with several listeners, or a --port that is not a port', () => {
+      refuses(pair, /--port 9093 sets the port of a broker's only listener, but listeners=INTERNAL:\/\/0\.0\.0\.0:19092,EXTERNAL:\/\/:9092 \(from command line \(listeners\)\) has 2/, '9093');
+      refuses({}, 'invalid value for --port: expected a port from 0 to 65535, got "70000"', '70000');
+    });
+
+    it('a broker id too large for the default port', () => {
+      refuses({ 'broker.id': '70000' }, /broker\.id 70000 gives no default port/);
+      expect(load({ 'broker.id': '70000' }, '9092').listeners[0].port).toBe(9092);
+    });
+  });
+});
+
+describe('endpoints', () => {
+  it('parses and writes Kafka\'s connection strings', () => {
+    expect(parseConnectionString('replication://10.0.0.1:9093')).toEqual({ listenerName: 'REPLICATION', host: '10.0.0.1', port: 9093 });
+    expect(parseConnectionString('PLAINTEXT://:9092').host).toBe('');
+    expect(() => parseConnectionString('PLAINTEXT://h')).toThrow('expected NAME://host:port, got "PLAINTEXT://h"');
+  });
+
+  it('shows one PLAINTEXT listener as host:port (a bootstrap address) and several by name', () => {
+    expect(formatAddresses([plaintextEndpoint('127.0.0.1', 9092)])).toBe('127.0.0.1:9092');
+    expect(formatAddresses(load(pair).advertisedListeners)).toBe('INTERNAL://broker-1:19092, EXTERNAL://localhost:9092');
+  });
+});
