@@ -1,13 +1,15 @@
 /**
  * A broker, wired (Kafka's KafkaServer): the one place where its parts meet. Startup runs in
  * Kafka's order: ZooKeeper session and base paths, cluster id checked against every log dir's
- * meta.properties, logs opened, request handling and listener up, registration in /brokers/ids,
+ * meta.properties, logs opened, request handling and a socket server per listener up, registration
+ * in /brokers/ids with every advertised endpoint,
  * then the race for /controller and the background tasks. Shutdown undoes it in reverse, after
  * asking the controller to move this broker's leaderships away.
  */
 import { Connection } from './client/connection';
 import { systemClock, type Clock } from './common/clock';
-import { brokerLogConfig, type BrokerConfig, type ListenerEndpoint } from './common/config';
+import { brokerLogConfig, type BrokerConfig } from './common/config';
+import { formatAddresses, type ListenerEndpoint } from './common/endpoint';
 import { ErrorCode } from './common/errors';
 import { createLogger, type Logger } from './common/logger';
 import { BrokerIdTakenError, registerBroker } from './coordination/broker-registry';
@@ -79,14 +81,16 @@ export class Broker {
   private zk: ZkClient | undefined;
   private logManager: LogManager | undefined;
   private replicaManager: ReplicaManager | undefined;
-  private socketServer: SocketServer | undefined;
+  /** One per listener, by listener name. */
+  private readonly socketServers = new Map<string, SocketServer>();
   private controller: Controller | undefined;
   private groupCoordinator: GroupCoordinator | undefined;
   private dynamicConfig: DynamicConfigManager | undefined;
   private readonly groupCoordinatorSettings: Partial<GroupCoordinatorSettings> | undefined;
   private clusterId: string | null = null;
   private brokerEpoch = -1;
-  private boundPort: number | undefined;
+  /** The port each listener bound, by listener name. */
+  private readonly boundPorts = new Map<string, number>();
   private shutdownDone: Promise<void> | undefined;
 
   constructor(private readonly options: BrokerOptions) {
@@ -98,10 +102,9 @@ export class Broker {
     this.groupCoordinatorSettings = options.groupCoordinatorSettings;
   }
 
-  /** Where clients reach this broker: advertised.listeners, with the port bound when it said 0. */
-  get advertisedEndpoint(): ListenerEndpoint {
-    const advertised = this.config.advertisedListeners;
-    return advertised.port === 0 && this.boundPort !== undefined ? { ...advertised, port: this.boundPort } : advertised;
+  /** Where clients and brokers reach this broker: advertised.listeners, a port 0 replaced by the one its listener bound (as Kafka does). */
+  get advertisedEndpoints(): ListenerEndpoint[] {
+    return this.config.advertisedListeners.map((e) => (e.port === 0 ? { ...e, port: this.boundPorts.get(e.listenerName) ?? 0 } : e));
   }
 
   get isController(): boolean {
@@ -134,7 +137,7 @@ export class Broker {
       clock: this.clock,
       logger: this.logger.child('replica-manager'),
       isKnownPartition: (topic, partition) => this.metadataCache.hasPartition(topic, partition),
-      isAliveBroker: (brokerId) => this.metadataCache.aliveBroker(brokerId) !== undefined,
+      isAliveBroker: (brokerId) => this.metadataCache.hasAliveBroker(brokerId),
       topicConfigOverrides: (topic) => readTopicConfig(zk, topic),
       isrStore: {
         write: (tp, state, zkVersion) => writeLeaderAndIsr(zk, tp, state, zkVersion),
@@ -150,10 +153,11 @@ export class Broker {
     this.groupCoordinator = createGroupCoordinator({
       replicaManager: this.replicaManager, config: this.config, logger: this.logger.child('group-coordinator'), clock: this.clock, settings: this.groupCoordinatorSettings,
     });
-    await this.startSocketServer();
+    await this.startSocketServers();
     await this.register(zk);
     this.controller = new Controller({
-      zk, brokerId: this.brokerId, uncleanLeaderElectionEnable: this.config.uncleanLeaderElectionEnable, logger: this.logger.child('controller'), clock: this.clock,
+      zk, brokerId: this.brokerId, uncleanLeaderElectionEnable: this.config.uncleanLeaderElectionEnable, interBrokerListenerName: this.config.interBrokerListenerName,
+      logger: this.logger.child('controller'), clock: this.clock,
       autoLeaderRebalance: { enable: this.config.autoLeaderRebalanceEnable, checkIntervalMs: this.config.leaderImbalanceCheckIntervalSeconds * 1000, imbalancePerBrokerPercentage: this.config.leaderImbalancePerBrokerPercentage },
     });
     // The controller races again by itself after an expiry; the registration is ours to renew.
@@ -168,8 +172,7 @@ export class Broker {
     });
     await this.dynamicConfig.startup();
     this.state = 'running';
-    const { host, port } = this.advertisedEndpoint;
-    this.logger.info(`started in ${Date.now() - started} ms: ${host}:${port}, cluster ${this.clusterId}, broker epoch ${this.brokerEpoch}, log dirs ${this.config.logDirs.join(',')}`);
+    this.logger.info(`started in ${Date.now() - started} ms: ${formatAddresses(this.advertisedEndpoints)}, cluster ${this.clusterId}, broker epoch ${this.brokerEpoch}, log dirs ${this.config.logDirs.join(',')}`);
   }
 
   private async connectZooKeeper(): Promise<ZkClient> {
@@ -190,8 +193,8 @@ export class Broker {
     }
   }
 
-  private async startSocketServer(): Promise<void> {
-    const { host, port } = this.config.listeners;
+  /** One dispatcher, and a socket server per listener whose requests say which listener they came in on. */
+  private async startSocketServers(): Promise<void> {
     const dispatcher = new Dispatcher(this.logger.child('dispatcher'));
     const topicAdmin = new ZkTopicAdmin(this.zk as ZkClient);
     registerBrokerHandlers(dispatcher, {
@@ -206,24 +209,29 @@ export class Broker {
       logger: this.logger.child('handlers'),
       groupCoordinator: this.groupCoordinator,
     });
-    this.socketServer = new SocketServer({ host, port, dispatcher, logger: this.logger.child('socket-server'), maxRequestBytes: this.config.socketRequestMaxBytes });
-    try {
-      this.boundPort = await this.socketServer.start();
-    } catch (err) {
-      this.socketServer = undefined;
-      const inUse = /EADDRINUSE/.test((err as Error).message);
-      throw new BrokerStartupError(inUse
-        ? `port ${port} on ${host} is in use (listeners): another broker or program holds it; choose another with --port or listeners`
-        : (err as Error).message);
+    for (const { listenerName, host, port } of this.config.listeners) {
+      const socketServer = new SocketServer({
+        host, port, dispatcher, listenerName, logger: this.logger.child(`socket-server-${listenerName}`), maxRequestBytes: this.config.socketRequestMaxBytes,
+      });
+      try {
+        this.boundPorts.set(listenerName, await socketServer.start());
+      } catch (err) {
+        const inUse = /EADDRINUSE/.test((err as Error).message);
+        throw new BrokerStartupError(inUse
+          ? `port ${port} on ${host} is in use (listener ${listenerName} of listeners): another broker or program holds it; choose another with --port or listeners`
+          : `listener ${listenerName}: ${(err as Error).message}`);
+      }
+      this.socketServers.set(listenerName, socketServer);
     }
   }
 
   private async register(zk: ZkClient): Promise<void> {
-    const { host, port } = this.advertisedEndpoint;
     try {
       // A registration of our own previous run lives until its session times out (KAFKA-7165): wait that long.
       const staleSessionWaitMs = zk.negotiatedSessionTimeoutMs + staleSessionMarginMs;
-      const { brokerEpoch } = await registerBroker(zk, { brokerId: this.brokerId, host, port, rack: this.config.brokerRack, staleSessionWaitMs }, this.logger.child('registry'));
+      const { brokerEpoch } = await registerBroker(zk, {
+        brokerId: this.brokerId, endpoints: this.advertisedEndpoints, rack: this.config.brokerRack, staleSessionWaitMs,
+      }, this.logger.child('registry'));
       this.brokerEpoch = brokerEpoch;
     } catch (err) {
       if (err instanceof BrokerIdTakenError) throw new BrokerStartupError(err.message);
@@ -321,8 +329,9 @@ export class Broker {
   private async askControllerToShutDown(): Promise<TopicPartition[]> {
     if (this.controller?.isActive) return this.controller.controlledShutdown(this.brokerId, this.brokerEpoch);
     const controllerId = this.metadataCache.controllerId;
-    const endpoint = this.metadataCache.aliveBroker(controllerId);
-    if (!endpoint) throw new Error(`no controller known (controller id ${controllerId})`);
+    // Kafka's controlled shutdown reaches the controller on the inter-broker listener.
+    const endpoint = this.metadataCache.aliveNode(controllerId, this.config.interBrokerListenerName);
+    if (!endpoint) throw new Error(`no controller known on listener ${this.config.interBrokerListenerName} (controller id ${controllerId})`);
     const connection = await Connection.connect(endpoint.host, endpoint.port, {
       clientId: `broker-${this.brokerId}-controlled-shutdown`,
       requestTimeoutMs: this.config.controllerSocketTimeoutMs,
@@ -346,11 +355,11 @@ export class Broker {
     const wasRunning = this.state === 'running';
     this.state = 'stopping';
     if (controlled && wasRunning && this.config.controlledShutdownEnable) await this.controlledShutdown();
-    this.socketServer?.stopAccepting();
+    for (const socketServer of this.socketServers.values()) socketServer.stopAccepting();
     this.dynamicConfig?.shutdown();
     await this.replicaManager?.shutdown();
     this.groupCoordinator?.shutdown();
-    await this.socketServer?.close();
+    await Promise.all([...this.socketServers.values()].map((socketServer) => socketServer.close()));
     await this.controller?.shutdown();
     this.logManager?.close(this.replicaManager?.highWatermarkOf);
     await this.zk?.close();

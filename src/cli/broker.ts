@@ -7,6 +7,7 @@
 import { Option, type Command } from 'commander';
 import { Broker } from '../broker';
 import { loadBrokerConfig } from '../common/config';
+import { formatAddresses } from '../common/endpoint';
 import { createLogger } from '../common/logger';
 import { brokerCommandWords, isJosefProcess, requireClusterState } from './cluster-state';
 
@@ -39,8 +40,7 @@ function overrides(pairs: string[]): Record<string, string> {
 }
 
 export function readyLine(broker: Broker): string {
-  const { host, port } = broker.advertisedEndpoint;
-  return `broker ${broker.brokerId} listening on ${host}:${port} (controller: ${broker.isController ? 'yes' : 'no'})\n`;
+  return `broker ${broker.brokerId} listening on ${formatAddresses(broker.advertisedEndpoints)} (controller: ${broker.isController ? 'yes' : 'no'})\n`;
 }
 
 async function start(options: StartOptions): Promise<void> {
@@ -137,7 +137,7 @@ export function registerBrokerCommands(program: Command): void {
     .description('start a broker in the foreground; SIGTERM or Ctrl-C shuts it down cleanly')
     .option('--id <n>', 'broker.id')
     .option('--config <file>', 'a server.properties file (Kafka syntax and names)')
-    .option('--port <port>', 'port of the listener (default 9092 + id - 1; 0 picks a free one)')
+    .option('--port <port>', 'port of the only listener (default 9092 + id - 1; 0 picks a free one); several listeners: set listeners')
     .option('--log-dirs <dirs>', 'log.dirs: folders for the partition logs, comma-separated')
     .option('--zookeeper <connect>', 'zookeeper.connect: HOST:PORT[,HOST:PORT...][/chroot]')
     .option('--override <key=value>', 'any server.properties setting (repeatable)', collect, [])

@@ -3,6 +3,7 @@
  * epoch, each partition's leader and ISR against its replica list), next to what the state file
  * of `cluster up` says about its processes. Reading is apart from the pure summary and formatting.
  */
+import { formatAddresses, type ListenerAddress } from '../common/endpoint';
 import { liveBrokers } from '../coordination/broker-registry';
 import { readControllerId } from '../coordination/controller/controller-znode';
 import { ZkPaths } from '../coordination/paths';
@@ -33,7 +34,7 @@ export interface ZkServerMode {
 export interface ClusterSnapshot {
   zookeeper: ZkServerMode[];
   /** Registered in /brokers/ids: the brokers ZooKeeper counts as alive. */
-  liveBrokers: Array<{ id: number; host: string; port: number }>;
+  liveBrokers: Array<{ id: number; endpoints: ListenerAddress[] }>;
   controllerId: number;
   controllerEpoch: number | undefined;
   partitions: PartitionStatus[];
@@ -67,7 +68,7 @@ export async function readClusterSnapshot(zk: ZkClient, connect: string): Promis
   }
   return {
     zookeeper,
-    liveBrokers: brokers.map((b) => ({ id: b.brokerId, host: b.host, port: b.port })),
+    liveBrokers: brokers.map((b) => ({ id: b.brokerId, endpoints: b.endpoints })),
     controllerId,
     controllerEpoch: epochNode ? parseControllerEpoch(ZkPaths.controllerEpoch, epochNode.data) : undefined,
     partitions,
@@ -98,10 +99,12 @@ export function brokerRows(snapshot: ClusterSnapshot, state: ClusterState | unde
   for (const b of state?.brokers ?? []) {
     rows.set(b.id, { id: b.id, address: `${b.host}:${b.port}`, pid: b.pid, process: liveness(b.pid, brokerCommandWords(b.id)), registered: false });
   }
+  // A registered broker's address is what it advertises, every listener of it.
   for (const b of snapshot.liveBrokers) {
+    const address = formatAddresses(b.endpoints);
     const row = rows.get(b.id);
-    if (row) row.registered = true;
-    else rows.set(b.id, { id: b.id, address: `${b.host}:${b.port}`, pid: undefined, process: 'unknown', registered: true });
+    if (row) Object.assign(row, { registered: true, address });
+    else rows.set(b.id, { id: b.id, address, pid: undefined, process: 'unknown', registered: true });
   }
   return [...rows.values()].sort((a, b) => a.id - b.id);
 }

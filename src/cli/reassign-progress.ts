@@ -9,6 +9,7 @@ import { liveBrokers } from '../coordination/broker-registry';
 import type { PartitionVerification } from '../coordination/reassignment-admin';
 import type { ReassignmentPlan } from '../coordination/reassignment-plan';
 import { readPartitionState } from '../coordination/topic-admin';
+import { registeredPlaintextEndpoint } from '../coordination/znodes';
 import type { ZkClient } from '../coordination/zk-client';
 import { ApiKey } from '../protocol/api-keys';
 import { ErrorCode } from '../common/errors';
@@ -40,8 +41,10 @@ export class BrokerConnections {
     let pending = this.open.get(brokerId);
     if (!pending) {
       const broker = (await liveBrokers(this.zk)).find((b) => b.brokerId === brokerId);
-      if (!broker) return undefined;
-      pending = Connection.connect(broker.host, broker.port, { clientId: this.clientId, requestTimeoutMs: this.requestTimeoutMs });
+      // As Kafka's tools that read ZooKeeper: the host and port the znode names, its first PLAINTEXT endpoint.
+      const endpoint = broker && registeredPlaintextEndpoint(broker);
+      if (!endpoint) return undefined;
+      pending = Connection.connect(endpoint.host, endpoint.port, { clientId: this.clientId, requestTimeoutMs: this.requestTimeoutMs });
       this.open.set(brokerId, pending);
     }
     try {

@@ -223,6 +223,7 @@ export function invalidatesMetadata(code: number): boolean {
 const invalidMetadataCodes: ReadonlySet<number> = new Set([
   ErrorCode.UNKNOWN_TOPIC_OR_PARTITION.code,
   ErrorCode.LEADER_NOT_AVAILABLE.code,
+  ErrorCode.LISTENER_NOT_FOUND.code,
   ErrorCode.NOT_LEADER_OR_FOLLOWER.code,
   ErrorCode.REPLICA_NOT_AVAILABLE.code,
   ErrorCode.NETWORK_EXCEPTION.code,

@@ -59,6 +59,7 @@ export const ErrorCode = {
   FETCH_SESSION_ID_NOT_FOUND: entry(70, 'FETCH_SESSION_ID_NOT_FOUND', true, 'The fetch session ID was not found.'),
   INVALID_FETCH_SESSION_EPOCH: entry(71, 'INVALID_FETCH_SESSION_EPOCH', true, 'The fetch session epoch is invalid.'),
   REASSIGNMENT_IN_PROGRESS: entry(60, 'REASSIGNMENT_IN_PROGRESS', false, 'A partition reassignment is in progress.'),
+  LISTENER_NOT_FOUND: entry(72, 'LISTENER_NOT_FOUND', true, 'There is no listener on the leader broker that matches the listener on which metadata request was processed.'),
   TOPIC_DELETION_DISABLED: entry(73, 'TOPIC_DELETION_DISABLED', false, 'Topic deletion is disabled.'),
   FENCED_LEADER_EPOCH: entry(74, 'FENCED_LEADER_EPOCH', true, 'The leader epoch in the request is older than the epoch on the broker.'),
   UNKNOWN_LEADER_EPOCH: entry(75, 'UNKNOWN_LEADER_EPOCH', true, 'The leader epoch in the request is newer than the epoch on the broker.'),

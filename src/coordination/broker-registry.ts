@@ -1,9 +1,10 @@
 /**
  * Broker registration: the ephemeral /brokers/ids/<id> znode that says "broker id is alive at
- * host:port" for as long as its ZooKeeper session lives. Its czxid is the broker epoch, so a broker
+ * these endpoints" for as long as its ZooKeeper session lives. Its czxid is the broker epoch, so a broker
  * that registers again (a restart, a new session) always has a higher epoch than before.
  */
 import { systemClock, type Clock } from '../common/clock';
+import { connectionString, formatAddresses, type ListenerEndpoint } from '../common/endpoint';
 import type { Logger } from '../common/logger';
 import { ZkPaths } from './paths';
 import type { ZkClient, ZkWatcher } from './zk-client';
@@ -21,9 +22,8 @@ export class BrokerIdTakenError extends Error {
 
 export interface RegisterOptions {
   brokerId: number;
-  /** The advertised endpoint, as clients and other brokers should reach this broker. */
-  host: string;
-  port: number;
+  /** The advertised endpoints, as clients and other brokers should reach this broker, one per listener. */
+  endpoints: ListenerEndpoint[];
   rack: string | null;
   /** How long a stale registration of ours may take to go: its session timeout plus a margin. */
   staleSessionWaitMs: number;
@@ -42,9 +42,9 @@ const registrationAttemptsMax = 100;
 
 /**
  * Creates the ephemeral registration and returns the broker epoch. As Kafka 2.x (KAFKA-7165): a
- * registration already there with our own host and port is taken for our previous incarnation
+ * registration already there with our own endpoints is taken for our previous incarnation
  * whose session has not expired yet (a fast restart); we wait for it to go, watching it, and
- * retry. A registration with another endpoint is another live broker: BrokerIdTakenError. Kafka
+ * retry. A registration with other endpoints is another live broker: BrokerIdTakenError. Kafka
  * cannot tell for sure that an old session was ours either; it compares the data, as we do.
  */
 export async function registerBroker(zk: ZkClient, options: RegisterOptions, logger: Logger): Promise<{ brokerEpoch: number }> {
@@ -67,23 +67,28 @@ export async function registerBroker(zk: ZkClient, options: RegisterOptions, log
     if (owner === zk.sessionId) return { brokerEpoch: Number(existing.stat.czxid) };
     const holder = parseBrokerRegistration(path, options.brokerId, existing.data);
     const ownerHex = `0x${owner.toString(16)}`;
-    if (holder.host !== options.host || holder.port !== options.port) {
+    const holderAddresses = formatAddresses(holder.endpoints);
+    if (!sameEndpoints(holder.endpoints, options.endpoints)) {
       throw new BrokerIdTakenError(options.brokerId, `broker id ${options.brokerId} is already registered in ZooKeeper by a live broker ` +
-        `at ${holder.host}:${holder.port} (session ${ownerHex}); give this broker another broker.id, or stop the other one`);
+        `at ${holderAddresses} (session ${ownerHex}); give this broker another broker.id, or stop the other one`);
     }
     waitDeadlineMs ??= Date.now() + options.staleSessionWaitMs;
     const waitMs = waitDeadlineMs - Date.now();
     logger.warn(`waiting for the session of the previous broker ${options.brokerId} (${ownerHex}) to expire: ${path} still says ` +
-      `${holder.host}:${holder.port} (waiting up to ${Math.max(0, waitMs)} ms)`);
+      `${holderAddresses} (waiting up to ${Math.max(0, waitMs)} ms)`);
     if (waitMs <= 0 || !(await awaitDeletion(zk, path, waitMs))) {
-      throw new BrokerIdTakenError(options.brokerId, `broker id ${options.brokerId} is still registered at ${holder.host}:${holder.port} by session ` +
+      throw new BrokerIdTakenError(options.brokerId, `broker id ${options.brokerId} is still registered at ${holderAddresses} by session ` +
         `${ownerHex}, which did not expire within ${options.staleSessionWaitMs} ms: is another broker with broker.id ${options.brokerId} running there?`);
     }
   }
   throw new Error(`could not register ${path}: it kept appearing and vanishing over ${registrationAttemptsMax} attempts`);
 }
 
-/** Every registered broker with its endpoint and epoch, by id; a broker vanishing while read is skipped. */
+function sameEndpoints(a: ListenerEndpoint[], b: ListenerEndpoint[]): boolean {
+  return a.map(connectionString).join(',') === b.map(connectionString).join(',');
+}
+
+/** Every registered broker with its endpoints and epoch, by id; a broker vanishing while read is skipped. */
 export async function liveBrokers(zk: ZkClient, watcher?: ZkWatcher): Promise<LiveBrokerRegistration[]> {
   const ids = (await zk.getChildren(ZkPaths.brokerIds, watcher)).filter((c) => /^\d+$/.test(c)).map(Number).sort((a, b) => a - b);
   const out: LiveBrokerRegistration[] = [];

@@ -2,13 +2,16 @@
  * The bytes inside each znode, as Kafka 2.x writes them, with parsers that check the shape and
  * name the path when it is wrong. The controller and brokers read and write znodes only through these.
  */
+import {
+  connectionString, parseConnectionString, plaintextEndpoint, securityProtocolNamed, type ListenerEndpoint,
+} from '../common/endpoint';
 import { encodeJson } from './zk-client';
 
 /** /brokers/ids/<id>: where a live broker listens. */
 export interface BrokerRegistration {
   brokerId: number;
-  host: string;
-  port: number;
+  /** Every advertised endpoint, in the order of advertised.listeners. */
+  endpoints: ListenerEndpoint[];
   rack: string | null;
   timestampMs: number;
 }
@@ -90,36 +93,65 @@ function timestamp(path: string, obj: JsonObject): number {
   return ms;
 }
 
+/**
+ * Kafka's v4 registration. Its top-level host and port are those of the first PLAINTEXT endpoint
+ * (null and -1 without one), kept by Kafka for clients that know only PLAINTEXT.
+ */
 export function serializeBrokerRegistration(b: BrokerRegistration): Buffer {
+  const plaintext = registeredPlaintextEndpoint(b);
   return encodeJson({
-    listener_security_protocol_map: { PLAINTEXT: 'PLAINTEXT' },
-    endpoints: [`PLAINTEXT://${b.host}:${b.port}`],
+    listener_security_protocol_map: Object.fromEntries(b.endpoints.map((e) => [e.listenerName, e.securityProtocol])),
+    endpoints: b.endpoints.map(connectionString),
     jmx_port: -1,
-    host: b.host,
+    host: plaintext?.host ?? null,
     timestamp: String(b.timestampMs),
-    port: b.port,
+    port: plaintext?.port ?? -1,
     version: 4,
     rack: b.rack,
   });
 }
 
-/** Kafka's v4 registration; host and port come from the PLAINTEXT endpoint when the fields are null. */
+/** The first PLAINTEXT endpoint: the host and port the znode names at its top level, for tools that read ZooKeeper. */
+export function registeredPlaintextEndpoint(b: Pick<BrokerRegistration, 'endpoints'>): ListenerEndpoint | undefined {
+  return b.endpoints.find((e) => e.securityProtocol === 'PLAINTEXT');
+}
+
+/**
+ * Kafka's registration, any version: the endpoints with the protocols of listener_security_protocol_map
+ * (absent before v4: each listener is named after its protocol); before v2, only host and port.
+ */
 export function parseBrokerRegistration(path: string, brokerId: number, data: Buffer): BrokerRegistration {
   const obj = parseObject(path, data);
-  let { host, port } = obj;
-  if (host === null || host === undefined) {
-    const endpoint = Array.isArray(obj.endpoints) ? obj.endpoints.find((e) => typeof e === 'string' && e.startsWith('PLAINTEXT://')) : undefined;
-    const match = typeof endpoint === 'string' ? /^PLAINTEXT:\/\/(.*):(\d+)$/.exec(endpoint) : null;
-    if (!match) throw new ZnodeFormatError(path, 'neither "host" nor a PLAINTEXT endpoint says where the broker listens');
-    host = match[1];
-    port = Number(match[2]);
-  }
-  const fields = { host, port };
-  const checkedPort = int(path, fields, 'port', 0);
-  if (checkedPort > 65_535) throw new ZnodeFormatError(path, `field "port" is ${checkedPort}, above 65535`);
+  const endpoints = obj.endpoints === undefined ? [legacyEndpoint(path, obj)] : registeredEndpoints(path, obj);
+  if (endpoints.length === 0) throw new ZnodeFormatError(path, 'field "endpoints" is empty: nothing says where the broker listens');
   const rack = obj.rack ?? null;
   if (rack !== null && typeof rack !== 'string') throw new ZnodeFormatError(path, `field "rack" is neither null nor a string: ${JSON.stringify(rack)}`);
-  return { brokerId, host: str(path, fields, 'host'), port: checkedPort, rack, timestampMs: timestamp(path, obj) };
+  return { brokerId, endpoints, rack, timestampMs: timestamp(path, obj) };
+}
+
+function registeredEndpoints(path: string, obj: JsonObject): ListenerEndpoint[] {
+  const { endpoints, listener_security_protocol_map: map } = obj;
+  if (!Array.isArray(endpoints) || !endpoints.every((e) => typeof e === 'string')) {
+    throw new ZnodeFormatError(path, `field "endpoints" is not a list of NAME://host:port: ${JSON.stringify(endpoints)}`);
+  }
+  if (map !== undefined && !isObject(map)) throw new ZnodeFormatError(path, `field "listener_security_protocol_map" is not an object: ${JSON.stringify(map)}`);
+  return (endpoints as string[]).map((text) => {
+    try {
+      const address = parseConnectionString(text);
+      const protocol = map === undefined ? address.listenerName : map[address.listenerName];
+      if (typeof protocol !== 'string') throw new Error(`listener_security_protocol_map has no protocol for ${address.listenerName}`);
+      return { ...address, securityProtocol: securityProtocolNamed(protocol) };
+    } catch (err) {
+      throw new ZnodeFormatError(path, `endpoint ${JSON.stringify(text)}: ${(err as Error).message}`);
+    }
+  });
+}
+
+function legacyEndpoint(path: string, obj: JsonObject): ListenerEndpoint {
+  if (typeof obj.host !== 'string') throw new ZnodeFormatError(path, 'neither "endpoints" nor "host" says where the broker listens');
+  const port = int(path, obj, 'port', 0);
+  if (port > 65_535) throw new ZnodeFormatError(path, `field "port" is ${port}, above 65535`);
+  return plaintextEndpoint(str(path, obj, 'host'), port);
 }
 
 export function serializePartitionState(s: PartitionStateZnode): Buffer {

@@ -1,16 +1,24 @@
 /**
  * The cluster as the controller last described it to this broker (Kafka's MetadataCache): live
- * brokers with their advertised endpoints, the controller's id, and every partition's leader,
- * replicas and ISR. Only UpdateMetadata changes it; Metadata requests are answered from it, so
- * every broker gives clients the same answer without asking ZooKeeper.
+ * brokers with their advertised endpoints by listener name, the controller's id, and every
+ * partition's leader, replicas and ISR. Only UpdateMetadata changes it; Metadata requests are
+ * answered from it, so every broker gives clients the same answer without asking ZooKeeper, in
+ * the addresses of the listener each request came in on.
  */
 import { EventEmitter } from 'events';
 import { ErrorCode } from '../common/errors';
 import { isInternalTopic } from '../common/topic';
 import { NO_LEADER } from '../protocol/api-keys';
 import type {
-  BrokerEndpoint, PartitionMetadata, TopicMetadata, UpdateMetadataPartitionState, UpdateMetadataRequest,
+  BrokerEndpoint, PartitionMetadata, TopicMetadata, TopicPartition, UpdateMetadataPartitionState, UpdateMetadataRequest,
 } from '../protocol/messages';
+
+/** A live broker as the cache keeps it: its endpoints by listener name. */
+interface AliveBroker {
+  id: number;
+  rack: string | null;
+  endpoints: ReadonlyMap<string, { host: string; port: number }>;
+}
 
 interface MetadataCacheEvents {
   /** Emitted after every accepted UpdateMetadata: waiters re-check their condition. */
@@ -18,7 +26,7 @@ interface MetadataCacheEvents {
 }
 
 export class MetadataCache {
-  private brokers = new Map<number, BrokerEndpoint>();
+  private brokers = new Map<number, AliveBroker>();
   private readonly topics = new Map<string, Map<number, UpdateMetadataPartitionState>>();
   private controller = NO_LEADER;
   private readonly events = new EventEmitter<MetadataCacheEvents>();
@@ -35,7 +43,9 @@ export class MetadataCache {
   /** Applies an UpdateMetadata (the caller has checked its controller epoch). */
   update(request: UpdateMetadataRequest): void {
     this.controller = request.controllerId;
-    this.brokers = new Map(request.liveBrokers.map((b) => [b.nodeId, { ...b }]));
+    this.brokers = new Map(request.liveBrokers.map((b) => [b.id, {
+      id: b.id, rack: b.rack, endpoints: new Map(b.endpoints.map((e) => [e.listener, { host: e.host, port: e.port }])),
+    }]));
     for (const topic of request.deletedTopics) this.topics.delete(topic);
     for (const state of request.partitionStates) {
       let partitions = this.topics.get(state.topic);
@@ -48,12 +58,25 @@ export class MetadataCache {
     this.events.emit('updated');
   }
 
-  aliveBrokers(): BrokerEndpoint[] {
-    return [...this.brokers.values()].sort((a, b) => a.nodeId - b.nodeId);
+  /** Every live broker's id, whatever its listeners. */
+  aliveBrokerIds(): number[] {
+    return [...this.brokers.keys()].sort((a, b) => a - b);
   }
 
-  aliveBroker(id: number): BrokerEndpoint | undefined {
-    return this.brokers.get(id);
+  hasAliveBroker(id: number): boolean {
+    return this.brokers.has(id);
+  }
+
+  /** The live brokers that have `listenerName`, with their address on it (Kafka's getAliveBrokerNodes): others are left out. */
+  aliveNodes(listenerName: string): BrokerEndpoint[] {
+    return this.aliveBrokerIds().flatMap((id) => this.aliveNode(id, listenerName) ?? []);
+  }
+
+  /** Broker `id`'s address on `listenerName`; undefined when it is not alive or has no such listener (Kafka's getAliveBrokerNode). */
+  aliveNode(id: number, listenerName: string): BrokerEndpoint | undefined {
+    const broker = this.brokers.get(id);
+    const endpoint = broker?.endpoints.get(listenerName);
+    return broker && endpoint ? { nodeId: id, host: endpoint.host, port: endpoint.port, rack: broker.rack } : undefined;
   }
 
   hasTopic(topic: string): boolean {
@@ -66,6 +89,11 @@ export class MetadataCache {
 
   hasPartition(topic: string, partition: number): boolean {
     return this.topics.get(topic)?.has(partition) ?? false;
+  }
+
+  /** The partitions of `topic` the cache knows, in order (Kafka's getTopicPartitions). */
+  topicPartitions(topic: string): TopicPartition[] {
+    return [...(this.topics.get(topic)?.keys() ?? [])].sort((a, b) => a - b).map((partition) => ({ topic, partition }));
   }
 
   partitionState(topic: string, partition: number): UpdateMetadataPartitionState | undefined {
@@ -83,22 +111,34 @@ export class MetadataCache {
     return true;
   }
 
-  /** Metadata for `topic`; undefined when the cache does not know it. */
-  topicMetadata(topic: string): TopicMetadata | undefined {
+  /**
+   * Metadata for `topic` as seen from `listenerName`; undefined when the cache does not know it.
+   * `errorUnavailableListeners`: a leader without that listener is LISTENER_NOT_FOUND rather than LEADER_NOT_AVAILABLE.
+   */
+  topicMetadata(topic: string, listenerName: string, errorUnavailableListeners: boolean): TopicMetadata | undefined {
     const partitions = this.topics.get(topic);
     if (!partitions) return undefined;
-    const list = [...partitions.values()].sort((a, b) => a.partition - b.partition).map((s) => this.partitionMetadata(s));
+    const list = [...partitions.values()].sort((a, b) => a.partition - b.partition)
+      .map((s) => this.partitionMetadata(s, listenerName, errorUnavailableListeners));
     return { errorCode: ErrorCode.NONE.code, name: topic, isInternal: isInternalTopic(topic), partitions: list };
   }
 
-  /** Kafka's rule: a partition whose leader is not alive answers LEADER_NOT_AVAILABLE. */
-  private partitionMetadata(state: UpdateMetadataPartitionState): PartitionMetadata {
+  /**
+   * Kafka's getPartitionMetadata: a partition whose leader is not alive answers LEADER_NOT_AVAILABLE;
+   * one whose leader is alive but lacks the request's listener answers without a leader too, with
+   * LISTENER_NOT_FOUND where the request may say so (Metadata v6+), so the misconfiguration shows.
+   */
+  private partitionMetadata(state: UpdateMetadataPartitionState, listenerName: string, errorUnavailableListeners: boolean): PartitionMetadata {
     const leaderAlive = state.leader !== NO_LEADER && this.brokers.has(state.leader);
+    const leaderReachable = leaderAlive && this.aliveNode(state.leader, listenerName) !== undefined;
     const offline = new Set([...state.offlineReplicas, ...state.replicas.filter((r) => !this.brokers.has(r))]);
+    let errorCode = ErrorCode.NONE.code;
+    if (!leaderAlive) errorCode = ErrorCode.LEADER_NOT_AVAILABLE.code;
+    else if (!leaderReachable) errorCode = errorUnavailableListeners ? ErrorCode.LISTENER_NOT_FOUND.code : ErrorCode.LEADER_NOT_AVAILABLE.code;
     return {
-      errorCode: leaderAlive ? ErrorCode.NONE.code : ErrorCode.LEADER_NOT_AVAILABLE.code,
+      errorCode,
       partition: state.partition,
-      leader: leaderAlive ? state.leader : NO_LEADER,
+      leader: leaderReachable ? state.leader : NO_LEADER,
       leaderEpoch: state.leaderEpoch,
       replicas: [...state.replicas],
       isr: [...state.isr],

@@ -31,7 +31,7 @@ export function newTopicFromRequest(request: CreatableTopic, deps: TopicCreation
   if (collision) invalid(ErrorCode.INVALID_TOPIC_EXCEPTION, `topic ${request.name} collides with existing topic ${collision} ("." and "_" look the same in metric names)`);
   const configs = nonNullConfigs(request);
   validateTopicConfigs(configs);
-  const live = metadataCache.aliveBrokers().map((b) => b.nodeId);
+  const live = metadataCache.aliveBrokerIds();
   const assignments = request.assignments ?? [];
   if (assignments.length > 0) return fromAssignments(request, assignments, live, configs);
   const numPartitions = request.numPartitions === -1 ? config.numPartitions : request.numPartitions;
@@ -79,6 +79,6 @@ function fromAssignments(request: CreatableTopic, assignments: CreatableTopic['a
 /** Checks and writes one topic; throws a JosefError saying why not. */
 export async function createTopic(request: CreatableTopic, deps: TopicCreationDeps, validateOnly = false): Promise<NewTopic> {
   const topic = newTopicFromRequest(request, deps);
-  if (!validateOnly) await deps.topicAdmin.createTopic(topic, deps.metadataCache.aliveBrokers().map((b) => b.nodeId));
+  if (!validateOnly) await deps.topicAdmin.createTopic(topic, deps.metadataCache.aliveBrokerIds());
   return topic;
 }

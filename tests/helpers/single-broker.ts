@@ -19,6 +19,7 @@ import { ReplicaManager } from '../../src/server/replica-manager';
 import { SocketServer } from '../../src/server/socket-server';
 import { LogManager } from '../../src/storage/log-manager';
 import { adminPortsWithoutZooKeeper } from './admin-ports';
+import { plaintextBroker } from './live-brokers';
 import { quietLogger } from './log';
 import { rmDir, tmpDir } from './tmp';
 
@@ -69,7 +70,7 @@ export async function startSingleBroker(name: string, partitions: number, flags:
   const controller = await connect();
   await controller.send(ApiKey.LeaderAndIsr, { controllerId: 1, controllerEpoch: 1, brokerEpoch: 1, partitionStates: numbers.map(state), liveLeaders: [] });
   await controller.send(ApiKey.UpdateMetadata, {
-    controllerId: 1, controllerEpoch: 1, brokerEpoch: 1, liveBrokers: [{ nodeId: 1, host, port, rack: null }], deletedTopics: [],
+    controllerId: 1, controllerEpoch: 1, brokerEpoch: 1, liveBrokers: [plaintextBroker(1, host, port)], deletedTopics: [],
     partitionStates: numbers.map((p) => ({ ...state(p), offlineReplicas: [] })),
   });
   const produced = await controller.send(ApiKey.Produce, { acks: 1, timeoutMs: 1000, topics: [{ name: topic, partitions: [{ partition: 0, records: encodeRecordBatch([{ value: Buffer.from('kept') }]) }] }] });

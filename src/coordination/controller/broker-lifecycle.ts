@@ -3,6 +3,7 @@
  * KafkaController.onBrokerStartup, onBrokerFailure and doControlledShutdown): elect leaders for
  * what they led, keep ISRs to live brokers, and tell every broker. Runs inside the event loop.
  */
+import { formatAddresses } from '../../common/endpoint';
 import { ErrorCode, JosefError } from '../../common/errors';
 import type { Logger } from '../../common/logger';
 import type { TopicPartition } from '../../protocol/messages';
@@ -41,13 +42,22 @@ export class BrokerLifecycle {
       await this.onBrokerFailure(bounced);
     }
     for (const id of dead) this.forgetBroker(id);
-    for (const id of [...added, ...bounced]) {
-      const broker = now.get(id) as LiveBroker;
-      this.context.liveBrokers.set(id, broker);
-      this.channel.addBroker(broker);
-    }
+    for (const id of [...added, ...bounced]) this.addLiveBroker(now.get(id) as LiveBroker);
     if (added.length + bounced.length > 0) await this.onBrokerStartup([...added, ...bounced]);
     if (dead.length > 0) await this.onBrokerFailure(dead);
+  }
+
+  /** A registered broker, known to the context and reached through the channel on the inter-broker listener. */
+  addLiveBroker(broker: LiveBroker): void {
+    this.context.liveBrokers.set(broker.id, broker);
+    const node = this.context.interBrokerNode(broker.id);
+    if (node) {
+      this.channel.addBroker({ id: broker.id, host: node.host, port: node.port });
+      return;
+    }
+    // Kafka's controller fails on such a broker (BrokerEndPointNotAvailableException); it only goes unreached here.
+    this.logger.error(`broker ${broker.id} registered no ${this.context.interBrokerListenerName} listener (inter.broker.listener.name), only ` +
+      `${formatAddresses(broker.endpoints)}: the controller cannot reach it, nor can followers fetch from it`);
   }
 
   private forgetBroker(id: number): void {

@@ -4,14 +4,15 @@
  * its state znode, brokers shutting down and topics queued for deletion. Rebuilt from ZooKeeper
  * whenever a broker becomes controller; cleared when it resigns.
  */
-import type { BrokerEndpoint, TopicPartition } from '../../protocol/messages';
+import { SecurityProtocol, type ListenerEndpoint } from '../../common/endpoint';
+import type { BrokerEndpoint, TopicPartition, UpdateMetadataBroker } from '../../protocol/messages';
 import type { PartitionStateZnode, ReplicaAssignment, TopicZnode } from '../znodes';
 import { settledAssignment, type FullReplicaAssignment } from './reassignment';
 
 export interface LiveBroker {
   id: number;
-  host: string;
-  port: number;
+  /** Every endpoint it registered, one per advertised listener. */
+  endpoints: ListenerEndpoint[];
   rack: string | null;
   /** The czxid of its registration: a restarted broker has a higher one. */
   epoch: number;
@@ -27,6 +28,12 @@ export const tpKey = (topic: string, partition: number): string => `${topic}/${p
 export const tpName = (tp: TopicPartition): string => `${tp.topic}-${tp.partition}`;
 
 export class ControllerContext {
+  /**
+   * @param interBrokerListenerName the controller's inter.broker.listener.name: where it reaches
+   *   brokers, and where followers are told to fetch from (Kafka's config.interBrokerListenerName).
+   */
+  constructor(readonly interBrokerListenerName: string) {}
+
   epoch = 0;
   /** zkVersion of /controller_epoch when we raised it: every write we make checks it (fencing). */
   epochZkVersion = -1;
@@ -67,8 +74,20 @@ export class ControllerContext {
     return [...this.liveBrokers.keys()].sort((a, b) => a - b);
   }
 
-  endpoints(): BrokerEndpoint[] {
-    return [...this.liveBrokers.values()].sort((a, b) => a.id - b.id).map((b) => ({ nodeId: b.id, host: b.host, port: b.port, rack: b.rack }));
+  /** A live broker's endpoint on the inter-broker listener (Kafka's broker.node(interBrokerListenerName)); undefined if it has none. */
+  interBrokerNode(brokerId: number): BrokerEndpoint | undefined {
+    const broker = this.liveBrokers.get(brokerId);
+    const endpoint = broker?.endpoints.find((e) => e.listenerName === this.interBrokerListenerName);
+    return broker && endpoint ? { nodeId: broker.id, host: endpoint.host, port: endpoint.port, rack: broker.rack } : undefined;
+  }
+
+  /** Every registered broker with all its endpoints, as UpdateMetadata carries them. */
+  updateMetadataBrokers(): UpdateMetadataBroker[] {
+    return [...this.liveBrokers.values()].sort((a, b) => a.id - b.id).map((b) => ({
+      id: b.id,
+      endpoints: b.endpoints.map((e) => ({ port: e.port, host: e.host, listener: e.listenerName, securityProtocol: SecurityProtocol[e.securityProtocol] })),
+      rack: b.rack,
+    }));
   }
 
   replicasOf(tp: TopicPartition): number[] {

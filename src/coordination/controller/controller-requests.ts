@@ -49,7 +49,8 @@ export class ControllerRequests {
       this.channel.send(brokerId, ApiKey.LeaderAndIsr, {
         ...this.header(brokerId),
         partitionStates,
-        liveLeaders: this.context.endpoints().filter((e) => leaders.has(e.nodeId)),
+        // Followers fetch from the leader's inter-broker listener (Kafka's liveLeaders).
+        liveLeaders: this.context.liveOrShuttingDownBrokerIds().filter((id) => leaders.has(id)).flatMap((id) => this.context.interBrokerNode(id) ?? []),
       }, this.onLeaderAndIsrResponse && ((response) => this.onLeaderAndIsrResponse?.(brokerId, response)));
     }
   }
@@ -70,7 +71,7 @@ export class ControllerRequests {
         isr: l.isr, zkVersion: l.zkVersion, replicas, offlineReplicas: replicas.filter((r) => !registered.has(r) || !this.context.isReplicaOnline(r, tp)),
       });
     }
-    const liveBrokers = this.context.endpoints();
+    const liveBrokers = this.context.updateMetadataBrokers();
     for (const brokerId of options.brokers ?? this.context.liveOrShuttingDownBrokerIds()) {
       this.channel.send(brokerId, ApiKey.UpdateMetadata, {
         ...this.header(brokerId), partitionStates, liveBrokers, deletedTopics: options.deletedTopics ?? [],

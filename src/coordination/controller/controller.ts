@@ -11,6 +11,7 @@
  */
 import { EventEmitter } from 'events';
 import { systemClock, type Clock } from '../../common/clock';
+import { PLAINTEXT_LISTENER_NAME } from '../../common/endpoint';
 import { ErrorCode, JosefError } from '../../common/errors';
 import type { Logger } from '../../common/logger';
 import type { TopicPartition } from '../../protocol/messages';
@@ -43,6 +44,11 @@ export interface ControllerOptions {
   uncleanLeaderElectionEnable: boolean;
   /** Kafka's auto leader rebalance settings; omitted: off (tests that drive elections themselves). */
   autoLeaderRebalance?: AutoLeaderRebalanceOptions;
+  /**
+   * inter.broker.listener.name: the listener of each broker the controller connects to and sends
+   * followers to (default PLAINTEXT, Kafka's).
+   */
+  interBrokerListenerName?: string;
   logger: Logger;
   clock?: Clock;
   /** Injectable so controller logic can be tested without sockets; default: TCP to each broker. */
@@ -66,7 +72,7 @@ const autoLeaderRebalanceFirstCheckMs = 5_000;
 const shutdownEventWaitMs = 5_000;
 
 export class Controller extends EventEmitter<ControllerEvents> {
-  private readonly context = new ControllerContext();
+  private readonly context: ControllerContext;
   private readonly events: ControllerEventQueue<ControllerEvent>;
   private readonly channel: ControllerChannel;
   private readonly states: PartitionStateMachine;
@@ -91,6 +97,7 @@ export class Controller extends EventEmitter<ControllerEvents> {
   constructor(private readonly options: ControllerOptions) {
     super();
     const { zk, brokerId, logger } = options;
+    this.context = new ControllerContext(options.interBrokerListenerName ?? PLAINTEXT_LISTENER_NAME);
     this.events = new ControllerEventQueue((event) => this.process(event), logger, options.clock ?? systemClock);
     this.channel = options.channel ?? new TcpControllerChannel({
       controllerId: brokerId,
@@ -347,10 +354,7 @@ export class Controller extends EventEmitter<ControllerEvents> {
   /** Loads everything from ZooKeeper (setting every watch first), elects where needed and tells every broker. */
   private async onControllerFailover(): Promise<void> {
     const { zk } = this.options;
-    for (const broker of await liveBrokers(zk, this.watcher({ type: 'BrokerChange' }))) {
-      this.context.liveBrokers.set(broker.brokerId, toLiveBroker(broker));
-      this.channel.addBroker(toLiveBroker(broker));
-    }
+    for (const broker of await liveBrokers(zk, this.watcher({ type: 'BrokerChange' }))) this.brokers.addLiveBroker(toLiveBroker(broker));
     await this.topicChanges.refreshTopics();
     for (const tp of this.context.allPartitions()) await this.states.readState(tp);
     const markers = await zk.getChildren(ZkPaths.deleteTopics, this.watcher({ type: 'TopicDeletion' }));
@@ -449,5 +453,5 @@ function notController(brokerId: number): JosefError {
 }
 
 function toLiveBroker(b: LiveBrokerRegistration): LiveBroker {
-  return { id: b.brokerId, host: b.host, port: b.port, rack: b.rack, epoch: b.brokerEpoch };
+  return { id: b.brokerId, endpoints: b.endpoints, rack: b.rack, epoch: b.brokerEpoch };
 }

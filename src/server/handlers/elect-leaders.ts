@@ -57,7 +57,7 @@ async function elect(partitions: TopicPartition[], electionType: number, deps: E
 
 /** Kafka takes "every partition" from the metadata cache of the broker asked. */
 function everyPartition(cache: MetadataCache): TopicPartition[] {
-  return cache.topicNames().flatMap((topic) => (cache.topicMetadata(topic)?.partitions ?? []).map((p) => ({ topic, partition: p.partition })));
+  return cache.topicNames().flatMap((topic) => cache.topicPartitions(topic));
 }
 
 /** The partitions named, each once (Kafka reads them into a set). */

@@ -1,8 +1,9 @@
 /**
  * FindCoordinator (key 10): the coordinator of group G is the leader of __consumer_offsets
- * partition abs(hash(G)) % offsets.topic.num.partitions. The first request creates the topic
- * (replication factor capped to the live brokers, as Kafka) and answers COORDINATOR_NOT_AVAILABLE
- * until its leaders are known; clients retry.
+ * partition abs(hash(G)) % offsets.topic.num.partitions, answered with its address on the listener
+ * the request came in on. The first request creates the topic (replication factor capped to the
+ * live brokers, as Kafka) and answers COORDINATOR_NOT_AVAILABLE until its leaders are known, or
+ * while the leader lacks that listener (as Kafka); clients retry.
  */
 import { ErrorCode, JosefError } from '../../common/errors';
 import type { Logger } from '../../common/logger';
@@ -10,12 +11,13 @@ import { GROUP_METADATA_TOPIC, partitionForGroup } from '../../group/coordinator
 import { ApiKey } from '../../protocol/api-keys';
 import { COORDINATOR_TYPE_GROUP, type FindCoordinatorRequest, type FindCoordinatorResponse } from '../../protocol/messages';
 import type { Handler } from '../dispatcher';
+import type { RequestContext } from '../request-context';
 import { createTopic, type TopicCreationDeps } from '../topic-creation';
 
 const notAvailable = (errorCode: number, errorMessage: string): FindCoordinatorResponse => ({ errorCode, errorMessage, nodeId: -1, host: '', port: -1 });
 
 export function findCoordinatorHandler(deps: TopicCreationDeps & { logger: Logger }): Handler<typeof ApiKey.FindCoordinator> {
-  return async (body: FindCoordinatorRequest): Promise<FindCoordinatorResponse> => {
+  return async (body: FindCoordinatorRequest, ctx: RequestContext): Promise<FindCoordinatorResponse> => {
     if ((body.keyType ?? COORDINATOR_TYPE_GROUP) !== COORDINATOR_TYPE_GROUP) {
       return notAvailable(ErrorCode.INVALID_REQUEST.code, `coordinator type ${body.keyType} is not supported: only groups (0)`);
     }
@@ -27,8 +29,11 @@ export function findCoordinatorHandler(deps: TopicCreationDeps & { logger: Logge
     }
     const partition = partitionForGroup(body.key, config.offsetsTopicNumPartitions);
     const leader = metadataCache.partitionState(GROUP_METADATA_TOPIC, partition)?.leader ?? -1;
-    const endpoint = metadataCache.aliveBroker(leader);
-    if (!endpoint) return notAvailable(ErrorCode.COORDINATOR_NOT_AVAILABLE.code, `${GROUP_METADATA_TOPIC}-${partition} has no live leader`);
+    const endpoint = metadataCache.aliveNode(leader, ctx.listenerName);
+    if (!endpoint) {
+      const why = metadataCache.hasAliveBroker(leader) ? `its leader, broker ${leader}, has no ${ctx.listenerName} listener` : 'it has no live leader';
+      return notAvailable(ErrorCode.COORDINATOR_NOT_AVAILABLE.code, `${GROUP_METADATA_TOPIC}-${partition}: ${why}`);
+    }
     return { errorCode: ErrorCode.NONE.code, errorMessage: null, nodeId: endpoint.nodeId, host: endpoint.host, port: endpoint.port };
   };
 }
@@ -36,7 +41,7 @@ export function findCoordinatorHandler(deps: TopicCreationDeps & { logger: Logge
 /** Kafka's createInternalTopic: offsets.topic.num.partitions, offsets.topic.replication.factor capped to live brokers. */
 async function createOffsetsTopic(deps: TopicCreationDeps & { logger: Logger }): Promise<void> {
   const { config, metadataCache, logger } = deps;
-  const live = metadataCache.aliveBrokers().length;
+  const live = metadataCache.aliveBrokerIds().length;
   const replicationFactor = Math.max(1, Math.min(config.offsetsTopicReplicationFactor, live));
   try {
     await createTopic({ name: GROUP_METADATA_TOPIC, numPartitions: config.offsetsTopicNumPartitions, replicationFactor, assignments: [], configs: {} }, deps);

@@ -1,8 +1,10 @@
 /**
  * Metadata (key 3), answered from the metadata cache: live brokers, the controller, and each
- * topic's partitions with leader, replicas and ISR. An unknown topic is created when both the
- * client and auto.create.topics.enable allow it (Kafka's rules and defaults), and the answer then
- * waits a bounded time for its leaders, so a first produce to a new topic needs no retry.
+ * topic's partitions with leader, replicas and ISR, in the addresses of the listener the request
+ * came in on (a broker without that listener is left out, as Kafka does). An unknown topic is
+ * created when both the client and auto.create.topics.enable allow it (Kafka's rules and
+ * defaults), and the answer then waits a bounded time for its leaders, so a first produce to a
+ * new topic needs no retry.
  */
 import { ErrorCode, JosefError } from '../../common/errors';
 import type { Logger } from '../../common/logger';
@@ -10,6 +12,7 @@ import { isInternalTopic } from '../../common/topic';
 import { ApiKey } from '../../protocol/api-keys';
 import type { CreatableTopic, MetadataRequest, MetadataResponse, TopicMetadata } from '../../protocol/messages';
 import type { Handler } from '../dispatcher';
+import type { RequestContext } from '../request-context';
 import { partitionError } from '../partition-error';
 import { createTopic, type TopicCreationDeps } from '../topic-creation';
 import { requireArray } from './by-topic';
@@ -29,7 +32,7 @@ function emptyTopic(name: string, errorCode: number): TopicMetadata {
 
 export function metadataHandler(deps: MetadataHandlerDeps): Handler<typeof ApiKey.Metadata> {
   const cache = deps.metadataCache;
-  return async (body: MetadataRequest): Promise<MetadataResponse> => {
+  return async (body: MetadataRequest, ctx: RequestContext): Promise<MetadataResponse> => {
     const requested = body.topics === null ? null : [...new Set(requireArray(body.topics, 'Metadata.topics'))];
     const names = requested ?? cache.topicNames();
     const mayCreate = requested !== null && body.allowAutoTopicCreation === true && deps.config.autoCreateTopicsEnable;
@@ -48,14 +51,24 @@ export function metadataHandler(deps: MetadataHandlerDeps): Handler<typeof ApiKe
     if (created.length > 0) {
       await cache.waitUntil(() => created.every((t) => cache.hasLeaders(t)), deps.autoCreateLeaderWaitMs ?? AUTO_CREATE_LEADER_WAIT_MS);
     }
+    const errorUnavailableListeners = listenerNotFoundAnswerable(ctx);
     const topics = names.map((name) => {
       const error = errors.get(name);
       if (error !== undefined) return emptyTopic(name, error);
       if (created.includes(name) && !cache.hasLeaders(name)) return emptyTopic(name, ErrorCode.LEADER_NOT_AVAILABLE.code);
-      return cache.topicMetadata(name) ?? emptyTopic(name, ErrorCode.LEADER_NOT_AVAILABLE.code);
+      return cache.topicMetadata(name, ctx.listenerName, errorUnavailableListeners) ?? emptyTopic(name, ErrorCode.LEADER_NOT_AVAILABLE.code);
     });
-    return { brokers: cache.aliveBrokers(), clusterId: deps.clusterId(), controllerId: cache.controllerId, topics };
+    return { brokers: cache.aliveNodes(ctx.listenerName), clusterId: deps.clusterId(), controllerId: cache.controllerId, topics };
   };
+}
+
+/**
+ * Kafka answers a leader without the request's listener with LISTENER_NOT_FOUND from Metadata v6 on
+ * and with LEADER_NOT_AVAILABLE before (KafkaApis' errorUnavailableListeners). Josef's own protocol
+ * has no older clients to spare and always says LISTENER_NOT_FOUND.
+ */
+function listenerNotFoundAnswerable(ctx: RequestContext): boolean {
+  return ctx.protocol === 'josef' || ctx.apiVersion >= 6;
 }
 
 /**
@@ -73,7 +86,7 @@ async function autoCreate(name: string, deps: MetadataHandlerDeps): Promise<numb
     assignments: [],
     configs: {},
   };
-  if (internal && deps.metadataCache.aliveBrokers().length < request.replicationFactor) return ErrorCode.COORDINATOR_NOT_AVAILABLE.code;
+  if (internal && deps.metadataCache.aliveBrokerIds().length < request.replicationFactor) return ErrorCode.COORDINATOR_NOT_AVAILABLE.code;
   try {
     await createTopic(request, deps);
     deps.logger.info(`auto-created topic ${name} with ${request.numPartitions} partition(s), replication factor ${request.replicationFactor}`);

@@ -14,7 +14,7 @@ import { requireArray } from './by-topic';
 export function updateMetadataHandler(replicaManager: ReplicaManager, metadataCache: MetadataCache, logger: Logger): Handler<typeof ApiKey.UpdateMetadata> {
   return (body: UpdateMetadataRequest): UpdateMetadataResponse => {
     requireArray(body.partitionStates, 'UpdateMetadata.partitionStates');
-    requireArray(body.liveBrokers, 'UpdateMetadata.liveBrokers');
+    for (const broker of requireArray(body.liveBrokers, 'UpdateMetadata.liveBrokers')) requireArray(broker?.endpoints, `UpdateMetadata.liveBrokers[${broker?.id}].endpoints`);
     requireArray(body.deletedTopics, 'UpdateMetadata.deletedTopics');
     if (!replicaManager.acceptControllerEpoch(body.controllerEpoch)) {
       logger.warn(`ignoring UpdateMetadata from controller ${body.controllerId} with epoch ${body.controllerEpoch}: epoch ${replicaManager.controllerEpoch} is newer`);

@@ -19,6 +19,7 @@ import { ReplicaManager } from '../../../src/server/replica-manager';
 import { SocketServer } from '../../../src/server/socket-server';
 import { LogManager } from '../../../src/storage/log-manager';
 import { adminPortsWithoutZooKeeper } from '../../helpers/admin-ports';
+import { plaintextBroker } from '../../helpers/live-brokers';
 import { quietLogger } from '../../helpers/log';
 import { rmDir, tmpDir } from '../../helpers/tmp';
 
@@ -63,7 +64,7 @@ describe('broker request path (sockets, handlers, replica manager, logs)', () =>
     port = await server.start();
     // Play the controller: broker 1 leads orders-0 and orders-1; broker 2 leads orders-2.
     const controller = await connect();
-    const liveBrokers = [{ nodeId: 1, host, port, rack: null }, { nodeId: 2, host, port: 1, rack: null }];
+    const liveBrokers = [plaintextBroker(1, host, port), plaintextBroker(2, host, 1)];
     const leaderAndIsr = await controller.send(ApiKey.LeaderAndIsr, {
       controllerId: 1, controllerEpoch: 1, brokerEpoch: 1, partitionStates: [state('orders', 0, 1), state('orders', 1, 1)], liveLeaders: [],
     });

@@ -2,6 +2,7 @@
  * Broker registration and the cluster id against the real ZooKeeper: a taken id, a stale
  * registration of our own previous run (KAFKA-7165), the broker epoch, and one cluster id.
  */
+import { plaintextEndpoint } from '../../../src/common/endpoint';
 import { BrokerIdTakenError, liveBrokers, registerBroker, type RegisterOptions } from '../../../src/coordination/broker-registry';
 import { getOrCreateClusterId } from '../../../src/coordination/cluster-id';
 import { basePaths, ensureBasePaths, ZkPaths } from '../../../src/coordination/paths';
@@ -23,7 +24,7 @@ async function session(connectString: string): Promise<ZkClient> {
   return zk;
 }
 
-const at = (brokerId: number, port: number, staleSessionWaitMs = 10_000): RegisterOptions => ({ brokerId, host: '127.0.0.1', port, rack: null, staleSessionWaitMs });
+const at = (brokerId: number, port: number, staleSessionWaitMs = 10_000): RegisterOptions => ({ brokerId, endpoints: [plaintextEndpoint('127.0.0.1', port)], rack: null, staleSessionWaitMs });
 
 describe('broker registration', () => {
   it('writes an ephemeral znode in Kafka\'s JSON whose czxid is the broker epoch, listed by liveBrokers', async () => {
@@ -35,12 +36,12 @@ describe('broker registration', () => {
     const { data, stat } = await zk.getData(ZkPaths.broker(1));
     expect(stat.ephemeralOwner).toBe(zk.sessionId);
     expect(Number(stat.czxid)).toBe(brokerEpoch);
-    expect(parseBrokerRegistration(ZkPaths.broker(1), 1, data)).toMatchObject({ host: '127.0.0.1', port: 9092, rack: 'r1' });
+    expect(parseBrokerRegistration(ZkPaths.broker(1), 1, data)).toMatchObject({ endpoints: [plaintextEndpoint('127.0.0.1', 9092)], rack: 'r1' });
     // Registering again in the same session (a retry after a lost answer) is not an error.
     expect(await registerBroker(zk, at(1, 9092), quietLogger)).toEqual({ brokerEpoch });
     const other = await session(chroot);
     await registerBroker(other, at(2, 9093), quietLogger);
-    expect((await liveBrokers(zk)).map((b) => [b.brokerId, b.port])).toEqual([[1, 9092], [2, 9093]]);
+    expect((await liveBrokers(zk)).map((b) => [b.brokerId, b.endpoints.map((e) => e.port)])).toEqual([[1, [9092]], [2, [9093]]]);
   });
 
   it('refuses an id held by a live broker at another endpoint with BrokerIdTakenError', async () => {

@@ -3,6 +3,7 @@
  * "broker" is a ZooKeeper session, a registration and a Controller; what the controller would send
  * is recorded per broker, and StopReplica is answered at once (as a broker that deleted its files).
  */
+import { plaintextEndpoint } from '../../../src/common/endpoint';
 import { createLogger, type Logger } from '../../../src/common/logger';
 import { registerBroker } from '../../../src/coordination/broker-registry';
 import type { ControllerApiKey, ControllerChannel } from '../../../src/coordination/controller/controller-channel';
@@ -87,7 +88,7 @@ export class ControllerHarness {
 
   async broker(id: number, options: { uncleanLeaderElectionEnable?: boolean; start?: boolean; connectString?: string } = {}): Promise<TestBroker> {
     const zk = await this.session(options.connectString);
-    const { brokerEpoch } = await registerBroker(zk, { brokerId: id, host: '127.0.0.1', port: 19000 + id, rack: null, staleSessionWaitMs: 10_000 }, quietLogger);
+    const { brokerEpoch } = await registerBroker(zk, { brokerId: id, endpoints: [plaintextEndpoint('127.0.0.1', 19000 + id)], rack: null, staleSessionWaitMs: 10_000 }, quietLogger);
     const channel = new RecordingChannel();
     const controller = new Controller({ zk, brokerId: id, uncleanLeaderElectionEnable: options.uncleanLeaderElectionEnable ?? false, logger: quietLogger, channel });
     this.controllers.push(controller);

@@ -182,7 +182,7 @@ describe('controller and broker failures', () => {
       const states = b1.channel.of(ApiKey.LeaderAndIsr, id).flatMap((r) => r.partitionStates);
       expect(states.find((p) => p.topic === 'orders' && p.partition === 2)).toMatchObject({ leader: 1, leaderEpoch: 1, isr: [1, 2] });
       const update = b1.channel.of(ApiKey.UpdateMetadata, id).at(-1);
-      expect(update?.liveBrokers.map((b) => b.nodeId)).toEqual([1, 2]);
+      expect(update?.liveBrokers.map((b) => b.id)).toEqual([1, 2]);
       expect(update?.partitionStates.find((p) => p.topic === 'solo')).toMatchObject({ leader: -1, offlineReplicas: [3] });
     }
 

@@ -5,6 +5,7 @@
  * KAFKA_STORAGE_ERROR becomes an offline replica: leadership moves to another ISR member, it leaves
  * the ISR, and UpdateMetadata lists it as offline. Replicas on the healthy dir are left alone.
  */
+import { plaintextEndpoint } from '../../../src/common/endpoint';
 import { registerBroker } from '../../../src/coordination/broker-registry';
 import type { ControllerApiKey } from '../../../src/coordination/controller/controller-channel';
 import { Controller } from '../../../src/coordination/controller/controller';
@@ -45,7 +46,7 @@ afterEach(async () => {
 it('moves the leadership of a replica on a failed log dir, takes it out of the ISR, and reports it offline', async () => {
   h = new ControllerHarness(testChroot('log-dir-events'));
   const zk = await h.session();
-  await registerBroker(zk, { brokerId: 2, host: '127.0.0.1', port: 19002, rack: null, staleSessionWaitMs: 10_000 }, capturingLogger().logger);
+  await registerBroker(zk, { brokerId: 2, endpoints: [plaintextEndpoint('127.0.0.1', 19002)], rack: null, staleSessionWaitMs: 10_000 }, capturingLogger().logger);
   const channel = new AnsweringChannel();
   const { logger, lines } = capturingLogger();
   controller = new Controller({ zk, brokerId: 2, uncleanLeaderElectionEnable: false, logger, channel });

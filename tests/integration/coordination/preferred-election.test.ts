@@ -5,6 +5,7 @@
  * imbalance check of auto.leader.rebalance.enable, and `josef topic elect-leaders` refusing to
  * start a second election or waiting forever when no controller runs.
  */
+import { plaintextEndpoint } from '../../../src/common/endpoint';
 import { registerBroker } from '../../../src/coordination/broker-registry';
 import { Controller } from '../../../src/coordination/controller/controller';
 import type { AutoLeaderRebalanceOptions } from '../../../src/coordination/controller/preferred-replica-election';
@@ -30,7 +31,7 @@ afterEach(async () => {
 /** A broker whose controller has the options the harness does not pass; it starts first, so it is the controller. */
 async function controllerBroker(id: number, autoLeaderRebalance?: AutoLeaderRebalanceOptions) {
   const zk = await h.session();
-  await registerBroker(zk, { brokerId: id, host: '127.0.0.1', port: 19000 + id, rack: null, staleSessionWaitMs: 10_000 }, capturingLogger().logger);
+  await registerBroker(zk, { brokerId: id, endpoints: [plaintextEndpoint('127.0.0.1', 19000 + id)], rack: null, staleSessionWaitMs: 10_000 }, capturingLogger().logger);
   const channel = new RecordingChannel();
   const { logger, lines } = capturingLogger();
   const controller = new Controller({ zk, brokerId: id, uncleanLeaderElectionEnable: false, autoLeaderRebalance, logger, channel });

@@ -3,6 +3,7 @@
  * --generate reads, what --execute writes (and what it refuses before writing anything), the
  * throttle configs and their change notifications, and what --verify reports and cleans up.
  */
+import { plaintextEndpoint } from '../../../src/common/endpoint';
 import { ensureBasePaths, ZkPaths } from '../../../src/coordination/paths';
 import {
   executeReassignment, generateReassignment, planProblems, ReassignmentInProgressError, verifyReassignment,
@@ -23,7 +24,7 @@ afterEach(async () => zk.close());
 
 async function registerBrokers(ids: number[], racks: Record<number, string> = {}): Promise<void> {
   for (const id of ids) {
-    await zk.create(ZkPaths.broker(id), serializeBrokerRegistration({ brokerId: id, host: '127.0.0.1', port: 9000 + id, rack: racks[id] ?? null, timestampMs: 0 }), 'ephemeral');
+    await zk.create(ZkPaths.broker(id), serializeBrokerRegistration({ brokerId: id, endpoints: [plaintextEndpoint('127.0.0.1', 9000 + id)], rack: racks[id] ?? null, timestampMs: 0 }), 'ephemeral');
   }
 }
 

@@ -3,6 +3,7 @@
  * the real ZooKeeper: config overrides merged or replaced, checked and followed by a change
  * notification; partitions only added, balanced over the live brokers or as given, by a conditional write.
  */
+import { plaintextEndpoint } from '../../../src/common/endpoint';
 import { ErrorCode } from '../../../src/common/errors';
 import { ensureBasePaths, ZkPaths } from '../../../src/coordination/paths';
 import { addPartitions, alterTopicConfig, changeTopicConfig, createTopic, markTopicForDeletion, readTopicAssignment, readTopicConfig } from '../../../src/coordination/topic-admin';
@@ -16,7 +17,7 @@ beforeEach(async () => {
   zk = await ZkClient.connect({ connectString: testChroot('topic-alter'), sessionTimeoutMs: 4000, logger: quietLogger });
   await ensureBasePaths(zk);
   for (const id of [1, 2, 3]) {
-    await zk.create(ZkPaths.broker(id), serializeBrokerRegistration({ brokerId: id, host: '127.0.0.1', port: 9000 + id, rack: null, timestampMs: 0 }), 'ephemeral');
+    await zk.create(ZkPaths.broker(id), serializeBrokerRegistration({ brokerId: id, endpoints: [plaintextEndpoint('127.0.0.1', 9000 + id)], rack: null, timestampMs: 0 }), 'ephemeral');
   }
 });
 afterEach(async () => zk.close());

@@ -39,7 +39,7 @@ describe('group coordinator in a broker', () => {
     return started;
   };
   const connect = async (): Promise<Connection> => {
-    const { host, port } = broker!.advertisedEndpoint;
+    const [{ host, port }] = broker!.advertisedEndpoints;
     const c = await Connection.connect(host, port, { clientId: 'test-client', requestTimeoutMs: 30_000 });
     connections.push(c);
     return c;

@@ -20,6 +20,7 @@ import { MetadataCache } from '../../../src/server/metadata-cache';
 import { ReplicaManager } from '../../../src/server/replica-manager';
 import { LogManager } from '../../../src/storage/log-manager';
 import { adminPortsWithoutZooKeeper } from '../../helpers/admin-ports';
+import { plaintextBroker } from '../../helpers/live-brokers';
 import { quietLogger } from '../../helpers/log';
 import { rmDir, tmpDir } from '../../helpers/tmp';
 
@@ -74,7 +75,7 @@ describe('generated hostile requests', () => {
     const ctx: RequestContext = { protocol: 'josef', listenerName: 'PLAINTEXT', clientId: 'controller', correlationId: 0, apiVersion: 0, remoteAddress: 'test' };
     await dispatcher.dispatch(ApiKey.LeaderAndIsr, { controllerId: 1, controllerEpoch: 1, brokerEpoch: 1, partitionStates: [state(0), state(1)], liveLeaders: [] }, ctx);
     await dispatcher.dispatch(ApiKey.UpdateMetadata, {
-      controllerId: 1, controllerEpoch: 1, brokerEpoch: 1, liveBrokers: [{ nodeId: 1, host: '127.0.0.1', port: 9092, rack: null }], deletedTopics: [],
+      controllerId: 1, controllerEpoch: 1, brokerEpoch: 1, liveBrokers: [plaintextBroker(1, '127.0.0.1', 9092)], deletedTopics: [],
       partitionStates: [{ ...state(0), offlineReplicas: [] }, { ...state(1), offlineReplicas: [] }],
     }, ctx);
     const valid = await dispatcher.dispatch(ApiKey.Produce, {

@@ -4,6 +4,7 @@ import { inspectedZookeeper, newClusterState, processLiveness } from '../../../s
 import { brokerRows, formatClusterStatus, isOffline, isUnderReplicated, type ClusterSnapshot } from '../../../src/cli/cluster-status';
 import { formatDescribe } from '../../../src/cli/topic';
 import { formatZnodeTree, prettyJson, renderZnodeData, type ZnodeTree } from '../../../src/cli/zk-tree';
+import { plaintextEndpoint } from '../../../src/common/endpoint';
 
 function znode(path: string, data: unknown, children: ZnodeTree[] = [], ephemeral = false): ZnodeTree {
   const bytes = data === undefined ? Buffer.alloc(0) : Buffer.isBuffer(data) ? data : Buffer.from(typeof data === 'string' ? data : JSON.stringify(data));
@@ -63,7 +64,9 @@ describe('zk tree drawing', () => {
 describe('cluster status', () => {
   const snapshot: ClusterSnapshot = {
     zookeeper: [{ server: '127.0.0.1:2181', mode: 'follower' }, { server: '127.0.0.1:2182', mode: 'leader' }, { server: '127.0.0.1:2183', mode: undefined }],
-    liveBrokers: [{ id: 1, host: '127.0.0.1', port: 9092 }, { id: 2, host: '127.0.0.1', port: 9093 }, { id: 7, host: 'elsewhere', port: 9099 }],
+    liveBrokers: [{ id: 1, endpoints: [plaintextEndpoint('127.0.0.1', 9092)] }, { id: 2, endpoints: [plaintextEndpoint('127.0.0.1', 9093)] }, {
+      id: 7, endpoints: [{ listenerName: 'INTERNAL', host: 'elsewhere', port: 9099 }, { listenerName: 'EXTERNAL', host: 'localhost', port: 9199 }],
+    }],
     controllerId: 2,
     controllerEpoch: 4,
     partitions: [
@@ -98,7 +101,7 @@ describe('cluster status', () => {
     expect(text).toContain('Brokers alive (registered in /brokers/ids): 3 of 4');
     expect(text).toContain('Controller: broker 2 (controller epoch 4)');
     expect(text).toMatch(/^ +3 +127\.0\.0\.1:9094 +103 +gone +no$/m);
-    expect(text).toMatch(/^ +7 +elsewhere:9099 +- +\(not ours\) +yes$/m);
+    expect(text).toMatch(/^ +7 +INTERNAL:\/\/elsewhere:9099, EXTERNAL:\/\/localhost:9199 +- +\(not ours\) +yes$/m);
     expect(text).toContain('Under-replicated partitions (ISR smaller than replicas): 1\n  orders-1  leader 2  replicas 2,3,1  isr 2,1');
     expect(text).toContain('Offline partitions (no live leader): 1\n  solo-0  leader none  replicas 3  isr 3');
   });

@@ -1,7 +1,8 @@
+import { plaintextEndpoint } from '../../../src/common/endpoint';
 import {
   parseBrokerRegistration, parseClusterId, parseController, parseControllerEpoch, parseIsrChange, parsePartitionState, parseTopicAssignment,
   parseTopicConfig, serializeBrokerRegistration, serializeClusterId, serializeController, serializeControllerEpoch, serializeIsrChange,
-  serializePartitionState, serializeTopicAssignment, serializeTopicConfig, ZnodeFormatError,
+  registeredPlaintextEndpoint, serializePartitionState, serializeTopicAssignment, serializeTopicConfig, ZnodeFormatError,
 } from '../../../src/coordination/znodes';
 
 const json = (b: Buffer) => JSON.parse(b.toString('utf8'));
@@ -9,17 +10,45 @@ const bytes = (s: string) => Buffer.from(s, 'utf8');
 
 describe("znode JSON in Kafka 2.x's shapes", () => {
   it('broker registration: Kafka v4 fields; reads what a real Kafka broker writes', () => {
-    const written = serializeBrokerRegistration({ brokerId: 3, host: 'h1', port: 9094, rack: null, timestampMs: 1700000000000 });
+    const written = serializeBrokerRegistration({ brokerId: 3, endpoints: [plaintextEndpoint('h1', 9094)], rack: null, timestampMs: 1700000000000 });
     expect(json(written)).toEqual({
       listener_security_protocol_map: { PLAINTEXT: 'PLAINTEXT' }, endpoints: ['PLAINTEXT://h1:9094'], jmx_port: -1,
       host: 'h1', timestamp: '1700000000000', port: 9094, version: 4, rack: null,
     });
-    expect(parseBrokerRegistration('/brokers/ids/3', 3, written)).toEqual({ brokerId: 3, host: 'h1', port: 9094, rack: null, timestampMs: 1700000000000 });
+    expect(parseBrokerRegistration('/brokers/ids/3', 3, written)).toEqual({ brokerId: 3, endpoints: [plaintextEndpoint('h1', 9094)], rack: null, timestampMs: 1700000000000 });
     const kafka = '{"features":{},"listener_security_protocol_map":{"PLAINTEXT":"PLAINTEXT"},"endpoints":["PLAINTEXT://kafka-1:9092"],"jmx_port":-1,"port":9092,"host":"kafka-1","version":5,"timestamp":"1712345678901","rack":"r1"}';
-    expect(parseBrokerRegistration('/brokers/ids/1', 1, bytes(kafka))).toEqual({ brokerId: 1, host: 'kafka-1', port: 9092, rack: 'r1', timestampMs: 1712345678901 });
-    // A broker whose listeners are not all PLAINTEXT writes host null: the endpoint says where.
-    const hostNull = '{"endpoints":["PLAINTEXT://10.0.0.5:9093"],"host":null,"port":-1,"version":4,"timestamp":"1","rack":null}';
-    expect(parseBrokerRegistration('/brokers/ids/2', 2, bytes(hostNull))).toMatchObject({ host: '10.0.0.5', port: 9093 });
+    expect(parseBrokerRegistration('/brokers/ids/1', 1, bytes(kafka))).toEqual({ brokerId: 1, endpoints: [plaintextEndpoint('kafka-1', 9092)], rack: 'r1', timestampMs: 1712345678901 });
+    // Version 1 had only host and port: a PLAINTEXT listener.
+    expect(parseBrokerRegistration('/brokers/ids/4', 4, bytes('{"version":1,"host":"old","port":9095,"jmx_port":-1,"timestamp":"5"}')).endpoints).toEqual([plaintextEndpoint('old', 9095)]);
+  });
+
+  it('broker registration with several listeners: every endpoint with its protocol; host and port from the first PLAINTEXT one', () => {
+    const endpoints = [
+      { listenerName: 'INTERNAL', securityProtocol: 'PLAINTEXT' as const, host: 'broker-1', port: 19092 },
+      { listenerName: 'EXTERNAL', securityProtocol: 'PLAINTEXT' as const, host: 'localhost', port: 9092 },
+    ];
+    const written = serializeBrokerRegistration({ brokerId: 1, endpoints, rack: 'r1', timestampMs: 1 });
+    expect(json(written)).toMatchObject({
+      listener_security_protocol_map: { INTERNAL: 'PLAINTEXT', EXTERNAL: 'PLAINTEXT' },
+      endpoints: ['INTERNAL://broker-1:19092', 'EXTERNAL://localhost:9092'], host: 'broker-1', port: 19092,
+    });
+    expect(parseBrokerRegistration('/brokers/ids/1', 1, written).endpoints).toEqual(endpoints);
+    // Kafka writes host null and port -1 when no listener is PLAINTEXT; the endpoints still say where.
+    const tls = '{"listener_security_protocol_map":{"CLIENT":"SSL","REPLICATION":"SASL_SSL"},"endpoints":["CLIENT://[::1]:9093","REPLICATION://10.0.0.5:9094"],"host":null,"port":-1,"version":4,"timestamp":"1","rack":null}';
+    expect(parseBrokerRegistration('/brokers/ids/2', 2, bytes(tls)).endpoints).toEqual([
+      { listenerName: 'CLIENT', securityProtocol: 'SSL', host: '::1', port: 9093 }, { listenerName: 'REPLICATION', securityProtocol: 'SASL_SSL', host: '10.0.0.5', port: 9094 },
+    ]);
+    expect(registeredPlaintextEndpoint(parseBrokerRegistration('/brokers/ids/2', 2, bytes(tls)))).toBeUndefined();
+    // Before v4 there was no protocol map: each listener is named after its protocol.
+    expect(parseBrokerRegistration('/brokers/ids/5', 5, bytes('{"version":2,"endpoints":["SSL://h:1"],"host":null,"port":-1}')).endpoints[0].securityProtocol).toBe('SSL');
+  });
+
+  it('broker registration: an endpoint that does not parse or has no protocol is a ZnodeFormatError naming the path', () => {
+    const bad = (text: string) => () => parseBrokerRegistration('/brokers/ids/9', 9, bytes(text));
+    expect(bad('{"endpoints":["nonsense"]}')).toThrow('malformed znode /brokers/ids/9: endpoint "nonsense": expected NAME://host:port, got "nonsense"');
+    expect(bad('{"endpoints":["A://h:1"],"listener_security_protocol_map":{"B":"PLAINTEXT"}}')).toThrow(/endpoint "A:\/\/h:1": listener_security_protocol_map has no protocol for A/);
+    expect(bad('{"endpoints":[]}')).toThrow(/"endpoints" is empty/);
+    expect(bad('{"endpoints":"PLAINTEXT://h:1"}')).toThrow(ZnodeFormatError);
   });
 
   it('partition state, controller, controller epoch, assignment, config, ISR change and cluster id round-trip', () => {
@@ -57,7 +86,7 @@ describe("znode JSON in Kafka 2.x's shapes", () => {
     { what: 'no brokerid', path: '/controller', parse: (p: string) => parseController(p, bytes('{"version":1}')), why: /"brokerid"/ },
     { what: 'a non-numeric epoch', path: '/controller_epoch', parse: (p: string) => parseControllerEpoch(p, bytes('one')), why: /not a non-negative integer/ },
     { what: 'a port out of range', path: '/brokers/ids/1', parse: (p: string) => parseBrokerRegistration(p, 1, bytes('{"host":"h","port":70000}')), why: /above 65535/ },
-    { what: 'no host and no endpoint', path: '/brokers/ids/1', parse: (p: string) => parseBrokerRegistration(p, 1, bytes('{"port":1}')), why: /neither "host"/ },
+    { what: 'no host and no endpoint', path: '/brokers/ids/1', parse: (p: string) => parseBrokerRegistration(p, 1, bytes('{"port":1}')), why: /neither "endpoints" nor "host"/ },
     { what: 'a partition key that is not a number', path: '/brokers/topics/t', parse: (p: string) => parseTopicAssignment(p, bytes('{"partitions":{"x":[1]}}')), why: /partition "x"/ },
     { what: 'a partition without replicas', path: '/brokers/topics/t', parse: (p: string) => parseTopicAssignment(p, bytes('{"partitions":{"0":[]}}')), why: /no replicas/ },
     { what: 'a numeric config value', path: '/config/topics/t', parse: (p: string) => parseTopicConfig(p, bytes('{"config":{"a":1}}')), why: /config "a" is not a string/ },

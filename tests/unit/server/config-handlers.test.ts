@@ -12,6 +12,7 @@ import { describeConfigsHandler } from '../../../src/server/handlers/describe-co
 import type { ConfigAdminPort } from '../../../src/server/handlers/ports';
 import { MetadataCache } from '../../../src/server/metadata-cache';
 import type { RequestContext } from '../../../src/server/request-context';
+import { plaintextBroker } from '../../helpers/live-brokers';
 import { quietLogger } from '../../helpers/log';
 
 const ctx: RequestContext = { protocol: 'kafka', listenerName: 'PLAINTEXT', clientId: 'test', correlationId: 1, apiVersion: 1, remoteAddress: '127.0.0.1:1' };
@@ -45,7 +46,7 @@ function cacheWith(topics: string[]): MetadataCache {
   const cache = new MetadataCache();
   const update: UpdateMetadataRequest = {
     controllerId: 1, controllerEpoch: 1, brokerEpoch: 1, deletedTopics: [],
-    liveBrokers: [{ nodeId: 1, host: '127.0.0.1', port: 9092, rack: null }],
+    liveBrokers: [plaintextBroker(1, '127.0.0.1', 9092)],
     partitionStates: topics.map((topic) => ({ topic, partition: 0, controllerEpoch: 1, leader: 1, leaderEpoch: 0, isr: [1], zkVersion: 0, replicas: [1], offlineReplicas: [] })),
   };
   cache.update(update);

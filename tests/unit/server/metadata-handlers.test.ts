@@ -3,17 +3,21 @@ import { ErrorCode, JosefError } from '../../../src/common/errors';
 import type { CreatableTopic, UpdateMetadataRequest } from '../../../src/protocol/messages';
 import { createTopicsHandler } from '../../../src/server/handlers/create-topics';
 import { deleteTopicsHandler } from '../../../src/server/handlers/delete-topics';
+import { findCoordinatorHandler } from '../../../src/server/handlers/find-coordinator';
 import { metadataHandler } from '../../../src/server/handlers/metadata';
 import type { NewTopic, TopicAdminPort } from '../../../src/server/handlers/ports';
 import { MetadataCache } from '../../../src/server/metadata-cache';
 import type { RequestContext } from '../../../src/server/request-context';
+import { liveBroker, plaintextBroker } from '../../helpers/live-brokers';
 import { quietLogger } from '../../helpers/log';
 
 const ctx: RequestContext = { protocol: 'josef', listenerName: 'PLAINTEXT', clientId: 'test', correlationId: 1, apiVersion: 0, remoteAddress: '127.0.0.1:1' };
+/** Broker `id` as a Metadata answer on the PLAINTEXT listener lists it. */
 const broker = (id: number) => ({ nodeId: id, host: '127.0.0.1', port: 9091 + id, rack: null });
 
 function update(overrides: Partial<UpdateMetadataRequest>): UpdateMetadataRequest {
-  return { controllerId: 1, controllerEpoch: 1, brokerEpoch: 1, partitionStates: [], liveBrokers: [broker(1), broker(2)], deletedTopics: [], ...overrides };
+  const liveBrokers = [1, 2].map((id) => plaintextBroker(id, '127.0.0.1', 9091 + id));
+  return { controllerId: 1, controllerEpoch: 1, brokerEpoch: 1, partitionStates: [], liveBrokers, deletedTopics: [], ...overrides };
 }
 
 function state(topic: string, partition: number, leader: number, replicas = [leader]) {
@@ -172,5 +176,50 @@ describe('MetadataCache and the topic handlers', () => {
     cache.update(update({ partitionStates: [state('t', 0, 1)] }));
     await expect(waiting).resolves.toBe(true);
     await expect(cache.waitUntil(() => cache.hasTopic('never'), 20)).resolves.toBe(false);
+  });
+});
+
+describe('Metadata and FindCoordinator answer with the listener the request came in on', () => {
+  const config = loadBrokerConfig({ env: {}, flags: { 'broker.id': '1', 'offsets.topic.num.partitions': '1' } }).config;
+  // Broker 1 has both listeners, broker 2 only INTERNAL (a misconfigured cluster, as Kafka allows it).
+  const liveBrokers = [
+    liveBroker(1, { INTERNAL: { host: '10.0.0.1', port: 19092 }, EXTERNAL: { host: 'localhost', port: 9092 } }),
+    liveBroker(2, { INTERNAL: { host: '10.0.0.2', port: 19092 } }),
+  ];
+  const on = (listenerName: string, protocol: 'josef' | 'kafka' = 'josef', apiVersion = 0): RequestContext => ({ ...ctx, listenerName, protocol, apiVersion });
+  let cache: MetadataCache;
+  beforeEach(() => {
+    cache = new MetadataCache();
+    cache.update(update({ liveBrokers, partitionStates: [state('orders', 0, 1, [1, 2]), state('orders', 1, 2, [2, 1])] }));
+  });
+  const deps = () => ({ config, metadataCache: cache, topicAdmin: new FakeTopicAdmin(cache), logger: quietLogger, clusterId: () => 'c' });
+
+  it('lists each broker at its address on that listener', async () => {
+    const internal = await metadataHandler(deps())({ topics: ['orders'], allowAutoTopicCreation: false }, on('INTERNAL'));
+    expect(internal?.brokers).toEqual([{ nodeId: 1, host: '10.0.0.1', port: 19092, rack: null }, { nodeId: 2, host: '10.0.0.2', port: 19092, rack: null }]);
+    expect(internal?.topics[0].partitions.map((p) => [p.errorCode, p.leader])).toEqual([[0, 1], [0, 2]]);
+  });
+
+  it('leaves out a broker without that listener; a partition it leads has no leader: LISTENER_NOT_FOUND, or LEADER_NOT_AVAILABLE before Metadata v6', async () => {
+    const external = await metadataHandler(deps())({ topics: ['orders'], allowAutoTopicCreation: false }, on('EXTERNAL'));
+    expect(external?.brokers).toEqual([{ nodeId: 1, host: 'localhost', port: 9092, rack: null }]);
+    expect(external?.topics[0].partitions.map((p) => [p.errorCode, p.leader, p.replicas])).toEqual([
+      [0, 1, [1, 2]], [ErrorCode.LISTENER_NOT_FOUND.code, -1, [2, 1]],
+    ]);
+    const kafkaV5 = await metadataHandler(deps())({ topics: ['orders'], allowAutoTopicCreation: false }, on('EXTERNAL', 'kafka', 5));
+    expect(kafkaV5?.topics[0].partitions[1]).toMatchObject({ errorCode: ErrorCode.LEADER_NOT_AVAILABLE.code, leader: -1 });
+    // A listener no broker has: no brokers at all.
+    expect((await metadataHandler(deps())({ topics: [], allowAutoTopicCreation: false }, on('OTHER')))?.brokers).toEqual([]);
+  });
+
+  it('FindCoordinator names the coordinator on that listener, or COORDINATOR_NOT_AVAILABLE when it has none', async () => {
+    cache.update(update({ liveBrokers, partitionStates: [state('__consumer_offsets', 0, 1, [1, 2])] }));
+    const find = findCoordinatorHandler(deps());
+    expect(await find({ key: 'g', keyType: 0 }, on('EXTERNAL'))).toMatchObject({ errorCode: 0, nodeId: 1, host: 'localhost', port: 9092 });
+    expect(await find({ key: 'g', keyType: 0 }, on('INTERNAL'))).toMatchObject({ errorCode: 0, nodeId: 1, host: '10.0.0.1', port: 19092 });
+    cache.update(update({ liveBrokers, partitionStates: [state('__consumer_offsets', 0, 2, [2, 1])] }));
+    expect(await find({ key: 'g', keyType: 0 }, on('EXTERNAL'))).toMatchObject({
+      errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE.code, nodeId: -1, errorMessage: '__consumer_offsets-0: its leader, broker 2, has no EXTERNAL listener',
+    });
   });
 });

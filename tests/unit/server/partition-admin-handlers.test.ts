@@ -11,10 +11,11 @@ import { electLeadersHandler } from '../../../src/server/handlers/elect-leaders'
 import type { ControllerPort, PartitionAdminPort } from '../../../src/server/handlers/ports';
 import { MetadataCache } from '../../../src/server/metadata-cache';
 import type { RequestContext } from '../../../src/server/request-context';
+import { plaintextBroker } from '../../helpers/live-brokers';
 import { quietLogger } from '../../helpers/log';
 
 const ctx: RequestContext = { protocol: 'kafka', listenerName: 'PLAINTEXT', clientId: 'test', correlationId: 1, apiVersion: 1, remoteAddress: '127.0.0.1:1' };
-const brokers = [1, 2, 3].map((id) => ({ nodeId: id, host: '127.0.0.1', port: 9091 + id, rack: null }));
+const brokers = [1, 2, 3].map((id) => plaintextBroker(id, '127.0.0.1', 9091 + id));
 
 /** Tells the cache that `leader` leads these partitions, as an UpdateMetadata from the controller. */
 function lead(cache: MetadataCache, partitions: TopicPartition[], leader: number): void {
