@@ -1,13 +1,15 @@
 /**
  * docker-compose.yml cannot run here (no Docker engine), so this test reads it and checks that its
- * parts agree: every broker setting is one the broker knows and loads, brokers advertise names and
- * ports that work both inside the compose network and from the host, the ZooKeeper connect string
+ * parts agree: every broker setting is one the broker knows and loads, brokers listen on Kafka's
+ * INTERNAL/EXTERNAL pair (service names inside the compose network, localhost ports published
+ * unchanged for the host), the ZooKeeper connect string
  * names the ensemble's services, and the ensemble's zoo.cfg matches its services and the local one.
  */
 import * as fs from 'fs';
 import * as path from 'path';
 import { parse } from 'yaml';
-import { envVarName, knownConfigKeys, loadBrokerConfig } from '../../../src/common/config';
+import { envVarName, knownConfigKeys, loadBrokerConfig, type BrokerConfig } from '../../../src/common/config';
+import type { ListenerEndpoint } from '../../../src/common/endpoint';
 import { parseZkConnectString } from '../../../src/coordination/zk-connect-string';
 
 const root = path.join(__dirname, '..', '..', '..');
@@ -55,9 +57,16 @@ function portPairs(service: Service): Array<{ published: number; target: number 
 /** Env names the broker reads (config.ts): JOSEF_ + each known key, plus JOSEF_ZK. */
 const brokerEnvNames = new Set([...knownConfigKeys].map(envVarName));
 
-function brokerConfig(service: Service) {
+/** A broker's settings as the compose file gives them: its environment, through the broker's own loader. */
+function brokerConfig(service: Service): BrokerConfig {
   const { config } = loadBrokerConfig({ env: service.environment ?? {} });
   return config;
+}
+
+function listener(endpoints: ListenerEndpoint[], name: string): ListenerEndpoint {
+  const found = endpoints.find((e) => e.listenerName === name);
+  if (!found) throw new Error(`no ${name} among ${endpoints.map((e) => e.listenerName).join(', ')}`);
+  return found;
 }
 
 describe('docker-compose.yml', () => {
@@ -110,20 +119,41 @@ describe('docker-compose.yml', () => {
     expect(ids).toEqual([1, 2, 3]);
   });
 
-  it('advertises each broker by its service name and a port that the host publishes unchanged', () => {
-    const advertisedPorts: number[] = [];
+  it('gives each broker Kafka\'s INTERNAL/EXTERNAL listener pair, brokers talking to each other on INTERNAL', () => {
+    for (const [, s] of brokers) {
+      const config = brokerConfig(s);
+      expect(config.listeners.map((l) => [l.listenerName, l.host])).toEqual([['INTERNAL', '0.0.0.0'], ['EXTERNAL', '0.0.0.0']]);
+      expect(config.advertisedListeners.map((l) => l.listenerName)).toEqual(['INTERNAL', 'EXTERNAL']);
+      expect(config.listenerSecurityProtocolMap).toEqual({ INTERNAL: 'PLAINTEXT', EXTERNAL: 'PLAINTEXT' });
+      expect([...config.listeners, ...config.advertisedListeners].every((l) => l.securityProtocol === 'PLAINTEXT')).toBe(true);
+      expect(config.interBrokerListenerName).toBe('INTERNAL');
+    }
+  });
+
+  it('advertises INTERNAL by service name, for the other containers, on a port the host does not publish', () => {
     for (const [name, s] of brokers) {
       const config = brokerConfig(s);
+      const internal = listener(config.listeners, 'INTERNAL');
+      // The address must reach the broker from other containers (Docker's DNS knows the service name) ...
       expect(s.hostname).toBe(name);
-      expect(config.listeners.host).toBe('0.0.0.0');
-      // The advertised address must reach the broker from other containers (Docker DNS) ...
-      expect(config.advertisedListeners.host).toBe(name);
-      expect(config.advertisedListeners.port).toBe(config.listeners.port);
-      // ... and from the host (with the service names in /etc/hosts): same port on both sides.
-      expect(portPairs(s)).toContainEqual({ published: config.advertisedListeners.port, target: config.listeners.port });
-      advertisedPorts.push(config.advertisedListeners.port);
+      expect(listener(config.advertisedListeners, 'INTERNAL')).toMatchObject({ host: name, port: internal.port });
+      // ... and is the one its health check asks, from inside its container.
+      expect(s.healthcheck?.test.join(' ')).toContain(`:${internal.port}`);
+      expect(portPairs(s).map((p) => p.target)).not.toContain(internal.port);
     }
-    expect(new Set(advertisedPorts).size).toBe(brokers.length);
+  });
+
+  it('advertises EXTERNAL as localhost on a port the host publishes unchanged, one per broker: no /etc/hosts line needed', () => {
+    const externalPorts: number[] = [];
+    for (const [, s] of brokers) {
+      const config = brokerConfig(s);
+      const external = listener(config.advertisedListeners, 'EXTERNAL');
+      expect(external.host).toBe('localhost');
+      expect(listener(config.listeners, 'EXTERNAL').port).toBe(external.port);
+      expect(portPairs(s)).toEqual([{ published: external.port, target: external.port }]);
+      externalPorts.push(external.port);
+    }
+    expect(externalPorts.sort()).toEqual([9092, 9093, 9094]);
   });
 
   it('points every broker at the ensemble\'s services, under one chroot, after they are healthy', () => {
