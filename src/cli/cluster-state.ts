@@ -124,10 +124,12 @@ export const brokerCommandWords = (id: number): string[] => ['broker', 'start', 
 
 /**
  * The script and arguments that start broker `id` of a local cluster (after Node's own options):
- * they begin with brokerCommandWords, by which the other commands recognize the process.
+ * they begin with brokerCommandWords, by which the other commands recognize the process. `port`
+ * is that of its only listener; undefined for a broker whose `listeners` setting gives its ports.
  */
-export function brokerStartArgs(id: number, port: number, logDirs: string, zookeeperConnect: string): string[] {
-  return [path.join(josefRoot(), 'bin', 'josef'), ...brokerCommandWords(id), '--port', String(port), '--log-dirs', logDirs, '--zookeeper', zookeeperConnect];
+export function brokerStartArgs(id: number, port: number | undefined, logDirs: string, zookeeperConnect: string): string[] {
+  const portFlag = port === undefined ? [] : ['--port', String(port)];
+  return [path.join(josefRoot(), 'bin', 'josef'), ...brokerCommandWords(id), ...portFlag, '--log-dirs', logDirs, '--zookeeper', zookeeperConnect];
 }
 export const clusterUpCommandWords = ['cluster', 'up'];
 

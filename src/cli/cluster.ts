@@ -7,6 +7,7 @@
  */
 import type { Command } from 'commander';
 import * as path from 'path';
+import { formatAddresses, hostPort } from '../common/endpoint';
 import { createLogger } from '../common/logger';
 import { waitFor } from '../common/wait';
 import { readControllerId } from '../coordination/controller/controller-znode';
@@ -45,11 +46,13 @@ const killWaitMs = 10_000;
 export function formatClusterTable(
   brokers: LocalBroker[], controllerId: number | undefined, zookeeperConnect: string, dataDir: string, zkModes: ZkServerMode[] = [],
 ): string {
-  const rows = brokers.map((b) => [String(b.id), `${b.host}:${b.port}`, String(b.pid ?? '-'), b.logFile, b.id === controllerId ? 'controller' : '']);
+  // Each broker's addresses as it registered them: every listener it advertises.
+  const address = (b: LocalBroker): string => (b.endpoints.length > 0 ? formatAddresses(b.endpoints) : hostPort(b));
+  const rows = brokers.map((b) => [String(b.id), address(b), String(b.pid ?? '-'), b.logFile, b.id === controllerId ? 'controller' : '']);
   const header = ['broker', 'address', 'pid', 'log', ''];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
-  const bootstrap = `${brokers[0].host}:${brokers[0].port}`;
+  const bootstrap = hostPort(brokers[0]);
   const dirFlag = dataDir === '.josef' ? '' : ` --data-dir ${dataDir}`;
   const rf = Math.min(3, brokers.length);
   const commands: Array<[string, string]> = [

@@ -7,14 +7,18 @@
 import { spawn, type ChildProcess } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
+import type { ListenerEndpoint } from '../common/endpoint';
 import { createLogger, type Logger } from '../common/logger';
 import { waitFor } from '../common/wait';
 import { Connection } from '../client/connection';
 import { resolveZkConnect, type LocalZk, type LocalZkEnsembleSize } from '../coordination/local-zk';
 import { nodePaths } from '../coordination/local-zk-layout';
+import { ZkPaths } from '../coordination/paths';
 import { withChildChroot } from '../coordination/zk-connect-string';
 import { ZkClient } from '../coordination/zk-client';
 import { ZkNoNodeError } from '../coordination/zk-errors';
+import { getDataIfExists } from '../coordination/zk-reads';
+import { parseBrokerRegistration } from '../coordination/znodes';
 import { ApiKey } from '../protocol/api-keys';
 import { brokerNodeOptions } from './broker-node-options';
 import { brokerStartArgs } from './cluster-state';
@@ -34,10 +38,15 @@ export interface LocalClusterOptions {
   zkBasePort?: number;
   /** Told of every broker process that exits, stopped on purpose or not. */
   onBrokerExit?: (broker: LocalBroker, exit: string) => void;
-  /** Port of broker i is ports[i - 1]; default 9092 + i - 1. */
+  /** Port of broker i is ports[i - 1] (the cluster's own connections use it); default 9092 + i - 1. */
   ports?: number[];
   /** server.properties settings given to every broker (`--override key=value`). */
   overrides?: Record<string, string>;
+  /**
+   * Settings of some brokers, over `overrides`. A broker given its own `listeners` takes its ports
+   * from them (one of which should be its port in `ports`) rather than from --port.
+   */
+  brokerOverrides?: Record<number, Record<string, string>>;
   /** More log dirs for some brokers (`log.dirs` is their data folder, then these). */
   extraLogDirs?: Record<number, string[]>;
   /** Environment of the broker processes (default: this process's). */
@@ -48,8 +57,11 @@ export interface LocalClusterOptions {
 
 export interface LocalBroker {
   id: number;
+  /** Where this cluster connects to it. */
   host: string;
   port: number;
+  /** What it registered in /brokers/ids, every listener (empty until it has registered). */
+  endpoints: ListenerEndpoint[];
   /** Its log.dirs: the data folder, then any extraLogDirs, comma-separated. */
   logDir: string;
   logFile: string;
@@ -87,7 +99,9 @@ export class LocalCluster {
       const port = options.ports?.[id - 1] ?? 9092 + id - 1;
       const logDir = [path.resolve(options.dataDir, `broker-${id}`, 'data'), ...(options.extraLogDirs?.[id] ?? [])].join(',');
       const logFile = path.resolve(options.dataDir, 'logs', `broker-${id}.log`);
-      this.processes.set(id, { id, host, port, logDir, logFile, pid: undefined, running: false, child: undefined, exited: Promise.resolve(null) });
+      this.processes.set(id, {
+        id, host, port, endpoints: [], logDir, logFile, pid: undefined, running: false, child: undefined, exited: Promise.resolve(null),
+      });
     }
   }
 
@@ -118,9 +132,10 @@ export class LocalCluster {
     fs.mkdirSync(path.dirname(p.logFile), { recursive: true });
     fs.appendFileSync(p.logFile, `---- josef cluster: starting broker ${id} at ${new Date().toISOString()}\n`);
     const logFd = fs.openSync(p.logFile, 'a');
+    const settings = { ...this.options.overrides, ...this.options.brokerOverrides?.[id] };
     const args = [
-      ...brokerStartArgs(id, p.port, p.logDir, this.zookeeperConnect), '--shutdown-on-stdin-close',
-      ...Object.entries(this.options.overrides ?? {}).flatMap(([k, v]) => ['--override', `${k}=${v}`]),
+      ...brokerStartArgs(id, 'listeners' in settings ? undefined : p.port, p.logDir, this.zookeeperConnect), '--shutdown-on-stdin-close',
+      ...Object.entries(settings).flatMap(([k, v]) => ['--override', `${k}=${v}`]),
     ];
     try {
       // Its own process group: a Ctrl-C in the terminal reaches `cluster up`, which stops brokers in order.
@@ -138,10 +153,12 @@ export class LocalCluster {
     } finally {
       fs.closeSync(logFd);
     }
-    await waitFor(async () => {
+    const registration = await waitFor(async () => {
       if (!p.running) throw new Error(`broker ${id} exited while starting; end of ${p.logFile}:\n${logTail(p.logFile)}`);
-      return (await this.registeredIds()).includes(id);
+      const node = await getDataIfExists(this.zk, ZkPaths.broker(id));
+      return node && parseBrokerRegistration(ZkPaths.broker(id), id, node.data);
     }, { timeoutMs, intervalMs: 100, message: () => `broker ${id} to register in ZooKeeper (log: ${p.logFile})` });
+    p.endpoints = registration.endpoints;
   }
 
   /** Sends `signal` and resolves with the exit code (null: killed by a signal it did not handle). */

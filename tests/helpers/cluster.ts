@@ -25,6 +25,10 @@ export interface TestCluster {
 export interface TestClusterOptions {
   brokers?: number;
   overrides?: Record<string, string>;
+  /** Settings of some brokers, over `overrides` (a broker given its own `listeners` takes its ports from them). */
+  brokerOverrides?: Record<number, Record<string, string>>;
+  /** The port the cluster connects to broker i at is ports[i - 1]; default: free ports. */
+  ports?: number[];
   /** Keep the data folder (e.g. to restart on it in another cluster). */
   dataDir?: string;
   /** More log dirs for some brokers, after their data folder. */
@@ -46,8 +50,9 @@ export async function startTestCluster(name: string, options: TestClusterOptions
     brokers,
     dataDir,
     zookeeperConnect,
-    ports: await freePorts(brokers),
+    ports: options.ports ?? await freePorts(brokers),
     overrides: { ...testBrokerOverrides, ...options.overrides },
+    brokerOverrides: options.brokerOverrides,
     extraLogDirs: options.extraLogDirs,
     env: { ...process.env, JOSEF_TS: '1' },
     logger: createLogger(`test-cluster-${name}`, () => undefined),

@@ -1,10 +1,11 @@
-/** The pure halves of the cluster-inspecting commands: zk tree drawing, cluster status, describe filters, kill signals. */
+/** The pure halves of the cluster-inspecting commands: zk tree drawing, cluster up and status, describe filters, kill signals. */
 import { parseKillSignal } from '../../../src/cli/broker';
+import { formatClusterTable } from '../../../src/cli/cluster';
 import { inspectedZookeeper, newClusterState, processLiveness } from '../../../src/cli/cluster-state';
 import { brokerRows, formatClusterStatus, isOffline, isUnderReplicated, type ClusterSnapshot } from '../../../src/cli/cluster-status';
 import { formatDescribe } from '../../../src/cli/topic';
 import { formatZnodeTree, prettyJson, renderZnodeData, type ZnodeTree } from '../../../src/cli/zk-tree';
-import { plaintextEndpoint } from '../../../src/common/endpoint';
+import { plaintextEndpoint, type ListenerEndpoint } from '../../../src/common/endpoint';
 
 function znode(path: string, data: unknown, children: ZnodeTree[] = [], ephemeral = false): ZnodeTree {
   const bytes = data === undefined ? Buffer.alloc(0) : Buffer.isBuffer(data) ? data : Buffer.from(typeof data === 'string' ? data : JSON.stringify(data));
@@ -104,6 +105,25 @@ describe('cluster status', () => {
     expect(text).toMatch(/^ +7 +INTERNAL:\/\/elsewhere:9099, EXTERNAL:\/\/localhost:9199 +- +\(not ours\) +yes$/m);
     expect(text).toContain('Under-replicated partitions (ISR smaller than replicas): 1\n  orders-1  leader 2  replicas 2,3,1  isr 2,1');
     expect(text).toContain('Offline partitions (no live leader): 1\n  solo-0  leader none  replicas 3  isr 3');
+  });
+});
+
+describe('cluster up', () => {
+  it('prints each broker at every listener it registered; one PLAINTEXT listener as the host:port clients bootstrap from', () => {
+    const broker = (id: number, endpoints: ListenerEndpoint[]) => ({
+      id, host: '127.0.0.1', port: 9091 + id, endpoints, logDir: `/d/broker-${id}/data`, logFile: `/d/logs/broker-${id}.log`, pid: 100 + id, running: true,
+    });
+    const internal = { listenerName: 'INTERNAL', securityProtocol: 'PLAINTEXT' as const, host: '127.0.0.1', port: 19093 };
+    const text = formatClusterTable([
+      broker(1, [plaintextEndpoint('127.0.0.1', 9092)]),
+      broker(2, [{ ...internal, listenerName: 'EXTERNAL', host: 'localhost', port: 9093 }, internal]),
+      broker(3, []),
+    ], 1, '127.0.0.1:2181/josef', '.josef');
+    expect(text).toMatch(/^1 +127\.0\.0\.1:9092 +101 /m);
+    expect(text).toMatch(/^2 +EXTERNAL:\/\/localhost:9093, INTERNAL:\/\/127\.0\.0\.1:19093 +102 /m);
+    // Not registered yet: where the cluster connects to it.
+    expect(text).toMatch(/^3 +127\.0\.0\.1:9094 +103 /m);
+    expect(text).toContain('--bootstrap-server 127.0.0.1:9092');
   });
 });
 
