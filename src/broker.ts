@@ -2,9 +2,9 @@
  * A broker, wired (Kafka's KafkaServer): the one place where its parts meet. Startup runs in
  * Kafka's order: ZooKeeper session and base paths, cluster id checked against every log dir's
  * meta.properties, logs opened, request handling and a socket server per listener up, registration
- * in /brokers/ids with every advertised endpoint,
- * then the race for /controller and the background tasks. Shutdown undoes it in reverse, after
- * asking the controller to move this broker's leaderships away.
+ * in /brokers/ids with every advertised endpoint, then the race for /controller and the background
+ * tasks. Shutdown undoes it in reverse, after asking the controller to move this broker's
+ * leaderships away.
  */
 import { Connection } from './client/connection';
 import { systemClock, type Clock } from './common/clock';
@@ -218,7 +218,7 @@ export class Broker {
       } catch (err) {
         const inUse = /EADDRINUSE/.test((err as Error).message);
         throw new BrokerStartupError(inUse
-          ? `port ${port} on ${host} is in use (listener ${listenerName} of listeners): another broker or program holds it; choose another with --port or listeners`
+          ? `port ${port} on ${host} is in use (listener ${listenerName} of listeners): another broker or program holds it; choose another in listeners (or with --port, for a broker's only listener)`
           : `listener ${listenerName}: ${(err as Error).message}`);
       }
       this.socketServers.set(listenerName, socketServer);

@@ -35,13 +35,6 @@ export function securityProtocolNamed(name: string): SecurityProtocolName {
   return upper as SecurityProtocolName;
 }
 
-/** The security protocol with Kafka's id `id`; throws for an id Kafka does not have. */
-export function securityProtocolOfId(id: number): SecurityProtocolName {
-  const found = Object.entries(SecurityProtocol).find(([, value]) => value === id);
-  if (!found) throw new Error(`${id} is not the id of a security protocol`);
-  return found[0] as SecurityProtocolName;
-}
-
 /** A listener name as Kafka keeps it: trimmed, upper case; letters, digits, `_` and `-` only. */
 export function normaliseListenerName(name: string): string {
   const upper = name.trim().toUpperCase();
