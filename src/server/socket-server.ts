@@ -5,6 +5,7 @@
  */
 import net from 'net';
 import { assert } from '../common/assert';
+import { PLAINTEXT_LISTENER_NAME } from '../common/endpoint';
 import type { Logger } from '../common/logger';
 import { REQUEST_BYTES_MAX_DEFAULT } from '../protocol/frame';
 import { KafkaProtocol } from '../protocol/kafka/kafka-protocol';
@@ -19,8 +20,6 @@ import type { Dispatcher } from './dispatcher';
 export const MAX_CONNECTIONS_DEFAULT = 10_000;
 /** Framed requests waiting per connection before its socket is paused. */
 export const QUEUED_REQUESTS_MAX_DEFAULT = 32;
-/** The listener name of a broker that names none (Kafka's PLAINTEXT). */
-export const DEFAULT_LISTENER_NAME = 'PLAINTEXT';
 /** How long close() lets requests in flight finish. */
 export const DRAIN_TIMEOUT_MS_DEFAULT = 10_000;
 /** How long a closing connection waits for the peer to close its side. */
@@ -130,7 +129,7 @@ export class SocketServer {
     const channel = new ClientChannel(socket, {
       dispatcher: options.dispatcher,
       kafkaProtocol: this.kafkaProtocol,
-      listenerName: options.listenerName ?? DEFAULT_LISTENER_NAME,
+      listenerName: options.listenerName ?? PLAINTEXT_LISTENER_NAME,
       requestBytesMax: options.maxRequestBytes ?? REQUEST_BYTES_MAX_DEFAULT,
       queuedRequestsMax: options.queuedRequestsMax ?? QUEUED_REQUESTS_MAX_DEFAULT,
       closeLingerMs: options.closeLingerMs ?? CLOSE_LINGER_MS_DEFAULT,
