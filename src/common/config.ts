@@ -10,7 +10,7 @@ import * as path from 'path';
 import { parseZkConnectString } from '../coordination/zk-connect-string';
 import type { LogConfig } from '../storage/log-config';
 import { ConfigError } from './config-error';
-import { normaliseListenerName, securityProtocolNamed } from './endpoint';
+import { connectionString, normaliseListenerName, securityProtocolNamed, type ListenerEndpoint } from './endpoint';
 import {
   LISTENER_SECURITY_PROTOCOL_MAP_DEFAULT, deriveListenerSettings, parseListenerList, parseSecurityProtocolMap,
   type Found, type ListenerSettings, type ListenerSources,
@@ -401,12 +401,15 @@ export function describeBrokerSettings(config: BrokerConfig): BrokerSettingDescr
   }));
 }
 
+function isListenerEndpoint(value: object): value is ListenerEndpoint {
+  return 'listenerName' in value && 'host' in value && 'port' in value;
+}
+
 /** A parsed value back in Kafka's text form: lists joined by commas, endpoints as NAME://host:port, maps as key:value. */
 function formatSettingValue(value: unknown): string | null {
   if (value === null || value === undefined) return null;
   if (Array.isArray(value)) return value.map((item) => formatSettingValue(item) ?? '').join(',');
   if (typeof value !== 'object') return String(value);
-  const endpoint = value as { listenerName?: string; securityProtocol?: string; host?: string; port?: number };
-  if (endpoint.host !== undefined && endpoint.port !== undefined) return `${endpoint.listenerName ?? endpoint.securityProtocol}://${endpoint.host}:${endpoint.port}`;
+  if (isListenerEndpoint(value)) return connectionString(value);
   return Object.entries(value).map(([k, v]) => `${k}:${formatSettingValue(v) ?? ''}`).join(',');
 }

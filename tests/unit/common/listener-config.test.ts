@@ -1,5 +1,5 @@
 import * as os from 'os';
-import { ConfigError, loadBrokerConfig, type BrokerConfig } from '../../../src/common/config';
+import { ConfigError, describeBrokerSettings, loadBrokerConfig, type BrokerConfig } from '../../../src/common/config';
 import { connectionString, formatAddresses, parseConnectionString, plaintextEndpoint } from '../../../src/common/endpoint';
 
 /** A broker's config from these settings (as --override flags), nothing from the environment. */
@@ -60,6 +60,14 @@ describe('listener settings', () => {
     const config = load({ listeners: 'PLAINTEXT://[::1]:9092' });
     expect(config.listeners[0].host).toBe('::1');
     expect(connectionString(config.advertisedListeners[0])).toBe('PLAINTEXT://[::1]:9092');
+  });
+
+  it('describes the settings back in Kafka\'s text, as DescribeConfigs shows them', () => {
+    const described = new Map(describeBrokerSettings(load({ ...pair, 'advertised.listeners': 'INTERNAL://[::1]:19092,EXTERNAL://localhost:9092' })).map((d) => [d.name, d.value]));
+    expect(described.get('listeners')).toBe('INTERNAL://0.0.0.0:19092,EXTERNAL://0.0.0.0:9092');
+    expect(described.get('advertised.listeners')).toBe('INTERNAL://[::1]:19092,EXTERNAL://localhost:9092');
+    expect(described.get('listener.security.protocol.map')).toBe('INTERNAL:PLAINTEXT,EXTERNAL:PLAINTEXT');
+    expect(described.get('inter.broker.listener.name')).toBe('INTERNAL');
   });
 
   it('--port sets the port of the one listener', () => {

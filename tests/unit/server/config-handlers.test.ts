@@ -122,6 +122,10 @@ describe('DescribeConfigs', () => {
     expect(byName.get('num.partitions')).toMatchObject({ value: '1', readOnly: true, configSource: ConfigSource.DEFAULT_CONFIG });
     expect(byName.get('log.retention.ms')).toMatchObject({ value: '3600000', configSource: ConfigSource.STATIC_BROKER_CONFIG });
     expect(byName.get('listeners')?.value).toBe('PLAINTEXT://127.0.0.1:9092');
+    expect(byName.get('listener.security.protocol.map')).toMatchObject({
+      value: 'PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL', configSource: ConfigSource.DEFAULT_CONFIG,
+    });
+    expect(byName.get('inter.broker.listener.name')?.value).toBe('PLAINTEXT');
     expect(byName.get(LEADER_RATE)).toEqual({
       name: LEADER_RATE, value: '1000', readOnly: false, configSource: ConfigSource.DYNAMIC_BROKER_CONFIG, isSensitive: false,
       synonyms: [
