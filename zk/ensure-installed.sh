@@ -27,20 +27,7 @@ if ! command -v apt-get >/dev/null 2>&1; then
   exit 1
 fi
 
-# Another apt or dpkg (an unattended upgrade, an install already under way) may hold the package
-# locks. Wait for it, up to 10 minutes, rather than fight it.
-lock_timeout_s=600
-apt_wait=(-o "DPkg::Lock::Timeout=$lock_timeout_s")
-deadline=$((SECONDS + lock_timeout_s))
-until apt_log=$(apt-get "${apt_wait[@]}" update 2>&1); do
-  if ! grep -q 'Could not get lock' <<<"$apt_log" || ((SECONDS >= deadline)); then
-    echo "$apt_log" >&2
-    exit 1
-  fi
-  echo "josef: waiting for another apt/dpkg to release its lock..." >&2
-  sleep 5
-done
-DEBIAN_FRONTEND=noninteractive apt-get "${apt_wait[@]}" install -y --no-install-recommends zookeeper
+bash "$(dirname "$0")/../scripts/apt-install.sh" zookeeper
 
 if [[ ! -f $zk_jar ]]; then
   echo "josef: installed the zookeeper package but $zk_jar is still missing" >&2
