@@ -8,7 +8,7 @@
 import type { Logger } from '../common/logger';
 import { Consumer } from './consumer';
 import { Producer, type ProducerOptions } from './producer';
-import type { TopicPartition } from './records';
+import type { ConsumerRecord, TopicPartition } from './records';
 
 export interface DeliveryVerdict {
   acknowledged: number;
@@ -173,13 +173,22 @@ export interface ReadRecord {
 
 /** Every record of every partition of `topic`, from the start to the end offset each had when reading began. */
 export async function readAllRecords(bootstrapServers: string, topic: string, timeoutMs = 60_000, logger?: Logger): Promise<ReadRecord[]> {
+  const records: ReadRecord[] = [];
+  await readToEnd(bootstrapServers, topic, (r) => records.push({ partition: r.partition, offset: r.offset, value: r.value?.toString() ?? '' }), timeoutMs, logger);
+  return records;
+}
+
+/**
+ * Hands `onRecord` every record of every partition of `topic`, from the start to the end offset
+ * each had when reading began, as the consumer returns them (keys, values and headers as bytes).
+ */
+export async function readToEnd(bootstrapServers: string, topic: string, onRecord: (record: ConsumerRecord) => void, timeoutMs = 60_000, logger?: Logger): Promise<void> {
   const consumer = new Consumer({ bootstrapServers, autoOffsetReset: 'earliest', logger });
   try {
     const partitions: TopicPartition[] = await consumer.partitionsFor(topic, timeoutMs);
     consumer.assign(partitions);
     consumer.seekToBeginning(partitions);
     const ends = await consumer.endOffsets(partitions, timeoutMs);
-    const records: ReadRecord[] = [];
     const deadline = Date.now() + timeoutMs;
     const done = async (): Promise<boolean> => {
       for (const tp of partitions) {
@@ -190,11 +199,9 @@ export async function readAllRecords(bootstrapServers: string, topic: string, ti
     while (!(await done())) {
       if (Date.now() > deadline) throw new Error(`reading ${topic} back did not reach its end offsets within ${timeoutMs} ms`);
       for (const record of await consumer.poll(500)) {
-        const end = ends.get(`${record.topic}-${record.partition}`) ?? 0;
-        if (record.offset < end) records.push({ partition: record.partition, offset: record.offset, value: record.value?.toString() ?? '' });
+        if (record.offset < (ends.get(`${record.topic}-${record.partition}`) ?? 0)) onRecord(record);
       }
     }
-    return records;
   } finally {
     await consumer.close();
   }

@@ -3,12 +3,12 @@
  * in a private ZooKeeper chroot of the test run's ZooKeeper, with its data in a temporary folder.
  * Brokers run the TypeScript sources (JOSEF_TS=1), so a stale build is never what is tested.
  */
-import { spawn } from 'child_process';
 import path from 'path';
 import { Connection } from '../../src/client/connection';
 import { freePorts } from '../../src/common/free-ports';
 import { createLogger } from '../../src/common/logger';
 import { startLocalCluster, type LocalCluster } from '../../src/cli/local-cluster';
+import { runChild } from './child-processes';
 import { rmDir, tmpDir } from './tmp';
 import { testChroot } from './zk';
 
@@ -84,24 +84,7 @@ export interface JosefRun {
 }
 
 /** Runs `josef <args>` from the sources to its exit (killed past timeoutMs), capturing its output; `input` goes to its stdin. */
-export function runJosef(args: string[], timeoutMs = 60_000, env: NodeJS.ProcessEnv = {}, input?: string): Promise<JosefRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(__dirname, '..', '..', 'bin', 'josef'), ...args], {
-      env: { ...process.env, JOSEF_TS: '1', ...env },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
-    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`josef ${args.join(' ')} did not exit within ${timeoutMs} ms; stderr:\n${stderr}`));
-    }, timeoutMs);
-    child.once('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-    child.stdin.end(input ?? '');
-  });
+export async function runJosef(args: string[], timeoutMs = 60_000, env: NodeJS.ProcessEnv = {}, input?: string): Promise<JosefRun> {
+  const run = await runChild(process.execPath, [path.join(__dirname, '..', '..', 'bin', 'josef'), ...args], timeoutMs, { env: { JOSEF_TS: '1', ...env }, input });
+  return { code: run.code, stdout: run.stdout.toString(), stderr: run.stderr };
 }

@@ -2,13 +2,15 @@
  * Jest globalSetup: one real standalone ZooKeeper for the whole run, on a free port from 21810 up
  * (so a developer's own on 2181 is left alone) with its data in a temporary folder. Its connect
  * string goes to the test workers as JOSEF_TEST_ZK. With JOSEF_ZK set, that ensemble is used
- * instead; a run of unit tests only starts nothing.
+ * instead; a run of unit tests only starts nothing. A run that includes the Kafka clients' tests
+ * first makes sure kcat and confluent-kafka are installed (scripts/ensure-kafka-clients.sh).
  */
 import { randomInt } from 'crypto';
-import { mkdtempSync, rmSync } from 'fs';
+import { mkdtempSync, readdirSync, rmSync } from 'fs';
 import os from 'os';
 import path from 'path';
 import { externalZkConnect, findFreeBasePort, startLocalZk, type LocalZk } from '../../src/coordination/local-zk';
+import { ensureKafkaClientsInstalled, kafkaClientTestFiles } from './kafka-clients';
 
 /**
  * Test runs started at the same moment (several checkouts on one machine) must not pick the same
@@ -18,8 +20,9 @@ const testBasePortMin = 21810;
 const testBasePortSlots = 300;
 const startAttemptsMax = 3;
 
-/** The part of Jest's global config read here: the test path filter given on the command line. */
+/** The part of Jest's global config read here: the checkout's root and the test path filter given on the command line. */
 interface JestGlobalConfig {
+  rootDir: string;
   testPathPattern?: string;
 }
 
@@ -29,7 +32,18 @@ function unitTestsOnly(globalConfig: JestGlobalConfig): boolean {
   return patterns.length > 0 && patterns.every((p) => /(^|\/)tests\/unit(\/|$)/.test(p));
 }
 
+/** True when the run may include a Kafka clients' test: the whole suite, or a filter that matches one of them (Jest matches it case-insensitively). */
+function runsKafkaClientTests(globalConfig: JestGlobalConfig): boolean {
+  const pattern = globalConfig.testPathPattern ?? '';
+  if (pattern === '') return true;
+  const e2eDir = path.join(globalConfig.rootDir, 'tests', 'e2e');
+  return readdirSync(e2eDir)
+    .map((name) => path.join(e2eDir, name))
+    .some((file) => kafkaClientTestFiles.test(file) && new RegExp(pattern, 'i').test(file));
+}
+
 export default async function globalSetup(globalConfig: JestGlobalConfig): Promise<void> {
+  if (runsKafkaClientTests(globalConfig)) ensureKafkaClientsInstalled();
   const external = externalZkConnect();
   if (external !== undefined) {
     process.env.JOSEF_TEST_ZK = external;
