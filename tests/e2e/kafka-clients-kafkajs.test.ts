@@ -1,0 +1,85 @@
+/**
+ * KafkaJS, a Kafka client written apart from librdkafka and Java, against a real three-broker
+ * cluster: its admin reads metadata and offsets as Josef's Admin and consumers see them; its
+ * producer's keys land where Josef's producer puts them (both use Kafka's murmur2).
+ */
+import { Kafka, logLevel, Partitioners, type Admin as KafkaJsAdmin, type Consumer as KafkaJsConsumer } from 'kafkajs';
+import { Admin } from '../../src/client/admin';
+import { readToEnd } from '../../src/client/delivery-check';
+import { Producer } from '../../src/client/producer';
+import type { ConsumerRecord } from '../../src/client/records';
+import type { TestCluster } from '../helpers/cluster';
+import { createTopic, startClientsCluster } from '../helpers/kafka-clients';
+import { quietLogger } from '../helpers/log';
+
+jest.setTimeout(120_000);
+
+describe('KafkaJS against Josef', () => {
+  let cluster: TestCluster;
+  let bootstrap: string;
+  let kafka: Kafka;
+  let kafkajsAdmin: KafkaJsAdmin;
+  let josefAdmin: Admin;
+  const consumers: KafkaJsConsumer[] = [];
+
+  beforeAll(async () => {
+    cluster = await startClientsCluster('e2e-kafkajs');
+    bootstrap = cluster.cluster.bootstrapServers;
+    kafka = new Kafka({ brokers: bootstrap.split(','), clientId: 'josef-e2e', logLevel: logLevel.ERROR });
+    kafkajsAdmin = kafka.admin();
+    await kafkajsAdmin.connect();
+    josefAdmin = new Admin({ bootstrapServers: bootstrap, logger: quietLogger });
+  });
+  afterAll(async () => {
+    await Promise.all(consumers.map((c) => c.disconnect()));
+    await kafkajsAdmin?.disconnect();
+    await josefAdmin?.close();
+    await cluster?.stop();
+  });
+
+  const readWithJosef = async (topic: string): Promise<ConsumerRecord[]> => {
+    const records: ConsumerRecord[] = [];
+    await readToEnd(bootstrap, topic, (r) => records.push(r), 30_000, quietLogger);
+    return records;
+  };
+
+  test('admin: fetchTopicMetadata and describeCluster say what Josef\'s Admin says', async () => {
+    await createTopic(bootstrap, 'described', 3);
+    const [josefTopic] = await josefAdmin.describeTopics(['described']);
+    const { topics: [topic] } = await kafkajsAdmin.fetchTopicMetadata({ topics: ['described'] });
+    expect(topic.partitions.map((p) => ({ partition: p.partitionId, leader: p.leader, replicas: p.replicas, isr: p.isr })).sort((a, b) => a.partition - b.partition))
+      .toEqual(josefTopic.partitions.map((p) => ({ partition: p.partition, leader: p.leader, replicas: p.replicas, isr: p.isr })));
+
+    const josefCluster = await josefAdmin.describeCluster();
+    const kafkajsCluster = await kafkajsAdmin.describeCluster();
+    expect(kafkajsCluster.controller).toBe(josefCluster.controllerId);
+    expect(kafkajsCluster.clusterId).toBe(josefCluster.clusterId);
+    expect(kafkajsCluster.brokers.map((b) => `${b.nodeId}@${b.host}:${b.port}`).sort())
+      .toEqual(josefCluster.brokers.map((b) => `${b.nodeId}@${b.host}:${b.port}`).sort());
+  });
+
+  test('producer with acks=-1, keys and headers: Josef reads them back, each key in the partition Josef\'s producer picks; fetchTopicOffsets counts them', async () => {
+    await createTopic(bootstrap, 'from-kafkajs', 6);
+    const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+    await producer.connect();
+    const keys = Array.from({ length: 30 }, (_, i) => `customer-${i}`);
+    try {
+      await producer.send({ topic: 'from-kafkajs', acks: -1, messages: keys.map((key) => ({ key, value: `kafkajs ${key}`, headers: { via: 'kafkajs' } })) });
+    } finally {
+      await producer.disconnect();
+    }
+
+    const josefProducer = new Producer({ bootstrapServers: bootstrap, logger: quietLogger });
+    const josefPartitions = await Promise.all(keys.map(async (key) => (await josefProducer.send({ topic: 'from-kafkajs', key, value: 'josef' })).partition));
+    await josefProducer.close();
+    const records = (await readWithJosef('from-kafkajs')).filter((r) => String(r.value).startsWith('kafkajs'));
+    expect(records.map((r) => String(r.value)).sort()).toEqual(keys.map((k) => `kafkajs ${k}`).sort());
+    for (const r of records) {
+      expect(r.headers).toEqual([{ key: 'via', value: Buffer.from('kafkajs') }]);
+      expect(r.partition).toBe(josefPartitions[keys.indexOf(String(r.key))]);
+    }
+
+    const offsets = await kafkajsAdmin.fetchTopicOffsets('from-kafkajs');
+    expect(offsets.reduce((sum, o) => sum + Number(o.high) - Number(o.low), 0)).toBe(2 * keys.length);
+  });
+});

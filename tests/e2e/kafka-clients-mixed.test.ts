@@ -1,0 +1,77 @@
+/**
+ * Kafka's clients and Josef's own on one three-broker cluster, each reading what another wrote:
+ * kcat's records through `josef consume` and Josef's Consumer, `josef produce`'s through kcat;
+ * keys land in the partitions Josef's producer picks once librdkafka uses murmur2 as Kafka's Java
+ * client does.
+ */
+import { readToEnd } from '../../src/client/delivery-check';
+import { Producer } from '../../src/client/producer';
+import type { ConsumerRecord } from '../../src/client/records';
+import { stopAllChildren } from '../helpers/child-processes';
+import { runJosef, type TestCluster } from '../helpers/cluster';
+import { createTopic, expectSuccess, kcat, kcatRecordFormat, parseKcatRecords, startClientsCluster } from '../helpers/kafka-clients';
+import { quietLogger } from '../helpers/log';
+
+jest.setTimeout(180_000);
+
+/** `k<i>:<value i>` lines; the values carry UTF-8 beyond ASCII, which every client must keep as bytes. */
+const keyedLines = (tag: string, count: number): string[] => Array.from({ length: count }, (_, i) => `k${i}:${tag}-${i}-ü€`);
+
+describe('Kafka clients and Josef\'s own, mixed', () => {
+  let cluster: TestCluster;
+  let bootstrap: string;
+  let producer: Producer;
+
+  beforeAll(async () => {
+    cluster = await startClientsCluster('e2e-kafka-mixed');
+    bootstrap = cluster.cluster.bootstrapServers;
+    producer = new Producer({ bootstrapServers: bootstrap, acks: 'all', logger: quietLogger });
+  });
+  afterAll(async () => {
+    await stopAllChildren();
+    await producer?.close();
+    await cluster?.stop();
+  });
+
+  const readWithJosef = async (topic: string): Promise<ConsumerRecord[]> => {
+    const records: ConsumerRecord[] = [];
+    await readToEnd(bootstrap, topic, (r) => records.push(r), 30_000, quietLogger);
+    return records;
+  };
+
+  test('what kcat produces, josef consume prints and Josef\'s Consumer reads with its headers', async () => {
+    await createTopic(bootstrap, 'from-kcat', 3);
+    const lines = keyedLines('kcat', 20);
+    await kcat(bootstrap, ['-P', '-t', 'from-kcat', '-K:', '-H', 'source=kcat', '-X', 'acks=all'], { input: lines.map((l) => `${l}\n`).join('') });
+
+    const consumed = await runJosef(['consume', 'from-kcat', '--from-beginning', '--print-key', '--max-messages', '20', '--bootstrap-server', bootstrap]);
+    expectSuccess(consumed, 'josef consume from-kcat');
+    expect(consumed.stdout.trimEnd().split('\n').sort()).toEqual(lines.map((l) => l.replace(':', '\t')).sort());
+
+    const records = await readWithJosef('from-kcat');
+    expect(records.map((r) => `${String(r.key)}:${String(r.value)}`).sort()).toEqual([...lines].sort());
+    for (const r of records) expect(r.headers).toEqual([{ key: 'source', value: Buffer.from('kcat') }]);
+  });
+
+  test('what josef produce writes, kcat -C reads', async () => {
+    await createTopic(bootstrap, 'from-josef', 3);
+    const lines = keyedLines('josef', 20);
+    const produced = await runJosef(['produce', 'from-josef', '--key-separator', ':', '--acks', 'all', '--bootstrap-server', bootstrap], 60_000, {}, lines.join('\n'));
+    expectSuccess(produced, 'josef produce from-josef');
+
+    const read = parseKcatRecords((await kcat(bootstrap, ['-C', '-t', 'from-josef', '-o', 'beginning', '-e', '-q', '-f', kcatRecordFormat])).stdout);
+    expect(read.map((r) => `${String(r.key)}:${String(r.value)}`).sort()).toEqual([...lines].sort());
+  });
+
+  test('with partitioner=murmur2_random, kcat puts each key in the partition Josef\'s producer picks (Kafka\'s Java client\'s)', async () => {
+    await createTopic(bootstrap, 'partitioned', 6);
+    const keys = Array.from({ length: 30 }, (_, i) => `customer-${i}`);
+    const josefPartitions = await Promise.all(keys.map(async (key) => (await producer.send({ topic: 'partitioned', key, value: 'josef' })).partition));
+    await kcat(bootstrap, ['-P', '-t', 'partitioned', '-K:', '-X', 'partitioner=murmur2_random'], { input: keys.map((k) => `${k}:kcat\n`).join('') });
+
+    const kcatPartitions = new Map<string, number>();
+    for (const r of await readWithJosef('partitioned')) if (String(r.value) === 'kcat') kcatPartitions.set(String(r.key), r.partition);
+    expect(keys.map((k) => kcatPartitions.get(k))).toEqual(josefPartitions);
+    expect(new Set(josefPartitions).size).toBeGreaterThan(1);
+  });
+});
