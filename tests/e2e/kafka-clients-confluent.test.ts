@@ -1,13 +1,17 @@
 /**
- * confluent-kafka-python (librdkafka) against a real three-broker cluster: its producer with
- * acks=all puts every record where its delivery report says.
+ * confluent-kafka-python (librdkafka) against a real three-broker cluster: its AdminClient creates,
+ * lists, describes and deletes topics; its producer with acks=all puts every record where its
+ * delivery report says; three consumers of one group share six partitions, one leaves mid-way, and
+ * the others take its partitions on from its commits with nothing lost and no lag left.
  */
+import { Admin } from '../../src/client/admin';
 import { readToEnd } from '../../src/client/delivery-check';
 import type { ConsumerRecord } from '../../src/client/records';
-import { stopAllChildren } from '../helpers/child-processes';
+import { stopAllChildren, type TestChild } from '../helpers/child-processes';
 import type { TestCluster } from '../helpers/cluster';
-import { createTopic, jsonLines, runPython, startClientsCluster } from '../helpers/kafka-clients';
+import { createTopic, describeGroup, jsonLines, runPython, startClientsCluster, startPython } from '../helpers/kafka-clients';
 import { quietLogger } from '../helpers/log';
+import { waitFor } from '../helpers/wait';
 
 jest.setTimeout(180_000);
 
@@ -17,6 +21,32 @@ interface DeliveryEvent {
   failed?: string;
   partition: number;
   offset: number;
+}
+
+/** group_member.py's events. */
+interface MemberEvent {
+  assigned?: number[];
+  revoked?: number[];
+  record?: string;
+  committed?: [number, number][];
+  closed?: boolean;
+}
+
+/** What admin.py list prints. */
+interface TopicListing {
+  topics: Record<string, { partitions: Record<string, { leader: number; replicas: number[]; isrs: number[] }> }>;
+}
+
+/** A group member's partitions now: those of its last assignment, unless revoked since. */
+function currentAssignment(events: readonly MemberEvent[]): number[] {
+  const changes = events.filter((e) => e.assigned !== undefined || e.revoked !== undefined);
+  return changes[changes.length - 1]?.assigned ?? [];
+}
+
+/** Every batch a member read has been committed: no record after its last commit. */
+function committedAllRead(events: readonly MemberEvent[]): boolean {
+  const lastCommit = events.map((e) => e.committed !== undefined).lastIndexOf(true);
+  return !events.slice(lastCommit + 1).some((e) => e.record !== undefined);
 }
 
 describe('confluent-kafka (librdkafka) against Josef', () => {
@@ -30,6 +60,41 @@ describe('confluent-kafka (librdkafka) against Josef', () => {
   afterAll(async () => {
     await stopAllChildren();
     await cluster?.stop();
+  });
+
+  const listTopics = async (): Promise<TopicListing['topics']> => (JSON.parse((await runPython('admin.py', [bootstrap, 'list'])).stdout.toString()) as TopicListing).topics;
+
+  test('AdminClient creates a topic with three replicas, lists it as Josef\'s Admin describes it, and deletes it', async () => {
+    await runPython('admin.py', [bootstrap, 'create', 'admin-made', '4', '3']);
+    const admin = new Admin({ bootstrapServers: bootstrap, logger: quietLogger });
+    try {
+      const [described] = await admin.describeTopics(['admin-made']);
+      const listed = (await listTopics())['admin-made'];
+      expect(Object.keys(listed.partitions)).toHaveLength(4);
+      for (const p of described.partitions) {
+        expect(p.replicas).toHaveLength(3);
+        expect(listed.partitions[String(p.partition)]).toEqual({ leader: p.leader, replicas: p.replicas, isrs: p.isr });
+      }
+    } finally {
+      await admin.close();
+    }
+
+    await runPython('admin.py', [bootstrap, 'delete', 'admin-made']);
+    await waitFor(async () => !('admin-made' in (await listTopics())), { timeoutMs: 30_000, message: 'admin-made to be gone from the listing' });
+  });
+
+  test('AdminClient describes a topic\'s configs: its override and the broker\'s min.insync.replicas', async () => {
+    const admin = new Admin({ bootstrapServers: bootstrap, logger: quietLogger });
+    try {
+      await admin.createTopics([{ name: 'configured', numPartitions: 1, replicationFactor: 3, configs: { 'retention.ms': '3600000' } }]);
+    } finally {
+      await admin.close();
+    }
+    const { configs } = JSON.parse((await runPython('admin.py', [bootstrap, 'describe-configs', 'configured'])).stdout.toString()) as {
+      configs: Record<string, { value: string; isDefault: boolean }>;
+    };
+    expect(configs['retention.ms']).toMatchObject({ value: '3600000', isDefault: false });
+    expect(configs['min.insync.replicas'].value).toBe('2');
   });
 
   test('a producer with acks=all, keys and headers: each record is at the partition and offset its delivery report names', async () => {
@@ -54,5 +119,43 @@ describe('confluent-kafka (librdkafka) against Josef', () => {
       expect(partitionOfKey.get(key) ?? e.partition).toBe(e.partition);
       partitionOfKey.set(key, e.partition);
     }
+  });
+
+  test('three consumers of one group share six partitions; one closes mid-way; nothing is lost and the lag ends at 0', async () => {
+    await createTopic(bootstrap, 'shared', 6);
+    const produce = async (prefix: string): Promise<string[]> => {
+      const run = await runPython('produce.py', [bootstrap, 'shared', '--count', '300', '--keys', '60', '--prefix', prefix]);
+      return jsonLines<DeliveryEvent>(run).flatMap((e) => (e.acked === undefined ? [] : [e.acked]));
+    };
+    const events = (member: TestChild): MemberEvent[] => jsonLines<MemberEvent>(member);
+    const readByAll = (members: readonly TestChild[]): Set<string> =>
+      new Set(members.flatMap((m) => events(m).flatMap((e) => (e.record === undefined ? [] : [e.record]))));
+    /** Resolves once the members hold every partition between them, evenly. */
+    const balanced = (members: readonly TestChild[], what: string): Promise<true> => waitFor(() => {
+      const assignments = members.map((m) => currentAssignment(events(m)));
+      const held = assignments.flat().sort((a, b) => a - b);
+      return held.join() === '0,1,2,3,4,5' && assignments.every((a) => a.length === 6 / members.length);
+    }, { timeoutMs: 60_000, message: what });
+
+    const firstHalf = await produce('before');
+    const members = [0, 1, 2].map(() => startPython('group_member.py', [bootstrap, 'shared-group', 'shared']));
+    await balanced(members, 'three members with two partitions each');
+    await waitFor(() => readByAll(members).size > 0 && events(members[0]).some((e) => e.committed), { timeoutMs: 30_000, message: 'the first member to read and commit' });
+
+    const [leaving, ...staying] = members;
+    expect((await leaving.stop('SIGTERM')).code).toBe(0);
+    expect(events(leaving).some((e) => e.closed)).toBe(true);
+    await balanced(staying, 'the two remaining members with three partitions each');
+    const secondHalf = await produce('after');
+
+    await waitFor(() => readByAll(members).size === firstHalf.length + secondHalf.length, { timeoutMs: 60_000, message: 'every acknowledged record to be read by a member' });
+    expect([...readByAll(members)].sort()).toEqual([...firstHalf, ...secondHalf].sort());
+    await waitFor(() => staying.every((m) => committedAllRead(events(m))), { timeoutMs: 30_000, message: 'the members to commit what they read' });
+    await Promise.all(staying.map((m) => m.stop('SIGTERM')));
+
+    const rows = await describeGroup(bootstrap, 'shared-group');
+    expect(rows.map((r) => r.partition).sort()).toEqual([0, 1, 2, 3, 4, 5]);
+    for (const row of rows) expect(row.lag).toBe(0);
+    expect(rows.reduce((sum, r) => sum + (r.currentOffset ?? 0), 0)).toBe(600);
   });
 });

@@ -1,7 +1,8 @@
 /**
  * KafkaJS, a Kafka client written apart from librdkafka and Java, against a real three-broker
- * cluster: its admin reads metadata and offsets as Josef's Admin and consumers see them; its
- * producer's keys land where Josef's producer puts them (both use Kafka's murmur2).
+ * cluster: its admin creates topics and reads metadata, offsets and groups as Josef's Admin and
+ * consumers see them; its producer's keys land where Josef's producer puts them (both use Kafka's
+ * murmur2); and two members of one group share a topic through eachBatch and commit what they read.
  */
 import { Kafka, logLevel, Partitioners, type Admin as KafkaJsAdmin, type Consumer as KafkaJsConsumer } from 'kafkajs';
 import { Admin } from '../../src/client/admin';
@@ -11,6 +12,7 @@ import type { ConsumerRecord } from '../../src/client/records';
 import type { TestCluster } from '../helpers/cluster';
 import { createTopic, startClientsCluster } from '../helpers/kafka-clients';
 import { quietLogger } from '../helpers/log';
+import { waitFor } from '../helpers/wait';
 
 jest.setTimeout(120_000);
 
@@ -58,6 +60,16 @@ describe('KafkaJS against Josef', () => {
       .toEqual(josefCluster.brokers.map((b) => `${b.nodeId}@${b.host}:${b.port}`).sort());
   });
 
+  test('admin: createTopics with three replicas waits for the leaders; Josef\'s Admin describes the topic', async () => {
+    expect(await kafkajsAdmin.createTopics({ topics: [{ topic: 'kafkajs-made', numPartitions: 4, replicationFactor: 3 }], waitForLeaders: true })).toBe(true);
+    const [described] = await josefAdmin.describeTopics(['kafkajs-made']);
+    expect(described.partitions).toHaveLength(4);
+    for (const p of described.partitions) {
+      expect(p.replicas).toHaveLength(3);
+      expect(p.leader).toBeGreaterThan(0);
+    }
+  });
+
   test('producer with acks=-1, keys and headers: Josef reads them back, each key in the partition Josef\'s producer picks; fetchTopicOffsets counts them', async () => {
     await createTopic(bootstrap, 'from-kafkajs', 6);
     const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
@@ -81,5 +93,52 @@ describe('KafkaJS against Josef', () => {
 
     const offsets = await kafkajsAdmin.fetchTopicOffsets('from-kafkajs');
     expect(offsets.reduce((sum, o) => sum + Number(o.high) - Number(o.low), 0)).toBe(2 * keys.length);
+  });
+
+  test('a consumer group with eachBatch: two members share the partitions, read every record and commit what they read; describeGroups lists both', async () => {
+    await createTopic(bootstrap, 'batched', 4);
+    const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+    await producer.connect();
+    const values = Array.from({ length: 200 }, (_, i) => `batched-${i}`);
+    try {
+      await producer.send({ topic: 'batched', acks: -1, messages: values.map((value, i) => ({ key: `k${i % 20}`, value })) });
+    } finally {
+      await producer.disconnect();
+    }
+
+    const read: string[] = [];
+    const assigned = new Map<string, number[]>();
+    const join = async (): Promise<void> => {
+      const consumer = kafka.consumer({ groupId: 'kafkajs-group' });
+      consumers.push(consumer);
+      consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => assigned.set(payload.memberId, payload.memberAssignment.batched ?? []));
+      await consumer.connect();
+      await consumer.subscribe({ topics: ['batched'], fromBeginning: true });
+      await consumer.run({
+        eachBatch: async ({ batch, resolveOffset, heartbeat }) => {
+          for (const message of batch.messages) {
+            read.push(String(message.value));
+            resolveOffset(message.offset);
+          }
+          await heartbeat();
+        },
+      });
+    };
+    await Promise.all([join(), join()]);
+
+    await waitFor(() => new Set(read).size === values.length, { timeoutMs: 60_000, message: 'the group to read all 200 records' });
+    expect([...new Set(read)].sort()).toEqual([...values].sort());
+    await waitFor(async () => {
+      const [{ partitions }] = await kafkajsAdmin.fetchOffsets({ groupId: 'kafkajs-group', topics: ['batched'] });
+      const ends = await kafkajsAdmin.fetchTopicOffsets('batched');
+      return partitions.every((p) => p.offset === ends.find((e) => e.partition === p.partition)?.high);
+    }, { timeoutMs: 30_000, message: 'the group\'s committed offsets to reach the end of every partition' });
+
+    const { groups: [group] } = await kafkajsAdmin.describeGroups(['kafkajs-group']);
+    expect(group.state).toBe('Stable');
+    expect(group.members).toHaveLength(2);
+    const memberPartitions = group.members.map((m) => assigned.get(m.memberId) ?? []);
+    expect(memberPartitions.flat().sort()).toEqual([0, 1, 2, 3]);
+    expect(memberPartitions.every((partitions) => partitions.length === 2)).toBe(true);
   });
 });

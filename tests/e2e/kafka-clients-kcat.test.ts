@@ -1,12 +1,13 @@
 /**
  * kcat (librdkafka) against a real three-broker cluster, as an outside judge of Josef's Kafka
  * listener: its metadata listing says what `josef topic describe` says, what it produces with
- * keys, headers and acks=all it reads back byte for byte.
+ * keys, headers and acks=all it reads back byte for byte, and its consumer group commits offsets
+ * that `josef group describe` shows.
  */
 import { Admin } from '../../src/client/admin';
 import { stopAllChildren } from '../helpers/child-processes';
 import { runJosef, type TestCluster } from '../helpers/cluster';
-import { createTopic, expectSuccess, kcat, kcatRecordFormat, parseKcatRecords, startClientsCluster, type KcatRecord } from '../helpers/kafka-clients';
+import { createTopic, describeGroup, expectSuccess, kcat, kcatRecordFormat, parseKcatRecords, startClientsCluster, type KcatRecord } from '../helpers/kafka-clients';
 import { quietLogger } from '../helpers/log';
 
 jest.setTimeout(120_000);
@@ -79,5 +80,27 @@ describe('kcat against Josef', () => {
     const read = parseKcatRecords((await kcat(bootstrap, ['-C', '-t', 'bytes', '-o', 'beginning', '-e', '-q', '-f', kcatRecordFormat])).stdout);
     const expected: KcatRecord[] = produced.map(({ key, value }, offset) => ({ partition: 0, offset, key, value, headers }));
     expect(read).toEqual(expected);
+  });
+
+  test('-G reads as a consumer group; josef group describe shows its committed offsets with lag 0, and the next run resumes there', async () => {
+    await createTopic(bootstrap, 'grouped', 3);
+    const lines = (from: number, count: number): string => Array.from({ length: count }, (_, i) => `k${from + i}:v${from + i}\n`).join('');
+    await kcat(bootstrap, ['-P', '-t', 'grouped', '-K:', '-X', 'acks=all'], { input: lines(0, 30) });
+    const readAsGroup = async (): Promise<string[]> => {
+      const run = await kcat(bootstrap, ['-G', 'kcat-group', 'grouped', '-X', 'auto.offset.reset=earliest', '-e', '-q', '-f', kcatRecordFormat]);
+      return parseKcatRecords(run.stdout).map((r) => String(r.value)).sort();
+    };
+
+    expect(await readAsGroup()).toEqual(Array.from({ length: 30 }, (_, i) => `v${i}`).sort());
+    const rows = await describeGroup(bootstrap, 'kcat-group');
+    expect(rows.map((r) => r.partition).sort()).toEqual([0, 1, 2]);
+    for (const row of rows) {
+      expect(row.lag).toBe(0);
+      expect(row.currentOffset).toBe(row.logEndOffset);
+    }
+    expect(rows.reduce((sum, r) => sum + (r.currentOffset ?? 0), 0)).toBe(30);
+
+    await kcat(bootstrap, ['-P', '-t', 'grouped', '-K:', '-X', 'acks=all'], { input: lines(30, 5) });
+    expect(await readAsGroup()).toEqual(['v30', 'v31', 'v32', 'v33', 'v34']);
   });
 });

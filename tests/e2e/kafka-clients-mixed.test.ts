@@ -2,15 +2,21 @@
  * Kafka's clients and Josef's own on one three-broker cluster, each reading what another wrote:
  * kcat's records through `josef consume` and Josef's Consumer, `josef produce`'s through kcat;
  * keys land in the partitions Josef's producer picks once librdkafka uses murmur2 as Kafka's Java
- * client does.
+ * client does; and one consumer group's committed offsets are resumed by the next client in turn
+ * (Josef's Consumer, kcat, KafkaJS, confluent-kafka).
  */
+import { Kafka, logLevel } from 'kafkajs';
+import { Consumer } from '../../src/client/consumer';
 import { readToEnd } from '../../src/client/delivery-check';
 import { Producer } from '../../src/client/producer';
 import type { ConsumerRecord } from '../../src/client/records';
 import { stopAllChildren } from '../helpers/child-processes';
 import { runJosef, type TestCluster } from '../helpers/cluster';
-import { createTopic, expectSuccess, kcat, kcatRecordFormat, parseKcatRecords, startClientsCluster } from '../helpers/kafka-clients';
+import {
+  createTopic, describeGroup, expectSuccess, jsonLines, kcat, kcatRecordFormat, parseKcatRecords, startClientsCluster, startPython,
+} from '../helpers/kafka-clients';
 import { quietLogger } from '../helpers/log';
+import { waitFor } from '../helpers/wait';
 
 jest.setTimeout(180_000);
 
@@ -73,5 +79,66 @@ describe('Kafka clients and Josef\'s own, mixed', () => {
     for (const r of await readWithJosef('partitioned')) if (String(r.value) === 'kcat') kcatPartitions.set(String(r.key), r.partition);
     expect(keys.map((k) => kcatPartitions.get(k))).toEqual(josefPartitions);
     expect(new Set(josefPartitions).size).toBeGreaterThan(1);
+  });
+
+  test('a group\'s committed offsets are resumed by the next client: Josef\'s Consumer, then kcat, KafkaJS and confluent-kafka', async () => {
+    const topic = 'handoff';
+    const groupId = 'handoff-group';
+    await createTopic(bootstrap, topic, 3);
+    /** Writes ten new values for the next client, which must read exactly those. */
+    const produceStage = async (stage: string): Promise<string[]> => {
+      const values = Array.from({ length: 10 }, (_, i) => `${stage}-${i}`);
+      await Promise.all(values.map((value, i) => producer.send({ topic, key: `k${i}`, value })));
+      return values.sort();
+    };
+
+    const josefValues = await produceStage('josef');
+    const josef = new Consumer({ bootstrapServers: bootstrap, groupId, autoOffsetReset: 'earliest', enableAutoCommit: false, logger: quietLogger });
+    try {
+      josef.subscribe([topic]);
+      const read: string[] = [];
+      await waitFor(async () => {
+        read.push(...(await josef.poll(200)).map((r) => String(r.value)));
+        return read.length >= josefValues.length;
+      }, { timeoutMs: 30_000, message: 'Josef\'s consumer to read its ten values' });
+      expect(read.sort()).toEqual(josefValues);
+      await josef.commit();
+    } finally {
+      await josef.close();
+    }
+
+    const kcatValues = await produceStage('kcat');
+    const kcatRun = await kcat(bootstrap, ['-G', groupId, topic, '-X', 'auto.offset.reset=earliest', '-e', '-q', '-f', kcatRecordFormat]);
+    expect(parseKcatRecords(kcatRun.stdout).map((r) => String(r.value)).sort()).toEqual(kcatValues);
+
+    const kafkajsValues = await produceStage('kafkajs');
+    const kafkajs = new Kafka({ brokers: bootstrap.split(','), clientId: 'handoff', logLevel: logLevel.ERROR }).consumer({ groupId });
+    try {
+      await kafkajs.connect();
+      await kafkajs.subscribe({ topics: [topic], fromBeginning: true });
+      const read: string[] = [];
+      await kafkajs.run({ eachMessage: async ({ message }) => { read.push(String(message.value)); } });
+      await waitFor(() => read.length >= kafkajsValues.length, { timeoutMs: 30_000, message: 'KafkaJS to read its ten values' });
+      expect(read.sort()).toEqual(kafkajsValues);
+    } finally {
+      await kafkajs.disconnect();
+    }
+
+    const confluentValues = await produceStage('confluent');
+    const member = startPython('group_member.py', [bootstrap, groupId, topic]);
+    const events = (): { record?: string; committed?: unknown }[] => jsonLines(member);
+    const records = (): string[] => events().flatMap((e) => (e.record === undefined ? [] : [e.record]));
+    const committedAfterLastRecord = (): boolean => {
+      const all = events();
+      const lastRecord = all.map((e) => e.record !== undefined).lastIndexOf(true);
+      return all.slice(lastRecord + 1).some((e) => e.committed !== undefined);
+    };
+    await member.waitForOutput(() => (records().length >= 10 && committedAfterLastRecord() ? true : undefined), 30_000, 'ten records read and committed');
+    expect((await member.stop()).code).toBe(0);
+    expect(records().sort()).toEqual(confluentValues);
+
+    const rows = await describeGroup(bootstrap, groupId);
+    expect(rows).toHaveLength(3);
+    for (const row of rows) expect(row.lag).toBe(0);
   });
 });
