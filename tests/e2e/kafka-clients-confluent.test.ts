@@ -5,11 +5,9 @@
  * the others take its partitions on from its commits with nothing lost and no lag left.
  */
 import { Admin } from '../../src/client/admin';
-import { readToEnd } from '../../src/client/delivery-check';
-import type { ConsumerRecord } from '../../src/client/records';
 import { stopAllChildren, type TestChild } from '../helpers/child-processes';
 import type { TestCluster } from '../helpers/cluster';
-import { createTopic, describeGroup, jsonLines, runPython, startClientsCluster, startPython } from '../helpers/kafka-clients';
+import { createTopic, describeGroup, jsonLines, readWithJosef, runPython, startClientsCluster, startPython } from '../helpers/kafka-clients';
 import { quietLogger } from '../helpers/log';
 import { waitFor } from '../helpers/wait';
 
@@ -105,8 +103,7 @@ describe('confluent-kafka (librdkafka) against Josef', () => {
     const acked = events.filter((e) => e.acked !== undefined);
     expect(acked).toHaveLength(200);
 
-    const stored = new Map<string, ConsumerRecord>();
-    await readToEnd(bootstrap, 'produced', (r) => stored.set(`${r.partition}@${r.offset}`, r), 30_000, quietLogger);
+    const stored = new Map((await readWithJosef(bootstrap, 'produced')).map((r) => [`${r.partition}@${r.offset}`, r]));
     expect(stored.size).toBe(200);
     const partitionOfKey = new Map<string, number>();
     for (const e of acked) {

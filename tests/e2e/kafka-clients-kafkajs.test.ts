@@ -4,13 +4,11 @@
  * consumers see them; its producer's keys land where Josef's producer puts them (both use Kafka's
  * murmur2); and two members of one group share a topic through eachBatch and commit what they read.
  */
-import { Kafka, logLevel, Partitioners, type Admin as KafkaJsAdmin, type Consumer as KafkaJsConsumer } from 'kafkajs';
+import { Kafka, logLevel, Partitioners, type Admin as KafkaJsAdmin, type Consumer as KafkaJsConsumer, type Message } from 'kafkajs';
 import { Admin } from '../../src/client/admin';
-import { readToEnd } from '../../src/client/delivery-check';
 import { Producer } from '../../src/client/producer';
-import type { ConsumerRecord } from '../../src/client/records';
 import type { TestCluster } from '../helpers/cluster';
-import { createTopic, startClientsCluster } from '../helpers/kafka-clients';
+import { createTopic, readWithJosef, startClientsCluster } from '../helpers/kafka-clients';
 import { quietLogger } from '../helpers/log';
 import { waitFor } from '../helpers/wait';
 
@@ -39,10 +37,15 @@ describe('KafkaJS against Josef', () => {
     await cluster?.stop();
   });
 
-  const readWithJosef = async (topic: string): Promise<ConsumerRecord[]> => {
-    const records: ConsumerRecord[] = [];
-    await readToEnd(bootstrap, topic, (r) => records.push(r), 30_000, quietLogger);
-    return records;
+  /** Sends with acks=-1 through a KafkaJS producer using Kafka's Java partitioner (murmur2). */
+  const produceWithKafkaJs = async (topic: string, messages: Message[]): Promise<void> => {
+    const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+    await producer.connect();
+    try {
+      await producer.send({ topic, acks: -1, messages });
+    } finally {
+      await producer.disconnect();
+    }
   };
 
   test('admin: fetchTopicMetadata and describeCluster say what Josef\'s Admin says', async () => {
@@ -72,19 +75,13 @@ describe('KafkaJS against Josef', () => {
 
   test('producer with acks=-1, keys and headers: Josef reads them back, each key in the partition Josef\'s producer picks; fetchTopicOffsets counts them', async () => {
     await createTopic(bootstrap, 'from-kafkajs', 6);
-    const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
-    await producer.connect();
     const keys = Array.from({ length: 30 }, (_, i) => `customer-${i}`);
-    try {
-      await producer.send({ topic: 'from-kafkajs', acks: -1, messages: keys.map((key) => ({ key, value: `kafkajs ${key}`, headers: { via: 'kafkajs' } })) });
-    } finally {
-      await producer.disconnect();
-    }
+    await produceWithKafkaJs('from-kafkajs', keys.map((key) => ({ key, value: `kafkajs ${key}`, headers: { via: 'kafkajs' } })));
 
     const josefProducer = new Producer({ bootstrapServers: bootstrap, logger: quietLogger });
     const josefPartitions = await Promise.all(keys.map(async (key) => (await josefProducer.send({ topic: 'from-kafkajs', key, value: 'josef' })).partition));
     await josefProducer.close();
-    const records = (await readWithJosef('from-kafkajs')).filter((r) => String(r.value).startsWith('kafkajs'));
+    const records = (await readWithJosef(bootstrap, 'from-kafkajs')).filter((r) => String(r.value).startsWith('kafkajs'));
     expect(records.map((r) => String(r.value)).sort()).toEqual(keys.map((k) => `kafkajs ${k}`).sort());
     for (const r of records) {
       expect(r.headers).toEqual([{ key: 'via', value: Buffer.from('kafkajs') }]);
@@ -97,14 +94,8 @@ describe('KafkaJS against Josef', () => {
 
   test('a consumer group with eachBatch: two members share the partitions, read every record and commit what they read; describeGroups lists both', async () => {
     await createTopic(bootstrap, 'batched', 4);
-    const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
-    await producer.connect();
     const values = Array.from({ length: 200 }, (_, i) => `batched-${i}`);
-    try {
-      await producer.send({ topic: 'batched', acks: -1, messages: values.map((value, i) => ({ key: `k${i % 20}`, value })) });
-    } finally {
-      await producer.disconnect();
-    }
+    await produceWithKafkaJs('batched', values.map((value, i) => ({ key: `k${i % 20}`, value })));
 
     const read: string[] = [];
     const assigned = new Map<string, number[]>();

@@ -7,13 +7,11 @@
  */
 import { Kafka, logLevel } from 'kafkajs';
 import { Consumer } from '../../src/client/consumer';
-import { readToEnd } from '../../src/client/delivery-check';
 import { Producer } from '../../src/client/producer';
-import type { ConsumerRecord } from '../../src/client/records';
 import { stopAllChildren } from '../helpers/child-processes';
 import { runJosef, type TestCluster } from '../helpers/cluster';
 import {
-  createTopic, describeGroup, expectSuccess, jsonLines, kcat, kcatRecordFormat, parseKcatRecords, startClientsCluster, startPython,
+  createTopic, describeGroup, expectSuccess, jsonLines, kcat, kcatRecordFormat, parseKcatRecords, readWithJosef, startClientsCluster, startPython,
 } from '../helpers/kafka-clients';
 import { quietLogger } from '../helpers/log';
 import { waitFor } from '../helpers/wait';
@@ -39,12 +37,6 @@ describe('Kafka clients and Josef\'s own, mixed', () => {
     await cluster?.stop();
   });
 
-  const readWithJosef = async (topic: string): Promise<ConsumerRecord[]> => {
-    const records: ConsumerRecord[] = [];
-    await readToEnd(bootstrap, topic, (r) => records.push(r), 30_000, quietLogger);
-    return records;
-  };
-
   test('what kcat produces, josef consume prints and Josef\'s Consumer reads with its headers', async () => {
     await createTopic(bootstrap, 'from-kcat', 3);
     const lines = keyedLines('kcat', 20);
@@ -54,7 +46,7 @@ describe('Kafka clients and Josef\'s own, mixed', () => {
     expectSuccess(consumed, 'josef consume from-kcat');
     expect(consumed.stdout.trimEnd().split('\n').sort()).toEqual(lines.map((l) => l.replace(':', '\t')).sort());
 
-    const records = await readWithJosef('from-kcat');
+    const records = await readWithJosef(bootstrap, 'from-kcat');
     expect(records.map((r) => `${String(r.key)}:${String(r.value)}`).sort()).toEqual([...lines].sort());
     for (const r of records) expect(r.headers).toEqual([{ key: 'source', value: Buffer.from('kcat') }]);
   });
@@ -76,7 +68,7 @@ describe('Kafka clients and Josef\'s own, mixed', () => {
     await kcat(bootstrap, ['-P', '-t', 'partitioned', '-K:', '-X', 'partitioner=murmur2_random'], { input: keys.map((k) => `${k}:kcat\n`).join('') });
 
     const kcatPartitions = new Map<string, number>();
-    for (const r of await readWithJosef('partitioned')) if (String(r.value) === 'kcat') kcatPartitions.set(String(r.key), r.partition);
+    for (const r of await readWithJosef(bootstrap, 'partitioned')) if (String(r.value) === 'kcat') kcatPartitions.set(String(r.key), r.partition);
     expect(keys.map((k) => kcatPartitions.get(k))).toEqual(josefPartitions);
     expect(new Set(josefPartitions).size).toBeGreaterThan(1);
   });

@@ -8,6 +8,8 @@
 import { spawnSync } from 'child_process';
 import path from 'path';
 import { Admin } from '../../src/client/admin';
+import { readToEnd } from '../../src/client/delivery-check';
+import type { ConsumerRecord } from '../../src/client/records';
 import { runChild, TestChild, type ChildExit, type ChildOptions } from './child-processes';
 import { runJosef, startTestCluster, type TestCluster } from './cluster';
 import { quietLogger } from './log';
@@ -15,6 +17,8 @@ import { quietLogger } from './log';
 const repoRoot = path.join(__dirname, '..', '..');
 export const pythonForDebianPackages = '/usr/bin/python3';
 const fixturesDir = path.join(repoRoot, 'tests', 'fixtures', 'kafka-clients');
+/** The fixtures share a module; its compiled copy must not land in the checkout. */
+const pythonEnv: NodeJS.ProcessEnv = { PYTHONDONTWRITEBYTECODE: '1' };
 /** Longest a client run to its end may take before it is killed and the test fails. */
 const clientRunTimeoutMsDefault = 60_000;
 
@@ -42,14 +46,14 @@ export async function kcat(bootstrapServers: string, args: readonly string[], op
 
 /** A script of tests/fixtures/kafka-clients/ run to its exit; fails unless it exits with 0. */
 export async function runPython(script: string, args: readonly string[], options: ChildOptions & { timeoutMs?: number } = {}): Promise<ChildExit> {
-  const run = await runChild(pythonForDebianPackages, [path.join(fixturesDir, script), ...args], options.timeoutMs ?? clientRunTimeoutMsDefault, options);
+  const run = await runChild(pythonForDebianPackages, [path.join(fixturesDir, script), ...args], options.timeoutMs ?? clientRunTimeoutMsDefault, { ...options, env: { ...pythonEnv, ...options.env } });
   expectSuccess(run, `${script} ${args.join(' ')}`);
   return run;
 }
 
 /** A script of tests/fixtures/kafka-clients/ started in the background (stop it, or stopAllChildren does). */
 export function startPython(script: string, args: readonly string[], options: ChildOptions = {}): TestChild {
-  return new TestChild(pythonForDebianPackages, [path.join(fixturesDir, script), ...args], options);
+  return new TestChild(pythonForDebianPackages, [path.join(fixturesDir, script), ...args], { ...options, env: { ...pythonEnv, ...options.env } });
 }
 
 /** The stdout lines that are JSON objects, parsed (the fixtures print one event per line). */
@@ -125,6 +129,13 @@ export async function createTopic(bootstrapServers: string, topic: string, parti
   } finally {
     await admin.close();
   }
+}
+
+/** Every record of `topic` as Josef's Consumer reads it (keys, values and headers as bytes), to the end offsets of when it began. */
+export async function readWithJosef(bootstrapServers: string, topic: string): Promise<ConsumerRecord[]> {
+  const records: ConsumerRecord[] = [];
+  await readToEnd(bootstrapServers, topic, (r) => records.push(r), 30_000, quietLogger);
+  return records;
 }
 
 export interface GroupDescribeRow {
