@@ -135,7 +135,8 @@ describe('confluent-kafka (librdkafka) against Josef', () => {
     }, { timeoutMs: 60_000, message: what });
 
     const firstHalf = await produce('before');
-    const members = [0, 1, 2].map(() => startPython('group_member.py', [bootstrap, 'shared-group', 'shared']));
+    // Heartbeats every 500 ms instead of 3 s: members learn of each rebalance sooner.
+    const members = [0, 1, 2].map(() => startPython('group_member.py', [bootstrap, 'shared-group', 'shared', '-X', 'heartbeat.interval.ms=500']));
     await balanced(members, 'three members with two partitions each');
     await waitFor(() => readByAll(members).size > 0 && events(members[0]).some((e) => e.committed), { timeoutMs: 30_000, message: 'the first member to read and commit' });
 

@@ -4,11 +4,11 @@
  * consumers see them; its producer's keys land where Josef's producer puts them (both use Kafka's
  * murmur2); and two members of one group share a topic through eachBatch and commit what they read.
  */
-import { Kafka, logLevel, Partitioners, type Admin as KafkaJsAdmin, type Consumer as KafkaJsConsumer, type Message } from 'kafkajs';
+import { Kafka, Partitioners, type Admin as KafkaJsAdmin, type Consumer as KafkaJsConsumer, type Message } from 'kafkajs';
 import { Admin } from '../../src/client/admin';
 import { Producer } from '../../src/client/producer';
 import type { TestCluster } from '../helpers/cluster';
-import { createTopic, readWithJosef, startClientsCluster } from '../helpers/kafka-clients';
+import { createTopic, kafkajsLogLevel, readWithJosef, startClientsCluster } from '../helpers/kafka-clients';
 import { quietLogger } from '../helpers/log';
 import { waitFor } from '../helpers/wait';
 
@@ -25,7 +25,7 @@ describe('KafkaJS against Josef', () => {
   beforeAll(async () => {
     cluster = await startClientsCluster('e2e-kafkajs');
     bootstrap = cluster.cluster.bootstrapServers;
-    kafka = new Kafka({ brokers: bootstrap.split(','), clientId: 'josef-e2e', logLevel: logLevel.ERROR });
+    kafka = new Kafka({ brokers: bootstrap.split(','), clientId: 'josef-e2e', logLevel: kafkajsLogLevel });
     kafkajsAdmin = kafka.admin();
     await kafkajsAdmin.connect();
     josefAdmin = new Admin({ bootstrapServers: bootstrap, logger: quietLogger });
@@ -125,10 +125,12 @@ describe('KafkaJS against Josef', () => {
       return partitions.every((p) => p.offset === ends.find((e) => e.partition === p.partition)?.high);
     }, { timeoutMs: 30_000, message: 'the group\'s committed offsets to reach the end of every partition' });
 
-    const { groups: [group] } = await kafkajsAdmin.describeGroups(['kafkajs-group']);
-    expect(group.state).toBe('Stable');
-    expect(group.members).toHaveLength(2);
-    const memberPartitions = group.members.map((m) => assigned.get(m.memberId) ?? []);
+    // Each member's partitions as its last join gave them, once the coordinator says the group is Stable with both.
+    const memberPartitions = await waitFor(async () => {
+      const { groups: [group] } = await kafkajsAdmin.describeGroups(['kafkajs-group']);
+      const partitions = group.members.map((m) => assigned.get(m.memberId) ?? []);
+      return group.state === 'Stable' && partitions.length === 2 && partitions.flat().length === 4 ? partitions : undefined;
+    }, { timeoutMs: 30_000, message: 'describeGroups to show a Stable group of two members holding the four partitions' });
     expect(memberPartitions.flat().sort()).toEqual([0, 1, 2, 3]);
     expect(memberPartitions.every((partitions) => partitions.length === 2)).toBe(true);
   });

@@ -5,13 +5,13 @@
  * client does; and one consumer group's committed offsets are resumed by the next client in turn
  * (Josef's Consumer, kcat, KafkaJS, confluent-kafka).
  */
-import { Kafka, logLevel } from 'kafkajs';
+import { Kafka } from 'kafkajs';
 import { Consumer } from '../../src/client/consumer';
 import { Producer } from '../../src/client/producer';
 import { stopAllChildren } from '../helpers/child-processes';
 import { runJosef, type TestCluster } from '../helpers/cluster';
 import {
-  createTopic, describeGroup, expectSuccess, jsonLines, kcat, kcatRecordFormat, parseKcatRecords, readWithJosef, startClientsCluster, startPython,
+  createTopic, describeGroup, expectSuccess, jsonLines, kafkajsLogLevel, kcat, kcatRecordFormat, parseKcatRecords, readWithJosef, startClientsCluster, startPython,
 } from '../helpers/kafka-clients';
 import { quietLogger } from '../helpers/log';
 import { waitFor } from '../helpers/wait';
@@ -104,7 +104,7 @@ describe('Kafka clients and Josef\'s own, mixed', () => {
     expect(parseKcatRecords(kcatRun.stdout).map((r) => String(r.value)).sort()).toEqual(kcatValues);
 
     const kafkajsValues = await produceStage('kafkajs');
-    const kafkajs = new Kafka({ brokers: bootstrap.split(','), clientId: 'handoff', logLevel: logLevel.ERROR }).consumer({ groupId });
+    const kafkajs = new Kafka({ brokers: bootstrap.split(','), clientId: 'handoff', logLevel: kafkajsLogLevel }).consumer({ groupId });
     try {
       await kafkajs.connect();
       await kafkajs.subscribe({ topics: [topic], fromBeginning: true });
