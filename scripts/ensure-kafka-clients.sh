@@ -4,7 +4,7 @@
 # root, and otherwise says what to install. Debian's Python packages are seen by /usr/bin/python3
 # only, not by another python3 that may come first on the PATH, so that is the one checked (and the
 # one the tests run). KafkaJS, the third client, is an npm devDependency. Used by `.ci/run` and by
-# the tests' globalSetup when the run includes tests/e2e/kafka-clients-*.test.ts.
+# the tests' globalSetup when the run includes tests/e2e/kafka-*.test.ts.
 set -euo pipefail
 
 python=/usr/bin/python3

@@ -4,8 +4,6 @@
  * and KafkaJS for the first three, and for ElectLeaders, which neither has, a request written with
  * Josef's own description of it. Topics are created with Josef's admin client.
  */
-import { spawn } from 'child_process';
-import path from 'path';
 import { ConfigResourceTypes, Kafka, logLevel, type Admin as KafkaJsAdmin } from 'kafkajs';
 import { Admin } from '../../src/client/admin';
 import { ZkClient } from '../../src/coordination/zk-client';
@@ -16,34 +14,22 @@ import { ErrorCode } from '../../src/common/errors';
 import { ApiKey } from '../../src/protocol/api-keys';
 import { ConfigSource, ElectionType } from '../../src/protocol/messages';
 import { startTestCluster, type TestCluster } from '../helpers/cluster';
+import { jsonLines, runPython } from '../helpers/kafka-clients';
 import { sendKafkaRequest } from '../helpers/kafka-request';
 import { waitFor } from '../helpers/wait';
 
 jest.setTimeout(240_000);
 
-const python = '/usr/bin/python3';
-const script = path.join(__dirname, '..', 'fixtures', 'kafka-clients', 'admin_configs.py');
 const clientTimeoutMs = 90_000;
 
 interface PythonConfig { value: string | null; source: number; isDefault: boolean; isReadOnly: boolean; synonyms: [string, string | null, number][] }
 type PythonResult = { configs: Record<string, PythonConfig> } & { ok?: true; error?: { code: number; name: string; message: string } };
 
 /** One call of admin_configs.py to its exit, its JSON line parsed; fails unless it exits with 0. */
-function confluent(bootstrap: string, ...args: string[]): Promise<PythonResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(python, [script, bootstrap, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
-    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
-    const timer = setTimeout(() => child.kill('SIGKILL'), clientTimeoutMs);
-    child.once('close', (code, signal) => {
-      clearTimeout(timer);
-      const line = stdout.split('\n').find((l) => l.startsWith('{'));
-      if (code !== 0 || line === undefined) reject(new Error(`admin_configs.py ${args.join(' ')} exited with ${code ?? signal}; stderr:\n${stderr.slice(-2000)}`));
-      else resolve(JSON.parse(line) as PythonResult);
-    });
-  });
+async function confluent(bootstrap: string, ...args: string[]): Promise<PythonResult> {
+  const [result] = jsonLines<PythonResult>(await runPython('admin_configs.py', [bootstrap, ...args], { timeoutMs: clientTimeoutMs }));
+  if (result === undefined) throw new Error(`admin_configs.py ${args.join(' ')} printed no JSON line`);
+  return result;
 }
 
 describe('admin APIs through Kafka clients', () => {

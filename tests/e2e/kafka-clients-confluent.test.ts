@@ -1,13 +1,14 @@
 /**
  * confluent-kafka-python (librdkafka) against a real three-broker cluster: its AdminClient creates,
- * lists, describes and deletes topics; its producer with acks=all puts every record where its
+ * lists and deletes topics (configs and partitions: kafka-admin-apis.test.ts); its producer with acks=all puts every record where its
  * delivery report says; three consumers of one group share six partitions, one leaves mid-way, and
  * the others take its partitions on from its commits with nothing lost and no lag left.
  */
 import { Admin } from '../../src/client/admin';
+import { GroupAdmin } from '../../src/client/group-admin';
 import { stopAllChildren, type TestChild } from '../helpers/child-processes';
 import type { TestCluster } from '../helpers/cluster';
-import { createTopic, describeGroup, jsonLines, readWithJosef, runPython, startClientsCluster, startPython } from '../helpers/kafka-clients';
+import { createTopic, describeGroup, jsonLines, readWithJosef, runPython, startClientsCluster, startPython, waitForCommitted } from '../helpers/kafka-clients';
 import { quietLogger } from '../helpers/log';
 import { waitFor } from '../helpers/wait';
 
@@ -41,22 +42,19 @@ function currentAssignment(events: readonly MemberEvent[]): number[] {
   return changes[changes.length - 1]?.assigned ?? [];
 }
 
-/** Every batch a member read has been committed: no record after its last commit. */
-function committedAllRead(events: readonly MemberEvent[]): boolean {
-  const lastCommit = events.map((e) => e.committed !== undefined).lastIndexOf(true);
-  return !events.slice(lastCommit + 1).some((e) => e.record !== undefined);
-}
-
 describe('confluent-kafka (librdkafka) against Josef', () => {
   let cluster: TestCluster;
   let bootstrap: string;
+  let groupAdmin: GroupAdmin;
 
   beforeAll(async () => {
     cluster = await startClientsCluster('e2e-kafka-confluent');
     bootstrap = cluster.cluster.bootstrapServers;
+    groupAdmin = new GroupAdmin({ bootstrapServers: bootstrap, logger: quietLogger });
   });
   afterAll(async () => {
     await stopAllChildren();
+    await groupAdmin?.close();
     await cluster?.stop();
   });
 
@@ -79,20 +77,6 @@ describe('confluent-kafka (librdkafka) against Josef', () => {
 
     await runPython('admin.py', [bootstrap, 'delete', 'admin-made']);
     await waitFor(async () => !('admin-made' in (await listTopics())), { timeoutMs: 30_000, message: 'admin-made to be gone from the listing' });
-  });
-
-  test('AdminClient describes a topic\'s configs: its override and the broker\'s min.insync.replicas', async () => {
-    const admin = new Admin({ bootstrapServers: bootstrap, logger: quietLogger });
-    try {
-      await admin.createTopics([{ name: 'configured', numPartitions: 1, replicationFactor: 3, configs: { 'retention.ms': '3600000' } }]);
-    } finally {
-      await admin.close();
-    }
-    const { configs } = JSON.parse((await runPython('admin.py', [bootstrap, 'describe-configs', 'configured'])).stdout.toString()) as {
-      configs: Record<string, { value: string; isDefault: boolean }>;
-    };
-    expect(configs['retention.ms']).toMatchObject({ value: '3600000', isDefault: false });
-    expect(configs['min.insync.replicas'].value).toBe('2');
   });
 
   test('a producer with acks=all, keys and headers: each record is at the partition and offset its delivery report names', async () => {
@@ -138,7 +122,7 @@ describe('confluent-kafka (librdkafka) against Josef', () => {
     // Heartbeats every 500 ms instead of 3 s: members learn of each rebalance sooner.
     const members = [0, 1, 2].map(() => startPython('group_member.py', [bootstrap, 'shared-group', 'shared', '-X', 'heartbeat.interval.ms=500']));
     await balanced(members, 'three members with two partitions each');
-    await waitFor(() => readByAll(members).size > 0 && events(members[0]).some((e) => e.committed), { timeoutMs: 30_000, message: 'the first member to read and commit' });
+    await waitForCommitted(groupAdmin, 'shared-group', firstHalf.length);
 
     const [leaving, ...staying] = members;
     expect((await leaving.stop('SIGTERM')).code).toBe(0);
@@ -148,7 +132,7 @@ describe('confluent-kafka (librdkafka) against Josef', () => {
 
     await waitFor(() => readByAll(members).size === firstHalf.length + secondHalf.length, { timeoutMs: 60_000, message: 'every acknowledged record to be read by a member' });
     expect([...readByAll(members)].sort()).toEqual([...firstHalf, ...secondHalf].sort());
-    await waitFor(() => staying.every((m) => committedAllRead(events(m))), { timeoutMs: 30_000, message: 'the members to commit what they read' });
+    await waitForCommitted(groupAdmin, 'shared-group', firstHalf.length + secondHalf.length);
     await Promise.all(staying.map((m) => m.stop('SIGTERM')));
 
     const rows = await describeGroup(bootstrap, 'shared-group');

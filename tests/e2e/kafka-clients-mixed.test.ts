@@ -7,11 +7,12 @@
  */
 import { Kafka } from 'kafkajs';
 import { Consumer } from '../../src/client/consumer';
+import { GroupAdmin } from '../../src/client/group-admin';
 import { Producer } from '../../src/client/producer';
 import { stopAllChildren } from '../helpers/child-processes';
 import { runJosef, type TestCluster } from '../helpers/cluster';
 import {
-  createTopic, describeGroup, expectSuccess, jsonLines, kafkajsLogLevel, kcat, kcatRecordFormat, parseKcatRecords, readWithJosef, startClientsCluster, startPython,
+  createTopic, describeGroup, expectSuccess, jsonLines, kafkajsLogLevel, kcat, kcatRecordFormat, parseKcatRecords, readWithJosef, startClientsCluster, startPython, waitForCommitted,
 } from '../helpers/kafka-clients';
 import { quietLogger } from '../helpers/log';
 import { waitFor } from '../helpers/wait';
@@ -25,15 +26,18 @@ describe('Kafka clients and Josef\'s own, mixed', () => {
   let cluster: TestCluster;
   let bootstrap: string;
   let producer: Producer;
+  let groupAdmin: GroupAdmin;
 
   beforeAll(async () => {
     cluster = await startClientsCluster('e2e-kafka-mixed');
     bootstrap = cluster.cluster.bootstrapServers;
     producer = new Producer({ bootstrapServers: bootstrap, acks: 'all', logger: quietLogger });
+    groupAdmin = new GroupAdmin({ bootstrapServers: bootstrap, logger: quietLogger });
   });
   afterAll(async () => {
     await stopAllChildren();
     await producer?.close();
+    await groupAdmin?.close();
     await cluster?.stop();
   });
 
@@ -99,9 +103,12 @@ describe('Kafka clients and Josef\'s own, mixed', () => {
       await josef.close();
     }
 
+    await waitForCommitted(groupAdmin, groupId, 10);
+
     const kcatValues = await produceStage('kcat');
     const kcatRun = await kcat(bootstrap, ['-G', groupId, topic, '-X', 'auto.offset.reset=earliest', '-e', '-q', '-f', kcatRecordFormat]);
     expect(parseKcatRecords(kcatRun.stdout).map((r) => String(r.value)).sort()).toEqual(kcatValues);
+    await waitForCommitted(groupAdmin, groupId, 20);
 
     const kafkajsValues = await produceStage('kafkajs');
     const kafkajs = new Kafka({ brokers: bootstrap.split(','), clientId: 'handoff', logLevel: kafkajsLogLevel }).consumer({ groupId });
@@ -112,22 +119,16 @@ describe('Kafka clients and Josef\'s own, mixed', () => {
       await kafkajs.run({ eachMessage: async ({ message }) => { read.push(String(message.value)); } });
       await waitFor(() => read.length >= kafkajsValues.length, { timeoutMs: 30_000, message: 'KafkaJS to read its ten values' });
       expect(read.sort()).toEqual(kafkajsValues);
+      await waitForCommitted(groupAdmin, groupId, 30);
     } finally {
       await kafkajs.disconnect();
     }
 
     const confluentValues = await produceStage('confluent');
     const member = startPython('group_member.py', [bootstrap, groupId, topic]);
-    const events = (): { record?: string; committed?: unknown }[] => jsonLines(member);
-    const records = (): string[] => events().flatMap((e) => (e.record === undefined ? [] : [e.record]));
-    const committedAfterLastRecord = (): boolean => {
-      const all = events();
-      const lastRecord = all.map((e) => e.record !== undefined).lastIndexOf(true);
-      return all.slice(lastRecord + 1).some((e) => e.committed !== undefined);
-    };
-    await member.waitForOutput(() => (records().length >= 10 && committedAfterLastRecord() ? true : undefined), 30_000, 'ten records read and committed');
+    await waitForCommitted(groupAdmin, groupId, 40);
     expect((await member.stop()).code).toBe(0);
-    expect(records().sort()).toEqual(confluentValues);
+    expect(jsonLines<{ record?: string }>(member).flatMap((e) => (e.record === undefined ? [] : [e.record])).sort()).toEqual(confluentValues);
 
     const rows = await describeGroup(bootstrap, groupId);
     expect(rows).toHaveLength(3);

@@ -32,7 +32,7 @@ function unitTestsOnly(globalConfig: JestGlobalConfig): boolean {
   return patterns.length > 0 && patterns.every((p) => /(^|\/)tests\/unit(\/|$)/.test(p));
 }
 
-/** True when the run may include a Kafka clients' test: the whole suite, or a filter that matches one of them (Jest matches it case-insensitively). */
+/** True when the run may include a test that runs Kafka's clients: the whole suite, or a filter that matches one of them (Jest matches it case-insensitively). */
 function runsKafkaClientTests(globalConfig: JestGlobalConfig): boolean {
   const pattern = globalConfig.testPathPattern ?? '';
   if (pattern === '') return true;

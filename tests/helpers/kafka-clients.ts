@@ -10,10 +10,12 @@ import path from 'path';
 import { logLevel } from 'kafkajs';
 import { Admin } from '../../src/client/admin';
 import { readToEnd } from '../../src/client/delivery-check';
+import type { GroupAdmin } from '../../src/client/group-admin';
 import type { ConsumerRecord } from '../../src/client/records';
 import { runChild, TestChild, type ChildExit, type ChildOptions } from './child-processes';
 import { runJosef, startTestCluster, type TestCluster } from './cluster';
 import { quietLogger } from './log';
+import { waitFor } from './wait';
 
 const repoRoot = path.join(__dirname, '..', '..');
 export const pythonForDebianPackages = '/usr/bin/python3';
@@ -30,8 +32,8 @@ export function ensureKafkaClientsInstalled(): void {
   if (result.status !== 0) throw new Error(`the Kafka clients the e2e tests run are not available (${script} failed; see above)`);
 }
 
-/** The Kafka clients' end-to-end tests, which need kcat and confluent-kafka installed. */
-export const kafkaClientTestFiles = /(^|\/)tests\/e2e\/kafka-clients-[^/]*\.test\.ts$/;
+/** The end-to-end tests that run Kafka's clients (kafka-clients-*, kafka-admin-apis), which need kcat and confluent-kafka installed. */
+export const kafkaClientTestFiles = /(^|\/)tests\/e2e\/kafka-[^/]*\.test\.ts$/;
 
 /**
  * KafkaJS logs the retriable errors it rides through (COORDINATOR_NOT_AVAILABLE while
@@ -148,6 +150,17 @@ export async function readWithJosef(bootstrapServers: string, topic: string): Pr
   const records: ConsumerRecord[] = [];
   await readToEnd(bootstrapServers, topic, (r) => records.push(r), 30_000, quietLogger);
   return records;
+}
+
+/**
+ * Resolves once a group's committed offsets add up to `count` records (its topics' logs start at
+ * offset 0): whatever client committed them, and after whatever rebalances made some commit again.
+ */
+export async function waitForCommitted(groupAdmin: GroupAdmin, groupId: string, count: number, timeoutMs = 30_000): Promise<void> {
+  await waitFor(async () => {
+    const offsets = await groupAdmin.committedOffsets(groupId);
+    return [...offsets.values()].reduce((sum, o) => sum + Math.max(0, o.offset), 0) === count;
+  }, { timeoutMs, intervalMs: 250, message: `group ${groupId} to commit ${count} records` });
 }
 
 export interface GroupDescribeRow {
