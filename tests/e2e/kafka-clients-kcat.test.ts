@@ -82,6 +82,18 @@ describe('kcat against Josef', () => {
     expect(read).toEqual(expected);
   });
 
+  test('-X compression.codec=gzip or lz4: librdkafka sees Josef takes no compressed batch and sends its records uncompressed', async () => {
+    await createTopic(bootstrap, 'compressed', 1);
+    // Records that compress well, so librdkafka would compress them if it thought the broker took it.
+    const lines = Array.from({ length: 200 }, (_, i) => `${'a'.repeat(60)}-${i}`);
+    for (const codec of ['gzip', 'lz4']) {
+      const run = await kcat(bootstrap, ['-P', '-t', 'compressed', '-X', `compression.codec=${codec}`, '-X', 'debug=msg'], { input: lines.map((l) => `${l}\n`).join('') });
+      expect(run.stderr).toContain(`Broker does not support compression type ${codec}: not compressing batch`);
+    }
+    const read = parseKcatRecords((await kcat(bootstrap, ['-C', '-t', 'compressed', '-o', 'beginning', '-e', '-q', '-f', kcatRecordFormat])).stdout);
+    expect(read.map((r) => String(r.value))).toEqual([...lines, ...lines]);
+  });
+
   test('-G reads as a consumer group; josef group describe shows its committed offsets with lag 0, and the next run resumes there', async () => {
     await createTopic(bootstrap, 'grouped', 3);
     const lines = (from: number, count: number): string => Array.from({ length: count }, (_, i) => `k${from + i}:v${from + i}\n`).join('');

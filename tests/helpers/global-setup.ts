@@ -2,15 +2,15 @@
  * Jest globalSetup: one real standalone ZooKeeper for the whole run, on a free port from 21810 up
  * (so a developer's own on 2181 is left alone) with its data in a temporary folder. Its connect
  * string goes to the test workers as JOSEF_TEST_ZK. With JOSEF_ZK set, that ensemble is used
- * instead; a run of unit tests only starts nothing. A run that includes the Kafka clients' tests
- * first makes sure kcat and confluent-kafka are installed (scripts/ensure-kafka-clients.sh).
+ * instead; a run of unit tests only starts nothing. A run that includes end-to-end tests first
+ * makes sure the Kafka clients several of them run are installed (scripts/ensure-kafka-clients.sh).
  */
 import { randomInt } from 'crypto';
 import { mkdtempSync, readdirSync, rmSync } from 'fs';
 import os from 'os';
 import path from 'path';
 import { externalZkConnect, findFreeBasePort, startLocalZk, type LocalZk } from '../../src/coordination/local-zk';
-import { ensureKafkaClientsInstalled, kafkaClientTestFiles } from './kafka-clients';
+import { ensureKafkaClientsInstalled } from './kafka-clients';
 
 /**
  * Test runs started at the same moment (several checkouts on one machine) must not pick the same
@@ -32,18 +32,19 @@ function unitTestsOnly(globalConfig: JestGlobalConfig): boolean {
   return patterns.length > 0 && patterns.every((p) => /(^|\/)tests\/unit(\/|$)/.test(p));
 }
 
-/** True when the run may include a test that runs Kafka's clients: the whole suite, or a filter that matches one of them (Jest matches it case-insensitively). */
-function runsKafkaClientTests(globalConfig: JestGlobalConfig): boolean {
+/**
+ * True when the run may include an end-to-end test (Kafka's clients are run by those only): the
+ * whole suite, or a filter that matches one of tests/e2e/ (Jest matches it case-insensitively).
+ */
+function runsEndToEndTests(globalConfig: JestGlobalConfig): boolean {
   const pattern = globalConfig.testPathPattern ?? '';
   if (pattern === '') return true;
   const e2eDir = path.join(globalConfig.rootDir, 'tests', 'e2e');
-  return readdirSync(e2eDir)
-    .map((name) => path.join(e2eDir, name))
-    .some((file) => kafkaClientTestFiles.test(file) && new RegExp(pattern, 'i').test(file));
+  return readdirSync(e2eDir).some((name) => new RegExp(pattern, 'i').test(path.join(e2eDir, name)));
 }
 
 export default async function globalSetup(globalConfig: JestGlobalConfig): Promise<void> {
-  if (runsKafkaClientTests(globalConfig)) ensureKafkaClientsInstalled();
+  if (runsEndToEndTests(globalConfig)) ensureKafkaClientsInstalled();
   const external = externalZkConnect();
   if (external !== undefined) {
     process.env.JOSEF_TEST_ZK = external;

@@ -25,15 +25,12 @@ const pythonEnv: NodeJS.ProcessEnv = { PYTHONDONTWRITEBYTECODE: '1' };
 /** Longest a client run to its end may take before it is killed and the test fails. */
 const clientRunTimeoutMsDefault = 60_000;
 
-/** Installs kcat and confluent-kafka when missing (as root), or throws saying what to install: scripts/ensure-kafka-clients.sh. */
+/** Installs kcat, confluent-kafka and kafka-python when missing (as root), or throws saying what to install: scripts/ensure-kafka-clients.sh. */
 export function ensureKafkaClientsInstalled(): void {
   const script = path.join(repoRoot, 'scripts', 'ensure-kafka-clients.sh');
   const result = spawnSync('bash', [script], { stdio: ['ignore', 'inherit', 'inherit'] });
   if (result.status !== 0) throw new Error(`the Kafka clients the e2e tests run are not available (${script} failed; see above)`);
 }
-
-/** The end-to-end tests that run Kafka's clients (kafka-clients-*, kafka-admin-apis), which need kcat and confluent-kafka installed. */
-export const kafkaClientTestFiles = /(^|\/)tests\/e2e\/kafka-[^/]*\.test\.ts$/;
 
 /**
  * KafkaJS logs the retriable errors it rides through (COORDINATOR_NOT_AVAILABLE while
