@@ -1,8 +1,8 @@
 /**
  * kcat (librdkafka) against a real three-broker cluster, as an outside judge of Josef's Kafka
  * listener: its metadata listing says what `josef topic describe` says, what it produces with
- * keys, headers and acks=all it reads back byte for byte, and its consumer group commits offsets
- * that `josef group describe` shows.
+ * keys, headers and acks=all it reads back byte for byte, asked to compress it still writes what
+ * Josef stores, and its consumer group commits offsets that `josef group describe` shows.
  */
 import { Admin } from '../../src/client/admin';
 import { stopAllChildren } from '../helpers/child-processes';

@@ -18,7 +18,7 @@ import { quietLogger } from './log';
 import { waitFor } from './wait';
 
 const repoRoot = path.join(__dirname, '..', '..');
-export const pythonForDebianPackages = '/usr/bin/python3';
+const pythonForDebianPackages = '/usr/bin/python3';
 const fixturesDir = path.join(repoRoot, 'tests', 'fixtures', 'kafka-clients');
 /** The fixtures share a module; its compiled copy must not land in the checkout. */
 const pythonEnv: NodeJS.ProcessEnv = { PYTHONDONTWRITEBYTECODE: '1' };
