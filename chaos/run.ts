@@ -39,7 +39,7 @@ export interface ChaosOptions {
   dir?: string;
   keep?: boolean;
   progress?: (line: string) => void;
-  /** The broker processes' environment (tests set JOSEF_TS=1 so the sources run, never a stale build). */
+  /** The broker processes' environment (JOSEF_TS=1 runs the sources through ts-node instead of the build). */
   env?: NodeJS.ProcessEnv;
 }
 

@@ -10,7 +10,7 @@ import { runChaos } from '../../chaos/run';
 jest.setTimeout(420_000);
 
 test('a 60-second chaos run loses nothing acknowledged, the group processes it all, and no replicas diverge', async () => {
-  const report = await runChaos({ durationMs: 60_000, seed: 42, faults: ['kill', 'stop', 'zk', 'restart'], env: { ...process.env, JOSEF_TS: '1' } });
+  const report = await runChaos({ durationMs: 60_000, seed: 42, faults: ['kill', 'stop', 'zk', 'restart'] });
   expect(report.faults.length).toBeGreaterThanOrEqual(3);
   expect(report.acknowledged).toBeGreaterThan(1000);
   expect(report.lost).toEqual([]);

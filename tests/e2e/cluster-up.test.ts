@@ -63,7 +63,7 @@ interface ClusterUp {
 /** Spawns `josef cluster up ARGS` and resolves once it printed its table (or fails with its stderr). */
 async function clusterUp(args: string[]): Promise<ClusterUp> {
   const child = spawn(process.execPath, [path.join(__dirname, '..', '..', 'bin', 'josef'), 'cluster', 'up', ...args], {
-    env: { ...process.env, JOSEF_TS: '1' }, stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
   let stderr = '';

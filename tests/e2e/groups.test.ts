@@ -185,7 +185,7 @@ describe('consumer groups', () => {
     await createTopic('crash');
     await produce('crash', 20, 'c');
     const child = spawn(process.execPath, [path.join(__dirname, '..', '..', 'bin', 'josef'), 'consume', 'crash', '--group', 'crashers', '--from-beginning', '--bootstrap-server', bootstrapServers], {
-      env: { ...process.env, JOSEF_TS: '1' }, stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: ['ignore', 'pipe', 'pipe'],
     });
     let printed = '';
     child.stdout.on('data', (d: Buffer) => { printed += d.toString(); });

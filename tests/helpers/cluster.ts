@@ -1,7 +1,8 @@
 /**
  * Real broker processes for e2e tests: a LocalCluster (src/cli/local-cluster.ts) on free ports,
  * in a private ZooKeeper chroot of the test run's ZooKeeper, with its data in a temporary folder.
- * Brokers run the TypeScript sources (JOSEF_TS=1), so a stale build is never what is tested.
+ * Brokers run the build the test run's globalSetup made from the sources (global-setup.ts), so a
+ * stale build is never what is tested.
  */
 import path from 'path';
 import { Connection } from '../../src/client/connection';
@@ -54,7 +55,7 @@ export async function startTestCluster(name: string, options: TestClusterOptions
     overrides: { ...testBrokerOverrides, ...options.overrides },
     brokerOverrides: options.brokerOverrides,
     extraLogDirs: options.extraLogDirs,
-    env: { ...process.env, JOSEF_TS: '1' },
+    env: process.env,
     logger: createLogger(`test-cluster-${name}`, () => undefined),
   });
   const connections: Connection[] = [];
@@ -83,8 +84,8 @@ export interface JosefRun {
   stderr: string;
 }
 
-/** Runs `josef <args>` from the sources to its exit (killed past timeoutMs), capturing its output; `input` goes to its stdin. */
+/** Runs `josef <args>` (the run's fresh build) to its exit (killed past timeoutMs), capturing its output; `input` goes to its stdin. */
 export async function runJosef(args: string[], timeoutMs = 60_000, env: NodeJS.ProcessEnv = {}, input?: string): Promise<JosefRun> {
-  const run = await runChild(process.execPath, [path.join(__dirname, '..', '..', 'bin', 'josef'), ...args], timeoutMs, { env: { JOSEF_TS: '1', ...env }, input });
+  const run = await runChild(process.execPath, [path.join(__dirname, '..', '..', 'bin', 'josef'), ...args], timeoutMs, { env, input });
   return { code: run.code, stdout: run.stdout.toString(), stderr: run.stderr };
 }

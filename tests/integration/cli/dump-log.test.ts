@@ -19,7 +19,7 @@ const timestampMs = 1_700_000_000_000;
 const segmentName = '00000000000000000100';
 
 async function dumpLog(...args: string[]): Promise<string[]> {
-  const { stdout } = await run('node', [josef, 'dump-log', ...args], { env: { ...process.env, JOSEF_TS: '1' } });
+  const { stdout } = await run('node', [josef, 'dump-log', ...args], { env: process.env });
   return stdout.trimEnd().split('\n');
 }
 
