@@ -14,7 +14,7 @@ import {
   toZkError, zkSessionExpiredCode,
 } from './zk-errors';
 import {
-  abandonDisconnected, libraryCreateMode, toLibraryTransaction, toZkOpResults, toZkStat, toZkWatchEvent, type LibraryOpResult,
+  abandonDisconnected, closeWhenSilent, libraryCreateMode, toLibraryTransaction, toZkOpResults, toZkStat, toZkWatchEvent, type LibraryOpResult,
 } from './zk-library';
 import type { ZkCreateMode, ZkNodeData, ZkOp, ZkOpResult, ZkStat, ZkWatcher } from './zk-types';
 
@@ -77,6 +77,10 @@ export class ZkClient extends EventEmitter<ZkClientEvents> {
   private readonly inflight = new Set<InflightCall>();
   private closed = false;
   private lastSessionId = 0n;
+  /** When the client lost its last connection; undefined while connected (and before the first). */
+  private disconnectedSinceMs: number | undefined;
+  /** Stops the read timeout of the current connection (zk-library's closeWhenSilent). */
+  private stopReadTimeout: () => void = () => undefined;
 
   private constructor(
     private readonly connectString: string,
@@ -125,10 +129,18 @@ export class ZkClient extends EventEmitter<ZkClientEvents> {
     return !this.closed && this.library.getState() === zookeeper.State.SYNC_CONNECTED;
   }
 
+  /** How long the client has been without a connection to any server of the ensemble; undefined while connected. */
+  get disconnectedForMs(): number | undefined {
+    if (this.isConnected) return undefined;
+    return Date.now() - (this.disconnectedSinceMs ?? Date.now());
+  }
+
   /** Ends the session: its ephemeral znodes vanish at once, as when a broker shuts down cleanly. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.stopReadTimeout();
+    this.disconnectedSinceMs ??= Date.now();
     const library = this.library;
     if (library.getState() === zookeeper.State.SYNC_CONNECTED) {
       await new Promise<void>((resolve) => {
@@ -316,13 +328,19 @@ export class ZkClient extends EventEmitter<ZkClientEvents> {
   /** Only the current library client's changes count; an expired one is left to finish closing. */
   private onStateChange(library: Client, state: State): void {
     if (library !== this.library || this.closed) return;
+    if (state !== zookeeper.State.SYNC_CONNECTED) this.stopReadTimeout();
     if (state === zookeeper.State.SYNC_CONNECTED) {
       const sessionId = this.sessionId;
       const newSession = sessionId !== this.lastSessionId;
       this.lastSessionId = sessionId;
+      this.disconnectedSinceMs = undefined;
+      this.stopReadTimeout = closeWhenSilent(library, (silentMs, server) => this.logger.warn(
+        `no answer from ZooKeeper ${server} for ${silentMs} ms, two thirds of the session timeout: closing the connection and trying again (as ZooKeeper's own client does)`,
+      ));
       this.logger.debug(`connected to ${this.connectString}, session ${this.sessionIdHex}${newSession ? ' (new)' : ''}`);
       this.emit('connected', sessionId, newSession);
     } else if (state === zookeeper.State.DISCONNECTED) {
+      this.disconnectedSinceMs ??= Date.now();
       this.logger.debug(`disconnected from ${this.connectString}, session ${this.sessionIdHex}`);
       this.emit('disconnected');
     } else if (state === zookeeper.State.EXPIRED) {

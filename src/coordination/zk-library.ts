@@ -1,8 +1,8 @@
 /**
  * The adapter to node-zookeeper-client: its create modes, watch events, stats (64-bit fields as
  * 8-byte buffers) and multi results converted to and from Josef's ZooKeeper value types, and the
- * one place that reaches into the library's internals (to abandon a disconnected client, and to
- * keep a multi's expected version 0 from meaning "any").
+ * one place that reaches into the library's internals (to abandon a disconnected client, to keep
+ * a multi's expected version 0 from meaning "any", and to give it the Java client's read timeout).
  */
 import type { Socket } from 'net';
 import zookeeper from 'node-zookeeper-client';
@@ -114,11 +114,17 @@ export function toZkOpResults(ops: ZkOp[], results: LibraryOpResult[]): ZkOpResu
   });
 }
 
-/** The parts of node-zookeeper-client's ConnectionManager that abandonDisconnected reaches into. */
+/** The parts of node-zookeeper-client's ConnectionManager that this file reaches into. */
 interface ConnectionManagerInternals {
   socket?: Socket;
   connectTimeoutHandler?: ReturnType<typeof setTimeout> | null;
+  /** The negotiated session timeout once connected. */
+  sessionTimeout: number;
   onSocketConnected(): void;
+}
+
+function connectionManager(library: Client): ConnectionManagerInternals {
+  return (library as unknown as { connectionManager: ConnectionManagerInternals }).connectionManager;
 }
 
 /**
@@ -129,11 +135,61 @@ interface ConnectionManagerInternals {
  * socket ends it instead of starting another attempt.
  */
 export function abandonDisconnected(library: Client): void {
-  const manager = (library as unknown as { connectionManager: ConnectionManagerInternals }).connectionManager;
+  const manager = connectionManager(library);
   manager.onSocketConnected = function dropConnection(this: ConnectionManagerInternals): void {
     if (this.connectTimeoutHandler) clearTimeout(this.connectTimeoutHandler);
     this.socket?.destroy();
   };
   library.close();
   manager.socket?.destroy();
+}
+
+/**
+ * ZooKeeper's Java client closes a connection on which the server has said nothing for two thirds
+ * of the session timeout (ClientCnxn's readTimeout: "have not heard from server in N ms, closing
+ * socket connection and attempting reconnect"); node-zookeeper-client 1.1 has the line commented
+ * out, so a frozen server (SIGSTOP, a stalled JVM) kept its clients "connected" for ever, their
+ * requests unanswered. It pings after a third of the session timeout without traffic, so a live
+ * server always speaks within two thirds. Call once the library is connected: it watches that
+ * connection's socket, destroys it when silent too long (the library then reports DISCONNECTED,
+ * fails the requests sent on it with CONNECTION_LOSS and tries the next server), and tells
+ * `onSilent` first. Returns the function that stops watching.
+ */
+export function closeWhenSilent(library: Client, onSilent: (silentMs: number, server: string) => void): () => void {
+  const manager = connectionManager(library);
+  const socket = manager.socket;
+  if (socket === undefined) return () => undefined;
+  const readTimeoutMs = Math.floor((manager.sessionTimeout * 2) / 3);
+  let lastReadMs = Date.now();
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  const onData = (): void => {
+    lastReadMs = Date.now();
+  };
+  const check = (): void => {
+    // After an event-loop stall, bytes that arrived meanwhile are read (poll phase) before setImmediate runs.
+    setImmediate(() => {
+      if (stopped) return;
+      const silentMs = Date.now() - lastReadMs;
+      if (silentMs < readTimeoutMs) {
+        schedule(readTimeoutMs - silentMs);
+        return;
+      }
+      stop();
+      onSilent(silentMs, `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`);
+      socket.destroy();
+    });
+  };
+  const schedule = (delayMs: number): void => {
+    timer = setTimeout(check, delayMs);
+    timer.unref();
+  };
+  const stop = (): void => {
+    stopped = true;
+    clearTimeout(timer);
+    socket.off('data', onData);
+  };
+  socket.on('data', onData);
+  schedule(readTimeoutMs);
+  return stop;
 }

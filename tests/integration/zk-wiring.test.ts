@@ -1,8 +1,10 @@
 /**
  * ZkClient against a real ZooKeeper: chroots, ephemeral znodes tied to their session, watches,
  * the typed errors the code acts on (lost race, lost conditional write), multi, a new session
- * opened after the old one expired while its client was cut off, and close while cut off.
+ * opened after the old one expired while its client was cut off, a server that stops answering
+ * (the Java client's read timeout), and close while cut off.
  */
+import { createLogger } from '../../src/common/logger';
 import { formatZkConnectString, parseZkConnectString } from '../../src/coordination/zk-connect-string';
 import { encodeJson, ZK_MATCH_ANY_VERSION, ZkClient, type ZkWatchEvent } from '../../src/coordination/zk-client';
 import {
@@ -127,6 +129,39 @@ describe('ZkClient with a real ZooKeeper', () => {
       expect(zk.sessionId).not.toBe(oldSessionId);
       expect(await zk.exists('/broker')).toBeNull();
       await zk.create('/broker', Buffer.from('1'), 'ephemeral');
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  test('a server that stops answering (frozen, as by SIGSTOP) is left after two thirds of the session timeout', async () => {
+    const connectString = testChroot('frozen');
+    const { servers, chroot } = parseZkConnectString(connectString);
+    const proxy = await startTcpProxy(servers[0].host, servers[0].port);
+    try {
+      const lines: string[] = [];
+      const zk = await ZkClient.connect({
+        connectString: formatZkConnectString({ servers: [{ host: '127.0.0.1', port: proxy.port }], chroot }),
+        sessionTimeoutMs: 3_000,
+        logger: createLogger('zk', (line) => lines.push(line)),
+      });
+      clients.push(zk);
+      await zk.create('/broker', Buffer.from('1'));
+      expect(zk.disconnectedForMs).toBeUndefined();
+      let disconnected = false;
+      zk.on('disconnected', () => (disconnected = true));
+      const frozenAtMs = Date.now();
+      proxy.freeze();
+      // Nothing closes the connection: only the client's own read timeout (2 s here) can notice.
+      await waitFor(() => disconnected, { timeoutMs: 10_000, message: 'the client to give up on the silent server' });
+      expect(Date.now() - frozenAtMs).toBeLessThan(2_000 + 2_000);
+      expect(zk.isConnected).toBe(false);
+      expect(zk.disconnectedForMs).toBeGreaterThanOrEqual(0);
+      expect(lines.join('')).toMatch(/WARN +\[zk\] no answer from ZooKeeper 127\.0\.0\.1:\d+ for \d+ ms, two thirds of the session timeout/);
+      proxy.restore();
+      await waitFor(() => zk.isConnected, { timeoutMs: 20_000, message: 'the client to connect again' });
+      expect((await zk.getData('/broker')).data.toString()).toBe('1');
+      expect(zk.disconnectedForMs).toBeUndefined();
     } finally {
       await proxy.close();
     }
