@@ -29,6 +29,7 @@ import type { TopicPartition } from './protocol/messages';
 import { Dispatcher } from './server/dispatcher';
 import { registerBrokerHandlers } from './server/handlers';
 import type { ControllerPort } from './server/handlers/ports';
+import { controlledShutdown } from './server/controlled-shutdown';
 import { checkLogDirIdentity, writeLogDirIdentity } from './server/log-dir-identity';
 import { MetadataCache } from './server/metadata-cache';
 import { DynamicConfigManager } from './server/dynamic-config';
@@ -301,23 +302,15 @@ export class Broker {
     }
   }
 
-  /** Kafka's KafkaServer.controlledShutdown: ask the controller to move leaderships away, bounded retries. */
+  /** Kafka's KafkaServer.controlledShutdown, which stands down when ZooKeeper is unreachable (controlled-shutdown.ts). */
   private async controlledShutdown(): Promise<void> {
-    const { controlledShutdownMaxRetries, controlledShutdownRetryBackoffMs } = this.config;
-    for (let attempt = 1; attempt <= controlledShutdownMaxRetries; attempt++) {
-      try {
-        const remaining = await this.requestControlledShutdown();
-        if (remaining.length === 0) {
-          this.logger.info('controlled shutdown succeeded: this broker leads no replicated partition');
-          return;
-        }
-        this.logger.warn(`controlled shutdown attempt ${attempt}: still leading ${remaining.map((p) => `${p.topic}-${p.partition}`).join(', ')}`);
-      } catch (err) {
-        this.logger.warn(`controlled shutdown attempt ${attempt} failed: ${(err as Error).message}`);
-      }
-      if (attempt < controlledShutdownMaxRetries) await delay(controlledShutdownRetryBackoffMs);
-    }
-    this.logger.warn(`controlled shutdown did not finish after ${controlledShutdownMaxRetries} attempts; shutting down anyway`);
+    await controlledShutdown({
+      maxRetries: this.config.controlledShutdownMaxRetries,
+      retryBackoffMs: this.config.controlledShutdownRetryBackoffMs,
+      request: () => this.requestControlledShutdown(),
+      zooKeeper: this.zk as ZkClient,
+      logger: this.logger,
+    });
   }
 
   /** What the controller says this broker still leads, counting only replicated partitions (unreplicated ones cannot move, as in Kafka). */

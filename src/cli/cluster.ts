@@ -280,7 +280,9 @@ async function addBroker(options: AddBrokerOptions): Promise<void> {
 /** What `cluster up` would have done, for when it is gone: brokers one by one (the controller last), then ZooKeeper. */
 async function stopLeftovers(state: ClusterState, out: (line: string) => void): Promise<void> {
   const alive = state.brokers.filter((b) => isJosefProcess(b.pid, brokerCommandWords(b.id)));
-  const controllerId = alive.length < 2 ? -1 : await withZk(state.zookeeper.connect, readControllerId).catch(() => -1);
+  // The controller goes last only where leaderships can move: with a ZooKeeper that serves (srvr answers at once, or not at all).
+  const zkServes = alive.length >= 2 && (await zkServerModes(state.zookeeper.connect)).some((m) => m.mode !== undefined);
+  const controllerId = zkServes ? await withZk(state.zookeeper.connect, readControllerId).catch(() => -1) : -1;
   for (const b of [...alive].sort((x, y) => Number(x.id === controllerId) - Number(y.id === controllerId))) await stopBrokerProcess(b, out);
   const zkStatus = state.zookeeper.localDir === undefined ? undefined : await statusLocalZk(state.zookeeper.localDir);
   if (state.zookeeper.localDir !== undefined && zkStatus?.nodes.some((n) => n.alive)) {

@@ -9,7 +9,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type { ListenerEndpoint } from '../common/endpoint';
 import { createLogger, type Logger } from '../common/logger';
-import { waitFor } from '../common/wait';
+import { valueWithin, waitFor } from '../common/wait';
 import { Connection } from '../client/connection';
 import { resolveZkConnect, type LocalZk, type LocalZkEnsembleSize } from '../coordination/local-zk';
 import { nodePaths } from '../coordination/local-zk-layout';
@@ -74,6 +74,8 @@ const host = '127.0.0.1';
 const readyTimeoutMsDefault = 60_000;
 /** A broker's clean shutdown is bounded by its own watchdog (2 minutes); this one only slightly longer. */
 const stopTimeoutMs = 130_000;
+/** How long stop() waits to learn the controller (to stop it last) from a ZooKeeper that may not answer. */
+const controllerLookupTimeoutMs = 3_000;
 /** The chroot `josef cluster up` keeps its znodes under, so an ensemble can be shared. */
 export const CLUSTER_CHROOT = '/josef';
 
@@ -219,9 +221,16 @@ export class LocalCluster {
     }, { timeoutMs, intervalMs: 200, message: () => `the cluster to be ready (${last})` });
   }
 
-  /** Stops every running broker (the controller last, so leaderships move once), then our ZooKeeper. */
+  /**
+   * Stops every running broker (the controller last, so leaderships move once), then our ZooKeeper.
+   * Without ZooKeeper (gone, or frozen) the brokers' order does not matter, since no leadership
+   * moves, and a read of /controller would wait for a reconnect: it is only asked of a connected
+   * client, briefly.
+   */
   async stop(): Promise<void> {
-    const controller = await this.controllerId().catch(() => undefined);
+    const controller = this.zk.isConnected
+      ? await valueWithin(this.controllerId().catch(() => undefined), controllerLookupTimeoutMs, undefined)
+      : undefined;
     const order = this.brokers().filter((b) => b.running).sort((a, b) => Number(a.id === controller) - Number(b.id === controller));
     for (const b of order) {
       const code = await this.stopBroker(b.id);

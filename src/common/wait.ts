@@ -41,3 +41,20 @@ export async function waitFor<T>(
     await delay(Math.min(intervalMs, Math.max(0, deadlineMs - Date.now())));
   }
 }
+
+/**
+ * `promise`'s value, or `fallback` when it has not settled within `timeoutMs` (it is then left to
+ * settle unobserved): for an answer worth having only if it comes quickly, such as a read from a
+ * ZooKeeper that may be gone or frozen.
+ */
+export async function valueWithin<T, F>(promise: Promise<T>, timeoutMs: number, fallback: F): Promise<T | F> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<F>((resolve) => {
+    timer = setTimeout(() => resolve(fallback), timeoutMs);
+  });
+  try {
+    return await Promise.race([promise, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

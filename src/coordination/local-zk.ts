@@ -210,6 +210,8 @@ export async function stopLocalZk(dirOption: string, options: { nodeIds?: number
     timeoutMs,
     message: () => `ZooKeeper pids ${alive().map((t) => t.pid).join(', ')} to exit`,
   });
+  // A node frozen by SIGSTOP acts on SIGTERM only once it runs again.
+  signalAll('SIGCONT');
   signalAll('SIGTERM');
   try {
     await awaitExit(stopGraceMs);
