@@ -133,17 +133,41 @@ export function brokerStartArgs(id: number, port: number | undefined, logDirs: s
 }
 export const clusterUpCommandWords = ['cluster', 'up'];
 
+/**
+ * The fields of /proc/<pid>/stat from the third on (state, ppid, ...; the starttime of field 22 is
+ * at index 19), read after the parenthesised command name, which may itself hold spaces or
+ * parentheses. Undefined where /proc does not tell, or the process is gone.
+ */
+function procStatFields(pid: number): string[] | undefined {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).trim().split(' ');
+  } catch {
+    return undefined;
+  }
+}
+
 /** `running`, or `stopped` for a process held by SIGSTOP (state T in /proc/<pid>/stat); `gone` when not `isJosefProcess`. */
 export function processLiveness(pid: number | undefined, words: readonly string[]): ProcessLiveness {
   if (pid === undefined || !isJosefProcess(pid, words)) return 'gone';
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Field 3, after the parenthesised command name (which may itself hold spaces or parentheses).
-    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
-    return state === 'T' || state === 't' ? 'stopped' : 'running';
-  } catch {
-    return 'running';
-  }
+  const state = procStatFields(pid)?.[0];
+  return state === 'T' || state === 't' ? 'stopped' : 'running';
+}
+
+/**
+ * What tells process `pid` from a later one given the same pid: its start time since boot, in
+ * clock ticks (/proc/<pid>/stat field 22); undefined where /proc does not tell.
+ */
+export function processStartTicks(pid: number): string | undefined {
+  return procStatFields(pid)?.[19];
+}
+
+/** Alive (a zombie, exited and not yet reaped, is not) and, when `startTicks` is known, the same process as then. */
+export function isSameProcess(pid: number, startTicks: string | undefined): boolean {
+  if (!exists(pid)) return false;
+  const fields = procStatFields(pid);
+  if (fields === undefined) return startTicks === undefined || !fs.existsSync('/proc/self/stat');
+  return fields[0] !== 'Z' && (startTicks === undefined || fields[19] === startTicks);
 }
 
 /** zookeeper.connect's default (config.ts): the local ZooKeeper of `josef zk start`. */

@@ -13,6 +13,7 @@ import { waitFor } from '../common/wait';
 import { readControllerId } from '../coordination/controller/controller-znode';
 import { externalZkConnect, parseEnsembleSize, statusLocalZk, stopLocalZk, type LocalZkEnsembleSize } from '../coordination/local-zk';
 import { ZkClient } from '../coordination/zk-client';
+import { liveLockHolder, removeStaleLock } from './cluster-lock';
 import {
   brokerCommandWords, clusterUpCommandWords, inspectedZookeeper, isJosefProcess, newClusterState, readClusterState,
   removeClusterState, requireClusterState, startRecordedBroker, stateFilePath, writeClusterState, type BrokerState, type ClusterState,
@@ -99,14 +100,6 @@ function brokerState(b: LocalBroker): BrokerState {
   return { id: b.id, host: b.host, port: b.port, pid: b.pid, logFile: b.logFile, running: b.running };
 }
 
-/** Refuses a second `cluster up` on a data dir whose first one still runs. */
-function checkNotRunning(dataDir: string): void {
-  const previous = readClusterState(dataDir);
-  if (previous && isJosefProcess(previous.pid, clusterUpCommandWords)) {
-    throw new Error(`a cluster from ${dataDir} is already up (josef cluster up, pid ${previous.pid}); stop it first with: josef cluster down --data-dir ${dataDir}`);
-  }
-}
-
 async function up(options: UpOptions): Promise<void> {
   const logger = createLogger('cluster');
   const brokers = parseCount(options.brokers);
@@ -116,7 +109,6 @@ async function up(options: UpOptions): Promise<void> {
   if ((zkEnsemble !== undefined || zkBasePort !== undefined) && (options.zookeeper !== undefined || externalZkConnect() !== undefined)) {
     throw new Error('--zk-ensemble and --zk-port shape the local ZooKeeper; they do not apply with --zookeeper or JOSEF_ZK');
   }
-  checkNotRunning(options.dataDir);
   const ports = Array.from({ length: brokers }, (_, i) => basePort + i);
   let state: ClusterState | undefined;
   let stopping = false;
@@ -291,9 +283,19 @@ async function stopLeftovers(state: ClusterState, out: (line: string) => void): 
   }
 }
 
+/** The state of the cluster to stop; without one, an error that names who holds the data dir, if anyone does. */
+function stateToStop(dataDir: string): ClusterState {
+  const holder = readClusterState(dataDir) === undefined ? liveLockHolder(dataDir) : undefined;
+  if (holder) {
+    throw new Error(`no cluster state in ${stateFilePath(dataDir)} yet: \`${holder.command}\` (pid ${holder.pid}) holds ${dataDir}, `
+      + 'starting a cluster or running one of its own; wait until it is up, or stop it with Ctrl-C where it runs');
+  }
+  return requireClusterState(dataDir);
+}
+
 async function down(options: { dataDir: string }): Promise<void> {
   const logger = createLogger('cluster');
-  const state = requireClusterState(options.dataDir);
+  const state = stateToStop(options.dataDir);
   const out = (line: string): void => void process.stdout.write(`${line}\n`);
   if (isJosefProcess(state.pid, clusterUpCommandWords)) {
     out(`asking josef cluster up (pid ${state.pid}) to stop: brokers first (controlled shutdown, the controller last), then ZooKeeper`);
@@ -316,6 +318,8 @@ async function down(options: { dataDir: string }): Promise<void> {
   // Nothing is left after a clean `cluster up` exit; this also covers one that was killed.
   await stopLeftovers(state, out);
   removeClusterState(options.dataDir);
+  // Left by a `cluster up` that was killed; one that exited removed its own.
+  removeStaleLock(options.dataDir);
   out('stopped.');
 }
 

@@ -1,10 +1,11 @@
 /**
  * `josef demo failover`: Kafka's failover told live on real processes. On the cluster `josef
- * cluster up` runs from DATA-DIR (or a cluster of its own when none runs), it creates a topic
- * with three replicas, writes numbered records with an acks=all (or acks=1) producer while a
- * consumer reads them, kills the leader of partition 0 with SIGKILL, narrates what ZooKeeper and
- * the controller do (from watches), restarts the broker, shows it rejoin the ISR, and ends with
- * the verdict: every acknowledged record read back, or the truth of what was lost.
+ * cluster up` runs from DATA-DIR (waiting for one still starting there; a cluster of its own when
+ * none runs), it creates a topic with three replicas, writes numbered records with an acks=all (or
+ * acks=1) producer while a consumer reads them, kills the leader of partition 0 with SIGKILL,
+ * narrates what ZooKeeper and the controller do (from watches), restarts the broker, shows it
+ * rejoin the ISR, and ends with the verdict: every acknowledged record read back, or the truth of
+ * what was lost.
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -15,8 +16,9 @@ import { freePorts } from '../common/free-ports';
 import { createLogger, type Logger } from '../common/logger';
 import { waitFor } from '../common/wait';
 import { ZkClient } from '../coordination/zk-client';
+import { awaitClusterUp } from './cluster-lock';
 import {
-  brokerCommandWords, clusterUpCommandWords, isJosefProcess, readClusterState, startRecordedBroker, stateFilePath, type ClusterState,
+  brokerCommandWords, isJosefProcess, readClusterState, startRecordedBroker, stateFilePath, type ClusterState,
 } from './cluster-state';
 import { ClusterWatch } from './demo-watch';
 import { DemoView, formatVerdict, narrate, type DemoHeader, type DemoStep, type DemoViewSource, type Incident } from './demo-view';
@@ -59,6 +61,8 @@ const brokerSessionTimeoutMsDefault = 6_000;
 /** Time for everything but the session timeout to happen: election, metadata, retries, restart, catch-up. */
 const storyStepTimeoutMs = 60_000;
 const killWaitMs = 10_000;
+/** A `cluster up` starting in the data dir starts ZooKeeper, then its brokers, each within a minute. */
+const startingClusterWaitMs = 180_000;
 /** Sends awaiting acknowledgement at most: enough that sends to frozen leaders do not stop the rest. */
 const writerInFlightMax = 10_000;
 const steps = [
@@ -165,9 +169,10 @@ async function ownCluster(options: FailoverOptions, sessionTimeoutMs: number, lo
   };
 }
 
+/** The `cluster up` of the data dir (waited for while it starts), else a cluster of the demo's own, which claims the data dir. */
 async function findCluster(options: FailoverOptions, sessionTimeoutMs: number, logger: Logger, say: (text: string) => void): Promise<DemoCluster> {
-  const state = readClusterState(options.dataDir);
-  if (state && isJosefProcess(state.pid, clusterUpCommandWords)) return runningCluster(state, options.dataDir);
+  const state = await awaitClusterUp(options.dataDir, say, startingClusterWaitMs);
+  if (state) return runningCluster(state, options.dataDir);
   say(`no \`josef cluster up\` runs from ${options.dataDir}: starting 3 brokers (zookeeper.session.timeout.ms=${sessionTimeoutMs})`);
   return ownCluster(options, sessionTimeoutMs, logger);
 }
@@ -341,7 +346,7 @@ export function registerDemoCommands(program: Command): void {
   demo.command('failover')
     .description('kill the leader of a partition under an acks=all producer and narrate the failover live from ZooKeeper; '
       + 'ends with acknowledged vs consumed (lost records)')
-    .option('--data-dir <dir>', 'use the `josef cluster up` running from DIR; when none runs there, start 3 brokers with their data in DIR', '.josef')
+    .option('--data-dir <dir>', 'use the `josef cluster up` running from DIR (waiting for it while it starts); when none runs there, start 3 brokers with their data in DIR', '.josef')
     .option('--zookeeper <connect>', 'for a cluster the demo starts: this ensemble (HOST:PORT[/chroot]) instead of JOSEF_ZK or a local one')
     .option('--session-timeout-ms <ms>', 'for a cluster the demo starts: the brokers\' zookeeper.session.timeout.ms', String(brokerSessionTimeoutMsDefault))
     .option('--topic <name>', 'topic to create (default failover-demo-<time>)')

@@ -3,6 +3,7 @@
  * chroot) and N `josef broker start` children, for `josef cluster up`, tests and benchmarks. It is
  * ready once every broker is registered, a controller is elected, and every broker's metadata
  * lists every broker. Stopping is orderly: brokers by SIGTERM (the controller last), then ZooKeeper.
+ * It holds the data dir's lock (cluster-lock.ts) from before anything starts until all stopped.
  */
 import { spawn, type ChildProcess } from 'child_process';
 import * as fs from 'fs';
@@ -21,6 +22,7 @@ import { getDataIfExists } from '../coordination/zk-reads';
 import { parseBrokerRegistration } from '../coordination/znodes';
 import { ApiKey } from '../protocol/api-keys';
 import { brokerNodeOptions } from './broker-node-options';
+import { claimClusterLock, type ClusterLock } from './cluster-lock';
 import { brokerStartArgs } from './cluster-state';
 
 export interface LocalClusterOptions {
@@ -94,7 +96,8 @@ export class LocalCluster {
     private readonly zk: ZkClient,
     private readonly localZk: LocalZk | undefined,
     /** The folder of the ZooKeeper this cluster started (or found running there), undefined for an external one. */
-    readonly localZkDir: string | undefined = undefined,
+    readonly localZkDir: string | undefined,
+    private readonly lock: ClusterLock,
   ) {
     this.logger = options.logger ?? createLogger('cluster');
     for (let id = 1; id <= options.brokers; id++) {
@@ -222,12 +225,13 @@ export class LocalCluster {
   }
 
   /**
-   * Stops every running broker (the controller last, so leaderships move once), then our ZooKeeper.
-   * Without ZooKeeper (gone, or frozen) the brokers' order does not matter, since no leadership
-   * moves, and a read of /controller would wait for a reconnect: it is only asked of a connected
-   * client, briefly.
+   * Stops every running broker (the controller last, so leaderships move once), then the local
+   * ZooKeeper: all of it, the data dir's, which this cluster held; or after a failed start
+   * (`zooKeeper` 'started') only the nodes this start started. Without ZooKeeper (gone, or frozen)
+   * the brokers' order does not matter, since no leadership moves, and a read of /controller would
+   * wait for a reconnect: it is only asked of a connected client, briefly.
    */
-  async stop(): Promise<void> {
+  async stop(zooKeeper: 'all' | 'started' = 'all'): Promise<void> {
     const controller = this.zk.isConnected
       ? await valueWithin(this.controllerId().catch(() => undefined), controllerLookupTimeoutMs, undefined)
       : undefined;
@@ -237,7 +241,8 @@ export class LocalCluster {
       if (code !== 0) this.logger.warn(`broker ${b.id} exited with code ${code}; see ${b.logFile}`);
     }
     await this.zk.close();
-    await this.localZk?.stop();
+    await (zooKeeper === 'all' ? this.localZk?.stop() : this.localZk?.stopStarted());
+    this.lock.release();
   }
 }
 
@@ -276,36 +281,42 @@ function linkZooKeeperLogs(dataDir: string, zkDir: string, nodes: number): void 
   }
 }
 
-/** Starts ZooKeeper (unless given one) and the brokers, and resolves once the cluster is ready. */
+/**
+ * Claims the data dir (ClusterLockedError when a cluster is starting or running there), starts
+ * ZooKeeper (unless given one) and the brokers, and resolves once the cluster is ready. A failed
+ * start stops what it started and releases the claim; nothing is stopped that it did not start.
+ */
 export async function startLocalCluster(options: LocalClusterOptions): Promise<LocalCluster> {
   const logger = options.logger ?? createLogger('cluster');
+  const lock = claimClusterLock(options.dataDir, (line) => logger.warn(line));
   let localZk: LocalZk | undefined;
+  let zk: ZkClient;
   let connect = options.zookeeperConnect;
   const localZkDir = path.resolve(options.dataDir, 'zk');
-  if (connect === undefined) {
-    // Detached: ZooKeeper must outlive a Ctrl-C long enough for the brokers' controlled shutdown.
-    const resolved = await resolveZkConnect({
-      dir: localZkDir, ensemble: options.zkEnsemble, basePort: options.zkBasePort, detached: true,
-    });
-    localZk = resolved.external ? undefined : resolved;
-    connect = withChildChroot(resolved.connectString, CLUSTER_CHROOT);
-    if (localZk) linkZooKeeperLogs(options.dataDir, localZkDir, resolved.connectString.split(',').length);
-  } else if (options.zkEnsemble !== undefined || options.zkBasePort !== undefined) {
-    throw new Error('the local ZooKeeper options (ensemble, port) do not apply to a ZooKeeper named by its connect string');
-  }
-  let zk: ZkClient;
   try {
+    if (connect === undefined) {
+      // Detached: ZooKeeper must outlive a Ctrl-C long enough for the brokers' controlled shutdown.
+      const resolved = await resolveZkConnect({
+        dir: localZkDir, ensemble: options.zkEnsemble, basePort: options.zkBasePort, detached: true,
+      });
+      localZk = resolved.external ? undefined : resolved;
+      connect = withChildChroot(resolved.connectString, CLUSTER_CHROOT);
+      if (localZk) linkZooKeeperLogs(options.dataDir, localZkDir, resolved.connectString.split(',').length);
+    } else if (options.zkEnsemble !== undefined || options.zkBasePort !== undefined) {
+      throw new Error('the local ZooKeeper options (ensemble, port) do not apply to a ZooKeeper named by its connect string');
+    }
     zk = await ZkClient.connect({ connectString: connect, logger: logger.child('zk') });
   } catch (err) {
-    await localZk?.stop();
+    await localZk?.stopStarted();
+    lock.release();
     throw err;
   }
-  const cluster = new LocalCluster(connect, { ...options, logger }, zk, localZk, localZk ? localZkDir : undefined);
+  const cluster = new LocalCluster(connect, { ...options, logger }, zk, localZk, localZk ? localZkDir : undefined, lock);
   try {
     await Promise.all(cluster.brokers().filter((b) => b.id <= (options.startedBrokers ?? options.brokers)).map((b) => cluster.startBroker(b.id)));
     await cluster.awaitReady();
   } catch (err) {
-    await cluster.stop().catch((stopErr: unknown) => logger.error(`stopping after a failed start: ${(stopErr as Error).message}`));
+    await cluster.stop('started').catch((stopErr: unknown) => logger.error(`stopping after a failed start: ${(stopErr as Error).message}`));
     throw err;
   }
   return cluster;

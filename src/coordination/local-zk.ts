@@ -39,6 +39,8 @@ export interface LocalZk {
   external: boolean;
   /** Stops every node of the folder's ZooKeeper (nothing for an external ensemble). */
   stop(): Promise<void>;
+  /** Stops only the nodes this start started, leaving any it found running: undoing a start that failed further on. */
+  stopStarted(): Promise<void>;
 }
 
 export interface LocalZkNodeStatus {
@@ -77,7 +79,7 @@ export function externalZkConnect(env: NodeJS.ProcessEnv = process.env): string 
 /** The ensemble to use: JOSEF_ZK's when set, else a local one started (or found running) in `options.dir`. */
 export async function resolveZkConnect(options: StartLocalZkOptions, env: NodeJS.ProcessEnv = process.env): Promise<LocalZk> {
   const external = externalZkConnect(env);
-  if (external !== undefined) return { connectString: external, external: true, stop: async () => {} };
+  if (external !== undefined) return { connectString: external, external: true, stop: async () => {}, stopStarted: async () => {} };
   return startLocalZk(options);
 }
 
@@ -106,14 +108,14 @@ export async function startLocalZk(options: StartLocalZkOptions): Promise<LocalZ
     writeManifest(dir, { ensemble, basePort });
     for (const node of toStart) spawnNode(dir, node, nodes, options.detached ?? false);
   }
-  const stop = (): Promise<void> => stopLocalZk(dir);
+  const stopStarted = (): Promise<void> => stopLocalZk(dir, { nodeIds: toStart.map((n) => n.id) });
   try {
     await waitUntilServing(dir, nodes, options.readyTimeoutMs ?? readyTimeoutMsDefault);
   } catch (err) {
-    await stopLocalZk(dir, { nodeIds: toStart.map((n) => n.id) });
+    await stopStarted();
     throw err;
   }
-  return { connectString, external: false, stop };
+  return { connectString, external: false, stop: () => stopLocalZk(dir), stopStarted };
 }
 
 function spawnNode(dir: string, node: LocalZkNodeSpec, all: LocalZkNodeSpec[], detached: boolean): void {
