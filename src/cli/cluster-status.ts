@@ -157,3 +157,50 @@ export function formatClusterStatus(snapshot: ClusterSnapshot, state: ClusterSta
     '',
   ].join('\n');
 }
+
+/** What `cluster status` knows of the cluster of its data dir, apart from ZooKeeper. */
+export interface DataDirCluster {
+  dataDir: string;
+  state: ClusterState | undefined;
+  /** Whether the `josef cluster up` of `state` still runs. */
+  upAlive: boolean;
+  /** The live holder of the data dir's lock (cluster-lock.ts), and whether it is a `josef cluster up`. */
+  holder: { command: string; pid: number; isClusterUp: boolean } | undefined;
+}
+
+export const STATUS_EXIT_CODES = {
+  /** The cluster of the data dir runs and every broker it started is registered in /brokers/ids. */
+  up: 0,
+  /** No cluster runs from the data dir: none started, one still starting, or its `cluster up` gone. */
+  notRunning: 1,
+  /** It runs but is not whole: a broker not registered (dead, frozen past its session, restarting), or ZooKeeper unreadable. */
+  notWhole: 2,
+} as const;
+
+export interface StatusVerdict {
+  exitCode: (typeof STATUS_EXIT_CODES)[keyof typeof STATUS_EXIT_CODES];
+  /** The last line of the output: the verdict in words, with its exit code. */
+  line: string;
+}
+
+/**
+ * `cluster status`'s verdict on the cluster of its data dir, for scripts as for people. `rows`
+ * (brokerRows) is undefined when ZooKeeper could not be read.
+ */
+export function statusVerdict(cluster: DataDirCluster, rows: BrokerRow[] | undefined): StatusVerdict {
+  const verdict = (exitCode: StatusVerdict['exitCode'], text: string): StatusVerdict => ({ exitCode, line: `${text} (exit code ${exitCode})` });
+  const { dataDir, state, upAlive, holder } = cluster;
+  if (state === undefined || !upAlive) {
+    if (holder?.isClusterUp) return verdict(STATUS_EXIT_CODES.notRunning, `A cluster is starting in ${dataDir}: \`${holder.command}\` (pid ${holder.pid}); not up yet`);
+    if (holder) return verdict(STATUS_EXIT_CODES.notRunning, `\`${holder.command}\` (pid ${holder.pid}) runs a cluster of its own in ${dataDir}, not one of josef cluster up`);
+    if (state) return verdict(STATUS_EXIT_CODES.notRunning, `No cluster runs from ${dataDir}: its josef cluster up (pid ${state.pid}) is gone`);
+    return verdict(STATUS_EXIT_CODES.notRunning, `No cluster runs from ${dataDir}`);
+  }
+  if (rows === undefined) return verdict(STATUS_EXIT_CODES.notWhole, `The cluster of ${dataDir} runs, but ZooKeeper ${state.zookeeper.connect} cannot be read`);
+  const ours = rows.filter((r) => r.process !== 'unknown');
+  const missing = ours.filter((r) => !r.registered);
+  if (missing.length > 0) {
+    return verdict(STATUS_EXIT_CODES.notWhole, `The cluster of ${dataDir} is not whole: broker(s) ${missing.map((r) => r.id).join(', ')} of ${ours.length} not registered in /brokers/ids`);
+  }
+  return verdict(STATUS_EXIT_CODES.up, `The cluster of ${dataDir} is up: all ${ours.length} broker(s) registered in /brokers/ids`);
+}

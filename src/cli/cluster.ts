@@ -18,7 +18,10 @@ import {
   brokerCommandWords, clusterUpCommandWords, inspectedZookeeper, isJosefProcess, newClusterState, readClusterState,
   removeClusterState, requireClusterState, startRecordedBroker, stateFilePath, writeClusterState, type BrokerState, type ClusterState,
 } from './cluster-state';
-import { formatClusterStatus, formatZooKeeperLine, readClusterSnapshot, zkServerModes, type ZkServerMode } from './cluster-status';
+import {
+  brokerRows, formatClusterStatus, formatZooKeeperLine, readClusterSnapshot, STATUS_EXIT_CODES, statusVerdict, zkServerModes,
+  type ClusterSnapshot, type ZkServerMode,
+} from './cluster-status';
 import { startLocalCluster, type LocalBroker } from './local-cluster';
 import { registerRebalanceCommand } from './rebalance';
 
@@ -173,24 +176,38 @@ async function withZk<T>(connect: string, use: (zk: ZkClient) => Promise<T>): Pr
   }
 }
 
-function stateHeader(state: ClusterState | undefined, dataDir: string): string {
+function stateHeader(state: ClusterState | undefined, upAlive: boolean, dataDir: string): string {
   if (!state) return `No \`josef cluster up\` state in ${stateFilePath(dataDir)}; showing what ZooKeeper holds.`;
-  const upAlive = isJosefProcess(state.pid, clusterUpCommandWords);
   return `Cluster of ${state.dataDir}: started ${state.startedAt} by josef cluster up (pid ${state.pid}, ${upAlive ? 'running' : 'gone'})`;
+}
+
+/** What ZooKeeper holds, or undefined (said on stderr) when no server answers or the read fails. */
+async function readSnapshot(connect: string, modes: ZkServerMode[]): Promise<ClusterSnapshot | undefined> {
+  // srvr answers at once, or not at all: a ZooKeeper that is gone or frozen costs no session attempt.
+  if (!modes.some((m) => m.mode !== undefined)) return undefined;
+  try {
+    return await withZk(connect, (zk) => readClusterSnapshot(zk, connect));
+  } catch (err) {
+    process.stderr.write(`josef: cannot read the cluster from ZooKeeper ${connect}: ${err instanceof Error ? err.message : String(err)}\n`);
+    return undefined;
+  }
 }
 
 async function status(options: InspectOptions): Promise<void> {
   const state = readClusterState(options.dataDir);
+  const upAlive = state !== undefined && isJosefProcess(state.pid, clusterUpCommandWords);
+  const holder = liveLockHolder(options.dataDir);
   const { connect } = inspectedZookeeper(options.zookeeper, options.dataDir);
-  process.stdout.write(`${stateHeader(state, options.dataDir)}\n`);
-  let snapshot;
-  try {
-    snapshot = await withZk(connect, (zk) => readClusterSnapshot(zk, connect));
-  } catch (err) {
-    process.stdout.write(`${formatZooKeeperLine(connect, await zkServerModes(connect))}\n`);
-    throw new Error(`cannot read the cluster from ZooKeeper ${connect}: ${err instanceof Error ? err.message : String(err)}`);
-  }
-  process.stdout.write(formatClusterStatus(snapshot, state, connect));
+  process.stdout.write(`${stateHeader(state, upAlive, options.dataDir)}\n`);
+  const modes = await zkServerModes(connect);
+  const snapshot = await readSnapshot(connect, modes);
+  process.stdout.write(snapshot ? formatClusterStatus(snapshot, state, connect) : `${formatZooKeeperLine(connect, modes)}\n`);
+  const verdict = statusVerdict({
+    dataDir: options.dataDir, state, upAlive,
+    holder: holder && { command: holder.command, pid: holder.pid, isClusterUp: isJosefProcess(holder.pid, clusterUpCommandWords) },
+  }, snapshot && brokerRows(snapshot, state));
+  process.stdout.write(`\n${verdict.line}\n`);
+  process.exitCode = verdict.exitCode;
 }
 
 /** Sends `signal` to `pid` unless it is gone; true when sent. */
@@ -338,7 +355,15 @@ export function registerClusterCommands(program: Command): void {
   cluster.command('status')
     .description('brokers alive (per /brokers/ids) and their processes, controller and epoch, ZooKeeper mode, under-replicated and offline partitions')
     .option('--data-dir <dir>', 'data dir of the `josef cluster up` to look at', '.josef')
-    .option('--zookeeper <connect>', 'read this ensemble instead (HOST:PORT[,...][/chroot])')
+    .option('--zookeeper <connect>', 'read this ensemble instead (HOST:PORT[,...][/chroot]); the exit code still judges the cluster of DATA-DIR')
+    .addHelpText('after', [
+      '',
+      'Exit codes, for scripts:',
+      `  ${STATUS_EXIT_CODES.up}  the cluster of DATA-DIR runs and every broker it started is registered in /brokers/ids`,
+      `  ${STATUS_EXIT_CODES.notRunning}  no cluster runs from DATA-DIR: none was started, one is still starting, or its \`josef cluster up\` is gone`,
+      `  ${STATUS_EXIT_CODES.notWhole}  it runs but is not whole: a broker is not registered (killed, frozen past its session timeout, restarting),`,
+      '     or its ZooKeeper cannot be read',
+    ].join('\n'))
     .action((options: InspectOptions) => status(options));
 
   cluster.command('down')

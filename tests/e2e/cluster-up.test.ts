@@ -1,87 +1,24 @@
 /**
  * `josef cluster up` as a user runs it, and the commands a user runs beside it from another
  * terminal: it prints the table once ZooKeeper's brokers and controller are there; `cluster
- * status`, `cluster add-broker`, `broker kill` and `cluster down` find it through its state file; Ctrl-C (SIGINT) or
- * `cluster down` stops every broker cleanly, then itself, with exit 0; and with `--zk-ensemble 3`
- * it runs its own 3-node ZooKeeper, which `cluster down` still stops after `cluster up` was killed.
+ * status`, `cluster add-broker`, `broker kill` and `cluster down` find it through its state file,
+ * and `cluster status` tells by its exit code whether the cluster is up (0), not whole (2) or not
+ * running (1); Ctrl-C (SIGINT) or `cluster down` stops every broker cleanly, then itself, with exit
+ * 0; and with `--zk-ensemble 3` it runs its own 3-node ZooKeeper, which `cluster down` still stops
+ * after `cluster up` was killed.
  */
-import { spawn, type ChildProcess } from 'child_process';
 import * as fs from 'fs';
-import net from 'net';
 import * as path from 'path';
 import { findFreeBasePort, statusLocalZk } from '../../src/coordination/local-zk';
 import { ZkClient } from '../../src/coordination/zk-client';
 import { CLEAN_SHUTDOWN_MARKER } from '../../src/storage/log-manager';
 import { freePorts, runJosef } from '../helpers/cluster';
+import { alive, clusterUp, consecutiveFreePorts, type ClusterUp } from '../helpers/cluster-up';
 import { rmDir, tmpDir } from '../helpers/tmp';
 import { waitFor } from '../helpers/wait';
 import { testChroot } from '../helpers/zk';
 
 jest.setTimeout(180_000);
-
-function portFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = net.createServer();
-    server.once('error', () => resolve(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-  });
-}
-
-/** `count` consecutive free ports (cluster up numbers brokers from a base port). */
-async function consecutiveFreePorts(count = 2): Promise<number> {
-  for (let attempt = 0; attempt < 20; attempt++) {
-    const [port] = await freePorts(1);
-    let free = port + count - 1 <= 65535;
-    for (let i = 1; free && i < count; i++) free = await portFree(port + i);
-    if (free) return port;
-  }
-  throw new Error(`no ${count} consecutive free ports`);
-}
-
-/** Running, not a zombie: a broker started by a command that has exited belongs to init, which may not reap it. */
-const alive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  try {
-    return fs.readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '')[0] !== 'Z';
-  } catch {
-    return false;
-  }
-};
-
-interface ClusterUp {
-  child: ChildProcess;
-  stdout(): string;
-  exited: Promise<number | null>;
-  /** Broker pids from the printed table, in broker id order. */
-  pids: number[];
-}
-
-/** Spawns `josef cluster up ARGS` and resolves once it printed its table (or fails with its stderr). */
-async function clusterUp(args: string[]): Promise<ClusterUp> {
-  const child = spawn(process.execPath, [path.join(__dirname, '..', '..', 'bin', 'josef'), 'cluster', 'up', ...args], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout?.on('data', (d: Buffer) => { stdout += d.toString(); });
-  child.stderr?.on('data', (d: Buffer) => { stderr += d.toString(); });
-  const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
-  try {
-    await waitFor(() => {
-      if (child.exitCode !== null) throw new Error(`cluster up exited early (${child.exitCode}):\n${stderr}`);
-      return stdout.includes('Ctrl-C stops');
-    }, { timeoutMs: 120_000, message: () => `the cluster table; stderr so far:\n${stderr}` });
-  } catch (err) {
-    child.kill('SIGKILL');
-    throw err;
-  }
-  const pids = [...stdout.matchAll(/^\d+\s+\S+\s+(\d+)/gm)].map((m) => Number(m[1]));
-  return { child, stdout: () => stdout, exited, pids };
-}
 
 describe('josef cluster up', () => {
   let dataDir: string;
@@ -119,15 +56,20 @@ describe('josef cluster up', () => {
       expect(fs.readFileSync(path.join(dataDir, 'logs', `broker-${id}.log`), 'utf8')).toMatch(/shut down cleanly/);
     }
     expect(fs.existsSync(path.join(dataDir, 'cluster.json'))).toBe(false);
+    expect(fs.existsSync(path.join(dataDir, 'cluster.lock'))).toBe(false);
   });
 
   it('is seen by cluster status, gains a broker by add-broker, loses one to broker kill, and stops on cluster down, from other processes', async () => {
     const connect = testChroot('cluster-status');
     const basePort = await consecutiveFreePorts(3);
+    const nothing = await runJosef(['cluster', 'status', '--data-dir', dataDir]);
+    expect([nothing.code, nothing.stderr]).toEqual([1, '']);
+    expect(nothing.stdout).toMatch(new RegExp(`No cluster runs from ${dataDir} \\(exit code 1\\)\n$`));
     up = await clusterUp(['--brokers', '2', '--data-dir', dataDir, '--zookeeper', connect, '--base-port', String(basePort)]);
     const [pid1, pid2] = up.pids;
     const status = await runJosef(['cluster', 'status', '--data-dir', dataDir]);
     expect([status.code, status.stderr]).toEqual([0, '']);
+    expect(status.stdout).toContain('is up: all 2 broker(s) registered in /brokers/ids (exit code 0)');
     expect(status.stdout).toContain(`ZooKeeper: ${connect} (standalone, 1 of 1 serving`);
     expect(status.stdout).toContain('Brokers alive (registered in /brokers/ids): 2 of 2');
     expect(status.stdout).toMatch(/Controller: broker [12] \(controller epoch \d+\)/);
@@ -153,8 +95,14 @@ describe('josef cluster up', () => {
     await waitFor(() => !alive(pid2), { timeoutMs: 10_000, message: 'broker 2 to die' });
     const again = await runJosef(['broker', 'kill', '2', '--data-dir', dataDir]);
     expect([again.code, again.stderr]).toEqual([1, 'josef: broker 2 is not running (it exited: signal SIGKILL)\n']);
-    const after = await runJosef(['cluster', 'status', '--data-dir', dataDir]);
-    expect(after.stdout).toMatch(new RegExp(`^ +2 +127\\.0\\.0\\.1:${basePort + 1} +${pid2} +gone +(yes|no)$`, 'm'));
+    // Registered until ZooKeeper expires its session (zookeeper.session.timeout.ms, 6 s): status exits 2 from then on.
+    const after = await waitFor(async () => {
+      const run = await runJosef(['cluster', 'status', '--data-dir', dataDir]);
+      return run.code === 0 ? undefined : run;
+    }, { timeoutMs: 60_000, message: 'cluster status to see broker 2 gone' });
+    expect([after.code, after.stderr]).toEqual([2, '']);
+    expect(after.stdout).toMatch(new RegExp(`^ +2 +127\\.0\\.0\\.1:${basePort + 1} +${pid2} +gone +no$`, 'm'));
+    expect(after.stdout).toContain('is not whole: broker(s) 2 of 3 not registered in /brokers/ids (exit code 2)');
 
     const down = await runJosef(['cluster', 'down', '--data-dir', dataDir], 180_000);
     expect([down.code, down.stderr]).toEqual([0, '']);
@@ -190,5 +138,7 @@ describe('josef cluster up', () => {
     expect(down.stdout).toContain('is not running; stopping what it left');
     expect(down.stdout).toContain(`stopping ZooKeeper in ${path.join(dataDir, 'zk')}`);
     expect((await statusLocalZk(path.join(dataDir, 'zk')))?.nodes.map((n) => n.alive)).toEqual([false, false, false]);
+    // The lock of the killed `cluster up` goes with what it left.
+    expect(fs.existsSync(path.join(dataDir, 'cluster.lock'))).toBe(false);
   });
 });

@@ -1,8 +1,10 @@
-/** The pure halves of the cluster-inspecting commands: zk tree drawing, cluster up and status, describe filters, kill signals. */
+/** The pure halves of the cluster-inspecting commands: zk tree drawing, cluster up, status and its exit code, describe filters, kill signals. */
 import { parseKillSignal } from '../../../src/cli/broker';
 import { formatClusterTable } from '../../../src/cli/cluster';
-import { inspectedZookeeper, newClusterState, processLiveness } from '../../../src/cli/cluster-state';
-import { brokerRows, formatClusterStatus, isOffline, isUnderReplicated, type ClusterSnapshot } from '../../../src/cli/cluster-status';
+import { inspectedZookeeper, isSameProcess, newClusterState, processLiveness, processStartTicks } from '../../../src/cli/cluster-state';
+import {
+  brokerRows, formatClusterStatus, isOffline, isUnderReplicated, statusVerdict, type ClusterSnapshot, type DataDirCluster,
+} from '../../../src/cli/cluster-status';
 import { formatDescribe } from '../../../src/cli/topic';
 import { formatZnodeTree, prettyJson, renderZnodeData, type ZnodeTree } from '../../../src/cli/zk-tree';
 import { plaintextEndpoint, type ListenerEndpoint } from '../../../src/common/endpoint';
@@ -106,6 +108,28 @@ describe('cluster status', () => {
     expect(text).toContain('Under-replicated partitions (ISR smaller than replicas): 1\n  orders-1  leader 2  replicas 2,3,1  isr 2,1');
     expect(text).toContain('Offline partitions (no live leader): 1\n  solo-0  leader none  replicas 3  isr 3');
   });
+
+  it('exits 0 only when the cluster of the data dir runs with every broker it started registered', () => {
+    const up: DataDirCluster = { dataDir: '/d', state, upAlive: true, holder: undefined };
+    const rows = (registered: number[]): ReturnType<typeof brokerRows> => [1, 2, 3].map((id) => ({
+      id, address: `127.0.0.1:${9091 + id}`, pid: 100 + id, process: 'running', registered: registered.includes(id),
+    }));
+    const notOurs = { id: 7, address: 'elsewhere:9099', pid: undefined, process: 'unknown' as const, registered: false };
+    const cases: Array<[string, DataDirCluster, ReturnType<typeof brokerRows> | undefined, number, string]> = [
+      ['all registered', up, [...rows([1, 2, 3]), notOurs], 0, 'The cluster of /d is up: all 3 broker(s) registered in /brokers/ids (exit code 0)'],
+      ['one not registered', up, rows([1, 3]), 2, 'The cluster of /d is not whole: broker(s) 2 of 3 not registered in /brokers/ids (exit code 2)'],
+      ['ZooKeeper unreadable', up, undefined, 2, 'The cluster of /d runs, but ZooKeeper 127.0.0.1:2181,127.0.0.1:2182,127.0.0.1:2183/josef cannot be read (exit code 2)'],
+      ['no cluster', { ...up, state: undefined, upAlive: false }, undefined, 1, 'No cluster runs from /d (exit code 1)'],
+      ['cluster up gone', { ...up, upAlive: false }, rows([1, 2, 3]), 1, 'No cluster runs from /d: its josef cluster up (pid ' + state.pid + ') is gone (exit code 1)'],
+      ['still starting', { ...up, state: undefined, upAlive: false, holder: { command: 'josef cluster up', pid: 42, isClusterUp: true } }, undefined, 1,
+        'A cluster is starting in /d: `josef cluster up` (pid 42); not up yet (exit code 1)'],
+      ['a demo\'s own cluster', { ...up, state: undefined, upAlive: false, holder: { command: 'josef demo failover', pid: 43, isClusterUp: false } }, [], 1,
+        '`josef demo failover` (pid 43) runs a cluster of its own in /d, not one of josef cluster up (exit code 1)'],
+    ];
+    for (const [what, cluster, brokers, exitCode, line] of cases) {
+      expect([what, statusVerdict(cluster, brokers)]).toEqual([what, { exitCode, line }]);
+    }
+  });
 });
 
 describe('cluster up', () => {
@@ -162,5 +186,12 @@ describe('broker kill and the state file', () => {
   it('does not take a pid for a broker unless its command line says so', () => {
     expect(processLiveness(process.pid, ['broker', 'start', '--id', '1'])).toBe('gone');
     expect(processLiveness(undefined, ['x'])).toBe('gone');
+  });
+
+  it('tells a process from a later one given the same pid by its start time', () => {
+    const startTicks = processStartTicks(process.pid);
+    expect(startTicks).toMatch(/^\d+$/);
+    expect(isSameProcess(process.pid, startTicks)).toBe(true);
+    expect(isSameProcess(process.pid, `${startTicks}0`)).toBe(false);
   });
 });
