@@ -9,7 +9,9 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { waitFor } from '../common/wait';
-import { clusterUpCommandWords, isJosefProcess, isSameProcess, processStartTicks, readClusterState, type ClusterState } from './cluster-state';
+import {
+  clusterUpCommandWords, isJosefProcess, isSameProcess, processStartTicks, readClusterState, readFileIfExists, type ClusterState,
+} from './cluster-state';
 
 export const LOCK_FILE_NAME = 'cluster.lock';
 
@@ -51,13 +53,8 @@ function thisCommand(): string {
 }
 
 function readLockFile(file: string): ClusterLockHolder | undefined {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw err;
-  }
+  const text = readFileIfExists(file);
+  if (text === undefined) return undefined;
   try {
     const holder = JSON.parse(text) as Partial<ClusterLockHolder>;
     if (typeof holder.pid === 'number' && typeof holder.command === 'string' && typeof holder.since === 'string') return holder as ClusterLockHolder;

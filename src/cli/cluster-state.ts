@@ -59,16 +59,21 @@ export function removeClusterState(dataDir: string): void {
   fs.rmSync(stateFilePath(dataDir), { force: true });
 }
 
-/** The state `cluster up` left in `dataDir`, or undefined when there is none. Throws on a file that is not one. */
-export function readClusterState(dataDir: string): ClusterState | undefined {
-  const file = stateFilePath(dataDir);
-  let text: string;
+/** A file's text, or undefined when there is no such file. */
+export function readFileIfExists(file: string): string | undefined {
   try {
-    text = fs.readFileSync(file, 'utf8');
+    return fs.readFileSync(file, 'utf8');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw err;
   }
+}
+
+/** The state `cluster up` left in `dataDir`, or undefined when there is none. Throws on a file that is not one. */
+export function readClusterState(dataDir: string): ClusterState | undefined {
+  const file = stateFilePath(dataDir);
+  const text = readFileIfExists(file);
+  if (text === undefined) return undefined;
   const state = JSON.parse(text) as Partial<ClusterState>;
   if (state.version !== stateVersion || typeof state.pid !== 'number' || !Array.isArray(state.brokers) || typeof state.zookeeper?.connect !== 'string') {
     throw new Error(`${file} is not a Josef cluster state file (version ${stateVersion})`);
