@@ -328,7 +328,7 @@ export class ZkClient extends EventEmitter<ZkClientEvents> {
   /** Only the current library client's changes count; an expired one is left to finish closing. */
   private onStateChange(library: Client, state: State): void {
     if (library !== this.library || this.closed) return;
-    if (state !== zookeeper.State.SYNC_CONNECTED) this.stopReadTimeout();
+    this.stopReadTimeout();
     if (state === zookeeper.State.SYNC_CONNECTED) {
       const sessionId = this.sessionId;
       const newSession = sessionId !== this.lastSessionId;
