@@ -26,10 +26,10 @@ import type { GroupCoordinator, GroupCoordinatorSettings } from './group/group-c
 import { createGroupCoordinator } from './group/group-coordinator-wiring';
 import { ApiKey } from './protocol/api-keys';
 import type { TopicPartition } from './protocol/messages';
+import { controlledShutdown } from './server/controlled-shutdown';
 import { Dispatcher } from './server/dispatcher';
 import { registerBrokerHandlers } from './server/handlers';
 import type { ControllerPort } from './server/handlers/ports';
-import { controlledShutdown } from './server/controlled-shutdown';
 import { checkLogDirIdentity, writeLogDirIdentity } from './server/log-dir-identity';
 import { MetadataCache } from './server/metadata-cache';
 import { DynamicConfigManager } from './server/dynamic-config';

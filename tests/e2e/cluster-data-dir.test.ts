@@ -11,7 +11,8 @@ import * as path from 'path';
 import { findFreeBasePort, stopLocalZk } from '../../src/coordination/local-zk';
 import { nodePaths } from '../../src/coordination/local-zk-layout';
 import { runJosef } from '../helpers/cluster';
-import { alive, awaitClusterTable, consecutiveFreePorts, spawnClusterUp, spawnJosef, type ClusterUp, type JosefChild } from '../helpers/cluster-up';
+import { stopAllChildren } from '../helpers/child-processes';
+import { alive, awaitClusterTable, consecutiveFreePorts, josefChild, spawnClusterUp, type ClusterUp } from '../helpers/cluster-up';
 import { rmDir, tmpDir } from '../helpers/tmp';
 import { waitFor } from '../helpers/wait';
 
@@ -20,17 +21,11 @@ jest.setTimeout(420_000);
 describe('a data dir with a cluster starting in it', () => {
   let dataDir: string;
   let up: ClusterUp | undefined;
-  let demo: JosefChild | undefined;
   beforeAll(() => {
     dataDir = tmpDir('cluster-data-dir');
   });
   afterAll(async () => {
-    for (const child of [up?.child, demo?.child]) {
-      if (child?.pid !== undefined && child.exitCode === null) {
-        child.kill('SIGCONT');
-        child.kill('SIGKILL');
-      }
-    }
+    await stopAllChildren();
     for (const pid of up?.pids ?? []) if (alive(pid)) process.kill(pid, 'SIGKILL');
     await stopLocalZk(path.join(dataDir, 'zk'));
     rmDir(dataDir);
@@ -44,37 +39,35 @@ describe('a data dir with a cluster starting in it', () => {
     // Once it began (its ZooKeeper's folder is there), it is held (SIGSTOP) while the others look, as
     // a slow machine would hold it: the race is decided, not left to timing.
     await waitFor(() => {
-      if (up?.child.exitCode !== null) throw new Error(`cluster up exited early:\n${up?.stderr()}`);
+      if (!alive(upPid)) throw new Error(`cluster up exited early:\n${up?.child.stderr}`);
       return fs.existsSync(path.join(dataDir, 'zk', 'ensemble.json'));
     }, { timeoutMs: 60_000, message: 'cluster up to begin' });
     process.kill(upPid, 'SIGSTOP');
 
     // Many records, slowly: the story stays at its writing step until the test interrupts it.
-    demo = spawnJosef(['demo', 'failover', '--data-dir', dataDir, '--plain', '--partitions', '1', '--records-per-step', '1000000', '--rate', '200']);
+    const demo = josefChild(['demo', 'failover', '--data-dir', dataDir, '--plain', '--partitions', '1', '--records-per-step', '1000000', '--rate', '200']);
     const second = await runJosef(['cluster', 'up', '--brokers', '3', '--data-dir', dataDir, '--zk-port', String(zkPort + 5), '--base-port', String(basePort + 10)], 180_000);
     expect(second.code).toBe(1);
     expect(second.stderr).toContain(`josef: a cluster is already starting or running in ${dataDir}: \``);
     expect(second.stderr).toContain(`(pid ${upPid}, since `);
-    const demoSays = (text: string, what: string): Promise<boolean> => waitFor(() => {
-      if (demo?.child.exitCode !== null) throw new Error(`the demo exited early:\n${demo?.stdout()}\n${demo?.stderr()}`);
-      return demo.stdout().includes(text);
-    }, { timeoutMs: 120_000, message: what });
+    const demoSays = (text: string, what: string): Promise<boolean> =>
+      demo.waitForOutput((c) => (c.stdout.toString().includes(text) ? true : undefined), 120_000, what);
     await demoSays('waiting until it is up', 'the demo to wait for the starting cluster');
-    expect(demo.stdout()).toContain(`a cluster is starting in ${dataDir} (\``);
-    expect(demo.stdout()).toContain(`, pid ${upPid}): waiting until it is up`);
+    expect(demo.stdout.toString()).toContain(`a cluster is starting in ${dataDir} (\``);
+    expect(demo.stdout.toString()).toContain(`, pid ${upPid}): waiting until it is up`);
 
     process.kill(upPid, 'SIGCONT');
     await awaitClusterTable(up);
     const zooKeeperPid = Number(fs.readFileSync(nodePaths(path.join(dataDir, 'zk'), 1).pidPath, 'utf8').trim());
     // The demo tells its story on that cluster: its topic created, records written and read; then a Ctrl-C ends it.
     await demoSays('writes values failover-demo-', 'the demo to write on the cluster');
-    expect(demo.stdout()).toContain(`cluster: the cluster of \`josef cluster up\` (pid ${upPid}) in ${dataDir}`);
-    demo.child.kill('SIGINT');
-    expect([await demo.exited, demo.stderr()]).toEqual([130, '']);
-    expect(demo.stdout()).toContain('interrupted: stopping');
+    expect(demo.stdout.toString()).toContain(`cluster: the cluster of \`josef cluster up\` (pid ${upPid}) in ${dataDir}`);
+    const interrupted = await demo.stop('SIGINT', 60_000);
+    expect([interrupted.code, interrupted.stderr]).toEqual([130, '']);
+    expect(demo.stdout.toString()).toContain('interrupted: stopping');
 
     // The first cluster is whole: its ZooKeeper, every broker registered, and serving clients.
-    expect(up.child.exitCode).toBeNull();
+    expect(alive(upPid)).toBe(true);
     expect(alive(zooKeeperPid)).toBe(true);
     const [status, topics] = await Promise.all([
       runJosef(['cluster', 'status', '--data-dir', dataDir], 120_000),
@@ -87,7 +80,7 @@ describe('a data dir with a cluster starting in it', () => {
 
     const down = await runJosef(['cluster', 'down', '--data-dir', dataDir], 180_000);
     expect([down.code, down.stderr]).toEqual([0, '']);
-    expect(await up.exited).toBe(0);
+    expect((await up.child.exited).code).toBe(0);
     expect(alive(zooKeeperPid)).toBe(false);
   });
 });

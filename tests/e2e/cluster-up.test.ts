@@ -27,8 +27,8 @@ describe('josef cluster up', () => {
     dataDir = tmpDir('cluster-up');
     up = undefined;
   });
-  afterEach(() => {
-    if (up?.child.exitCode === null) up.child.kill('SIGKILL');
+  afterEach(async () => {
+    await up?.child.stop('SIGKILL');
     for (const pid of up?.pids ?? []) if (alive(pid)) process.kill(pid, 'SIGKILL');
     rmDir(dataDir);
   });
@@ -37,7 +37,7 @@ describe('josef cluster up', () => {
     const connect = testChroot('cluster-up');
     const basePort = await consecutiveFreePorts();
     up = await clusterUp(['--brokers', '2', '--data-dir', dataDir, '--zookeeper', connect, '--base-port', String(basePort)]);
-    const stdout = up.stdout();
+    const stdout = up.child.stdout.toString();
     expect(stdout).toMatch(new RegExp(`^1\\s+127\\.0\\.0\\.1:${basePort}\\s+\\d+`, 'm'));
     expect(stdout).toMatch(new RegExp(`^2\\s+127\\.0\\.0\\.1:${basePort + 1}\\s+\\d+`, 'm'));
     expect(stdout).toMatch(/controller/);
@@ -48,8 +48,7 @@ describe('josef cluster up', () => {
     } finally {
       await zk.close();
     }
-    up.child.kill('SIGINT');
-    expect(await up.exited).toBe(0);
+    expect((await up.child.stop('SIGINT', 120_000)).code).toBe(0);
     expect(up.pids.filter(alive)).toEqual([]);
     for (const id of [1, 2]) {
       expect(fs.existsSync(path.join(dataDir, `broker-${id}`, 'data', CLEAN_SHUTDOWN_MARKER))).toBe(true);
@@ -109,7 +108,7 @@ describe('josef cluster up', () => {
     expect(down.stdout).toContain(`broker 1 (pid ${pid1}) stopped`);
     expect(down.stdout).toContain(`broker 3 (pid ${pid3}) stopped`);
     expect(down.stdout).toMatch(/stopped\.\n$/);
-    expect(await up.exited).toBe(0);
+    expect((await up.child.exited).code).toBe(0);
     expect(alive(pid1)).toBe(false);
     expect(alive(pid3)).toBe(false);
     expect(fs.readFileSync(path.join(dataDir, 'logs', 'broker-3.log'), 'utf8')).toMatch(/shut down cleanly/);
@@ -123,14 +122,13 @@ describe('josef cluster up', () => {
     const zkPort = await findFreeBasePort(30_000 + 10 * Math.floor(Math.random() * 300), 3);
     const [brokerPort] = await freePorts(1);
     up = await clusterUp(['--brokers', '1', '--data-dir', dataDir, '--zk-ensemble', '3', '--zk-port', String(zkPort), '--base-port', String(brokerPort)]);
-    expect(up.stdout()).toMatch(/3-node ensemble, 3 of 3 serving: .*leader/);
+    expect(up.child.stdout.toString()).toMatch(/3-node ensemble, 3 of 3 serving: .*leader/);
     for (const id of [1, 2, 3]) expect(fs.readFileSync(path.join(dataDir, 'logs', `zookeeper-${id}.log`), 'utf8')).toMatch(/ZooKeeper node/);
     const tree = await runJosef(['zk', 'tree', '/controller', '--data-dir', dataDir]);
     expect(tree.stdout).toContain(`ZooKeeper 127.0.0.1:${zkPort},127.0.0.1:${zkPort + 1},127.0.0.1:${zkPort + 2}/josef`);
     expect(tree.stdout).toMatch(/^\/controller \(ephemeral\)  \{"version":1,"brokerid":1,/m);
 
-    up.child.kill('SIGKILL');
-    await up.exited;
+    await up.child.stop('SIGKILL');
     // Its broker notices its parent is gone (stdin closed) and shuts down by itself.
     await waitFor(() => !alive(up?.pids[0] as number), { timeoutMs: 60_000, message: 'the orphaned broker to stop' });
     const down = await runJosef(['cluster', 'down', '--data-dir', dataDir], 60_000);

@@ -1,14 +1,13 @@
 /**
- * `josef cluster up` (and the commands beside it) as a user runs it, in a child process from the
- * sources: spawned, waited for until it prints its table, and the ports and liveness checks the
- * tests around it need.
+ * `josef cluster up` (and the commands beside it) as a user runs it, in a child process (a
+ * TestChild, so a file's afterAll can stop whatever a failed test left): spawned, waited for until
+ * it prints its table, and the ports and liveness checks the tests around it need.
  */
-import { spawn, type ChildProcess } from 'child_process';
 import * as fs from 'fs';
 import net from 'net';
 import * as path from 'path';
+import { TestChild } from './child-processes';
 import { freePorts } from './cluster';
-import { waitFor } from './wait';
 
 function portFree(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -43,49 +42,32 @@ export const alive = (pid: number): boolean => {
   }
 };
 
-/** A `josef` command running in a child process, its output captured as it comes. */
-export interface JosefChild {
-  child: ChildProcess;
-  stdout(): string;
-  stderr(): string;
-  exited: Promise<number | null>;
-}
-
-export interface ClusterUp extends JosefChild {
+export interface ClusterUp {
+  /** The `josef cluster up` process. */
+  child: TestChild;
   /** Broker pids from the printed table, in broker id order (empty until it printed it). */
   pids: number[];
 }
 
-/** Spawns `josef ARGS` from the sources (with `env` over this process's) and returns at once. */
-export function spawnJosef(args: string[], env: NodeJS.ProcessEnv = {}): JosefChild {
-  const child = spawn(process.execPath, [path.join(__dirname, '..', '..', 'bin', 'josef'), ...args], {
-    env: { ...process.env, JOSEF_TS: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout?.on('data', (d: Buffer) => { stdout += d.toString(); });
-  child.stderr?.on('data', (d: Buffer) => { stderr += d.toString(); });
-  const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
-  return { child, stdout: () => stdout, stderr: () => stderr, exited };
+/** `josef ARGS` (the run's build) started in the background, its output collected as it comes. */
+export function josefChild(args: string[], env: NodeJS.ProcessEnv = {}): TestChild {
+  return new TestChild(process.execPath, [path.join(__dirname, '..', '..', 'bin', 'josef'), ...args], { env });
 }
 
 /** Spawns `josef cluster up ARGS` and returns at once. */
 export function spawnClusterUp(args: string[], env: NodeJS.ProcessEnv = {}): ClusterUp {
-  return { ...spawnJosef(['cluster', 'up', ...args], env), pids: [] };
+  return { child: josefChild(['cluster', 'up', ...args], env), pids: [] };
 }
 
 /** Resolves once `up` printed its table, with the broker pids read from it; kills it and fails with its stderr otherwise. */
 export async function awaitClusterTable(up: ClusterUp): Promise<void> {
   try {
-    await waitFor(() => {
-      if (up.child.exitCode !== null) throw new Error(`cluster up exited early (${up.child.exitCode}):\n${up.stderr()}`);
-      return up.stdout().includes('Ctrl-C stops');
-    }, { timeoutMs: 120_000, message: () => `the cluster table; stderr so far:\n${up.stderr()}` });
+    await up.child.waitForOutput((c) => (c.stdout.toString().includes('Ctrl-C stops') ? true : undefined), 120_000, 'the cluster table');
   } catch (err) {
-    up.child.kill('SIGKILL');
+    await up.child.stop('SIGKILL');
     throw err;
   }
-  up.pids.push(...[...up.stdout().matchAll(/^\d+\s+\S+\s+(\d+)/gm)].map((m) => Number(m[1])));
+  up.pids.push(...[...up.child.stdout.toString().matchAll(/^\d+\s+\S+\s+(\d+)/gm)].map((m) => Number(m[1])));
 }
 
 /** Spawns `josef cluster up ARGS` and resolves once it printed its table (or fails with its stderr). */
