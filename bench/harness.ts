@@ -1,7 +1,9 @@
 /**
  * What a benchmark is (a name, its options, a run that returns a report) and the measuring tools
- * they share: a stopwatch, throughput, latency percentiles in an HDR histogram, and peak RSS.
+ * they share: a stopwatch, throughput, latency percentiles in an HDR histogram, peak RSS, and the
+ * CPU time other processes (the brokers) have used.
  */
+import * as fs from 'fs';
 import type { Command, OptionValues } from 'commander';
 import * as hdr from 'hdr-histogram-js';
 import type { BenchReport } from './report';
@@ -48,6 +50,25 @@ export function elapsedMsSince(startNs: bigint): number {
 /** Throughput in MB/s, MB being 2^20 bytes as Kafka's perf tools count it. */
 export function mbPerSec(bytes: number, elapsedMs: number): number {
   return bytes / MiB / (elapsedMs / 1000);
+}
+
+/** Linux's USER_HZ: /proc/<pid>/stat counts CPU time in ticks of 1/100 s on every architecture Node runs on. */
+const procTicksPerSec = 100;
+
+/**
+ * The CPU time (user + system, every thread) that the processes `pids` have used since they
+ * started, in ms, read from /proc/<pid>/stat (Linux only). Read before and after a phase, the
+ * difference is what the phase cost them, to a tick (10 ms).
+ */
+export function processCpuMs(pids: readonly number[]): number {
+  let ticks = 0;
+  for (const pid of pids) {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name (field 2) may hold spaces and parentheses: count the fields after its closing one.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    ticks += Number(fields[11]) + Number(fields[12]); // utime and stime, fields 14 and 15 of proc(5)
+  }
+  return (ticks * 1000) / procTicksPerSec;
 }
 
 export interface LatencySummary {

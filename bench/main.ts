@@ -13,8 +13,9 @@ import { failoverBenchmark } from './failover';
 import { groupBenchmark } from './group';
 import { compareBenchmark } from './compare';
 import { reassignBenchmark } from './reassign';
+import { kafkaClientsBenchmark } from './kafka-clients';
 
-const benchmarks: readonly Benchmark[] = [storageBenchmark, produceBenchmark, consumeBenchmark, e2eBenchmark, failoverBenchmark, groupBenchmark, compareBenchmark, reassignBenchmark];
+const benchmarks: readonly Benchmark[] = [storageBenchmark, produceBenchmark, consumeBenchmark, e2eBenchmark, failoverBenchmark, groupBenchmark, compareBenchmark, reassignBenchmark, kafkaClientsBenchmark];
 
 export function buildProgram(): Command {
   const program = new Command();

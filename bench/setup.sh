@@ -1,11 +1,14 @@
 #!/bin/sh
-# `npm run bench:setup` (as root): installs the servers `npm run bench -- compare` measures Josef
-# against, Debian's redis-server and nats-server. The benchmark starts its own copies on free
-# loopback ports in temporary folders; the system services the packages may start are not used.
-# The npm clients (ioredis, nats) are devDependencies, installed by `npm install`.
+# `npm run bench:setup` (as root): installs what the benchmarks measure Josef against and with.
+# - compare: Debian's redis-server and nats-server. The benchmark starts its own copies on free
+#   loopback ports in temporary folders; the system services the packages may start are not used.
+#   The npm clients (ioredis, nats) are devDependencies, installed by `npm install`.
+# - kafka-clients: librdkafka-dev and a C compiler, then builds bench/rdkafka-perf.c (librdkafka's
+#   producer and consumer driven by the benchmark) into bench-data/bin/rdkafka-perf.
 set -eu
 
-packages="redis-server nats-server"
+packages="redis-server nats-server librdkafka-dev gcc libc6-dev"
+root="$(cd "$(dirname "$0")/.." && pwd)"
 
 if [ "$(id -u)" -ne 0 ]; then
   echo "bench:setup: run as root (it calls apt-get install $packages)" >&2
@@ -24,7 +27,7 @@ for p in $packages; do
   if apt-cache show "$p" >/dev/null 2>&1; then
     installable="$installable $p"
   else
-    echo "bench:setup: $p is not packaged for this system; compare will skip it" >&2
+    echo "bench:setup: $p is not packaged for this system; the benchmark that needs it will say so" >&2
   fi
 done
 if [ -n "$installable" ]; then
@@ -35,3 +38,7 @@ fi
 for bin in redis-server nats-server; do
   if command -v "$bin" >/dev/null 2>&1; then echo "bench:setup: $("$bin" --version 2>&1 | head -n 1)"; fi
 done
+
+mkdir -p "$root/bench-data/bin"
+cc -O2 -Wall -Wextra -o "$root/bench-data/bin/rdkafka-perf" "$root/bench/rdkafka-perf.c" -lrdkafka
+echo "bench:setup: built bench-data/bin/rdkafka-perf against librdkafka $(dpkg-query -W -f '${Version}' librdkafka-dev 2>/dev/null || echo '(version unknown)')"

@@ -1,0 +1,281 @@
+/**
+ * `npm run bench -- kafka-clients`: the same workload through a broker's Kafka listener with
+ * librdkafka (bench/rdkafka-perf.c) and through Josef's own client on the msgpack protocol, in
+ * the same run on the same cluster, and what each costs the brokers in CPU per record (issue 18's
+ * goals). Two setups, each a fresh cluster: one broker with acks=1, and three brokers, replication
+ * factor 3, acks=all. Each round: both producers write --records values of --record-size bytes to
+ * a fresh topic of their own (after --warmup-records untimed), then both consumers read --records
+ * records of the same topic (the one Josef's producer wrote, so both read the same batches) from
+ * the beginning, after reading --warmup-records of the other topic untimed. Which client goes
+ * first alternates from round to round, so that slow spells of a shared machine fall on both.
+ */
+import type { Command, OptionValues } from 'commander';
+import { formatNumber, type FieldValue } from '../src/cli/format';
+import { assert } from '../src/common/assert';
+import { benchCluster, createBenchTopic, DEFAULT_BATCH_SIZE, randomPayload, type BenchCluster, type ClientBenchOptions } from './client-bench';
+import { consumeAll } from './consume';
+import { median, parseCount, parseCountOrZero, processCpuMs, type Benchmark, type Progress } from './harness';
+import { ACKS_ALL_BATCH_SIZE, benchProducer, countRecords, produceAll } from './produce';
+import { rdkafkaPerfMissing, rdkafkaProps, runRdkafkaPerf, type TimedRun } from './rdkafka-perf';
+import type { BenchReport, ReportTable } from './report';
+
+type SetupName = 'one-broker' | 'rf3';
+const setupNames: readonly SetupName[] = ['one-broker', 'rf3'];
+
+interface Setup {
+  name: SetupName;
+  title: string;
+  brokers: number;
+  replicationFactor: number;
+  acks: ClientBenchOptions['acks'];
+  /** Both producers' batch.size: Kafka's default with acks=1, Kafka 2014's acks=-1 run's with acks=all (as `produce`). */
+  batchSize: number;
+}
+
+const setups: Record<SetupName, Setup> = {
+  'one-broker': { name: 'one-broker', title: 'one broker, RF 1, acks=1', brokers: 1, replicationFactor: 1, acks: 1, batchSize: DEFAULT_BATCH_SIZE },
+  rf3: { name: 'rf3', title: 'three brokers, RF 3, acks=all', brokers: 3, replicationFactor: 3, acks: 'all', batchSize: ACKS_ALL_BATCH_SIZE },
+};
+
+interface KafkaClientsOptions {
+  records: number;
+  recordSize: number;
+  partitions: number;
+  warmupRecords: number;
+  runs: number;
+  setups: SetupName[];
+}
+
+/**
+ * librdkafka's producer, set as Josef's producer is where the two have the same setting: the same
+ * batch.size and a 32 MiB buffer (Josef's buffer.memory). Two settings keep librdkafka's defaults:
+ * - max.in.flight (1,000,000): librdkafka puts one partition in each Produce request (its issue
+ *   #1700: "the high default max.in.flight makes this work in practice"), so Josef's 5 requests
+ *   of up to one batch per partition would be 5 batches in flight for librdkafka;
+ * - linger.ms (5): at 0 its broker thread is woken for every record, which halves its throughput
+ *   without changing a batch (at these rates a 16 KiB batch fills in about a millisecond, before
+ *   5 ms pass, so both producers send full batches).
+ */
+function producerProps(setup: Setup): string[] {
+  return rdkafkaProps({ acks: setup.acks, 'batch.size': setup.batchSize, 'linger.ms': 5, 'queue.buffering.max.kbytes': 32 * 1024 });
+}
+
+/** librdkafka's consumer with its defaults (fetch.wait.max.ms 500, 1 MiB per partition), checking CRCs as Josef's consumer does. */
+const consumerProps = rdkafkaProps({ 'check.crcs': 'true' });
+
+/** One client's two timed phases. */
+interface ClientResult {
+  produce: TimedRun;
+  consume: TimedRun;
+}
+
+interface Round {
+  kafka: ClientResult;
+  josef: ClientResult;
+}
+
+type Side = keyof Round;
+
+const rps = (run: TimedRun): number => run.records / (run.elapsedMs / 1000);
+const cpuNsPerRecord = (run: TimedRun): number => (run.brokerCpuMs * 1e6) / run.records;
+
+/** Josef's producer: warm-up untimed, then `o.records` timed, the brokers' CPU read around them. */
+async function josefProduce(cluster: BenchCluster, topic: string, o: KafkaClientsOptions, setup: Setup): Promise<TimedRun> {
+  const producer = benchProducer(cluster.bootstrapServers, clientOptions(o, setup));
+  try {
+    const payload = randomPayload(o.recordSize);
+    await producer.send({ topic, value: payload });
+    const warmup = await produceAll(producer, topic, payload, o.warmupRecords);
+    assert(warmup.failed === 0, () => `${warmup.failed} warm-up records failed`);
+    const cpuBeforeMs = processCpuMs(cluster.brokerPids());
+    const run = await produceAll(producer, topic, payload, o.records);
+    const brokerCpuMs = processCpuMs(cluster.brokerPids()) - cpuBeforeMs;
+    assert(run.failed === 0, () => `${run.failed} records failed`);
+    return { records: o.records, elapsedMs: run.elapsedMs, brokerCpuMs };
+  } finally {
+    await producer.close();
+  }
+}
+
+/** Josef's consumer: `o.warmupRecords` of `warmupTopic` untimed, then `o.records` of `topic`. */
+async function josefConsume(cluster: BenchCluster, topic: string, warmupTopic: string, o: KafkaClientsOptions): Promise<TimedRun> {
+  if (o.warmupRecords > 0) await consumeAll(cluster.bootstrapServers, warmupTopic, o.partitions, o.warmupRecords, 'poll');
+  const cpuBeforeMs = processCpuMs(cluster.brokerPids());
+  const phase = await consumeAll(cluster.bootstrapServers, topic, o.partitions, o.records, 'poll');
+  return { records: phase.records, elapsedMs: phase.elapsedMs, brokerCpuMs: processCpuMs(cluster.brokerPids()) - cpuBeforeMs };
+}
+
+function clientOptions(o: KafkaClientsOptions, setup: Setup): ClientBenchOptions {
+  return {
+    brokers: setup.brokers, replicationFactor: setup.replicationFactor, acks: setup.acks, recordSize: o.recordSize, records: o.records,
+    partitions: o.partitions, batchSize: setup.batchSize, lingerMs: 0,
+  };
+}
+
+async function measureRound(cluster: BenchCluster, o: KafkaClientsOptions, setup: Setup, kafkaFirst: boolean, progress: Progress): Promise<Round> {
+  const topics = {
+    kafka: await createBenchTopic(cluster, clientOptions(o, setup), 'bench-kafka-clients-librdkafka'),
+    josef: await createBenchTopic(cluster, clientOptions(o, setup), 'bench-kafka-clients-josef'),
+  };
+  const cpu = (): number => processCpuMs(cluster.brokerPids());
+  const order: Side[] = kafkaFirst ? ['kafka', 'josef'] : ['josef', 'kafka'];
+  const produce: Partial<Record<Side, TimedRun>> = {};
+  for (const side of order) {
+    progress(`${side === 'kafka' ? 'librdkafka' : 'Josef\'s client'}: producing ${formatNumber(o.warmupRecords, 0)} + ${formatNumber(o.records, 0)} records`);
+    produce[side] = side === 'kafka'
+      ? await runRdkafkaPerf(['produce', cluster.bootstrapServers, topics.kafka, String(o.records), String(o.recordSize), String(o.warmupRecords), ...producerProps(setup)], cpu)
+      : await josefProduce(cluster, topics.josef, o, setup);
+    progress(`${formatNumber(rps(produce[side]!), 0)} records/s, broker CPU ${formatNumber(cpuNsPerRecord(produce[side]!), 0)} ns/record`);
+  }
+  for (const side of order) {
+    const stored = await countRecords(cluster.bootstrapServers, topics[side], o.partitions);
+    assert(stored === o.warmupRecords + 1 + o.records, () => `${topics[side]} holds ${stored} records, ${o.warmupRecords + 1 + o.records} were sent`);
+  }
+  const consume: Partial<Record<Side, TimedRun>> = {};
+  for (const side of order) {
+    progress(`${side === 'kafka' ? 'librdkafka' : 'Josef\'s client'}: consuming ${formatNumber(o.records, 0)} records`);
+    consume[side] = side === 'kafka'
+      ? await runRdkafkaPerf(['consume', cluster.bootstrapServers, topics.josef, String(o.records), topics.kafka, String(o.warmupRecords), ...consumerProps], cpu)
+      : await josefConsume(cluster, topics.josef, topics.kafka, o);
+    progress(`${formatNumber(rps(consume[side]!), 0)} records/s, broker CPU ${formatNumber(cpuNsPerRecord(consume[side]!), 0)} ns/record`);
+  }
+  return { kafka: { produce: produce.kafka!, consume: consume.kafka! }, josef: { produce: produce.josef!, consume: consume.josef! } };
+}
+
+async function measureSetup(o: KafkaClientsOptions, setup: Setup, progress: Progress): Promise<Round[]> {
+  const cluster = await benchCluster(clientOptions(o, setup), progress);
+  try {
+    const rounds: Round[] = [];
+    for (let i = 0; i < o.runs; i++) {
+      const say: Progress = (m) => progress(`${setup.name}${o.runs > 1 ? ` run ${i + 1}/${o.runs}` : ''}: ${m}`);
+      rounds.push(await measureRound(cluster, o, setup, i % 2 === 0, say));
+    }
+    return rounds;
+  } finally {
+    await cluster.stop();
+  }
+}
+
+/** A client's figures over the rounds: medians. */
+function clientFigures(rounds: readonly Round[], side: Side): Record<string, number> {
+  return {
+    produceRps: median(rounds.map((r) => rps(r[side].produce))),
+    consumeRps: median(rounds.map((r) => rps(r[side].consume))),
+    produceBrokerCpuNsPerRecord: median(rounds.map((r) => cpuNsPerRecord(r[side].produce))),
+    consumeBrokerCpuNsPerRecord: median(rounds.map((r) => cpuNsPerRecord(r[side].consume))),
+  };
+}
+
+/** librdkafka's over Josef's client, each round against its own, as percentages: the medians of the rounds. */
+function ratioFigures(rounds: readonly Round[]): Record<string, number> {
+  const ratio = (f: (run: TimedRun) => number, phase: keyof ClientResult): number => median(rounds.map((r) => (f(r.kafka[phase]) / f(r.josef[phase])) * 100));
+  return {
+    producePercent: ratio(rps, 'produce'),
+    consumePercent: ratio(rps, 'consume'),
+    produceBrokerCpuPercent: ratio(cpuNsPerRecord, 'produce'),
+    consumeBrokerCpuPercent: ratio(cpuNsPerRecord, 'consume'),
+  };
+}
+
+function roundsTable(setup: Setup, rounds: readonly Round[]): ReportTable {
+  const rows: FieldValue[][] = [];
+  rounds.forEach((r, i) => {
+    const kafkaFirst = i % 2 === 0;
+    for (const side of (kafkaFirst ? ['kafka', 'josef'] : ['josef', 'kafka']) as Side[]) {
+      const c = r[side];
+      rows.push([
+        `${rounds.length > 1 ? `run ${i + 1}: ` : ''}${side === 'kafka' ? 'librdkafka, Kafka protocol' : 'Josef\'s client, msgpack'}`,
+        formatNumber(rps(c.produce), 0), formatNumber(cpuNsPerRecord(c.produce), 0), formatNumber(c.produce.elapsedMs / 1000, 2),
+        formatNumber(rps(c.consume), 0), formatNumber(cpuNsPerRecord(c.consume), 0), formatNumber(c.consume.elapsedMs / 1000, 2),
+      ]);
+    }
+  });
+  return {
+    title: `${setup.title}: records/s, and the brokers' CPU (user + system, /proc/<pid>/stat) per record`,
+    columns: [
+      { title: 'client' }, { title: 'produce rec/s', align: 'right' }, { title: 'broker CPU ns/rec', align: 'right' }, { title: 's', align: 'right' },
+      { title: 'consume rec/s', align: 'right' }, { title: 'broker CPU ns/rec', align: 'right' }, { title: 's', align: 'right' },
+    ],
+    rows,
+  };
+}
+
+const goalRatePercentMin = 90;
+const goalRateMin = 1_000_000;
+const goalCpuPercentMax = 110;
+
+/** Issue 18's goals, on one broker: librdkafka at 90% of Josef's client or more and never under 1M records/s; 10% more broker CPU at most. */
+function goalsTable(kafka: Record<string, number>, ratios: Record<string, number>): ReportTable {
+  const verdict = (met: boolean): string => (met ? 'met' : 'NOT MET');
+  const rows: FieldValue[][] = (['produce', 'consume'] as const).flatMap((phase) => {
+    const percent = ratios[`${phase}Percent`];
+    const rate = kafka[`${phase}Rps`];
+    const cpu = ratios[`${phase}BrokerCpuPercent`];
+    return [
+      [`${phase}: librdkafka's records/s over Josef's client's`, `${percent.toFixed(1)}%`, `>= ${goalRatePercentMin}%`, verdict(percent >= goalRatePercentMin)],
+      [`${phase}: librdkafka's records/s`, formatNumber(rate, 0), `>= ${formatNumber(goalRateMin, 0)}`, verdict(rate >= goalRateMin)],
+      [`${phase}: broker CPU per record, Kafka listener over msgpack`, `${cpu.toFixed(1)}%`, `<= ${goalCpuPercentMax}%`, verdict(cpu <= goalCpuPercentMax)],
+    ];
+  });
+  return { title: 'issue 18\'s goals (one broker; medians)', columns: [{ title: 'goal' }, { title: 'measured', align: 'right' }, { title: 'goal', align: 'right' }, { title: '' }], rows };
+}
+
+async function run(options: OptionValues, progress: Progress): Promise<BenchReport> {
+  const o = options as KafkaClientsOptions;
+  const missing = rdkafkaPerfMissing();
+  if (missing !== undefined) throw new Error(missing);
+  const tables: ReportTable[] = [];
+  const structured: Record<string, unknown> = {};
+  const figures: Record<string, number> = {};
+  for (const name of o.setups) {
+    const setup = setups[name];
+    const rounds = await measureSetup(o, setup, progress);
+    tables.push(roundsTable(setup, rounds));
+    const kafka = clientFigures(rounds, 'kafka');
+    const josef = clientFigures(rounds, 'josef');
+    const ratios = ratioFigures(rounds);
+    if (name === 'one-broker') {
+      Object.assign(structured, { kafka, josef });
+      for (const [key, value] of Object.entries(ratios)) figures[`kafkaOverJosef${key[0].toUpperCase()}${key.slice(1)}`] = value;
+      tables.push(goalsTable(kafka, ratios));
+    } else {
+      structured.rf3 = { kafka, josef, kafkaOverJosef: ratios };
+    }
+  }
+  const josefSettings = (s: Setup): string => `batch.size ${s.batchSize}, linger.ms 0, max.in.flight.requests.per.connection 5, buffer.memory 32 MiB`;
+  return {
+    benchmark: 'kafka-clients',
+    parameters: { records: o.records, recordSize: o.recordSize, partitions: o.partitions, warmupRecords: o.warmupRecords, runs: o.runs, setups: o.setups.join(',') },
+    tables,
+    figures,
+    structured,
+    notes: [
+      ...o.setups.map((name) => `${setups[name].title}: librdkafka ${producerProps(setups[name]).join(' ')}; Josef's producer ${josefSettings(setups[name])}.`),
+      'librdkafka keeps its defaults of linger.ms 5 (at 0 its broker thread wakes for every record; at these rates a batch fills before 5 ms pass, so both producers send full batches) and max.in.flight 1,000,000 (it puts one partition in each Produce request, Josef\'s client one batch of each partition).',
+      `Consumers: librdkafka's legacy consumer (as kcat -C without -G) with ${consumerProps.join(' ')} and its defaults; Josef's Consumer with its defaults (check.crcs true). Both read the topic Josef's producer wrote, from the beginning.`,
+      'Records/s are timed by each client (produce: until every record is acknowledged; consume: from the start of fetching to the last record). Broker CPU: the brokers\' utime + stime in /proc/<pid>/stat (10 ms ticks; summed over the brokers) over the same part, per record.',
+      ...(o.runs > 1 ? [`${o.runs} rounds on one cluster per setup, alternating which client goes first; the JSON figures are medians, and each ratio is the median of the rounds' own ratios.`] : []),
+    ],
+  };
+}
+
+function parseSetups(value: string): SetupName[] {
+  const names = value.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  for (const name of names) if (!(setupNames as readonly string[]).includes(name)) throw new Error(`unknown setup "${name}" (known: ${setupNames.join(', ')})`);
+  return names as SetupName[];
+}
+
+export const kafkaClientsBenchmark: Benchmark = {
+  name: 'kafka-clients',
+  description: 'librdkafka through the Kafka listener against Josef\'s client on msgpack, same brokers, same run (issue 18)',
+  defineOptions(command: Command): void {
+    command
+      .option('--records <n>', 'records each client produces and consumes, timed', parseCount, 2_000_000)
+      .option('--record-size <bytes>', 'value bytes per record (random letters, no key)', parseCount, 100)
+      .option('--partitions <n>', 'partitions of each topic', parseCount, 6)
+      .option('--warmup-records <n>', 'records each client produces, and consumes, first and untimed (the JIT of the brokers\' paths)', parseCountOrZero, 500_000)
+      .option('--runs <n>', 'rounds per setup; the figures are their medians', parseCount, 3)
+      .option('--setups <list>', `which clusters, in order (${setupNames.join(', ')})`, parseSetups, [...setupNames]);
+  },
+  run,
+};

@@ -1,0 +1,192 @@
+/*
+ * rdkafka-perf: librdkafka's side of `npm run bench -- kafka-clients` (bench/kafka-clients.ts),
+ * built by `npm run bench:setup` into bench-data/bin/. One producer or one consumer, driven by
+ * the benchmark through stdin and stdout so that it can read the broker's CPU time exactly
+ * around the timed part:
+ *
+ *   rdkafka-perf produce <bootstrap> <topic> <records> <record-size> <warmup-records> [prop=value ...]
+ *   rdkafka-perf consume <bootstrap> <topic> <records> <warmup-topic> <warmup-records> [prop=value ...]
+ *
+ * Each connects and warms up, untimed (the producer sends its warm-up records until all are
+ * acknowledged; the consumer reads that many of another topic), prints "ready", waits for a line on stdin, then runs the timed part and prints
+ * one line of JSON: {"records":N,"elapsedMs":T,"failed":F}. Errors go to stderr with exit code 1.
+ * Every librdkafka setting comes from the command line (prop=value), so the benchmark states them.
+ *
+ * produce: <records> values of <record-size> random letters, no key, as fast as rd_kafka_produce
+ * takes them (a full queue is waited out with rd_kafka_poll), timed until rd_kafka_flush returns:
+ * every record acknowledged. consume: the legacy (group-less) consumer, as `kcat -C` without -G,
+ * reads every partition of <topic> from the beginning into one queue until <records> records have
+ * arrived, timed from the start of consuming.
+ */
+#include <librdkafka/rdkafka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static const int flushTimeoutMs = 120000;
+static const int metadataTimeoutMs = 10000;
+static const int consumeBatchMax = 10000;
+
+static void fail(const char *what, const char *detail) {
+  fprintf(stderr, "rdkafka-perf: %s: %s\n", what, detail);
+  exit(1);
+}
+
+static double nowMs(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static long long parseCount(const char *s, const char *what) {
+  char *end;
+  long long n = strtoll(s, &end, 10);
+  if (*end != '\0' || n < 0) fail(what, "expected a whole number, 0 or more");
+  return n;
+}
+
+/* bootstrap.servers, then every prop=value of the command line. */
+static rd_kafka_conf_t *configure(const char *bootstrap, int argc, char **argv) {
+  char err[512];
+  rd_kafka_conf_t *conf = rd_kafka_conf_new();
+  if (rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap, err, sizeof err) != RD_KAFKA_CONF_OK) fail("bootstrap.servers", err);
+  for (int i = 0; i < argc; i++) {
+    char *eq = strchr(argv[i], '=');
+    if (eq == NULL) fail(argv[i], "expected prop=value");
+    *eq = '\0';
+    if (rd_kafka_conf_set(conf, argv[i], eq + 1, err, sizeof err) != RD_KAFKA_CONF_OK) fail(argv[i], err);
+  }
+  return conf;
+}
+
+/* Says it is ready, and waits for the benchmark's go (any line; end of input ends the run). */
+static void readyThenWait(void) {
+  char line[64];
+  printf("ready\n");
+  fflush(stdout);
+  if (fgets(line, sizeof line, stdin) == NULL) fail("stdin", "closed before the go");
+}
+
+static void report(long long records, double elapsedMs, long long failed) {
+  printf("{\"records\":%lld,\"elapsedMs\":%.3f,\"failed\":%lld}\n", records, elapsedMs, failed);
+  fflush(stdout);
+}
+
+static long long delivered;
+static long long deliveryFailed;
+static char firstDeliveryError[256];
+
+static void onDelivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque) {
+  (void)rk;
+  (void)opaque;
+  if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+    delivered++;
+  } else {
+    if (deliveryFailed++ == 0) snprintf(firstDeliveryError, sizeof firstDeliveryError, "%s", rd_kafka_err2str(m->err));
+  }
+}
+
+/* Produces `records` records of `payload` and waits until every one is acknowledged. */
+static void produceAll(rd_kafka_t *rk, rd_kafka_topic_t *topic, char *payload, size_t size, long long records) {
+  for (long long i = 0; i < records; i++) {
+    while (rd_kafka_produce(topic, RD_KAFKA_PARTITION_UA, 0, payload, size, NULL, 0, NULL) == -1) {
+      rd_kafka_resp_err_t err = rd_kafka_last_error();
+      if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL) fail("produce", rd_kafka_err2str(err));
+      rd_kafka_poll(rk, 1);
+    }
+    rd_kafka_poll(rk, 0);
+  }
+  if (rd_kafka_flush(rk, flushTimeoutMs) != RD_KAFKA_RESP_ERR_NO_ERROR) fail("flush", "records still unacknowledged at the timeout");
+}
+
+static int produce(const char *bootstrap, const char *topicName, long long records, long long size, long long warmup, int argc, char **argv) {
+  char err[512];
+  rd_kafka_conf_t *conf = configure(bootstrap, argc, argv);
+  rd_kafka_conf_set_dr_msg_cb(conf, onDelivery);
+  rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
+  if (rk == NULL) fail("producer", err);
+  rd_kafka_topic_t *topic = rd_kafka_topic_new(rk, topicName, NULL);
+  char *payload = malloc((size_t)size);
+  for (long long i = 0; i < size; i++) payload[i] = (char)('A' + rand() % 26);
+  // The payload is never freed nor changed while produced: librdkafka may reference it (no F_COPY).
+  produceAll(rk, topic, payload, (size_t)size, warmup + 1); // metadata, connections, the JIT of the broker
+  if (deliveryFailed > 0) fail("warm-up", firstDeliveryError);
+  readyThenWait();
+  long long deliveredBefore = delivered;
+  double startMs = nowMs();
+  produceAll(rk, topic, payload, (size_t)size, records);
+  double elapsedMs = nowMs() - startMs;
+  report(delivered - deliveredBefore, elapsedMs, deliveryFailed);
+  if (deliveryFailed > 0) fprintf(stderr, "rdkafka-perf: first delivery error: %s\n", firstDeliveryError);
+  rd_kafka_topic_destroy(topic);
+  rd_kafka_destroy(rk);
+  free(payload);
+  return deliveryFailed > 0 ? 1 : 0;
+}
+
+/* Reads every partition of `topic` from the beginning until `records` records have arrived; how many did (the last batch may overshoot). */
+static long long consumeRecords(rd_kafka_t *rk, rd_kafka_topic_t *topic, int partitions, long long records, rd_kafka_message_t **batch) {
+  rd_kafka_queue_t *queue = rd_kafka_queue_new(rk);
+  for (int p = 0; p < partitions; p++) {
+    if (rd_kafka_consume_start_queue(topic, p, RD_KAFKA_OFFSET_BEGINNING, queue) == -1) fail("consume start", rd_kafka_err2str(rd_kafka_last_error()));
+  }
+  long long count = 0;
+  while (count < records) {
+    ssize_t n = rd_kafka_consume_batch_queue(queue, 1000, batch, consumeBatchMax);
+    if (n < 0) fail("consume", rd_kafka_err2str(rd_kafka_last_error()));
+    for (ssize_t i = 0; i < n; i++) {
+      if (batch[i]->err == RD_KAFKA_RESP_ERR_NO_ERROR) count++;
+      else if (batch[i]->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) fail("consume", rd_kafka_message_errstr(batch[i]));
+      rd_kafka_message_destroy(batch[i]);
+    }
+  }
+  for (int p = 0; p < partitions; p++) rd_kafka_consume_stop(topic, p);
+  rd_kafka_queue_destroy(queue);
+  return count;
+}
+
+/* The partition count of `topic`, asked of the cluster (which also opens the connections). */
+static int partitionsOf(rd_kafka_t *rk, rd_kafka_topic_t *topic) {
+  const struct rd_kafka_metadata *metadata;
+  rd_kafka_resp_err_t err = rd_kafka_metadata(rk, 0, topic, &metadata, metadataTimeoutMs);
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) fail("metadata", rd_kafka_err2str(err));
+  if (metadata->topic_cnt != 1 || metadata->topics[0].err != RD_KAFKA_RESP_ERR_NO_ERROR) fail(rd_kafka_topic_name(topic), "no such topic");
+  int partitions = metadata->topics[0].partition_cnt;
+  rd_kafka_metadata_destroy(metadata);
+  return partitions;
+}
+
+static int consume(const char *bootstrap, const char *topicName, long long records, const char *warmupTopicName, long long warmup, int argc, char **argv) {
+  char err[512];
+  rd_kafka_conf_t *conf = configure(bootstrap, argc, argv);
+  rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof err);
+  if (rk == NULL) fail("consumer", err);
+  rd_kafka_message_t **batch = malloc(sizeof *batch * (size_t)consumeBatchMax);
+  rd_kafka_topic_t *warmupTopic = rd_kafka_topic_new(rk, warmupTopicName, NULL);
+  if (warmup > 0) consumeRecords(rk, warmupTopic, partitionsOf(rk, warmupTopic), warmup, batch); // the JIT of the broker's fetch path
+  rd_kafka_topic_t *topic = rd_kafka_topic_new(rk, topicName, NULL);
+  int partitions = partitionsOf(rk, topic);
+  readyThenWait();
+  double startMs = nowMs();
+  long long count = consumeRecords(rk, topic, partitions, records, batch);
+  report(count, nowMs() - startMs, 0);
+  free(batch);
+  rd_kafka_topic_destroy(topic);
+  rd_kafka_topic_destroy(warmupTopic);
+  rd_kafka_destroy(rk);
+  return 0;
+}
+
+int main(int argc, char **argv) {
+  if (argc >= 7 && strcmp(argv[1], "produce") == 0) {
+    return produce(argv[2], argv[3], parseCount(argv[4], "records"), parseCount(argv[5], "record size"), parseCount(argv[6], "warm-up records"), argc - 7, argv + 7);
+  }
+  if (argc >= 7 && strcmp(argv[1], "consume") == 0) {
+    return consume(argv[2], argv[3], parseCount(argv[4], "records"), argv[5], parseCount(argv[6], "warm-up records"), argc - 7, argv + 7);
+  }
+  fprintf(stderr,
+          "usage: rdkafka-perf produce <bootstrap> <topic> <records> <record-size> <warmup-records> [prop=value ...]\n"
+          "       rdkafka-perf consume <bootstrap> <topic> <records> <warmup-topic> <warmup-records> [prop=value ...]\n");
+  return 2;
+}

@@ -1,0 +1,65 @@
+/**
+ * Drives bench/rdkafka-perf.c (librdkafka's producer or consumer, built by `npm run bench:setup`
+ * into bench-data/bin/) for `npm run bench -- kafka-clients`: starts it, waits until it has
+ * connected and warmed up ("ready"), reads the brokers' CPU time, says go, and reads it again as
+ * soon as the program reports its timed part. The process is killed if the run fails.
+ */
+import { spawn } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import { createInterface } from 'readline';
+import { josefRoot } from '../src/coordination/zk-install';
+
+const sourcePath = path.join(josefRoot(), 'bench', 'rdkafka-perf.c');
+export const rdkafkaPerfPath = path.join(josefRoot(), 'bench-data', 'bin', 'rdkafka-perf');
+
+/** Why the program cannot run (not built, or built from an older source), or undefined. */
+export function rdkafkaPerfMissing(): string | undefined {
+  if (!fs.existsSync(rdkafkaPerfPath)) return `${rdkafkaPerfPath} is not built: run npm run bench:setup (as root: it installs librdkafka-dev and builds it)`;
+  if (fs.statSync(sourcePath).mtimeMs > fs.statSync(rdkafkaPerfPath).mtimeMs) return `${sourcePath} changed since ${rdkafkaPerfPath} was built: run npm run bench:setup again`;
+  return undefined;
+}
+
+/** What the timed part did, and what it cost the brokers. */
+export interface TimedRun {
+  records: number;
+  elapsedMs: number;
+  /** The brokers' CPU time (user + system) over the timed part. */
+  brokerCpuMs: number;
+}
+
+/** librdkafka's settings as prop=value words, in a stable order. */
+export function rdkafkaProps(settings: Readonly<Record<string, string | number>>): string[] {
+  return Object.entries(settings).map(([key, value]) => `${key}=${value}`);
+}
+
+/**
+ * Runs `rdkafka-perf <args>`; `brokerCpuMs()` is read when it is ready and again when its result
+ * arrives. Rejects, with what the program printed on stderr, if it fails or a record fails.
+ */
+export async function runRdkafkaPerf(args: readonly string[], brokerCpuMs: () => number): Promise<TimedRun> {
+  const child = spawn(rdkafkaPerfPath, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => { stderr = (stderr + chunk.toString('utf8')).slice(-4000); });
+  const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
+  const failure = (what: string): Error => new Error(`rdkafka-perf ${args[0]}: ${what}\n${stderr}`);
+  try {
+    const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+    const ready = await lines.next();
+    if (ready.done === true || ready.value !== 'ready') throw failure(`expected "ready", got ${ready.done === true ? 'its exit' : JSON.stringify(ready.value)}`);
+    const cpuBeforeMs = brokerCpuMs();
+    child.stdin.write('go\n');
+    const result = await lines.next();
+    const cpuAfterMs = brokerCpuMs();
+    if (result.done === true) throw failure('exited without a result');
+    const { records, elapsedMs, failed } = JSON.parse(result.value) as { records: number; elapsedMs: number; failed: number };
+    const code = await exited;
+    if (code !== 0 || failed > 0) throw failure(`exit code ${code}, ${failed} record(s) failed`);
+    return { records, elapsedMs, brokerCpuMs: cpuAfterMs - cpuBeforeMs };
+  } finally {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGKILL');
+      await exited;
+    }
+  }
+}
