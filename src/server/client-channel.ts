@@ -99,9 +99,9 @@ export class ClientChannel {
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
-  /** Settles once every answer so far is written: the newest Produce's is written last. */
-  private get answersWritten(): Promise<void> {
-    return this.waitingProduces[this.waitingProduces.length - 1] ?? Promise.resolve();
+  /** Resolves once every answer so far is written (the newest Produce's is written last); at once if none waits. */
+  private async answersWritten(): Promise<void> {
+    if (this.waitingProduces.length > 0) await this.waitingProduces[this.waitingProduces.length - 1];
   }
 
   private get idle(): boolean {
@@ -175,7 +175,7 @@ export class ClientChannel {
 
   private async handle(item: Buffer | InvalidFrameError): Promise<void> {
     if (item instanceof InvalidFrameError) {
-      await this.answersWritten;
+      await this.answersWritten();
       const protocol = this.protocol ?? josefProtocol;
       this.close(item.message, protocol.rejection(item));
       return;
@@ -184,7 +184,7 @@ export class ClientChannel {
     this.protocol ??= detectProtocol(item) === 'kafka' ? this.options.kafkaProtocol : josefProtocol;
     const decoded = this.protocol.decode(item);
     if (decoded.kind !== 'request') {
-      await this.answersWritten;
+      await this.answersWritten();
       const guessed = first && this.protocol.name === 'kafka' ? 'the first frame is not a Josef request (a msgpack array); read as a Kafka request, ' : '';
       if (decoded.kind === 'close') this.close(guessed + decoded.reason, decoded.finalFrame);
       else await this.write(decoded.frame);
@@ -195,7 +195,7 @@ export class ClientChannel {
       await this.handleProduce(request, item);
       return;
     }
-    await this.answersWritten;
+    await this.answersWritten();
     const response = await this.options.dispatcher.dispatch(request.apiKey, request.body, this.context(request));
     await this.writeAnswer(request, response);
   }
@@ -206,29 +206,41 @@ export class ClientChannel {
    */
   private async handleProduce(request: DecodedRequest, frame: Buffer): Promise<void> {
     if (this.waitingProduces.length >= this.options.queuedRequestsMax) await this.waitingProduces[0];
-    let markWaiting: () => void = () => undefined;
-    const waiting = new Promise<void>((resolve) => { markWaiting = resolve; });
+    // One promise per Produce says "the next request may go": its answer is written, or it waits for acks.
+    let mayProceed: () => void = () => undefined;
+    const proceeding = new Promise<void>((resolve) => { mayProceed = resolve; });
     // Once its batches are in the log (written, not kept) the frame is no longer needed (its
     // answer holds none of its bytes): its memory can take the next large request.
-    const ctx: RequestContext = { ...this.context(request), onWaitingForAcks: () => { this.decoder.recycle(frame); markWaiting(); } };
-    const previousAnswers = this.answersWritten;
-    const answered = this.options.dispatcher.dispatch(request.apiKey, request.body, ctx).then(async (response) => {
-      this.decoder.recycle(frame); // a no-op if it already was
-      await previousAnswers;
-      await this.writeAnswer(request, response);
-    }).catch((err: unknown) => {
-      this.options.logger.error(`connection from ${this.remoteAddress}: cannot answer Produce ${request.correlationId}: ${(err as Error).message}`);
-      this.destroy();
-    });
-    this.waitingProduces.push(answered);
-    void answered.finally(() => {
-      this.waitingProduces.splice(this.waitingProduces.indexOf(answered), 1);
-      this.notifyIfIdle();
-    });
-    await Promise.race([answered, waiting]);
+    const ctx = this.context(request, () => { this.decoder.recycle(frame); mayProceed(); });
+    this.waitingProduces.push(this.answerProduce(request, frame, ctx, this.waitingProduces[this.waitingProduces.length - 1], mayProceed));
+    await proceeding;
   }
 
-  private context(request: DecodedRequest): RequestContext {
+  /**
+   * Handles a Produce and writes its answer once `previous` (the Produce before it, if it still
+   * waits) has written its own. Settles after that, so the Produces settle in the order they came
+   * and each one leaves `waitingProduces` from its head.
+   */
+  private async answerProduce(request: DecodedRequest, frame: Buffer, ctx: RequestContext, previous: Promise<void> | undefined, mayProceed: () => void): Promise<void> {
+    let before = previous;
+    try {
+      const response = await this.options.dispatcher.dispatch(request.apiKey, request.body, ctx);
+      this.decoder.recycle(frame); // a no-op if it already was
+      if (before !== undefined) await before;
+      before = undefined;
+      await this.writeAnswer(request, response);
+    } catch (err) {
+      this.options.logger.error(`connection from ${this.remoteAddress}: cannot answer Produce ${request.correlationId}: ${(err as Error).message}`);
+      this.destroy();
+    } finally {
+      if (before !== undefined) await before; // failed before its turn: still settle after the one before
+      this.waitingProduces.shift();
+      this.notifyIfIdle();
+      mayProceed();
+    }
+  }
+
+  private context(request: DecodedRequest, onWaitingForAcks?: () => void): RequestContext {
     return {
       protocol: (this.protocol ?? josefProtocol).name,
       listenerName: this.options.listenerName,
@@ -236,6 +248,7 @@ export class ClientChannel {
       correlationId: request.correlationId,
       apiVersion: request.apiVersion,
       remoteAddress: this.remoteAddress,
+      onWaitingForAcks,
     };
   }
 
@@ -283,11 +296,10 @@ export class ClientChannel {
       this.socket.cork();
       setImmediate(this.uncorkBound);
     }
-    let hasRoom = true;
-    const last = frame.chunks.length - 1;
-    frame.chunks.forEach((chunk, i) => {
-      hasRoom = i === last && onWritten !== undefined ? this.socket.write(chunk, () => onWritten()) : this.socket.write(chunk);
-    });
+    const { chunks } = frame;
+    const last = chunks.length - 1;
+    for (let i = 0; i < last; i++) this.socket.write(chunks[i]);
+    const hasRoom = onWritten === undefined ? this.socket.write(chunks[last]) : this.socket.write(chunks[last], () => onWritten());
     if (hasRoom) return;
     await new Promise<void>((resolve) => {
       const done = (): void => {
