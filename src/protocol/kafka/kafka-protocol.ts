@@ -43,18 +43,19 @@ export class KafkaProtocol implements WireProtocol {
       return close(`${api.request.name} version ${apiVersion} (correlation id ${correlationId}) is outside the advertised ${api.versions.min}-${api.versions.max}`);
     }
     const codecs = codecsFor(api, apiVersion);
-    let header: { clientId: string | null; body: Struct };
+    let clientId: string | null;
+    let body: Struct;
     try {
-      header = { clientId: readClientId(r), body: {} };
+      clientId = readClientId(r);
       if (codecs.flexible) skipTaggedFields(r);
-      header.body = codecs.request.read(r);
+      body = codecs.request.read(r);
     } catch (err) {
       if (err instanceof KafkaDecodeError) return close(`${api.request.name} v${apiVersion} (correlation id ${correlationId}) does not decode: ${err.message}`);
       throw err;
     }
-    const request: DecodedRequest = { apiKey, apiVersion, correlationId, clientId: header.clientId, body: header.body };
+    const request: DecodedRequest = { apiKey, apiVersion, correlationId, clientId, body };
     try {
-      request.body = (api.toJosefRequest?.(header.body, apiVersion) ?? header.body) as DecodedRequest['body'];
+      request.body = (api.toJosefRequest?.(body, apiVersion) ?? body) as DecodedRequest['body'];
     } catch (err) {
       // An adapter refuses what Josef cannot do (a fetch session it never opened): an answer, not a closed connection.
       if (!(err instanceof JosefError)) throw err;
