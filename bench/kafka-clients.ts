@@ -7,7 +7,9 @@
  * a fresh topic of their own (after --warmup-records untimed), then both consumers read --records
  * records of the same topic (the one Josef's producer wrote, so both read the same batches) from
  * the beginning, after reading --warmup-records of the other topic untimed. Which client goes
- * first alternates from round to round, so that slow spells of a shared machine fall on both.
+ * first alternates from round to round, 4 rounds by default so that each goes first as often:
+ * in the first runs the first producer of every round cost the broker more per record than the
+ * second, whichever client it was, and slow spells of a shared machine should fall on both.
  */
 import type { Command, OptionValues } from 'commander';
 import { formatNumber, type FieldValue } from '../src/cli/format';
@@ -274,7 +276,7 @@ export const kafkaClientsBenchmark: Benchmark = {
       .option('--record-size <bytes>', 'value bytes per record (random letters, no key)', parseCount, 100)
       .option('--partitions <n>', 'partitions of each topic', parseCount, 6)
       .option('--warmup-records <n>', 'records each client produces, and consumes, first and untimed (the JIT of the brokers\' paths)', parseCountOrZero, 500_000)
-      .option('--runs <n>', 'rounds per setup; the figures are their medians', parseCount, 3)
+      .option('--runs <n>', 'rounds per setup, alternating which client goes first (an even number balances the order); the figures are their medians', parseCount, 4)
       .option('--setups <list>', `which clusters, in order (${setupNames.join(', ')})`, parseSetups, [...setupNames]);
   },
   run,

@@ -8,8 +8,9 @@
  *   rdkafka-perf consume <bootstrap> <topic> <records> <warmup-topic> <warmup-records> [prop=value ...]
  *
  * Each connects and warms up, untimed (the producer sends its warm-up records until all are
- * acknowledged; the consumer reads that many of another topic), prints "ready", waits for a line on stdin, then runs the timed part and prints
- * one line of JSON: {"records":N,"elapsedMs":T,"failed":F}. Errors go to stderr with exit code 1.
+ * acknowledged; the consumer reads that many of another topic), prints "ready", waits for a line
+ * on stdin, then runs the timed part and prints one line of JSON:
+ * {"records":N,"elapsedMs":T,"failed":F}. Errors go to stderr, with exit code 1.
  * Every librdkafka setting comes from the command line (prop=value), so the benchmark states them.
  *
  * produce: <records> values of <record-size> random letters, no key, as fast as rd_kafka_produce
