@@ -1,8 +1,9 @@
 /**
- * The Kafka codec derived from message descriptions: every version of every described message
- * round-trips, in the classic and in the compact (flexible) encoding; the bytes are Kafka's,
- * checked against a hand-written Produce request; record batches are referenced, never copied,
- * on the way in and on the way out; and a frame that lies about a length fails to decode.
+ * The generated codec field by field, the guard kept while making it faster: every version of
+ * every described message round-trips in both encodings, classic and compact, with every field
+ * filled (codec-round-trip.test.ts draws values at random through the protocol instead); the
+ * bytes are Kafka's, checked against a hand-written Produce request; large record batches are
+ * referenced, never copied, both ways; and a frame that lies about a length fails to decode.
  */
 import { kafkaApis } from '../../../../src/protocol/kafka/apis';
 import { compileMessage, type Struct } from '../../../../src/protocol/kafka/codec';
