@@ -8,7 +8,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { parseZkConnectString } from '../coordination/zk-connect-string';
-import type { LogConfig } from '../storage/log-config';
+import { parseCleanupPolicy, type CleanupPolicy, type LogConfig } from '../storage/log-config';
 import { ConfigError } from './config-error';
 import { connectionString, normaliseListenerName, securityProtocolNamed, type ListenerEndpoint } from './endpoint';
 import {
@@ -49,6 +49,27 @@ export interface BrokerConfig extends ListenerSettings {
   logFlushIntervalMs: number;
   logIndexIntervalBytes: number;
   logRetentionCheckIntervalMs: number;
+  /** log.cleanup.policy: the cleanup.policy of topics that do not set one. */
+  logCleanupPolicy: CleanupPolicy;
+  /** log.cleaner.enable: run the log cleaner (without it compacted logs are neither compacted nor, with compact,delete, deleted: Kafka's rule). */
+  logCleanerEnable: boolean;
+  /** log.cleaner.threads: logs cleaned at once. */
+  logCleanerThreads: number;
+  /** log.cleaner.dedupe.buffer.size: memory for the cleaners' offset maps, all threads together (each takes only what its log needs). */
+  logCleanerDedupeBufferSize: number;
+  /** log.cleaner.io.buffer.size: the cleaners' read and write buffers, all threads together. */
+  logCleanerIoBufferSize: number;
+  /** log.cleaner.io.buffer.load.factor: how full an offset map may get. */
+  logCleanerIoBufferLoadFactor: number;
+  /** log.cleaner.io.max.bytes.per.second: the cleaners' reads and writes together, throttled to this. */
+  logCleanerIoMaxBytesPerSecond: number;
+  /** log.cleaner.backoff.ms: a cleaner's pause when no log needs cleaning. */
+  logCleanerBackoffMs: number;
+  /** log.cleaner.min.cleanable.ratio, log.cleaner.min.compaction.lag.ms, log.cleaner.max.compaction.lag.ms, log.cleaner.delete.retention.ms: topic defaults. */
+  logCleanerMinCleanableRatio: number;
+  logCleanerMinCompactionLagMs: number;
+  logCleanerMaxCompactionLagMs: number;
+  logCleanerDeleteRetentionMs: number;
   /** log.flush.offset.checkpoint.interval.ms: how often recovery points are saved. */
   logFlushOffsetCheckpointIntervalMs: number;
   /** replica.high.watermark.checkpoint.interval.ms: how often high watermarks are saved. */
@@ -79,6 +100,12 @@ export interface BrokerConfig extends ListenerSettings {
   groupMaxSize: number;
   offsetsTopicNumPartitions: number;
   offsetsTopicReplicationFactor: number;
+  /** offsets.topic.segment.bytes: segment.bytes of __consumer_offsets, small so that its segments roll and get cleaned. */
+  offsetsTopicSegmentBytes: number;
+  /** offsets.retention.minutes: committed offsets of a group empty this long (Kafka 2.1+) are deleted. */
+  offsetsRetentionMinutes: number;
+  /** offsets.retention.check.interval.ms: how often the coordinator looks for expired offsets. */
+  offsetsRetentionCheckIntervalMs: number;
   /** message.max.bytes: the largest record batch a partition accepts. */
   messageMaxBytes: number;
   /** socket.request.max.bytes: the largest request frame read; bigger ones close the connection. */
@@ -138,6 +165,22 @@ const boolean: Parser = (raw) => {
   return text === 'true';
 };
 
+/** A double in [min, max] (Kafka's ConfigDef.Type.DOUBLE with a range). */
+function decimal(min: number, max = Number.MAX_VALUE): Parser {
+  return (raw) => {
+    const value = Number(raw.trim());
+    if (raw.trim() === '' || Number.isNaN(value)) throw new Error(`expected a number, got "${raw}"`);
+    if (value < min || value > max) throw new Error(`${value} is out of range [${min}, ${max === Number.MAX_VALUE ? 'max' : max}]`);
+    return value;
+  };
+}
+
+const cleanupPolicy: Parser = (raw) => {
+  const policy = parseCleanupPolicy(raw);
+  if (policy === undefined) throw new Error(`expected delete, compact or compact,delete, got "${raw}"`);
+  return policy;
+};
+
 const nullableString: Parser = (raw) => (raw.trim() === '' ? null : raw.trim());
 
 const zkConnect: Parser = (raw) => {
@@ -182,6 +225,20 @@ const settings: Setting[] = [
   { key: 'log.flush.interval.ms', field: 'logFlushIntervalMs', parse: integer(0), defaultValue: String(LONG_MAX) },
   { key: 'log.index.interval.bytes', field: 'logIndexIntervalBytes', parse: integer(0, INT_MAX), defaultValue: '4096' },
   { key: 'log.retention.check.interval.ms', field: 'logRetentionCheckIntervalMs', parse: integer(1), defaultValue: '300000' },
+  { key: 'log.cleanup.policy', field: 'logCleanupPolicy', parse: cleanupPolicy, defaultValue: 'delete' },
+  { key: 'log.cleaner.enable', field: 'logCleanerEnable', parse: boolean, defaultValue: 'true' },
+  { key: 'log.cleaner.threads', field: 'logCleanerThreads', parse: integer(1, INT_MAX), defaultValue: '1' },
+  // 128 MiB as in Kafka, as a bound: a cleaner takes only what the dirty part of the log it cleans can fill, and frees it after.
+  { key: 'log.cleaner.dedupe.buffer.size', field: 'logCleanerDedupeBufferSize', parse: integer(1, LONG_MAX), defaultValue: String(128 * 1024 * 1024) },
+  { key: 'log.cleaner.io.buffer.size', field: 'logCleanerIoBufferSize', parse: integer(0, INT_MAX), defaultValue: String(512 * 1024) },
+  { key: 'log.cleaner.io.buffer.load.factor', field: 'logCleanerIoBufferLoadFactor', parse: decimal(0.01, 1), defaultValue: '0.9' },
+  { key: 'log.cleaner.io.max.bytes.per.second', field: 'logCleanerIoMaxBytesPerSecond', parse: decimal(1), defaultValue: String(Number.MAX_VALUE) },
+  { key: 'log.cleaner.backoff.ms', field: 'logCleanerBackoffMs', parse: integer(0), defaultValue: '15000' },
+  { key: 'log.cleaner.min.cleanable.ratio', field: 'logCleanerMinCleanableRatio', parse: decimal(0, 1), defaultValue: '0.5' },
+  { key: 'log.cleaner.min.compaction.lag.ms', field: 'logCleanerMinCompactionLagMs', parse: integer(0), defaultValue: '0' },
+  // Kafka's Long.MAX_VALUE: the largest integer a JavaScript number holds exactly (never).
+  { key: 'log.cleaner.max.compaction.lag.ms', field: 'logCleanerMaxCompactionLagMs', parse: integer(1), defaultValue: String(LONG_MAX) },
+  { key: 'log.cleaner.delete.retention.ms', field: 'logCleanerDeleteRetentionMs', parse: integer(0), defaultValue: '86400000' },
   { key: 'log.flush.offset.checkpoint.interval.ms', field: 'logFlushOffsetCheckpointIntervalMs', parse: integer(0, INT_MAX), defaultValue: '60000' },
   { key: 'replica.high.watermark.checkpoint.interval.ms', field: 'replicaHighWatermarkCheckpointIntervalMs', parse: integer(1), defaultValue: '5000' },
   // Kafka 2.0-2.4's 10000 (30000 since 2.5), matching the session timeout's era: a stopped follower leaves the ISR quickly.
@@ -203,6 +260,9 @@ const settings: Setting[] = [
   { key: 'group.max.size', field: 'groupMaxSize', parse: integer(1, INT_MAX), defaultValue: '1000' },
   { key: 'offsets.topic.num.partitions', field: 'offsetsTopicNumPartitions', parse: integer(1, INT_MAX), defaultValue: '50' },
   { key: 'offsets.topic.replication.factor', field: 'offsetsTopicReplicationFactor', parse: integer(1, 32767), defaultValue: '3' },
+  { key: 'offsets.topic.segment.bytes', field: 'offsetsTopicSegmentBytes', parse: integer(1, INT_MAX), defaultValue: String(100 * 1024 * 1024) },
+  { key: 'offsets.retention.minutes', field: 'offsetsRetentionMinutes', parse: integer(1, INT_MAX), defaultValue: String(7 * 24 * 60) },
+  { key: 'offsets.retention.check.interval.ms', field: 'offsetsRetentionCheckIntervalMs', parse: integer(1), defaultValue: '600000' },
   { key: 'message.max.bytes', field: 'messageMaxBytes', parse: integer(0, INT_MAX), defaultValue: '1048588' },
   { key: 'socket.request.max.bytes', field: 'socketRequestMaxBytes', parse: integer(1, INT_MAX), defaultValue: String(100 * 1024 * 1024) },
   { key: 'controlled.shutdown.enable', field: 'controlledShutdownEnable', parse: boolean, defaultValue: 'true' },
@@ -376,6 +436,11 @@ export function brokerLogConfig(config: BrokerConfig): LogConfig {
     maxMessageBytes: config.messageMaxBytes,
     flushIntervalMessages: config.logFlushIntervalMessages,
     flushIntervalMs: config.logFlushIntervalMs,
+    cleanupPolicy: config.logCleanupPolicy,
+    minCleanableDirtyRatio: config.logCleanerMinCleanableRatio,
+    minCompactionLagMs: config.logCleanerMinCompactionLagMs,
+    maxCompactionLagMs: config.logCleanerMaxCompactionLagMs,
+    deleteRetentionMs: config.logCleanerDeleteRetentionMs,
   };
 }
 

@@ -53,6 +53,7 @@ export const ErrorCode = {
   INVALID_REPLICATION_FACTOR: entry(38, 'INVALID_REPLICATION_FACTOR', false, 'Replication factor is below 1 or larger than the number of available brokers.'),
   INVALID_REPLICA_ASSIGNMENT: entry(39, 'INVALID_REPLICA_ASSIGNMENT', false, 'Replica assignment is invalid.'),
   INVALID_CONFIG: entry(40, 'INVALID_CONFIG', false, 'Configuration is invalid.'),
+  POLICY_VIOLATION: entry(44, 'POLICY_VIOLATION', false, 'Request parameters do not satisfy the configured policy.'),
   NOT_CONTROLLER: entry(41, 'NOT_CONTROLLER', true, 'This is not the correct controller for this cluster.'),
   INVALID_REQUEST: entry(42, 'INVALID_REQUEST', false, 'This most likely occurs because of a request being malformed by the client library or the message was sent to an incompatible broker.'),
   KAFKA_STORAGE_ERROR: entry(56, 'KAFKA_STORAGE_ERROR', true, 'Disk error when trying to access log file on the disk.'),
@@ -71,6 +72,7 @@ export const ErrorCode = {
   PREFERRED_LEADER_NOT_AVAILABLE: entry(80, 'PREFERRED_LEADER_NOT_AVAILABLE', true, 'The preferred leader was not available.'),
   GROUP_MAX_SIZE_REACHED: entry(81, 'GROUP_MAX_SIZE_REACHED', false, 'The consumer group has reached its max size.'),
   ELIGIBLE_LEADERS_NOT_AVAILABLE: entry(83, 'ELIGIBLE_LEADERS_NOT_AVAILABLE', true, 'Eligible topic partition leaders are not available.'),
+  INVALID_RECORD: entry(87, 'INVALID_RECORD', false, 'This record has failed the validation on broker and hence will be rejected.'),
   ELECTION_NOT_NEEDED: entry(84, 'ELECTION_NOT_NEEDED', true, 'Leader election not needed for topic partition.'),
 } as const;
 

@@ -271,6 +271,26 @@ export function describeRecordsProblem(buf: Buffer, pos: number, size: number): 
   return cursor.pos === cursor.end ? undefined : `${cursor.end - cursor.pos} bytes after the last of its ${count} records`;
 }
 
+/**
+ * The index of the first record of the (whole, sound) batch at `pos` that has no key, or -1 when
+ * every record has one. A tight walk over the record headers, for compacted topics only.
+ */
+export function firstKeylessRecord(buf: Buffer, pos: number): number {
+  const count = buf.readInt32BE(pos + BatchField.recordCount);
+  const end = pos + buf.readInt32BE(pos + BatchField.batchLength) + LOG_OVERHEAD_BYTES;
+  let p = pos + BATCH_HEADER_BYTES;
+  for (let i = 0; i < count; i++) {
+    p = varintAt(buf, p, end);
+    const recordEnd = p + varintValue;
+    p = varintAt(buf, p + 1, recordEnd); // after the attributes byte: timestampDelta
+    p = varintAt(buf, p, recordEnd); // offsetDelta
+    varintAt(buf, p, recordEnd); // key length
+    if (varintValue < 0) return i;
+    p = recordEnd;
+  }
+  return -1;
+}
+
 /** Sets base offset and leader epoch in place; the CRC does not cover them, so it stays valid. */
 export function assignOffsetsInPlace(buf: Buffer, pos: number, baseOffset: number, partitionLeaderEpoch: number): void {
   writeInt64(buf, pos + BatchField.baseOffset, baseOffset);

@@ -10,6 +10,7 @@ import type { Clock } from '../common/clock';
 import { ErrorCode, JosefError } from '../common/errors';
 import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, NO_LEADER } from '../protocol/api-keys';
 import type { LeaderAndIsrPartitionState } from '../protocol/messages';
+import { deletesOldSegments } from '../storage/log-config';
 import type { LogAppendInfo, PartitionLog } from '../storage/partition-log';
 import { UNDEFINED_EPOCH, type EpochEndOffset } from '../storage/leader-epoch-cache';
 import {
@@ -272,10 +273,13 @@ export class Partition {
   /**
    * Kafka's deleteRecordsOnLeader: raises the log start offset to `offset` (-1: the high
    * watermark), never past the high watermark (OFFSET_OUT_OF_RANGE), and answers with the low
-   * watermark as it is now; it reaches the offset once every live follower has deleted too.
+   * watermark as it is now; it reaches the offset once every live follower has deleted too. A
+   * topic whose cleanup.policy is compact alone answers POLICY_VIOLATION, as Kafka does.
    */
   deleteRecordsOnLeader(offset: number, isAlive: (brokerId: number) => boolean): DeleteRecordsResult {
     this.requireLeader();
+    // Kafka's rule: a log that only compacts never gives up records by offset.
+    if (!deletesOldSegments(this.log.config)) throw new JosefError(ErrorCode.POLICY_VIOLATION, `Records of partition ${this.key} can not be deleted due to the configured policy`);
     const requestedOffset = deleteRecordsTarget(offset, this.hw, this.key);
     this.log.maybeIncrementLogStartOffset(requestedOffset, 'records deleted by a client');
     return { requestedOffset, lowWatermark: this.lowWatermarkIfLeader(isAlive) };

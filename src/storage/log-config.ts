@@ -26,7 +26,24 @@ export interface LogConfig {
    * compiling; absent means the default.
    */
   segmentIndexBytes?: number;
+  /**
+   * cleanup.policy (log.cleanup.policy): `delete` drops old segments (retention), `compact` keeps
+   * the latest record per key (the log cleaner), `compact,delete` both. The fields below it matter
+   * to compacted logs only; like segmentIndexBytes they are optional, absent meaning the default.
+   */
+  cleanupPolicy?: CleanupPolicy;
+  /** min.cleanable.dirty.ratio (log.cleaner.min.cleanable.ratio): the dirty share of a log above which the cleaner takes it. */
+  minCleanableDirtyRatio?: number;
+  /** min.compaction.lag.ms (log.cleaner.min.compaction.lag.ms): a record stays uncompacted at least this long. */
+  minCompactionLagMs?: number;
+  /** max.compaction.lag.ms (log.cleaner.max.compaction.lag.ms): a dirty record becomes cleanable after this long whatever the ratio. */
+  maxCompactionLagMs?: number;
+  /** delete.retention.ms (log.cleaner.delete.retention.ms): how long a tombstone outlives the cleaning that first saw it. */
+  deleteRetentionMs?: number;
 }
+
+/** Kafka's cleanup.policy values; `compact,delete` is written in that order whichever order it was given in. */
+export type CleanupPolicy = 'delete' | 'compact' | 'compact,delete';
 
 /** Kafka's log.index.size.max.bytes: 10 MiB. */
 export const SEGMENT_INDEX_BYTES_DEFAULT = 10 * 1024 * 1024;
@@ -41,6 +58,12 @@ export const defaultLogConfig: Readonly<Required<LogConfig>> = Object.freeze({
   flushIntervalMessages: Number.MAX_SAFE_INTEGER,
   flushIntervalMs: Number.MAX_SAFE_INTEGER,
   segmentIndexBytes: SEGMENT_INDEX_BYTES_DEFAULT,
+  cleanupPolicy: 'delete',
+  minCleanableDirtyRatio: 0.5,
+  minCompactionLagMs: 0,
+  // Kafka's Long.MAX_VALUE; the largest integer a JavaScript number holds exactly means the same: never.
+  maxCompactionLagMs: Number.MAX_SAFE_INTEGER,
+  deleteRetentionMs: 24 * 60 * 60 * 1000,
 });
 
 export function logConfig(overrides: Partial<LogConfig> = {}): LogConfig {
@@ -49,6 +72,34 @@ export function logConfig(overrides: Partial<LogConfig> = {}): LogConfig {
 
 export function segmentIndexBytesOf(config: LogConfig): number {
   return config.segmentIndexBytes ?? SEGMENT_INDEX_BYTES_DEFAULT;
+}
+
+/** Every setting of `config`, its absent optional ones at their defaults. */
+export function fullLogConfig(config: LogConfig): Readonly<Required<LogConfig>> {
+  return { ...defaultLogConfig, ...config };
+}
+
+/** The log cleaner keeps this log (cleanup.policy compact or compact,delete). */
+export function isCompacted(config: LogConfig): boolean {
+  return (config.cleanupPolicy ?? 'delete') !== 'delete';
+}
+
+/** Retention deletes this log's old segments (cleanup.policy delete or compact,delete). */
+export function deletesOldSegments(config: LogConfig): boolean {
+  return (config.cleanupPolicy ?? 'delete') !== 'compact';
+}
+
+/**
+ * Kafka's cleanup.policy list: `delete`, `compact`, or both in any order, separated by a comma;
+ * undefined for anything else.
+ */
+export function parseCleanupPolicy(raw: string): CleanupPolicy | undefined {
+  const items = raw.split(',').map((item) => item.trim());
+  if (items.some((item) => item !== 'delete' && item !== 'compact')) return undefined;
+  const compact = items.includes('compact');
+  const remove = items.includes('delete');
+  if (compact && remove) return 'compact,delete';
+  return compact ? 'compact' : 'delete';
 }
 
 export type SegmentFileSuffix = '.log' | '.index' | '.timeindex';
@@ -67,6 +118,15 @@ export function parseSegmentFileName(name: string): { baseOffset: number; suffix
   if (!match) return undefined;
   return { baseOffset: Number(match[1]), suffix: match[2] as SegmentFileSuffix };
 }
+
+/**
+ * Suffixes a segment's files carry while the log cleaner replaces it (Kafka's names): the new
+ * segment is written as `.cleaned`, renamed `.swap` once whole, and the segments it replaces are
+ * renamed `.deleted` before the `.swap` files lose their suffix (see log-loader.ts for recovery).
+ */
+export const CLEANED_FILE_SUFFIX = '.cleaned';
+export const SWAP_FILE_SUFFIX = '.swap';
+export const DELETED_FILE_SUFFIX = '.deleted';
 
 /** The partition's leader-epoch cache file (Kafka's name). */
 export const LEADER_EPOCH_CHECKPOINT = 'leader-epoch-checkpoint';

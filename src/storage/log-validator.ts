@@ -5,7 +5,7 @@
  * allocates nothing per batch or record: this is on every produce and replica fetch.
  */
 import { ErrorCode, JosefError } from '../common/errors';
-import { BatchField, COMPRESSION_CODEC_MASK, COMPRESSION_NAMES, checkBatch, recordsProblem } from '../protocol/record-batch';
+import { BatchField, COMPRESSION_CODEC_MASK, COMPRESSION_NAMES, checkBatch, firstKeylessRecord, recordsProblem } from '../protocol/record-batch';
 import { readInt64 } from '../protocol/varint';
 
 export interface ValidationLimits {
@@ -13,6 +13,8 @@ export interface ValidationLimits {
   maxMessageBytes: number;
   /** segment.bytes: the largest append (it must fit one segment). */
   segmentBytes: number;
+  /** The topic is compacted: a leader refuses records without a key (Kafka's LogValidator.validateKey). */
+  compacted?: boolean;
 }
 
 /** What a set of valid batches holds, as their headers say. */
@@ -24,8 +26,11 @@ export interface RecordsSummary {
   /** Base offset of the first batch and last offset of the last, as written in them. */
   firstOffset: number;
   lastOffset: number;
-  /** Each batch's base offset follows the previous batch's last offset (a leader's bytes always do). */
-  offsetsContiguous: boolean;
+  /**
+   * Each batch starts past the previous batch's last offset (Kafka's offsetsMonotonic). Not
+   * necessarily right after it: a compacted leader sends the gaps its cleaner left.
+   */
+  offsetsMonotonic: boolean;
 }
 
 /**
@@ -33,15 +38,18 @@ export interface RecordsSummary {
  * UNSUPPORTED_COMPRESSION_TYPE for a compressed one, MESSAGE_TOO_LARGE for a batch over
  * maxMessageBytes, RECORD_LIST_TOO_LARGE for more bytes than a segment holds. `context` (the
  * partition) starts every message. With `checkRecords` (a leader's append, as Kafka's
- * LogValidator) each record's lengths and offset delta are checked too; a follower takes what its
- * leader checked.
+ * LogValidator) each record's lengths and offset delta are checked too, every offset of a batch
+ * must hold a record, and a compacted topic answers a record without a key INVALID_RECORD (as
+ * Kafka 2.4+ does for every Produce version). A follower takes what its leader checked, and its
+ * leader's cleaner may have left batches with fewer records than offsets (even none), as Kafka's
+ * followers accept.
  */
 export function analyzeAndValidateRecords(records: Buffer, limits: ValidationLimits, context: string, checkRecords = false): RecordsSummary {
   if (records.length === 0) throw new JosefError(ErrorCode.CORRUPT_MESSAGE, `${context}: no record batch in the request`);
   if (records.length > limits.segmentBytes) {
     throw new JosefError(ErrorCode.RECORD_LIST_TOO_LARGE, `${context}: ${records.length} bytes of records exceed segment.bytes ${limits.segmentBytes}`);
   }
-  const summary: RecordsSummary = { batchCount: 0, recordCount: 0, offsetCount: 0, firstOffset: -1, lastOffset: -1, offsetsContiguous: true };
+  const summary: RecordsSummary = { batchCount: 0, recordCount: 0, offsetCount: 0, firstOffset: -1, lastOffset: -1, offsetsMonotonic: true };
   let position = 0;
   while (position < records.length) {
     const check = checkBatch(records, position);
@@ -57,14 +65,17 @@ export function analyzeAndValidateRecords(records: Buffer, limits: ValidationLim
     }
     const lastOffsetDelta = records.readInt32BE(position + BatchField.lastOffsetDelta);
     const recordCount = records.readInt32BE(position + BatchField.recordCount);
-    if (recordCount <= 0 || recordCount !== lastOffsetDelta + 1) {
+    if (checkRecords ? recordCount <= 0 || recordCount !== lastOffsetDelta + 1 : recordCount > lastOffsetDelta + 1) {
       throw new JosefError(ErrorCode.CORRUPT_MESSAGE, `${context}: batch at byte ${position} holds ${recordCount} records over ${lastOffsetDelta + 1} offsets`);
     }
     const problem = checkRecords ? recordsProblem(records, position, check.size) : undefined;
     if (problem !== undefined) throw new JosefError(ErrorCode.CORRUPT_MESSAGE, `${context}: batch at byte ${position}: ${problem}`);
+    if (checkRecords && limits.compacted && firstKeylessRecord(records, position) >= 0) {
+      throw new JosefError(ErrorCode.INVALID_RECORD, `Compacted topic cannot accept message without key in topic partition ${context}.`);
+    }
     const baseOffset = readInt64(records, position + BatchField.baseOffset);
     if (summary.batchCount === 0) summary.firstOffset = baseOffset;
-    else if (baseOffset !== summary.lastOffset + 1) summary.offsetsContiguous = false;
+    else if (baseOffset <= summary.lastOffset) summary.offsetsMonotonic = false;
     summary.lastOffset = baseOffset + lastOffsetDelta;
     summary.batchCount++;
     summary.recordCount += recordCount;

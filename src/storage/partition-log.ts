@@ -15,7 +15,7 @@ import { ErrorCode, JosefError } from '../common/errors';
 import type { Logger } from '../common/logger';
 import { BatchField, assignOffsetsInPlace, batchBaseOffset, batchSizeAt } from '../protocol/record-batch';
 import { LeaderEpochFileCache } from './leader-epoch-cache';
-import { type LogConfig, segmentIndexBytesOf } from './log-config';
+import { isCompacted, type LogConfig, segmentIndexBytesOf } from './log-config';
 import { isLogDirFailure, maybeHandleIOException, type LogDirFailureChannel } from './log-dir-failure';
 import { syncFilesInBackground } from './log-file';
 import { loadLog } from './log-loader';
@@ -194,17 +194,18 @@ export class PartitionLog {
   }
 
   /**
-   * Appends a leader's batches as they are (offsets, epochs): they must start at the log end and
-   * run on without gaps (OFFSET_OUT_OF_RANGE otherwise). The epochs they carry enter the epoch
-   * cache. Empty records (an empty fetch) append nothing.
+   * Appends a leader's batches as they are (offsets, epochs): they must start at or past the log
+   * end and their offsets must increase (OFFSET_OUT_OF_RANGE otherwise, Kafka's
+   * UnexpectedAppendOffset and OffsetsOutOfOrder); gaps are the leader's cleaner's doing and stay.
+   * The epochs they carry enter the epoch cache. Empty records (an empty fetch) append nothing.
    */
   appendAsFollower(records: Buffer): LogAppendInfo {
     const logEndOffset = this.logEndOffset;
     if (records.length === 0) return { baseOffset: logEndOffset, lastOffset: logEndOffset - 1, recordCount: 0, logAppendTimeMs: -1 };
     const summary = this.validate(records);
-    if (summary.firstOffset !== logEndOffset || !summary.offsetsContiguous) {
+    if (summary.firstOffset < logEndOffset || !summary.offsetsMonotonic) {
       throw new JosefError(ErrorCode.OFFSET_OUT_OF_RANGE,
-        `${this.name}: follower append of offsets ${summary.firstOffset}..${summary.lastOffset}${summary.offsetsContiguous ? '' : ' (with gaps)'} does not continue the log end ${logEndOffset}`);
+        `${this.name}: follower append of offsets ${summary.firstOffset}..${summary.lastOffset}${summary.offsetsMonotonic ? '' : ' (out of order)'} does not continue the log end ${logEndOffset}`);
     }
     this.io('follower append', () => {
       for (let position = 0; position < records.length; position += batchSizeAt(records, position)) {
@@ -216,7 +217,8 @@ export class PartitionLog {
   }
 
   private validate(records: Buffer, checkRecords = false): RecordsSummary {
-    return analyzeAndValidateRecords(records, { maxMessageBytes: this.config.maxMessageBytes, segmentBytes: this.config.segmentBytes }, this.name, checkRecords);
+    const limits = { maxMessageBytes: this.config.maxMessageBytes, segmentBytes: this.config.segmentBytes, compacted: isCompacted(this.config) };
+    return analyzeAndValidateRecords(records, limits, this.name, checkRecords);
   }
 
   private appendValidated(records: Buffer, lastOffset: number): void {

@@ -38,13 +38,17 @@ export function findCoordinatorHandler(deps: TopicCreationDeps & { logger: Logge
   };
 }
 
-/** Kafka's createInternalTopic: offsets.topic.num.partitions, offsets.topic.replication.factor capped to live brokers. */
+/**
+ * Kafka's createInternalTopic: offsets.topic.num.partitions, offsets.topic.replication.factor
+ * capped to live brokers, and GroupMetadataManager's topic configs: compacted (the latest commit
+ * per group and partition is all a coordinator needs), in segments of offsets.topic.segment.bytes.
+ */
 async function createOffsetsTopic(deps: TopicCreationDeps & { logger: Logger }): Promise<void> {
   const { config, metadataCache, logger } = deps;
   const live = metadataCache.aliveBrokerIds().length;
   const replicationFactor = Math.max(1, Math.min(config.offsetsTopicReplicationFactor, live));
   try {
-    await createTopic({ name: GROUP_METADATA_TOPIC, numPartitions: config.offsetsTopicNumPartitions, replicationFactor, assignments: [], configs: {} }, deps);
+    await createTopic({ name: GROUP_METADATA_TOPIC, numPartitions: config.offsetsTopicNumPartitions, replicationFactor, assignments: [], configs: { 'cleanup.policy': 'compact', 'segment.bytes': String(config.offsetsTopicSegmentBytes) } }, deps);
     logger.info(`created ${GROUP_METADATA_TOPIC} with ${config.offsetsTopicNumPartitions} partitions, replication factor ${replicationFactor}`);
   } catch (err) {
     if (err instanceof JosefError && err.code === ErrorCode.TOPIC_ALREADY_EXISTS.code) return;

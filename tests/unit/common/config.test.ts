@@ -116,6 +116,21 @@ describe('loadBrokerConfig', () => {
     expect(brokerLogConfig(config)).toMatchObject({ segmentBytes: 2048, maxMessageBytes: 512, indexIntervalBytes: 4096, retentionBytes: -1 });
   });
 
+  it('has Kafka\'s log cleaner and offsets retention defaults, and takes the cleanup policy as the topics\' default', () => {
+    const { config } = loadBrokerConfig({ env: {}, flags: { 'broker.id': '1' } });
+    expect(config).toMatchObject({
+      logCleanupPolicy: 'delete', logCleanerEnable: true, logCleanerThreads: 1, logCleanerDedupeBufferSize: 128 * 1024 * 1024,
+      logCleanerIoBufferSize: 512 * 1024, logCleanerIoBufferLoadFactor: 0.9, logCleanerIoMaxBytesPerSecond: Number.MAX_VALUE, logCleanerBackoffMs: 15_000,
+      offsetsTopicSegmentBytes: 100 * 1024 * 1024, offsetsRetentionMinutes: 7 * 24 * 60, offsetsRetentionCheckIntervalMs: 600_000,
+    });
+    expect(brokerLogConfig(config)).toMatchObject({ cleanupPolicy: 'delete', minCleanableDirtyRatio: 0.5, minCompactionLagMs: 0, deleteRetentionMs: 86_400_000 });
+    const compacting = loadBrokerConfig({ env: {}, flags: { 'broker.id': '1', 'log.cleanup.policy': 'delete,compact', 'log.cleaner.io.max.bytes.per.second': '1.5E7' } }).config;
+    expect(brokerLogConfig(compacting).cleanupPolicy).toBe('compact,delete');
+    expect(compacting.logCleanerIoMaxBytesPerSecond).toBe(15_000_000);
+    expect(() => loadBrokerConfig({ env: {}, flags: { 'broker.id': '1', 'log.cleanup.policy': 'keep' } })).toThrow(/log.cleanup.policy.*expected delete, compact or compact,delete/);
+    expect(() => loadBrokerConfig({ env: {}, flags: { 'broker.id': '1', 'log.cleaner.min.cleanable.ratio': '2' } })).toThrow(/log.cleaner.min.cleanable.ratio/);
+  });
+
   it('reads the sample config/server.properties without warnings', () => {
     const { config, warnings } = loadBrokerConfig({ file: path.join(__dirname, '..', '..', '..', 'config', 'server.properties'), env: {} });
     expect(warnings).toEqual([]);

@@ -150,6 +150,11 @@ describe('Partition', () => {
     // Never lowered: an older request's offset asks for nothing more.
     expect(p.deleteRecordsOnLeader(1, isAlive)).toEqual({ requestedOffset: 1, lowWatermark: 3 });
     expect(log.logStartOffset).toBe(4);
+    // Kafka's policy check: a topic that only compacts gives up no records by offset; compact,delete does.
+    log.config = { ...log.config, cleanupPolicy: 'compact' };
+    expect(() => p.deleteRecordsOnLeader(4, isAlive)).toThrow(expect.objectContaining({ code: ErrorCode.POLICY_VIOLATION.code }));
+    log.config = { ...log.config, cleanupPolicy: 'compact,delete' };
+    expect(p.deleteRecordsOnLeader(4, isAlive)).toMatchObject({ requestedOffset: 4 });
   });
 
   it('a follower raises its log start to the leader\'s, never past its own HW; only the leader deletes for clients', () => {

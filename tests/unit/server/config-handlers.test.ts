@@ -84,8 +84,11 @@ describe('DescribeConfigs', () => {
       ],
     });
     expect(byName.get('max.message.bytes')).toMatchObject({ value: '1048588', configSource: ConfigSource.DEFAULT_CONFIG });
-    // No broker setting backs cleanup.policy: Kafka's default, with no synonym.
-    expect(byName.get('cleanup.policy')).toMatchObject({ value: 'delete', configSource: ConfigSource.DEFAULT_CONFIG, synonyms: [] });
+    // log.cleanup.policy backs cleanup.policy, as in Kafka.
+    expect(byName.get('cleanup.policy')).toMatchObject({
+      value: 'delete', configSource: ConfigSource.DEFAULT_CONFIG, synonyms: [{ name: 'log.cleanup.policy', value: 'delete', source: ConfigSource.DEFAULT_CONFIG }],
+    });
+    expect(byName.get('min.cleanable.dirty.ratio')).toMatchObject({ value: '0.5', synonyms: [{ name: 'log.cleaner.min.cleanable.ratio', value: '0.5', source: ConfigSource.DEFAULT_CONFIG }] });
     expect(byName.get('leader.replication.throttled.replicas')).toMatchObject({ value: '', configSource: ConfigSource.DEFAULT_CONFIG });
     expect([...byName.keys()]).toContain('min.insync.replicas');
   });

@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { ManualClock } from '../../../src/common/clock';
 import { ErrorCode } from '../../../src/common/errors';
-import { BatchField, assignOffsetsInPlace, checkBatch, decodeBatches, writeBatchHeader } from '../../../src/protocol/record-batch';
+import { BatchField, assignOffsetsInPlace, checkBatch, decodeBatches, encodeRecordBatch, writeBatchHeader } from '../../../src/protocol/record-batch';
 import { logConfig } from '../../../src/storage/log-config';
 import { PartitionLog } from '../../../src/storage/partition-log';
 import { checkedOffsets, markedCompressed, numberedBatch, openLog, quietLogger, readAll } from '../../helpers/log';
@@ -61,7 +61,18 @@ describe('PartitionLog appends', () => {
     log.close();
   });
 
-  it('as follower keeps the leader\'s offsets and epochs, refuses a gap, and takes an empty fetch', () => {
+  it('in a compacted topic refuses a request holding a record without a key, INVALID_RECORD as Kafka answers it; other policies take it', () => {
+    const log = openLog(dir, { cleanupPolicy: 'compact' });
+    const keyless = encodeRecordBatch([{ key: Buffer.from('a'), value: Buffer.from('1') }, { value: Buffer.from('2') }]);
+    expect(() => log.appendAsLeader(Buffer.concat([numberedBatch(0, 1), keyless]), 0)).toThrow(/INVALID_RECORD: Compacted topic cannot accept message without key in topic partition orders-0/);
+    expect(log.logEndOffset).toBe(0);
+    expect(log.appendAsLeader(numberedBatch(0, 2), 0).lastOffset).toBe(1);
+    log.config = logConfig({ cleanupPolicy: 'delete' });
+    expect(log.appendAsLeader(Buffer.from(keyless), 0)).toMatchObject({ baseOffset: 2, lastOffset: 3 });
+    log.close();
+  });
+
+  it('as follower keeps the leader\'s offsets and epochs, takes a gap a compacted leader leaves, refuses going back, and takes an empty fetch', () => {
     const leader = openLog(dir);
     leader.appendAsLeader(numberedBatch(0, 3), 4);
     leader.appendAsLeader(numberedBatch(3, 2), 6);
@@ -75,7 +86,11 @@ describe('PartitionLog appends', () => {
     expect(() => follower.appendAsFollower(Buffer.from(bytes))).toThrow(withCode(ErrorCode.OFFSET_OUT_OF_RANGE));
     const gap = numberedBatch(0, 1);
     assignOffsetsInPlace(gap, 0, 7, 6);
-    expect(() => follower.appendAsFollower(gap)).toThrow(/does not continue the log end 5/);
+    expect(follower.appendAsFollower(gap)).toMatchObject({ baseOffset: 7, lastOffset: 7 });
+    expect(follower.logEndOffset).toBe(8);
+    const behind = numberedBatch(0, 1);
+    assignOffsetsInPlace(behind, 0, 6, 6);
+    expect(() => follower.appendAsFollower(behind)).toThrow(/does not continue the log end 8/);
     follower.close();
     leader.close();
     rmDir(followerDir);
