@@ -8,7 +8,7 @@
  */
 import { Connection } from './client/connection';
 import { systemClock, type Clock } from './common/clock';
-import { brokerLogConfig, type BrokerConfig } from './common/config';
+import { brokerLogConfig, logCleanerConfig, type BrokerConfig } from './common/config';
 import { formatAddresses, type ListenerEndpoint } from './common/endpoint';
 import { ErrorCode } from './common/errors';
 import { createLogger, type Logger } from './common/logger';
@@ -127,6 +127,7 @@ export class Broker {
       retentionCheckIntervalMs: this.config.logRetentionCheckIntervalMs,
       checkpointIntervalMs: this.config.logFlushOffsetCheckpointIntervalMs,
       logDirFailureChannel: logDirFailures,
+      cleaner: logCleanerConfig(this.config),
     });
     if (this.logManager.liveLogDirs.length === 0) {
       throw new BrokerStartupError(`every log dir is offline (${logDirFailures.offlineLogDirs().join(', ')}): see the errors above`);
@@ -165,7 +166,8 @@ export class Broker {
     zk.on('expired', () => void this.onSessionExpired(zk));
     this.watchSessionLoss(zk);
     await this.controller.startup();
-    this.logManager.startBackgroundTasks();
+    // Retention and the log cleaner stop at each partition's high watermark (Kafka's rule).
+    this.logManager.startBackgroundTasks(this.replicaManager.highWatermarkOf);
     this.replicaManager.startup();
     // Topic and broker configs changed with `josef topic alter` or a reassignment throttle apply live.
     this.dynamicConfig = new DynamicConfigManager({
@@ -354,6 +356,7 @@ export class Broker {
     this.groupCoordinator?.shutdown();
     await Promise.all([...this.socketServers.values()].map((socketServer) => socketServer.close()));
     await this.controller?.shutdown();
+    await this.logManager?.stopCleaner();
     this.logManager?.close(this.replicaManager?.highWatermarkOf);
     await this.zk?.close();
     this.state = 'stopped';

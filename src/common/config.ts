@@ -8,6 +8,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { parseZkConnectString } from '../coordination/zk-connect-string';
+import type { LogCleanerConfig } from '../storage/log-cleaner';
 import { parseCleanupPolicy, type CleanupPolicy, type LogConfig } from '../storage/log-config';
 import { ConfigError } from './config-error';
 import { connectionString, normaliseListenerName, securityProtocolNamed, type ListenerEndpoint } from './endpoint';
@@ -441,6 +442,19 @@ export function brokerLogConfig(config: BrokerConfig): LogConfig {
     minCompactionLagMs: config.logCleanerMinCompactionLagMs,
     maxCompactionLagMs: config.logCleanerMaxCompactionLagMs,
     deleteRetentionMs: config.logCleanerDeleteRetentionMs,
+  };
+}
+
+/** The log cleaner's settings, or undefined when log.cleaner.enable is false. */
+export function logCleanerConfig(config: BrokerConfig): LogCleanerConfig | undefined {
+  if (!config.logCleanerEnable) return undefined;
+  return {
+    threads: config.logCleanerThreads,
+    dedupeBufferBytes: config.logCleanerDedupeBufferSize,
+    ioBufferBytes: config.logCleanerIoBufferSize,
+    loadFactor: config.logCleanerIoBufferLoadFactor,
+    maxIoBytesPerSecond: config.logCleanerIoMaxBytesPerSecond,
+    backoffMs: config.logCleanerBackoffMs,
   };
 }
 

@@ -5,6 +5,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
+import { syncDir } from './log-file';
 
 export const CHECKPOINT_VERSION = 0;
 /** Kafka's suffix for a checkpoint being written; a leftover one is ignored and replaced. */
@@ -21,12 +22,7 @@ export function writeFileAtomically(filePath: string, text: string): void {
     fs.closeSync(fd);
   }
   fs.renameSync(temp, filePath);
-  const dirFd = fs.openSync(path.dirname(filePath), 'r');
-  try {
-    fs.fsyncSync(dirFd);
-  } finally {
-    fs.closeSync(dirFd);
-  }
+  syncDir(path.dirname(filePath));
 }
 
 /** Writes `lines` as a checkpoint at `filePath`, atomically. */

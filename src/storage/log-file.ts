@@ -46,7 +46,17 @@ export interface ScanOptions {
 export type BatchVisitor = (batch: BatchInfo) => boolean | void;
 
 export class LogFile {
-  private constructor(readonly path: string, private fd: number, private size: number) {}
+  private constructor(private filePath: string, private fd: number, private size: number) {}
+
+  get path(): string {
+    return this.filePath;
+  }
+
+  /** Renames the file (open descriptors follow it): the log cleaner's suffix changes. */
+  renameTo(newPath: string): void {
+    fs.renameSync(this.filePath, newPath);
+    this.filePath = newPath;
+  }
 
   /** Opens (or creates) the file for positional reads and writes. */
   static open(path: string): LogFile {
@@ -169,6 +179,11 @@ export class LogFile {
     return fs.fstatSync(this.fd).mtimeMs;
   }
 
+  /** Sets the file's modification time (a cleaned segment keeps the time of the segments it replaces, as in Kafka). */
+  setLastModifiedMs(ms: number): void {
+    fs.futimesSync(this.fd, new Date(), new Date(ms));
+  }
+
   flush(): void {
     fs.fsyncSync(this.fd);
   }
@@ -176,6 +191,16 @@ export class LogFile {
   close(): void {
     fs.closeSync(this.fd);
     this.fd = -1;
+  }
+}
+
+/** fsyncs a folder, so renames and new files in it survive a crash of the machine. */
+export function syncDir(dir: string): void {
+  const fd = fs.openSync(dir, 'r');
+  try {
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
   }
 }
 

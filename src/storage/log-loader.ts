@@ -1,18 +1,22 @@
 /**
- * Opening a partition folder (Kafka's Log.loadSegments and recoverLog): clears leftovers of
- * interrupted work, loads segments below the recovery point as trusted (indexes checked and rebuilt
- * if needed, no CRC), and recovers those at or past it batch by batch, cutting a torn or corrupt
- * tail at the last whole valid batch. Every byte it removes is logged with file, position and why.
+ * Opening a partition folder (Kafka's LogLoader): clears leftovers of interrupted work, finishes or
+ * undoes a cleaner's swap that a crash interrupted, loads segments below the recovery point as
+ * trusted (indexes checked and rebuilt if needed, no CRC), and recovers those at or past it batch
+ * by batch, cutting a torn or corrupt tail at the last whole valid batch. Every byte it removes is
+ * logged with file, position and why.
  */
 import * as fs from 'fs';
 import * as path from 'path';
 import type { Logger } from '../common/logger';
 import type { LeaderEpochEntries } from './leader-epoch-cache';
-import { LEADER_EPOCH_CHECKPOINT, SEGMENT_FILE_SUFFIXES, parseSegmentFileName, segmentFileName } from './log-config';
+import {
+  CLEANED_FILE_SUFFIX, DELETED_FILE_SUFFIX, LEADER_EPOCH_CHECKPOINT, SEGMENT_FILE_SUFFIXES, SWAP_FILE_SUFFIX, parseSegmentFileName, segmentFileName,
+} from './log-config';
+import { LogFile } from './log-file';
 import { LogSegment, type SegmentSettings } from './log-segment';
 
-/** Suffixes of files that interrupted work leaves behind (Kafka's async deletes, cleaner output, checkpoint temps). */
-const leftoverSuffixes = ['.deleted', '.cleaned', '.tmp'];
+/** Suffixes of files that interrupted work leaves behind (Kafka's async deletes, checkpoint temps). */
+const leftoverSuffixes = [DELETED_FILE_SUFFIX, '.tmp'];
 
 export interface LoadLogOptions {
   /** `topic-partition`, for log lines. */
@@ -26,6 +30,8 @@ export interface LoadLogOptions {
   logger: Logger;
   /** Epochs of recovered batches are added here, as Kafka's recovery does. */
   leaderEpochs: LeaderEpochEntries;
+  /** The log is compacted: offsets missing between segments are the cleaner's doing, not worth a warning. */
+  compacted?: boolean;
 }
 
 export interface LoadedLog {
@@ -35,6 +41,8 @@ export interface LoadedLog {
 }
 
 export function loadLog(dir: string, options: LoadLogOptions): LoadedLog {
+  removeLeftovers(dir, options);
+  completeOrUndoSwap(dir, options);
   const baseOffsets = scanFolder(dir, options);
   const segments: LogSegment[] = [];
   for (let i = 0; i < baseOffsets.length; i++) {
@@ -50,23 +58,79 @@ export function loadLog(dir: string, options: LoadLogOptions): LoadedLog {
     }
   }
   if (segments.length === 0) segments.push(LogSegment.open(dir, 0, options.settings, options.nowMs));
-  warnAboutGaps(segments, options);
+  if (!options.compacted) warnAboutGaps(segments, options);
   for (let i = 0; i < segments.length - 1; i++) segments[i].releaseIndexMemory();
   const logEndOffset = segments[segments.length - 1].nextOffset;
   const recoveryPoint = options.hadCleanShutdown ? logEndOffset : Math.min(options.recoveryPoint, logEndOffset);
   return { segments, recoveryPoint };
 }
 
-/** Removes leftovers and orphaned index files; returns the base offsets of the `.log` files, ascending. */
+/** Removes what interrupted work left: files pending deletion and half-written checkpoints. */
+function removeLeftovers(dir: string, options: LoadLogOptions): void {
+  for (const file of fs.readdirSync(dir)) {
+    if (!leftoverSuffixes.some((suffix) => file.endsWith(suffix))) continue;
+    fs.rmSync(path.join(dir, file), { force: true, recursive: true });
+    options.logger.info(`${options.name}: removed leftover file ${path.join(dir, file)}`);
+  }
+}
+
+/** A segment file the cleaner names with a suffix (`00000000000000000000.log.swap`): its base offset and kind. */
+function cleanerFile(file: string, suffix: string): { baseOffset: number; kind: string } | undefined {
+  if (!file.endsWith(suffix)) return undefined;
+  const parsed = parseSegmentFileName(file.slice(0, -suffix.length));
+  return parsed && { baseOffset: parsed.baseOffset, kind: parsed.suffix };
+}
+
+/**
+ * Kafka's LogLoader on a crash during PartitionLog.replaceSegments. A `.cleaned` file left means
+ * the new segments were not all renamed `.swap` yet (they are renamed from the highest base offset
+ * down): the swap is undone, the `.swap` files at or above the lowest `.cleaned` one and every
+ * `.cleaned` file go, and the old segments stay. Otherwise the `.swap` files are the new segments
+ * whole: the old segment files within their offsets (from the lowest `.swap` base to the highest
+ * end) go, and the `.swap` files lose their suffix.
+ */
+function completeOrUndoSwap(dir: string, options: LoadLogOptions): void {
+  const files = fs.readdirSync(dir);
+  const cleaned = files.filter((f) => cleanerFile(f, CLEANED_FILE_SUFFIX) !== undefined);
+  const remove = (file: string, why: string): void => {
+    fs.rmSync(path.join(dir, file), { force: true });
+    options.logger.warn(`${options.name}: deleted ${path.join(dir, file)}: ${why}`);
+  };
+  let swaps = files.filter((f) => cleanerFile(f, SWAP_FILE_SUFFIX) !== undefined);
+  if (cleaned.length > 0) {
+    const minCleaned = Math.min(...cleaned.map((f) => cleanerFile(f, CLEANED_FILE_SUFFIX)!.baseOffset));
+    for (const file of swaps.filter((f) => cleanerFile(f, SWAP_FILE_SUFFIX)!.baseOffset >= minCleaned)) remove(file, 'the cleaner\'s swap was interrupted before it was decided');
+    swaps = swaps.filter((f) => cleanerFile(f, SWAP_FILE_SUFFIX)!.baseOffset < minCleaned);
+    for (const file of cleaned) remove(file, 'an unfinished cleaning');
+  }
+  const logSwaps = swaps.filter((f) => cleanerFile(f, SWAP_FILE_SUFFIX)!.kind === '.log');
+  if (logSwaps.length > 0) {
+    let minSwapOffset = Infinity;
+    let maxSwapNextOffset = -Infinity;
+    for (const file of logSwaps) {
+      const baseOffset = cleanerFile(file, SWAP_FILE_SUFFIX)!.baseOffset;
+      const swapped = LogFile.open(path.join(dir, file));
+      const { nextOffset } = swapped.scan(0, { verify: false, firstOffset: baseOffset }, () => true);
+      swapped.close();
+      minSwapOffset = Math.min(minSwapOffset, baseOffset);
+      maxSwapNextOffset = Math.max(maxSwapNextOffset, nextOffset ?? baseOffset);
+    }
+    for (const file of fs.readdirSync(dir)) {
+      const segmentFile = parseSegmentFileName(file);
+      if (segmentFile && segmentFile.baseOffset >= minSwapOffset && segmentFile.baseOffset < maxSwapNextOffset) remove(file, `the cleaner's segments for offsets ${minSwapOffset}..${maxSwapNextOffset - 1} replace it`);
+    }
+  }
+  for (const file of swaps) {
+    fs.renameSync(path.join(dir, file), path.join(dir, file.slice(0, -SWAP_FILE_SUFFIX.length)));
+    options.logger.warn(`${options.name}: finished the cleaner's interrupted swap: ${path.join(dir, file)} is now in the log`);
+  }
+}
+
+/** Removes orphaned index files; returns the base offsets of the `.log` files, ascending. */
 function scanFolder(dir: string, options: LoadLogOptions): number[] {
   const logs = new Set<number>();
   const indexes: string[] = [];
   for (const file of fs.readdirSync(dir)) {
-    if (leftoverSuffixes.some((suffix) => file.endsWith(suffix))) {
-      fs.rmSync(path.join(dir, file), { force: true, recursive: true });
-      options.logger.info(`${options.name}: removed leftover file ${path.join(dir, file)}`);
-      continue;
-    }
     const segmentFile = parseSegmentFileName(file);
     if (segmentFile?.suffix === '.log') logs.add(segmentFile.baseOffset);
     else if (segmentFile) indexes.push(file);

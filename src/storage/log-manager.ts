@@ -1,8 +1,9 @@
 /**
  * Every partition log of a broker, across its log dirs (`<log.dir>/<topic>/<partition>/`). It
  * opens them at start (checking only what a crash may have left unflushed), keeps the per-dir
- * recovery-point, high-watermark and log-start-offset checkpoints, runs retention, flush and checkpoint timers, and on
- * a clean close leaves the `.kafka_cleanshutdown` marker so the next start checks nothing. A log dir
+ * recovery-point, high-watermark, log-start-offset and cleaner checkpoints, runs retention, flush
+ * and checkpoint timers and the log cleaner (which takes the compacted logs, retention included,
+ * as in Kafka), and on a clean close leaves the `.kafka_cleanshutdown` marker so the next start checks nothing. A log dir
  * whose disk fails (full, read-only, I/O errors) goes offline (log-dir-failure.ts): its logs are
  * dropped without another write, it gets no checkpoint and no marker, and nothing new is created
  * on it, so the next start, with the disk healthy again, recovers its logs as after a crash.
@@ -15,7 +16,9 @@ import { ErrorCode, JosefError } from '../common/errors';
 import type { Logger } from '../common/logger';
 import { parsePartitionDirName, partitionDir, topicNameProblem, validateTopicName } from '../common/topic';
 import { CHECKPOINT_TEMP_SUFFIX, readOffsetCheckpoint, writeOffsetCheckpoint } from './checkpoint-file';
-import type { LogConfig } from './log-config';
+import { CLEANER_OFFSET_CHECKPOINT, LogCleanerManager } from './log-cleaner-manager';
+import { LogCleaner, type LogCleanerConfig } from './log-cleaner';
+import { isCompacted, type LogConfig } from './log-config';
 import { isLogDirFailure, maybeHandleIOException, type LogDirFailureChannel } from './log-dir-failure';
 import { META_PROPERTIES } from './meta-properties';
 import { PartitionLog, type LogOpenOptions } from './partition-log';
@@ -33,7 +36,7 @@ export const LOG_START_OFFSET_CHECKPOINT = 'log-start-offset-checkpoint';
 export const CLEAN_SHUTDOWN_MARKER = '.kafka_cleanshutdown';
 /** A partition folder renamed for deletion ends so (Kafka's `-delete`); one found at start is removed. */
 const DELETE_DIR_SUFFIX = '-delete';
-const knownLogDirFiles = new Set([RECOVERY_POINT_CHECKPOINT, REPLICATION_CHECKPOINT, LOG_START_OFFSET_CHECKPOINT, CLEAN_SHUTDOWN_MARKER, META_PROPERTIES]);
+const knownLogDirFiles = new Set([RECOVERY_POINT_CHECKPOINT, REPLICATION_CHECKPOINT, LOG_START_OFFSET_CHECKPOINT, CLEANER_OFFSET_CHECKPOINT, CLEAN_SHUTDOWN_MARKER, META_PROPERTIES]);
 
 export interface LogManagerOptions {
   clock: Clock;
@@ -46,6 +49,10 @@ export interface LogManagerOptions {
   flushCheckIntervalMs?: number;
   /** Where failing log dirs are reported and remembered; without it a disk error only fails the operation. */
   logDirFailureChannel?: LogDirFailureChannel;
+  /** The log cleaner's settings; without them (log.cleaner.enable=false) compacted logs are neither cleaned nor, as in Kafka, given retention. */
+  cleaner?: LogCleanerConfig;
+  /** Runs after every file operation of a cleaner's swap (the crash test kills the process there). */
+  onSwapStep?: (what: string) => void;
 }
 
 /** The high watermark of a partition this broker knows, or undefined. */
@@ -57,8 +64,27 @@ export class LogManager {
   private readonly logs = new Map<string, { log: PartitionLog; logDir: string }>();
   private readonly timers: NodeJS.Timeout[] = [];
   private closed = false;
+  readonly cleanerManager: LogCleanerManager;
+  /** The log cleaner (with cleaner settings given); its loops run once background tasks started. */
+  readonly cleaner: LogCleaner | undefined;
+  /** Bounds retention and cleaning; without it (before background tasks start) the log end does. */
+  private highWatermarkOf: HighWatermarkOf | undefined;
 
-  private constructor(readonly logDirs: string[], private readonly defaultConfig: LogConfig, private readonly options: LogManagerOptions) {}
+  private constructor(readonly logDirs: string[], private readonly defaultConfig: LogConfig, private readonly options: LogManagerOptions) {
+    this.cleanerManager = new LogCleanerManager({
+      logs: () => [...this.logs.values()],
+      highWatermarkOf: (log) => this.highWatermarkOf?.(log.topic, log.partition) ?? log.logEndOffset,
+      isOffline: (logDir) => this.isOffline(logDir),
+      writeCheckpoint: (logDir, file, entries) => this.writeCheckpoint(logDir, file, entries),
+    }, options.logger.child('log-cleaner'));
+    if (options.cleaner) {
+      this.cleaner = new LogCleaner({
+        config: options.cleaner, manager: this.cleanerManager, clock: options.clock, logger: options.logger.child('log-cleaner'),
+        deleteOldSegments: ({ log }) => log.deleteRetentionSegments(this.highWatermarkOf?.(log.topic, log.partition) ?? log.logEndOffset),
+        onSwapStep: options.onSwapStep,
+      });
+    }
+  }
 
   /** Opens every partition found under `logDirs`; after an unclean stop, unflushed tails are recovered. */
   static open(logDirs: string[], defaultConfig: LogConfig, options: LogManagerOptions): LogManager {
@@ -93,6 +119,7 @@ export class LogManager {
    * files without a write. Returns the partitions that were on it.
    */
   handleLogDirFailure(logDir: string): { topic: string; partition: number }[] {
+    this.cleanerManager.handleLogDirFailure(logDir);
     const removed: { topic: string; partition: number }[] = [];
     for (const [k, entry] of [...this.logs]) {
       if (entry.logDir !== logDir) continue;
@@ -126,6 +153,7 @@ export class LogManager {
       recoveryPoints: readOffsetCheckpoint(path.join(logDir, RECOVERY_POINT_CHECKPOINT)),
       logStartOffsets: readOffsetCheckpoint(path.join(logDir, LOG_START_OFFSET_CHECKPOINT)),
     };
+    this.cleanerManager.loadCheckpoint(logDir);
     let loaded = 0;
     for (const entry of fs.readdirSync(logDir, { withFileTypes: true })) {
       const entryPath = path.join(logDir, entry.name);
@@ -171,6 +199,7 @@ export class LogManager {
         ...this.logOpenOptions(logDir),
         recoveryPoint: checkpoints.recoveryPoints.get(key(topic, partition)) ?? 0,
         logStartOffset: checkpoints.logStartOffsets.get(key(topic, partition)),
+        cleanedBefore: this.cleanerManager.hasCheckpoint(logDir, topic, partition),
         hadCleanShutdown,
       });
       this.logs.set(key(topic, partition), { log, logDir });
@@ -186,6 +215,7 @@ export class LogManager {
       logger: this.logger,
       logDirFailureChannel: this.options.logDirFailureChannel,
       onLogStartOffsetChanged: () => this.checkpointLogStartOffsets(logDir),
+      onTruncated: (log, offset) => this.cleanerManager.maybeTruncateCheckpoint(log, logDir, offset),
     };
   }
 
@@ -226,6 +256,7 @@ export class LogManager {
     const entry = this.logs.get(key(topic, partition));
     if (!entry) return;
     this.logs.delete(key(topic, partition));
+    this.cleanerManager.forget(entry.log, entry.logDir);
     entry.log.close();
     const doomed = `${entry.log.dir}.${randomUUID()}${DELETE_DIR_SUFFIX}`;
     fs.renameSync(entry.log.dir, doomed);
@@ -307,6 +338,8 @@ export class LogManager {
    * watermark (Kafka's rule); without it, the log end bounds it.
    */
   startBackgroundTasks(highWatermarkOf?: HighWatermarkOf): void {
+    this.highWatermarkOf = highWatermarkOf;
+    this.cleaner?.startup();
     const every = (ms: number, task: () => void, what: string): void => {
       const timer = setInterval(() => {
         try {
@@ -323,13 +356,23 @@ export class LogManager {
     every(this.options.checkpointIntervalMs ?? 60_000, () => this.checkpointRecoveryPoints(), 'recovery-point checkpoint');
   }
 
-  /** One retention pass over every log; returns the segments deleted. */
+  /**
+   * One retention pass over every log that is not compacted; returns the segments deleted. The
+   * log cleaner runs the retention of compacted logs whose policy also deletes (Kafka's
+   * cleanupLogs leaves them to it, so that retention and cleaning never meet on one log).
+   */
   deleteRetentionSegments(highWatermarkOf?: HighWatermarkOf): number {
     let deleted = 0;
     this.forEachLog('retention', (log) => {
+      if (isCompacted(log.config)) return;
       deleted += log.deleteRetentionSegments(highWatermarkOf?.(log.topic, log.partition) ?? log.logEndOffset);
     });
     return deleted;
+  }
+
+  /** Stops the log cleaner, aborting a cleaning in progress (its files are removed); resolves once it stopped. */
+  async stopCleaner(): Promise<void> {
+    await this.cleaner?.shutdown();
   }
 
   /** Runs `task` on every log; a disk error of one (its dir now offline) does not stop the others. */
@@ -349,6 +392,8 @@ export class LogManager {
     if (this.closed) return;
     this.closed = true;
     for (const timer of this.timers) clearInterval(timer);
+    // A cleaning still running finds its log closed at its next step and drops what it wrote.
+    void this.cleaner?.shutdown();
     this.forEachLog('flush at shutdown', (log) => log.flush());
     this.checkpointRecoveryPoints();
     if (highWatermarkOf) this.checkpointHighWatermarks(highWatermarkOf);

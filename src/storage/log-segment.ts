@@ -13,7 +13,7 @@ import {
 import { readInt64 } from '../protocol/varint';
 import type { LeaderEpochEntries } from './leader-epoch-cache';
 import { type BatchInfo, type BatchVisitor, LogFile, type ScanResult } from './log-file';
-import { SEGMENT_FILE_SUFFIXES, segmentFileName } from './log-config';
+import { SEGMENT_FILE_SUFFIXES, segmentFileName, type SegmentFileSuffix } from './log-config';
 import { OffsetIndex, RELATIVE_OFFSET_MAX } from './offset-index';
 import { ReadPositionHints } from './read-position-hints';
 import { TimeIndex, type TimestampOffset } from './time-index';
@@ -61,21 +61,40 @@ export class LogSegment {
     private readonly settings: SegmentSettings,
     /** When this segment was opened: the age of a segment that already held data when the broker started (Kafka's `created`). */
     readonly createdMs: number,
+    /** What the file names carry after `.log`/`.index`/`.timeindex`: '' for a segment of the log, `.cleaned` or `.swap` while the cleaner replaces segments. */
+    private fileSuffix: string,
   ) {
     this.nextOffset = baseOffset;
     this.offsetOfMaxTimestamp = baseOffset;
   }
 
-  /** Opens the segment's files, creating absent ones. A segment that holds data needs load() or recover() before use. */
-  static open(dir: string, baseOffset: number, settings: SegmentSettings, nowMs: number): LogSegment {
-    const file = LogFile.open(path.join(dir, segmentFileName(baseOffset, '.log')));
-    const index = OffsetIndex.open(path.join(dir, segmentFileName(baseOffset, '.index')), baseOffset, settings.segmentIndexBytes);
-    const timeIndex = TimeIndex.open(path.join(dir, segmentFileName(baseOffset, '.timeindex')), baseOffset, settings.segmentIndexBytes);
-    return new LogSegment(dir, baseOffset, file, index, timeIndex, settings, nowMs);
+  /**
+   * Opens the segment's files, creating absent ones; `fileSuffix` names the cleaner's files
+   * (`00000000000000000000.log.cleaned`). A segment that holds data needs load() or recover() before use.
+   */
+  static open(dir: string, baseOffset: number, settings: SegmentSettings, nowMs: number, fileSuffix = ''): LogSegment {
+    const file = LogFile.open(path.join(dir, segmentFileName(baseOffset, '.log') + fileSuffix));
+    const index = OffsetIndex.open(path.join(dir, segmentFileName(baseOffset, '.index') + fileSuffix), baseOffset, settings.segmentIndexBytes);
+    const timeIndex = TimeIndex.open(path.join(dir, segmentFileName(baseOffset, '.timeindex') + fileSuffix), baseOffset, settings.segmentIndexBytes);
+    return new LogSegment(dir, baseOffset, file, index, timeIndex, settings, nowMs, fileSuffix);
   }
 
   get logPath(): string {
     return this.file.path;
+  }
+
+  /**
+   * Renames the three files to carry `newSuffix` instead of their present one (Kafka's
+   * changeFileSuffixes), the .log first; `afterEach` runs after each rename (the cleaner's crash
+   * test kills the process there).
+   */
+  changeFileSuffixes(newSuffix: string, afterEach: (renamed: string) => void = () => undefined): void {
+    const renames: [{ path: string; renameTo(p: string): void }, SegmentFileSuffix][] = [[this.file, '.log'], [this.index, '.index'], [this.timeIndex, '.timeindex']];
+    for (const [file, kind] of renames) {
+      file.renameTo(path.join(this.dir, segmentFileName(this.baseOffset, kind) + newSuffix));
+      afterEach(file.path);
+    }
+    this.fileSuffix = newSuffix;
   }
 
   get sizeBytes(): number {
@@ -84,7 +103,21 @@ export class LogSegment {
 
   /** The three files, for background fsync. */
   filePaths(): string[] {
-    return SEGMENT_FILE_SUFFIXES.map((suffix) => path.join(this.dir, segmentFileName(this.baseOffset, suffix)));
+    return SEGMENT_FILE_SUFFIXES.map((suffix) => path.join(this.dir, segmentFileName(this.baseOffset, suffix) + this.fileSuffix));
+  }
+
+  get lastModifiedMs(): number {
+    return this.file.lastModifiedMs();
+  }
+
+  set lastModifiedMs(ms: number) {
+    this.file.setLastModifiedMs(ms);
+  }
+
+  /** The first batch's max timestamp, -1 when the segment is empty (Kafka's getFirstBatchTimestamp, for max.compaction.lag.ms). */
+  firstBatchTimestampMs(): number {
+    if (this.file.sizeBytes < BATCH_HEADER_BYTES) return -1;
+    return readInt64(this.file.readAt(BatchField.maxTimestamp, 8), 0);
   }
 
   /** Kafka's largestTimestamp: the newest record's time, or the file's mtime when no record has one. */
@@ -270,6 +303,20 @@ export class LogSegment {
     }
     if (lastStart < 0) return undefined;
     this.readHints.remember(batchLastOffset(bytes, lastStart) + 1, position + end);
+    return end === bytes.length ? bytes : bytes.subarray(0, end);
+  }
+
+  /**
+   * Whole batches from `position`, where one starts: at least that one however large, then more
+   * up to `maxBytes` (the cleaner's sequential reads, with its io buffer as `into`).
+   */
+  readBatchesAt(position: number, maxBytes: number, into?: Buffer): Buffer {
+    const first = this.file.readAt(position, LOG_OVERHEAD_BYTES).readInt32BE(BatchField.batchLength) + LOG_OVERHEAD_BYTES;
+    const length = Math.min(Math.max(maxBytes, first), this.file.sizeBytes - position);
+    const bytes = this.file.readAt(position, length, into);
+    let end = 0;
+    for (const batch of batchLocations(bytes)) end = batch.position + batch.size;
+    assert(end > 0, () => `${this.logPath}: no whole batch at position ${position}`);
     return end === bytes.length ? bytes : bytes.subarray(0, end);
   }
 

@@ -15,9 +15,9 @@ import { ErrorCode, JosefError } from '../common/errors';
 import type { Logger } from '../common/logger';
 import { BatchField, assignOffsetsInPlace, batchBaseOffset, batchSizeAt } from '../protocol/record-batch';
 import { LeaderEpochFileCache } from './leader-epoch-cache';
-import { isCompacted, type LogConfig, segmentIndexBytesOf } from './log-config';
+import { DELETED_FILE_SUFFIX, SWAP_FILE_SUFFIX, deletesOldSegments, isCompacted, type LogConfig, segmentIndexBytesOf } from './log-config';
 import { isLogDirFailure, maybeHandleIOException, type LogDirFailureChannel } from './log-dir-failure';
-import { syncFilesInBackground } from './log-file';
+import { syncDir, syncFilesInBackground } from './log-file';
 import { loadLog } from './log-loader';
 import { LogSegment, type SegmentSettings } from './log-segment';
 import { analyzeAndValidateRecords, type RecordsSummary } from './log-validator';
@@ -68,6 +68,10 @@ export interface LogOpenOptions {
    * would bring deleted records back (or keep a start the log no longer has).
    */
   onLogStartOffsetChanged?: (log: PartitionLog) => void;
+  /** The log cleaner has cleaned this log before (it has a cleaner checkpoint): offsets missing between segments are expected. */
+  cleanedBefore?: boolean;
+  /** Records at or past `offset` were removed (truncation): the cleaner checkpoint must not stay past it. */
+  onTruncated?: (log: PartitionLog, offset: number) => void;
 }
 
 const emptyRecords = Buffer.alloc(0);
@@ -87,6 +91,7 @@ export class PartitionLog {
   private readonly logDirFailureChannel: LogDirFailureChannel | undefined;
   private startOffset: number;
   private readonly onLogStartOffsetChanged: ((log: PartitionLog) => void) | undefined;
+  private readonly onTruncated: ((log: PartitionLog, offset: number) => void) | undefined;
 
   private constructor(
     readonly dir: string,
@@ -101,13 +106,14 @@ export class PartitionLog {
     this.leaderEpochCache = LeaderEpochFileCache.open(dir);
     const loaded = loadLog(dir, {
       name: this.name, settings: this.segmentSettings(), recoveryPoint: options.recoveryPoint,
-      hadCleanShutdown: options.hadCleanShutdown, nowMs: clock.nowMs(), logger, leaderEpochs: this.leaderEpochCache,
+      hadCleanShutdown: options.hadCleanShutdown, nowMs: clock.nowMs(), logger, leaderEpochs: this.leaderEpochCache, compacted: isCompacted(config) || options.cleanedBefore === true,
     });
     this.segments = loaded.segments;
     this.recoveryPoint = loaded.recoveryPoint;
     this.flushScheduledUpTo = loaded.recoveryPoint;
     this.lastFlushMs = clock.nowMs();
     this.onLogStartOffsetChanged = options.onLogStartOffsetChanged;
+    this.onTruncated = options.onTruncated;
     this.startOffset = Math.max(options.logStartOffset ?? 0, this.segments[0].baseOffset);
     if (this.logEndOffset < this.startOffset) {
       // Kafka's rule: a log that ends before its start (its tail lost in a crash) starts over, empty, at its start.
@@ -171,6 +177,59 @@ export class PartitionLog {
 
   segmentBaseOffsets(): number[] {
     return this.segments.map((s) => s.baseOffset);
+  }
+
+  /** The segments, oldest first, the active one last (a copy: the log cleaner reads the inactive ones). */
+  logSegments(): LogSegment[] {
+    return [...this.segments];
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /** Bumped by every truncation: a cleaning that began before one must not swap its result in. */
+  get truncationCount(): number {
+    return this.truncations;
+  }
+
+  /**
+   * True while `segments` are still, in order and consecutive, inactive segments of this open log
+   * and no truncation happened since `truncationCount` was read: a cleaning of them may be swapped in.
+   */
+  stillHolds(segments: readonly LogSegment[], truncationCount: number): boolean {
+    if (this.closed || truncationCount !== this.truncations || segments.length === 0) return false;
+    const first = this.segments.indexOf(segments[0]);
+    return first >= 0 && first + segments.length < this.segments.length && segments.every((segment, i) => this.segments[first + i] === segment);
+  }
+
+  /**
+   * Kafka's replaceSegments: the cleaned segments (files ending `.cleaned`, written and flushed)
+   * take the place of `oldSegments` (consecutive, inactive) so that a crash at any point recovers
+   * to the old segments or to the new ones, never a mix (log-loader.ts finishes or undoes it):
+   * 1. each new segment's files are renamed `.swap`, the highest base offset first; once the last
+   *    is renamed the swap is decided (a `.cleaned` file left means it was not);
+   * 2. the old segments' files are renamed `.deleted` (recovery deletes those);
+   * 3. the `.swap` files lose their suffix;
+   * 4. the `.deleted` files are removed.
+   * In memory the new segments replace the old at once. `onStep` runs after every file operation.
+   */
+  replaceSegments(newSegments: readonly LogSegment[], oldSegments: readonly LogSegment[], onStep: (what: string) => void = () => undefined): void {
+    const first = this.segments.indexOf(oldSegments[0]);
+    assert(first >= 0 && first + oldSegments.length < this.segments.length, () => `${this.name}: replacing segments that are not inactive segments of the log`);
+    this.io('swap in cleaned segments', () => {
+      const newest = [...newSegments].sort((a, b) => b.baseOffset - a.baseOffset);
+      for (const segment of newest) segment.changeFileSuffixes(SWAP_FILE_SUFFIX, (file) => onStep(`renamed ${file}`));
+      syncDir(this.dir);
+      onStep('synced the folder');
+      this.segments.splice(first, oldSegments.length, ...newSegments);
+      for (const segment of oldSegments) segment.changeFileSuffixes(DELETED_FILE_SUFFIX, (file) => onStep(`renamed ${file}`));
+      for (const segment of newSegments) segment.changeFileSuffixes('', (file) => onStep(`renamed ${file}`));
+      for (const segment of oldSegments) {
+        segment.delete();
+        onStep(`deleted ${segment.logPath}`);
+      }
+    });
   }
 
   /**
@@ -322,6 +381,8 @@ export class PartitionLog {
    * segments went.
    */
   deleteRetentionSegments(highWatermark = this.logEndOffset): number {
+    // Kafka's deleteOldSegments: a log that only compacts loses segments to its log start offset alone.
+    if (!deletesOldSegments(this.config)) return this.deleteLogStartOffsetBreachedSegments();
     let deleted = 0;
     if (this.config.retentionMs >= 0) {
       const nowMs = this.clock.nowMs();
@@ -400,6 +461,7 @@ export class PartitionLog {
     this.recoveryPoint = Math.min(this.recoveryPoint, this.logEndOffset);
     this.flushScheduledUpTo = Math.min(this.flushScheduledUpTo, this.logEndOffset);
     this.logger.info(`${this.name}: truncated to offset ${offset}; the log ends at ${this.logEndOffset} (${removedBytes} bytes cut from ${this.active.logPath})`);
+    this.onTruncated?.(this, this.logEndOffset);
   }
 
   /** Deletes everything and starts empty at `offset` (a follower behind the leader's log start). */
@@ -416,6 +478,7 @@ export class PartitionLog {
     this.flushScheduledUpTo = offset;
     this.logger.info(`${this.name}: emptied the log; it starts at offset ${offset}`);
     if (lowered) this.onLogStartOffsetChanged?.(this);
+    this.onTruncated?.(this, offset);
   }
 
   /** fsyncs what is not yet on disk and moves the recovery point to the log end. */

@@ -29,11 +29,11 @@ export abstract class SegmentIndex {
   /** The most entries the index may hold (segment.index.bytes / entryBytes). */
   readonly maxEntries: number;
 
-  protected constructor(readonly path: string, readonly baseOffset: number, private readonly entryBytes: number, maxIndexBytes: number) {
+  protected constructor(private filePath: string, readonly baseOffset: number, private readonly entryBytes: number, maxIndexBytes: number) {
     this.maxEntries = Math.max(1, Math.floor(maxIndexBytes / entryBytes));
-    this.newlyCreated = !fs.existsSync(path);
-    this.fd = fs.openSync(path, this.newlyCreated ? 'w+' : 'r+');
-    const bytes = fs.readFileSync(path);
+    this.newlyCreated = !fs.existsSync(filePath);
+    this.fd = fs.openSync(filePath, this.newlyCreated ? 'w+' : 'r+');
+    const bytes = fs.readFileSync(filePath);
     const wholeBytes = bytes.length - (bytes.length % entryBytes);
     this.hadPartialEntry = wholeBytes !== bytes.length;
     this.memory = Buffer.alloc(Math.max(initialMemoryBytes, wholeBytes + initialMemoryBytes));
@@ -41,6 +41,16 @@ export abstract class SegmentIndex {
     this.count = wholeBytes / entryBytes;
     this.persistedCount = this.count;
     this.scratch = Buffer.alloc(entryBytes);
+  }
+
+  get path(): string {
+    return this.filePath;
+  }
+
+  /** Renames the file (its descriptor follows it): the log cleaner's suffix changes. */
+  renameTo(newPath: string): void {
+    fs.renameSync(this.filePath, newPath);
+    this.filePath = newPath;
   }
 
   get entryCount(): number {
