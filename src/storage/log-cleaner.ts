@@ -36,7 +36,7 @@ export interface LogCleanerOptions {
   logger: Logger;
   /** Retention of a compacted log whose policy also deletes (its own high watermark bounds it). */
   deleteOldSegments: (managed: ManagedLog) => void;
-  /** Runs after every file operation of a swap (the crash test kills the process there). */
+  /** Runs before, during (after every file operation) and after a swap (the crash test kills the process there). */
   onSwapStep?: (what: string) => void;
 }
 

@@ -51,7 +51,7 @@ export interface LogManagerOptions {
   logDirFailureChannel?: LogDirFailureChannel;
   /** The log cleaner's settings; without them (log.cleaner.enable=false) compacted logs are neither cleaned nor, as in Kafka, given retention. */
   cleaner?: LogCleanerConfig;
-  /** Runs after every file operation of a cleaner's swap (the crash test kills the process there). */
+  /** Runs before, during (after every file operation) and after a cleaner's swap (the crash test kills the process there). */
   onSwapStep?: (what: string) => void;
 }
 

@@ -212,12 +212,14 @@ export class PartitionLog {
    * 2. the old segments' files are renamed `.deleted` (recovery deletes those);
    * 3. the `.swap` files lose their suffix;
    * 4. the `.deleted` files are removed.
-   * In memory the new segments replace the old at once. `onStep` runs after every file operation.
+   * In memory the new segments replace the old at once. `onStep` runs before the first file
+   * operation, after every one, and once the swap is done.
    */
   replaceSegments(newSegments: readonly LogSegment[], oldSegments: readonly LogSegment[], onStep: (what: string) => void = () => undefined): void {
     const first = this.segments.indexOf(oldSegments[0]);
     assert(first >= 0 && first + oldSegments.length < this.segments.length, () => `${this.name}: replacing segments that are not inactive segments of the log`);
     this.io('swap in cleaned segments', () => {
+      onStep('about to swap');
       const newest = [...newSegments].sort((a, b) => b.baseOffset - a.baseOffset);
       for (const segment of newest) segment.changeFileSuffixes(SWAP_FILE_SUFFIX, (file) => onStep(`renamed ${file}`));
       syncDir(this.dir);
@@ -229,6 +231,7 @@ export class PartitionLog {
         segment.delete();
         onStep(`deleted ${segment.logPath}`);
       }
+      onStep('swapped');
     });
   }
 
