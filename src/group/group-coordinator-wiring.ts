@@ -63,6 +63,7 @@ export function createGroupCoordinator(wiring: GroupCoordinatorWiring): GroupCoo
     ...wiring.settings,
   };
   const coordinator = new GroupCoordinator(manager, settings, wiring.scheduler ?? timerScheduler, logger, nowMs);
+  coordinator.startOffsetExpiry(config.offsetsRetentionMinutes * 60_000, config.offsetsRetentionCheckIntervalMs);
   replicaManager.addLeadershipListener((changes) => {
     for (const change of changes) {
       if (change.topic !== GROUP_METADATA_TOPIC) continue;

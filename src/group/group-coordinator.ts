@@ -2,8 +2,8 @@
  * The group coordinator (Kafka's GroupCoordinator): JoinGroup, SyncGroup, Heartbeat, LeaveGroup,
  * OffsetCommit, OffsetFetch and DeleteGroups for the groups whose __consumer_offsets partition
  * this broker leads. It drives each GroupMetadata through its states, completes a rebalance once every
- * member rejoined (or the rebalance timeout passed, dropping the rest), and expires members
- * whose session timed out. Time comes from the injected Scheduler; storage from the manager.
+ * member rejoined (or the rebalance timeout passed, dropping the rest), expires members
+ * whose session timed out, and expires the offsets of groups empty for offsets.retention.minutes. Time comes from the injected Scheduler; storage from the manager.
  */
 import { randomUUID } from 'crypto';
 import { ErrorCode } from '../common/errors';
@@ -11,7 +11,7 @@ import type { BrokerConfig } from '../common/config';
 import type { Logger } from '../common/logger';
 import type { LeaveGroupMemberResponse, LeavingMember } from '../protocol/messages';
 import type { Scheduler } from '../replication/purgatory';
-import { GroupMetadata, MemberMetadata, groupDeletionError, type GroupProtocol, type JoinResult, type SyncResult } from './group-metadata';
+import { GroupMetadata, MemberMetadata, expiredOffsets, groupDeletionError, type GroupProtocol, type JoinResult, type SyncResult } from './group-metadata';
 import { offsetKey, type CommittedOffset, type GroupMetadataManager } from './group-metadata-manager';
 
 /** The broker's group.* settings (src/common/config.ts holds their keys and Kafka's defaults). */
@@ -53,6 +53,7 @@ const NONE = ErrorCode.NONE.code;
 
 export class GroupCoordinator {
   private readonly timers = new Map<string, GroupTimers>();
+  private cancelOffsetExpiry: (() => void) | undefined;
 
   constructor(
     readonly manager: GroupMetadataManager,
@@ -226,6 +227,7 @@ export class GroupCoordinator {
     }
     group.initNextGeneration();
     if (group.is('Empty')) {
+      group.emptySinceMs = this.nowMs();
       this.logger.info(`group ${group.groupId}: generation ${group.generationId} is empty`);
       void this.manager.storeGroup(group).then((code) => {
         if (code !== NONE) this.logger.warn(`group ${group.groupId}: writing empty generation ${group.generationId} failed with code ${code}`);
@@ -386,6 +388,8 @@ export class GroupCoordinator {
 
   shutdown(): void {
     for (const groupId of [...this.timers.keys()]) this.cancelTimers(groupId);
+    this.cancelOffsetExpiry?.();
+    this.cancelOffsetExpiry = undefined;
   }
 
   // ---- OffsetCommit and OffsetFetch
@@ -399,6 +403,7 @@ export class GroupCoordinator {
     if (!group) {
       if (generationId >= 0) return all(ErrorCode.ILLEGAL_GENERATION.code);
       group = new GroupMetadata(groupId);
+      group.emptySinceMs = this.nowMs();
       this.manager.groups.set(groupId, group);
     }
     if (group.is('Dead')) return all(ErrorCode.COORDINATOR_NOT_AVAILABLE.code);
@@ -443,16 +448,52 @@ export class GroupCoordinator {
     const group = this.manager.groups.get(groupId);
     const refused = groupDeletionError(group);
     if (refused !== NONE || group === undefined) return refused;
+    return this.removeGroup(group, 'deleted');
+  }
+
+  /** Turns an Empty group Dead and deletes it with its offsets (tombstones); if they cannot be written, it is as it was. */
+  private async removeGroup(group: GroupMetadata, why: string): Promise<number> {
     group.transitionTo('Dead');
     const code = await this.manager.deleteGroup(group);
     if (code !== NONE) {
       group.restoreAfterFailedDeletion();
-      this.logger.warn(`group ${groupId}: not deleted: writing its tombstones failed with code ${code}`);
+      this.logger.warn(`group ${group.groupId}: not ${why}: writing its tombstones failed with code ${code}`);
       return code;
     }
-    this.cancelTimers(groupId);
-    this.logger.info(`group ${groupId}: deleted with its ${group.offsets.size} committed offset(s)`);
+    this.cancelTimers(group.groupId);
+    this.logger.info(`group ${group.groupId}: ${why} with its ${group.offsets.size} committed offset(s)`);
     return NONE;
+  }
+
+  // ---- offset expiry
+
+  /** Kafka's offsets-cleanup task: every `checkIntervalMs` (offsets.retention.check.interval.ms), expireOffsets. */
+  startOffsetExpiry(retentionMs: number, checkIntervalMs: number): void {
+    this.cancelOffsetExpiry = this.scheduler.schedule(checkIntervalMs, () => {
+      // A pass that ends after shutdown() schedules no other.
+      void this.expireOffsets(retentionMs).finally(() => {
+        if (this.cancelOffsetExpiry !== undefined) this.startOffsetExpiry(retentionMs, checkIntervalMs);
+      });
+    });
+  }
+
+  /**
+   * Kafka's cleanupGroupMetadata: the expired offsets of every group this broker coordinates
+   * (expiredOffsets) get tombstones, so __consumer_offsets forgets them once cleaned; a group
+   * whose every offset expired is deleted, its metadata tombstoned too (Kafka turns it Dead).
+   * Resolves with the number of offsets expired.
+   */
+  async expireOffsets(retentionMs: number): Promise<number> {
+    let expired = 0;
+    for (const group of [...this.manager.groups.values()]) {
+      if (this.groupError(group.groupId) !== NONE) continue;
+      const keys = expiredOffsets(group, this.nowMs(), retentionMs);
+      if (keys.length === 0) continue;
+      const code = keys.length === group.offsets.size ? await this.removeGroup(group, 'expired') : await this.manager.deleteOffsets(group, keys);
+      if (code === NONE) expired += keys.length;
+      else this.logger.warn(`group ${group.groupId}: ${keys.length} expired offset(s) kept: writing their tombstones failed with code ${code}`);
+    }
+    return expired;
   }
 
   // ---- DescribeGroups and ListGroups

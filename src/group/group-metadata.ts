@@ -84,6 +84,12 @@ export class GroupMetadata {
   readonly pendingMembers = new Set<string>();
   /** Committed offsets by `topic/partition`. */
   readonly offsets = new Map<string, OffsetCommitValue & { topic: string; partition: number }>();
+  /**
+   * When the group last became Empty on this coordinator (Kafka's currentStateTimestamp, which
+   * offset expiry reads while the group is Empty); undefined for a group loaded Empty, whose
+   * offsets then expire by their commit time, as Kafka's do when the group record has no timestamp.
+   */
+  emptySinceMs: number | undefined;
 
   constructor(readonly groupId: string) {}
 
@@ -236,6 +242,19 @@ export class GroupMetadata {
     if (group.members.size === 0) group.leaderId = null;
     return group;
   }
+}
+
+/**
+ * Kafka 2.1+'s offset expiry (KIP-211, GroupMetadata.removeExpiredOffsets) for one group: while it
+ * is Empty, each offset expires offsets.retention.minutes after the group became empty, or after
+ * its commit when that moment is unknown; a group with members keeps every offset. (Kafka also
+ * expires a consumer group's offsets of topics it no longer subscribes to; Josef does not.)
+ */
+export function expiredOffsets(group: GroupMetadata, nowMs: number, retentionMs: number): { topic: string; partition: number }[] {
+  if (!group.is('Empty')) return [];
+  return [...group.offsets.values()]
+    .filter((o) => nowMs - (group.emptySinceMs ?? o.commitTimestampMs) >= retentionMs)
+    .map(({ topic, partition }) => ({ topic, partition }));
 }
 
 /**

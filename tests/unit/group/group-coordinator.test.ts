@@ -2,7 +2,7 @@
  * The group coordinator's protocol with time driven by hand (ManualScheduler) and an in-memory
  * __consumer_offsets: the initial rebalance delay, session expiry, the rebalance timeout, the
  * sync barrier, the generation checks on commits, KIP-394's member ids, LeaveGroup's batch, and
- * group deletion surviving a reload.
+ * group deletion and offset expiry surviving a reload.
  */
 import { ErrorCode } from '../../../src/common/errors';
 import { partitionForGroup } from '../../../src/group/coordinator-partition';
@@ -314,6 +314,49 @@ describe('GroupCoordinator', () => {
       const loaded = loading.onBecomeLeader(partitionForGroup('g', PARTITIONS));
       expect(await loading.deleteGroups(['g'])).toEqual([{ groupId: 'g', errorCode: ErrorCode.COORDINATOR_LOAD_IN_PROGRESS.code }]);
       await loaded;
+    });
+  });
+
+  describe('offset expiry', () => {
+    const retentionMs = 7 * 24 * 60 * 60_000;
+    const checkIntervalMs = 600_000;
+    const commit = (partition: number, offset: number): Promise<number[]> => coordinator.commitOffsets('g', -1, '', [{ topic: 't', partition, offset, metadata: '' }]);
+    const committed = (c: GroupCoordinator): number[][] => c.fetchOffsets('g', undefined).offsets.map((o) => [o.partition, o.offset]);
+    const reloaded = async (): Promise<GroupCoordinator> => {
+      const fresh = new GroupCoordinator(new GroupMetadataManager(PARTITIONS, log, quietLogger, () => scheduler.clock.nowMs()), settings, scheduler, quietLogger, () => scheduler.clock.nowMs());
+      await fresh.onBecomeLeader(partitionForGroup('g', PARTITIONS));
+      return fresh;
+    };
+
+    it('deletes an empty group with its offsets once it was empty offsets.retention.minutes, by tombstones a reload honours', async () => {
+      expect(await commit(0, 7)).toEqual([0]);
+      scheduler.clock.advance(retentionMs - 1);
+      expect(await commit(1, 8)).toEqual([0]);
+      expect(await coordinator.expireOffsets(retentionMs)).toBe(0);
+      scheduler.clock.advance(1);
+      // Empty since its first commit: the recent commit expires with the old one (Kafka 2.1+).
+      expect(await coordinator.expireOffsets(retentionMs)).toBe(2);
+      expect(coordinator.describeGroup('g').group).toBeUndefined();
+      expect(committed(await reloaded())).toEqual([]);
+    });
+
+    it('a group loaded empty expires each offset by its commit time; members keep every offset; the timer runs it', async () => {
+      expect(await commit(0, 7)).toEqual([0]);
+      scheduler.clock.advance(retentionMs / 2);
+      expect(await commit(1, 8)).toEqual([0]);
+      const fresh = await reloaded();
+      fresh.startOffsetExpiry(retentionMs, checkIntervalMs);
+      scheduler.advance(retentionMs / 2);
+      await flush();
+      expect(committed(fresh)).toEqual([[1, 8]]);
+      expect(committed(await reloaded())).toEqual([[1, 8]]);
+      fresh.shutdown();
+      expect(scheduler.pending).toBe(0);
+
+      const { a } = await stableGroupOfTwo();
+      expect(await coordinator.commitOffsets('g', 1, a, [{ topic: 't', partition: 2, offset: 9, metadata: '' }])).toEqual([0]);
+      scheduler.clock.advance(2 * retentionMs);
+      expect(await coordinator.expireOffsets(retentionMs)).toBe(0);
     });
   });
 });

@@ -1,5 +1,5 @@
 import { ErrorCode } from '../../../src/common/errors';
-import { GroupMetadata, MemberMetadata, groupDeletionError } from '../../../src/group/group-metadata';
+import { GroupMetadata, MemberMetadata, expiredOffsets, groupDeletionError } from '../../../src/group/group-metadata';
 
 const protocols = (...names: string[]) => names.map((name) => ({ name, metadata: Buffer.from(name) }));
 const member = (id: string, ...names: string[]) => new MemberMetadata(id, 'client', '/127.0.0.1', 1000, 6000, protocols(...names));
@@ -109,5 +109,30 @@ describe('which groups DeleteGroups may delete', () => {
     group.restoreAfterFailedDeletion();
     expect(group.state).toBe('Empty');
     expect(() => group.restoreAfterFailedDeletion()).toThrow(/restoring a Empty group/);
+  });
+});
+
+describe('which offsets expire (Kafka 2.1+, offsets.retention.minutes)', () => {
+  const retentionMs = 1_000;
+  /** A group with offsets committed at 100 (t/0) and 900 (t/1). */
+  const groupWith = (build: (group: GroupMetadata) => void): GroupMetadata => {
+    const group = new GroupMetadata('g');
+    group.offsets.set('t/0', { topic: 't', partition: 0, offset: 3, metadata: '', commitTimestampMs: 100 });
+    group.offsets.set('t/1', { topic: 't', partition: 1, offset: 4, metadata: '', commitTimestampMs: 900 });
+    build(group);
+    return group;
+  };
+  const withMember = groupWith((g) => {
+    g.add(member('a', 'range'), 'consumer');
+    g.transitionTo('PreparingRebalance');
+  });
+  it.each([
+    ['empty since 500, at 1499: none yet', groupWith((g) => { g.emptySinceMs = 500; }), 1_499, []],
+    ['empty since 500, at 1500: all, however recent their commit', groupWith((g) => { g.emptySinceMs = 500; }), 1_500, [0, 1]],
+    ['loaded empty (since unknown), at 1100: those committed a retention ago', groupWith(() => undefined), 1_100, [0]],
+    ['loaded empty (since unknown), at 1900: all', groupWith(() => undefined), 1_900, [0, 1]],
+    ['with a member, long after: none', withMember, 1_000_000, []],
+  ])('%s', (_what, group, nowMs, expired) => {
+    expect(expiredOffsets(group, nowMs, retentionMs)).toEqual(expired.map((partition) => ({ topic: 't', partition })));
   });
 });
