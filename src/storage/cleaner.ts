@@ -37,6 +37,12 @@ export interface CleanerSettings {
 
 /** The longest stretch of cleaning work between two turns of the event loop. */
 const sliceMs = 2;
+/**
+ * The most the cleaner reads between two looks at the clock: at the tens of MB/s it cleans, 32 KiB
+ * is about a millisecond of work, so a slice ends near sliceMs, where a whole io buffer (256 KiB a
+ * side by default) would keep requests waiting several times that.
+ */
+const sliceReadBytes = 32 * 1024;
 
 /** What a cleaning did, for the cleaner's log line and the benchmark (Kafka's CleanerStats). */
 export interface CleanerStats {
@@ -137,7 +143,7 @@ export class Cleaner {
       while (position < segment.sizeBytes) {
         await this.pause();
         checkStill();
-        const bytes = segment.readBatchesAt(position, this.readBuffer.length, this.readBuffer);
+        const bytes = segment.readBatchesAt(position, Math.min(this.readBuffer.length, sliceReadBytes), this.readBuffer);
         for (const { position: at, size } of batchLocations(bytes)) {
           const base = readInt64(bytes, at + BatchField.baseOffset);
           let full = false;
@@ -188,7 +194,7 @@ export class Cleaner {
         cleaned.append(this.writeBuffer.subarray(0, size), nowMs);
       }
       cleaned.onBecomeInactive();
-      cleaned.flush();
+      await cleaned.flushInBackground();
       cleaned.lastModifiedMs = lastOld.lastModifiedMs;
       checkStill();
     } catch (err) {
@@ -215,7 +221,7 @@ export class Cleaner {
     while (position < segment.sizeBytes) {
       await this.pause();
       checkStill();
-      const bytes = segment.readBatchesAt(position, this.readBuffer.length, this.readBuffer);
+      const bytes = segment.readBatchesAt(position, Math.min(this.readBuffer.length, sliceReadBytes), this.readBuffer);
       let written = 0;
       for (const { position: at, size } of batchLocations(bytes)) {
         stats.bytesRead += size;

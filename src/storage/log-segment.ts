@@ -12,7 +12,7 @@ import {
 } from '../protocol/record-batch';
 import { readInt64 } from '../protocol/varint';
 import type { LeaderEpochEntries } from './leader-epoch-cache';
-import { type BatchInfo, type BatchVisitor, LogFile, type ScanResult } from './log-file';
+import { type BatchInfo, type BatchVisitor, LogFile, syncFilesInBackground, type ScanResult } from './log-file';
 import { SEGMENT_FILE_SUFFIXES, segmentFileName, type SegmentFileSuffix } from './log-config';
 import { OffsetIndex, RELATIVE_OFFSET_MAX } from './offset-index';
 import { ReadPositionHints } from './read-position-hints';
@@ -387,6 +387,16 @@ export class LogSegment {
     this.file.flush();
     this.index.flush();
     this.timeIndex.flush();
+  }
+
+  /**
+   * flush() with the fsyncs off the main thread (the log cleaner's flush of a `.cleaned` segment:
+   * fsyncing up to segment.bytes would stall every request the event loop serves meanwhile).
+   */
+  async flushInBackground(): Promise<void> {
+    this.index.persist();
+    this.timeIndex.persist();
+    await syncFilesInBackground(this.filePaths());
   }
 
   close(): void {
