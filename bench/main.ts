@@ -14,8 +14,12 @@ import { groupBenchmark } from './group';
 import { compareBenchmark } from './compare';
 import { reassignBenchmark } from './reassign';
 import { kafkaClientsBenchmark } from './kafka-clients';
+import { compactionBenchmark } from './compaction';
 
-const benchmarks: readonly Benchmark[] = [storageBenchmark, produceBenchmark, consumeBenchmark, e2eBenchmark, failoverBenchmark, groupBenchmark, compareBenchmark, reassignBenchmark, kafkaClientsBenchmark];
+const benchmarks: readonly Benchmark[] = [
+  storageBenchmark, produceBenchmark, consumeBenchmark, e2eBenchmark, failoverBenchmark, groupBenchmark, compareBenchmark, reassignBenchmark, kafkaClientsBenchmark,
+  compactionBenchmark,
+];
 
 export function buildProgram(): Command {
   const program = new Command();
