@@ -130,11 +130,15 @@ async function failoverLoad(dir: string, opts: CompactionBenchOptions, commits: 
     }
     if (policy === 'compact') await cleanAll(manager);
     const logBytes = log.logSegments().reduce((sum, s) => sum + s.sizeBytes, 0);
-    const coordinator = new GroupMetadataManager(1, {
+    const newCoordinator = (): GroupMetadataManager => new GroupMetadataManager(1, {
       append: () => Promise.reject(new Error('the benchmark only loads')),
       read: (_p, offset, maxBytes) => (offset >= log.logEndOffset ? Buffer.alloc(0) : log.read(offset, { maxBytes })),
       bounds: () => ({ start: log.logStartOffset, end: log.logEndOffset }),
     }, createLogger('bench.compaction', () => undefined), () => Date.now());
+    // The second of two loads is timed: the first pays for compiling the load path (a broker that
+    // has served commits has it compiled already) and for reading the files into the page cache.
+    await newCoordinator().loadPartition(0, () => undefined);
+    const coordinator = newCoordinator();
     const startNs = process.hrtime.bigint();
     await coordinator.loadPartition(0, () => undefined);
     const loadMs = elapsedMsSince(startNs);
