@@ -3,17 +3,22 @@
  * confluent-kafka's AdminClient, keys written again and again and some deleted with kcat, read back
  * from the beginning by kcat once the brokers' log cleaners ran (each key once, its latest value,
  * a deleted key only as its tombstone), on the leader and, after it is killed, on a follower that
- * cleaned its own copy; and __consumer_offsets, compacted, staying bounded through thousands of
+ * cleaned its own copy; a replica that was down meanwhile catches up from the compacted leader to
+ * the same latest values; and __consumer_offsets, compacted, staying bounded through thousands of
  * commits of the same partitions, which a new coordinator then serves whole.
  */
 import fs from 'fs';
 import path from 'path';
 import { Admin } from '../../src/client/admin';
 import { GroupAdmin } from '../../src/client/group-admin';
+import { systemClock } from '../../src/common/clock';
 import { partitionForGroup } from '../../src/group/coordinator-partition';
+import { logConfig } from '../../src/storage/log-config';
+import { LogManager } from '../../src/storage/log-manager';
 import { stopAllChildren } from '../helpers/child-processes';
 import type { TestCluster } from '../helpers/cluster';
 import { jsonLines, kcat, kcatRecordFormat, parseKcatRecords, runPython, startClientsCluster } from '../helpers/kafka-clients';
+import { latestValues, readRecords } from '../helpers/compacted';
 import { quietLogger } from '../helpers/log';
 import { waitFor } from '../helpers/wait';
 
@@ -74,6 +79,10 @@ describe('log compaction through Kafka clients', () => {
   test('a compacted topic read from the beginning gives each key once, at its latest value, on the leader and on a follower', async () => {
     await runPython('admin.py', [bootstrap, 'create', topic, '1', '3',
       'cleanup.policy=compact', `segment.bytes=${segmentBytes}`, 'min.cleanable.dirty.ratio=0.01']);
+    // One follower is down while the keys are written and cleaned: it catches up from a compacted leader.
+    const assigned = (await admin.describeTopics([topic]))[0].partitions[0];
+    const lateReplica = assigned.replicas.find((id) => id !== assigned.leader)!;
+    await cluster.cluster.stopBroker(lateReplica);
     const [described] = jsonLines<{ configs: Record<string, { value: string }> }>(await runPython('admin_configs.py', [bootstrap, 'describe-configs', 'topic', topic]));
     expect(described.configs['cleanup.policy'].value).toBe('compact');
 
@@ -116,6 +125,12 @@ describe('log compaction through Kafka clients', () => {
     expect(cleaned.map((r) => r.offset)).toEqual([...cleaned.map((r) => r.offset)].sort((a, b) => a - b));
     expect(logBytesOn(leader, topic, 0)).toBeLessThan(rounds * keyCount * 20);
 
+    // The late replica fetches the cleaned log, gaps and all, and is back in the ISR.
+    await cluster.cluster.startBroker(lateReplica);
+    await waitFor(async () => (await admin.describeTopics([topic]))[0].partitions[0].isr.includes(lateReplica) || undefined, {
+      timeoutMs: 60_000, intervalMs: 500, message: `broker ${lateReplica} back in the ISR of ${topic}-0`,
+    });
+
     // Each replica cleans its own copy (as in Kafka): with the leader gone, a follower serves the same latest values.
     await cluster.cluster.stopBroker(leader, 'SIGKILL');
     const others = cluster.cluster.bootstrapServers;
@@ -123,6 +138,16 @@ describe('log compaction through Kafka clients', () => {
     const onFollower = await compactedView(others);
     expect(Object.fromEntries(onFollower.map((r) => [r.key, r.value]))).toEqual(expected);
     await cluster.cluster.startBroker(leader);
+
+    // What the late replica holds on its disk, read as a consumer reads it: the same latest value of every key.
+    await cluster.cluster.stopBroker(lateReplica);
+    const copy = LogManager.open([cluster.cluster.broker(lateReplica).logDir.split(',')[0]], logConfig({}), { clock: systemClock, logger: quietLogger });
+    try {
+      expect(latestValues(readRecords(copy.getLog(topic, 0)!))).toEqual(expected);
+    } finally {
+      copy.close();
+    }
+    await cluster.cluster.startBroker(lateReplica);
   });
 
   test('__consumer_offsets stays bounded through thousands of commits of the same partitions, and a new coordinator serves the latest', async () => {
