@@ -41,6 +41,7 @@ export function formatChaosReport(r: ChaosReport): string {
       `group: commits past processed records  ${r.commitsPastProcessed?.length ?? 0}${(r.commitsPastProcessed?.length ?? 0) > 0 ? `  (first: ${JSON.stringify(r.commitsPastProcessed?.[0])})` : ''}   must be 0`,
       `group: processed ${r.processed} records, ${r.commits} partition commits, ${r.commitFailures} failed commits (rebalances; allowed)`,
     ]),
+    `__consumer_offsets: ${r.offsetsTopic.recordsKept} of ${r.offsetsTopic.recordsWritten} records written still held (compacted; the active segments are never cleaned)`,
     '',
     failed(r) ? 'verdict: FAILED' : `verdict: OK, nothing acknowledged was lost${r.notConsumed === undefined ? '' : ' or left unprocessed by the group'}, and all replicas agree`,
   ];

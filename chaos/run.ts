@@ -5,7 +5,8 @@
  * the nemesis of nemesis.ts carrying out its seeded plan. At the end everything is healed, the
  * group finishes, and the checker reads every partition back, through a consumer and from each
  * replica's segment files, and says what was lost, divergent, never processed by the group or
- * committed past processing (all must be zero) and duplicated.
+ * committed past processing (all must be zero) and duplicated, and how much of what the group
+ * wrote to __consumer_offsets (compacted, in small segments here) its replicas still hold.
  */
 import * as fs from 'fs';
 import * as os from 'os';
@@ -60,11 +61,14 @@ export interface ChaosReport extends CheckResult {
   /** With a group: whether it had processed and committed everything by the end, and its failed commits (rebalances). */
   groupCaughtUp?: boolean;
   commitFailures?: number;
+  /** __consumer_offsets: records written (the sum of its partitions' log ends) and the most any replica holds. */
+  offsetsTopic: { recordsWritten: number; recordsKept: number };
   dir: string;
 }
 
 const topic = 'chaos';
 const groupId = 'chaos-group';
+const offsetsTopicPartitions = 6;
 const brokers = 3;
 /** How long the group may take, after healing, to process and commit everything. */
 const groupCatchUpTimeoutMs = 120_000;
@@ -97,7 +101,11 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         'unclean.leader.election.enable': 'false',
         'controlled.shutdown.retry.backoff.ms': '200',
         // Kafka's 50 partitions times three replicas is a lot for a 2-core machine and a 60 s run.
-        'offsets.topic.num.partitions': '6',
+        'offsets.topic.num.partitions': String(offsetsTopicPartitions),
+        // Segments that roll and get cleaned within a minute's run (its group writes a few hundred
+        // KB of commits): the commits' log stays bounded while the group commits.
+        'offsets.topic.segment.bytes': String(32 * 1024),
+        'log.cleaner.backoff.ms': '1000',
       },
       env: options.env,
       logger,
@@ -165,7 +173,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       const consumer = new Map<number, string>();
       for (const r of records) if (r.partition === p) consumer.set(r.offset, r.value);
       const sources = new Map<string, OffsetValues>([['consumer', consumer]]);
-      for (const b of running.brokers()) sources.set(`broker-${b.id}`, replicaRecords(b.logDir, p));
+      for (const b of running.brokers()) sources.set(`broker-${b.id}`, replicaRecords(b.logDir, topic, p));
       let highWatermark = 0;
       for (const offset of consumer.keys()) highWatermark = Math.max(highWatermark, offset + 1);
       reads.push({ partition: p, highWatermark, sources });
@@ -178,6 +186,12 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     }
     const acknowledged = writers.flatMap((w) => w.acknowledged);
     const result = check(acknowledged, reads, group?.progress);
+    const offsetsTopic = { recordsWritten: 0, recordsKept: 0 };
+    for (let p = 0; p < offsetsTopicPartitions; p++) {
+      const replicas = running.brokers().map((b) => replicaRecords(b.logDir, '__consumer_offsets', p));
+      offsetsTopic.recordsWritten += Math.max(0, ...replicas.flatMap((r) => [...r.keys()].map((offset) => offset + 1)));
+      offsetsTopic.recordsKept += Math.max(0, ...replicas.map((r) => r.size));
+    }
     return {
       ...result,
       seed: options.seed,
@@ -186,6 +200,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       failedSends: writers.reduce((n, w) => n + w.failures.length, 0),
       groupCaughtUp,
       commitFailures: group?.commitFailures,
+      offsetsTopic,
       dir,
     };
   } finally {
@@ -209,8 +224,8 @@ function longestPause(pauses: readonly number[], fromMs: number, toMs: number): 
 }
 
 /** A replica's records as offset -> value, decoded from its segment files. */
-function replicaRecords(logDir: string, partition: number): Map<number, string> {
-  const dir = path.join(logDir, topic, String(partition));
+function replicaRecords(logDir: string, topicName: string, partition: number): Map<number, string> {
+  const dir = path.join(logDir, topicName, String(partition));
   const out = new Map<number, string>();
   if (!fs.existsSync(dir)) return out;
   for (const file of fs.readdirSync(dir).filter((f) => f.endsWith('.log')).sort()) {

@@ -3,7 +3,8 @@
  * and a real three-node ZooKeeper ensemble hit by the seeded nemesis while acks=all producers
  * write and a consumer group commits after processing; nothing acknowledged may be lost or left
  * unprocessed by the group, no commit may skip a record, and no two replicas may disagree below
- * the HW. Verdicts only: how fast things recover depends on the machine and is not asserted.
+ * the HW; and __consumer_offsets, compacted, keeps fewer records than the group wrote to it.
+ * Verdicts only: how fast things recover depends on the machine and is not asserted.
  */
 import { runChaos } from '../../chaos/run';
 
@@ -20,4 +21,5 @@ test('a 60-second chaos run loses nothing acknowledged, the group processes it a
   expect(report.notConsumed).toEqual([]);
   expect(report.commitsPastProcessed).toEqual([]);
   expect(report.consumed).toBe(report.acknowledged);
+  expect(report.offsetsTopic.recordsKept).toBeLessThan(report.offsetsTopic.recordsWritten);
 });
