@@ -2,8 +2,9 @@
  * The group coordinator (Kafka's GroupCoordinator): JoinGroup, SyncGroup, Heartbeat, LeaveGroup,
  * OffsetCommit, OffsetFetch and DeleteGroups for the groups whose __consumer_offsets partition
  * this broker leads. It drives each GroupMetadata through its states, completes a rebalance once every
- * member rejoined (or the rebalance timeout passed, dropping the rest), expires members
- * whose session timed out, and expires the offsets of groups empty for offsets.retention.minutes. Time comes from the injected Scheduler; storage from the manager.
+ * member rejoined (or the rebalance timeout passed, dropping the rest), expires members whose
+ * session timed out, and expires the offsets of groups empty for offsets.retention.minutes. Time
+ * comes from the injected Scheduler; storage from the manager.
  */
 import { randomUUID } from 'crypto';
 import { ErrorCode } from '../common/errors';
@@ -489,7 +490,11 @@ export class GroupCoordinator {
       if (this.groupError(group.groupId) !== NONE) continue;
       const keys = expiredOffsets(group, this.nowMs(), retentionMs);
       if (keys.length === 0) continue;
-      const code = keys.length === group.offsets.size ? await this.removeGroup(group, 'expired') : await this.manager.deleteOffsets(group, keys);
+      if (keys.length === group.offsets.size) {
+        if (await this.removeGroup(group, 'expired') === NONE) expired += keys.length;
+        continue;
+      }
+      const code = await this.manager.deleteOffsets(group, keys);
       if (code === NONE) expired += keys.length;
       else this.logger.warn(`group ${group.groupId}: ${keys.length} expired offset(s) kept: writing their tombstones failed with code ${code}`);
     }
