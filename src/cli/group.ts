@@ -8,6 +8,7 @@ import type { Command } from 'commander';
 import { Consumer } from '../client/consumer';
 import { GroupAdmin, type GroupDescription } from '../client/group-admin';
 import { tpName, type TopicPartition } from '../client/records';
+import { consumerLag } from '../group/consumer-lag';
 import { addBootstrapOption, cliClientOptions, parseInteger, type BootstrapOptions } from './client-cli';
 import { formatTable, type FieldValue } from './format';
 
@@ -30,7 +31,7 @@ export function formatGroupDescription(groupId: string, rows: readonly GroupPart
       { title: 'LOG-END-OFFSET', align: 'right' }, { title: 'LAG', align: 'right' }, { title: 'CONSUMER-ID' }, { title: 'HOST' }, { title: 'CLIENT-ID' }],
     sorted.map((r) => [
       groupId, r.topic, r.partition, dash(r.currentOffset), dash(r.logEndOffset),
-      r.currentOffset !== null && r.logEndOffset !== null ? Math.max(0, r.logEndOffset - r.currentOffset) : '-',
+      consumerLag(r.currentOffset, r.logEndOffset) ?? '-',
       dash(r.consumerId), dash(r.host), dash(r.clientId),
     ]),
   );
