@@ -7,6 +7,7 @@
  * leaderships away.
  */
 import { Connection } from './client/connection';
+import { Consumer } from './client/consumer';
 import { systemClock, type Clock } from './common/clock';
 import { brokerLogConfig, logCleanerConfig, type BrokerConfig } from './common/config';
 import { formatAddresses, type ListenerEndpoint } from './common/endpoint';
@@ -38,6 +39,10 @@ import { SocketServer } from './server/socket-server';
 import { BrokerStartupError } from './server/startup-error';
 import { LogDirFailureChannel } from './storage/log-dir-failure';
 import { LogManager } from './storage/log-manager';
+import type { BrokerMetrics } from './metrics/broker-metrics';
+import { createBrokerMetrics } from './metrics/broker-metrics-wiring';
+import { MetricsServer } from './metrics/metrics-server';
+import { ZkSessionStats } from './metrics/zk-session-stats';
 
 export { BrokerStartupError } from './server/startup-error';
 
@@ -60,6 +65,9 @@ const logDirEventRetryBackoffMs = 1_000;
 
 /** Beyond the session timeout, how long a stale registration may take to vanish. */
 const staleSessionMarginMs = 5_000;
+
+/** How long a scrape waits for other leaders' high watermarks (consumer lag) before leaving them out. */
+const lagEndOffsetsTimeoutMs = 2_000;
 
 /** A topic's overrides in /config/topics/<topic>; none when the znode is absent. */
 async function readTopicConfig(zk: ZkClient, topic: string): Promise<Record<string, string>> {
@@ -93,6 +101,13 @@ export class Broker {
   /** The port each listener bound, by listener name. */
   private readonly boundPorts = new Map<string, number>();
   private shutdownDone: Promise<void> | undefined;
+  private readonly zkSession = new ZkSessionStats();
+  private metrics: BrokerMetrics | undefined;
+  private metricsServer: MetricsServer | undefined;
+  /** Asks other leaders for high watermarks when consumer lag is scraped; made at the first scrape that needs it. */
+  private lagConsumer: Consumer | undefined;
+  /** The port metrics.port bound (it may say 0), undefined without metrics. */
+  metricsBoundPort: number | undefined;
 
   constructor(private readonly options: BrokerOptions) {
     this.config = options.config;
@@ -155,7 +170,9 @@ export class Broker {
     this.groupCoordinator = createGroupCoordinator({
       replicaManager: this.replicaManager, config: this.config, logger: this.logger.child('group-coordinator'), clock: this.clock, settings: this.groupCoordinatorSettings,
     });
+    if (this.config.metricsPort !== null) this.metrics = this.createMetrics(zk, this.replicaManager, this.groupCoordinator);
     await this.startSocketServers();
+    await this.startMetricsServer();
     await this.register(zk);
     this.controller = new Controller({
       zk, brokerId: this.brokerId, uncleanLeaderElectionEnable: this.config.uncleanLeaderElectionEnable, interBrokerListenerName: this.config.interBrokerListenerName,
@@ -215,6 +232,7 @@ export class Broker {
     for (const { listenerName, host, port } of this.config.listeners) {
       const socketServer = new SocketServer({
         host, port, dispatcher, listenerName, logger: this.logger.child(`socket-server-${listenerName}`), maxRequestBytes: this.config.socketRequestMaxBytes,
+        requestObserver: this.metrics?.requests.observe,
       });
       try {
         this.boundPorts.set(listenerName, await socketServer.start());
@@ -226,6 +244,41 @@ export class Broker {
       }
       this.socketServers.set(listenerName, socketServer);
     }
+  }
+
+  private createMetrics(zk: ZkClient, replicaManager: ReplicaManager, groupCoordinator: GroupCoordinator): BrokerMetrics {
+    this.zkSession.watch(zk);
+    return createBrokerMetrics({
+      brokerId: this.brokerId,
+      replicaManager,
+      controller: () => this.controller,
+      zkSession: this.zkSession,
+      groupCoordinator,
+      remoteEndOffsets: (partitions) => {
+        // Through the listener brokers use between them, as the replica fetchers do.
+        const { host, port } = this.advertisedEndpoints.find((e) => e.listenerName === this.config.interBrokerListenerName) ?? this.advertisedEndpoints[0];
+        this.lagConsumer ??= new Consumer({
+          bootstrapServers: `${host}:${port}`, clientId: `broker-${this.brokerId}-metrics`, requestTimeoutMs: lagEndOffsetsTimeoutMs, logger: this.logger.child('metrics-consumer'),
+        });
+        return this.lagConsumer.endOffsets(partitions, lagEndOffsetsTimeoutMs);
+      },
+    });
+  }
+
+  /** metrics.port: the Prometheus endpoint, on the host of the first listener. */
+  private async startMetricsServer(): Promise<void> {
+    const port = this.config.metricsPort;
+    if (this.metrics === undefined || port === null) return;
+    const { host } = this.config.listeners[0];
+    this.metricsServer = new MetricsServer(this.metrics, this.logger.child('metrics'));
+    try {
+      this.metricsBoundPort = await this.metricsServer.start(host, port);
+    } catch (err) {
+      this.metricsServer = undefined;
+      const inUse = /EADDRINUSE/.test((err as Error).message);
+      throw new BrokerStartupError(inUse ? `port ${port} on ${host} is in use (metrics.port): choose another` : `metrics.port: ${(err as Error).message}`);
+    }
+    this.logger.info(`metrics at http://${host}:${this.metricsBoundPort}/metrics`);
   }
 
   private async register(zk: ZkClient): Promise<void> {
@@ -350,6 +403,8 @@ export class Broker {
     const wasRunning = this.state === 'running';
     this.state = 'stopping';
     if (controlled && wasRunning && this.config.controlledShutdownEnable) await this.controlledShutdown();
+    await this.metricsServer?.close();
+    await this.lagConsumer?.close();
     for (const socketServer of this.socketServers.values()) socketServer.stopAccepting();
     this.dynamicConfig?.shutdown();
     await this.replicaManager?.shutdown();
@@ -359,6 +414,7 @@ export class Broker {
     await this.logManager?.stopCleaner();
     this.logManager?.close(this.replicaManager?.highWatermarkOf);
     await this.zk?.close();
+    this.zkSession.onClosed();
     this.state = 'stopped';
     this.logger.info('shut down cleanly');
   }

@@ -123,6 +123,12 @@ export interface BrokerConfig extends ListenerSettings {
   /** leader.imbalance.per.broker.percentage: the share of a broker's preferred partitions led elsewhere that triggers a rebalance. */
   leaderImbalancePerBrokerPercentage: number;
   /**
+   * metrics.port: where the broker serves its metrics in Prometheus's text format (GET /metrics),
+   * on the host of its first listener; null (the default) serves none. Josef's own setting: Kafka
+   * exports JMX, which an operator turns into this with jmx_exporter (src/metrics/).
+   */
+  metricsPort: number | null;
+  /**
    * The settings given in the file, the environment or on the command line, by Kafka name (Kafka's
    * static broker configs); every other setting has its default. DescribeConfigs tells them apart.
    */
@@ -183,6 +189,9 @@ const cleanupPolicy: Parser = (raw) => {
 };
 
 const nullableString: Parser = (raw) => (raw.trim() === '' ? null : raw.trim());
+
+/** A TCP port, 0 for any free one; empty for none. */
+const optionalPort: Parser = (raw) => (raw.trim() === '' ? null : integer(0, 65535)(raw));
 
 const zkConnect: Parser = (raw) => {
   parseZkConnectString(raw);
@@ -273,6 +282,7 @@ const settings: Setting[] = [
   { key: 'auto.leader.rebalance.enable', field: 'autoLeaderRebalanceEnable', parse: boolean, defaultValue: 'true' },
   { key: 'leader.imbalance.check.interval.seconds', field: 'leaderImbalanceCheckIntervalSeconds', parse: integer(1, INT_MAX), defaultValue: '300' },
   { key: 'leader.imbalance.per.broker.percentage', field: 'leaderImbalancePerBrokerPercentage', parse: integer(0, 100), defaultValue: '10' },
+  { key: 'metrics.port', field: 'metricsPort', parse: optionalPort, defaultValue: '' },
 ];
 
 /** Every key the broker understands (settings and their aliases). */

@@ -38,6 +38,11 @@ export type ApiKeyNumber = (typeof ApiKey)[ApiKeyName];
 
 const names = new Map<number, ApiKeyName>(Object.entries(ApiKey).map(([name, key]) => [key, name as ApiKeyName]));
 
+/** True for an API key Josef knows (whether or not a broker serves it). */
+export function isApiKey(key: number): key is ApiKeyNumber {
+  return names.has(key);
+}
+
 export function apiName(key: number): string {
   return names.get(key) ?? `Unknown(${key})`;
 }

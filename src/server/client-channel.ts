@@ -22,6 +22,7 @@ import { InvalidFrameError, type DecodedRequest, type FrameChunks } from '../pro
 import { FrameDecoder } from '../protocol/frame-decoder';
 import { josefProtocol } from '../protocol/josef-protocol';
 import { CloseConnection, detectProtocol, RequestFailure, type WireProtocol } from '../protocol/wire-protocol';
+import type { RequestObserver } from '../metrics/request-metrics';
 import type { Dispatcher } from './dispatcher';
 import { releaseAfterWrite } from './fetch-read-buffers';
 import type { RequestContext } from './request-context';
@@ -38,6 +39,8 @@ export interface ClientChannelOptions {
   /** How long a closing channel waits for the peer to close its side before destroying the socket. */
   closeLingerMs: number;
   logger: Logger;
+  /** Told of every request answered (the broker's request metrics). */
+  requestObserver?: RequestObserver;
 }
 
 /**
@@ -196,8 +199,9 @@ export class ClientChannel {
       return;
     }
     await this.answersWritten();
+    const startedNs = process.hrtime.bigint();
     const response = await this.options.dispatcher.dispatch(request.apiKey, request.body, this.context(request));
-    await this.writeAnswer(request, response);
+    await this.writeAnswer(request, response, startedNs);
   }
 
   /**
@@ -212,7 +216,8 @@ export class ClientChannel {
     // Once its batches are in the log (written, not kept) the frame is no longer needed (its
     // answer holds none of its bytes): its memory can take the next large request.
     const ctx = this.context(request, () => { this.decoder.recycle(frame); mayProceed(); });
-    this.waitingProduces.push(this.answerProduce(request, frame, ctx, this.waitingProduces[this.waitingProduces.length - 1], mayProceed));
+    const startedNs = process.hrtime.bigint();
+    this.waitingProduces.push(this.answerProduce(request, frame, ctx, startedNs, this.waitingProduces[this.waitingProduces.length - 1], mayProceed));
     await proceeding;
   }
 
@@ -221,14 +226,16 @@ export class ClientChannel {
    * waits) has written its own. Settles after that, so the Produces settle in the order they came
    * and each one leaves `waitingProduces` from its head.
    */
-  private async answerProduce(request: DecodedRequest, frame: Buffer, ctx: RequestContext, previous: Promise<void> | undefined, mayProceed: () => void): Promise<void> {
+  private async answerProduce(
+    request: DecodedRequest, frame: Buffer, ctx: RequestContext, startedNs: bigint, previous: Promise<void> | undefined, mayProceed: () => void,
+  ): Promise<void> {
     let before = previous;
     try {
       const response = await this.options.dispatcher.dispatch(request.apiKey, request.body, ctx);
       this.decoder.recycle(frame); // a no-op if it already was
       if (before !== undefined) await before;
       before = undefined;
-      await this.writeAnswer(request, response);
+      await this.writeAnswer(request, response, startedNs);
     } catch (err) {
       this.options.logger.error(`connection from ${this.remoteAddress}: cannot answer Produce ${request.correlationId}: ${(err as Error).message}`);
       this.destroy();
@@ -252,7 +259,16 @@ export class ClientChannel {
     };
   }
 
-  private async writeAnswer(request: DecodedRequest, response: object | RequestFailure | CloseConnection | null): Promise<void> {
+  /** Writes the answer (if any) and tells the request observer how long the request took since `startedNs`. */
+  private async writeAnswer(request: DecodedRequest, response: object | RequestFailure | CloseConnection | null, startedNs: bigint): Promise<void> {
+    try {
+      await this.writeResponse(request, response);
+    } finally {
+      this.options.requestObserver?.(request.apiKey, request.apiVersion, Number(process.hrtime.bigint() - startedNs) / 1e6);
+    }
+  }
+
+  private async writeResponse(request: DecodedRequest, response: object | RequestFailure | CloseConnection | null): Promise<void> {
     if (response instanceof CloseConnection) {
       this.close(response.reason, undefined);
       return;

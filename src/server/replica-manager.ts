@@ -29,6 +29,7 @@ import type { FetcherConnect } from '../replication/replica-fetcher';
 import type { IsrWriteResult } from '../coordination/isr-change';
 import type { PartitionStateZnode } from '../coordination/znodes';
 import { partitionError, type PartitionErrorResult } from './partition-error';
+import { BrokerTopicStats } from '../metrics/broker-topic-stats';
 import {
   readFromLocalLog, readableBytes, type FetchParams, type FetchPartitionResult,
 } from './log-reader';
@@ -117,6 +118,8 @@ export interface ReplicaManagerOptions {
   isrStore?: IsrStore;
   /** How followers reach leaders; without it followers do not fetch. */
   fetcherConnect?: FetcherConnect;
+  /** Where appends and reads are counted per topic (the broker's metrics read them); a private one otherwise. */
+  topicStats?: BrokerTopicStats;
 }
 
 export class ReplicaManager {
@@ -144,11 +147,17 @@ export class ReplicaManager {
   private readonly brokerId: number;
   private readonly logger: Logger;
   private readonly leadershipListeners: LeadershipListener[] = [];
+  /** Kafka's BrokerTopicStats: messages and bytes in and out per topic. */
+  readonly topicStats: BrokerTopicStats;
+  /** ISR changes this broker wrote as leader (Kafka's IsrShrinksPerSec and IsrExpandsPerSec meters, as totals). */
+  isrShrinkCount = 0;
+  isrExpandCount = 0;
 
   constructor(private readonly options: ReplicaManagerOptions) {
     this.brokerId = options.config.brokerId;
     this.logger = options.logger;
     this.checkpointedHighWatermarks = options.logManager.readHighWatermarks();
+    this.topicStats = options.topicStats ?? new BrokerTopicStats();
     const purgatoryOptions = { operationsMax: DELAYED_OPERATIONS_MAX, scheduler: options.scheduler, logger: options.logger };
     this.fetchPurgatory = new DelayedOperationPurgatory('Fetch', purgatoryOptions);
     this.producePurgatory = new DelayedOperationPurgatory('Produce', purgatoryOptions);
@@ -207,6 +216,11 @@ export class ReplicaManager {
 
   getPartition(topic: string, partition: number): Partition | undefined {
     return this.partitions.get(partitionKey(topic, partition));
+  }
+
+  /** Every partition this broker hosts, leader or follower (what its metrics count). */
+  hostedPartitions(): IterableIterator<Partition> {
+    return this.partitions.values();
   }
 
   /** The HW to checkpoint: the live one, else the one loaded at start (a log not yet told its role keeps it). */
@@ -305,6 +319,7 @@ export class ReplicaManager {
       status.logAppendTimeMs = info.logAppendTimeMs;
       status.logStartOffset = partition.log.logStartOffset;
       status.requiredOffset = info.lastOffset + 1;
+      this.topicStats.recordMessagesIn(entry.topic, info.recordCount, entry.records.length);
       status.acksPending = acks === -1;
       appended.push({ key: partition.key, highWatermarkMoved });
     } catch (err) {
@@ -326,13 +341,13 @@ export class ReplicaManager {
     const results = readFromLocalLog(reader, params, isolation);
     const bytes = results.reduce((sum, r) => sum + (r.records?.length ?? 0), 0);
     const failed = results.some((r) => r.errorCode !== ErrorCode.NONE.code);
-    if (params.maxWaitMs <= 0 || params.partitions.length === 0 || bytes >= params.minBytes || failed) return this.recordLeaderThrottledBytes(params.replicaId, results);
+    if (params.maxWaitMs <= 0 || params.partitions.length === 0 || bytes >= params.minBytes || failed) return this.completeFetch(params.replicaId, results);
     return new Promise((resolve) => {
       const operation = new DelayedFetch(
         params.maxWaitMs,
         params.minBytes,
         (minBytes) => readableBytes((t, p) => this.getPartition(t, p), params, isolation, minBytes, leaderThrottled),
-        () => resolve(this.recordLeaderThrottledBytes(params.replicaId, readFromLocalLog(reader, params, isolation))),
+        () => resolve(this.completeFetch(params.replicaId, readFromLocalLog(reader, params, isolation))),
       );
       this.fetchPurgatory.tryCompleteElseWatch(operation, params.partitions.map((p) => partitionKey(p.topic, p.partition)));
     });
@@ -346,11 +361,19 @@ export class ReplicaManager {
     return !partition.isr.includes(replicaId) && this.leaderQuota.isThrottled(partition.topic, partition.partition) && this.leaderQuota.isQuotaExceeded();
   }
 
-  /** What a follower fetch returns of throttled partitions counts against the leader throttle (Kafka's sizeOfThrottledPartitions). */
-  private recordLeaderThrottledBytes(replicaId: number, results: FetchPartitionResult[]): FetchPartitionResult[] {
-    if (replicaId < 0) return results;
-    const bytes = results.reduce((sum, r) => sum + (r.records && this.leaderQuota.isThrottled(r.topic, r.partition) ? r.records.length : 0), 0);
-    if (bytes > 0) this.leaderQuota.record(bytes);
+  /**
+   * A fetch's answer is ready: its bytes count as bytes out per topic, and what a follower fetch
+   * returns of throttled partitions counts against the leader throttle (Kafka's sizeOfThrottledPartitions).
+   */
+  private completeFetch(replicaId: number, results: FetchPartitionResult[]): FetchPartitionResult[] {
+    const isFollower = replicaId >= 0;
+    let throttledBytes = 0;
+    for (const r of results) {
+      if (!r.records) continue;
+      this.topicStats.recordBytesOut(r.topic, r.records.length, isFollower);
+      if (isFollower && this.leaderQuota.isThrottled(r.topic, r.partition)) throttledBytes += r.records.length;
+    }
+    if (throttledBytes > 0) this.leaderQuota.record(throttledBytes);
     return results;
   }
 
@@ -446,6 +469,8 @@ export class ReplicaManager {
       if (this.getPartition(tp.topic, tp.partition) !== partition || !partition.isLeader || partition.leaderEpoch !== leaderEpoch) return;
       if (result.updated) {
         this.logger.info(`${partition.key}: ISR ${before} -> ${JSON.stringify(isr)} (${why})`);
+        if (isr.length < partition.isr.length) this.isrShrinkCount++;
+        else this.isrExpandCount++;
         partition.applyIsr(isr, result.zkVersion);
         this.isrChanges.set(partition.key, tp);
         this.lastIsrChangeMs = this.options.clock.nowMs();
@@ -707,6 +732,7 @@ export class ReplicaManager {
   private removePartition(topic: string, partition: number): void {
     const key = partitionKey(topic, partition);
     this.partitions.delete(key);
+    if (![...this.partitions.values()].some((p) => p.topic === topic)) this.topicStats.removeTopic(topic);
     this.checkpointedHighWatermarks.delete(`${topic}/${partition}`);
     this.wakeWaiters(key, true);
     this.options.logManager.deleteLog(topic, partition);

@@ -11,6 +11,7 @@ import { REQUEST_BYTES_MAX_DEFAULT } from '../protocol/frame';
 import { KafkaProtocol } from '../protocol/kafka/kafka-protocol';
 import type { WireProtocol } from '../protocol/wire-protocol';
 import { ClientChannel } from './client-channel';
+import type { RequestObserver } from '../metrics/request-metrics';
 import type { Dispatcher } from './dispatcher';
 
 /**
@@ -40,6 +41,8 @@ export interface SocketServerOptions {
   queuedRequestsMax?: number;
   drainTimeoutMs?: number;
   closeLingerMs?: number;
+  /** Told of every request answered on any connection (the broker's request metrics). */
+  requestObserver?: RequestObserver;
 }
 
 export class SocketServer {
@@ -134,6 +137,7 @@ export class SocketServer {
       queuedRequestsMax: options.queuedRequestsMax ?? QUEUED_REQUESTS_MAX_DEFAULT,
       closeLingerMs: options.closeLingerMs ?? CLOSE_LINGER_MS_DEFAULT,
       logger: options.logger,
+      requestObserver: options.requestObserver,
     });
     this.channels.add(channel);
     options.logger.debug(`connection from ${channel.remoteAddress} (${this.channels.size} open)`);

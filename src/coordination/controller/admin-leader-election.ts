@@ -82,7 +82,10 @@ export class AdminLeaderElection {
       });
       if (updated) {
         const why = unclean ? 'UNCLEAN election asked by an admin client (ElectLeaders): acknowledged records may be lost' : 'election asked by an admin client (ElectLeaders)';
-        if (unclean) this.logger.warn(`${tpName(tp)}: ${why}`);
+        if (unclean) {
+          this.context.uncleanLeaderElectionCount++;
+          this.logger.warn(`${tpName(tp)}: ${why}`);
+        }
         this.states.logChange(tp, updated, why);
         changed.push(tp);
         results.push({ ...tp, errorCode: ErrorCode.NONE.code, errorMessage: null, leader: updated.leader });

@@ -58,6 +58,8 @@ export class ControllerContext {
    * (KAFKA_STORAGE_ERROR); forgotten when the broker goes or restarts (Kafka's replicasOnOfflineDirs).
    */
   readonly replicasOnOfflineDirs = new Map<number, Set<string>>();
+  /** Leaders elected from outside the ISR (Kafka's ControllerStats.UncleanLeaderElectionsPerSec, as a total); kept across resignations. */
+  uncleanLeaderElectionCount = 0;
 
   /** Kafka's isReplicaOnline: the broker is registered and the replica is not on one of its failed log dirs. */
   isReplicaOnline(brokerId: number, tp: TopicPartition): boolean {
@@ -160,6 +162,14 @@ export class ControllerContext {
     this.assignments.delete(topic);
     this.topicsToBeDeleted.delete(topic);
     this.replicasPendingDeletion.delete(topic);
+  }
+
+  /** Kafka's OfflinePartitionsCount: partitions, not queued for deletion, whose leader is not an online replica. */
+  offlinePartitionCount(): number {
+    return this.allPartitions().filter((tp) => {
+      const leadership = this.leadershipOf(tp);
+      return leadership !== undefined && !this.topicsToBeDeleted.has(tp.topic) && !this.isReplicaOnline(leadership.leader, tp);
+    }).length;
   }
 
   clear(): void {

@@ -37,6 +37,15 @@ import { PreferredReplicaElection, type AutoLeaderRebalanceOptions } from './pre
 import { TopicChanges } from './topic-changes';
 import { TopicDeletionManager } from './topic-deletion-manager';
 
+/** The controller's gauges and totals, for the broker's metrics. */
+export interface ControllerStatsView {
+  activeControllerCount: number;
+  offlinePartitionsCount: number;
+  globalTopicCount: number;
+  globalPartitionCount: number;
+  uncleanLeaderElections: number;
+}
+
 export interface ControllerOptions {
   zk: ZkClient;
   brokerId: number;
@@ -133,6 +142,22 @@ export class Controller extends EventEmitter<ControllerEvents> {
   /** The broker holding /controller as last seen (-1: none). */
   get activeControllerId(): number {
     return this.active ? this.options.brokerId : this.controllerIdSeen;
+  }
+
+  /**
+   * What Kafka's KafkaController and ControllerStats report: only the active controller counts
+   * offline partitions and the cluster's topics and partitions (0 elsewhere, so a sum over brokers
+   * is the cluster's); unclean elections are this broker's total over all its terms.
+   */
+  stats(): ControllerStatsView {
+    const active = this.active;
+    return {
+      activeControllerCount: active ? 1 : 0,
+      offlinePartitionsCount: active ? this.context.offlinePartitionCount() : 0,
+      globalTopicCount: active ? this.context.assignments.size : 0,
+      globalPartitionCount: active ? this.context.allPartitions().length : 0,
+      uncleanLeaderElections: this.context.uncleanLeaderElectionCount,
+    };
   }
 
   /** The controller epoch while active (0 otherwise). */

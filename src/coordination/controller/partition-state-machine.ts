@@ -67,6 +67,7 @@ export class PartitionStateMachine {
       const updated = await this.updateLeaderAndIsr(tp, (current) => {
         const result = electAfterBrokerFailure({ replicas, isr: current.isr, leader: current.leader, liveBrokerIds: eligible }, alive, this.uncleanLeaderElectionEnable);
         if (result?.unclean) {
+          this.context.uncleanLeaderElectionCount++;
           this.logger.warn(`UNCLEAN leader election for ${tpName(tp)}: broker ${result.leader} was not in the ISR [${current.isr.join(',')}]; acknowledged records may be lost`);
         }
         return result;
