@@ -18,6 +18,8 @@ export interface BrokerState {
   id: number;
   host: string;
   port: number;
+  /** Its metrics.port (Prometheus's /metrics), when it serves metrics. */
+  metricsPort?: number;
   /** Pid of the `josef broker start` process, undefined before it was spawned. */
   pid: number | undefined;
   logFile: string;
@@ -132,9 +134,10 @@ export const brokerCommandWords = (id: number): string[] => ['broker', 'start', 
  * they begin with brokerCommandWords, by which the other commands recognize the process. `port`
  * is that of its only listener; undefined for a broker whose `listeners` setting gives its ports.
  */
-export function brokerStartArgs(id: number, port: number | undefined, logDirs: string, zookeeperConnect: string): string[] {
+export function brokerStartArgs(id: number, port: number | undefined, logDirs: string, zookeeperConnect: string, metricsPort?: number): string[] {
   const portFlag = port === undefined ? [] : ['--port', String(port)];
-  return [path.join(josefRoot(), 'bin', 'josef'), ...brokerCommandWords(id), ...portFlag, '--log-dirs', logDirs, '--zookeeper', zookeeperConnect];
+  const metricsFlag = metricsPort === undefined ? [] : ['--override', `metrics.port=${metricsPort}`];
+  return [path.join(josefRoot(), 'bin', 'josef'), ...brokerCommandWords(id), ...portFlag, '--log-dirs', logDirs, '--zookeeper', zookeeperConnect, ...metricsFlag];
 }
 export const clusterUpCommandWords = ['cluster', 'up'];
 
@@ -205,7 +208,7 @@ export function startRecordedBroker(dataDir: string, state: ClusterState, b: Bro
   const logFd = fs.openSync(b.logFile, 'a');
   let pid: number | undefined;
   try {
-    const args = brokerStartArgs(b.id, b.port, path.join(state.dataDir, `broker-${b.id}`, 'data'), state.zookeeper.connect);
+    const args = brokerStartArgs(b.id, b.port, path.join(state.dataDir, `broker-${b.id}`, 'data'), state.zookeeper.connect, b.metricsPort);
     const child = spawn(process.execPath, [...brokerNodeOptions(), ...args], { stdio: ['ignore', logFd, logFd], detached: true });
     child.unref();
     pid = child.pid;

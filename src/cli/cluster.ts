@@ -22,6 +22,7 @@ import {
   brokerRows, formatClusterStatus, formatZooKeeperLine, readClusterSnapshot, STATUS_EXIT_CODES, statusVerdict, zkServerModes,
   type ClusterSnapshot, type ZkServerMode,
 } from './cluster-status';
+import { METRICS_PATH } from '../metrics/metrics-server';
 import { startLocalCluster, type LocalBroker } from './local-cluster';
 import { registerRebalanceCommand } from './rebalance';
 
@@ -30,6 +31,7 @@ interface UpOptions {
   dataDir: string;
   zookeeper?: string;
   basePort: string;
+  metricsBasePort?: string;
   zkEnsemble?: string;
   zkPort?: string;
 }
@@ -52,8 +54,10 @@ export function formatClusterTable(
 ): string {
   // Each broker's addresses as it registered them: every listener it advertises.
   const address = (b: LocalBroker): string => (b.endpoints.length > 0 ? formatAddresses(b.endpoints) : hostPort(b));
-  const rows = brokers.map((b) => [String(b.id), address(b), String(b.pid ?? '-'), b.logFile, b.id === controllerId ? 'controller' : '']);
-  const header = ['broker', 'address', 'pid', 'log', ''];
+  const rows = brokers.map((b) => [
+    String(b.id), address(b), String(b.pid ?? '-'), b.metricsPort === undefined ? '-' : metricsUrl(b.host, b.metricsPort), b.logFile, b.id === controllerId ? 'controller' : '',
+  ]);
+  const header = ['broker', 'address', 'pid', 'metrics', 'log', ''];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
   const bootstrap = hostPort(brokers[0]);
@@ -100,8 +104,16 @@ function parseCount(value: string): number {
 }
 
 function brokerState(b: LocalBroker): BrokerState {
-  return { id: b.id, host: b.host, port: b.port, pid: b.pid, logFile: b.logFile, running: b.running };
+  return { id: b.id, host: b.host, port: b.port, metricsPort: b.metricsPort, pid: b.pid, logFile: b.logFile, running: b.running };
 }
+
+/** Where Prometheus (or a browser) reads a broker's metrics. */
+export function metricsUrl(host: string, metricsPort: number): string {
+  return `http://${host}:${metricsPort}${METRICS_PATH}`;
+}
+
+/** Broker i's metrics.port in `cluster up`: --metrics-base-port + i - 1, by default 100 above its listener's port. */
+const metricsPortOffset = 100;
 
 async function up(options: UpOptions): Promise<void> {
   const logger = createLogger('cluster');
@@ -113,6 +125,8 @@ async function up(options: UpOptions): Promise<void> {
     throw new Error('--zk-ensemble and --zk-port shape the local ZooKeeper; they do not apply with --zookeeper or JOSEF_ZK');
   }
   const ports = Array.from({ length: brokers }, (_, i) => basePort + i);
+  const metricsBasePort = parsePort('--metrics-base-port', options.metricsBasePort ?? String(basePort + metricsPortOffset), brokers);
+  const metricsPorts = Array.from({ length: brokers }, (_, i) => metricsBasePort + i);
   let state: ClusterState | undefined;
   let stopping = false;
   const onBrokerExit = (broker: LocalBroker, exit: string): void => {
@@ -127,7 +141,7 @@ async function up(options: UpOptions): Promise<void> {
     writeClusterState(options.dataDir, current);
   };
   const cluster = await startLocalCluster({
-    brokers, dataDir: options.dataDir, zookeeperConnect: options.zookeeper, zkEnsemble, zkBasePort, ports, logger, onBrokerExit,
+    brokers, dataDir: options.dataDir, zookeeperConnect: options.zookeeper, zkEnsemble, zkBasePort, ports, metricsPorts, logger, onBrokerExit,
   });
   const zkModes = await zkServerModes(cluster.zookeeperConnect);
   state = newClusterState({
@@ -269,7 +283,8 @@ async function addBroker(options: AddBrokerOptions): Promise<void> {
   const port = options.port === undefined ? first.port - first.id + id : parsePort('--port', options.port, 1);
   const taken = state.brokers.find((b) => b.id !== id && b.port === port);
   if (taken) throw new Error(`port ${port} is broker ${taken.id}'s; give another with --port`);
-  const b: BrokerState = known ?? { id, host: first.host, port, pid: undefined, logFile: path.join(state.dataDir, 'logs', `broker-${id}.log`), running: false };
+  const metricsPort = first.metricsPort === undefined ? undefined : first.metricsPort - first.id + id;
+  const b: BrokerState = known ?? { id, host: first.host, port, metricsPort, pid: undefined, logFile: path.join(state.dataDir, 'logs', `broker-${id}.log`), running: false };
   b.port = port;
   const pid = startRecordedBroker(options.dataDir, state, b, `josef cluster add-broker: starting broker ${id}`);
   await withZk(state.zookeeper.connect, (zk) => waitFor(async () => {
@@ -347,6 +362,7 @@ export function registerClusterCommands(program: Command): void {
     .option('--brokers <n>', 'number of brokers (ids 1..N, ports 9092..)', '3')
     .option('--data-dir <dir>', 'folder for ZooKeeper, broker logs and data', '.josef')
     .option('--base-port <port>', 'port of broker 1; broker i listens on base + i - 1', '9092')
+    .option('--metrics-base-port <port>', 'metrics.port of broker 1 (Prometheus\'s /metrics); broker i serves on base + i - 1 (default: --base-port + 100)')
     .option('--zk-ensemble <n>', 'local ZooKeeper nodes: 1 (standalone) or 3 (an ensemble that survives losing one); default 1, or what DATA-DIR/zk holds')
     .option('--zk-port <port>', 'client port of local ZooKeeper node 1; node i takes port + i - 1 (default 2181)')
     .option('--zookeeper <connect>', 'use this ensemble (HOST:PORT[/chroot]) instead of a local one (default: JOSEF_ZK, else local)')

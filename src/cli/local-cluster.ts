@@ -42,6 +42,8 @@ export interface LocalClusterOptions {
   onBrokerExit?: (broker: LocalBroker, exit: string) => void;
   /** Port of broker i is ports[i - 1] (the cluster's own connections use it); default 9092 + i - 1. */
   ports?: number[];
+  /** metrics.port of broker i is metricsPorts[i - 1]; without it brokers serve no metrics. */
+  metricsPorts?: number[];
   /** server.properties settings given to every broker (`--override key=value`). */
   overrides?: Record<string, string>;
   /**
@@ -64,6 +66,8 @@ export interface LocalBroker {
   port: number;
   /** What it registered in /brokers/ids, every listener (empty until it has registered). */
   endpoints: ListenerEndpoint[];
+  /** Its metrics.port, when it serves metrics. */
+  metricsPort?: number;
   /** Its log.dirs: the data folder, then any extraLogDirs, comma-separated. */
   logDir: string;
   logFile: string;
@@ -104,8 +108,9 @@ export class LocalCluster {
       const port = options.ports?.[id - 1] ?? 9092 + id - 1;
       const logDir = [path.resolve(options.dataDir, `broker-${id}`, 'data'), ...(options.extraLogDirs?.[id] ?? [])].join(',');
       const logFile = path.resolve(options.dataDir, 'logs', `broker-${id}.log`);
+      const metricsPort = options.metricsPorts?.[id - 1];
       this.processes.set(id, {
-        id, host, port, endpoints: [], logDir, logFile, pid: undefined, running: false, child: undefined, exited: Promise.resolve(null),
+        id, host, port, endpoints: [], metricsPort, logDir, logFile, pid: undefined, running: false, child: undefined, exited: Promise.resolve(null),
       });
     }
   }
@@ -139,7 +144,7 @@ export class LocalCluster {
     const logFd = fs.openSync(p.logFile, 'a');
     const settings = { ...this.options.overrides, ...this.options.brokerOverrides?.[id] };
     const args = [
-      ...brokerStartArgs(id, 'listeners' in settings ? undefined : p.port, p.logDir, this.zookeeperConnect), '--shutdown-on-stdin-close',
+      ...brokerStartArgs(id, 'listeners' in settings ? undefined : p.port, p.logDir, this.zookeeperConnect, p.metricsPort), '--shutdown-on-stdin-close',
       ...Object.entries(settings).flatMap(([k, v]) => ['--override', `${k}=${v}`]),
     ];
     try {

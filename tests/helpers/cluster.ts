@@ -34,6 +34,8 @@ export interface TestClusterOptions {
   dataDir?: string;
   /** More log dirs for some brokers, after their data folder. */
   extraLogDirs?: Record<number, string[]>;
+  /** Give every broker a metrics.port (free ports; LocalBroker.metricsPort says which). */
+  metrics?: boolean;
 }
 
 export { freePorts };
@@ -52,6 +54,7 @@ export async function startTestCluster(name: string, options: TestClusterOptions
     dataDir,
     zookeeperConnect,
     ports: options.ports ?? await freePorts(brokers),
+    metricsPorts: options.metrics ? await freePorts(brokers) : undefined,
     overrides: { ...testBrokerOverrides, ...options.overrides },
     brokerOverrides: options.brokerOverrides,
     extraLogDirs: options.extraLogDirs,

@@ -139,11 +139,12 @@ describe('cluster up', () => {
     });
     const internal = { listenerName: 'INTERNAL', securityProtocol: 'PLAINTEXT' as const, host: '127.0.0.1', port: 19093 };
     const text = formatClusterTable([
-      broker(1, [plaintextEndpoint('127.0.0.1', 9092)]),
+      { ...broker(1, [plaintextEndpoint('127.0.0.1', 9092)]), metricsPort: 9192 },
       broker(2, [{ ...internal, listenerName: 'EXTERNAL', host: 'localhost', port: 9093 }, internal]),
       broker(3, []),
     ], 1, '127.0.0.1:2181/josef', '.josef');
-    expect(text).toMatch(/^1 +127\.0\.0\.1:9092 +101 /m);
+    expect(text).toMatch(/^1 +127\.0\.0\.1:9092 +101 +http:\/\/127\.0\.0\.1:9192\/metrics /m);
+    expect(text).toMatch(/^3 +127\.0\.0\.1:9094 +103 +- /m);
     expect(text).toMatch(/^2 +EXTERNAL:\/\/localhost:9093, INTERNAL:\/\/127\.0\.0\.1:19093 +102 /m);
     // Not registered yet: where the cluster connects to it.
     expect(text).toMatch(/^3 +127\.0\.0\.1:9094 +103 /m);
