@@ -2,7 +2,8 @@
 # Installs Debian packages with apt-get, as root: `scripts/apt-install.sh PACKAGE...`. Another apt
 # or dpkg (an unattended upgrade, an install already under way) may hold the package locks; this
 # waits for it, up to 10 minutes, rather than fight it. Shared by the scripts that install what
-# Josef runs with or is checked against: zk/ensure-installed.sh and scripts/ensure-kafka-clients.sh.
+# Josef runs with or is checked against: zk/ensure-installed.sh, scripts/ensure-kafka-clients.sh and
+# scripts/ensure-debian-package.sh (Prometheus, Chromium).
 # Its callers have checked that apt-get is there and that they run as root, and say what to do otherwise.
 set -euo pipefail
 
