@@ -16,6 +16,7 @@ const root = path.join(__dirname, '..', '..', '..');
 
 interface Service {
   image?: string;
+  command?: string[];
   build?: string | { context: string };
   hostname?: string;
   environment?: Record<string, string>;
@@ -34,6 +35,7 @@ const compose = parse(fs.readFileSync(path.join(root, 'docker-compose.yml'), 'ut
 const services = Object.entries(compose.services);
 const zookeepers = services.filter(([, s]) => s.image?.startsWith('zookeeper:'));
 const brokers = services.filter(([, s]) => s.environment?.JOSEF_BROKER_ID !== undefined);
+const prometheus = services.find(([, s]) => s.image?.startsWith('prom/prometheus:'));
 
 /** key=value lines of a zoo.cfg or the template, comments and blank lines left out. */
 function readZooCfg(file: string): Map<string, string> {
@@ -184,5 +186,23 @@ describe('docker-compose.yml', () => {
       expect(config.minInsyncReplicas).toBeLessThan(config.defaultReplicationFactor);
     }
     expect(volumes.size).toBe(brokers.length);
+  });
+
+  it('has a Prometheus that scrapes every broker\'s metrics.port by its service name, and nothing else', () => {
+    expect(prometheus).toBeDefined();
+    const [, service] = prometheus as [string, Service];
+    const mount = (service.volumes ?? []).map((v) => v.split(':')).find(([, target]) => target === '/etc/prometheus/prometheus.yml');
+    expect(mount).toBeDefined();
+    expect(service.command).toContain('--config.file=/etc/prometheus/prometheus.yml');
+    const config = parse(fs.readFileSync(path.join(root, (mount as string[])[0]), 'utf8')) as { scrape_configs: { static_configs: { targets: string[] }[] }[] };
+    const targets = config.scrape_configs.flatMap((job) => job.static_configs.flatMap((c) => c.targets)).sort();
+    const expected = brokers.map(([name, s]) => {
+      const { metricsPort } = brokerConfig(s);
+      expect(metricsPort).not.toBeNull();
+      return `${name}:${metricsPort}`;
+    }).sort();
+    expect(targets).toEqual(expected);
+    // The metrics server binds the first listener's host: every interface, so Prometheus's container reaches it.
+    for (const [, s] of brokers) expect(brokerConfig(s).listeners[0].host).toBe('0.0.0.0');
   });
 });
