@@ -1,0 +1,74 @@
+/**
+ * What the console takes from each broker's /metrics: the totals behind the throughput charts
+ * and each partition's log end offset, parsed from Prometheus's text format, and the rates
+ * between two scrapes. Pure, so the parsing and the arithmetic are tested without a broker.
+ */
+
+/** One broker's totals at one scrape. */
+export interface BrokerTotals {
+  timeMs: number;
+  messagesIn: number;
+  bytesIn: number;
+  bytesOut: number;
+  /** Log end offsets of the partitions this broker hosts, by `topic-partition`, as its leader or a follower reports them. */
+  logEndOffsets: Map<string, number>;
+  /** The partitions it leads, by `topic-partition`. */
+  leads: Set<string>;
+}
+
+export interface BrokerThroughput {
+  messagesInPerSec: number;
+  bytesInPerSec: number;
+  bytesOutPerSec: number;
+}
+
+interface Sample {
+  name: string;
+  labels: Record<string, string>;
+  value: number;
+}
+
+/** Lines over this length are skipped: no series of ours is anywhere near it. */
+const lineLengthMax = 4096;
+
+/** The samples of a text exposition (comments and malformed lines skipped). */
+export function parsePrometheusText(text: string): Sample[] {
+  const samples: Sample[] = [];
+  for (const line of text.split('\n')) {
+    if (line === '' || line.startsWith('#') || line.length > lineLengthMax) continue;
+    const match = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})?\s+(\S+)/.exec(line);
+    if (!match) continue;
+    const labels: Record<string, string> = {};
+    for (const l of (match[2] ?? '').matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)) labels[l[1]] = l[2].replace(/\\(.)/g, (_, c: string) => (c === 'n' ? '\n' : c));
+    samples.push({ name: match[1], labels, value: Number(match[3]) });
+  }
+  return samples;
+}
+
+/** A broker's totals from its /metrics text. */
+export function brokerTotals(text: string, timeMs: number): BrokerTotals {
+  const totals: BrokerTotals = { timeMs, messagesIn: 0, bytesIn: 0, bytesOut: 0, logEndOffsets: new Map(), leads: new Set() };
+  for (const s of parsePrometheusText(text)) {
+    const tp = `${s.labels.topic}-${s.labels.partition}`;
+    switch (s.name) {
+      case 'kafka_server_brokertopicmetrics_messagesin_total': totals.messagesIn += s.value; break;
+      case 'kafka_server_brokertopicmetrics_bytesin_total': totals.bytesIn += s.value; break;
+      case 'kafka_server_brokertopicmetrics_bytesout_total': totals.bytesOut += s.value; break;
+      case 'kafka_log_log_logendoffset': totals.logEndOffsets.set(tp, s.value); break;
+      case 'kafka_cluster_partition_replicascount': totals.leads.add(tp); break;
+      default: break;
+    }
+  }
+  return totals;
+}
+
+/** Per-second rates between two scrapes of one broker; a total that went down (the broker restarted) counts from zero. */
+export function throughput(before: BrokerTotals, after: BrokerTotals): BrokerThroughput {
+  const seconds = Math.max(0.001, (after.timeMs - before.timeMs) / 1000);
+  const rate = (a: number, b: number): number => (b >= a ? b - a : b) / seconds;
+  return {
+    messagesInPerSec: rate(before.messagesIn, after.messagesIn),
+    bytesInPerSec: rate(before.bytesIn, after.bytesIn),
+    bytesOutPerSec: rate(before.bytesOut, after.bytesOut),
+  };
+}
