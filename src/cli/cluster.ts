@@ -23,6 +23,7 @@ import {
   type ClusterSnapshot, type ZkServerMode,
 } from './cluster-status';
 import { METRICS_PATH } from '../metrics/metrics-server';
+import { CONSOLE_PORT_DEFAULT, startConsole, type RunningConsole } from '../console/console';
 import { startLocalCluster, type LocalBroker } from './local-cluster';
 import { registerRebalanceCommand } from './rebalance';
 
@@ -32,6 +33,9 @@ interface UpOptions {
   zookeeper?: string;
   basePort: string;
   metricsBasePort?: string;
+  /** commander's --no-console: false. */
+  console: boolean;
+  consolePort: string;
   zkEnsemble?: string;
   zkPort?: string;
 }
@@ -50,7 +54,7 @@ const upStopTimeoutMs = 5 * 60_000;
 const killWaitMs = 10_000;
 
 export function formatClusterTable(
-  brokers: LocalBroker[], controllerId: number | undefined, zookeeperConnect: string, dataDir: string, zkModes: ZkServerMode[] = [],
+  brokers: LocalBroker[], controllerId: number | undefined, zookeeperConnect: string, dataDir: string, zkModes: ZkServerMode[] = [], consoleUrl?: string,
 ): string {
   // Each broker's addresses as it registered them: every listener it advertises.
   const address = (b: LocalBroker): string => (b.endpoints.length > 0 ? formatAddresses(b.endpoints) : hostPort(b));
@@ -79,6 +83,7 @@ export function formatClusterTable(
     `Josef cluster is up: ${brokers.length} broker(s), data in ${dataDir}`,
     zkModes.length > 0 ? formatZooKeeperLine(zookeeperConnect, zkModes) : `ZooKeeper: ${zookeeperConnect}`,
     `Controller: ${controllerId === undefined ? 'none yet' : `broker ${controllerId}`}`,
+    ...(consoleUrl === undefined ? [] : [`Console: ${consoleUrl}  (the cluster live in a browser: brokers, partitions, ZooKeeper, events)`]),
     '',
     line(header),
     ...rows.map(line),
@@ -127,6 +132,8 @@ async function up(options: UpOptions): Promise<void> {
   const ports = Array.from({ length: brokers }, (_, i) => basePort + i);
   const metricsBasePort = parsePort('--metrics-base-port', options.metricsBasePort ?? String(basePort + metricsPortOffset), brokers);
   const metricsPorts = Array.from({ length: brokers }, (_, i) => metricsBasePort + i);
+  const consolePort = Number(options.consolePort);
+  if (!/^\d+$/.test(options.consolePort) || consolePort > 65535) throw new Error(`--console-port wants a port from 0 to 65535, got ${options.consolePort}`);
   let state: ClusterState | undefined;
   let stopping = false;
   const onBrokerExit = (broker: LocalBroker, exit: string): void => {
@@ -150,12 +157,16 @@ async function up(options: UpOptions): Promise<void> {
     brokers: cluster.brokers().map(brokerState),
   });
   writeClusterState(options.dataDir, state);
-  process.stdout.write(formatClusterTable(cluster.brokers(), await cluster.controllerId(), cluster.zookeeperConnect, options.dataDir, zkModes));
+  const console = options.console ? await startClusterConsole(cluster.zookeeperConnect, options.dataDir, consolePort).catch(async (err: unknown) => {
+    await cluster.stop();
+    throw err;
+  }) : undefined;
+  process.stdout.write(formatClusterTable(cluster.brokers(), await cluster.controllerId(), cluster.zookeeperConnect, options.dataDir, zkModes, console?.url));
   const stop = (signal: string): void => {
     if (stopping) return;
     stopping = true;
     logger.info(`${signal}: stopping the brokers, then ZooKeeper`);
-    stopAdopted(options.dataDir, cluster, (line) => logger.info(line)).then(() => cluster.stop()).then(
+    Promise.resolve(console?.close()).then(() => stopAdopted(options.dataDir, cluster, (line) => logger.info(line))).then(() => cluster.stop()).then(
       () => {
         removeClusterState(options.dataDir);
         process.exit(0);
@@ -168,6 +179,11 @@ async function up(options: UpOptions): Promise<void> {
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+/** The console of `cluster up`, with actions on its brokers. */
+function startClusterConsole(zookeeperConnect: string, dataDir: string, port: number): Promise<RunningConsole> {
+  return startConsole({ zookeeperConnect, localClusterDataDir: dataDir, port, logger: createLogger('console') });
 }
 
 /**
@@ -363,6 +379,8 @@ export function registerClusterCommands(program: Command): void {
     .option('--data-dir <dir>', 'folder for ZooKeeper, broker logs and data', '.josef')
     .option('--base-port <port>', 'port of broker 1; broker i listens on base + i - 1', '9092')
     .option('--metrics-base-port <port>', 'metrics.port of broker 1 (Prometheus\'s /metrics); broker i serves on base + i - 1 (default: --base-port + 100)')
+    .option('--console-port <port>', 'port of the web console (josef console) started with the cluster; 0: any free one', String(CONSOLE_PORT_DEFAULT))
+    .option('--no-console', 'do not start the web console')
     .option('--zk-ensemble <n>', 'local ZooKeeper nodes: 1 (standalone) or 3 (an ensemble that survives losing one); default 1, or what DATA-DIR/zk holds')
     .option('--zk-port <port>', 'client port of local ZooKeeper node 1; node i takes port + i - 1 (default 2181)')
     .option('--zookeeper <connect>', 'use this ensemble (HOST:PORT[/chroot]) instead of a local one (default: JOSEF_ZK, else local)')

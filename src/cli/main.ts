@@ -12,6 +12,7 @@ import { registerProduceCommand } from './produce';
 import { registerConsumeCommand } from './consume';
 import { registerGroupCommands } from './group';
 import { registerDemoCommands } from './demo';
+import { registerConsoleCommand } from './console';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
   registerConsumeCommand(program);
   registerGroupCommands(program);
   registerDemoCommands(program);
+  registerConsoleCommand(program);
   return program;
 }
 

@@ -41,6 +41,8 @@ describe('josef cluster up', () => {
     expect(stdout).toMatch(new RegExp(`^1\\s+127\\.0\\.0\\.1:${basePort}\\s+\\d+`, 'm'));
     expect(stdout).toMatch(new RegExp(`^2\\s+127\\.0\\.0\\.1:${basePort + 1}\\s+\\d+`, 'm'));
     expect(stdout).toMatch(/controller/);
+    expect(stdout).toMatch(new RegExp(`^1\\s+127\\.0\\.0\\.1:${basePort}\\s+\\d+\\s+http://127\\.0\\.0\\.1:${basePort + 100}/metrics`, 'm'));
+    expect(stdout).toMatch(/^Console: http:\/\/127\.0\.0\.1:\d+\//m);
     expect(up.pids).toHaveLength(2);
     const zk = await ZkClient.connect({ connectString: connect });
     try {

@@ -54,9 +54,9 @@ export function josefChild(args: string[], env: NodeJS.ProcessEnv = {}): TestChi
   return new TestChild(process.execPath, [path.join(__dirname, '..', '..', 'bin', 'josef'), ...args], { env });
 }
 
-/** Spawns `josef cluster up ARGS` and returns at once. */
+/** Spawns `josef cluster up ARGS` and returns at once; its console takes any free port, so a developer's own on 9021 is left alone. */
 export function spawnClusterUp(args: string[], env: NodeJS.ProcessEnv = {}): ClusterUp {
-  return { child: josefChild(['cluster', 'up', ...args], env), pids: [] };
+  return { child: josefChild(['cluster', 'up', '--console-port', '0', ...args], env), pids: [] };
 }
 
 /** Resolves once `up` printed its table, with the broker pids read from it; kills it and fails with its stderr otherwise. */
