@@ -47,6 +47,7 @@ export class ConsoleFeed {
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly prober: BrokerProbe;
   private stopped = false;
+  private wasEverUp = false;
   private readonly busy = new Set<string>();
 
   constructor(
@@ -163,7 +164,10 @@ export class ConsoleFeed {
     const wasUp = this.zkStatus.up;
     this.zkStatus = { type: 'zookeeper', connect: this.zookeeperConnect, up, error };
     this.publish(this.zkStatus);
-    if (wasUp !== up) {
+    // The first connection is no news; losing it, and getting it back after that, are.
+    const news = wasUp !== up && (!up || this.wasEverUp);
+    this.wasEverUp ||= up;
+    if (news) {
       const text = up ? `ZooKeeper ${this.zookeeperConnect} answers again` : `cannot read ZooKeeper ${this.zookeeperConnect}: ${error}; retrying`;
       this.record([{ timeMs: Date.now(), kind: 'zookeeper', text, znode: '/' }]);
     }
