@@ -1,11 +1,13 @@
 /**
  * `josef cluster up` (and the commands beside it) as a user runs it, in a child process (a
  * TestChild, so a file's afterAll can stop whatever a failed test left): spawned, waited for until
- * it prints its table, and the ports and liveness checks the tests around it need.
+ * it prints its table, and the ports and liveness checks the tests around it need; killLeftovers()
+ * kills whatever of it still runs (the printed brokers and any recorded in its cluster.json since).
  */
 import * as fs from 'fs';
 import net from 'net';
 import * as path from 'path';
+import { readClusterState } from '../../src/cli/cluster-state';
 import { TestChild } from './child-processes';
 import { freePorts } from './cluster';
 
@@ -75,4 +77,17 @@ export async function clusterUp(args: string[], env: NodeJS.ProcessEnv = {}): Pr
   const up = spawnClusterUp(args, env);
   await awaitClusterTable(up);
   return up;
+}
+
+/** Kills `cluster up` and every broker it started or recorded since (a broker restarted from the console), if still running. */
+export async function killLeftovers(up: ClusterUp | undefined, dataDir: string): Promise<void> {
+  await up?.child.stop('SIGKILL');
+  const recorded = (() => {
+    try {
+      return readClusterState(dataDir)?.brokers.map((b) => b.pid) ?? [];
+    } catch {
+      return [];
+    }
+  })();
+  for (const pid of [...(up?.pids ?? []), ...recorded]) if (pid !== undefined && alive(pid)) process.kill(pid, 'SIGKILL');
 }
