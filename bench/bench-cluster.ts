@@ -23,6 +23,8 @@ export interface BenchClusterOptions extends Pick<LocalClusterOptions, 'brokers'
   name: string;
   /** Where to look for free ports for a local ZooKeeper (each benchmark its own range). */
   zkBasePort: number;
+  /** Give every broker a metrics.port (free ports). */
+  metrics?: boolean;
 }
 
 export interface StartedBenchCluster {
@@ -50,6 +52,7 @@ export async function startBenchCluster(o: BenchClusterOptions, progress: Progre
     const cluster = await startLocalCluster({
       brokers: o.brokers, startedBrokers: o.startedBrokers, overrides: o.overrides, dataDir, logger: quietLogger,
       zookeeperConnect: withChildChroot(connect, `/josef-bench-${o.name}-${process.pid}`), ports: await freePorts(o.brokers),
+      metricsPorts: o.metrics ? await freePorts(o.brokers) : undefined,
     });
     return {
       cluster,

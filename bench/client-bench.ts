@@ -31,6 +31,9 @@ export interface BenchCluster {
   replicationFactor: number;
   /** Process ids of the brokers this run started (none for --bootstrap-server), for their memory. */
   brokerPids(): number[];
+  /** Of a cluster this run started: its ZooKeeper (chroot included) and its brokers' metrics URLs (with `metrics`). */
+  zookeeperConnect: string | undefined;
+  metricsUrls: string[];
   stop(): Promise<void>;
 }
 
@@ -89,13 +92,15 @@ export function replicationFactorOf(o: ClientBenchOptions): number {
 }
 
 /** The running cluster named by --bootstrap-server, or a fresh local one (its own ZooKeeper and data). */
-export async function benchCluster(o: ClientBenchOptions, progress: Progress): Promise<BenchCluster> {
+export async function benchCluster(o: ClientBenchOptions, progress: Progress, { metrics = false } = {}): Promise<BenchCluster> {
   if (o.bootstrapServer !== undefined) {
-    return { bootstrapServers: o.bootstrapServer, replicationFactor: replicationFactorOf(o), brokerPids: () => [], stop: async () => undefined };
+    return { bootstrapServers: o.bootstrapServer, replicationFactor: replicationFactorOf(o), brokerPids: () => [], zookeeperConnect: undefined, metricsUrls: [], stop: async () => undefined };
   }
-  const { cluster, stop } = await startBenchCluster({ name: 'clients', zkBasePort: 23810, brokers: o.brokers }, progress);
+  const { cluster, stop } = await startBenchCluster({ name: 'clients', zkBasePort: 23810, brokers: o.brokers, metrics }, progress);
   return {
     bootstrapServers: cluster.bootstrapServers,
+    zookeeperConnect: cluster.zookeeperConnect,
+    metricsUrls: cluster.brokers().flatMap((b) => (b.metricsPort === undefined ? [] : [`http://${b.host}:${b.metricsPort}/metrics`])),
     replicationFactor: replicationFactorOf(o),
     brokerPids: () => cluster.brokers().flatMap((b) => (b.running && b.pid !== undefined ? [b.pid] : [])),
     stop,

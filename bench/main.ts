@@ -15,10 +15,11 @@ import { compareBenchmark } from './compare';
 import { reassignBenchmark } from './reassign';
 import { kafkaClientsBenchmark } from './kafka-clients';
 import { compactionBenchmark } from './compaction';
+import { consoleCostBenchmark } from './console-cost';
 
 const benchmarks: readonly Benchmark[] = [
   storageBenchmark, produceBenchmark, consumeBenchmark, e2eBenchmark, failoverBenchmark, groupBenchmark, compareBenchmark, reassignBenchmark, kafkaClientsBenchmark,
-  compactionBenchmark,
+  compactionBenchmark, consoleCostBenchmark,
 ];
 
 export function buildProgram(): Command {

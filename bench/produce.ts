@@ -23,7 +23,7 @@ import { Consumer } from '../src/client/consumer';
 import { Producer } from '../src/client/producer';
 import { formatNumber } from '../src/cli/format';
 import {
-  benchCluster, benchParameters, clientOptions, createBenchTopic, DEFAULT_BATCH_SIZE, defineClientOptions, quietLogger, randomPayload, replicationFactorOf,
+  benchCluster, type BenchCluster, benchParameters, clientOptions, createBenchTopic, DEFAULT_BATCH_SIZE, defineClientOptions, quietLogger, randomPayload, replicationFactorOf,
   type ClientBenchOptions,
 } from './client-bench';
 import { elapsedMsSince, LatencyRecorder, mbPerSec, median, MiB, parseCount, parseCountOrZero, type Benchmark, type Progress } from './harness';
@@ -80,22 +80,30 @@ export function benchProducer(bootstrapServers: string, o: ClientBenchOptions): 
   return new Producer({ bootstrapServers, acks: o.acks, batchSize: o.batchSize, lingerMs: o.lingerMs, logger: quietLogger, clientId: 'bench-producer' });
 }
 
-type ProduceBenchOptions = ClientBenchOptions & { warmupRecords: number };
+export type ProduceBenchOptions = ClientBenchOptions & { warmupRecords: number };
+
+/**
+ * Something that runs beside a measured run (the console and a metrics scraper, for console-cost):
+ * started once the topic exists, before the warm-up, and stopped after the timed records.
+ */
+export type Alongside = (cluster: BenchCluster, topic: string) => Promise<() => Promise<void>>;
 
 /** One measured run on its own cluster: what the report needs of it. */
-interface ProduceMeasurement {
+export interface ProduceMeasurement {
   o: ProduceBenchOptions;
   run: ProduceRun;
   /** The sum of the partitions' high watermarks; undefined for acks=0 (not checked). */
   stored: number | undefined;
 }
 
-async function measure(o: ProduceBenchOptions, progress: Progress): Promise<ProduceMeasurement> {
-  const cluster = await benchCluster(o, progress);
+/** Sends the records on a fresh cluster (with metrics.port on every broker when `alongside` needs it) and checks they all arrived. */
+export async function measureProduce(o: ProduceBenchOptions, progress: Progress, alongside?: { metrics: boolean; start: Alongside }): Promise<ProduceMeasurement> {
+  const cluster = await benchCluster(o, progress, { metrics: alongside?.metrics ?? false });
   try {
     const topic = await createBenchTopic(cluster, o, 'bench-produce');
     const producer = benchProducer(cluster.bootstrapServers, o);
     const payload = randomPayload(o.recordSize);
+    const stopAlongside = await alongside?.start(cluster, topic);
     let run: ProduceRun;
     try {
       await producer.send({ topic, value: payload }); // metadata and connections, outside the timing
@@ -108,6 +116,7 @@ async function measure(o: ProduceBenchOptions, progress: Progress): Promise<Prod
       run = await produceAll(producer, topic, payload, o.records);
     } finally {
       await producer.close();
+      await stopAlongside?.();
     }
     const stored = o.acks === 0 ? undefined : await countRecords(cluster.bootstrapServers, topic, o.partitions);
     return { o, run, stored };
@@ -116,18 +125,18 @@ async function measure(o: ProduceBenchOptions, progress: Progress): Promise<Prod
   }
 }
 
-function phaseOf(m: ProduceMeasurement, name: string): ThroughputPhase {
+export function phaseOf(m: ProduceMeasurement, name: string): ThroughputPhase {
   return { name, bytes: m.o.records * m.o.recordSize, records: m.o.records, elapsedMs: m.run.elapsedMs, latency: m.run.latency.summary() };
 }
 
-function storedNote(m: ProduceMeasurement, what: string): string {
+export function storedNote(m: ProduceMeasurement, what: string): string {
   if (m.stored === undefined) return `${what}: acks=0, the topic was not checked.`;
   const sent = m.o.records + m.o.warmupRecords + 1;
   const verdict = m.stored === sent ? 'all arrived' : 'MISMATCH';
   return `${what}: consumers can read ${formatNumber(m.stored, 0)} records (the sum of the partitions' high watermarks; ${formatNumber(m.o.records, 0)} timed + ${formatNumber(m.o.warmupRecords + 1, 0)} warm-up): ${verdict}.`;
 }
 
-const rate = (m: ProduceMeasurement): number => m.o.records / (m.run.elapsedMs / 1000);
+export const rate = (m: ProduceMeasurement): number => m.o.records / (m.run.elapsedMs / 1000);
 
 async function run(options: OptionValues, progress: Progress): Promise<BenchReport> {
   const given = clientOptions(options);
@@ -144,9 +153,9 @@ async function run(options: OptionValues, progress: Progress): Promise<BenchRepo
   const pairs: { main: ProduceMeasurement; baseline: ProduceMeasurement | undefined }[] = [];
   for (let i = 1; i <= runs; i++) {
     const tag = runs > 1 ? `run ${i}/${runs}: ` : '';
-    const main = await measure(o, (m) => progress(`${tag}${m}`));
+    const main = await measureProduce(o, (m) => progress(`${tag}${m}`));
     const baseline = compareSingle
-      ? await measure({ ...o, brokers: 1, replicationFactor: 1, acks: 1, batchSize: baselineBatchSize }, (m) => progress(`${tag}baseline: ${m}`))
+      ? await measureProduce({ ...o, brokers: 1, replicationFactor: 1, acks: 1, batchSize: baselineBatchSize }, (m) => progress(`${tag}baseline: ${m}`))
       : undefined;
     pairs.push({ main, baseline });
   }
