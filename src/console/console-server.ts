@@ -7,9 +7,9 @@
  */
 import * as fs from 'fs';
 import http from 'http';
-import type { AddressInfo } from 'net';
 import path from 'path';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { closeServer, listen } from '../common/http-server';
 import type { Logger } from '../common/logger';
 import { josefRoot } from '../coordination/zk-install';
 import { ConsoleApi } from './console-api';
@@ -52,22 +52,13 @@ export class ConsoleServer {
 
   /** Listens on host:port (0: a free port); resolves with the port bound. */
   start(host: string, port: number): Promise<number> {
-    return new Promise((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen(port, host, () => {
-        this.server.off('error', reject);
-        resolve((this.server.address() as AddressInfo).port);
-      });
-    });
+    return listen(this.server, host, port);
   }
 
   async close(): Promise<void> {
     for (const socket of this.sockets.clients) socket.terminate();
     await new Promise<void>((resolve) => this.sockets.close(() => resolve()));
-    await new Promise<void>((resolve) => {
-      this.server.close(() => resolve());
-      this.server.closeAllConnections();
-    });
+    await closeServer(this.server);
   }
 
   private follow(socket: WebSocket): void {

@@ -4,7 +4,7 @@
  * one read-only path. A scrape that fails is answered 500 with the reason, never a dead broker.
  */
 import http from 'http';
-import type { AddressInfo } from 'net';
+import { closeServer, listen } from '../common/http-server';
 import type { Logger } from '../common/logger';
 
 export interface MetricsEndpoint {
@@ -25,20 +25,11 @@ export class MetricsServer {
 
   /** Listens on host:port (0: any free port); resolves with the port bound. */
   start(host: string, port: number): Promise<number> {
-    return new Promise((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen(port, host, () => {
-        this.server.off('error', reject);
-        resolve((this.server.address() as AddressInfo).port);
-      });
-    });
+    return listen(this.server, host, port);
   }
 
   close(): Promise<void> {
-    return new Promise((resolve) => {
-      this.server.close(() => resolve());
-      this.server.closeAllConnections();
-    });
+    return closeServer(this.server);
   }
 
   private async answer(request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {

@@ -1,0 +1,26 @@
+import { ControllerContext, tpKey } from '../../../src/coordination/controller/controller-context';
+
+function context(): ControllerContext {
+  const c = new ControllerContext();
+  for (const id of [1, 2]) c.liveBrokers.set(id, { id, host: 'h', port: 9091 + id, rack: null, epoch: id });
+  for (const [partition, leader] of [[0, 1], [1, 3], [2, -1]] as const) {
+    c.setFullAssignment({ topic: 't', partition }, { replicas: [1, 2, 3], addingReplicas: [], removingReplicas: [] });
+    c.leadership.set(tpKey('t', partition), { leader, leaderEpoch: 0, isr: [leader], controllerEpoch: 1, zkVersion: 0 });
+  }
+  return c;
+}
+
+describe('the controller\'s OfflinePartitionsCount', () => {
+  it('counts partitions whose leader is not an online replica: none, a dead broker, or a failed log dir', () => {
+    const c = context();
+    expect(c.offlinePartitionCount()).toBe(2);
+    c.replicasOnOfflineDirs.set(1, new Set([tpKey('t', 0)]));
+    expect(c.offlinePartitionCount()).toBe(3);
+  });
+
+  it('leaves out topics queued for deletion', () => {
+    const c = context();
+    c.topicsToBeDeleted.add('t');
+    expect(c.offlinePartitionCount()).toBe(0);
+  });
+});
