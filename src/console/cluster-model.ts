@@ -7,8 +7,11 @@
 
 export interface BrokerModel {
   id: number;
+  /** Where the console reaches it: its first PLAINTEXT endpoint. */
   host: string;
   port: number;
+  /** Every listener it registered, as `cluster up` prints them. */
+  listeners: string;
   /** The czxid of /brokers/ids/<id>: Kafka's broker epoch, new at every registration. */
   brokerEpoch: number;
 }
@@ -85,7 +88,7 @@ function brokerEvents(before: ClusterModel, after: ClusterModel, add: AddEvent):
     else if (back.brokerEpoch !== b.brokerEpoch) add('broker-registered', `broker ${id} registered again with a new session: broker epoch ${back.brokerEpoch}`, brokerPath(id));
   }
   for (const [id, b] of now) {
-    if (!was.has(id)) add('broker-registered', `broker ${id} registered at ${b.host}:${b.port}, broker epoch ${b.brokerEpoch}`, brokerPath(id));
+    if (!was.has(id)) add('broker-registered', `broker ${id} registered at ${b.listeners}, broker epoch ${b.brokerEpoch}`, brokerPath(id));
   }
 }
 

@@ -4,10 +4,11 @@
  * replica assignment and partition states, the deletion queue and pending reassignments, and the
  * mzxid of each znode read. A znode that vanishes while read is left out; other errors throw.
  */
+import { formatAddresses } from '../common/endpoint';
 import { ZkPaths } from '../coordination/paths';
 import type { ZkClient, ZkNodeData } from '../coordination/zk-client';
 import { getDataIfExists } from '../coordination/zk-reads';
-import { parseBrokerRegistration, parseController, parseControllerEpoch, parsePartitionReassignment, parsePartitionState, parseTopicAssignment } from '../coordination/znodes';
+import { parseBrokerRegistration, parseController, registeredPlaintextEndpoint, parseControllerEpoch, parsePartitionReassignment, parsePartitionState, parseTopicAssignment } from '../coordination/znodes';
 import { ZkNoNodeError } from '../coordination/zk-errors';
 import type { BrokerModel, ClusterModel, TopicModel } from './cluster-model';
 
@@ -36,7 +37,10 @@ export async function readClusterModel(zk: ZkClient): Promise<ClusterModel> {
     const node = Number.isSafeInteger(id) ? await read(ZkPaths.broker(id)) : undefined;
     if (!node) continue;
     const registration = parseBrokerRegistration(ZkPaths.broker(id), id, node.data);
-    brokers.push({ id, host: registration.host, port: registration.port, brokerEpoch: Number(node.stat.czxid) });
+    // Where a tool that reads ZooKeeper reaches a broker: its first PLAINTEXT endpoint, as Kafka's znode names it.
+    const endpoint = registeredPlaintextEndpoint(registration) ?? registration.endpoints[0];
+    if (!endpoint) continue;
+    brokers.push({ id, host: endpoint.host, port: endpoint.port, listeners: formatAddresses(registration.endpoints), brokerEpoch: Number(node.stat.czxid) });
   }
   brokers.sort((a, b) => a.id - b.id);
   const controllerNode = await read(ZkPaths.controller);

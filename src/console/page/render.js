@@ -35,7 +35,7 @@ export function renderBrokers(container, state) {
       el('button', { 'data-testid': `broker-${b.id}-restart`, onclick: () => restartBroker(b.id) }, 'Restart'));
     return el('div', { class: `broker ${isAlive ? 'alive' : 'dead'}`, 'data-testid': `broker-${b.id}`, 'data-alive': String(isAlive), 'data-controller': String(model.controllerId === b.id) },
       el('div', { class: 'title' }, `Broker ${b.id}`, model.controllerId === b.id ? el('span', { class: 'controller', 'data-testid': 'controller-badge' }, `controller · epoch ${model.controllerEpoch}`) : null),
-      el('div', { class: 'detail' }, `${b.host}:${b.port} · ${isAlive ? `epoch ${b.brokerEpoch}` : 'not registered'}`),
+      el('div', { class: 'detail' }, `${b.listeners} · ${isAlive ? `epoch ${b.brokerEpoch}` : 'not registered'}`),
       el('div', { class: 'detail' }, `leads ${led.get(b.id) ?? 0} partition(s)`),
       el('div', { class: 'detail' }, t ? `in ${rate(t.messagesInPerSec)} rec/s · ${bytes(t.bytesInPerSec)}/s · out ${bytes(t.bytesOutPerSec)}/s` : seen?.metricsUrl === null ? 'no metrics.port' : seen?.error ? 'metrics: no answer' : ''),
       buttons);

@@ -4,7 +4,7 @@ const state = '/brokers/topics/demo/partitions/0/state';
 
 function model(overrides: Partial<ClusterModel> = {}): ClusterModel {
   return {
-    brokers: [{ id: 1, host: 'h', port: 9092, brokerEpoch: 10 }, { id: 2, host: 'h', port: 9093, brokerEpoch: 11 }, { id: 3, host: 'h', port: 9094, brokerEpoch: 12 }],
+    brokers: [{ id: 1, host: 'h', port: 9092, listeners: 'h:9092', brokerEpoch: 10 }, { id: 2, host: 'h', port: 9093, listeners: 'h:9093', brokerEpoch: 11 }, { id: 3, host: 'h', port: 9094, listeners: 'h:9094', brokerEpoch: 12 }],
     controllerId: 1,
     controllerEpoch: 4,
     topics: [{ name: 'demo', deleting: false, partitions: [{ partition: 0, replicas: [3, 1, 2], leader: 3, leaderEpoch: 0, isr: [3, 1, 2] }] }],
@@ -32,7 +32,7 @@ describe('cluster events', () => {
 
   it('tells a broker\'s return with a new epoch, a new controller, and an ISR that grows back', () => {
     const before = model({ brokers: model().brokers.filter((b) => b.id !== 3), topics: [{ name: 'demo', deleting: false, partitions: [{ partition: 0, replicas: [3, 1, 2], leader: 1, leaderEpoch: 1, isr: [1, 2] }] }] });
-    const after = model({ brokers: [...before.brokers, { id: 3, host: 'h', port: 9094, brokerEpoch: 40 }], controllerId: 2, controllerEpoch: 5,
+    const after = model({ brokers: [...before.brokers, { id: 3, host: 'h', port: 9094, listeners: 'h:9094', brokerEpoch: 40 }], controllerId: 2, controllerEpoch: 5,
       topics: [{ name: 'demo', deleting: false, partitions: [{ partition: 0, replicas: [3, 1, 2], leader: 1, leaderEpoch: 1, isr: [1, 2, 3] }] }] });
     expect(texts(before, after)).toEqual([
       'broker-registered /brokers/ids/3: broker 3 registered at h:9094, broker epoch 40',
@@ -42,7 +42,7 @@ describe('cluster events', () => {
   });
 
   it.each([
-    ['a broker registering again after its session expired', model({ brokers: [...model().brokers.slice(0, 2), { id: 3, host: 'h', port: 9094, brokerEpoch: 99 }] }), 'broker-registered'],
+    ['a broker registering again after its session expired', model({ brokers: [...model().brokers.slice(0, 2), { id: 3, host: 'h', port: 9094, listeners: 'h:9094', brokerEpoch: 99 }] }), 'broker-registered'],
     ['the controller\'s znode gone', model({ controllerId: -1, controllerEpoch: 4 }), 'controller-gone'],
     ['a partition left without a leader', model({ topics: [{ name: 'demo', deleting: false, partitions: [{ partition: 0, replicas: [3], leader: -1, leaderEpoch: 1, isr: [3] }] }] }), 'partition-offline'],
     ['a topic queued for deletion', model({ topics: [{ ...model().topics[0], deleting: true }] }), 'topic-deletion-queued'],

@@ -1,8 +1,9 @@
+import { plaintextEndpoint } from '../../../src/common/endpoint';
 import { ControllerContext, tpKey } from '../../../src/coordination/controller/controller-context';
 
 function context(): ControllerContext {
-  const c = new ControllerContext();
-  for (const id of [1, 2]) c.liveBrokers.set(id, { id, host: 'h', port: 9091 + id, rack: null, epoch: id });
+  const c = new ControllerContext('PLAINTEXT');
+  for (const id of [1, 2]) c.liveBrokers.set(id, { id, endpoints: [plaintextEndpoint('h', 9091 + id)], rack: null, epoch: id });
   for (const [partition, leader] of [[0, 1], [1, 3], [2, -1]] as const) {
     c.setFullAssignment({ topic: 't', partition }, { replicas: [1, 2, 3], addingReplicas: [], removingReplicas: [] });
     c.leadership.set(tpKey('t', partition), { leader, leaderEpoch: 0, isr: [leader], controllerEpoch: 1, zkVersion: 0 });
