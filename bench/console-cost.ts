@@ -4,15 +4,17 @@
  * side: plainly (no metrics.port, nobody watching), and watched: every broker with metrics.port,
  * scraped every --scrape-interval-ms as Prometheus would, and the console (josef console on the
  * cluster's ZooKeeper) running with a page connected to its live feed, reading every message the
- * page would. The order alternates from run to run, so a slow spell of a shared machine falls on
+ * page would; all of it in a process of its own (console-watcher.ts), as it runs in use, not in
+ * the producer's. The order alternates from run to run, so a slow spell of a shared machine falls on
  * both sides; the report gives each run's change and the median of them.
  */
+import { spawn } from 'child_process';
 import type { Command, OptionValues } from 'commander';
-import WebSocket from 'ws';
+import path from 'path';
 import { formatNumber } from '../src/cli/format';
-import { startConsole } from '../src/console/console';
-import { LIVE_PATH } from '../src/console/console-server';
-import { clientOptions, DEFAULT_BATCH_SIZE, defineClientOptions, quietLogger } from './client-bench';
+import { waitFor } from '../src/common/wait';
+import type { WatcherCounts } from './console-watcher';
+import { clientOptions, DEFAULT_BATCH_SIZE, defineClientOptions } from './client-bench';
 import { median, parseCount, parseCountOrZero, type Benchmark, type Progress } from './harness';
 import { ACKS_ALL_BATCH_SIZE, defaultBatchSize, measureProduce, phaseOf, rate, storedNote, type Alongside, type ProduceBenchOptions, type ProduceMeasurement } from './produce';
 import { throughputTable, type BenchReport, type ThroughputPhase } from './report';
@@ -20,35 +22,30 @@ import { throughputTable, type BenchReport, type ThroughputPhase } from './repor
 /** The issue's bound on the change of produce throughput. */
 const allowedChangePercent = 5;
 
-interface Watching {
-  scrapes: number;
-  scrapeFailures: number;
-  pageMessages: number;
-  pageBytes: number;
-}
-
-/** Starts the console and a page on its feed, and a scraper of every broker's metrics; counts what they did. */
-function watcher(scrapeIntervalMs: number, watching: Watching): Alongside {
+/** Starts the watchers (bench/console-watcher.ts) in a process of their own; stopping them adds up what they did. */
+function watcher(scrapeIntervalMs: number, watching: WatcherCounts): Alongside {
   return async (cluster) => {
     if (cluster.zookeeperConnect === undefined) throw new Error('console-cost starts its own clusters; it cannot watch one given with --bootstrap-server');
-    const console = await startConsole({ zookeeperConnect: cluster.zookeeperConnect, port: 0, logger: quietLogger });
-    const page = new WebSocket(`${console.url.replace(/^http/, 'ws')}${LIVE_PATH.slice(1)}`);
-    page.on('message', (data: Buffer) => {
-      watching.pageMessages++;
-      watching.pageBytes += data.length;
-      JSON.parse(data.toString()); // what the page does with each message before drawing
-    });
-    await new Promise((resolve, reject) => page.once('open', resolve).once('error', reject));
-    const scrape = (): void => {
-      for (const url of cluster.metricsUrls) {
-        fetch(url, { signal: AbortSignal.timeout(scrapeIntervalMs) }).then((r) => r.text()).then(() => { watching.scrapes++; }, () => { watching.scrapeFailures++; });
-      }
-    };
-    const timer = setInterval(scrape, scrapeIntervalMs);
+    const script = path.join(__dirname, `console-watcher${path.extname(__filename)}`);
+    const tsNode = path.extname(__filename) === '.ts' ? ['-r', 'ts-node/register/transpile-only'] : [];
+    const child = spawn(process.execPath, [...tsNode, script, cluster.zookeeperConnect, String(scrapeIntervalMs), ...cluster.metricsUrls], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let output = '';
+    child.stdout.on('data', (d: Buffer) => { output += d.toString(); });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    try {
+      await waitFor(() => {
+        if (child.exitCode !== null) throw new Error(`the console watcher exited (${child.exitCode}) before it was ready`);
+        return output.startsWith('ready\n');
+      }, { timeoutMs: 60_000, intervalMs: 50, message: 'the console watcher to be ready' });
+    } catch (err) {
+      child.kill('SIGKILL');
+      throw err;
+    }
     return async () => {
-      clearInterval(timer);
-      page.terminate();
-      await console.close();
+      child.kill('SIGTERM');
+      await exited;
+      const counts = JSON.parse(output.slice('ready\n'.length)) as WatcherCounts;
+      for (const key of Object.keys(counts) as (keyof WatcherCounts)[]) watching[key] += counts[key];
     };
   };
 }
@@ -59,7 +56,7 @@ async function run(options: OptionValues, progress: Progress): Promise<BenchRepo
     ...given, batchSize: (given.batchSize as number | undefined) ?? defaultBatchSize(given.acks), warmupRecords: (options as { warmupRecords: number }).warmupRecords,
   };
   const { runs, scrapeIntervalMs } = options as { runs: number; scrapeIntervalMs: number };
-  const watching: Watching = { scrapes: 0, scrapeFailures: 0, pageMessages: 0, pageBytes: 0 };
+  const watching: WatcherCounts = { scrapes: 0, scrapeFailures: 0, pageMessages: 0, pageBytes: 0, cpuMs: 0 };
   const pairs: { plain: ProduceMeasurement; watched: ProduceMeasurement }[] = [];
   for (let i = 1; i <= runs; i++) {
     const tag = `run ${i}/${runs}: `;
@@ -96,9 +93,9 @@ async function run(options: OptionValues, progress: Progress): Promise<BenchRepo
     },
     notes: [
       `Median change of throughput with the console and metrics: ${medianChange >= 0 ? '+' : ''}${medianChange.toFixed(1)}% (runs: ${changes.map((c) => c.toFixed(1)).join(', ')}); the issue allows ${allowedChangePercent}%: ${Math.abs(medianChange) < allowedChangePercent ? 'within it' : 'OVER IT'}.`,
-      `While watched: ${formatNumber(watching.scrapes, 0)} scrapes (${watching.scrapeFailures} failed), ${formatNumber(watching.pageMessages, 0)} messages (${formatNumber(watching.pageBytes / 1024, 0)} KiB) to the page.`,
+      `While watched: ${formatNumber(watching.scrapes, 0)} scrapes (${watching.scrapeFailures} failed), ${formatNumber(watching.pageMessages, 0)} messages (${formatNumber(watching.pageBytes / 1024, 0)} KiB) to the page; the watchers' process used ${formatNumber(watching.cpuMs, 0)} ms of CPU in all.`,
       ...pairs.flatMap((p, i) => [storedNote(p.plain, `Plain run ${i + 1}`), storedNote(p.watched, `Watched run ${i + 1}`)]),
-      'The page is a WebSocket client that parses every message, as the browser page does before drawing: the browser itself runs where the viewer sits, not on the brokers\' machine.',
+      'The console, its page and the scraper ran in one process of their own beside the producer and the brokers. The page is a WebSocket client that parses every message, as the browser page does before drawing: the browser itself runs where the viewer sits.',
     ],
   };
 }
@@ -108,11 +105,11 @@ export const consoleCostBenchmark: Benchmark = {
   description: 'produce throughput with and without the console open and metrics scraped every second, side by side',
   defineOptions(command: Command): void {
     defineClientOptions(command, {
-      records: 1_000_000,
+      records: 3_000_000,
       partitions: 6,
       batchSizeHelp: `the producer's batch.size (default: ${ACKS_ALL_BATCH_SIZE} with acks=all; ${DEFAULT_BATCH_SIZE} otherwise)`,
     });
-    command.option('--warmup-records <n>', 'records sent first, untimed (the console and scraper already running)', parseCountOrZero, 500_000);
+    command.option('--warmup-records <n>', 'records sent first, untimed (the console and scraper already running)', parseCountOrZero, 1_000_000);
     command.option('--runs <n>', 'pairs of runs (plain and watched), the order alternating', parseCount, 3);
     command.option('--scrape-interval-ms <ms>', 'how often every broker\'s /metrics is scraped while watched', parseCount, 1000);
   },
