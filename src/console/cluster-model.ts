@@ -116,6 +116,7 @@ function partitionEvents(topic: string, o: PartitionModel, p: PartitionModel, ad
   const path = statePath(topic, p.partition);
   if (p.leader !== o.leader || p.leaderEpoch !== o.leaderEpoch) {
     if (p.leader === -1) add('partition-offline', `${tp} is offline: no live replica in its ISR ${list(p.isr)} (leader epoch ${p.leaderEpoch})`, path);
+    else if (p.leader === o.leader) add('leader-elected', `${tp}: leader ${p.leader} stays, leader epoch raised to ${p.leaderEpoch} (a new leadership: the controller changed its ISR)`, path);
     else add('leader-elected', `${tp}: leader ${o.leader === -1 ? 'none' : o.leader} -> ${p.leader}, leader epoch raised to ${p.leaderEpoch}`, path);
   }
   const removed = o.isr.filter((r) => !p.isr.includes(r));

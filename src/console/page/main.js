@@ -28,7 +28,7 @@ function redraw() {
   renderBrokers(document.getElementById('brokers'), state);
   renderTopics(document.getElementById('topics'), state);
   renderGroups(document.getElementById('groups'), state);
-  renderTimeline(document.getElementById('timeline'), state.events, (path) => zkPanel.open(path));
+  renderTimeline(document.getElementById('timeline'), state.events, state.showInternal, (path) => zkPanel.open(path));
   topicOptions(document.querySelector('[data-testid=load-topic]'), state.model.topics);
 }
 

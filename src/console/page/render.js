@@ -78,8 +78,12 @@ export function renderGroups(container, state) {
       el('td', {}, dash(p.committedOffset)), el('td', {}, dash(p.logEndOffset)), el('td', {}, dash(p.lag))))))));
 }
 
-export function renderTimeline(container, events, openZnode) {
-  container.replaceChildren(...[...events].reverse().map((e) => el('li', { class: e.kind, 'data-kind': e.kind },
+/** Events of the internal offsets topic (50 partitions' worth when it is created) unless asked for. */
+const internalZnode = /^\/brokers\/topics\/__consumer_offsets(\/|$)/;
+
+export function renderTimeline(container, events, showInternal, openZnode) {
+  const shown = showInternal ? events : events.filter((e) => !internalZnode.test(e.znode));
+  container.replaceChildren(...[...shown].reverse().map((e) => el('li', { class: e.kind, 'data-kind': e.kind },
     el('span', { class: 'time' }, new Date(e.timeMs).toLocaleTimeString()),
     e.text,
     el('span', { class: 'znode', title: 'open in the ZooKeeper panel', onclick: () => openZnode(e.znode) }, e.znode))));

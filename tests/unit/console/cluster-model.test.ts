@@ -68,3 +68,13 @@ describe('cluster events', () => {
     expect(isUnderReplicated({ partition: 0, replicas: [1, 2], leader: -1, leaderEpoch: 0, isr: [1] })).toBe(false);
   });
 });
+
+describe('a new leadership without a new leader', () => {
+  it('says the leader stays when the controller only raised its epoch', () => {
+    const after = model({ topics: [{ name: 'demo', deleting: false, partitions: [{ partition: 0, replicas: [3, 1, 2], leader: 3, leaderEpoch: 1, isr: [3, 1] }] }] });
+    expect(clusterEvents(model(), after, 1).map((e) => e.text)).toEqual([
+      'demo-0: leader 3 stays, leader epoch raised to 1 (a new leadership: the controller changed its ISR)',
+      'demo-0: ISR shrank [3,1,2] -> [3,1] (without 2)',
+    ]);
+  });
+});
