@@ -60,7 +60,11 @@ export class ConsoleApi {
         await this.local().stopLoad(id);
         return ok({});
       }
-      case 'POST /api/demo/failover': this.local().runFailoverDemo(); return { status: 202, body: { message: 'josef demo failover started; its narration follows in the page' } };
+      case 'POST /api/demo/:': {
+        if (segments[2] !== 'failover') throw new HttpError(404, `no demo ${JSON.stringify(segments[2])}: the console runs POST /api/demo/failover`);
+        this.local().runFailoverDemo();
+        return { status: 202, body: { message: 'josef demo failover started; its narration follows in the page' } };
+      }
       default:
         throw new HttpError(404, `no ${method} ${path} here: see GET /api/info, /api/topics/<name>, /api/zk?path=/...`);
     }

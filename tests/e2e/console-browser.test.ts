@@ -3,7 +3,8 @@
  * a teacher drives it: a topic created from the page, a producer and a consumer started from it (the
  * group shows up with its members and lag), the leader of
  * partition 0 killed from it; the page then shows the new leader and the shrunk ISR within the
- * session timeout plus 2 s, the timeline's entries, and the throughput dipping and recovering.
+ * session timeout plus 2 s, the timeline's entries, and the throughput dipping and recovering;
+ * then the failover demo run from the page, its narration and verdict on the page.
  * With JOSEF_CONSOLE_SCREENSHOTS=1 the screenshots go to docs/console/ (the README shows them).
  */
 import * as fs from 'fs';
@@ -106,4 +107,19 @@ describe('the console in a browser', () => {
     await timeline.getByText(new RegExp(`lesson-0: ISR grew .*${leader} caught up`)).first().waitFor({ timeout: 60_000 });
     await shoot(page, 'console-recovered');
   });
+
+  it('runs the failover demo from the page, its narration and verdict shown as they come', async () => {
+    const page = browser!.page;
+    await page.getByTestId('failover-demo').click();
+    let shown = '';
+    const outputShows = (pattern: RegExp, timeoutMs: number): Promise<boolean> => waitFor(async () => {
+      shown = (await page.getByTestId('action-output').textContent()) ?? '';
+      return pattern.test(shown);
+    }, { timeoutMs, intervalMs: 250, message: () => `${pattern} in the page's action output, which shows:\n${shown}` });
+    await outputShows(/killed broker \d, the leader of partition 0, with SIGKILL/, 120_000);
+    await outputShows(/josef demo failover ended/, 180_000);
+    expect(shown).toMatch(/chose broker \d as leader of partition 0 with leader epoch [1-9]/);
+    expect(shown).toMatch(/acknowledged [\d,]+, consumed [\d,]+, lost = 0/);
+    expect(shown).toContain('josef demo failover ended (code 0)');
+  }, 330_000);
 });

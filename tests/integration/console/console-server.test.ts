@@ -98,6 +98,8 @@ describe('the console server', () => {
     ['a signal it does not know', '/api/brokers/1/signal', { method: 'POST', body: '{"signal":"HUP"}' }, 400, /--signal wants one of/],
     ['a broker id that is not a number', '/api/brokers/x/restart', { method: 'POST' }, 400, /broker id wants a whole number/],
     ['a body over the limit', '/api/topics', { method: 'POST', body: 'x'.repeat(100_000) }, 413, /over/],
+    ['the failover demo on a cluster this console does not run', '/api/demo/failover', { method: 'POST' }, 403, /read-only/],
+    ['a demo it has not', '/api/demo/scale-out', { method: 'POST' }, 404, /no demo "scale-out"/],
     ['an API path it has not', '/api/nothing', undefined, 404, /no GET \/api\/nothing/],
   ])('answers %s with a %s that says why', async (_what, path, init, status, message) => {
     const answer = await api(path, init as RequestInit | undefined).catch(() => undefined);
