@@ -12,7 +12,7 @@ import { findFreeBasePort, stopLocalZk } from '../../src/coordination/local-zk';
 import { nodePaths } from '../../src/coordination/local-zk-layout';
 import { runJosef } from '../helpers/cluster';
 import { stopAllChildren } from '../helpers/child-processes';
-import { alive, awaitClusterTable, consecutiveFreePorts, josefChild, spawnClusterUp, type ClusterUp } from '../helpers/cluster-up';
+import { alive, awaitClusterTable, clusterUpBasePort, josefChild, spawnClusterUp, type ClusterUp } from '../helpers/cluster-up';
 import { rmDir, tmpDir } from '../helpers/tmp';
 import { waitFor } from '../helpers/wait';
 
@@ -33,7 +33,7 @@ describe('a data dir with a cluster starting in it', () => {
 
   it('makes a demo wait for the cluster up that is starting, refuses a second cluster up, and leaves the first one serving', async () => {
     const zkPort = await findFreeBasePort(30_000 + 10 * Math.floor(Math.random() * 300), 1);
-    const basePort = await consecutiveFreePorts(3);
+    const basePort = await clusterUpBasePort(3);
     up = spawnClusterUp(['--brokers', '3', '--data-dir', dataDir, '--zk-port', String(zkPort), '--base-port', String(basePort)]);
     const upPid = up.child.pid as number;
     // Once it began (its ZooKeeper's folder is there), it is held (SIGSTOP) while the others look, as

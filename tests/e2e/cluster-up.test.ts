@@ -12,8 +12,8 @@ import * as path from 'path';
 import { findFreeBasePort, statusLocalZk } from '../../src/coordination/local-zk';
 import { ZkClient } from '../../src/coordination/zk-client';
 import { CLEAN_SHUTDOWN_MARKER } from '../../src/storage/log-manager';
-import { freePorts, runJosef } from '../helpers/cluster';
-import { alive, clusterUp, consecutiveFreePorts, type ClusterUp } from '../helpers/cluster-up';
+import { runJosef } from '../helpers/cluster';
+import { alive, clusterUp, clusterUpBasePort, type ClusterUp } from '../helpers/cluster-up';
 import { rmDir, tmpDir } from '../helpers/tmp';
 import { waitFor } from '../helpers/wait';
 import { testChroot } from '../helpers/zk';
@@ -35,7 +35,7 @@ describe('josef cluster up', () => {
 
   it('starts brokers, prints where they are, and stops them all cleanly on Ctrl-C', async () => {
     const connect = testChroot('cluster-up');
-    const basePort = await consecutiveFreePorts();
+    const basePort = await clusterUpBasePort(2);
     up = await clusterUp(['--brokers', '2', '--data-dir', dataDir, '--zookeeper', connect, '--base-port', String(basePort)]);
     const stdout = up.child.stdout.toString();
     expect(stdout).toMatch(new RegExp(`^1\\s+127\\.0\\.0\\.1:${basePort}\\s+\\d+`, 'm'));
@@ -62,7 +62,7 @@ describe('josef cluster up', () => {
 
   it('is seen by cluster status, gains a broker by add-broker, loses one to broker kill, and stops on cluster down, from other processes', async () => {
     const connect = testChroot('cluster-status');
-    const basePort = await consecutiveFreePorts(3);
+    const basePort = await clusterUpBasePort(3);
     const nothing = await runJosef(['cluster', 'status', '--data-dir', dataDir]);
     expect([nothing.code, nothing.stderr]).toEqual([1, '']);
     expect(nothing.stdout).toMatch(new RegExp(`No cluster runs from ${dataDir} \\(exit code 1\\)\n$`));
@@ -122,7 +122,7 @@ describe('josef cluster up', () => {
 
   it('runs a 3-node ZooKeeper of its own, which cluster down stops even after cluster up was killed', async () => {
     const zkPort = await findFreeBasePort(30_000 + 10 * Math.floor(Math.random() * 300), 3);
-    const [brokerPort] = await freePorts(1);
+    const brokerPort = await clusterUpBasePort(1);
     up = await clusterUp(['--brokers', '1', '--data-dir', dataDir, '--zk-ensemble', '3', '--zk-port', String(zkPort), '--base-port', String(brokerPort)]);
     expect(up.child.stdout.toString()).toMatch(/3-node ensemble, 3 of 3 serving: .*leader/);
     for (const id of [1, 2, 3]) expect(fs.readFileSync(path.join(dataDir, 'logs', `zookeeper-${id}.log`), 'utf8')).toMatch(/ZooKeeper node/);

@@ -13,7 +13,7 @@ import { nodePaths } from '../../src/coordination/local-zk-layout';
 import { CLEAN_SHUTDOWN_MARKER } from '../../src/storage/log-manager';
 import { stopAllChildren } from '../helpers/child-processes';
 import { runJosef } from '../helpers/cluster';
-import { alive, clusterUp, consecutiveFreePorts, type ClusterUp } from '../helpers/cluster-up';
+import { alive, clusterUp, clusterUpBasePort, type ClusterUp } from '../helpers/cluster-up';
 import { rmDir, tmpDir } from '../helpers/tmp';
 import { waitFor } from '../helpers/wait';
 
@@ -51,7 +51,7 @@ describe('josef cluster up without its ZooKeeper', () => {
 
   it('stops within seconds with ZooKeeper killed or frozen, and starts again without log recovery', async () => {
     const zkPort = await findFreeBasePort(30_000 + 10 * Math.floor(Math.random() * 300), 1);
-    const basePort = await consecutiveFreePorts(2);
+    const basePort = await clusterUpBasePort(2);
     const args = ['--brokers', '2', '--data-dir', dataDir, '--zk-port', String(zkPort), '--base-port', String(basePort)];
     const first = await clusterUp(args);
     ups.push(first);

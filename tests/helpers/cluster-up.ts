@@ -30,6 +30,20 @@ export async function consecutiveFreePorts(count = 2): Promise<number> {
   throw new Error(`no ${count} consecutive free ports`);
 }
 
+/** Broker i's metrics.port in `cluster up` without --metrics-base-port: 100 above its listener (src/cli/cluster.ts). */
+const metricsPortOffset = 100;
+
+/** A --base-port for `count` brokers of `cluster up`: their ports free, and the metrics ports 100 above them too. */
+export async function clusterUpBasePort(count: number): Promise<number> {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const port = await consecutiveFreePorts(count);
+    let free = port + metricsPortOffset + count - 1 <= 65535;
+    for (let i = 0; free && i < count; i++) free = await portFree(port + metricsPortOffset + i);
+    if (free) return port;
+  }
+  throw new Error(`no ${count} consecutive free ports with their metrics ports free`);
+}
+
 /** Running, not a zombie: a broker started by a command that has exited belongs to init, which may not reap it. */
 export const alive = (pid: number): boolean => {
   try {
