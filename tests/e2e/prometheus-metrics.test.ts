@@ -48,6 +48,9 @@ describe('broker metrics in a real Prometheus', () => {
     await waitForValue('sum(kafka_controller_kafkacontroller_activecontrollercount)', (v) => v === 1, 'one active controller');
     await waitForValue('sum(kafka_cluster_partition_replicascount{topic="watched"})', (v) => v === 9, 'the topic\'s partitions led');
     expect(await scalar('sum(kafka_server_replicamanager_underreplicatedpartitions)')).toBe(0);
+    // Requests are counted and timed where their answers are written: the CreateTopics above, the followers' Fetches.
+    await waitForValue('sum(kafka_network_requestmetrics_totaltimems_count{request="CreateTopics"})', (v) => v >= 1, 'the CreateTopics request timed');
+    await waitForValue('sum(kafka_network_requestmetrics_requests_total{request="Fetch"})', (v) => v > 0, 'the followers\' Fetch requests counted');
 
     await cluster.cluster.stopBroker(3, 'SIGKILL');
     // Every partition of the topic had a replica on broker 3: each is under-replicated once its ISR is without it.
