@@ -4,26 +4,23 @@
  * connect when missing, and a new session opened by itself when the old one expires (owners
  * listen for 'expired' to re-register what the old session held).
  */
-import { EventEmitter } from 'events';
 import zookeeper from 'node-zookeeper-client';
 import type { Client, Event as LibraryEvent, State, Stat } from 'node-zookeeper-client';
 import { createLogger, type Logger } from '../common/logger';
 import { formatZkConnectString, parseZkConnectString } from './zk-connect-string';
 import {
-  ZkClientClosedError, ZkConnectionLossError, ZkConnectTimeoutError, ZkNodeExistsError, ZkNoNodeError, ZkSessionExpiredError,
-  toZkError, zkSessionExpiredCode,
+  ZkClientClosedError, ZkConnectionLossError, ZkConnectTimeoutError, ZkSessionExpiredError, toZkError, zkSessionExpiredCode,
 } from './zk-errors';
 import {
   abandonDisconnected, closeWhenSilent, libraryCreateMode, toLibraryTransaction, toZkOpResults, toZkStat, toZkWatchEvent, type LibraryOpResult,
 } from './zk-library';
 import type { ZkCreateMode, ZkNodeData, ZkOp, ZkOpResult, ZkStat, ZkWatcher } from './zk-types';
+import { connectionLossAttemptsMax, ZooKeeperBase } from './zookeeper';
 
 export type {
-  ZkCreateMode, ZkNodeData, ZkOp, ZkOpResult, ZkStat, ZkWatchEvent, ZkWatchEventType, ZkWatcher,
+  ZkClientEvents, ZkCreateMode, ZkNodeData, ZkOp, ZkOpResult, ZkStat, ZkWatchEvent, ZkWatchEventType, ZkWatcher,
 } from './zk-types';
-
-/** Pass as an expected version to write whatever version the znode has (Kafka's MatchAnyVersion). */
-export const ZK_MATCH_ANY_VERSION = -1;
+export { parentPath, ZK_MATCH_ANY_VERSION, type ZooKeeper } from './zookeeper';
 
 export interface ZkClientOptions {
   /** `host:port[,host:port...][/chroot]`, as Kafka's zookeeper.connect. */
@@ -37,21 +34,10 @@ export interface ZkClientOptions {
   logger?: Logger;
 }
 
-export interface ZkClientEvents {
-  /** A connection is up; `newSession` is true for the first one and after every expiry. */
-  connected: [sessionId: bigint, newSession: boolean];
-  /** The connection dropped; the session lives on until its timeout passes without a reconnect. */
-  disconnected: [];
-  /** The session is gone with all its ephemeral znodes and watches; a new one is being opened. */
-  expired: [expiredSessionId: bigint];
-}
-
 const sessionTimeoutMsDefault = 18_000;
 const reconnectSpinDelayMsDefault = 250;
 /** How long close() waits for the server to confirm the end of the session. */
 const closeTimeoutMs = 5_000;
-/** Idempotent requests (reads, mkdirp) are retried on connection loss; each retry waits for a reconnect. */
-const connectionLossAttemptsMax = 5;
 
 type Callback<T> = (error: unknown, value?: T) => void;
 
@@ -67,12 +53,7 @@ export function encodeJson(value: unknown): Buffer {
   return Buffer.from(JSON.stringify(value), 'utf8');
 }
 
-export function parentPath(path: string): string {
-  const slash = path.lastIndexOf('/');
-  return slash <= 0 ? '/' : path.slice(0, slash);
-}
-
-export class ZkClient extends EventEmitter<ZkClientEvents> {
+export class ZkClient extends ZooKeeperBase {
   private library: Client;
   private readonly inflight = new Set<InflightCall>();
   private closed = false;
@@ -157,32 +138,11 @@ export class ZkClient extends EventEmitter<ZkClientEvents> {
     this.failInflight(undefined, (call) => new ZkClientClosedError(call.op, call.path));
   }
 
-  /** Creates a znode and returns its path (with the sequence suffix for sequential modes). */
-  create(path: string, data?: Buffer, mode: ZkCreateMode = 'persistent', options: { createParents?: boolean } = {}): Promise<string> {
-    const attempt = (): Promise<string> => this.call<string>('create', path, (lib, done) => {
+  protected createNode(path: string, data: Buffer | undefined, mode: ZkCreateMode): Promise<string> {
+    return this.call<string>('create', path, (lib, done) => {
       if (data === undefined) lib.create(path, libraryCreateMode[mode], done);
       else lib.create(path, data, libraryCreateMode[mode], done);
     });
-    if (!options.createParents) return attempt();
-    return attempt().catch(async (err: unknown) => {
-      if (!(err instanceof ZkNoNodeError)) throw err;
-      await this.mkdirp(parentPath(path));
-      return attempt();
-    });
-  }
-
-  /** Creates every missing persistent znode along `path` (Kafka's createRecursive); existing ones are fine. */
-  async mkdirp(path: string): Promise<void> {
-    if (path === '/') return;
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await this.create(path, undefined, 'persistent', { createParents: true });
-        return;
-      } catch (err) {
-        if (err instanceof ZkNodeExistsError) return;
-        if (!(err instanceof ZkConnectionLossError) || attempt >= connectionLossAttemptsMax) throw err;
-      }
-    }
   }
 
   getData(path: string, watcher?: ZkWatcher): Promise<ZkNodeData> {
@@ -194,16 +154,6 @@ export class ZkClient extends EventEmitter<ZkClientEvents> {
     });
   }
 
-  /** Reads a znode holding JSON (as Kafka's znodes do). */
-  async getJson<T>(path: string, watcher?: ZkWatcher): Promise<{ value: T; stat: ZkStat }> {
-    const { data, stat } = await this.getData(path, watcher);
-    try {
-      return { value: JSON.parse(data.toString('utf8')) as T, stat };
-    } catch (err) {
-      throw new Error(`znode ${path} does not hold JSON: ${(err as Error).message}`);
-    }
-  }
-
   /** Conditional write: fails with ZkBadVersionError unless the znode is at `expectedVersion`. */
   setData(path: string, data: Buffer, expectedVersion: number): Promise<ZkStat> {
     return this.call<ZkStat>('setData', path, (lib, done) =>
@@ -212,24 +162,6 @@ export class ZkClient extends EventEmitter<ZkClientEvents> {
 
   delete(path: string, expectedVersion: number): Promise<void> {
     return this.call<void>('delete', path, (lib, done) => lib.remove(path, expectedVersion, (err) => done(err)));
-  }
-
-  /** Deletes a znode and everything under it; a znode someone else deletes meanwhile is fine. */
-  async deleteRecursive(path: string): Promise<void> {
-    let children: string[];
-    try {
-      children = await this.getChildren(path);
-    } catch (err) {
-      if (err instanceof ZkNoNodeError) return;
-      throw err;
-    }
-    for (const child of children) await this.deleteRecursive(path === '/' ? `/${child}` : `${path}/${child}`);
-    if (path === '/') return;
-    try {
-      await this.delete(path, ZK_MATCH_ANY_VERSION);
-    } catch (err) {
-      if (!(err instanceof ZkNoNodeError)) throw err;
-    }
   }
 
   /** The children's names (not paths), in no particular order. */

@@ -49,3 +49,12 @@ export interface ZkWatchEvent {
 }
 /** One-shot, as in ZooKeeper: it fires at most once; set it again by reading again. */
 export type ZkWatcher = (event: ZkWatchEvent) => void;
+
+export interface ZkClientEvents {
+  /** A connection is up; `newSession` is true for the first one and after every expiry. */
+  connected: [sessionId: bigint, newSession: boolean];
+  /** The connection dropped; the session lives on until its timeout passes without a reconnect. */
+  disconnected: [];
+  /** The session is gone with all its ephemeral znodes and watches; a new one is being opened. */
+  expired: [expiredSessionId: bigint];
+}
