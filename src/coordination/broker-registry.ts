@@ -7,7 +7,7 @@ import { systemClock, type Clock } from '../common/clock';
 import { connectionString, formatAddresses, type ListenerEndpoint } from '../common/endpoint';
 import type { Logger } from '../common/logger';
 import { ZkPaths } from './paths';
-import type { ZkClient, ZkWatcher } from './zk-client';
+import type { ZooKeeper, ZkWatcher } from './zk-client';
 import { getDataIfExists } from './zk-reads';
 import { ZkConnectionLossError, ZkNodeExistsError } from './zk-errors';
 import { parseBrokerRegistration, serializeBrokerRegistration, type BrokerRegistration } from './znodes';
@@ -47,7 +47,7 @@ const registrationAttemptsMax = 100;
  * retry. A registration with other endpoints is another live broker: BrokerIdTakenError. Kafka
  * cannot tell for sure that an old session was ours either; it compares the data, as we do.
  */
-export async function registerBroker(zk: ZkClient, options: RegisterOptions, logger: Logger): Promise<{ brokerEpoch: number }> {
+export async function registerBroker(zk: ZooKeeper, options: RegisterOptions, logger: Logger): Promise<{ brokerEpoch: number }> {
   const path = ZkPaths.broker(options.brokerId);
   const clock = options.clock ?? systemClock;
   const data = serializeBrokerRegistration({ ...options, timestampMs: clock.nowMs() });
@@ -89,7 +89,7 @@ function sameEndpoints(a: ListenerEndpoint[], b: ListenerEndpoint[]): boolean {
 }
 
 /** Every registered broker with its endpoints and epoch, by id; a broker vanishing while read is skipped. */
-export async function liveBrokers(zk: ZkClient, watcher?: ZkWatcher): Promise<LiveBrokerRegistration[]> {
+export async function liveBrokers(zk: ZooKeeper, watcher?: ZkWatcher): Promise<LiveBrokerRegistration[]> {
   const ids = (await zk.getChildren(ZkPaths.brokerIds, watcher)).filter((c) => /^\d+$/.test(c)).map(Number).sort((a, b) => a - b);
   const out: LiveBrokerRegistration[] = [];
   for (const id of ids) {
@@ -100,7 +100,7 @@ export async function liveBrokers(zk: ZkClient, watcher?: ZkWatcher): Promise<Li
 }
 
 /** Resolves true once `path` is gone (watching it, not polling), false when `timeoutMs` passes first. */
-function awaitDeletion(zk: ZkClient, path: string, timeoutMs: number): Promise<boolean> {
+function awaitDeletion(zk: ZooKeeper, path: string, timeoutMs: number): Promise<boolean> {
   return new Promise<boolean>((resolve, reject) => {
     let settled = false;
     const settle = (deleted: boolean, error?: unknown): void => {

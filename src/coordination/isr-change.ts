@@ -5,7 +5,7 @@
  * saw, then a sequential notification that tells the controller to re-read those partitions.
  */
 import { ZkPaths } from './paths';
-import type { ZkClient } from './zk-client';
+import type { ZooKeeper } from './zk-client';
 import { ZkBadVersionError } from './zk-errors';
 import { getDataIfExists } from './zk-reads';
 import { parsePartitionState, serializeIsrChange, serializePartitionState, type PartitionStateZnode, type TopicPartitionRef } from './znodes';
@@ -20,7 +20,7 @@ export type IsrWriteResult = { updated: true; zkVersion: number } | { updated: f
  * success: our own write applied before the connection carrying its answer was lost.
  */
 export async function writeLeaderAndIsr(
-  zk: ZkClient, tp: TopicPartitionRef, state: PartitionStateZnode, expectedZkVersion: number,
+  zk: ZooKeeper, tp: TopicPartitionRef, state: PartitionStateZnode, expectedZkVersion: number,
 ): Promise<IsrWriteResult> {
   const path = ZkPaths.partitionState(tp.topic, tp.partition);
   const data = serializePartitionState(state);
@@ -40,6 +40,6 @@ export async function writeLeaderAndIsr(
 }
 
 /** Tells the controller that these partitions' ISRs changed; returns the notification's path. */
-export function notifyIsrChange(zk: ZkClient, partitions: TopicPartitionRef[]): Promise<string> {
+export function notifyIsrChange(zk: ZooKeeper, partitions: TopicPartitionRef[]): Promise<string> {
   return zk.create(ZkPaths.isrChangeNotificationPrefix, serializeIsrChange(partitions), 'persistent_sequential', { createParents: true });
 }

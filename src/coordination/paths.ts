@@ -2,7 +2,7 @@
  * Kafka 2.x's ZooKeeper paths, relative to the chroot, so that zkCli.sh shows a Kafka person what
  * they expect. Nothing else in Josef spells a path.
  */
-import type { ZkClient } from './zk-client';
+import type { ZooKeeper } from './zk-client';
 
 export const ZkPaths = {
   brokerIds: '/brokers/ids',
@@ -52,6 +52,6 @@ export const basePaths: readonly string[] = [
 ];
 
 /** Creates every base path that is missing; existing ones are left as they are. */
-export async function ensureBasePaths(zk: ZkClient): Promise<void> {
+export async function ensureBasePaths(zk: ZooKeeper): Promise<void> {
   for (const path of basePaths) await zk.mkdirp(path);
 }

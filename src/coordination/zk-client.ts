@@ -228,15 +228,9 @@ export class ZkClient extends ZooKeeperBase {
     }
   }
 
-  private async read<T>(op: string, path: string, invoke: (lib: Client, done: Callback<T>) => void): Promise<T> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.call(op, path, invoke);
-      } catch (err) {
-        if (!(err instanceof ZkConnectionLossError) || attempt >= connectionLossAttemptsMax) throw err;
-        this.logger.debug(`${op} ${path}: connection lost, retrying (attempt ${attempt + 1} of ${connectionLossAttemptsMax})`);
-      }
-    }
+  private read<T>(op: string, path: string, invoke: (lib: Client, done: Callback<T>) => void): Promise<T> {
+    return this.retryOnConnectionLoss(() => this.call(op, path, invoke), (attempt) =>
+      this.logger.debug(`${op} ${path}: connection lost, retrying (attempt ${attempt} of ${connectionLossAttemptsMax})`));
   }
 
   private wrapWatcher(watcher: ZkWatcher): (event: LibraryEvent) => void {

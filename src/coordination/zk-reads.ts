@@ -2,10 +2,10 @@
  * Reads for which a missing znode is an answer, not a failure: a broker that just died, a topic
  * just deleted. Every other ZooKeeper error still throws.
  */
-import type { ZkClient, ZkNodeData } from './zk-client';
+import type { ZooKeeper, ZkNodeData } from './zk-client';
 import { ZkNoNodeError } from './zk-errors';
 
-export async function getDataIfExists(zk: ZkClient, path: string): Promise<ZkNodeData | undefined> {
+export async function getDataIfExists(zk: ZooKeeper, path: string): Promise<ZkNodeData | undefined> {
   try {
     return await zk.getData(path);
   } catch (err) {

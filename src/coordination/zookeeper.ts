@@ -59,7 +59,10 @@ export function childPath(parent: string, child: string): string {
   return parent === '/' ? `/${child}` : `${parent}/${child}`;
 }
 
-/** The recipes over the primitives; an implementation supplies the primitives (`createNode` for create). */
+/**
+ * The recipes over the primitives; an implementation supplies the primitives (`createNode` for
+ * create). Reads are retried on connection loss (retryOnConnectionLoss), as ZkClient always did.
+ */
 export abstract class ZooKeeperBase extends EventEmitter<ZkClientEvents> implements ZooKeeper {
   abstract get sessionId(): bigint;
   abstract get isConnected(): boolean;
@@ -83,14 +86,10 @@ export abstract class ZooKeeperBase extends EventEmitter<ZkClientEvents> impleme
 
   async mkdirp(path: string): Promise<void> {
     if (path === '/') return;
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await this.create(path, undefined, 'persistent', { createParents: true });
-        return;
-      } catch (err) {
-        if (err instanceof ZkNodeExistsError) return;
-        if (!(err instanceof ZkConnectionLossError) || attempt >= connectionLossAttemptsMax) throw err;
-      }
+    try {
+      await this.retryOnConnectionLoss(() => this.create(path, undefined, 'persistent', { createParents: true }));
+    } catch (err) {
+      if (!(err instanceof ZkNodeExistsError)) throw err;
     }
   }
 
@@ -100,6 +99,18 @@ export abstract class ZooKeeperBase extends EventEmitter<ZkClientEvents> impleme
       return { value: JSON.parse(data.toString('utf8')) as T, stat };
     } catch (err) {
       throw new Error(`znode ${path} does not hold JSON: ${(err as Error).message}`);
+    }
+  }
+
+  /** Runs an idempotent request again, up to connectionLossAttemptsMax times, while the connection is lost. */
+  protected async retryOnConnectionLoss<T>(request: () => Promise<T>, onRetry?: (attempt: number) => void): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await request();
+      } catch (err) {
+        if (!(err instanceof ZkConnectionLossError) || attempt >= connectionLossAttemptsMax) throw err;
+        onRetry?.(attempt + 1);
+      }
     }
   }
 

@@ -4,13 +4,13 @@
  * atomic, so two brokers can never both hold /controller nor both take one controller epoch.
  */
 import { ZkPaths } from '../paths';
-import type { ZkClient, ZkWatcher } from '../zk-client';
+import type { ZooKeeper, ZkWatcher } from '../zk-client';
 import { ZkConnectionLossError } from '../zk-errors';
 import { getDataIfExists } from '../zk-reads';
 import { parseController, parseControllerEpoch, serializeController, serializeControllerEpoch } from '../znodes';
 
 /** The broker holding /controller, -1 for none; `watcher` (set with exists) fires on its creation, change or deletion. */
-export async function readControllerId(zk: ZkClient, watcher?: ZkWatcher): Promise<number> {
+export async function readControllerId(zk: ZooKeeper, watcher?: ZkWatcher): Promise<number> {
   const stat = await zk.exists(ZkPaths.controller, watcher);
   const node = stat && (await getDataIfExists(zk, ZkPaths.controller));
   return node ? parseController(ZkPaths.controller, node.data).brokerId : -1;
@@ -23,7 +23,7 @@ export async function readControllerId(zk: ZkClient, watcher?: ZkWatcher): Promi
  * (another broker raised the epoch first). Returns the epoch won and the zkVersion that every
  * later fenced write checks.
  */
-export async function registerControllerAndIncrementEpoch(zk: ZkClient, brokerId: number, nowMs: number): Promise<{ epoch: number; epochZkVersion: number }> {
+export async function registerControllerAndIncrementEpoch(zk: ZooKeeper, brokerId: number, nowMs: number): Promise<{ epoch: number; epochZkVersion: number }> {
   const current = await getDataIfExists(zk, ZkPaths.controllerEpoch);
   const epoch = current ? parseControllerEpoch(ZkPaths.controllerEpoch, current.data) + 1 : 1;
   try {
@@ -47,7 +47,7 @@ export async function registerControllerAndIncrementEpoch(zk: ZkClient, brokerId
 }
 
 /** Deletes /controller if this session holds it, so that every broker races again (Kafka's deleteController). */
-export async function freeControllerIfOurs(zk: ZkClient): Promise<void> {
+export async function freeControllerIfOurs(zk: ZooKeeper): Promise<void> {
   const node = await getDataIfExists(zk, ZkPaths.controller);
   if (node && node.stat.ephemeralOwner === zk.sessionId) await zk.delete(ZkPaths.controller, node.stat.version);
 }

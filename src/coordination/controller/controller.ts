@@ -15,9 +15,10 @@ import { PLAINTEXT_LISTENER_NAME } from '../../common/endpoint';
 import { ErrorCode, JosefError } from '../../common/errors';
 import type { Logger } from '../../common/logger';
 import type { TopicPartition } from '../../protocol/messages';
+import { timerScheduler, type Scheduler } from '../../replication/purgatory';
 import { liveBrokers, type LiveBrokerRegistration } from '../broker-registry';
 import { ZkPaths } from '../paths';
-import type { ZkClient } from '../zk-client';
+import type { ZooKeeper } from '../zk-client';
 import { ZkBadVersionError, ZkNodeExistsError } from '../zk-errors';
 import { getDataIfExists } from '../zk-reads';
 import { parseIsrChange, ZnodeFormatError } from '../znodes';
@@ -47,7 +48,7 @@ export interface ControllerStatsView {
 }
 
 export interface ControllerOptions {
-  zk: ZkClient;
+  zk: ZooKeeper;
   brokerId: number;
   /** Kafka's unclean.leader.election.enable: an offline partition may take a leader from outside its ISR. */
   uncleanLeaderElectionEnable: boolean;
@@ -60,6 +61,8 @@ export interface ControllerOptions {
   interBrokerListenerName?: string;
   logger: Logger;
   clock?: Clock;
+  /** Runs the retry and imbalance-check timers; injectable so a simulation drives them (default: Node's timers). */
+  scheduler?: Scheduler;
   /** Injectable so controller logic can be tested without sockets; default: TCP to each broker. */
   channel?: ControllerChannel;
 }
@@ -93,8 +96,9 @@ export class Controller extends EventEmitter<ControllerEvents> {
   private readonly logDirEvents: LogDirEvents;
   private readonly reassignments: PartitionReassignment;
   private readonly topicChanges: TopicChanges;
-  private rebalanceTimer: NodeJS.Timeout | undefined;
-  private readonly retryTimers = new Set<NodeJS.Timeout>();
+  private readonly scheduler: Scheduler;
+  private cancelRebalance: () => void = () => undefined;
+  private readonly retryTimers = new Set<() => void>();
   /** Watches set in this term, by event type (or by the key of a per-topic or per-partition watch). */
   private readonly armedWatches = new Set<string>();
   private active = false;
@@ -106,6 +110,7 @@ export class Controller extends EventEmitter<ControllerEvents> {
   constructor(private readonly options: ControllerOptions) {
     super();
     const { zk, brokerId, logger } = options;
+    this.scheduler = options.scheduler ?? timerScheduler;
     this.context = new ControllerContext(options.interBrokerListenerName ?? PLAINTEXT_LISTENER_NAME);
     this.events = new ControllerEventQueue((event) => this.process(event), logger, options.clock ?? systemClock);
     this.channel = options.channel ?? new TcpControllerChannel({
@@ -195,7 +200,7 @@ export class Controller extends EventEmitter<ControllerEvents> {
   async shutdown(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
-    for (const timer of this.retryTimers) clearTimeout(timer);
+    for (const cancel of this.retryTimers) cancel();
     this.events.stop();
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([this.events.idle(), new Promise((resolve) => { timer = setTimeout(resolve, shutdownEventWaitMs); })]);
@@ -322,11 +327,11 @@ export class Controller extends EventEmitter<ControllerEvents> {
 
   private retryLater(event: WatchEvent): void {
     this.options.logger.info(`racing for ${ZkPaths.controller} again in ${retryBackoffMs} ms`);
-    const timer = setTimeout(() => {
-      this.retryTimers.delete(timer);
+    const cancel = this.scheduler.schedule(retryBackoffMs, () => {
+      this.retryTimers.delete(cancel);
       this.put(event);
-    }, retryBackoffMs);
-    this.retryTimers.add(timer);
+    });
+    this.retryTimers.add(cancel);
   }
 
   /** Who holds /controller (-1: nobody), keeping a watch on it. */
@@ -410,10 +415,10 @@ export class Controller extends EventEmitter<ControllerEvents> {
   }
 
   private scheduleAutoLeaderRebalance(delayMs: number): void {
-    clearTimeout(this.rebalanceTimer);
+    this.cancelRebalance();
     if (!this.active || this.stopped || !this.options.autoLeaderRebalance?.enable) return;
     const controllerEpoch = this.context.epoch;
-    this.rebalanceTimer = setTimeout(() => this.put({ type: 'AutoPreferredReplicaLeaderElection', controllerEpoch }), delayMs);
+    this.cancelRebalance = this.scheduler.schedule(delayMs, () => this.put({ type: 'AutoPreferredReplicaLeaderElection', controllerEpoch }));
   }
 
   /** /brokers/ids changed; then, as Kafka's onBrokerStartup, reassignments waiting for a broker that (re)started go on. */
@@ -460,7 +465,7 @@ export class Controller extends EventEmitter<ControllerEvents> {
   /** Kafka's onControllerResignation: forget the cluster, close the channel, ignore the old watches. */
   private resign(why: string): void {
     this.generation++;
-    clearTimeout(this.rebalanceTimer);
+    this.cancelRebalance();
     this.armedWatches.clear();
     const wasActive = this.active;
     this.active = false;

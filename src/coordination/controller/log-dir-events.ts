@@ -10,7 +10,7 @@ import { ErrorCode } from '../../common/errors';
 import type { Logger } from '../../common/logger';
 import type { LeaderAndIsrResponse, TopicPartition } from '../../protocol/messages';
 import { ZkPaths } from '../paths';
-import type { ZkClient, ZkWatcher } from '../zk-client';
+import type { ZooKeeper, ZkWatcher } from '../zk-client';
 import { getDataIfExists } from '../zk-reads';
 import { parseLogDirEvent, ZnodeFormatError } from '../znodes';
 import { tpKey, tpName, type ControllerContext } from './controller-context';
@@ -36,7 +36,7 @@ export function offlineReplicaTransition(
 
 export class LogDirEvents {
   constructor(
-    private readonly zk: ZkClient,
+    private readonly zk: ZooKeeper,
     private readonly context: ControllerContext,
     private readonly states: PartitionStateMachine,
     private readonly requests: ControllerRequests,

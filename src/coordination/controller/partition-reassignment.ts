@@ -14,7 +14,7 @@
 import type { Logger } from '../../common/logger';
 import type { TopicPartition } from '../../protocol/messages';
 import { ZkPaths } from '../paths';
-import type { ZkClient, ZkWatcher } from '../zk-client';
+import type { ZooKeeper, ZkWatcher } from '../zk-client';
 import { ZkBadVersionError, ZkNoNodeError } from '../zk-errors';
 import { getDataIfExists } from '../zk-reads';
 import {
@@ -35,7 +35,7 @@ const conditionalWriteAttemptsMax = 10;
 
 export class PartitionReassignment {
   constructor(
-    private readonly zk: ZkClient,
+    private readonly zk: ZooKeeper,
     private readonly context: ControllerContext,
     private readonly states: PartitionStateMachine,
     private readonly requests: ControllerRequests,

@@ -8,7 +8,7 @@
 import type { Logger } from '../../common/logger';
 import type { TopicPartition } from '../../protocol/messages';
 import { ZkPaths } from '../paths';
-import type { ZkClient, ZkOp, ZkOpResult } from '../zk-client';
+import type { ZooKeeper, ZkOp, ZkOpResult } from '../zk-client';
 import { ZkBadVersionError, ZkError, ZkNodeExistsError, ZkNoNodeError } from '../zk-errors';
 import { getDataIfExists } from '../zk-reads';
 import { parseControllerEpoch, parsePartitionState, serializePartitionState, type PartitionStateZnode } from '../znodes';
@@ -28,7 +28,7 @@ const conditionalWriteAttemptsMax = 10;
 
 export class PartitionStateMachine {
   constructor(
-    private readonly zk: ZkClient,
+    private readonly zk: ZooKeeper,
     private readonly context: ControllerContext,
     private readonly uncleanLeaderElectionEnable: boolean,
     private readonly logger: Logger,

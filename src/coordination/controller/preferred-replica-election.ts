@@ -8,7 +8,7 @@
 import type { Logger } from '../../common/logger';
 import type { TopicPartition } from '../../protocol/messages';
 import { ZkPaths } from '../paths';
-import type { ZkClient, ZkWatcher } from '../zk-client';
+import type { ZooKeeper, ZkWatcher } from '../zk-client';
 import { getDataIfExists } from '../zk-reads';
 import { parsePreferredReplicaElection, ZnodeFormatError, type TopicPartitionRef } from '../znodes';
 import { tpName, type ControllerContext } from './controller-context';
@@ -31,7 +31,7 @@ export type PreferredElectionOutcome =
 
 export class PreferredReplicaElection {
   constructor(
-    private readonly zk: ZkClient,
+    private readonly zk: ZooKeeper,
     private readonly context: ControllerContext,
     private readonly states: PartitionStateMachine,
     private readonly requests: ControllerRequests,

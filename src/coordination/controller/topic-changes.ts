@@ -7,7 +7,7 @@
 import type { Logger } from '../../common/logger';
 import type { TopicPartition } from '../../protocol/messages';
 import { ZkPaths } from '../paths';
-import type { ZkClient, ZkWatcher } from '../zk-client';
+import type { ZooKeeper, ZkWatcher } from '../zk-client';
 import { ZkNoNodeError } from '../zk-errors';
 import { parseTopicZnode, ZnodeFormatError, type TopicZnode } from '../znodes';
 import type { ControllerContext } from './controller-context';
@@ -24,7 +24,7 @@ export interface TopicWatches {
 
 export class TopicChanges {
   constructor(
-    private readonly zk: ZkClient,
+    private readonly zk: ZooKeeper,
     private readonly context: ControllerContext,
     private readonly states: PartitionStateMachine,
     private readonly requests: ControllerRequests,

@@ -8,7 +8,7 @@ import { ErrorCode } from '../../common/errors';
 import type { Logger } from '../../common/logger';
 import type { StopReplicaResponse } from '../../protocol/messages';
 import { ZkPaths } from '../paths';
-import type { ZkClient } from '../zk-client';
+import type { ZooKeeper } from '../zk-client';
 import { ZkNoNodeError } from '../zk-errors';
 import type { ControllerContext } from './controller-context';
 import type { ControllerRequests } from './controller-requests';
@@ -20,7 +20,7 @@ const notSent = -1;
 
 export class TopicDeletionManager {
   constructor(
-    private readonly zk: ZkClient,
+    private readonly zk: ZooKeeper,
     private readonly context: ControllerContext,
     private readonly requests: ControllerRequests,
     private readonly onStopReplicaResponse: StopReplicaResponseSink,

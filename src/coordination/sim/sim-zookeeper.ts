@@ -147,11 +147,11 @@ export class SimZooKeeper extends ZooKeeperBase {
   }
 
   getData(path: string, watcher?: ZkWatcher): Promise<ZkNodeData> {
-    return this.request('getData', path, (model, session) => {
+    return this.retryOnConnectionLoss(() => this.request('getData', path, (model, session) => {
       const node = model.getData(session, path, watcher !== undefined);
       if (watcher) this.addWatcher('data', path, watcher);
       return node;
-    });
+    }));
   }
 
   setData(path: string, data: Buffer, expectedVersion: number): Promise<ZkStat> {
@@ -163,19 +163,19 @@ export class SimZooKeeper extends ZooKeeperBase {
   }
 
   getChildren(path: string, watcher?: ZkWatcher): Promise<string[]> {
-    return this.request('getChildren', path, (model, session) => {
+    return this.retryOnConnectionLoss(() => this.request('getChildren', path, (model, session) => {
       const children = model.getChildren(session, path, watcher !== undefined);
       if (watcher) this.addWatcher('child', path, watcher);
       return children;
-    });
+    }));
   }
 
   exists(path: string, watcher?: ZkWatcher): Promise<ZkStat | null> {
-    return this.request('exists', path, (model, session) => {
+    return this.retryOnConnectionLoss(() => this.request('exists', path, (model, session) => {
       const stat = model.exists(session, path, watcher !== undefined);
       if (watcher) this.addWatcher('data', path, watcher);
       return stat;
-    });
+    }));
   }
 
   multi(ops: ZkOp[]): Promise<ZkOpResult[]> {
@@ -274,8 +274,10 @@ export class SimZooKeeper extends ZooKeeperBase {
     this.watchers = { data: new Map(), child: new Map() };
     this.session = this.server.model.openSession();
     this.server.bind(this.session, this);
+    // As ZkClient: what the 'expired' listeners ask goes to the new session once it is connected.
     this.emit('expired', expired);
     this.connected = true;
     this.emit('connected', this.session, true);
+    for (const send of this.queued.splice(0)) send();
   }
 }

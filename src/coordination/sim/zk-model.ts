@@ -144,9 +144,15 @@ export class ZkModel {
     return [...node.children].sort();
   }
 
-  /** Every znode's path, sorted: for tests and histories. */
-  paths(): string[] {
-    return [...this.nodes.keys()].sort();
+  /** A znode as it is now, seen from outside any session (no watch): for invariant checks. */
+  peek(path: string): ZkNodeData | undefined {
+    const node = this.nodes.get(path);
+    return node && { data: node.data, stat: { ...node.stat } };
+  }
+
+  /** A znode's children's names, sorted (none for a missing znode): for invariant checks. */
+  peekChildren(path: string): string[] {
+    return [...(this.nodes.get(path)?.children ?? [])].sort();
   }
 
   private requireSession(sessionId: bigint, op: string, path: string | undefined): void {

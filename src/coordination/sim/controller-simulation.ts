@@ -1,0 +1,282 @@
+/**
+ * One seeded run of Josef's controller on the simulated ZooKeeper: simulated brokers (a session,
+ * a registration, the real Controller, and a channel whose answers arrive after seeded delays)
+ * are started, killed, restarted, cut off and expired at times the seed picks, topics come and
+ * the controller is moved; after every step the invariants are checked, and once nothing is left
+ * to happen, that the controller settled. The same seed replays the same history.
+ */
+import { plaintextEndpoint } from '../../common/endpoint';
+import { ErrorCode } from '../../common/errors';
+import { createLogger, type Logger } from '../../common/logger';
+import { ApiKey } from '../../protocol/api-keys';
+import type { LeaderAndIsrRequest, RequestOf, ResponseOf, StopReplicaRequest } from '../../protocol/messages';
+import { registerBroker } from '../broker-registry';
+import type { ControllerApiKey, ControllerChannel } from '../controller/controller-channel';
+import { Controller } from '../controller/controller';
+import { ensureBasePaths, ZkPaths } from '../paths';
+import { serializeTopicAssignment } from '../znodes';
+import { ControllerInvariants } from './controller-invariants';
+import { runToQuiescence, SimScheduler } from './sim-scheduler';
+import { SimZooKeeperServer, type SimZooKeeper } from './sim-zookeeper';
+
+export interface ControllerSimulationOptions {
+  seed: number;
+  /** Kafka's unclean.leader.election.enable for every controller. */
+  uncleanLeaderElectionEnable?: boolean;
+  /** Keep the history (every step, every controller log line); on by default, off for speed. */
+  recordHistory?: boolean;
+}
+
+export interface ControllerSimulationResult {
+  seed: number;
+  steps: number;
+  simulatedMs: number;
+  /** The first invariant broken, or why the run did not settle; undefined when all held. */
+  failure?: string;
+  history: string[];
+}
+
+/** A run that has not settled after this many steps has a livelock: a failure of its own. */
+const stepsMax = 200_000;
+const faultsMin = 4;
+const faultsMax = 12;
+/** Faults fall within this much simulated time from the start. */
+const faultWindowMs = 8_000;
+const topicPrefix = 'sim-topic-';
+
+type Fault = 'kill' | 'restart' | 'expire' | 'disconnect' | 'moveController' | 'createTopic';
+const faults: readonly Fault[] = ['kill', 'restart', 'expire', 'disconnect', 'moveController', 'createTopic'];
+
+/** A broker as far as the controller can tell: a session, a registration, a controller, answers to requests. */
+class SimBroker {
+  zk: SimZooKeeper | undefined;
+  controller: Controller | undefined;
+  /** Raised at each start: requests sent to an earlier incarnation are never answered. */
+  incarnation = 0;
+  controllerEpochSeen = 0;
+
+  constructor(readonly id: number, private readonly sim: ControllerSimulation) {}
+
+  get alive(): boolean {
+    return this.zk !== undefined;
+  }
+
+  start(): void {
+    const { server, scheduler } = this.sim;
+    const zk = server.connect(`broker-${this.id}`);
+    this.zk = zk;
+    this.incarnation++;
+    this.controllerEpochSeen = 0;
+    const controller = new Controller({
+      zk, brokerId: this.id, uncleanLeaderElectionEnable: this.sim.uncleanLeaderElectionEnable, logger: this.sim.logger(`controller-${this.id}`),
+      clock: scheduler, scheduler, channel: new SimControllerChannel(this.sim, this.id),
+    });
+    this.controller = controller;
+    controller.on('elected', (epoch) => this.sim.onElected(this.id, epoch));
+    // As broker.ts: a new session after an expiry registers again.
+    zk.on('connected', (_session, newSession) => {
+      if (newSession && this.zk === zk) this.register(zk).catch((err: unknown) => this.sim.note(`broker ${this.id}: registering again failed: ${(err as Error).message}`));
+    });
+    void this.register(zk).then(() => {
+      if (this.controller === controller) return controller.startup();
+      return undefined;
+    }).catch((err: unknown) => this.sim.note(`broker ${this.id}: start failed: ${(err as Error).message}`));
+  }
+
+  /** A crash: the controller stops, the session ends (its ephemeral znodes go at once). */
+  kill(): void {
+    const { zk, controller } = this;
+    this.zk = undefined;
+    this.controller = undefined;
+    void controller?.shutdown();
+    void zk?.close();
+  }
+
+  /** A LeaderAndIsr, UpdateMetadata or StopReplica reaches this broker: its answer (a stale controller is refused). */
+  answer<K extends ControllerApiKey>(apiKey: K, body: RequestOf<K>): ResponseOf<K> {
+    const { controllerEpoch } = body as { controllerEpoch: number };
+    const stale = controllerEpoch < this.controllerEpochSeen;
+    this.controllerEpochSeen = Math.max(this.controllerEpochSeen, controllerEpoch);
+    const errorCode = stale ? ErrorCode.STALE_CONTROLLER_EPOCH.code : 0;
+    switch (apiKey) {
+      case ApiKey.LeaderAndIsr:
+        return { errorCode, partitions: (body as LeaderAndIsrRequest).partitionStates.map((p) => ({ topic: p.topic, partition: p.partition, errorCode })) } as ResponseOf<K>;
+      case ApiKey.StopReplica:
+        return { errorCode, partitions: (body as StopReplicaRequest).partitions.map((p) => ({ ...p, errorCode })) } as ResponseOf<K>;
+      default:
+        return { errorCode } as ResponseOf<K>;
+    }
+  }
+
+  private async register(zk: SimZooKeeper): Promise<void> {
+    await ensureBasePaths(zk);
+    await registerBroker(zk, {
+      brokerId: this.id, endpoints: [plaintextEndpoint('127.0.0.1', 19_000 + this.id)], rack: null, staleSessionWaitMs: 0, clock: this.sim.scheduler,
+    }, this.sim.logger(`broker-${this.id}`));
+  }
+}
+
+/** A controller's channel to the simulated brokers: each request answered after seeded delays, unless its broker died. */
+class SimControllerChannel implements ControllerChannel {
+  private readonly brokers = new Set<number>();
+
+  constructor(private readonly sim: ControllerSimulation, private readonly controllerId: number) {}
+
+  addBroker(broker: { id: number }): void {
+    this.brokers.add(broker.id);
+  }
+
+  removeBroker(id: number): void {
+    this.brokers.delete(id);
+  }
+
+  send<K extends ControllerApiKey>(brokerId: number, apiKey: K, body: RequestOf<K>, onResponse?: (response: ResponseOf<K>) => void): void {
+    const target = this.sim.brokers.get(brokerId);
+    if (!this.brokers.has(brokerId) || !target) return;
+    const { scheduler } = this.sim;
+    const incarnation = target.incarnation;
+    scheduler.schedule(scheduler.int(1, 20), () => {
+      if (!target.alive || target.incarnation !== incarnation) return;
+      const response = target.answer(apiKey, body);
+      scheduler.schedule(scheduler.int(1, 20), () => {
+        if (this.brokers.has(brokerId)) onResponse?.(response);
+      }, `controller ${this.controllerId} gets broker ${brokerId}'s answer to ${apiKey}`);
+    }, `broker ${brokerId} gets api ${apiKey} from controller ${this.controllerId}`);
+  }
+
+  close(): void {
+    this.brokers.clear();
+  }
+}
+
+class ControllerSimulation {
+  readonly scheduler: SimScheduler;
+  readonly server: SimZooKeeperServer;
+  readonly brokers = new Map<number, SimBroker>();
+  readonly uncleanLeaderElectionEnable: boolean;
+  readonly history: string[] = [];
+  private readonly invariants: ControllerInvariants;
+  private failure: string | undefined;
+  private topics = 0;
+  private admin: SimZooKeeper;
+
+  constructor(private readonly options: ControllerSimulationOptions) {
+    this.scheduler = new SimScheduler(options.seed);
+    this.server = new SimZooKeeperServer(this.scheduler);
+    this.uncleanLeaderElectionEnable = options.uncleanLeaderElectionEnable ?? false;
+    this.invariants = new ControllerInvariants(this.uncleanLeaderElectionEnable);
+    this.admin = this.server.connect('admin');
+  }
+
+  logger(name: string): Logger {
+    if (this.options.recordHistory === false) return createLogger(name, () => undefined);
+    // Without the logger's wall-clock time, so that a replay prints the same lines.
+    return createLogger(name, (line) => this.note(line.slice(line.indexOf(' ') + 1).trimEnd()));
+  }
+
+  note(line: string): void {
+    if (this.options.recordHistory !== false) this.history.push(`${String(this.scheduler.elapsedMs).padStart(6)} ms  ${line}`);
+  }
+
+  onElected(brokerId: number, epoch: number): void {
+    this.failure ??= this.invariants.elected(brokerId, epoch);
+  }
+
+  async run(): Promise<ControllerSimulationResult> {
+    const { scheduler } = this;
+    const brokerCount = scheduler.int(3, 5);
+    for (let id = 1; id <= brokerCount; id++) this.brokers.set(id, new SimBroker(id, this));
+    this.at(0, 'create a topic', () => this.createTopic());
+    for (const broker of this.brokers.values()) this.at(scheduler.int(0, 200), `start broker ${broker.id}`, () => broker.start());
+    const faultCount = scheduler.int(faultsMin, faultsMax);
+    for (let i = 0; i < faultCount; i++) {
+      const fault = scheduler.pick(faults);
+      this.at(scheduler.int(300, faultWindowMs), fault, () => this.inject(fault));
+    }
+    try {
+      await runToQuiescence(scheduler, stepsMax, (label) => {
+        this.note(label);
+        this.checkStep();
+      });
+      this.failure ??= this.invariants.checkSettled(this.server.model);
+    } catch (err) {
+      this.failure ??= (err as Error).message;
+    }
+    for (const broker of this.brokers.values()) broker.kill();
+    await this.admin.close();
+    return { seed: this.options.seed, steps: scheduler.steps, simulatedMs: scheduler.elapsedMs, failure: this.failure, history: this.history };
+  }
+
+  private at(atMs: number, label: string, run: () => void): void {
+    this.scheduler.schedule(atMs, run, label);
+  }
+
+  private checkStep(): void {
+    if (this.failure) return;
+    const active = new Map<number, number>();
+    for (const broker of this.brokers.values()) if (broker.controller?.isActive) active.set(broker.id, broker.controller.epoch);
+    this.failure = this.invariants.activeControllers(active) ?? this.invariants.check(this.server.model);
+    if (this.failure) this.note(`INVARIANT BROKEN: ${this.failure}`);
+  }
+
+  /** The fault's target is chosen when it happens, among the brokers it can hit then. */
+  private inject(fault: Fault): void {
+    const { scheduler } = this;
+    const all = [...this.brokers.values()];
+    const alive = all.filter((b) => b.alive);
+    const dead = all.filter((b) => !b.alive);
+    switch (fault) {
+      case 'kill':
+        if (alive.length > 0) this.act(scheduler.pick(alive), 'killed', (b) => b.kill());
+        return;
+      case 'restart':
+        if (dead.length > 0) this.act(scheduler.pick(dead), 'restarted', (b) => b.start());
+        return;
+      case 'expire':
+        if (alive.length > 0) this.act(scheduler.pick(alive), 'session expires', (b) => b.zk?.expire(scheduler.int(10, 2_000)));
+        return;
+      case 'disconnect':
+        if (alive.length > 0) {
+          this.act(scheduler.pick(alive), 'cut off from ZooKeeper', (b) => {
+            const zk = b.zk;
+            zk?.disconnect();
+            scheduler.schedule(scheduler.int(1, 500), () => zk?.reconnect(), `broker ${b.id} reconnects`);
+          });
+        }
+        return;
+      case 'moveController':
+        this.note('an admin deletes /controller');
+        this.admin.delete(ZkPaths.controller, -1).catch(() => undefined);
+        return;
+      case 'createTopic':
+        this.createTopic();
+        return;
+    }
+  }
+
+  private act(broker: SimBroker, what: string, run: (b: SimBroker) => void): void {
+    this.note(`broker ${broker.id} ${what}`);
+    run(broker);
+  }
+
+  /** A topic of 1-4 partitions, replication factor 1-3, on brokers drawn by the seed. */
+  private createTopic(): void {
+    const { scheduler } = this;
+    const ids = [...this.brokers.keys()];
+    const replicationFactor = scheduler.int(1, Math.min(3, ids.length));
+    const assignment = new Map<number, number[]>();
+    for (let p = 0; p < scheduler.int(1, 4); p++) {
+      const pool = [...ids];
+      const replicas: number[] = [];
+      while (replicas.length < replicationFactor) replicas.push(pool.splice(scheduler.int(0, pool.length - 1), 1)[0]);
+      assignment.set(p, replicas);
+    }
+    const topic = `${topicPrefix}${this.topics++}`;
+    this.note(`an admin creates ${topic} ${JSON.stringify([...assignment])}`);
+    this.admin.create(ZkPaths.topic(topic), serializeTopicAssignment(assignment), 'persistent', { createParents: true }).catch(() => undefined);
+  }
+}
+
+export function runControllerSimulation(options: ControllerSimulationOptions): Promise<ControllerSimulationResult> {
+  return new ControllerSimulation(options).run();
+}

@@ -1,0 +1,55 @@
+/**
+ * Runs the controller simulation over a range of seeds, without histories for speed, then runs
+ * each failing seed again with its history: the replay both shows the steps and proves the seed
+ * reproduces. Shared by `npm run sim` and the test that runs a few hundred seeds in `npm test`.
+ */
+import { runControllerSimulation, type ControllerSimulationResult } from './controller-simulation';
+
+export interface SeedRunOptions {
+  firstSeed: number;
+  seeds: number;
+  uncleanLeaderElectionEnable?: boolean;
+}
+
+export interface SeedFailure {
+  seed: number;
+  failure: string;
+  /** The history of the replay, step by step. */
+  history: string[];
+  /** False when the replay did not fail the same way: the run is not deterministic. */
+  replayed: boolean;
+}
+
+export interface SeedRunSummary {
+  seeds: number;
+  failures: SeedFailure[];
+  /** Simulated steps over all seeds. */
+  steps: number;
+  simulatedMs: number;
+  elapsedMs: number;
+}
+
+export async function runSeeds(options: SeedRunOptions): Promise<SeedRunSummary> {
+  const startedMs = Date.now();
+  const failed: ControllerSimulationResult[] = [];
+  let steps = 0;
+  let simulatedMs = 0;
+  const uncleanLeaderElectionEnable = options.uncleanLeaderElectionEnable ?? false;
+  for (let seed = options.firstSeed; seed < options.firstSeed + options.seeds; seed++) {
+    const result = await runControllerSimulation({ seed, uncleanLeaderElectionEnable, recordHistory: false });
+    steps += result.steps;
+    simulatedMs += result.simulatedMs;
+    if (result.failure !== undefined) failed.push(result);
+  }
+  const failures: SeedFailure[] = [];
+  for (const first of failed) {
+    const replay = await runControllerSimulation({ seed: first.seed, uncleanLeaderElectionEnable });
+    failures.push({ seed: first.seed, failure: first.failure as string, history: replay.history, replayed: replay.failure === first.failure && replay.steps === first.steps });
+  }
+  return { seeds: options.seeds, failures, steps, simulatedMs, elapsedMs: Date.now() - startedMs };
+}
+
+/** The command that replays one seed with its history. */
+export function replayCommand(seed: number, uncleanLeaderElectionEnable = false): string {
+  return `npm run sim -- --seed ${seed}${uncleanLeaderElectionEnable ? ' --unclean' : ''}`;
+}
