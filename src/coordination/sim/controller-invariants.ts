@@ -74,7 +74,10 @@ export class ControllerInvariants {
     if (before === undefined || before.zkVersion === state.zkVersion) return undefined;
     // A change of the state znode: a fenced write of the controller of the current epoch, or of the leader (ISR).
     if (state.controllerEpoch > controllerEpoch) return `${name}: written in controller epoch ${state.controllerEpoch}, past /controller_epoch ${controllerEpoch}`;
-    if (state.controllerEpoch < before.controllerEpoch) return `${name}: written by controller epoch ${state.controllerEpoch} after epoch ${before.controllerEpoch}: an old controller's write went through`;
+    const elected = state.leader !== before.leader || state.leaderEpoch !== before.leaderEpoch;
+    if (elected && state.controllerEpoch < controllerEpoch) {
+      return `${name}: leader ${state.leader} (leader epoch ${state.leaderEpoch}) written by controller epoch ${state.controllerEpoch} while /controller_epoch is ${controllerEpoch}: an old controller's write went through`;
+    }
     if (state.leaderEpoch < before.leaderEpoch) return `${name}: leader epoch fell from ${before.leaderEpoch} to ${state.leaderEpoch}`;
     if (state.leader !== before.leader && state.leaderEpoch <= before.leaderEpoch) {
       return `${name}: leader ${before.leader} -> ${state.leader} without raising leader epoch ${before.leaderEpoch}`;

@@ -25,6 +25,21 @@ export interface ControllerSimulationOptions {
   uncleanLeaderElectionEnable?: boolean;
   /** Keep the history (every step, every controller log line); on by default, off for speed. */
   recordHistory?: boolean;
+  /** A scenario written down instead of drawn from the seed (the seed still draws latencies). */
+  script?: ScriptedScenario;
+}
+
+/** A fault at a time, on a broker (by id, or whichever is the active controller then), held for `holdMs` where it lasts. */
+export interface ScriptedFault {
+  atMs: number;
+  fault: Fault;
+  target?: number | 'controller';
+  holdMs?: number;
+}
+
+export interface ScriptedScenario {
+  brokers: number;
+  faults: ScriptedFault[];
 }
 
 export interface ControllerSimulationResult {
@@ -44,8 +59,8 @@ const faultsMax = 12;
 const faultWindowMs = 8_000;
 const topicPrefix = 'sim-topic-';
 
-type Fault = 'kill' | 'restart' | 'expire' | 'disconnect' | 'moveController' | 'createTopic';
-const faults: readonly Fault[] = ['kill', 'restart', 'expire', 'disconnect', 'moveController', 'createTopic'];
+export type Fault = 'kill' | 'restart' | 'expire' | 'disconnect' | 'moveController' | 'killAndMoveController' | 'createTopic';
+const faults: readonly Fault[] = ['kill', 'restart', 'expire', 'disconnect', 'moveController', 'killAndMoveController', 'createTopic'];
 
 /** A broker as far as the controller can tell: a session, a registration, a controller, answers to requests. */
 class SimBroker {
@@ -184,15 +199,15 @@ class ControllerSimulation {
 
   async run(): Promise<ControllerSimulationResult> {
     const { scheduler } = this;
-    const brokerCount = scheduler.int(3, 5);
+    const { script } = this.options;
+    const brokerCount = script?.brokers ?? scheduler.int(3, 5);
     for (let id = 1; id <= brokerCount; id++) this.brokers.set(id, new SimBroker(id, this));
     this.at(0, 'create a topic', () => this.createTopic());
     for (const broker of this.brokers.values()) this.at(scheduler.int(0, 200), `start broker ${broker.id}`, () => broker.start());
-    const faultCount = scheduler.int(faultsMin, faultsMax);
-    for (let i = 0; i < faultCount; i++) {
-      const fault = scheduler.pick(faults);
-      this.at(scheduler.int(300, faultWindowMs), fault, () => this.inject(fault));
-    }
+    const planned = script?.faults ?? Array.from({ length: scheduler.int(faultsMin, faultsMax) }, (): ScriptedFault => ({
+      fault: scheduler.pick(faults), atMs: scheduler.int(300, faultWindowMs),
+    }));
+    for (const f of planned) this.at(f.atMs, f.fault, () => this.inject(f));
     try {
       await runToQuiescence(scheduler, stepsMax, (label) => {
         this.note(label);
@@ -219,10 +234,10 @@ class ControllerSimulation {
     if (this.failure) this.note(`INVARIANT BROKEN: ${this.failure}`);
   }
 
-  /** The fault's target is chosen when it happens, among the brokers it can hit then. */
-  private inject(fault: Fault): void {
+  /** The fault's target is chosen when it happens, among the brokers it can hit then (unless the script names it). */
+  private inject({ fault, target, holdMs }: ScriptedFault): void {
     const { scheduler } = this;
-    const all = [...this.brokers.values()];
+    const all = [...this.brokers.values()].filter((b) => target === undefined || b.id === target || (target === 'controller' && b.controller?.isActive));
     const alive = all.filter((b) => b.alive);
     const dead = all.filter((b) => !b.alive);
     switch (fault) {
@@ -233,25 +248,34 @@ class ControllerSimulation {
         if (dead.length > 0) this.act(scheduler.pick(dead), 'restarted', (b) => b.start());
         return;
       case 'expire':
-        if (alive.length > 0) this.act(scheduler.pick(alive), 'session expires', (b) => b.zk?.expire(scheduler.int(10, 2_000)));
+        if (alive.length > 0) this.act(scheduler.pick(alive), 'session expires', (b) => b.zk?.expire(holdMs ?? scheduler.int(10, 2_000)));
         return;
       case 'disconnect':
         if (alive.length > 0) {
           this.act(scheduler.pick(alive), 'cut off from ZooKeeper', (b) => {
             const zk = b.zk;
             zk?.disconnect();
-            scheduler.schedule(scheduler.int(1, 500), () => zk?.reconnect(), `broker ${b.id} reconnects`);
+            scheduler.schedule(holdMs ?? scheduler.int(1, 500), () => zk?.reconnect(), `broker ${b.id} reconnects`);
           });
         }
         return;
       case 'moveController':
-        this.note('an admin deletes /controller');
-        this.admin.delete(ZkPaths.controller, -1).catch(() => undefined);
+        this.moveController();
+        return;
+      case 'killAndMoveController':
+        // The controller busy with a broker's death when it loses its place: its writes must be refused.
+        this.inject({ fault: 'kill', atMs: scheduler.nowMs() });
+        this.scheduler.schedule(this.scheduler.int(0, 60), () => this.moveController(), 'moveController');
         return;
       case 'createTopic':
         this.createTopic();
         return;
     }
+  }
+
+  private moveController(): void {
+    this.note('an admin deletes /controller');
+    this.admin.delete(ZkPaths.controller, -1).catch(() => undefined);
   }
 
   private act(broker: SimBroker, what: string, run: (b: SimBroker) => void): void {
