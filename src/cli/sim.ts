@@ -1,11 +1,56 @@
 /**
- * `npm run sim -- [--seeds N] [--seed S] [--unclean] [--json]`: seeded runs of the controller on
- * the simulated ZooKeeper (src/coordination/sim/). Prints a table, each failing seed's history
- * with the command that replays it, and with --json a last line carrying seeds, failures, steps
- * and elapsedMs. Exits 1 when any seed failed.
+ * `npm run sim -- [--seeds N] [--seed S] [--unclean] [--workers W] [--json]`: seeded runs of the
+ * controller on the simulated ZooKeeper (src/coordination/sim/), split over worker threads (one
+ * per core by default). Prints a table, each failing seed's history with the command that replays
+ * it, and with --json a last line carrying seeds, failures, steps and elapsedMs. Exits 1 when any
+ * seed failed.
  */
 import { Command } from 'commander';
-import { replayCommand, runSeeds, type SeedRunSummary } from '../coordination/sim/seed-runner';
+import { availableParallelism } from 'os';
+import path from 'path';
+import { Worker } from 'worker_threads';
+import { replayCommand, runSeeds, type SeedRunOptions, type SeedRunSummary } from '../coordination/sim/seed-runner';
+
+/** A worker thread runs its share of the seeds; under ts-node it registers ts-node first. */
+const workerSource = `
+const { workerData, parentPort } = require('worker_threads');
+if (workerData.tsconfig) require('ts-node').register({ project: workerData.tsconfig, transpileOnly: true });
+require(workerData.runner).runSeeds(workerData.options).then((summary) => parentPort.postMessage(summary));
+`;
+
+function runInWorker(options: SeedRunOptions): Promise<SeedRunSummary> {
+  const underTsNode = __filename.endsWith('.ts');
+  const worker = new Worker(workerSource, {
+    eval: true,
+    workerData: { options, runner: require.resolve('../coordination/sim/seed-runner'), tsconfig: underTsNode ? path.join(__dirname, '..', '..', 'tsconfig.json') : undefined },
+  });
+  return new Promise((resolve, reject) => {
+    worker.once('message', (summary: SeedRunSummary) => {
+      resolve(summary);
+      void worker.terminate();
+    });
+    worker.once('error', reject);
+  });
+}
+
+/** Contiguous ranges of seeds, one per worker, run in parallel and summed up. */
+async function runSeedsInWorkers(options: SeedRunOptions, workers: number): Promise<SeedRunSummary> {
+  if (workers <= 1) return runSeeds(options);
+  const startedMs = Date.now();
+  const share = Math.ceil(options.seeds / workers);
+  const parts: Promise<SeedRunSummary>[] = [];
+  for (let first = options.firstSeed; first < options.firstSeed + options.seeds; first += share) {
+    parts.push(runInWorker({ ...options, firstSeed: first, seeds: Math.min(share, options.firstSeed + options.seeds - first) }));
+  }
+  const summaries = await Promise.all(parts);
+  return {
+    seeds: options.seeds,
+    failures: summaries.flatMap((s) => s.failures),
+    steps: summaries.reduce((sum, s) => sum + s.steps, 0),
+    simulatedMs: summaries.reduce((sum, s) => sum + s.simulatedMs, 0),
+    elapsedMs: Date.now() - startedMs,
+  };
+}
 
 function count(value: string): number {
   const n = Number(value);
@@ -35,12 +80,14 @@ export async function main(argv: string[]): Promise<void> {
     .option('--seeds <n>', 'how many seeds to run', count, 100)
     .option('--seed <s>', 'the first seed (with --seeds 1 by default: replays that seed and prints its history)', count)
     .option('--unclean', 'unclean.leader.election.enable=true for every controller', false)
+    .option('--workers <w>', 'worker threads (default: one per core)', count, availableParallelism())
     .option('--json', 'end with one JSON line: seeds, failures, steps, elapsedMs', false)
     .parse(argv);
-  const opts = program.opts<{ seeds: number; seed?: number; unclean: boolean; json: boolean }>();
+  const opts = program.opts<{ seeds: number; seed?: number; unclean: boolean; workers: number; json: boolean }>();
   const single = opts.seed !== undefined && program.getOptionValueSource('seeds') === 'default';
   const firstSeed = opts.seed ?? 1;
-  const summary = await runSeeds({ firstSeed, seeds: single ? 1 : opts.seeds, uncleanLeaderElectionEnable: opts.unclean });
+  const seeds = single ? 1 : opts.seeds;
+  const summary = await runSeedsInWorkers({ firstSeed, seeds, uncleanLeaderElectionEnable: opts.unclean }, Math.min(opts.workers, Math.ceil(seeds / 100)));
   if (single && summary.failures.length === 0) {
     const { runControllerSimulation } = await import('../coordination/sim/controller-simulation');
     const replay = await runControllerSimulation({ seed: firstSeed, uncleanLeaderElectionEnable: opts.unclean });

@@ -11,6 +11,8 @@ import type { ZkNodeData } from '../zk-types';
 
 /** What the checker reads: the ZooKeeper model's state, outside any session. */
 export interface ZkSnapshot {
+  /** The last zxid: unchanged, nothing was written. */
+  readonly zxid: bigint;
   peek(path: string): ZkNodeData | undefined;
   peekChildren(path: string): string[];
 }
@@ -23,6 +25,7 @@ export class ControllerInvariants {
   private readonly states = new Map<string, SeenState>();
   /** Controller epoch -> the broker elected in it. */
   private readonly electedIn = new Map<number, number>();
+  private checkedZxid = -1n;
 
   constructor(private readonly uncleanLeaderElectionEnable: boolean) {}
 
@@ -47,6 +50,8 @@ export class ControllerInvariants {
 
   /** Every partition's state znode against what it was at the last step; the first violation found. */
   check(zk: ZkSnapshot): string | undefined {
+    if (zk.zxid === this.checkedZxid) return undefined;
+    this.checkedZxid = zk.zxid;
     const epochNode = zk.peek(ZkPaths.controllerEpoch);
     const controllerEpoch = epochNode ? parseControllerEpoch(ZkPaths.controllerEpoch, epochNode.data) : 0;
     for (const topic of zk.peekChildren(ZkPaths.brokerTopics)) {
@@ -55,7 +60,7 @@ export class ControllerInvariants {
       for (const [partition, replicas] of parseTopicAssignment(ZkPaths.topic(topic), topicNode.data)) {
         const path = ZkPaths.partitionState(topic, partition);
         const node = zk.peek(path);
-        if (!node) continue;
+        if (!node || node.stat.version === this.states.get(`${topic}-${partition}`)?.zkVersion) continue;
         const state = { ...parsePartitionState(path, node.data), zkVersion: node.stat.version };
         const broken = this.checkPartition(`${topic}-${partition}`, state, replicas, controllerEpoch);
         if (broken) return broken;

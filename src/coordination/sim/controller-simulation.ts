@@ -8,7 +8,7 @@
 import { plaintextEndpoint } from '../../common/endpoint';
 import { ErrorCode } from '../../common/errors';
 import { createLogger, type Logger } from '../../common/logger';
-import { ApiKey } from '../../protocol/api-keys';
+import { ApiKey, apiName } from '../../protocol/api-keys';
 import type { LeaderAndIsrRequest, RequestOf, ResponseOf, StopReplicaRequest } from '../../protocol/messages';
 import { registerBroker } from '../broker-registry';
 import type { ControllerApiKey, ControllerChannel } from '../controller/controller-channel';
@@ -16,7 +16,7 @@ import { Controller } from '../controller/controller';
 import { ensureBasePaths, ZkPaths } from '../paths';
 import { serializeTopicAssignment } from '../znodes';
 import { ControllerInvariants } from './controller-invariants';
-import { runToQuiescence, SimScheduler } from './sim-scheduler';
+import { labelText, runToQuiescence, SimScheduler, type SimLabel } from './sim-scheduler';
 import { SimZooKeeperServer, type SimZooKeeper } from './sim-zookeeper';
 
 export interface ControllerSimulationOptions {
@@ -58,6 +58,9 @@ const faultsMax = 12;
 /** Faults fall within this much simulated time from the start. */
 const faultWindowMs = 8_000;
 const topicPrefix = 'sim-topic-';
+
+/** Runs without a history say nothing, at no cost. */
+const silentLogger: Logger = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined, child: () => silentLogger };
 
 export type Fault = 'kill' | 'restart' | 'expire' | 'disconnect' | 'moveController' | 'killAndMoveController' | 'createTopic';
 const faults: readonly Fault[] = ['kill', 'restart', 'expire', 'disconnect', 'moveController', 'killAndMoveController', 'createTopic'];
@@ -124,7 +127,6 @@ class SimBroker {
   }
 
   private async register(zk: SimZooKeeper): Promise<void> {
-    await ensureBasePaths(zk);
     await registerBroker(zk, {
       brokerId: this.id, endpoints: [plaintextEndpoint('127.0.0.1', 19_000 + this.id)], rack: null, staleSessionWaitMs: 0, clock: this.sim.scheduler,
     }, this.sim.logger(`broker-${this.id}`));
@@ -155,8 +157,8 @@ class SimControllerChannel implements ControllerChannel {
       const response = target.answer(apiKey, body);
       scheduler.schedule(scheduler.int(1, 20), () => {
         if (this.brokers.has(brokerId)) onResponse?.(response);
-      }, `controller ${this.controllerId} gets broker ${brokerId}'s answer to ${apiKey}`);
-    }, `broker ${brokerId} gets api ${apiKey} from controller ${this.controllerId}`);
+      }, () => `controller ${this.controllerId} gets broker ${brokerId}'s answer to ${apiName(apiKey)}`);
+    }, () => `broker ${brokerId} gets ${apiName(apiKey)} from controller ${this.controllerId}`);
   }
 
   close(): void {
@@ -184,13 +186,13 @@ class ControllerSimulation {
   }
 
   logger(name: string): Logger {
-    if (this.options.recordHistory === false) return createLogger(name, () => undefined);
+    if (this.options.recordHistory === false) return silentLogger;
     // Without the logger's wall-clock time, so that a replay prints the same lines.
     return createLogger(name, (line) => this.note(line.slice(line.indexOf(' ') + 1).trimEnd()));
   }
 
-  note(line: string): void {
-    if (this.options.recordHistory !== false) this.history.push(`${String(this.scheduler.elapsedMs).padStart(6)} ms  ${line}`);
+  note(line: SimLabel): void {
+    if (this.options.recordHistory !== false) this.history.push(`${String(this.scheduler.elapsedMs).padStart(6)} ms  ${labelText(line)}`);
   }
 
   onElected(brokerId: number, epoch: number): void {
@@ -202,7 +204,10 @@ class ControllerSimulation {
     const { script } = this.options;
     const brokerCount = script?.brokers ?? scheduler.int(3, 5);
     for (let id = 1; id <= brokerCount; id++) this.brokers.set(id, new SimBroker(id, this));
-    this.at(0, 'create a topic', () => this.createTopic());
+    // The base paths every broker makes sure of at start, made once here: the runs are about what comes after.
+    this.at(0, 'create the base paths and a topic', () => {
+      ensureBasePaths(this.admin).then(() => this.createTopic(), (err: unknown) => this.note(`base paths: ${(err as Error).message}`));
+    });
     for (const broker of this.brokers.values()) this.at(scheduler.int(0, 200), `start broker ${broker.id}`, () => broker.start());
     const planned = script?.faults ?? Array.from({ length: scheduler.int(faultsMin, faultsMax) }, (): ScriptedFault => ({
       fault: scheduler.pick(faults), atMs: scheduler.int(300, faultWindowMs),
@@ -222,7 +227,7 @@ class ControllerSimulation {
     return { seed: this.options.seed, steps: scheduler.steps, simulatedMs: scheduler.elapsedMs, failure: this.failure, history: this.history };
   }
 
-  private at(atMs: number, label: string, run: () => void): void {
+  private at(atMs: number, label: SimLabel, run: () => void): void {
     this.scheduler.schedule(atMs, run, label);
   }
 

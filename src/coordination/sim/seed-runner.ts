@@ -5,6 +5,9 @@
  */
 import { runControllerSimulation, type ControllerSimulationResult } from './controller-simulation';
 
+/** Seeds run interleaved in one process. */
+const concurrentRunsMax = 32;
+
 export interface SeedRunOptions {
   firstSeed: number;
   seeds: number;
@@ -35,12 +38,19 @@ export async function runSeeds(options: SeedRunOptions): Promise<SeedRunSummary>
   let steps = 0;
   let simulatedMs = 0;
   const uncleanLeaderElectionEnable = options.uncleanLeaderElectionEnable ?? false;
-  for (let seed = options.firstSeed; seed < options.firstSeed + options.seeds; seed++) {
-    const result = await runControllerSimulation({ seed, uncleanLeaderElectionEnable, recordHistory: false });
-    steps += result.steps;
-    simulatedMs += result.simulatedMs;
-    if (result.failure !== undefined) failed.push(result);
-  }
+  let nextSeed = options.firstSeed;
+  const endSeed = options.firstSeed + options.seeds;
+  // Runs share nothing, so several interleave: each turn of Node's loop then advances all of them.
+  const worker = async (): Promise<void> => {
+    while (nextSeed < endSeed) {
+      const result = await runControllerSimulation({ seed: nextSeed++, uncleanLeaderElectionEnable, recordHistory: false });
+      steps += result.steps;
+      simulatedMs += result.simulatedMs;
+      if (result.failure !== undefined) failed.push(result);
+    }
+  };
+  await Promise.all(Array.from({ length: concurrentRunsMax }, worker));
+  failed.sort((x, y) => x.seed - y.seed);
   const failures: SeedFailure[] = [];
   for (const first of failed) {
     const replay = await runControllerSimulation({ seed: first.seed, uncleanLeaderElectionEnable });

@@ -7,10 +7,17 @@ import type { Clock } from '../../common/clock';
 import { seededRandom } from '../../common/seeded-random';
 import type { Scheduler } from '../../replication/purgatory';
 
+/** What a task is, for the history; a function so that runs without history never build the text. */
+export type SimLabel = string | (() => string);
+
+export function labelText(label: SimLabel): string {
+  return typeof label === 'string' ? label : label();
+}
+
 interface SimTask {
   atMs: number;
   order: number;
-  label: string;
+  label: SimLabel;
   run: () => void;
   cancelled: boolean;
 }
@@ -69,12 +76,12 @@ export class SimScheduler implements Clock, Scheduler {
     return items[Math.floor(this.random() * items.length)];
   }
 
-  schedule(delayMs: number, run: () => void, label = 'timer'): () => void {
+  schedule(delayMs: number, run: () => void, label: SimLabel = 'timer'): () => void {
     return this.at(this.currentMs + Math.max(0, delayMs), run, label);
   }
 
   /** Runs `run` at `atMs` (not before now); same-time tasks run in the order they were scheduled. */
-  at(atMs: number, run: () => void, label: string): () => void {
+  at(atMs: number, run: () => void, label: SimLabel): () => void {
     const task: SimTask = { atMs: Math.max(atMs, this.currentMs), order: this.scheduled++, label, run, cancelled: false };
     let low = 0;
     let high = this.tasks.length;
@@ -114,7 +121,7 @@ export class SimScheduler implements Clock, Scheduler {
   }
 
   /** Runs the next task, moving the clock to its time; undefined when none is left, else its label. */
-  runNext(): string | undefined {
+  runNext(): SimLabel | undefined {
     for (;;) {
       const task = this.tasks.shift();
       if (task === undefined) return undefined;
@@ -137,7 +144,7 @@ export function settleMicrotasks(): Promise<void> {
 }
 
 /** Runs tasks, letting async code settle before each, until none is left or `stepsMax` ran. */
-export async function runToQuiescence(scheduler: SimScheduler, stepsMax: number, afterStep?: (label: string) => void): Promise<void> {
+export async function runToQuiescence(scheduler: SimScheduler, stepsMax: number, afterStep?: (label: SimLabel) => void): Promise<void> {
   for (let steps = 0; steps < stepsMax; steps++) {
     await settleMicrotasks();
     const label = scheduler.runNext();

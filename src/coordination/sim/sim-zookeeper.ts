@@ -9,7 +9,7 @@
 import { ZkClientClosedError, ZkConnectionLossError, ZkSessionExpiredError, zkSessionExpiredCode } from '../zk-errors';
 import type { ZkCreateMode, ZkNodeData, ZkOp, ZkOpResult, ZkStat, ZkWatchEvent, ZkWatcher } from '../zk-types';
 import { ZooKeeperBase } from '../zookeeper';
-import type { SimScheduler } from './sim-scheduler';
+import type { SimLabel, SimScheduler } from './sim-scheduler';
 import { ZkModel } from './zk-model';
 
 /** ZooKeeper's ConnectionLoss code, as the real client reports it. */
@@ -128,7 +128,7 @@ export class SimZooKeeper extends ZooKeeperBase {
     this.disconnect();
     this.server.model.endSession(this.session);
     this.server.dispatchNotifications();
-    this.server.scheduler.schedule(noticeAfterMs, () => this.reconnect(), `${this.name} reconnects`);
+    this.server.scheduler.schedule(noticeAfterMs, () => this.reconnect(), () => `${this.name} reconnects`);
   }
 
   async close(): Promise<void> {
@@ -190,7 +190,7 @@ export class SimZooKeeper extends ZooKeeperBase {
       // One that reaches a dropped connection comes once it is back (ZooKeeper's SetWatches on reconnect).
       if (this.connected) this.fire(event);
       else this.queued.push(() => this.fire(event));
-    }, `${this.name} watch ${event.type} ${event.path}`);
+    }, () => `${this.name} watch ${event.type} ${event.path}`);
   }
 
   private fire(event: ZkWatchEvent): void {
@@ -239,21 +239,21 @@ export class SimZooKeeper extends ZooKeeperBase {
             if (connection !== this.connection || !this.pending.delete(pending)) return;
             if (outcome.ok) resolve(outcome.value);
             else reject(outcome.error);
-          }, `${this.name} answer ${op}${path ? ` ${path}` : ''}`);
-        }, `${this.name} ${op}${path ? ` ${path}` : ''}`);
+          }, () => `${this.name} answer ${op}${path ? ` ${path}` : ''}`);
+        }, () => `${this.name} ${op}${path ? ` ${path}` : ''}`);
       };
       if (this.connected) send();
       else this.queued.push(send);
     });
   }
 
-  private toServer(deliver: () => void, label: string): void {
+  private toServer(deliver: () => void, label: SimLabel): void {
     const scheduler = this.server.scheduler;
     this.lastToServerMs = Math.max(this.lastToServerMs, scheduler.nowMs() + this.server.latencyMs());
     scheduler.at(this.lastToServerMs, deliver, label);
   }
 
-  private toClient(deliver: () => void, label: string): void {
+  private toClient(deliver: () => void, label: SimLabel): void {
     const scheduler = this.server.scheduler;
     this.lastToClientMs = Math.max(this.lastToClientMs, scheduler.nowMs() + this.server.latencyMs());
     scheduler.at(this.lastToClientMs, deliver, label);

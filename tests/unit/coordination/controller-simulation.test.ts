@@ -55,6 +55,7 @@ describe('ControllerInvariants', () => {
       [ZkPaths.partitionState(topic, 0), node(serializePartitionState(state), zkVersion)],
     ]);
     return {
+      zxid: BigInt(zkVersion),
       peek: (path) => nodes.get(path),
       peekChildren: (path) => (path === ZkPaths.brokerTopics ? [topic] : []),
     };
