@@ -2,48 +2,94 @@
  * One suite, two ZooKeepers: the real one the test run starts, through ZkClient, and the
  * in-memory model through SimZooKeeper. Whatever the controller's simulations rely on (versions,
  * zxid order, sequential names, ephemeral owners, one-shot watches and their order, atomic multi
- * and its first error) is asserted of both, so the model cannot drift from the real thing.
+ * and its first error, a connection cut and restored, a session expired) is asserted of both, so
+ * the model cannot drift from the real thing.
  */
 import { SimScheduler } from '../../../src/coordination/sim/sim-scheduler';
 import { SimZooKeeperServer } from '../../../src/coordination/sim/sim-zookeeper';
 import { ZkClient } from '../../../src/coordination/zk-client';
+import { parseZkConnectString } from '../../../src/coordination/zk-connect-string';
 import { ZkBadVersionError, ZkError, ZkNodeExistsError, ZkNoNodeError, ZkNotEmptyError } from '../../../src/coordination/zk-errors';
 import type { ZkWatchEvent } from '../../../src/coordination/zk-types';
 import { ZK_MATCH_ANY_VERSION, type ZooKeeper } from '../../../src/coordination/zookeeper';
 import { quietLogger } from '../../helpers/log';
+import { startTcpProxy, type TcpProxy } from '../../helpers/tcp-proxy';
 import { waitFor } from '../../helpers/wait';
 import { testChroot } from '../../helpers/zk';
+
+/** A session whose connection the test cuts and restores, and whose session it lets expire. */
+interface CuttableSession {
+  zk: ZooKeeper;
+  cut(): void;
+  restore(): void;
+  /** Ends the session while its client is cut off (`observer` sees `ephemeralPath` go), then lets the client reconnect. */
+  expire(observer: ZooKeeper, ephemeralPath: string): Promise<void>;
+}
 
 interface Backend {
   /** Two sessions on one fresh namespace. */
   open(): Promise<[ZooKeeper, ZooKeeper]>;
+  /** A third session on the same namespace, with a connection the test controls. */
+  openCuttable(): Promise<CuttableSession>;
   close(): Promise<void>;
 }
 
+/** Short sessions, as failover tests use; the test ZooKeeper grants 1-60 s. */
+const sessionTimeoutMs = 4_000;
+
 function realBackend(): Backend {
   const clients: ZkClient[] = [];
+  let connectString = '';
+  let proxy: TcpProxy | undefined;
+  const connect = async (to: string): Promise<ZkClient> => {
+    const client = await ZkClient.connect({ connectString: to, sessionTimeoutMs, logger: quietLogger });
+    clients.push(client);
+    return client;
+  };
   return {
     async open() {
-      const connectString = testChroot('conformance');
-      for (let i = 0; i < 2; i++) clients.push(await ZkClient.connect({ connectString, sessionTimeoutMs: 4_000, logger: quietLogger }));
-      return [clients[clients.length - 2], clients[clients.length - 1]];
+      connectString = testChroot('conformance');
+      return [await connect(connectString), await connect(connectString)];
+    },
+    async openCuttable() {
+      const { servers, chroot } = parseZkConnectString(connectString);
+      const through = await startTcpProxy(servers[0].host, servers[0].port);
+      proxy = through;
+      const zk = await connect(`127.0.0.1:${through.port}${chroot ?? ''}`);
+      return {
+        zk,
+        cut: () => through.cut(),
+        restore: () => through.restore(),
+        async expire(observer, ephemeralPath) {
+          through.cut();
+          await waitFor(async () => (await observer.exists(ephemeralPath)) === null, { timeoutMs: 20_000, message: 'ZooKeeper to expire the cut-off session' });
+          through.restore();
+        },
+      };
     },
     async close() {
       await Promise.all(clients.splice(0).map((c) => c.close()));
+      await proxy?.close();
     },
   };
 }
 
 function simBackend(): Backend {
   let scheduler: SimScheduler | undefined;
+  let server: SimZooKeeperServer | undefined;
   const clients: ZooKeeper[] = [];
   return {
     async open() {
       scheduler = new SimScheduler(22);
       scheduler.runFreely();
-      const server = new SimZooKeeperServer(scheduler);
+      server = new SimZooKeeperServer(scheduler);
       clients.push(server.connect('a'), server.connect('b'));
       return [clients[0], clients[1]];
+    },
+    async openCuttable() {
+      const zk = (server as SimZooKeeperServer).connect('c');
+      clients.push(zk);
+      return { zk, cut: () => zk.disconnect(), restore: () => zk.reconnect(), expire: async () => zk.expire(50) };
     },
     async close() {
       await Promise.all(clients.splice(0).map((c) => c.close()));
@@ -206,5 +252,43 @@ describe.each([
     await b.setData('/t/v', bytes('1'), 0);
     await expect(a.multi([{ op: 'setData', path: '/t/v', data: bytes('x'), expectedVersion: 0 }])).rejects.toBeInstanceOf(ZkBadVersionError);
     await expect(a.multi([{ op: 'delete', path: '/t/v', expectedVersion: 0 }])).rejects.toBeInstanceOf(ZkBadVersionError);
+  });
+
+  test('a cut connection keeps the session with its ephemeral znodes and watches; an expired one loses them, and a new session opens', async () => {
+    const c = await backend.openCuttable();
+    const events: string[] = [];
+    c.zk.on('disconnected', () => events.push('disconnected'));
+    c.zk.on('connected', (_id, newSession) => events.push(newSession ? 'new session' : 'reconnected'));
+    c.zk.on('expired', () => events.push('expired'));
+    await c.zk.create('/t/e', bytes('x'), 'ephemeral');
+    await a.create('/t/w', bytes('0'));
+    const seen: ZkWatchEvent[] = [];
+    await c.zk.getData('/t/w', (e) => seen.push(e));
+    const session = c.zk.sessionId;
+
+    c.cut();
+    await waitFor(() => events.includes('disconnected'), { timeoutMs: 10_000, message: 'the client to notice the cut' });
+    await a.setData('/t/w', bytes('1'), 0);
+    c.restore();
+    await waitFor(() => seen.length > 0, { timeoutMs: 10_000, message: 'the watch set before the cut to fire after it' });
+    expect(seen).toEqual([{ type: 'dataChanged', path: '/t/w' }]);
+    expect(events).toEqual(['disconnected', 'reconnected']);
+    expect(c.zk.sessionId).toBe(session);
+    expect((await a.exists('/t/e'))?.ephemeralOwner).toBe(session);
+
+    const gone: ZkWatchEvent[] = [];
+    await a.exists('/t/e', (e) => gone.push(e));
+    await c.zk.getData('/t/w', (e) => seen.push(e));
+    await c.expire(b, '/t/e');
+    await waitFor(() => events.includes('new session'), { timeoutMs: 20_000, message: 'a new session after the expiry' });
+    expect(events.slice(2).filter((e) => e !== 'disconnected')).toEqual(['expired', 'new session']);
+    expect(c.zk.sessionId).not.toBe(session);
+    expect(gone).toEqual([{ type: 'deleted', path: '/t/e' }]);
+    // The expired session's watches went with it.
+    await a.setData('/t/w', bytes('2'), 1);
+    await c.zk.exists('/t/w');
+    expect(seen).toHaveLength(1);
+    await c.zk.create('/t/e', bytes('again'), 'ephemeral');
+    expect((await a.exists('/t/e'))?.ephemeralOwner).toBe(c.zk.sessionId);
   });
 });
