@@ -1,6 +1,7 @@
 /**
  * One seeded run of Josef's controller on the simulated ZooKeeper: simulated brokers (a session,
- * a registration, the real Controller, and a channel whose answers arrive after seeded delays)
+ * a registration, the real Controller, a channel whose answers arrive after seeded delays, and as
+ * leaders the ISR writes of Kafka's leaders: a dead follower leaves the ISR, a live one rejoins)
  * are started, killed, restarted, cut off and expired at times the seed picks, topics come and
  * the controller is moved; after every step the invariants are checked, and once nothing is left
  * to happen, that the controller settled. The same seed replays the same history.
@@ -11,10 +12,11 @@ import { createLogger, type Logger } from '../../common/logger';
 import { ApiKey, apiName } from '../../protocol/api-keys';
 import type { LeaderAndIsrRequest, RequestOf, ResponseOf, StopReplicaRequest } from '../../protocol/messages';
 import { registerBroker } from '../broker-registry';
+import { notifyIsrChange, writeLeaderAndIsr } from '../isr-change';
 import type { ControllerApiKey, ControllerChannel } from '../controller/controller-channel';
 import { Controller } from '../controller/controller';
 import { ensureBasePaths, ZkPaths } from '../paths';
-import { serializeTopicAssignment } from '../znodes';
+import { serializeTopicAssignment, type PartitionStateZnode, type TopicPartitionRef } from '../znodes';
 import { ControllerInvariants } from './controller-invariants';
 import { labelText, runToQuiescence, SimScheduler, type SimLabel } from './sim-scheduler';
 import { SimZooKeeperServer, type SimZooKeeper } from './sim-zookeeper';
@@ -65,13 +67,26 @@ const silentLogger: Logger = { debug: () => undefined, info: () => undefined, wa
 export type Fault = 'kill' | 'restart' | 'expire' | 'disconnect' | 'moveController' | 'killAndMoveController' | 'createTopic';
 const faults: readonly Fault[] = ['kill', 'restart', 'expire', 'disconnect', 'moveController', 'killAndMoveController', 'createTopic'];
 
-/** A broker as far as the controller can tell: a session, a registration, a controller, answers to requests. */
+/** A partition this broker leads, as its last LeaderAndIsr said: its ISR writes name that zkVersion. */
+interface LedPartition {
+  tp: TopicPartitionRef;
+  state: PartitionStateZnode;
+  zkVersion: number;
+  replicas: number[];
+}
+
+/** How long a leader takes to notice a follower died or caught up (Kafka's replica.lag.time.max.ms, scaled down). */
+const isrLagMsMin = 50;
+const isrLagMsMax = 400;
+
+/** A broker as far as the controller can tell: a session, a registration, a controller, answers to requests, ISR writes. */
 class SimBroker {
   zk: SimZooKeeper | undefined;
   controller: Controller | undefined;
   /** Raised at each start: requests sent to an earlier incarnation are never answered. */
   incarnation = 0;
   controllerEpochSeen = 0;
+  private readonly led = new Map<string, LedPartition>();
 
   constructor(readonly id: number, private readonly sim: ControllerSimulation) {}
 
@@ -85,6 +100,7 @@ class SimBroker {
     this.zk = zk;
     this.incarnation++;
     this.controllerEpochSeen = 0;
+    this.led.clear();
     const controller = new Controller({
       zk, brokerId: this.id, uncleanLeaderElectionEnable: this.sim.uncleanLeaderElectionEnable, logger: this.sim.logger(`controller-${this.id}`),
       clock: scheduler, scheduler, channel: new SimControllerChannel(this.sim, this.id),
@@ -108,6 +124,42 @@ class SimBroker {
     this.controller = undefined;
     void controller?.shutdown();
     void zk?.close();
+    this.led.clear();
+  }
+
+  /**
+   * Kafka's leader ISR changes (Partition.maybeShrinkIsr / maybeExpandIsr), with "caught up"
+   * meaning alive: a dead follower leaves the ISR, a live replica outside it joins, each change a
+   * conditional write on the zkVersion of the last LeaderAndIsr and then an isr_change_notification.
+   * A write refused because the znode moved waits for the next LeaderAndIsr, as Kafka's leader does.
+   */
+  scheduleIsrUpdate(): void {
+    const { scheduler } = this.sim;
+    const incarnation = this.incarnation;
+    scheduler.schedule(scheduler.int(isrLagMsMin, isrLagMsMax), () => {
+      if (this.incarnation === incarnation && this.zk) {
+        this.updateIsrs(this.zk).catch((err: unknown) => this.sim.note(`broker ${this.id}: ISR update failed: ${(err as Error).message}`));
+      }
+    }, () => `broker ${this.id} checks its followers`);
+  }
+
+  private async updateIsrs(zk: SimZooKeeper): Promise<void> {
+    const changed: TopicPartitionRef[] = [];
+    for (const [key, led] of [...this.led]) {
+      const alive = (id: number): boolean => id === this.id || (this.sim.brokers.get(id)?.alive ?? false);
+      const isr = [...led.state.isr.filter(alive), ...led.replicas.filter((r) => alive(r) && !led.state.isr.includes(r))];
+      if (isr.length === led.state.isr.length && isr.every((r) => led.state.isr.includes(r))) continue;
+      const state = { ...led.state, isr };
+      const written = await writeLeaderAndIsr(zk, led.tp, state, led.zkVersion);
+      if (this.led.get(key) !== led) continue;
+      if (written.updated) {
+        this.led.set(key, { ...led, state, zkVersion: written.zkVersion });
+        changed.push(led.tp);
+      } else {
+        this.led.delete(key);
+      }
+    }
+    if (changed.length > 0) await notifyIsrChange(zk, changed);
   }
 
   /** A LeaderAndIsr, UpdateMetadata or StopReplica reaches this broker: its answer (a stale controller is refused). */
@@ -118,12 +170,32 @@ class SimBroker {
     const errorCode = stale ? ErrorCode.STALE_CONTROLLER_EPOCH.code : 0;
     switch (apiKey) {
       case ApiKey.LeaderAndIsr:
+        if (!stale) this.becomeLeaderOrFollower(body as LeaderAndIsrRequest);
         return { errorCode, partitions: (body as LeaderAndIsrRequest).partitionStates.map((p) => ({ topic: p.topic, partition: p.partition, errorCode })) } as ResponseOf<K>;
       case ApiKey.StopReplica:
         return { errorCode, partitions: (body as StopReplicaRequest).partitions.map((p) => ({ ...p, errorCode })) } as ResponseOf<K>;
       default:
         return { errorCode } as ResponseOf<K>;
     }
+  }
+
+  private becomeLeaderOrFollower(request: LeaderAndIsrRequest): void {
+    for (const p of request.partitionStates) {
+      const key = `${p.topic}-${p.partition}`;
+      const led = this.led.get(key);
+      if (led && p.leaderEpoch < led.state.leaderEpoch) continue;
+      if (p.leader !== this.id) {
+        this.led.delete(key);
+        continue;
+      }
+      this.led.set(key, {
+        tp: { topic: p.topic, partition: p.partition },
+        state: { leader: p.leader, leaderEpoch: p.leaderEpoch, isr: [...p.isr], controllerEpoch: p.controllerEpoch },
+        zkVersion: p.zkVersion,
+        replicas: [...p.replicas],
+      });
+    }
+    this.scheduleIsrUpdate();
   }
 
   private async register(zk: SimZooKeeper): Promise<void> {
@@ -286,6 +358,8 @@ class ControllerSimulation {
   private act(broker: SimBroker, what: string, run: (b: SimBroker) => void): void {
     this.note(`broker ${broker.id} ${what}`);
     run(broker);
+    // Leaders notice a follower that died or came back.
+    for (const b of this.brokers.values()) if (b.alive) b.scheduleIsrUpdate();
   }
 
   /** A topic of 1-4 partitions, replication factor 1-3, on brokers drawn by the seed. */
