@@ -121,7 +121,7 @@ export class Controller extends EventEmitter<ControllerEvents> {
     this.states = new PartitionStateMachine(zk, this.context, options.uncleanLeaderElectionEnable, logger);
     this.requests = new ControllerRequests(this.context, this.channel, brokerId, (id, response) =>
       this.put({ type: 'LeaderAndIsrResponse', controllerEpoch: this.context.epoch, brokerId: id, response }));
-    this.deletions = new TopicDeletionManager(zk, this.context, this.requests, (topic, id, response) =>
+    this.deletions = new TopicDeletionManager(this.states, this.context, this.requests, (topic, id, response) =>
       this.put({ type: 'StopReplicaResponse', controllerEpoch: this.context.epoch, topic, brokerId: id, response }), logger);
     this.brokers = new BrokerLifecycle(this.context, this.states, this.requests, this.channel, this.deletions, logger);
     this.preferred = new PreferredReplicaElection(zk, this.context, this.states, this.requests, logger);
@@ -366,17 +366,20 @@ export class Controller extends EventEmitter<ControllerEvents> {
   }
 
   /**
-   * /controller changed: resign if it is no longer ours; race if it is gone. The watch is set after
-   * any resignation, which forgets the watches of the term it ends: set before, a controller that
-   * found another broker holding /controller (deleted by an admin, then won by the other) was left
-   * with no watch on it and never raced again (found by the simulation, seed 142 of `npm run sim`).
+   * /controller changed: resign if it is no longer ours; race if it is gone. A resignation forgets
+   * the watches of the term it ends, the one just set on /controller too, so it is set again:
+   * without, a controller that found another broker holding /controller (deleted by an admin, then
+   * won by the other) kept no watch on it and never raced again (found by the simulation, seed 142
+   * of `npm run sim`; reading without a watch first and watching after the resignation instead
+   * left a controller active without /controller when it went between the two reads, seed 263).
    */
   private async onControllerChange(): Promise<void> {
-    if (this.active) {
-      const holder = await readControllerId(this.options.zk);
-      if (holder !== this.options.brokerId) this.resign(holder === -1 ? `${ZkPaths.controller} was deleted` : `broker ${holder} is the controller now`);
+    let holder = await this.watchControllerZnode();
+    if (this.active && holder !== this.options.brokerId) {
+      this.resign(holder === -1 ? `${ZkPaths.controller} was deleted` : `broker ${holder} is the controller now`);
+      holder = await this.watchControllerZnode();
     }
-    if ((await this.watchControllerZnode()) === -1) await this.elect();
+    if (holder === -1) await this.elect();
   }
 
   /** Resigns and, if /controller is still ours, frees it so that brokers race again (Kafka's triggerControllerMove). */

@@ -9,6 +9,7 @@ import type { Logger } from '../../common/logger';
 import type { TopicPartition } from '../../protocol/messages';
 import { ZkPaths } from '../paths';
 import type { ZooKeeper, ZkOp, ZkOpResult } from '../zk-client';
+import { childPath } from '../zookeeper';
 import { ZkBadVersionError, ZkError, ZkNodeExistsError, ZkNoNodeError } from '../zk-errors';
 import { getDataIfExists } from '../zk-reads';
 import { parseControllerEpoch, parsePartitionState, serializePartitionState, type PartitionStateZnode } from '../znodes';
@@ -167,6 +168,19 @@ export class PartitionStateMachine {
       const explained = await this.explainFailedWrite(err);
       if (!(explained instanceof ZkNoNodeError)) throw explained;
     }
+  }
+
+  /** deleteFenced of a znode and everything under it, children first (Kafka's deleteRecursive with the epoch's zkVersion). */
+  async deleteRecursiveFenced(path: string): Promise<void> {
+    let children: string[];
+    try {
+      children = await this.zk.getChildren(path);
+    } catch (err) {
+      if (err instanceof ZkNoNodeError) return;
+      throw err;
+    }
+    for (const child of children) await this.deleteRecursiveFenced(childPath(path, child));
+    await this.deleteFenced(path);
   }
 
   /**

@@ -22,6 +22,7 @@ interface SeenState extends PartitionStateZnode {
 }
 
 export class ControllerInvariants {
+  /** By `topic-partition`. */
   private readonly states = new Map<string, SeenState>();
   /** Controller epoch -> the broker elected in it. */
   private readonly electedIn = new Map<number, number>();
@@ -54,18 +55,22 @@ export class ControllerInvariants {
     this.checkedZxid = zk.zxid;
     const epochNode = zk.peek(ZkPaths.controllerEpoch);
     const controllerEpoch = epochNode ? parseControllerEpoch(ZkPaths.controllerEpoch, epochNode.data) : 0;
+    const present = new Set<string>();
     for (const topic of zk.peekChildren(ZkPaths.brokerTopics)) {
       const topicNode = zk.peek(ZkPaths.topic(topic));
       if (!topicNode) continue;
       for (const [partition, replicas] of parseTopicAssignment(ZkPaths.topic(topic), topicNode.data)) {
         const path = ZkPaths.partitionState(topic, partition);
         const node = zk.peek(path);
+        if (node) present.add(`${topic}-${partition}`);
         if (!node || node.stat.version === this.states.get(`${topic}-${partition}`)?.zkVersion) continue;
         const state = { ...parsePartitionState(path, node.data), zkVersion: node.stat.version };
         const broken = this.checkPartition(`${topic}-${partition}`, state, replicas, controllerEpoch);
         if (broken) return broken;
       }
     }
+    // A deleted topic's partitions are forgotten: a topic of the same name starts afresh.
+    for (const name of this.states.keys()) if (!present.has(name)) this.states.delete(name);
     return undefined;
   }
 
@@ -95,15 +100,24 @@ export class ControllerInvariants {
   }
 
   /**
-   * Once nothing is left to happen: some live broker controls, and every partition with a live
-   * replica in its ISR has a live leader.
+   * Once nothing is left to happen: some live broker controls, every partition with a live
+   * replica in its ISR has a live leader, and a topic whose deletion was asked is gone unless
+   * one of its replicas is down (Kafka's deletion then waits for it).
    */
   checkSettled(zk: ZkSnapshot): string | undefined {
     const live = new Set(zk.peekChildren(ZkPaths.brokerIds).map(Number));
     if (live.size === 0) return undefined;
     const controller = zk.peek(ZkPaths.controller);
     if (!controller) return `settled with live brokers [${[...live].join(',')}] and no controller`;
+    const deleting = zk.peekChildren(ZkPaths.deleteTopics);
+    for (const topic of deleting) {
+      const topicNode = zk.peek(ZkPaths.topic(topic));
+      const replicas = topicNode ? [...parseTopicAssignment(ZkPaths.topic(topic), topicNode.data).values()].flat() : [];
+      if (replicas.every((r) => live.has(r))) return `settled with the deletion of ${topic} unfinished although all its replicas are alive`;
+    }
     for (const [name, state] of this.states) {
+      // A topic being deleted elects no leader (Kafka's controller skips it).
+      if (deleting.some((topic) => name.startsWith(`${topic}-`))) continue;
       const liveIsr = state.isr.filter((r) => live.has(r));
       if (liveIsr.length > 0 && !live.has(state.leader)) {
         return `${name}: settled with leader ${state.leader} although ISR members ${liveIsr.join(',')} are alive`;

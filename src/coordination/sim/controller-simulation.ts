@@ -64,8 +64,8 @@ const topicPrefix = 'sim-topic-';
 /** Runs without a history say nothing, at no cost. */
 const silentLogger: Logger = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined, child: () => silentLogger };
 
-export type Fault = 'kill' | 'restart' | 'expire' | 'disconnect' | 'moveController' | 'killAndMoveController' | 'createTopic';
-const faults: readonly Fault[] = ['kill', 'restart', 'expire', 'disconnect', 'moveController', 'killAndMoveController', 'createTopic'];
+export type Fault = 'kill' | 'restart' | 'expire' | 'disconnect' | 'moveController' | 'killAndMoveController' | 'createTopic' | 'deleteTopic';
+const faults: readonly Fault[] = ['kill', 'restart', 'expire', 'disconnect', 'moveController', 'killAndMoveController', 'createTopic', 'deleteTopic'];
 
 /** A partition this broker leads, as its last LeaderAndIsr said: its ISR writes name that zkVersion. */
 interface LedPartition {
@@ -173,6 +173,7 @@ class SimBroker {
         if (!stale) this.becomeLeaderOrFollower(body as LeaderAndIsrRequest);
         return { errorCode, partitions: (body as LeaderAndIsrRequest).partitionStates.map((p) => ({ topic: p.topic, partition: p.partition, errorCode })) } as ResponseOf<K>;
       case ApiKey.StopReplica:
+        if (!stale) for (const p of (body as StopReplicaRequest).partitions) this.led.delete(`${p.topic}-${p.partition}`);
         return { errorCode, partitions: (body as StopReplicaRequest).partitions.map((p) => ({ ...p, errorCode })) } as ResponseOf<K>;
       default:
         return { errorCode } as ResponseOf<K>;
@@ -347,6 +348,14 @@ class ControllerSimulation {
       case 'createTopic':
         this.createTopic();
         return;
+      case 'deleteTopic': {
+        const topics = this.server.model.peekChildren(ZkPaths.brokerTopics);
+        if (topics.length === 0) return;
+        const topic = scheduler.pick(topics);
+        this.note(`an admin asks to delete ${topic}`);
+        this.admin.create(ZkPaths.deleteTopic(topic)).catch(() => undefined);
+        return;
+      }
     }
   }
 
