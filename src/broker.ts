@@ -37,6 +37,7 @@ import { DynamicConfigManager } from './server/dynamic-config';
 import { ReplicaManager } from './server/replica-manager';
 import { SocketServer } from './server/socket-server';
 import { BrokerStartupError } from './server/startup-error';
+import { segmentFileHandles } from './storage/file-handle-cache';
 import { LogDirFailureChannel } from './storage/log-dir-failure';
 import { LogManager } from './storage/log-manager';
 import type { BrokerMetrics } from './metrics/broker-metrics';
@@ -136,6 +137,7 @@ export class Broker {
     this.clusterId = await getOrCreateClusterId(zk);
     const missingIdentity = checkLogDirIdentity(this.config.logDirs, this.brokerId, this.clusterId, this.config.zookeeperConnect);
     const logDirFailures = new LogDirFailureChannel(this.logger.child('log-dir-failure'));
+    segmentFileHandles.resize(this.config.logMaxOpenFiles);
     this.logManager = LogManager.open(this.config.logDirs, brokerLogConfig(this.config), {
       clock: this.clock,
       logger: this.logger.child('log-manager'),

@@ -8,6 +8,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { parseZkConnectString } from '../coordination/zk-connect-string';
+import { defaultMaxOpenFiles } from '../storage/file-handle-cache';
 import type { LogCleanerConfig } from '../storage/log-cleaner';
 import { parseCleanupPolicy, type CleanupPolicy, type LogConfig } from '../storage/log-config';
 import { ConfigError } from './config-error';
@@ -71,6 +72,12 @@ export interface BrokerConfig extends ListenerSettings {
   logCleanerMinCompactionLagMs: number;
   logCleanerMaxCompactionLagMs: number;
   logCleanerDeleteRetentionMs: number;
+  /**
+   * log.max.open.files (Josef's own): segment files (.log, .index, .timeindex) the process keeps
+   * open at once; the rest are opened on use (file-handle-cache.ts). Default: half the process's
+   * open-file limit (ulimit -n) read at start.
+   */
+  logMaxOpenFiles: number;
   /** log.flush.offset.checkpoint.interval.ms: how often recovery points are saved. */
   logFlushOffsetCheckpointIntervalMs: number;
   /** replica.high.watermark.checkpoint.interval.ms: how often high watermarks are saved. */
@@ -249,6 +256,7 @@ const settings: Setting[] = [
   // Kafka's Long.MAX_VALUE: the largest integer a JavaScript number holds exactly (never).
   { key: 'log.cleaner.max.compaction.lag.ms', field: 'logCleanerMaxCompactionLagMs', parse: integer(1), defaultValue: String(LONG_MAX) },
   { key: 'log.cleaner.delete.retention.ms', field: 'logCleanerDeleteRetentionMs', parse: integer(0), defaultValue: '86400000' },
+  { key: 'log.max.open.files', field: 'logMaxOpenFiles', parse: integer(1, INT_MAX), defaultValue: String(defaultMaxOpenFiles()) },
   { key: 'log.flush.offset.checkpoint.interval.ms', field: 'logFlushOffsetCheckpointIntervalMs', parse: integer(0, INT_MAX), defaultValue: '60000' },
   { key: 'replica.high.watermark.checkpoint.interval.ms', field: 'replicaHighWatermarkCheckpointIntervalMs', parse: integer(1), defaultValue: '5000' },
   // Kafka 2.0-2.4's 10000 (30000 since 2.5), matching the session timeout's era: a stopped follower leaves the ISR quickly.

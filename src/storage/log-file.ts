@@ -2,10 +2,12 @@
  * The `.log` file of a segment (Kafka's FileRecords): whole record batches back to back. Appends
  * are synchronous positional writes at the tracked end, which always equals the file's size, so
  * appends land strictly in order at page-cache speed. Scans walk batches by their headers and
- * read a batch whole only when asked to verify it; no scan decodes a record.
+ * read a batch whole only when asked to verify it; no scan decodes a record. Its descriptor comes
+ * from the process's file-handle cache: an idle segment's file is closed and reopened on use.
  */
 import * as fs from 'fs';
 import { assert } from '../common/assert';
+import { type CachedFile, segmentFileHandles } from './file-handle-cache';
 import { BATCH_HEADER_BYTES, BatchField, LOG_OVERHEAD_BYTES, checkBatch } from '../protocol/record-batch';
 import { readInt64 } from '../protocol/varint';
 
@@ -46,22 +48,21 @@ export interface ScanOptions {
 export type BatchVisitor = (batch: BatchInfo) => boolean | void;
 
 export class LogFile {
-  private constructor(private filePath: string, private fd: number, private size: number) {}
+  private constructor(private readonly file: CachedFile, private size: number) {}
 
   get path(): string {
-    return this.filePath;
+    return this.file.path;
   }
 
   /** Renames the file (open descriptors follow it): the log cleaner's suffix changes. */
   renameTo(newPath: string): void {
-    fs.renameSync(this.filePath, newPath);
-    this.filePath = newPath;
+    this.file.renameTo(newPath);
   }
 
   /** Opens (or creates) the file for positional reads and writes. */
   static open(path: string): LogFile {
-    const fd = fs.openSync(path, fs.existsSync(path) ? 'r+' : 'w+');
-    return new LogFile(path, fd, fs.fstatSync(fd).size);
+    const { file } = segmentFileHandles.openFile(path);
+    return new LogFile(file, fs.fstatSync(file.fd).size);
   }
 
   get sizeBytes(): number {
@@ -76,7 +77,7 @@ export class LogFile {
     const position = this.size;
     let written = 0;
     while (written < records.length) {
-      written += fs.writeSync(this.fd, records, written, records.length - written, position + written);
+      written += fs.writeSync(this.file.fd, records, written, records.length - written, position + written);
     }
     this.size += records.length;
     return position;
@@ -97,7 +98,7 @@ export class LogFile {
   private readInto(buf: Buffer, offset: number, length: number, position: number): number {
     let read = 0;
     while (read < length) {
-      const n = fs.readSync(this.fd, buf, offset + read, length - read, position + read);
+      const n = fs.readSync(this.file.fd, buf, offset + read, length - read, position + read);
       if (n === 0) break;
       read += n;
     }
@@ -171,26 +172,27 @@ export class LogFile {
   /** Cuts the file to `sizeBytes`. */
   truncateTo(sizeBytes: number): void {
     assert(sizeBytes >= 0 && sizeBytes <= this.size, () => `${this.path}: truncate to ${sizeBytes} of ${this.size} bytes`);
-    fs.ftruncateSync(this.fd, sizeBytes);
+    fs.ftruncateSync(this.file.fd, sizeBytes);
     this.size = sizeBytes;
   }
 
+  /** By path: a retention check does not open an idle segment's file. */
   lastModifiedMs(): number {
-    return fs.fstatSync(this.fd).mtimeMs;
+    return fs.statSync(this.path).mtimeMs;
   }
 
   /** Sets the file's modification time (a cleaned segment keeps the time of the segments it replaces, as in Kafka). */
   setLastModifiedMs(ms: number): void {
-    fs.futimesSync(this.fd, new Date(), new Date(ms));
+    fs.futimesSync(this.file.fd, new Date(), new Date(ms));
   }
 
+  /** fsync is per file, not per descriptor: one reopened after an eviction flushes what earlier ones wrote. */
   flush(): void {
-    fs.fsyncSync(this.fd);
+    fs.fsyncSync(this.file.fd);
   }
 
   close(): void {
-    fs.closeSync(this.fd);
-    this.fd = -1;
+    this.file.close();
   }
 }
 

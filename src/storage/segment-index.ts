@@ -4,11 +4,13 @@
  * geometrically, never past the index's byte bound) and reach the file in one write per persist();
  * once the segment is inactive the memory is released and lookups read entries from the file, so a
  * broker's heap does not grow with the data it stores (Kafka memory-maps its indexes for the same
- * reason). Entries below `persistedCount` are in the file; all `count` entries are readable.
+ * reason). Entries below `persistedCount` are in the file; all `count` entries are readable. The
+ * file's descriptor comes from the process's file-handle cache, so an idle index holds none.
  */
 import * as fs from 'fs';
 import { assert } from '../common/assert';
 import { readInt64 } from '../protocol/varint';
+import { type CachedFile, segmentFileHandles } from './file-handle-cache';
 
 /** The first in-memory buffer of an index: enough for small segments without a regrow. */
 const initialMemoryBytes = 4096;
@@ -25,14 +27,15 @@ export abstract class SegmentIndex {
   /** One entry read from the file, reused by lookups of a released index. */
   private readonly scratch: Buffer;
   private scratchEntry = -1;
-  private fd: number;
+  private readonly file: CachedFile;
   /** The most entries the index may hold (segment.index.bytes / entryBytes). */
   readonly maxEntries: number;
 
-  protected constructor(private filePath: string, readonly baseOffset: number, private readonly entryBytes: number, maxIndexBytes: number) {
+  protected constructor(filePath: string, readonly baseOffset: number, private readonly entryBytes: number, maxIndexBytes: number) {
     this.maxEntries = Math.max(1, Math.floor(maxIndexBytes / entryBytes));
-    this.newlyCreated = !fs.existsSync(filePath);
-    this.fd = fs.openSync(filePath, this.newlyCreated ? 'w+' : 'r+');
+    const { file, created } = segmentFileHandles.openFile(filePath);
+    this.file = file;
+    this.newlyCreated = created;
     const bytes = fs.readFileSync(filePath);
     const wholeBytes = bytes.length - (bytes.length % entryBytes);
     this.hadPartialEntry = wholeBytes !== bytes.length;
@@ -44,13 +47,12 @@ export abstract class SegmentIndex {
   }
 
   get path(): string {
-    return this.filePath;
+    return this.file.path;
   }
 
   /** Renames the file (its descriptor follows it): the log cleaner's suffix changes. */
   renameTo(newPath: string): void {
-    fs.renameSync(this.filePath, newPath);
-    this.filePath = newPath;
+    this.file.renameTo(newPath);
   }
 
   get entryCount(): number {
@@ -70,7 +72,7 @@ export abstract class SegmentIndex {
     assert(i >= 0 && i < this.count, () => `${this.path}: entry ${i} of ${this.count}`);
     if (this.memory !== undefined) return [this.memory, i * this.entryBytes];
     if (this.scratchEntry !== i) {
-      const read = fs.readSync(this.fd, this.scratch, 0, this.entryBytes, i * this.entryBytes);
+      const read = fs.readSync(this.file.fd, this.scratch, 0, this.entryBytes, i * this.entryBytes);
       assert(read === this.entryBytes, () => `${this.path}: entry ${i} is not in the file (read ${read} bytes)`);
       this.scratchEntry = i;
     }
@@ -125,7 +127,7 @@ export abstract class SegmentIndex {
   private loadIntoMemory(): Buffer {
     const bytes = this.count * this.entryBytes;
     const memory = Buffer.alloc(Math.max(initialMemoryBytes, bytes * 2));
-    const read = bytes === 0 ? 0 : fs.readSync(this.fd, memory, 0, bytes, 0);
+    const read = bytes === 0 ? 0 : fs.readSync(this.file.fd, memory, 0, bytes, 0);
     assert(read === bytes, () => `${this.path}: read ${read} of ${bytes} index bytes`);
     this.memory = memory;
     return memory;
@@ -138,7 +140,7 @@ export abstract class SegmentIndex {
     this.scratchEntry = -1;
     if (this.persistedCount > entries) {
       this.persistedCount = entries;
-      fs.ftruncateSync(this.fd, entries * this.entryBytes);
+      fs.ftruncateSync(this.file.fd, entries * this.entryBytes);
     }
   }
 
@@ -148,7 +150,7 @@ export abstract class SegmentIndex {
     this.persistedCount = 0;
     this.scratchEntry = -1;
     this.memory ??= Buffer.alloc(initialMemoryBytes);
-    fs.ftruncateSync(this.fd, 0);
+    fs.ftruncateSync(this.file.fd, 0);
   }
 
   /** Writes the entries appended since the last call in one system call. */
@@ -158,7 +160,7 @@ export abstract class SegmentIndex {
     const from = this.persistedCount * this.entryBytes;
     const length = this.count * this.entryBytes - from;
     let written = 0;
-    while (written < length) written += fs.writeSync(this.fd, this.memory, from + written, length - written, from + written);
+    while (written < length) written += fs.writeSync(this.file.fd, this.memory, from + written, length - written, from + written);
     this.persistedCount = this.count;
   }
 
@@ -171,7 +173,7 @@ export abstract class SegmentIndex {
 
   flush(): void {
     this.persist();
-    fs.fsyncSync(this.fd);
+    fs.fsyncSync(this.file.fd);
   }
 
   close(): void {
@@ -181,8 +183,7 @@ export abstract class SegmentIndex {
 
   /** Closes the file without writing what is only in memory (its log dir went offline; recovery rebuilds the index). */
   closeHandlers(): void {
-    if (this.fd >= 0) fs.closeSync(this.fd);
-    this.fd = -1;
+    this.file.close();
     this.memory = undefined;
   }
 }
