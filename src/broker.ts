@@ -218,7 +218,10 @@ export class Broker {
   /** One dispatcher, and a socket server per listener whose requests say which listener they came in on. */
   private async startSocketServers(): Promise<void> {
     const dispatcher = new Dispatcher(this.logger.child('dispatcher'));
-    const topicAdmin = new ZkTopicAdmin(this.zk as ZkClient);
+    const topicAdmin = new ZkTopicAdmin(this.zk as ZkClient, undefined, {
+      maxBrokerPartitions: this.config.maxBrokerPartitions,
+      replicasPerBroker: () => this.metadataCache.replicasPerBroker(),
+    });
     registerBrokerHandlers(dispatcher, {
       config: this.config,
       metadataCache: this.metadataCache,

@@ -78,6 +78,8 @@ export interface BrokerConfig extends ListenerSettings {
    * open-file limit (ulimit -n) read at start.
    */
   logMaxOpenFiles: number;
+  /** max.broker.partitions (KIP-578): partition replicas one broker may host; topic creation and CreatePartitions past it are refused. */
+  maxBrokerPartitions: number;
   /** log.flush.offset.checkpoint.interval.ms: how often recovery points are saved. */
   logFlushOffsetCheckpointIntervalMs: number;
   /** replica.high.watermark.checkpoint.interval.ms: how often high watermarks are saved. */
@@ -257,6 +259,8 @@ const settings: Setting[] = [
   { key: 'log.cleaner.max.compaction.lag.ms', field: 'logCleanerMaxCompactionLagMs', parse: integer(1), defaultValue: String(LONG_MAX) },
   { key: 'log.cleaner.delete.retention.ms', field: 'logCleanerDeleteRetentionMs', parse: integer(0), defaultValue: '86400000' },
   { key: 'log.max.open.files', field: 'logMaxOpenFiles', parse: integer(1, INT_MAX), defaultValue: String(defaultMaxOpenFiles()) },
+  // KIP-578's default: no limit.
+  { key: 'max.broker.partitions', field: 'maxBrokerPartitions', parse: integer(1, INT_MAX), defaultValue: String(INT_MAX) },
   { key: 'log.flush.offset.checkpoint.interval.ms', field: 'logFlushOffsetCheckpointIntervalMs', parse: integer(0, INT_MAX), defaultValue: '60000' },
   { key: 'replica.high.watermark.checkpoint.interval.ms', field: 'replicaHighWatermarkCheckpointIntervalMs', parse: integer(1), defaultValue: '5000' },
   // Kafka 2.0-2.4's 10000 (30000 since 2.5), matching the session timeout's era: a stopped follower leaves the ISR quickly.

@@ -9,6 +9,7 @@ import { topicCollisionKey, validateTopicName } from '../common/topic';
 import { topicConfigKeys, validateTopicConfigs } from '../common/topic-config';
 import { liveBrokers } from './broker-registry';
 import { assignReplicasToBrokers, validateReplicaAssignment } from './controller/assignment';
+import { type BrokerPartitionLimit, checkBrokerPartitionLimit } from './partition-limit';
 import { changeEntityConfig, readEntityConfig, writeEntityConfig, type ConfigEntity } from './entity-config';
 import { ZkPaths } from './paths';
 import { assignNewPartitions, type PlanOptions } from './reassignment-plan';
@@ -35,7 +36,9 @@ export interface NewTopicSpec {
  * collides with it on '.' vs '_'. Config first, as Kafka: the controller reads it when the
  * assignment appears. Returns the assignment written.
  */
-export async function createTopic(zk: ZkClient, spec: NewTopicSpec, liveBrokerIds: readonly number[], randomInt?: (bound: number) => number): Promise<ReplicaAssignment> {
+export async function createTopic(
+  zk: ZkClient, spec: NewTopicSpec, liveBrokerIds: readonly number[], randomInt?: (bound: number) => number, partitionLimit?: BrokerPartitionLimit,
+): Promise<ReplicaAssignment> {
   validateTopicName(spec.name);
   let assignment: ReplicaAssignment;
   if (spec.assignments) {
@@ -44,6 +47,7 @@ export async function createTopic(zk: ZkClient, spec: NewTopicSpec, liveBrokerId
   } else {
     assignment = assignReplicasToBrokers({ numPartitions: spec.numPartitions, replicationFactor: spec.replicationFactor, brokerIds: liveBrokerIds, randomInt });
   }
+  checkBrokerPartitionLimit(assignment, partitionLimit);
   const existing = await listTopics(zk);
   if (existing.includes(spec.name)) throw topicExists(spec.name);
   const collision = existing.find((t) => topicCollisionKey(t) === topicCollisionKey(spec.name));
@@ -151,6 +155,8 @@ export interface AddPartitionsOptions extends PlanOptions {
   assignments?: readonly (readonly number[])[];
   /** Check and compute everything, write nothing. */
   validateOnly?: boolean;
+  /** max.broker.partitions, checked on the new partitions' assignment. */
+  partitionLimit?: BrokerPartitionLimit;
 }
 
 /**
@@ -181,6 +187,7 @@ export async function addPartitions(zk: ZkClient, name: string, totalPartitions:
     const added = options.assignments === undefined
       ? assignNewPartitions(znode.partitions, totalPartitions, brokers, options)
       : givenNewPartitions(znode.partitions, totalPartitions, options.assignments, brokers.map((b) => b.id));
+    checkBrokerPartitionLimit(added, options.partitionLimit);
     if (options.validateOnly) return added;
     const partitions = new Map([...znode.partitions, ...added]);
     try {
@@ -207,10 +214,10 @@ function givenNewPartitions(current: ReplicaAssignment, totalPartitions: number,
 
 /** The handlers' admin ports (src/server/handlers/ports.ts) over these functions. */
 export class ZkTopicAdmin {
-  constructor(private readonly zk: ZkClient, private readonly randomInt?: (bound: number) => number) {}
+  constructor(private readonly zk: ZkClient, private readonly randomInt?: (bound: number) => number, private readonly partitionLimit?: BrokerPartitionLimit) {}
 
   async createTopic(topic: NewTopicSpec, liveBrokerIds: number[]): Promise<void> {
-    await createTopic(this.zk, topic, liveBrokerIds, this.randomInt);
+    await createTopic(this.zk, topic, liveBrokerIds, this.randomInt, this.partitionLimit);
   }
 
   markTopicForDeletion(name: string): Promise<void> {
@@ -218,7 +225,7 @@ export class ZkTopicAdmin {
   }
 
   async addPartitions(name: string, totalPartitions: number, assignments: number[][] | undefined, validateOnly: boolean): Promise<void> {
-    await addPartitions(this.zk, name, totalPartitions, { assignments, validateOnly });
+    await addPartitions(this.zk, name, totalPartitions, { assignments, validateOnly, partitionLimit: this.partitionLimit });
   }
 
   readConfig(entity: ConfigEntity): Promise<Record<string, string>> {

@@ -96,6 +96,15 @@ export class MetadataCache {
     return [...(this.topics.get(topic)?.keys() ?? [])].sort((a, b) => a - b).map((partition) => ({ topic, partition }));
   }
 
+  /** Partition replicas each broker hosts, by broker id (what max.broker.partitions counts). */
+  replicasPerBroker(): Map<number, number> {
+    const counts = new Map<number, number>();
+    for (const partitions of this.topics.values()) {
+      for (const state of partitions.values()) for (const id of state.replicas) counts.set(id, (counts.get(id) ?? 0) + 1);
+    }
+    return counts;
+  }
+
   partitionState(topic: string, partition: number): UpdateMetadataPartitionState | undefined {
     return this.topics.get(topic)?.get(partition);
   }

@@ -91,6 +91,18 @@ describe('topic alter', () => {
     await expect(addPartitions(zk, 't', 3)).rejects.toThrow(/Topic currently has 4 partitions, which is higher than the requested 3\./);
   });
 
+  it('refuses a topic or partitions past max.broker.partitions before writing anything (KIP-578)', async () => {
+    // Brokers 1-3 host 2 replicas each already; the limit is 3 per broker.
+    const partitionLimit = { maxBrokerPartitions: 3, replicasPerBroker: () => new Map([[1, 2], [2, 2], [3, 2]]) };
+    await expect(createTopic(zk, { name: 'big', numPartitions: 2, replicationFactor: 3, configs: {} }, [1, 2, 3], undefined, partitionLimit))
+      .rejects.toMatchObject({ code: ErrorCode.POLICY_VIOLATION.code, message: expect.stringMatching(/broker 1 hosts 2 and would get 2 more.*exceeds max.broker.partitions \(3 partition replicas per broker\)/) });
+    expect(await readTopicAssignment(zk, 'big')).toBeUndefined();
+    await createTopic(zk, { name: 't', numPartitions: 1, replicationFactor: 3, configs: {} }, [1, 2, 3], undefined, partitionLimit);
+    await expect(addPartitions(zk, 't', 3, { partitionLimit })).rejects.toMatchObject({ code: ErrorCode.POLICY_VIOLATION.code });
+    await expect(addPartitions(zk, 't', 2, { assignments: [[3, 1, 2]], partitionLimit, validateOnly: true })).resolves.toEqual(new Map([[1, [3, 1, 2]]]));
+    expect((await readTopicAssignment(zk, 't'))?.size).toBe(1);
+  });
+
   it('adds no partitions to a topic queued for deletion', async () => {
     await createTopic(zk, { name: 't', numPartitions: 1, replicationFactor: 1, configs: {} }, [1]);
     await markTopicForDeletion(zk, 't');
