@@ -33,11 +33,12 @@ import { registerBrokerHandlers } from './server/handlers';
 import type { ControllerPort } from './server/handlers/ports';
 import { checkLogDirIdentity, writeLogDirIdentity } from './server/log-dir-identity';
 import { MetadataCache } from './server/metadata-cache';
+import { OpenFileWatchdog } from './server/open-file-watchdog';
 import { DynamicConfigManager } from './server/dynamic-config';
 import { ReplicaManager } from './server/replica-manager';
 import { SocketServer } from './server/socket-server';
 import { BrokerStartupError } from './server/startup-error';
-import { segmentFileHandles } from './storage/file-handle-cache';
+import { isOutOfFileDescriptors, segmentFileHandles } from './storage/file-handle-cache';
 import { LogDirFailureChannel } from './storage/log-dir-failure';
 import { LogManager } from './storage/log-manager';
 import type { BrokerMetrics } from './metrics/broker-metrics';
@@ -109,6 +110,7 @@ export class Broker {
   private lagConsumer: Consumer | undefined;
   /** The port metrics.port bound (it may say 0), undefined without metrics. */
   metricsBoundPort: number | undefined;
+  private openFileWatchdog: OpenFileWatchdog | undefined;
 
   constructor(private readonly options: BrokerOptions) {
     this.config = options.config;
@@ -173,9 +175,13 @@ export class Broker {
       replicaManager: this.replicaManager, config: this.config, logger: this.logger.child('group-coordinator'), clock: this.clock, settings: this.groupCoordinatorSettings,
     });
     if (this.config.metricsPort !== null) this.metrics = this.createMetrics(zk, this.replicaManager, this.groupCoordinator);
+    this.openFileWatchdog = new OpenFileWatchdog({
+      fileHandles: segmentFileHandles, logger: this.logger.child('open-file-watchdog'), onExhausted: (reason) => void this.halt(reason),
+    });
     await this.startSocketServers();
     await this.startMetricsServer();
     await this.register(zk);
+    this.openFileWatchdog.start();
     this.controller = new Controller({
       zk, brokerId: this.brokerId, uncleanLeaderElectionEnable: this.config.uncleanLeaderElectionEnable, interBrokerListenerName: this.config.interBrokerListenerName,
       logger: this.logger.child('controller'), clock: this.clock,
@@ -238,6 +244,9 @@ export class Broker {
       const socketServer = new SocketServer({
         host, port, dispatcher, listenerName, logger: this.logger.child(`socket-server-${listenerName}`), maxRequestBytes: this.config.socketRequestMaxBytes,
         requestObserver: this.metrics?.requests.observe,
+        onListenerError: (err) => {
+          if (isOutOfFileDescriptors(err)) this.openFileWatchdog?.check();
+        },
       });
       try {
         this.boundPorts.set(listenerName, await socketServer.start());
@@ -344,11 +353,7 @@ export class Broker {
     if (this.state === 'stopping' || this.state === 'stopped') return;
     this.replicaManager?.handleLogDirFailure(logDir);
     if (this.logManager?.liveLogDirs.length === 0) {
-      const reason = `every log dir (${this.config.logDirs.join(', ')}) has failed`;
-      this.logger.error(`${reason}: shutting down`);
-      this.shutdownDone ??= this.doShutdown(false);
-      await this.shutdownDone;
-      this.options.onHalt?.(reason);
+      await this.halt(`every log dir (${this.config.logDirs.join(', ')}) has failed`);
       return;
     }
     for (let attempt = 1; this.state === 'starting' || this.state === 'running'; attempt++) {
@@ -360,6 +365,22 @@ export class Broker {
         await delay(logDirEventRetryBackoffMs);
       }
     }
+  }
+
+  /**
+   * Kafka's halt: the broker can no longer serve (no log dir left, no file descriptor to accept a
+   * connection with). The ZooKeeper session is closed first, so the broker is deregistered and the
+   * controller moves its leaderships whatever the rest of the shutdown meets; then it stops
+   * without a controlled shutdown and onHalt says why (the CLI: on stderr, exit status 1).
+   */
+  private async halt(reason: string): Promise<void> {
+    if (this.state === 'stopping' || this.state === 'stopped') return;
+    this.logger.error(`${reason}: shutting down`);
+    this.openFileWatchdog?.stop();
+    await this.zk?.close();
+    this.shutdownDone ??= this.doShutdown(false);
+    await this.shutdownDone;
+    this.options.onHalt?.(reason);
   }
 
   /** Kafka's KafkaServer.controlledShutdown, which stands down when ZooKeeper is unreachable (controlled-shutdown.ts). */
@@ -407,6 +428,7 @@ export class Broker {
   private async doShutdown(controlled = true): Promise<void> {
     const wasRunning = this.state === 'running';
     this.state = 'stopping';
+    this.openFileWatchdog?.stop();
     if (controlled && wasRunning && this.config.controlledShutdownEnable) await this.controlledShutdown();
     await this.metricsServer?.close();
     await this.lagConsumer?.close();

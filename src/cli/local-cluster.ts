@@ -53,6 +53,11 @@ export interface LocalClusterOptions {
   brokerOverrides?: Record<number, Record<string, string>>;
   /** More log dirs for some brokers (`log.dirs` is their data folder, then these). */
   extraLogDirs?: Record<number, string[]>;
+  /**
+   * Open-file limits of some brokers (`prlimit --nofile=N:N`, which then runs the broker in its
+   * own process): a machine with a low `ulimit -n`, for tests of running out of descriptors.
+   */
+  openFileLimits?: Record<number, number>;
   /** Environment of the broker processes (default: this process's). */
   env?: NodeJS.ProcessEnv;
   readyTimeoutMs?: number;
@@ -150,7 +155,10 @@ export class LocalCluster {
     try {
       // Its own process group: a Ctrl-C in the terminal reaches `cluster up`, which stops brokers in order.
       const env = this.options.env ?? process.env;
-      const child = spawn(process.execPath, [...brokerNodeOptions(env), ...args], { stdio: ['pipe', logFd, logFd], env, detached: true });
+      const command = [process.execPath, ...brokerNodeOptions(env), ...args];
+      const openFileLimit = this.options.openFileLimits?.[id];
+      if (openFileLimit !== undefined) command.unshift('prlimit', `--nofile=${openFileLimit}:${openFileLimit}`, '--');
+      const child = spawn(command[0], command.slice(1), { stdio: ['pipe', logFd, logFd], env, detached: true });
       child.stdin?.on('error', () => undefined);
       p.child = child;
       p.pid = child.pid;

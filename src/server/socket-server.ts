@@ -43,6 +43,8 @@ export interface SocketServerOptions {
   closeLingerMs?: number;
   /** Told of every request answered on any connection (the broker's request metrics). */
   requestObserver?: RequestObserver;
+  /** Hears the listener's errors after it started (EMFILE on accept, when Node reports it). */
+  onListenerError?: (err: NodeJS.ErrnoException) => void;
 }
 
 export class SocketServer {
@@ -74,7 +76,10 @@ export class SocketServer {
       this.server.once('error', onError);
       this.server.listen(port, host, () => {
         this.server.off('error', onError);
-        this.server.on('error', (err) => logger.error(`listener on ${host}:${port}: ${err.message}`));
+        this.server.on('error', (err) => {
+          logger.error(`listener on ${host}:${port}: ${err.message}`);
+          this.options.onListenerError?.(err);
+        });
         this.accepting = true;
         const bound = (this.server.address() as net.AddressInfo).port;
         logger.info(`listening on ${host}:${bound}`);

@@ -11,8 +11,11 @@ import type { Logger } from '../common/logger';
 /**
  * errno codes that mean the dir itself is unusable, not that one request was wrong: no space or
  * quota left, a read-only file system, an I/O error or a device gone (Kafka: any IOException).
+ * Out of file descriptors (EMFILE, ENFILE) counts too: the file-handle cache has already closed
+ * what it could, so the dir's logs cannot be opened and its partitions must move to replicas that
+ * can serve them, not stay led by a broker that answers every request with an error.
  */
-const logDirFailureErrnos: ReadonlySet<string> = new Set(['ENOSPC', 'EDQUOT', 'EROFS', 'EIO', 'ENXIO', 'ENODEV']);
+const logDirFailureErrnos: ReadonlySet<string> = new Set(['ENOSPC', 'EDQUOT', 'EROFS', 'EIO', 'ENXIO', 'ENODEV', 'EMFILE', 'ENFILE']);
 
 export function isLogDirFailure(err: unknown): boolean {
   const code = (err as NodeJS.ErrnoException | undefined)?.code;

@@ -344,12 +344,18 @@ export class PartitionLog {
     }
     const limit = Math.min(options.maxOffsetExclusive ?? this.logEndOffset, this.logEndOffset);
     if (startOffset >= limit) return emptyRecords;
-    for (let i = this.segmentIndexFor(startOffset); i < this.segments.length; i++) {
-      const segment = this.segments[i];
-      if (segment.baseOffset >= limit) break;
-      const maxPosition = limit < segment.nextOffset ? segment.readBound(limit) : segment.sizeBytes;
-      const bytes = segment.read(startOffset, options.maxBytes, maxPosition, options.into);
-      if (bytes !== undefined && bytes.length > 0) return bytes;
+    try {
+      for (let i = this.segmentIndexFor(startOffset); i < this.segments.length; i++) {
+        const segment = this.segments[i];
+        if (segment.baseOffset >= limit) break;
+        const maxPosition = limit < segment.nextOffset ? segment.readBound(limit) : segment.sizeBytes;
+        const bytes = segment.read(startOffset, options.maxBytes, maxPosition, options.into);
+        if (bytes !== undefined && bytes.length > 0) return bytes;
+      }
+    } catch (err) {
+      // A read may reopen an idle segment's files: a dir whose files cannot be opened goes offline as on a write.
+      if (isLogDirFailure(err)) this.logDirFailureChannel?.maybeAddOfflineLogDir(this.logDir, `${this.name}: read at offset ${startOffset}`, err);
+      throw err;
     }
     return emptyRecords;
   }

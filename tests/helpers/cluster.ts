@@ -36,6 +36,8 @@ export interface TestClusterOptions {
   extraLogDirs?: Record<number, string[]>;
   /** Give every broker a metrics.port (free ports; LocalBroker.metricsPort says which). */
   metrics?: boolean;
+  /** Open-file limits of some brokers (ulimit -n). */
+  openFileLimits?: Record<number, number>;
 }
 
 export { freePorts };
@@ -58,6 +60,7 @@ export async function startTestCluster(name: string, options: TestClusterOptions
     overrides: { ...testBrokerOverrides, ...options.overrides },
     brokerOverrides: options.brokerOverrides,
     extraLogDirs: options.extraLogDirs,
+    openFileLimits: options.openFileLimits,
     env: process.env,
     logger: createLogger(`test-cluster-${name}`, () => undefined),
   });
