@@ -16,10 +16,11 @@ import { reassignBenchmark } from './reassign';
 import { kafkaClientsBenchmark } from './kafka-clients';
 import { compactionBenchmark } from './compaction';
 import { consoleCostBenchmark } from './console-cost';
+import { partitionsBenchmark } from './partitions';
 
 const benchmarks: readonly Benchmark[] = [
   storageBenchmark, produceBenchmark, consumeBenchmark, e2eBenchmark, failoverBenchmark, groupBenchmark, compareBenchmark, reassignBenchmark, kafkaClientsBenchmark,
-  compactionBenchmark, consoleCostBenchmark,
+  compactionBenchmark, consoleCostBenchmark, partitionsBenchmark,
 ];
 
 export function buildProgram(): Command {
