@@ -7,7 +7,7 @@
  * 10,000 partitions an idle broker holds no more than the bound, instead of three per segment.
  */
 import * as fs from 'fs';
-import { AssertionError, assert } from '../common/assert';
+import { assert } from '../common/assert';
 
 /** The share of the process's open-file limit segment files may take by default; sockets, checkpoints and ZooKeeper need the rest. */
 const openFileLimitShare = 0.5;
@@ -67,9 +67,13 @@ export class CachedFile {
     this.filePath = newPath;
   }
 
-  /** The file's descriptor, opening it (and maybe closing another file) when it is not open. */
+  /**
+   * The file's descriptor, opening it (and maybe closing another file) when it is not open. A file
+   * closed for good answers EBADF, as its closed descriptor did before the cache: a log whose dir
+   * just went offline fails a late read with a storage error, not a crash.
+   */
   get fd(): number {
-    if (this.closed) throw new AssertionError(`${this.path}: used after close`);
+    if (this.closed) throw Object.assign(new Error(`EBADF: ${this.path} is closed`), { code: 'EBADF' });
     this.used = true;
     if (this.openFd < 0) this.cache.open(this, 'r+');
     return this.openFd;

@@ -48,6 +48,8 @@ describe('FileHandleCache', () => {
     expect(cache.openFile(path.join(dir, 'f0')).created).toBe(false);
     for (const { file } of files) file.close();
     expect(cache.openCount).toBe(1);
+    // As a closed descriptor did: a late read of a log closed for good is a storage error.
+    expect(() => files[0].file.fd).toThrow(expect.objectContaining({ code: 'EBADF' }));
   });
 
   it('closes a file not used since the clock hand last passed, before one in use', () => {
