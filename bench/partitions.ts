@@ -128,7 +128,7 @@ function report(results: CountResult[], o: PartitionsOptions): BenchReport {
     notes: [
       'CreateTopics ms: until the answer, which comes once the controller has written the assignment and the partitions have leaders in the answering broker\'s metadata (Kafka\'s timeoutMs wait).',
       'all led ms: from the request until Metadata (polled every 250 ms) shows every partition with a leader and all three replicas in its ISR.',
-      `led again after SIGKILL: from the kill of a broker that is not the controller until Metadata from the others shows no partition led by it; the floor is zookeeper.session.timeout.ms (${o.sessionTimeoutMs}).`,
+      `led again after SIGKILL: from the kill of a broker that is not the controller until Metadata from the others shows no partition led by it; its floor is about zookeeper.session.timeout.ms (${o.sessionTimeoutMs}), counted by ZooKeeper from the dead broker's last heartbeat.`,
       'open fds and RSS: each broker once every partition is led, read from /proc/<pid>; segment files count only as far as log.max.open.files lets them stay open.',
     ],
   };
