@@ -11,6 +11,7 @@ import { Consumer } from './client/consumer';
 import { systemClock, type Clock } from './common/clock';
 import { brokerLogConfig, logCleanerConfig, type BrokerConfig } from './common/config';
 import { formatAddresses, type ListenerEndpoint } from './common/endpoint';
+import { usesSasl } from './common/listener-config';
 import { ErrorCode } from './common/errors';
 import { createLogger, type Logger } from './common/logger';
 import { BrokerIdTakenError, registerBroker } from './coordination/broker-registry';
@@ -35,6 +36,9 @@ import { checkLogDirIdentity, writeLogDirIdentity } from './server/log-dir-ident
 import { MetadataCache } from './server/metadata-cache';
 import { OpenFileWatchdog } from './server/open-file-watchdog';
 import { DynamicConfigManager } from './server/dynamic-config';
+import type { SaslAuthenticatorOptions } from './security/sasl-authenticator';
+import { newSaslServer } from './security/sasl-server';
+import { CredentialCache } from './security/scram-credentials';
 import { ReplicaManager } from './server/replica-manager';
 import { SocketServer } from './server/socket-server';
 import { BrokerStartupError } from './server/startup-error';
@@ -102,6 +106,8 @@ export class Broker {
   private brokerEpoch = -1;
   /** The port each listener bound, by listener name. */
   private readonly boundPorts = new Map<string, number>();
+  /** Every user's SCRAM credentials, from /config/users, for the SASL listeners. */
+  private readonly credentialCache = new CredentialCache();
   private shutdownDone: Promise<void> | undefined;
   private readonly zkSession = new ZkSessionStats();
   private metrics: BrokerMetrics | undefined;
@@ -196,7 +202,15 @@ export class Broker {
     this.replicaManager.startup();
     // Topic and broker configs changed with `josef topic alter` or a reassignment throttle apply live.
     this.dynamicConfig = new DynamicConfigManager({
-      zk, brokerId: this.brokerId, target: this.replicaManager, clock: this.clock, logger: this.logger.child('dynamic-config'),
+      zk,
+      brokerId: this.brokerId,
+      target: {
+        applyTopicConfig: (topic, config) => this.replicaManager?.applyTopicConfig(topic, config),
+        applyBrokerConfig: (config) => this.replicaManager?.applyBrokerConfig(config),
+        applyUserConfig: (user, config) => this.credentialCache.update(user, config),
+      },
+      clock: this.clock,
+      logger: this.logger.child('dynamic-config'),
     });
     await this.dynamicConfig.startup();
     this.state = 'running';
@@ -240,13 +254,14 @@ export class Broker {
       logger: this.logger.child('handlers'),
       groupCoordinator: this.groupCoordinator,
     });
-    for (const { listenerName, host, port } of this.config.listeners) {
+    for (const { listenerName, securityProtocol, host, port } of this.config.listeners) {
       const socketServer = new SocketServer({
         host, port, dispatcher, listenerName, logger: this.logger.child(`socket-server-${listenerName}`), maxRequestBytes: this.config.socketRequestMaxBytes,
         requestObserver: this.metrics?.requests.observe,
         onListenerError: (err) => {
           if (isOutOfFileDescriptors(err)) this.openFileWatchdog?.check();
         },
+        sasl: usesSasl(securityProtocol) ? this.saslOptions(listenerName) : undefined,
       });
       try {
         this.boundPorts.set(listenerName, await socketServer.start());
@@ -293,6 +308,12 @@ export class Broker {
       throw new BrokerStartupError(inUse ? `port ${port} on ${host} is in use (metrics.port): choose another` : `metrics.port: ${(err as Error).message}`);
     }
     this.logger.info(`metrics at http://${host}:${this.metricsBoundPort}/metrics`);
+  }
+
+  /** A SASL listener's mechanisms: PLAIN checks the listener's JAAS users, SCRAM the credentials in ZooKeeper. */
+  private saslOptions(listenerName: string): SaslAuthenticatorOptions {
+    const sources = { plainUsers: this.config.plainSaslUsers[listenerName] ?? new Map<string, string>(), credentials: this.credentialCache };
+    return { enabledMechanisms: this.config.saslEnabledMechanisms, newServer: (mechanism) => newSaslServer(mechanism, sources) };
   }
 
   private async register(zk: ZkClient): Promise<void> {

@@ -13,6 +13,7 @@ import { registerConsumeCommand } from './consume';
 import { registerGroupCommands } from './group';
 import { registerDemoCommands } from './demo';
 import { registerConsoleCommand } from './console';
+import { registerUserCommands } from './user';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -30,6 +31,7 @@ export function buildProgram(): Command {
   registerGroupCommands(program);
   registerDemoCommands(program);
   registerConsoleCommand(program);
+  registerUserCommands(program);
   return program;
 }
 

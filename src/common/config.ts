@@ -14,10 +14,12 @@ import { parseCleanupPolicy, type CleanupPolicy, type LogConfig } from '../stora
 import { ConfigError } from './config-error';
 import { connectionString, normaliseListenerName, securityProtocolNamed, type ListenerEndpoint } from './endpoint';
 import {
-  LISTENER_SECURITY_PROTOCOL_MAP_DEFAULT, deriveListenerSettings, parseListenerList, parseSecurityProtocolMap,
+  LISTENER_SECURITY_PROTOCOL_MAP_DEFAULT, deriveListenerSettings, parseListenerList, parseSecurityProtocolMap, usesSasl,
   type Found, type ListenerSettings, type ListenerSources,
 } from './listener-config';
 import { parseProperties, propertiesToMap, type PropertyEntry } from './properties';
+import { PLAIN_LOGIN_MODULE, plainUsersFromJaas } from '../security/jaas-config';
+import { SUPPORTED_SASL_MECHANISMS } from '../security/sasl-server';
 
 export { ConfigError } from './config-error';
 
@@ -131,6 +133,13 @@ export interface BrokerConfig extends ListenerSettings {
   leaderImbalanceCheckIntervalSeconds: number;
   /** leader.imbalance.per.broker.percentage: the share of a broker's preferred partitions led elsewhere that triggers a rebalance. */
   leaderImbalancePerBrokerPercentage: number;
+  /** sasl.enabled.mechanisms: what a SASL listener offers in SaslHandshake. */
+  saslEnabledMechanisms: string[];
+  /**
+   * listener.name.<listener>.plain.sasl.jaas.config, by listener name: the users and passwords
+   * SASL/PLAIN accepts there (the JAAS entry's user_NAME="PASSWORD" options).
+   */
+  plainSaslUsers: Record<string, ReadonlyMap<string, string>>;
   /**
    * metrics.port: where the broker serves its metrics in Prometheus's text format (GET /metrics),
    * on the host of its first listener; null (the default) serves none. Josef's own setting: Kafka
@@ -205,6 +214,14 @@ const optionalPort: Parser = (raw) => (raw.trim() === '' ? null : integer(0, 655
 const zkConnect: Parser = (raw) => {
   parseZkConnectString(raw);
   return raw.trim();
+};
+
+const saslMechanisms: Parser = (raw) => {
+  const mechanisms = raw.split(',').map((m) => m.trim()).filter((m) => m !== '');
+  for (const m of mechanisms) {
+    if (!SUPPORTED_SASL_MECHANISMS.includes(m)) throw new Error(`${m} is not a SASL mechanism Josef speaks: ${SUPPORTED_SASL_MECHANISMS.join(', ')}`);
+  }
+  return mechanisms;
 };
 
 const dirList: Parser = (raw) => {
@@ -295,7 +312,16 @@ const settings: Setting[] = [
   { key: 'leader.imbalance.check.interval.seconds', field: 'leaderImbalanceCheckIntervalSeconds', parse: integer(1, INT_MAX), defaultValue: '300' },
   { key: 'leader.imbalance.per.broker.percentage', field: 'leaderImbalancePerBrokerPercentage', parse: integer(0, 100), defaultValue: '10' },
   { key: 'metrics.port', field: 'metricsPort', parse: optionalPort, defaultValue: '' },
+  // Kafka's default is GSSAPI (Kerberos), which Josef does not speak; SCRAM needs only `josef user add`.
+  { key: 'sasl.enabled.mechanisms', field: 'saslEnabledMechanisms', parse: saslMechanisms, defaultValue: 'SCRAM-SHA-256,SCRAM-SHA-512' },
 ];
+
+/**
+ * Kafka's per-listener JAAS setting for PLAIN (the listener name lower case, as Kafka writes it;
+ * any case is read). Read from the command line and the properties file; there is no environment
+ * variable for it, since its name holds the listener's.
+ */
+const plainJaasConfigKey = /^listener\.name\.([A-Za-z0-9_-]+)\.plain\.sasl\.jaas\.config$/;
 
 /** Every key the broker understands (settings and their aliases). */
 export const knownConfigKeys: ReadonlySet<string> = new Set(settings.flatMap((s) => [s.key, ...(s.aliases ?? []).map((a) => a.key)]));
@@ -342,10 +368,10 @@ export function loadBrokerConfig(sources: ConfigSources = {}): LoadedConfig {
   const env = sources.env ?? process.env;
   const fileEntries = sources.file === undefined ? new Map<string, PropertyEntry>() : readPropertiesFile(sources.file);
   for (const [key, entry] of fileEntries) {
-    if (!knownConfigKeys.has(key)) warnings.push(`unknown setting ${key} in ${sources.file}:${entry.line} is ignored`);
+    if (!knownConfigKeys.has(key) && !plainJaasConfigKey.test(key)) warnings.push(`unknown setting ${key} in ${sources.file}:${entry.line} is ignored`);
   }
   for (const key of Object.keys(flags)) {
-    if (key !== 'port' && !knownConfigKeys.has(key) && flags[key] !== undefined) warnings.push(`unknown setting ${key} on the command line is ignored`);
+    if (key !== 'port' && !knownConfigKeys.has(key) && !plainJaasConfigKey.test(key) && flags[key] !== undefined) warnings.push(`unknown setting ${key} on the command line is ignored`);
   }
   const layers: Layer[] = [
     (key) => (flags[key] === undefined ? undefined : { value: flags[key] as string, origin: `command line (${key})` }),
@@ -368,7 +394,24 @@ export function loadBrokerConfig(sources: ConfigSources = {}): LoadedConfig {
   const staticConfigKeys = new Set(settings.filter((setting) => isGiven(setting, layers)).map((setting) => setting.key));
   // Kafka's old `port` setting gives the listener's port: listeners counts as given.
   if (flags.port !== undefined) staticConfigKeys.add('listeners');
-  return { config: { ...derive(found, flags.port), staticConfigKeys }, warnings };
+  const plainSaslUsers = readPlainSaslUsers([...Object.keys(flags), ...fileEntries.keys()], layers);
+  return { config: { ...derive(found, flags.port, plainSaslUsers), staticConfigKeys }, warnings };
+}
+
+/** Each listener's PLAIN users from its JAAS setting, by normalised listener name (the strongest source wins). */
+function readPlainSaslUsers(keys: string[], layers: Layer[]): Record<string, ReadonlyMap<string, string>> {
+  const users: Record<string, ReadonlyMap<string, string>> = {};
+  for (const key of new Set(keys)) {
+    const match = plainJaasConfigKey.exec(key);
+    const raw = match === null ? undefined : layers.map((layer) => layer(key)).find((v) => v !== undefined);
+    if (match === null || raw === undefined) continue;
+    try {
+      users[normaliseListenerName(match[1])] = plainUsersFromJaas(raw.value);
+    } catch (err) {
+      throw new ConfigError(`invalid value for ${key} (from ${raw.origin}): ${(err as Error).message}`);
+    }
+  }
+  return users;
 }
 
 /** Whether any source names the setting, under its key or an alias. */
@@ -423,7 +466,7 @@ function parseValue(setting: Setting, spelling: Alias, raw: RawValue): unknown {
 }
 
 /** Fills the defaults that depend on other settings, and checks the settings against each other. */
-function derive(found: FoundValues, portFlag: string | undefined): Omit<BrokerConfig, 'staticConfigKeys'> {
+function derive(found: FoundValues, portFlag: string | undefined, plainSaslUsers: BrokerConfig['plainSaslUsers']): Omit<BrokerConfig, 'staticConfigKeys'> {
   const values = Object.fromEntries(Object.entries(found).map(([field, f]) => [field, f.value])) as Partial<BrokerConfig>;
   if (values.brokerId === undefined) {
     throw new ConfigError(`broker.id is required: set it with --id, ${envVarName('broker.id')} or broker.id in server.properties`);
@@ -439,13 +482,26 @@ function derive(found: FoundValues, portFlag: string | undefined): Omit<BrokerCo
     portFlag,
   });
   const sessionTimeoutMs = values.zookeeperSessionTimeoutMs as number;
+  checkPlainUsers(listenerSettings, values.saslEnabledMechanisms as string[], plainSaslUsers);
   return {
     ...(values as Omit<BrokerConfig, keyof ListenerSettings | 'logDirs' | 'zookeeperConnectionTimeoutMs' | 'staticConfigKeys'>),
     ...listenerSettings,
     brokerId,
     logDirs: values.logDirs ?? [path.join(os.tmpdir(), `josef-logs-${brokerId}`)],
     zookeeperConnectionTimeoutMs: values.zookeeperConnectionTimeoutMs ?? sessionTimeoutMs,
+    plainSaslUsers,
   };
+}
+
+/** With PLAIN enabled, every SASL listener needs its users, as Kafka needs a JAAS entry for each (it would refuse every login). */
+function checkPlainUsers(listeners: ListenerSettings, mechanisms: string[], plainSaslUsers: BrokerConfig['plainSaslUsers']): void {
+  if (!mechanisms.includes('PLAIN')) return;
+  for (const { listenerName } of listeners.listeners.filter((l) => usesSasl(l.securityProtocol))) {
+    if (plainSaslUsers[listenerName] === undefined) {
+      throw new ConfigError(`sasl.enabled.mechanisms has PLAIN, but the SASL listener ${listenerName} has no users: set ` +
+        `listener.name.${listenerName.toLowerCase()}.plain.sasl.jaas.config=${PLAIN_LOGIN_MODULE} required user_NAME="PASSWORD";`);
+    }
+  }
 }
 
 /** The broker's default settings for partition logs (topic configs may override them). */

@@ -14,8 +14,13 @@ import {
 /** Kafka's default listener.security.protocol.map: every security protocol as a listener name of its own. */
 export const LISTENER_SECURITY_PROTOCOL_MAP_DEFAULT = 'PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL';
 
-/** The security protocols Josef's listeners speak (TLS and SASL are not implemented yet). */
-const supportedSecurityProtocols: ReadonlySet<SecurityProtocolName> = new Set(['PLAINTEXT']);
+/** The security protocols Josef's listeners speak (TLS is not implemented yet). */
+const supportedSecurityProtocols: ReadonlySet<SecurityProtocolName> = new Set(['PLAINTEXT', 'SASL_PLAINTEXT']);
+
+/** Whether a listener of this protocol authenticates its clients with SASL. */
+export function usesSasl(protocol: SecurityProtocolName): boolean {
+  return protocol === 'SASL_PLAINTEXT' || protocol === 'SASL_SSL';
+}
 
 /** Hosts that bind every interface but that no client can connect to. */
 const nonRoutableHosts: ReadonlySet<string> = new Set(['0.0.0.0', '::']);
@@ -93,6 +98,11 @@ export function deriveListenerSettings(sources: ListenerSources): ListenerSettin
   const listenerEndpoints = listeners.map((l) => ({ ...l, host: l.host === '' ? '0.0.0.0' : l.host, securityProtocol: protocolOf(l.listenerName) }));
   const advertisedListeners = advertise(listeners, sources).map((l) => ({ ...l, securityProtocol: protocolOf(l.listenerName) }));
   const interBrokerListenerName = interBrokerListener(advertisedListeners, sources);
+  if (usesSasl(protocolOf(interBrokerListenerName))) {
+    // The broker's own connections (replica fetchers, the controller's) do not authenticate yet.
+    throw new ConfigError(`the inter-broker listener ${interBrokerListenerName} speaks ${protocolOf(interBrokerListenerName)}, but Josef's brokers ` +
+      'cannot authenticate to each other yet: set inter.broker.listener.name to a PLAINTEXT listener');
+  }
   return {
     listeners: listenerEndpoints,
     advertisedListeners,
@@ -130,7 +140,7 @@ function parsePortFlag(text: string): number {
   return port;
 }
 
-/** Every listener needs a security protocol in the map (Kafka's rule), and Josef speaks only PLAINTEXT. */
+/** Every listener needs a security protocol in the map (Kafka's rule), and Josef speaks PLAINTEXT and SASL_PLAINTEXT. */
 function securityProtocolLookup(sources: ListenerSources): (listenerName: string) => SecurityProtocolName {
   const found = sources.listenerSecurityProtocolMap;
   return (listenerName) => {
@@ -141,7 +151,7 @@ function securityProtocolLookup(sources: ListenerSources): (listenerName: string
     }
     if (!supportedSecurityProtocols.has(protocol)) {
       throw new ConfigError(`the listener ${listenerName} speaks ${protocol} by ${describe('listener.security.protocol.map', found)}, ` +
-        `but Josef's listeners speak only PLAINTEXT until security is implemented: map ${listenerName} to PLAINTEXT`);
+        `but Josef's listeners speak only ${[...supportedSecurityProtocols].join(' and ')} (TLS is not implemented yet): map ${listenerName} to one of them`);
     }
     return protocol;
   };

@@ -11,25 +11,42 @@ import { ZkNodeExistsError } from './zk-errors';
 import { getDataIfExists } from './zk-reads';
 import { parseTopicConfig, serializeConfigChange, serializeTopicConfig } from './znodes';
 
-/** A topic by name, or a broker by id, or every broker's default (Kafka's `<default>`). */
-export type ConfigEntity = { type: 'topics'; name: string } | { type: 'brokers'; name: number | '<default>' };
+/** A topic by name, a broker by id, every broker's default (Kafka's `<default>`), or a user (SASL's user name). */
+export type ConfigEntity = { type: 'topics'; name: string } | { type: 'brokers'; name: number | '<default>' } | { type: 'users'; name: string };
+
+/**
+ * Kafka's Sanitizer.sanitize for user names in znode paths: URL encoding (UTF-8) that keeps only
+ * letters, digits, `.`, `-` and `_`, so that any name is one path element.
+ */
+export function sanitizeEntityName(name: string): string {
+  return [...name].map((ch) => (/[A-Za-z0-9._-]/.test(ch) ? ch : [...Buffer.from(ch, 'utf8')].map((b) => `%${b.toString(16).toUpperCase().padStart(2, '0')}`).join(''))).join('');
+}
+
+export function desanitizeEntityName(sanitized: string): string {
+  return decodeURIComponent(sanitized);
+}
 
 export function entityConfigPath(entity: ConfigEntity): string {
-  return entity.type === 'topics' ? ZkPaths.topicConfig(entity.name) : ZkPaths.brokerConfig(entity.name);
+  switch (entity.type) {
+    case 'topics': return ZkPaths.topicConfig(entity.name);
+    case 'brokers': return ZkPaths.brokerConfig(entity.name);
+    case 'users': return ZkPaths.userConfig(sanitizeEntityName(entity.name));
+  }
 }
 
-/** The notification's entity_path, e.g. `topics/orders`, `brokers/1`. */
+/** The notification's entity_path, e.g. `topics/orders`, `brokers/1`, `users/alice`. */
 export function entityPath(entity: ConfigEntity): string {
-  return `${entity.type}/${entity.name}`;
+  return `${entity.type}/${entity.type === 'users' ? sanitizeEntityName(entity.name) : entity.name}`;
 }
 
-/** Reads an entity_path back; undefined for an entity type Josef does not keep (Kafka also has users, clients). */
+/** Reads an entity_path back; undefined for an entity type Josef does not keep (Kafka also has clients). */
 export function parseEntityPath(path: string): ConfigEntity | undefined {
   const slash = path.indexOf('/');
   const type = path.slice(0, slash);
   const name = path.slice(slash + 1);
   if (slash <= 0 || name === '') return undefined;
   if (type === 'topics') return { type, name };
+  if (type === 'users') return { type, name: desanitizeEntityName(name) };
   if (type === 'brokers' && (name === '<default>' || /^\d+$/.test(name))) return { type, name: name === '<default>' ? name : Number(name) };
   return undefined;
 }

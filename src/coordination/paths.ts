@@ -19,6 +19,9 @@ export const ZkPaths = {
   configBrokers: '/config/brokers',
   /** A broker's dynamic config; `<default>` holds the cluster-wide one (Kafka's ConfigEntityName.Default). */
   brokerConfig: (broker: number | '<default>') => `/config/brokers/${broker}`,
+  configUsers: '/config/users',
+  /** A user's config: its SCRAM credentials (and, in Kafka, its quotas), under its sanitized name (sanitizeEntityName). */
+  userConfig: (sanitizedUser: string) => `/config/users/${sanitizedUser}`,
   /** Kafka's config change notifications: PERSISTENT_SEQUENTIAL `config_change_<seq>`, naming the entity that changed. */
   configChanges: '/config/changes',
   configChangePrefix: '/config/changes/config_change_',
@@ -48,7 +51,7 @@ export const ZkPaths = {
 /** Persistent paths every broker makes sure of at start (Kafka's KafkaZkClient.createTopLevelPaths). */
 export const basePaths: readonly string[] = [
   ZkPaths.brokerIds, ZkPaths.brokerTopics, ZkPaths.configTopics, ZkPaths.deleteTopics, ZkPaths.isrChangeNotifications, ZkPaths.cluster,
-  ZkPaths.logDirEventNotifications, ZkPaths.configBrokers, ZkPaths.configChanges,
+  ZkPaths.logDirEventNotifications, ZkPaths.configBrokers, ZkPaths.configChanges, ZkPaths.configUsers,
 ];
 
 /** Creates every base path that is missing; existing ones are left as they are. */

@@ -13,6 +13,10 @@
  * is that a producer's pipelined requests replicate together, so a follower's fetch carries all
  * of them instead of one each (Kafka's channel muting makes every acks=all request a round trip
  * of its own). Any other request first waits for the Produces before it to be answered.
+ *
+ * On a SASL listener the connection's SaslServerAuthenticator sees every request until the client
+ * has authenticated, and decides whether it is dispatched, answered by the authenticator, or ends
+ * the connection; requests after that carry the principal it authenticated.
  */
 import type { Socket } from 'net';
 import { ErrorCode } from '../common/errors';
@@ -23,6 +27,7 @@ import { FrameDecoder } from '../protocol/frame-decoder';
 import { josefProtocol } from '../protocol/josef-protocol';
 import { CloseConnection, detectProtocol, RequestFailure, type WireProtocol } from '../protocol/wire-protocol';
 import type { RequestObserver } from '../metrics/request-metrics';
+import { ANONYMOUS_PRINCIPAL, SaslServerAuthenticator, type SaslAuthenticatorOptions } from '../security/sasl-authenticator';
 import type { Dispatcher } from './dispatcher';
 import { releaseAfterWrite } from './fetch-read-buffers';
 import type { RequestContext } from './request-context';
@@ -33,6 +38,8 @@ export interface ClientChannelOptions {
   kafkaProtocol: WireProtocol;
   /** The listener this connection came in on (Kafka's listener name). */
   listenerName: string;
+  /** On a SASL listener: its mechanisms; every client must authenticate before anything else. */
+  sasl?: SaslAuthenticatorOptions;
   /** Kafka's `socket.request.max.bytes`. */
   requestBytesMax: number;
   queuedRequestsMax: number;
@@ -58,6 +65,8 @@ export class ClientChannel {
   /** The wire protocol, fixed by the first frame. */
   private protocol: WireProtocol | undefined;
   private readonly decoder: FrameDecoder;
+  /** On a SASL listener, this connection's authentication. */
+  private readonly authenticator: SaslServerAuthenticator | undefined;
   /** Whole frames, or the oversize error that ended the stream, waiting in arrival order. */
   private readonly queue: (Buffer | InvalidFrameError)[] = [];
   /** processQueue is running. */
@@ -80,6 +89,7 @@ export class ClientChannel {
   ) {
     this.remoteAddress = `${socket.remoteAddress}:${socket.remotePort}`;
     this.decoder = new FrameDecoder(options.requestBytesMax, 'requests');
+    this.authenticator = options.sasl && new SaslServerAuthenticator(options.sasl);
     this.closed = new Promise((resolve) => socket.once('close', resolve));
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
@@ -183,6 +193,10 @@ export class ClientChannel {
       this.close(item.message, protocol.rejection(item));
       return;
     }
+    if (this.authenticator?.expectsBareToken) {
+      await this.handleBareToken(this.authenticator, item);
+      return;
+    }
     const first = this.protocol === undefined;
     this.protocol ??= detectProtocol(item) === 'kafka' ? this.options.kafkaProtocol : josefProtocol;
     const decoded = this.protocol.decode(item);
@@ -194,6 +208,10 @@ export class ClientChannel {
       return;
     }
     const { request } = decoded;
+    if (this.authenticator && !this.authenticator.authenticated) {
+      await this.handleUnauthenticated(this.authenticator, request);
+      return;
+    }
     if (request.apiKey === ApiKey.Produce) {
       await this.handleProduce(request, item);
       return;
@@ -202,6 +220,46 @@ export class ClientChannel {
     const startedNs = process.hrtime.bigint();
     const response = await this.options.dispatcher.dispatch(request.apiKey, request.body, this.context(request));
     await this.writeAnswer(request, response, startedNs);
+  }
+
+  /** A request before the client has authenticated: the authenticator says what becomes of it. */
+  private async handleUnauthenticated(authenticator: SaslServerAuthenticator, request: DecodedRequest): Promise<void> {
+    await this.answersWritten();
+    const startedNs = process.hrtime.bigint();
+    const body = typeof request.body === 'object' && request.body !== null ? request.body as Record<string, unknown> : {};
+    // Kafka's SaslHandshake v0 is followed by bare tokens; Josef's protocol always uses SaslAuthenticate.
+    const bareTokens = this.protocol?.name === 'kafka' && request.apiVersion === 0;
+    const step = authenticator.onRequest(request.apiKey, body, bareTokens);
+    switch (step.kind) {
+      case 'dispatch':
+        await this.writeAnswer(request, await this.options.dispatcher.dispatch(request.apiKey, request.body, this.context(request)), startedNs);
+        return;
+      case 'answer':
+        await this.writeAnswer(request, step.response, startedNs);
+        if (step.closeReason !== undefined) this.close(step.closeReason, undefined);
+        else if (authenticator.authenticated) this.options.logger.debug(`connection from ${this.remoteAddress} authenticated as ${authenticator.principal}`);
+        return;
+      case 'refuse':
+        await this.writeAnswer(request, new RequestFailure(step.errorCode), startedNs);
+        this.close(step.reason, undefined);
+        return;
+      case 'close':
+        this.close(step.reason, undefined);
+    }
+  }
+
+  /** A bare SASL token (after SaslHandshake v0): its challenge goes back as a bare frame. */
+  private async handleBareToken(authenticator: SaslServerAuthenticator, token: Buffer): Promise<void> {
+    await this.answersWritten();
+    const step = authenticator.onBareToken(token);
+    if (step.kind === 'close') {
+      this.close(step.reason, undefined);
+      return;
+    }
+    const length = Buffer.alloc(4);
+    length.writeInt32BE(step.challenge.length);
+    await this.write({ chunks: [length, step.challenge], bytes: 4 + step.challenge.length });
+    if (authenticator.authenticated) this.options.logger.debug(`connection from ${this.remoteAddress} authenticated as ${authenticator.principal}`);
   }
 
   /**
@@ -251,6 +309,7 @@ export class ClientChannel {
     return {
       protocol: (this.protocol ?? josefProtocol).name,
       listenerName: this.options.listenerName,
+      principal: this.authenticator?.principal ?? ANONYMOUS_PRINCIPAL,
       clientId: request.clientId,
       correlationId: request.correlationId,
       apiVersion: request.apiVersion,

@@ -10,7 +10,7 @@
  */
 import type { Clock } from '../common/clock';
 import type { Logger } from '../common/logger';
-import { parseEntityPath, readEntityConfig, type ConfigEntity } from '../coordination/entity-config';
+import { desanitizeEntityName, parseEntityPath, readEntityConfig, type ConfigEntity } from '../coordination/entity-config';
 import { ZkPaths } from '../coordination/paths';
 import type { ZkClient } from '../coordination/zk-client';
 import { ZkNoNodeError } from '../coordination/zk-errors';
@@ -26,6 +26,8 @@ export interface DynamicConfigTarget {
   applyTopicConfig(topic: string, config: Record<string, string>): void;
   /** This broker's dynamic config: `<default>`'s keys with its own over them. */
   applyBrokerConfig(config: Record<string, string>): void;
+  /** A user's whole config as it now is (its SCRAM credentials; empty once the user is deleted). */
+  applyUserConfig(user: string, config: Record<string, string>): void;
 }
 
 export interface DynamicConfigOptions {
@@ -103,12 +105,17 @@ export class DynamicConfigManager {
   private async loadAll(): Promise<void> {
     const names = await this.watchNotifications();
     this.lastSequence = Math.max(this.lastSequence, ...names.map((n) => notificationSequence(n) ?? -1));
-    const topics = await this.zk.getChildren(ZkPaths.configTopics).catch((err: unknown) => {
+    for (const topic of await this.childrenOf(ZkPaths.configTopics)) await this.apply({ type: 'topics', name: topic }, 'startup');
+    for (const user of await this.childrenOf(ZkPaths.configUsers)) await this.apply({ type: 'users', name: desanitizeEntityName(user) }, 'startup');
+    await this.apply({ type: 'brokers', name: this.options.brokerId }, 'startup');
+  }
+
+  private async childrenOf(path: string): Promise<string[]> {
+    const children = await this.zk.getChildren(path).catch((err: unknown) => {
       if (err instanceof ZkNoNodeError) return [] as string[];
       throw err;
     });
-    for (const topic of topics.sort()) await this.apply({ type: 'topics', name: topic }, 'startup');
-    await this.apply({ type: 'brokers', name: this.options.brokerId }, 'startup');
+    return children.sort();
   }
 
   private async watchNotifications(): Promise<string[]> {
@@ -154,6 +161,13 @@ export class DynamicConfigManager {
       const config = await readEntityConfig(this.zk, entity);
       this.log(why, `topic ${entity.name} ${JSON.stringify(config)}`);
       target.applyTopicConfig(entity.name, config);
+      return;
+    }
+    if (entity.type === 'users') {
+      const config = await readEntityConfig(this.zk, entity);
+      // Credentials are secrets: the log says which user changed, never what.
+      this.log(why, `user ${entity.name} (${Object.keys(config).join(', ') || 'deleted'})`);
+      target.applyUserConfig(entity.name, config);
       return;
     }
     if (entity.name !== brokerId && entity.name !== '<default>') return;

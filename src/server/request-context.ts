@@ -12,6 +12,11 @@ export interface RequestContext {
    * Metadata and FindCoordinator answer with the brokers' addresses on the same listener.
    */
   readonly listenerName: string;
+  /**
+   * Who sent it, as Kafka names principals: `User:NAME` once SASL authenticated the connection,
+   * `User:ANONYMOUS` on a listener that authenticates nobody.
+   */
+  readonly principal: string;
   readonly clientId: string | null;
   readonly correlationId: number;
   readonly apiVersion: number;

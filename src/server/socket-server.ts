@@ -10,6 +10,7 @@ import type { Logger } from '../common/logger';
 import { REQUEST_BYTES_MAX_DEFAULT } from '../protocol/frame';
 import { KafkaProtocol } from '../protocol/kafka/kafka-protocol';
 import type { WireProtocol } from '../protocol/wire-protocol';
+import type { SaslAuthenticatorOptions } from '../security/sasl-authenticator';
 import { ClientChannel } from './client-channel';
 import type { RequestObserver } from '../metrics/request-metrics';
 import type { Dispatcher } from './dispatcher';
@@ -34,6 +35,8 @@ export interface SocketServerOptions {
   logger: Logger;
   /** Kafka's listener name (default PLAINTEXT): what a request's context says it came in on. */
   listenerName?: string;
+  /** A SASL listener's mechanisms (SASL_PLAINTEXT): clients must authenticate first. */
+  sasl?: SaslAuthenticatorOptions;
   /** Kafka's `socket.request.max.bytes` (default 100 MiB). */
   maxRequestBytes?: number;
   /** Kafka's `max.connections`. */
@@ -138,6 +141,7 @@ export class SocketServer {
       dispatcher: options.dispatcher,
       kafkaProtocol: this.kafkaProtocol,
       listenerName: options.listenerName ?? PLAINTEXT_LISTENER_NAME,
+      sasl: options.sasl,
       requestBytesMax: options.maxRequestBytes ?? REQUEST_BYTES_MAX_DEFAULT,
       queuedRequestsMax: options.queuedRequestsMax ?? QUEUED_REQUESTS_MAX_DEFAULT,
       closeLingerMs: options.closeLingerMs ?? CLOSE_LINGER_MS_DEFAULT,

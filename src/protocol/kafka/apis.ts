@@ -29,6 +29,8 @@ import { offsetCommitApi } from './messages/offset-commit';
 import { offsetFetchApi } from './messages/offset-fetch';
 import { offsetsForLeaderEpochApi } from './messages/offsets-for-leader-epoch';
 import { produceApi } from './messages/produce';
+import { saslAuthenticateApi } from './messages/sasl-authenticate';
+import { saslHandshakeApi } from './messages/sasl-handshake';
 import { syncGroupApi } from './messages/sync-group';
 import { inRange } from './schema';
 
@@ -46,6 +48,7 @@ export const kafkaApis: readonly KafkaApi[] = [
   syncGroupApi,
   describeGroupsApi,
   listGroupsApi,
+  saslHandshakeApi,
   apiVersionsApi,
   createTopicsApi,
   deleteTopicsApi,
@@ -54,6 +57,7 @@ export const kafkaApis: readonly KafkaApi[] = [
   describeConfigsApi,
   alterConfigsApi,
   describeLogDirsApi,
+  saslAuthenticateApi,
   createPartitionsApi,
   electLeadersApi,
   deleteGroupsApi,

@@ -31,6 +31,8 @@ import type { DescribeConfigsRequest, DescribeConfigsResponse } from './describe
 import type { AlterConfigsRequest, AlterConfigsResponse } from './alter-configs';
 import type { CreatePartitionsRequest, CreatePartitionsResponse } from './create-partitions';
 import type { ElectLeadersRequest, ElectLeadersResponse } from './elect-leaders';
+import type { SaslHandshakeRequest, SaslHandshakeResponse } from './sasl-handshake';
+import type { SaslAuthenticateRequest, SaslAuthenticateResponse } from './sasl-authenticate';
 
 export * from './common';
 export * from './produce';
@@ -61,6 +63,8 @@ export * from './describe-configs';
 export * from './alter-configs';
 export * from './create-partitions';
 export * from './elect-leaders';
+export * from './sasl-handshake';
+export * from './sasl-authenticate';
 
 /** Request and response body types by API key. */
 export interface ApiMessages {
@@ -92,6 +96,8 @@ export interface ApiMessages {
   [ApiKey.AlterConfigs]: { request: AlterConfigsRequest; response: AlterConfigsResponse };
   [ApiKey.CreatePartitions]: { request: CreatePartitionsRequest; response: CreatePartitionsResponse };
   [ApiKey.ElectLeaders]: { request: ElectLeadersRequest; response: ElectLeadersResponse };
+  [ApiKey.SaslHandshake]: { request: SaslHandshakeRequest; response: SaslHandshakeResponse };
+  [ApiKey.SaslAuthenticate]: { request: SaslAuthenticateRequest; response: SaslAuthenticateResponse };
 }
 
 export type SupportedApiKey = keyof ApiMessages;

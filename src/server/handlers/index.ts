@@ -35,6 +35,7 @@ import { describeLogDirsHandler } from './describe-log-dirs';
 import { offsetsForLeaderEpochHandler } from './offsets-for-leader-epoch';
 import type { ConfigAdminPort, ControllerPort, PartitionAdminPort } from './ports';
 import { produceHandler } from './produce';
+import { saslAuthenticateHandler, saslHandshakeHandler } from './sasl';
 import { stopReplicaHandler } from './stop-replica';
 import { syncGroupHandler } from './sync-group';
 import { updateMetadataHandler } from './update-metadata';
@@ -70,6 +71,8 @@ export function registerBrokerHandlers(dispatcher: Dispatcher, deps: BrokerHandl
   dispatcher.register(ApiKey.AlterConfigs, alterConfigsHandler(deps));
   dispatcher.register(ApiKey.CreatePartitions, createPartitionsHandler(deps));
   dispatcher.register(ApiKey.ElectLeaders, electLeadersHandler(deps));
+  dispatcher.register(ApiKey.SaslHandshake, saslHandshakeHandler);
+  dispatcher.register(ApiKey.SaslAuthenticate, saslAuthenticateHandler);
   if (deps.groupCoordinator) registerGroupHandlers(dispatcher, deps, deps.groupCoordinator);
 }
 

@@ -26,10 +26,12 @@ afterEach(async () => {
 function recordingTarget() {
   const topics: Array<[string, Record<string, string>]> = [];
   const brokers: Array<Record<string, string>> = [];
+  const users: Array<[string, Record<string, string>]> = [];
   return {
-    topics, brokers,
+    topics, brokers, users,
     applyTopicConfig: (topic: string, config: Record<string, string>) => void topics.push([topic, config]),
     applyBrokerConfig: (config: Record<string, string>) => void brokers.push(config),
+    applyUserConfig: (user: string, config: Record<string, string>) => void users.push([user, config]),
   };
 }
 
@@ -53,6 +55,19 @@ describe('dynamic config (Kafka\'s DynamicConfigManager)', () => {
     await waitFor(() => target.brokers.length === 2, { timeoutMs: 10_000, message: 'broker 1\'s change to be applied' });
     expect(target.brokers[1]).toEqual({ 'leader.replication.throttled.rate': '10', 'follower.replication.throttled.rate': '10' });
     expect(target.topics).toHaveLength(2); // broker 2's change was not for broker 1
+  });
+
+  it('applies users\' configs at startup and on change, by their names (sanitized in the znode path as Kafka does)', async () => {
+    await writeEntityConfig(zk, { type: 'users', name: 'alice' }, { 'SCRAM-SHA-256': 'salt=c2FsdA==,stored_key=a2V5,server_key=a2V5,iterations=4096' });
+    const target = recordingTarget();
+    manager = new DynamicConfigManager({ zk, brokerId: 1, target, clock: new ManualClock(Date.now()), logger: quietLogger });
+    await manager.startup();
+    expect(target.users).toEqual([['alice', { 'SCRAM-SHA-256': 'salt=c2FsdA==,stored_key=a2V5,server_key=a2V5,iterations=4096' }]]);
+
+    await writeEntityConfig(zk, { type: 'users', name: 'bob smith*' }, { 'SCRAM-SHA-512': 'x' });
+    await waitFor(() => target.users.length === 2, { timeoutMs: 10_000, message: 'the new user to be applied' });
+    expect(target.users[1]).toEqual(['bob smith*', { 'SCRAM-SHA-512': 'x' }]);
+    expect(await zk.exists('/config/users/bob%20smith%2A')).not.toBeNull();
   });
 
   it('purges notifications older than the expiration', async () => {

@@ -72,7 +72,7 @@ describe('generated hostile requests', () => {
       config, metadataCache, replicaManager, logger: quietLogger, clusterId: () => 'fuzz', controller: () => undefined,
       ...adminPortsWithoutZooKeeper,
     });
-    const ctx: RequestContext = { protocol: 'josef', listenerName: 'PLAINTEXT', clientId: 'controller', correlationId: 0, apiVersion: 0, remoteAddress: 'test' };
+    const ctx: RequestContext = { protocol: 'josef', listenerName: 'PLAINTEXT', principal: 'User:ANONYMOUS', clientId: 'controller', correlationId: 0, apiVersion: 0, remoteAddress: 'test' };
     await dispatcher.dispatch(ApiKey.LeaderAndIsr, { controllerId: 1, controllerEpoch: 1, brokerEpoch: 1, partitionStates: [state(0), state(1)], liveLeaders: [] }, ctx);
     await dispatcher.dispatch(ApiKey.UpdateMetadata, {
       controllerId: 1, controllerEpoch: 1, brokerEpoch: 1, liveBrokers: [plaintextBroker(1, '127.0.0.1', 9092)], deletedTopics: [],
@@ -98,7 +98,7 @@ describe('generated hostile requests', () => {
     await fc.assert(fc.asyncProperty(
       fc.constantFrom(...clientApis), fc.nat({ max: 3 }), fc.oneof(body, leaf, fc.array(leaf, { maxLength: 4 })),
       async (apiKey, apiVersion, request) => {
-        const response = await dispatcher.dispatch(apiKey, request as never, { protocol: 'josef', listenerName: 'PLAINTEXT', clientId: 'fuzz', correlationId: 1, apiVersion, remoteAddress: 'fuzz' });
+        const response = await dispatcher.dispatch(apiKey, request as never, { protocol: 'josef', listenerName: 'PLAINTEXT', principal: 'User:ANONYMOUS', clientId: 'fuzz', correlationId: 1, apiVersion, remoteAddress: 'fuzz' });
         expect(response === null || typeof response === 'object').toBe(true);
         if (response && (response as { errorCode?: number }).errorCode === ErrorCode.UNKNOWN_SERVER_ERROR.code) unexpected++;
       },
@@ -124,7 +124,7 @@ describe('generated hostile requests', () => {
       async (records) => {
         const response = await dispatcher.dispatch(ApiKey.Produce, {
           acks: 1, timeoutMs: 1000, topics: [{ name: 'orders', partitions: [{ partition: 1, records }] }],
-        }, { protocol: 'josef', listenerName: 'PLAINTEXT', clientId: 'fuzz', correlationId: 2, apiVersion: 0, remoteAddress: 'fuzz' }) as { topics: { partitions: { errorCode: number }[] }[] };
+        }, { protocol: 'josef', listenerName: 'PLAINTEXT', principal: 'User:ANONYMOUS', clientId: 'fuzz', correlationId: 2, apiVersion: 0, remoteAddress: 'fuzz' }) as { topics: { partitions: { errorCode: number }[] }[] };
         expect(response.topics[0].partitions[0].errorCode).not.toBe(0);
       },
     ), { numRuns: 1000, seed: 7 });

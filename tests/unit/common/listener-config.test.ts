@@ -16,6 +16,42 @@ const pair = {
   'inter.broker.listener.name': 'INTERNAL',
 };
 
+const saslPair = {
+  ...pair,
+  'listener.security.protocol.map': 'INTERNAL:PLAINTEXT,EXTERNAL:SASL_PLAINTEXT',
+};
+const plainJaas = 'org.apache.kafka.common.security.plain.PlainLoginModule required user_alice="alice-secret";';
+
+describe('SASL settings', () => {
+  it('a SASL_PLAINTEXT listener beside a PLAINTEXT inter-broker one, SCRAM by default', () => {
+    const config = load(saslPair);
+    expect(addresses(config.listeners)).toEqual(['INTERNAL://0.0.0.0:19092 PLAINTEXT', 'EXTERNAL://0.0.0.0:9092 SASL_PLAINTEXT']);
+    expect(config.saslEnabledMechanisms).toEqual(['SCRAM-SHA-256', 'SCRAM-SHA-512']);
+    expect(config.plainSaslUsers).toEqual({});
+  });
+
+  it('PLAIN\'s users from listener.name.<listener>.plain.sasl.jaas.config, any case of the listener name, not reported as unknown', () => {
+    const { config, warnings } = loadBrokerConfig({
+      env: {},
+      flags: { 'broker.id': '1', ...saslPair, 'sasl.enabled.mechanisms': 'PLAIN,SCRAM-SHA-512', 'listener.name.external.plain.sasl.jaas.config': plainJaas },
+    });
+    expect(warnings).toEqual([]);
+    expect(config.saslEnabledMechanisms).toEqual(['PLAIN', 'SCRAM-SHA-512']);
+    expect(config.plainSaslUsers).toEqual({ EXTERNAL: new Map([['alice', 'alice-secret']]) });
+  });
+
+  it('refuses PLAIN without users on a SASL listener, a mechanism Josef lacks, a bad JAAS entry, and a SASL inter-broker listener', () => {
+    const refuses = (settings: Record<string, string>, message: RegExp): void => {
+      expect(() => load(settings)).toThrow(ConfigError);
+      expect(() => load(settings)).toThrow(message);
+    };
+    refuses({ ...saslPair, 'sasl.enabled.mechanisms': 'PLAIN' }, /the SASL listener EXTERNAL has no users: set listener\.name\.external\.plain\.sasl\.jaas\.config=/);
+    refuses({ ...saslPair, 'sasl.enabled.mechanisms': 'GSSAPI' }, /invalid value for sasl\.enabled\.mechanisms .*GSSAPI is not a SASL mechanism Josef speaks/);
+    refuses({ ...saslPair, 'listener.name.external.plain.sasl.jaas.config': 'nonsense' }, /invalid value for listener\.name\.external\.plain\.sasl\.jaas\.config \(from command line/);
+    refuses({ ...saslPair, 'inter.broker.listener.name': 'EXTERNAL' }, /the inter-broker listener EXTERNAL speaks SASL_PLAINTEXT, but Josef's brokers cannot authenticate to each other yet/);
+  });
+});
+
 describe('listener settings', () => {
   it('reads an INTERNAL/EXTERNAL pair: every listener, its advertised address and protocol, the inter-broker one', () => {
     const config = load(pair);
@@ -101,8 +137,8 @@ describe('listener settings', () => {
       refuses({ ...pair, 'listener.security.protocol.map': 'INTERNAL:PLAINTEXT' }, /the listener EXTERNAL has no security protocol in listener\.security\.protocol\.map=INTERNAL:PLAINTEXT \(from command line/);
     });
 
-    it('a security protocol other than PLAINTEXT, saying Josef has none other yet', () => {
-      refuses({ listeners: 'SSL://h:1' }, /the listener SSL speaks SSL by listener\.security\.protocol\.map=.*Josef's listeners speak only PLAINTEXT until security is implemented/);
+    it('a security protocol with TLS, saying Josef has none yet', () => {
+      refuses({ listeners: 'SSL://h:1' }, /the listener SSL speaks SSL by listener\.security\.protocol\.map=.*Josef's listeners speak only PLAINTEXT and SASL_PLAINTEXT \(TLS is not implemented yet\)/);
       refuses({ ...pair, 'listener.security.protocol.map': 'INTERNAL:PLAINTEXT,EXTERNAL:SASL_SSL' }, /the listener EXTERNAL speaks SASL_SSL/);
       refuses({ 'security.inter.broker.protocol': 'SSL' }, /listener named after security\.inter\.broker\.protocol=SSL/);
     });

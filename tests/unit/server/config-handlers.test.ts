@@ -15,7 +15,7 @@ import type { RequestContext } from '../../../src/server/request-context';
 import { plaintextBroker } from '../../helpers/live-brokers';
 import { quietLogger } from '../../helpers/log';
 
-const ctx: RequestContext = { protocol: 'kafka', listenerName: 'PLAINTEXT', clientId: 'test', correlationId: 1, apiVersion: 1, remoteAddress: '127.0.0.1:1' };
+const ctx: RequestContext = { protocol: 'kafka', listenerName: 'PLAINTEXT', principal: 'User:ANONYMOUS', clientId: 'test', correlationId: 1, apiVersion: 1, remoteAddress: '127.0.0.1:1' };
 const { TOPIC, BROKER } = ConfigResourceType;
 const LEADER_RATE = 'leader.replication.throttled.rate';
 const FOLLOWER_RATE = 'follower.replication.throttled.rate';

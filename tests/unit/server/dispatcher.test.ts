@@ -5,7 +5,7 @@ import { ApiKey } from '../../../src/protocol/api-keys';
 import { Dispatcher } from '../../../src/server/dispatcher';
 import type { RequestContext } from '../../../src/server/request-context';
 
-const ctx = (apiVersion = 0): RequestContext => ({ protocol: 'josef', listenerName: 'PLAINTEXT', clientId: 'c', correlationId: 1, apiVersion, remoteAddress: '127.0.0.1:1' });
+const ctx = (apiVersion = 0): RequestContext => ({ protocol: 'josef', listenerName: 'PLAINTEXT', principal: 'User:ANONYMOUS', clientId: 'c', correlationId: 1, apiVersion, remoteAddress: '127.0.0.1:1' });
 
 describe('Dispatcher', () => {
   const lines: string[] = [];

@@ -11,7 +11,7 @@ import type { RequestContext } from '../../../src/server/request-context';
 import { liveBroker, plaintextBroker } from '../../helpers/live-brokers';
 import { quietLogger } from '../../helpers/log';
 
-const ctx: RequestContext = { protocol: 'josef', listenerName: 'PLAINTEXT', clientId: 'test', correlationId: 1, apiVersion: 0, remoteAddress: '127.0.0.1:1' };
+const ctx: RequestContext = { protocol: 'josef', listenerName: 'PLAINTEXT', principal: 'User:ANONYMOUS', clientId: 'test', correlationId: 1, apiVersion: 0, remoteAddress: '127.0.0.1:1' };
 /** Broker `id` as a Metadata answer on the PLAINTEXT listener lists it. */
 const broker = (id: number) => ({ nodeId: id, host: '127.0.0.1', port: 9091 + id, rack: null });
 

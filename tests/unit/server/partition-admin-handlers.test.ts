@@ -14,7 +14,7 @@ import type { RequestContext } from '../../../src/server/request-context';
 import { plaintextBroker } from '../../helpers/live-brokers';
 import { quietLogger } from '../../helpers/log';
 
-const ctx: RequestContext = { protocol: 'kafka', listenerName: 'PLAINTEXT', clientId: 'test', correlationId: 1, apiVersion: 1, remoteAddress: '127.0.0.1:1' };
+const ctx: RequestContext = { protocol: 'kafka', listenerName: 'PLAINTEXT', principal: 'User:ANONYMOUS', clientId: 'test', correlationId: 1, apiVersion: 1, remoteAddress: '127.0.0.1:1' };
 const brokers = [1, 2, 3].map((id) => plaintextBroker(id, '127.0.0.1', 9091 + id));
 
 /** Tells the cache that `leader` leads these partitions, as an UpdateMetadata from the controller. */

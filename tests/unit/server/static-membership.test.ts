@@ -14,7 +14,7 @@ import { syncGroupHandler } from '../../../src/server/handlers/sync-group';
 import type { RequestContext } from '../../../src/server/request-context';
 import { decodeRequest, encodeResponse, goldenFrames, hex, int16, int32, str } from '../../helpers/kafka-golden';
 
-const ctx: RequestContext = { protocol: 'kafka', listenerName: 'PLAINTEXT', clientId: 'c', correlationId: 1, apiVersion: 5, remoteAddress: '127.0.0.1:5555' };
+const ctx: RequestContext = { protocol: 'kafka', listenerName: 'PLAINTEXT', principal: 'User:ANONYMOUS', clientId: 'c', correlationId: 1, apiVersion: 5, remoteAddress: '127.0.0.1:5555' };
 
 /** Records what reaches the coordinator. */
 function recordingCoordinator(): { coordinator: GroupCoordinator; joins: JoinGroupParams[]; calls: string[] } {
