@@ -67,7 +67,7 @@ export class PlainSaslServer implements SaslServer {
 
 type ScramState =
   | { step: 'first' }
-  | { step: 'final'; first: ClientFirstMessage; serverFirst: string; nonce: string; credential: ScramCredential }
+  | { step: 'final'; first: ClientFirstMessage; serverFirst: string; serverNonce: string; credential: ScramCredential }
   | { step: 'done' };
 
 /** SCRAM-SHA-256/512 (RFC 5802): client-first, server-first, client-final, server-final. */
@@ -102,15 +102,18 @@ export class ScramSaslServer implements SaslServer {
       if (first.extensions.tokenauth === 'true') throw new SaslAuthenticationError('Authentication failed: delegation tokens are not supported', `${first.username} sent a delegation token`);
       const credential = this.credentials.credential(first.username, mechanism);
       if (credential === undefined) throw new SaslAuthenticationError(invalidCredentials(mechanism), `unknown user ${first.username} (no ${mechanism} credential)`);
-      const nonce = first.nonce + this.serverNonce();
-      const serverFirst = formatServerFirstMessage(nonce, credential.salt, credential.iterations);
-      this.state = { step: 'final', first, serverFirst, nonce, credential };
+      const serverNonce = this.serverNonce();
+      const serverFirst = formatServerFirstMessage(first.nonce + serverNonce, credential.salt, credential.iterations);
+      this.state = { step: 'final', first, serverFirst, serverNonce, credential };
       return serverFirst;
     }
     if (state.step === 'final') {
       const final = parseClientFinalMessage(text);
       const { first, credential } = state;
-      if (final.nonce !== state.nonce) throw new SaslAuthenticationError('Authentication failed: Invalid client nonce in the final client message.', `${first.username} sent another nonce`);
+      // Kafka checks only that the nonce ends with the server's part, and librdkafka relies on it:
+      // it sends its own nonce before the whole combined one. The server's part is new each time,
+      // so a replayed message still fails, and the proof signs the nonce as sent.
+      if (!final.nonce.endsWith(state.serverNonce)) throw new SaslAuthenticationError('Authentication failed: Invalid client nonce in the final client message.', `${first.username} sent another nonce`);
       if (Buffer.from(final.channelBinding, 'base64').toString('utf8') !== first.gs2Header) {
         throw new SaslAuthenticationError('Authentication failed: Invalid channel binding in the final client message.', `${first.username} sent another GS2 header`);
       }
