@@ -6,12 +6,13 @@
  * tasks. Shutdown undoes it in reverse, after asking the controller to move this broker's
  * leaderships away.
  */
+import type { TlsOptions } from 'tls';
 import { Connection } from './client/connection';
 import { Consumer } from './client/consumer';
 import { systemClock, type Clock } from './common/clock';
 import { brokerLogConfig, logCleanerConfig, type BrokerConfig } from './common/config';
 import { formatAddresses, type ListenerEndpoint } from './common/endpoint';
-import { usesSasl } from './common/listener-config';
+import { usesSasl, usesTls } from './common/listener-config';
 import { ErrorCode } from './common/errors';
 import { createLogger, type Logger } from './common/logger';
 import { BrokerIdTakenError, registerBroker } from './coordination/broker-registry';
@@ -39,6 +40,7 @@ import { DynamicConfigManager } from './server/dynamic-config';
 import type { SaslAuthenticatorOptions } from './security/sasl-authenticator';
 import { newSaslServer } from './security/sasl-server';
 import { CredentialCache } from './security/scram-credentials';
+import { tlsServerOptions } from './security/tls-options';
 import { ReplicaManager } from './server/replica-manager';
 import { SocketServer } from './server/socket-server';
 import { BrokerStartupError } from './server/startup-error';
@@ -262,6 +264,7 @@ export class Broker {
           if (isOutOfFileDescriptors(err)) this.openFileWatchdog?.check();
         },
         sasl: usesSasl(securityProtocol) ? this.saslOptions(listenerName) : undefined,
+        tls: usesTls(securityProtocol) ? this.tlsOptions(listenerName) : undefined,
       });
       try {
         this.boundPorts.set(listenerName, await socketServer.start());
@@ -308,6 +311,15 @@ export class Broker {
       throw new BrokerStartupError(inUse ? `port ${port} on ${host} is in use (metrics.port): choose another` : `metrics.port: ${(err as Error).message}`);
     }
     this.logger.info(`metrics at http://${host}:${this.metricsBoundPort}/metrics`);
+  }
+
+  /** A TLS listener's key and certificates, read from the files ssl.* name. */
+  private tlsOptions(listenerName: string): TlsOptions {
+    try {
+      return tlsServerOptions(this.config);
+    } catch (err) {
+      throw new BrokerStartupError(`listener ${listenerName}: ${(err as Error).message}`);
+    }
   }
 
   /** A SASL listener's mechanisms: PLAIN checks the listener's JAAS users, SCRAM the credentials in ZooKeeper. */

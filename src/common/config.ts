@@ -14,7 +14,7 @@ import { parseCleanupPolicy, type CleanupPolicy, type LogConfig } from '../stora
 import { ConfigError } from './config-error';
 import { connectionString, normaliseListenerName, securityProtocolNamed, type ListenerEndpoint } from './endpoint';
 import {
-  LISTENER_SECURITY_PROTOCOL_MAP_DEFAULT, deriveListenerSettings, parseListenerList, parseSecurityProtocolMap, usesSasl,
+  LISTENER_SECURITY_PROTOCOL_MAP_DEFAULT, deriveListenerSettings, parseListenerList, parseSecurityProtocolMap, usesSasl, usesTls,
   type Found, type ListenerSettings, type ListenerSources,
 } from './listener-config';
 import { parseProperties, propertiesToMap, type PropertyEntry } from './properties';
@@ -140,6 +140,20 @@ export interface BrokerConfig extends ListenerSettings {
    * SASL/PLAIN accepts there (the JAAS entry's user_NAME="PASSWORD" options).
    */
   plainSaslUsers: Record<string, ReadonlyMap<string, string>>;
+  /** ssl.keystore.type: PEM (a key and its certificate chain in one file) or PKCS12. */
+  sslKeystoreType: 'PEM' | 'PKCS12';
+  /** ssl.keystore.location: the TLS listeners' key and certificate chain. */
+  sslKeystoreLocation: string | null;
+  /** ssl.keystore.password: a PKCS12 keystore's password. */
+  sslKeystorePassword: string | null;
+  /** ssl.key.password: the passphrase of an encrypted PEM key. */
+  sslKeyPassword: string | null;
+  /** ssl.truststore.type: PEM only (Kafka's JKS and PKCS12 truststores are Java's). */
+  sslTruststoreType: 'PEM';
+  /** ssl.truststore.location: PEM certificates of the CAs whose client certificates are trusted (ssl.truststore.type PEM). */
+  sslTruststoreLocation: string | null;
+  /** ssl.client.auth: whether TLS clients must (required), may (requested) or need not (none) present a certificate. */
+  sslClientAuth: 'none' | 'requested' | 'required';
   /**
    * metrics.port: where the broker serves its metrics in Prometheus's text format (GET /metrics),
    * on the host of its first listener; null (the default) serves none. Josef's own setting: Kafka
@@ -169,6 +183,8 @@ interface Setting {
   defaultValue?: string;
   /** Weaker spellings of the same setting, strongest first (Kafka's log.dir for log.dirs). */
   aliases?: Alias[];
+  /** A secret: DescribeConfigs reports no value for it (Kafka's sensitive configs). */
+  sensitive?: true;
 }
 
 const LONG_MAX = Number.MAX_SAFE_INTEGER;
@@ -223,6 +239,15 @@ const saslMechanisms: Parser = (raw) => {
   }
   return mechanisms;
 };
+
+function oneOf<T extends string>(...choices: T[]): Parser {
+  return (raw) => {
+    const value = raw.trim();
+    const found = choices.find((c) => c.toLowerCase() === value.toLowerCase());
+    if (found === undefined) throw new Error(`expected ${choices.join(', ')}, got "${raw}"`);
+    return found;
+  };
+}
 
 const dirList: Parser = (raw) => {
   const dirs = raw.split(',').map((d) => d.trim()).filter((d) => d !== '');
@@ -314,6 +339,14 @@ const settings: Setting[] = [
   { key: 'metrics.port', field: 'metricsPort', parse: optionalPort, defaultValue: '' },
   // Kafka's default is GSSAPI (Kerberos), which Josef does not speak; SCRAM needs only `josef user add`.
   { key: 'sasl.enabled.mechanisms', field: 'saslEnabledMechanisms', parse: saslMechanisms, defaultValue: 'SCRAM-SHA-256,SCRAM-SHA-512' },
+  // Kafka's default is JKS, a Java format Node cannot read; PEM needs no conversion from what openssl makes.
+  { key: 'ssl.keystore.type', field: 'sslKeystoreType', parse: oneOf('PEM', 'PKCS12'), defaultValue: 'PEM' },
+  { key: 'ssl.keystore.location', field: 'sslKeystoreLocation', parse: nullableString, defaultValue: '' },
+  { key: 'ssl.keystore.password', field: 'sslKeystorePassword', parse: nullableString, defaultValue: '', sensitive: true },
+  { key: 'ssl.key.password', field: 'sslKeyPassword', parse: nullableString, defaultValue: '', sensitive: true },
+  { key: 'ssl.truststore.type', field: 'sslTruststoreType', parse: oneOf('PEM'), defaultValue: 'PEM' },
+  { key: 'ssl.truststore.location', field: 'sslTruststoreLocation', parse: nullableString, defaultValue: '' },
+  { key: 'ssl.client.auth', field: 'sslClientAuth', parse: oneOf('none', 'requested', 'required'), defaultValue: 'none' },
 ];
 
 /**
@@ -483,6 +516,7 @@ function derive(found: FoundValues, portFlag: string | undefined, plainSaslUsers
   });
   const sessionTimeoutMs = values.zookeeperSessionTimeoutMs as number;
   checkPlainUsers(listenerSettings, values.saslEnabledMechanisms as string[], plainSaslUsers);
+  checkTlsSettings(listenerSettings, values);
   return {
     ...(values as Omit<BrokerConfig, keyof ListenerSettings | 'logDirs' | 'zookeeperConnectionTimeoutMs' | 'staticConfigKeys'>),
     ...listenerSettings,
@@ -491,6 +525,18 @@ function derive(found: FoundValues, portFlag: string | undefined, plainSaslUsers
     zookeeperConnectionTimeoutMs: values.zookeeperConnectionTimeoutMs ?? sessionTimeoutMs,
     plainSaslUsers,
   };
+}
+
+/** A TLS listener needs a key and certificate; asking clients for certificates needs CAs to check them against. */
+function checkTlsSettings(listeners: ListenerSettings, values: Partial<BrokerConfig>): void {
+  const tlsListener = listeners.listeners.find((l) => usesTls(l.securityProtocol));
+  if (tlsListener === undefined) return;
+  if (!values.sslKeystoreLocation) {
+    throw new ConfigError(`the listener ${tlsListener.listenerName} speaks ${tlsListener.securityProtocol}: set ssl.keystore.location to a PEM file with its private key and certificate chain`);
+  }
+  if (values.sslClientAuth !== 'none' && !values.sslTruststoreLocation) {
+    throw new ConfigError(`ssl.client.auth=${values.sslClientAuth} asks clients for certificates: set ssl.truststore.location to the PEM certificates of the CAs that sign them`);
+  }
 }
 
 /** With PLAIN enabled, every SASL listener needs its users, as Kafka needs a JAAS entry for each (it would refuse every login). */
@@ -552,7 +598,7 @@ export interface BrokerSettingDescription {
 export function describeBrokerSettings(config: BrokerConfig): BrokerSettingDescription[] {
   return settings.map((setting) => ({
     name: setting.key,
-    value: formatSettingValue(config[setting.field]),
+    value: setting.sensitive ? null : formatSettingValue(config[setting.field]),
     isStatic: config.staticConfigKeys.has(setting.key),
     defaultValue: setting.defaultValue,
   }));

@@ -14,12 +14,14 @@ import {
 /** Kafka's default listener.security.protocol.map: every security protocol as a listener name of its own. */
 export const LISTENER_SECURITY_PROTOCOL_MAP_DEFAULT = 'PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL';
 
-/** The security protocols Josef's listeners speak (TLS is not implemented yet). */
-const supportedSecurityProtocols: ReadonlySet<SecurityProtocolName> = new Set(['PLAINTEXT', 'SASL_PLAINTEXT']);
-
 /** Whether a listener of this protocol authenticates its clients with SASL. */
 export function usesSasl(protocol: SecurityProtocolName): boolean {
   return protocol === 'SASL_PLAINTEXT' || protocol === 'SASL_SSL';
+}
+
+/** Whether a listener of this protocol speaks TLS. */
+export function usesTls(protocol: SecurityProtocolName): boolean {
+  return protocol === 'SSL' || protocol === 'SASL_SSL';
 }
 
 /** Hosts that bind every interface but that no client can connect to. */
@@ -98,10 +100,10 @@ export function deriveListenerSettings(sources: ListenerSources): ListenerSettin
   const listenerEndpoints = listeners.map((l) => ({ ...l, host: l.host === '' ? '0.0.0.0' : l.host, securityProtocol: protocolOf(l.listenerName) }));
   const advertisedListeners = advertise(listeners, sources).map((l) => ({ ...l, securityProtocol: protocolOf(l.listenerName) }));
   const interBrokerListenerName = interBrokerListener(advertisedListeners, sources);
-  if (usesSasl(protocolOf(interBrokerListenerName))) {
-    // The broker's own connections (replica fetchers, the controller's) do not authenticate yet.
+  if (protocolOf(interBrokerListenerName) !== 'PLAINTEXT') {
+    // The broker's own connections (replica fetchers, the controller's) speak neither TLS nor SASL yet.
     throw new ConfigError(`the inter-broker listener ${interBrokerListenerName} speaks ${protocolOf(interBrokerListenerName)}, but Josef's brokers ` +
-      'cannot authenticate to each other yet: set inter.broker.listener.name to a PLAINTEXT listener');
+      'cannot use TLS or SASL between them yet: set inter.broker.listener.name to a PLAINTEXT listener');
   }
   return {
     listeners: listenerEndpoints,
@@ -140,7 +142,7 @@ function parsePortFlag(text: string): number {
   return port;
 }
 
-/** Every listener needs a security protocol in the map (Kafka's rule), and Josef speaks PLAINTEXT and SASL_PLAINTEXT. */
+/** Every listener needs a security protocol in the map (Kafka's rule). */
 function securityProtocolLookup(sources: ListenerSources): (listenerName: string) => SecurityProtocolName {
   const found = sources.listenerSecurityProtocolMap;
   return (listenerName) => {
@@ -148,10 +150,6 @@ function securityProtocolLookup(sources: ListenerSources): (listenerName: string
     if (protocol === undefined) {
       throw new ConfigError(`the listener ${listenerName} has no security protocol in ${describe('listener.security.protocol.map', found)}: ` +
         `add ${listenerName}:PLAINTEXT to it`);
-    }
-    if (!supportedSecurityProtocols.has(protocol)) {
-      throw new ConfigError(`the listener ${listenerName} speaks ${protocol} by ${describe('listener.security.protocol.map', found)}, ` +
-        `but Josef's listeners speak only ${[...supportedSecurityProtocols].join(' and ')} (TLS is not implemented yet): map ${listenerName} to one of them`);
     }
     return protocol;
   };

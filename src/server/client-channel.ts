@@ -40,6 +40,8 @@ export interface ClientChannelOptions {
   listenerName: string;
   /** On a SASL listener: its mechanisms; every client must authenticate before anything else. */
   sasl?: SaslAuthenticatorOptions;
+  /** On a TLS listener, the principal the client's verified certificate names (SASL's, on SASL_SSL, comes first). */
+  peerPrincipal?: string;
   /** Kafka's `socket.request.max.bytes`. */
   requestBytesMax: number;
   queuedRequestsMax: number;
@@ -309,7 +311,7 @@ export class ClientChannel {
     return {
       protocol: (this.protocol ?? josefProtocol).name,
       listenerName: this.options.listenerName,
-      principal: this.authenticator?.principal ?? ANONYMOUS_PRINCIPAL,
+      principal: this.authenticator?.principal ?? this.options.peerPrincipal ?? ANONYMOUS_PRINCIPAL,
       clientId: request.clientId,
       correlationId: request.correlationId,
       apiVersion: request.apiVersion,

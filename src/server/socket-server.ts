@@ -1,9 +1,12 @@
 /**
  * The broker's TCP listener (Kafka's SocketServer and Acceptor): accepts connections up to
  * `max.connections` and gives each a ClientChannel that frames, dispatches and answers its
- * requests. A bad client only ever loses its own connection.
+ * requests. A bad client only ever loses its own connection. A TLS listener (SSL, SASL_SSL)
+ * hands a connection over once its TLS handshake has succeeded; one whose handshake fails never
+ * reaches a channel.
  */
 import net from 'net';
+import tls from 'tls';
 import { assert } from '../common/assert';
 import { PLAINTEXT_LISTENER_NAME } from '../common/endpoint';
 import type { Logger } from '../common/logger';
@@ -11,6 +14,7 @@ import { REQUEST_BYTES_MAX_DEFAULT } from '../protocol/frame';
 import { KafkaProtocol } from '../protocol/kafka/kafka-protocol';
 import type { WireProtocol } from '../protocol/wire-protocol';
 import type { SaslAuthenticatorOptions } from '../security/sasl-authenticator';
+import { certificatePrincipal } from '../security/tls-options';
 import { ClientChannel } from './client-channel';
 import type { RequestObserver } from '../metrics/request-metrics';
 import type { Dispatcher } from './dispatcher';
@@ -35,8 +39,10 @@ export interface SocketServerOptions {
   logger: Logger;
   /** Kafka's listener name (default PLAINTEXT): what a request's context says it came in on. */
   listenerName?: string;
-  /** A SASL listener's mechanisms (SASL_PLAINTEXT): clients must authenticate first. */
+  /** A SASL listener's mechanisms (SASL_PLAINTEXT, SASL_SSL): clients must authenticate first. */
   sasl?: SaslAuthenticatorOptions;
+  /** A TLS listener's key, certificates and client checks (SSL, SASL_SSL). */
+  tls?: tls.TlsOptions;
   /** Kafka's `socket.request.max.bytes` (default 100 MiB). */
   maxRequestBytes?: number;
   /** Kafka's `max.connections`. */
@@ -62,7 +68,11 @@ export class SocketServer {
 
   constructor(private readonly options: SocketServerOptions) {
     this.kafkaProtocol = new KafkaProtocol((apiKey) => options.dispatcher.offers(apiKey));
-    this.server = net.createServer((socket) => this.accept(socket));
+    this.server = options.tls ? tls.createServer(options.tls, (socket) => this.accept(socket)) : net.createServer((socket) => this.accept(socket));
+    // Kafka logs a failed handshake as a failed authentication: a plaintext client, an untrusted or expired certificate.
+    this.server.on('tlsClientError', (err: Error, socket: tls.TLSSocket) => {
+      options.logger.warn(`TLS handshake with ${socket.remoteAddress}:${socket.remotePort} failed: ${err.message}`);
+    });
     this.server.maxConnections = options.maxConnections ?? MAX_CONNECTIONS_DEFAULT;
     this.server.on('drop', (info?: { remoteAddress?: string; remotePort?: number }) => {
       options.logger.warn(`refused a connection from ${info?.remoteAddress}:${info?.remotePort}: max.connections (${this.server.maxConnections}) reached`);
@@ -137,11 +147,24 @@ export class SocketServer {
       return;
     }
     const { options } = this;
+    let peerPrincipal: string | undefined;
+    if (socket instanceof tls.TLSSocket) {
+      const certificate = socket.getPeerCertificate();
+      const presented = certificate !== null && Object.keys(certificate).length > 0;
+      if (presented && !socket.authorized) {
+        // ssl.client.auth=requested: no certificate is fine, one the truststore does not vouch for is not.
+        options.logger.warn(`refused a connection from ${socket.remoteAddress}:${socket.remotePort}: its certificate is not trusted (${String(socket.authorizationError)})`);
+        socket.destroy();
+        return;
+      }
+      if (presented) peerPrincipal = certificatePrincipal(certificate);
+    }
     const channel = new ClientChannel(socket, {
       dispatcher: options.dispatcher,
       kafkaProtocol: this.kafkaProtocol,
       listenerName: options.listenerName ?? PLAINTEXT_LISTENER_NAME,
       sasl: options.sasl,
+      peerPrincipal,
       requestBytesMax: options.maxRequestBytes ?? REQUEST_BYTES_MAX_DEFAULT,
       queuedRequestsMax: options.queuedRequestsMax ?? QUEUED_REQUESTS_MAX_DEFAULT,
       closeLingerMs: options.closeLingerMs ?? CLOSE_LINGER_MS_DEFAULT,

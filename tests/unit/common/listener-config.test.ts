@@ -48,7 +48,7 @@ describe('SASL settings', () => {
     refuses({ ...saslPair, 'sasl.enabled.mechanisms': 'PLAIN' }, /the SASL listener EXTERNAL has no users: set listener\.name\.external\.plain\.sasl\.jaas\.config=/);
     refuses({ ...saslPair, 'sasl.enabled.mechanisms': 'GSSAPI' }, /invalid value for sasl\.enabled\.mechanisms .*GSSAPI is not a SASL mechanism Josef speaks/);
     refuses({ ...saslPair, 'listener.name.external.plain.sasl.jaas.config': 'nonsense' }, /invalid value for listener\.name\.external\.plain\.sasl\.jaas\.config \(from command line/);
-    refuses({ ...saslPair, 'inter.broker.listener.name': 'EXTERNAL' }, /the inter-broker listener EXTERNAL speaks SASL_PLAINTEXT, but Josef's brokers cannot authenticate to each other yet/);
+    refuses({ ...saslPair, 'inter.broker.listener.name': 'EXTERNAL' }, /the inter-broker listener EXTERNAL speaks SASL_PLAINTEXT, but Josef's brokers cannot use TLS or SASL between them yet/);
   });
 });
 
@@ -137,10 +137,22 @@ describe('listener settings', () => {
       refuses({ ...pair, 'listener.security.protocol.map': 'INTERNAL:PLAINTEXT' }, /the listener EXTERNAL has no security protocol in listener\.security\.protocol\.map=INTERNAL:PLAINTEXT \(from command line/);
     });
 
-    it('a security protocol with TLS, saying Josef has none yet', () => {
-      refuses({ listeners: 'SSL://h:1' }, /the listener SSL speaks SSL by listener\.security\.protocol\.map=.*Josef's listeners speak only PLAINTEXT and SASL_PLAINTEXT \(TLS is not implemented yet\)/);
-      refuses({ ...pair, 'listener.security.protocol.map': 'INTERNAL:PLAINTEXT,EXTERNAL:SASL_SSL' }, /the listener EXTERNAL speaks SASL_SSL/);
+    it('a TLS listener without its key and certificate, or asking for client certificates without CAs to check them', () => {
+      const tlsPair = { ...pair, 'listener.security.protocol.map': 'INTERNAL:PLAINTEXT,EXTERNAL:SASL_SSL' };
+      refuses(tlsPair, /the listener EXTERNAL speaks SASL_SSL: set ssl\.keystore\.location/);
+      refuses({ ...tlsPair, 'ssl.keystore.location': '/k.pem', 'ssl.client.auth': 'required' }, /ssl\.client\.auth=required asks clients for certificates: set ssl\.truststore\.location/);
+      refuses({ ...tlsPair, 'ssl.keystore.type': 'JKS' }, /invalid value for ssl\.keystore\.type .*expected PEM, PKCS12, got "JKS"/);
       refuses({ 'security.inter.broker.protocol': 'SSL' }, /listener named after security\.inter\.broker\.protocol=SSL/);
+      refuses({ ...tlsPair, 'ssl.keystore.location': '/k.pem', 'inter.broker.listener.name': 'EXTERNAL' }, /cannot use TLS or SASL between them yet/);
+    });
+
+    it('TLS settings as Kafka names them, the passwords never described', () => {
+      const config = load({ ...pair, 'listener.security.protocol.map': 'INTERNAL:PLAINTEXT,EXTERNAL:SSL', 'ssl.keystore.location': '/k.pem', 'ssl.key.password': 'pw', 'ssl.client.auth': 'REQUESTED', 'ssl.truststore.location': '/ca.pem' });
+      expect(addresses(config.listeners)).toEqual(['INTERNAL://0.0.0.0:19092 PLAINTEXT', 'EXTERNAL://0.0.0.0:9092 SSL']);
+      expect(config).toMatchObject({ sslKeystoreType: 'PEM', sslKeystoreLocation: '/k.pem', sslKeyPassword: 'pw', sslClientAuth: 'requested' });
+      const described = describeBrokerSettings(config);
+      expect(described.find((d) => d.name === 'ssl.key.password')?.value).toBeNull();
+      expect(described.find((d) => d.name === 'ssl.keystore.location')?.value).toBe('/k.pem');
     });
 
     it('a malformed protocol map: no colon, an unknown protocol, a listener mapped twice', () => {

@@ -3,11 +3,13 @@
  * socket: what is allowed before authentication, what closes the connection, the two ways tokens
  * travel (SaslAuthenticate after handshake v1, bare frames after v0), and PLAIN's checks and JAAS users.
  */
+import type { PeerCertificate } from 'tls';
 import { ErrorCode } from '../../../src/common/errors';
 import { ApiKey } from '../../../src/protocol/api-keys';
 import { plainUsersFromJaas } from '../../../src/security/jaas-config';
 import { ANONYMOUS_PRINCIPAL, SaslServerAuthenticator, type SaslStep } from '../../../src/security/sasl-authenticator';
 import { PlainSaslServer, SaslAuthenticationError } from '../../../src/security/sasl-server';
+import { certificatePrincipal } from '../../../src/security/tls-options';
 
 const users = new Map([['alice', 'alice-secret'], ['bob', 'b"ob']]);
 const plain = (authzid: string, user: string, password: string): Buffer => Buffer.from(`${authzid}\u0000${user}\u0000${password}`);
@@ -109,5 +111,12 @@ describe('PLAIN (Kafka\'s PlainSaslServer)', () => {
     expect(() => plainUsersFromJaas('org.apache.kafka.common.security.plain.PlainLoginModule required user_a="x"')).toThrow(/ending with ;/);
     expect(() => plainUsersFromJaas('org.apache.kafka.common.security.plain.PlainLoginModule mandatory user_a="x";')).toThrow(/control flag/);
     expect(() => plainUsersFromJaas('org.apache.kafka.common.security.plain.PlainLoginModule required user_a=x;')).toThrow(/key="value"/);
+  });
+});
+
+describe('a client certificate\'s principal (Kafka\'s DefaultKafkaPrincipalBuilder)', () => {
+  test('is User: and the subject, most specific part first as RFC 2253 writes it', () => {
+    expect(certificatePrincipal({ subject: { C: 'SE', O: 'josef', CN: 'alice' } } as unknown as PeerCertificate)).toBe('User:CN=alice,O=josef,C=SE');
+    expect(certificatePrincipal({ subject: { OU: ['a', 'b'], CN: 'bob' } } as unknown as PeerCertificate)).toBe('User:CN=bob,OU=a+b');
   });
 });
