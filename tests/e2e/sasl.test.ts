@@ -4,7 +4,8 @@
  * SaslHandshake v1 and SaslAuthenticate) and kafka-python (SaslHandshake v0 and bare tokens)
  * produce and consume with SCRAM-SHA-256, SCRAM-SHA-512 and PLAIN; a wrong password, an unknown
  * user and requests before authentication are each refused with nothing written while the
- * broker goes on serving the others; a user added or deleted with `josef user` counts at once.
+ * broker goes on serving the others; Josef's own protocol authenticates with the same exchange;
+ * a user added or deleted with `josef user` counts at once.
  */
 import { Connection } from '../../src/client/connection';
 import { ApiKey } from '../../src/protocol/api-keys';
@@ -123,6 +124,20 @@ describe('SASL_PLAINTEXT against Kafka\'s clients', () => {
     const [, port] = plaintext.split(':');
     expect(await sendKafkaRequest('127.0.0.1', Number(port), ApiKey.SaslHandshake, 1, { mechanism: 'PLAIN' })).toEqual({ errorCode: 34, mechanisms: [] });
     expect(await values('early')).toEqual([]);
+  });
+
+  test('Josef\'s own protocol authenticates with the same exchange: SaslHandshake, then SaslAuthenticate, then anything', async () => {
+    const josef = await Connection.connect('127.0.0.1', saslPort, { clientId: 'e2e-sasl-josef', requestTimeoutMs: 10_000 });
+    try {
+      expect(await josef.send(ApiKey.SaslHandshake, { mechanism: 'PLAIN' })).toEqual({ errorCode: 0, mechanisms: ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512'] });
+      const answer = await josef.send(ApiKey.SaslAuthenticate, { authBytes: Buffer.from('\u0000admin\u0000admin-secret') });
+      expect(answer).toMatchObject({ errorCode: 0, errorMessage: null });
+      const metadata = await josef.send(ApiKey.Metadata, { topics: [], allowAutoTopicCreation: false });
+      expect(metadata.brokers.map((b) => b.nodeId)).toEqual([1]);
+      expect(await josef.send(ApiKey.SaslHandshake, { mechanism: 'PLAIN' })).toEqual({ errorCode: 34, mechanisms: [] });
+    } finally {
+      await josef.close();
+    }
   });
 
   test('a user deleted can no longer log in, and added again can, without a restart', async () => {
