@@ -265,6 +265,7 @@ export class Broker {
         },
         sasl: usesSasl(securityProtocol) ? this.saslOptions(listenerName) : undefined,
         tls: usesTls(securityProtocol) ? this.tlsOptions(listenerName) : undefined,
+        failedAuthenticationDelayMs: this.config.connectionFailedAuthenticationDelayMs,
       });
       try {
         this.boundPorts.set(listenerName, await socketServer.start());

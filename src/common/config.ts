@@ -133,6 +133,11 @@ export interface BrokerConfig extends ListenerSettings {
   leaderImbalanceCheckIntervalSeconds: number;
   /** leader.imbalance.per.broker.percentage: the share of a broker's preferred partitions led elsewhere that triggers a rebalance. */
   leaderImbalancePerBrokerPercentage: number;
+  /**
+   * connection.failed.authentication.delay.ms: how long a failed login waits before its answer and
+   * close (Kafka's KIP-306), so that guessing passwords is slow and costs the broker no busy loop.
+   */
+  connectionFailedAuthenticationDelayMs: number;
   /** sasl.enabled.mechanisms: what a SASL listener offers in SaslHandshake. */
   saslEnabledMechanisms: string[];
   /**
@@ -337,6 +342,7 @@ const settings: Setting[] = [
   { key: 'leader.imbalance.check.interval.seconds', field: 'leaderImbalanceCheckIntervalSeconds', parse: integer(1, INT_MAX), defaultValue: '300' },
   { key: 'leader.imbalance.per.broker.percentage', field: 'leaderImbalancePerBrokerPercentage', parse: integer(0, 100), defaultValue: '10' },
   { key: 'metrics.port', field: 'metricsPort', parse: optionalPort, defaultValue: '' },
+  { key: 'connection.failed.authentication.delay.ms', field: 'connectionFailedAuthenticationDelayMs', parse: integer(0, INT_MAX), defaultValue: '100' },
   // Kafka's default is GSSAPI (Kerberos), which Josef does not speak; SCRAM needs only `josef user add`.
   { key: 'sasl.enabled.mechanisms', field: 'saslEnabledMechanisms', parse: saslMechanisms, defaultValue: 'SCRAM-SHA-256,SCRAM-SHA-512' },
   // Kafka's default is JKS, a Java format Node cannot read; PEM needs no conversion from what openssl makes.

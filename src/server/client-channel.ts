@@ -47,6 +47,8 @@ export interface ClientChannelOptions {
   queuedRequestsMax: number;
   /** How long a closing channel waits for the peer to close its side before destroying the socket. */
   closeLingerMs: number;
+  /** A failed login is answered and closed only after this long (Kafka's connection.failed.authentication.delay.ms). */
+  failedAuthenticationDelayMs: number;
   logger: Logger;
   /** Told of every request answered (the broker's request metrics). */
   requestObserver?: RequestObserver;
@@ -237,6 +239,7 @@ export class ClientChannel {
         await this.writeAnswer(request, await this.options.dispatcher.dispatch(request.apiKey, request.body, this.context(request)), startedNs);
         return;
       case 'answer':
+        if (step.response.errorCode === ErrorCode.SASL_AUTHENTICATION_FAILED.code) await this.failedAuthenticationDelay();
         await this.writeAnswer(request, step.response, startedNs);
         if (step.closeReason !== undefined) this.close(step.closeReason, undefined);
         else if (authenticator.authenticated) this.options.logger.debug(`connection from ${this.remoteAddress} authenticated as ${authenticator.principal}`);
@@ -255,6 +258,7 @@ export class ClientChannel {
     await this.answersWritten();
     const step = authenticator.onBareToken(token);
     if (step.kind === 'close') {
+      await this.failedAuthenticationDelay();
       this.close(step.reason, undefined);
       return;
     }
@@ -262,6 +266,11 @@ export class ClientChannel {
     length.writeInt32BE(step.challenge.length);
     await this.write({ chunks: [length, step.challenge], bytes: 4 + step.challenge.length });
     if (authenticator.authenticated) this.options.logger.debug(`connection from ${this.remoteAddress} authenticated as ${authenticator.principal}`);
+  }
+
+  /** Only this connection waits: its queue is not read meanwhile, every other connection is served. */
+  private failedAuthenticationDelay(): Promise<void> {
+    return new Promise((resolve) => setTimeout(resolve, this.options.failedAuthenticationDelayMs));
   }
 
   /**

@@ -30,6 +30,8 @@ export const QUEUED_REQUESTS_MAX_DEFAULT = 32;
 export const DRAIN_TIMEOUT_MS_DEFAULT = 10_000;
 /** How long a closing connection waits for the peer to close its side. */
 export const CLOSE_LINGER_MS_DEFAULT = 2_000;
+/** Kafka's connection.failed.authentication.delay.ms default. */
+export const FAILED_AUTHENTICATION_DELAY_MS_DEFAULT = 100;
 
 export interface SocketServerOptions {
   host: string;
@@ -43,6 +45,8 @@ export interface SocketServerOptions {
   sasl?: SaslAuthenticatorOptions;
   /** A TLS listener's key, certificates and client checks (SSL, SASL_SSL). */
   tls?: tls.TlsOptions;
+  /** Kafka's connection.failed.authentication.delay.ms. */
+  failedAuthenticationDelayMs?: number;
   /** Kafka's `socket.request.max.bytes` (default 100 MiB). */
   maxRequestBytes?: number;
   /** Kafka's `max.connections`. */
@@ -168,6 +172,7 @@ export class SocketServer {
       requestBytesMax: options.maxRequestBytes ?? REQUEST_BYTES_MAX_DEFAULT,
       queuedRequestsMax: options.queuedRequestsMax ?? QUEUED_REQUESTS_MAX_DEFAULT,
       closeLingerMs: options.closeLingerMs ?? CLOSE_LINGER_MS_DEFAULT,
+      failedAuthenticationDelayMs: options.failedAuthenticationDelayMs ?? FAILED_AUTHENTICATION_DELAY_MS_DEFAULT,
       logger: options.logger,
       requestObserver: options.requestObserver,
     });

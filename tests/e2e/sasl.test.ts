@@ -18,6 +18,8 @@ import { waitFor } from '../helpers/wait';
 
 jest.setTimeout(180_000);
 
+/** connection.failed.authentication.delay.ms: long enough to tell from a refusal without it. */
+const failedLoginDelayMs = 2_000;
 const plainJaas = 'org.apache.kafka.common.security.plain.PlainLoginModule required user_admin="admin-secret";';
 
 describe('SASL_PLAINTEXT against Kafka\'s clients', () => {
@@ -47,6 +49,7 @@ describe('SASL_PLAINTEXT against Kafka\'s clients', () => {
         'sasl.enabled.mechanisms': 'PLAIN,SCRAM-SHA-256,SCRAM-SHA-512',
         'listener.name.sasl_plaintext.plain.sasl.jaas.config': plainJaas,
         'offsets.topic.replication.factor': '1',
+        'connection.failed.authentication.delay.ms': String(failedLoginDelayMs),
       },
     });
     plaintext = `127.0.0.1:${plainPort}`;
@@ -97,10 +100,12 @@ describe('SASL_PLAINTEXT against Kafka\'s clients', () => {
     ['an unknown user', 'unknown-user', saslSettings('SCRAM-SHA-256', 'mallory', 'alice-secret')],
     ['a wrong PLAIN password', 'wrong-plain', saslSettings('PLAIN', 'admin', 'wrong')],
     ['a mechanism the user has no credential for', 'no-credential', saslSettings('SCRAM-SHA-256', 'carol', 'carol-secret')],
-  ])('%s is refused with Kafka\'s error, nothing is written, and the broker serves others meanwhile', async (_what, guarded, settings) => {
+  ])('%s is refused with Kafka\'s error after the failed-login delay, nothing is written, and the broker serves others', async (_what, guarded, settings) => {
     await topic(guarded);
+    const startedMs = Date.now();
     const refused = await runChild('kcat', ['-b', sasl, '-P', '-t', guarded, '-X', 'message.timeout.ms=5000', '-X', 'acks=all', ...settings], 60_000, { input: Buffer.from('intruder\n') });
     expect(refused.stderr).toMatch(/SASL authentication error: Authentication failed during authentication due to invalid credentials with SASL mechanism/);
+    expect(Date.now() - startedMs).toBeGreaterThanOrEqual(failedLoginDelayMs);
     await kcat(sasl, ['-P', '-t', guarded, ...saslSettings('SCRAM-SHA-512', 'alice', 'alice-secret')], { input: Buffer.from('allowed\n') });
     expect(await values(guarded)).toEqual(['allowed']);
   });
