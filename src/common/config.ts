@@ -14,12 +14,11 @@ import { parseCleanupPolicy, type CleanupPolicy, type LogConfig } from '../stora
 import { ConfigError } from './config-error';
 import { connectionString, normaliseListenerName, securityProtocolNamed, type ListenerEndpoint } from './endpoint';
 import {
-  LISTENER_SECURITY_PROTOCOL_MAP_DEFAULT, deriveListenerSettings, parseListenerList, parseSecurityProtocolMap, usesSasl, usesTls,
+  LISTENER_SECURITY_PROTOCOL_MAP_DEFAULT, deriveListenerSettings, parseListenerList, parseSecurityProtocolMap,
   type Found, type ListenerSettings, type ListenerSources,
 } from './listener-config';
 import { parseProperties, propertiesToMap, type PropertyEntry } from './properties';
-import { PLAIN_LOGIN_MODULE, plainUsersFromJaas } from '../security/jaas-config';
-import { SUPPORTED_SASL_MECHANISMS } from '../security/sasl-server';
+import { checkSecuritySettings, isPlainJaasConfigKey, parseSaslMechanisms, readPlainSaslUsers } from './security-config';
 
 export { ConfigError } from './config-error';
 
@@ -237,14 +236,6 @@ const zkConnect: Parser = (raw) => {
   return raw.trim();
 };
 
-const saslMechanisms: Parser = (raw) => {
-  const mechanisms = raw.split(',').map((m) => m.trim()).filter((m) => m !== '');
-  for (const m of mechanisms) {
-    if (!SUPPORTED_SASL_MECHANISMS.includes(m)) throw new Error(`${m} is not a SASL mechanism Josef speaks: ${SUPPORTED_SASL_MECHANISMS.join(', ')}`);
-  }
-  return mechanisms;
-};
-
 function oneOf<T extends string>(...choices: T[]): Parser {
   return (raw) => {
     const value = raw.trim();
@@ -344,7 +335,7 @@ const settings: Setting[] = [
   { key: 'metrics.port', field: 'metricsPort', parse: optionalPort, defaultValue: '' },
   { key: 'connection.failed.authentication.delay.ms', field: 'connectionFailedAuthenticationDelayMs', parse: integer(0, INT_MAX), defaultValue: '100' },
   // Kafka's default is GSSAPI (Kerberos), which Josef does not speak; SCRAM needs only `josef user add`.
-  { key: 'sasl.enabled.mechanisms', field: 'saslEnabledMechanisms', parse: saslMechanisms, defaultValue: 'SCRAM-SHA-256,SCRAM-SHA-512' },
+  { key: 'sasl.enabled.mechanisms', field: 'saslEnabledMechanisms', parse: parseSaslMechanisms, defaultValue: 'SCRAM-SHA-256,SCRAM-SHA-512' },
   // Kafka's default is JKS, a Java format Node cannot read; PEM needs no conversion from what openssl makes.
   { key: 'ssl.keystore.type', field: 'sslKeystoreType', parse: oneOf('PEM', 'PKCS12'), defaultValue: 'PEM' },
   { key: 'ssl.keystore.location', field: 'sslKeystoreLocation', parse: nullableString, defaultValue: '' },
@@ -354,13 +345,6 @@ const settings: Setting[] = [
   { key: 'ssl.truststore.location', field: 'sslTruststoreLocation', parse: nullableString, defaultValue: '' },
   { key: 'ssl.client.auth', field: 'sslClientAuth', parse: oneOf('none', 'requested', 'required'), defaultValue: 'none' },
 ];
-
-/**
- * Kafka's per-listener JAAS setting for PLAIN (the listener name lower case, as Kafka writes it;
- * any case is read). Read from the command line and the properties file; there is no environment
- * variable for it, since its name holds the listener's.
- */
-const plainJaasConfigKey = /^listener\.name\.([A-Za-z0-9_-]+)\.plain\.sasl\.jaas\.config$/;
 
 /** Every key the broker understands (settings and their aliases). */
 export const knownConfigKeys: ReadonlySet<string> = new Set(settings.flatMap((s) => [s.key, ...(s.aliases ?? []).map((a) => a.key)]));
@@ -407,10 +391,10 @@ export function loadBrokerConfig(sources: ConfigSources = {}): LoadedConfig {
   const env = sources.env ?? process.env;
   const fileEntries = sources.file === undefined ? new Map<string, PropertyEntry>() : readPropertiesFile(sources.file);
   for (const [key, entry] of fileEntries) {
-    if (!knownConfigKeys.has(key) && !plainJaasConfigKey.test(key)) warnings.push(`unknown setting ${key} in ${sources.file}:${entry.line} is ignored`);
+    if (!knownConfigKeys.has(key) && !isPlainJaasConfigKey(key)) warnings.push(`unknown setting ${key} in ${sources.file}:${entry.line} is ignored`);
   }
   for (const key of Object.keys(flags)) {
-    if (key !== 'port' && !knownConfigKeys.has(key) && !plainJaasConfigKey.test(key) && flags[key] !== undefined) warnings.push(`unknown setting ${key} on the command line is ignored`);
+    if (key !== 'port' && !knownConfigKeys.has(key) && !isPlainJaasConfigKey(key) && flags[key] !== undefined) warnings.push(`unknown setting ${key} on the command line is ignored`);
   }
   const layers: Layer[] = [
     (key) => (flags[key] === undefined ? undefined : { value: flags[key] as string, origin: `command line (${key})` }),
@@ -433,24 +417,9 @@ export function loadBrokerConfig(sources: ConfigSources = {}): LoadedConfig {
   const staticConfigKeys = new Set(settings.filter((setting) => isGiven(setting, layers)).map((setting) => setting.key));
   // Kafka's old `port` setting gives the listener's port: listeners counts as given.
   if (flags.port !== undefined) staticConfigKeys.add('listeners');
-  const plainSaslUsers = readPlainSaslUsers([...Object.keys(flags), ...fileEntries.keys()], layers);
+  const strongest = (key: string): RawValue | undefined => layers.map((layer) => layer(key)).find((v) => v !== undefined);
+  const plainSaslUsers = readPlainSaslUsers([...Object.keys(flags), ...fileEntries.keys()], strongest);
   return { config: { ...derive(found, flags.port, plainSaslUsers), staticConfigKeys }, warnings };
-}
-
-/** Each listener's PLAIN users from its JAAS setting, by normalised listener name (the strongest source wins). */
-function readPlainSaslUsers(keys: string[], layers: Layer[]): Record<string, ReadonlyMap<string, string>> {
-  const users: Record<string, ReadonlyMap<string, string>> = {};
-  for (const key of new Set(keys)) {
-    const match = plainJaasConfigKey.exec(key);
-    const raw = match === null ? undefined : layers.map((layer) => layer(key)).find((v) => v !== undefined);
-    if (match === null || raw === undefined) continue;
-    try {
-      users[normaliseListenerName(match[1])] = plainUsersFromJaas(raw.value);
-    } catch (err) {
-      throw new ConfigError(`invalid value for ${key} (from ${raw.origin}): ${(err as Error).message}`);
-    }
-  }
-  return users;
 }
 
 /** Whether any source names the setting, under its key or an alias. */
@@ -521,8 +490,7 @@ function derive(found: FoundValues, portFlag: string | undefined, plainSaslUsers
     portFlag,
   });
   const sessionTimeoutMs = values.zookeeperSessionTimeoutMs as number;
-  checkPlainUsers(listenerSettings, values.saslEnabledMechanisms as string[], plainSaslUsers);
-  checkTlsSettings(listenerSettings, values);
+  checkSecuritySettings(listenerSettings, values, plainSaslUsers);
   return {
     ...(values as Omit<BrokerConfig, keyof ListenerSettings | 'logDirs' | 'zookeeperConnectionTimeoutMs' | 'staticConfigKeys'>),
     ...listenerSettings,
@@ -531,29 +499,6 @@ function derive(found: FoundValues, portFlag: string | undefined, plainSaslUsers
     zookeeperConnectionTimeoutMs: values.zookeeperConnectionTimeoutMs ?? sessionTimeoutMs,
     plainSaslUsers,
   };
-}
-
-/** A TLS listener needs a key and certificate; asking clients for certificates needs CAs to check them against. */
-function checkTlsSettings(listeners: ListenerSettings, values: Partial<BrokerConfig>): void {
-  const tlsListener = listeners.listeners.find((l) => usesTls(l.securityProtocol));
-  if (tlsListener === undefined) return;
-  if (!values.sslKeystoreLocation) {
-    throw new ConfigError(`the listener ${tlsListener.listenerName} speaks ${tlsListener.securityProtocol}: set ssl.keystore.location to a PEM file with its private key and certificate chain`);
-  }
-  if (values.sslClientAuth !== 'none' && !values.sslTruststoreLocation) {
-    throw new ConfigError(`ssl.client.auth=${values.sslClientAuth} asks clients for certificates: set ssl.truststore.location to the PEM certificates of the CAs that sign them`);
-  }
-}
-
-/** With PLAIN enabled, every SASL listener needs its users, as Kafka needs a JAAS entry for each (it would refuse every login). */
-function checkPlainUsers(listeners: ListenerSettings, mechanisms: string[], plainSaslUsers: BrokerConfig['plainSaslUsers']): void {
-  if (!mechanisms.includes('PLAIN')) return;
-  for (const { listenerName } of listeners.listeners.filter((l) => usesSasl(l.securityProtocol))) {
-    if (plainSaslUsers[listenerName] === undefined) {
-      throw new ConfigError(`sasl.enabled.mechanisms has PLAIN, but the SASL listener ${listenerName} has no users: set ` +
-        `listener.name.${listenerName.toLowerCase()}.plain.sasl.jaas.config=${PLAIN_LOGIN_MODULE} required user_NAME="PASSWORD";`);
-    }
-  }
 }
 
 /** The broker's default settings for partition logs (topic configs may override them). */
