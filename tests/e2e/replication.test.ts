@@ -53,6 +53,11 @@ describe('replication across three broker processes', () => {
     // A broker restarted by the previous test may still be registering.
     await waitFor(async () => (await cluster.cluster.registeredIds()).length === 3, { timeoutMs: 60_000, message: 'all three brokers to be registered' });
     const conn = await cluster.connect(1);
+    // CreateTopics assigns replicas over the brokers broker 1's metadata cache holds alive (as
+    // Kafka's does), which hears of a re-registration only through the controller's UpdateMetadata.
+    await waitFor(async () => (await conn.send(ApiKey.Metadata, { topics: [], allowAutoTopicCreation: false })).brokers.length === 3, {
+      timeoutMs: 30_000, message: "broker 1's metadata to list all three brokers",
+    });
     const response = await conn.send(ApiKey.CreateTopics, {
       topics: [{ name, numPartitions: partitions, replicationFactor: 3, assignments: [], configs }], timeoutMs: 20_000, validateOnly: false,
     });

@@ -194,6 +194,6 @@ describe('broker request path (sockets, handlers, replica manager, logs)', () =>
     const staleLeaderAndIsr = await controller.send(ApiKey.LeaderAndIsr, { controllerId: 1, controllerEpoch: 2, brokerEpoch: 1, partitionStates: [state('orders', 0, 1, 5)], liveLeaders: [] });
     expect(staleLeaderAndIsr.errorCode).toBe(ErrorCode.STALE_CONTROLLER_EPOCH.code);
     const versions = await controller.send(ApiKey.ApiVersions, {});
-    expect(versions.apiKeys.map((k) => k.apiKey)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 18, 19, 20, 21, 23, 32, 33, 35, 37, 43]);
+    expect(versions.apiKeys.map((k) => k.apiKey)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 17, 18, 19, 20, 21, 23, 32, 33, 35, 36, 37, 43]);
   });
 });
