@@ -346,7 +346,10 @@ export class Broker {
   /**
    * node-zookeeper-client reports an expired session only once it reaches ZooKeeper again (its
    * issue #20): cut off for a whole session timeout, this broker must assume on its own clock that
-   * its session, its registration and so its leaderships are gone, and stop acting as leader.
+   * its session, its registration and so its leaderships are gone, and stop acting as leader. The
+   * timeout counts from when ZooKeeper was last heard, not from when the loss was noticed (two
+   * thirds of a session timeout later when the connection went silent): ZooKeeper counts from
+   * then too, and the controller elects new leaders as soon as it expires the session.
    */
   private watchSessionLoss(zk: ZkClient): void {
     let timer: NodeJS.Timeout | undefined;
@@ -354,8 +357,8 @@ export class Broker {
       if (timer) return;
       const timeoutMs = zk.negotiatedSessionTimeoutMs;
       timer = setTimeout(() => {
-        this.replicaManager?.suspendLeaderships(`cut off from ZooKeeper for ${timeoutMs} ms, the session timeout: the session must be presumed expired`);
-      }, timeoutMs);
+        this.replicaManager?.suspendLeaderships(`nothing heard from ZooKeeper for ${timeoutMs} ms, the session timeout: the session must be presumed expired`);
+      }, Math.max(0, timeoutMs - zk.silentForMs));
       timer.unref();
     });
     zk.on('connected', (_sessionId: bigint, newSession: boolean) => {

@@ -60,6 +60,8 @@ export class ZkClient extends ZooKeeperBase {
   private lastSessionId = 0n;
   /** When the client lost its last connection; undefined while connected (and before the first). */
   private disconnectedSinceMs: number | undefined;
+  /** When a server last spoke on the lost connection: when it was lost, or earlier if it had gone silent first; undefined while connected. */
+  private lastHeardMs: number | undefined;
   /** Stops the read timeout of the current connection (zk-library's closeWhenSilent). */
   private stopReadTimeout: () => void = () => undefined;
 
@@ -114,6 +116,18 @@ export class ZkClient extends ZooKeeperBase {
   get disconnectedForMs(): number | undefined {
     if (this.isConnected) return undefined;
     return Date.now() - (this.disconnectedSinceMs ?? Date.now());
+  }
+
+  /**
+   * How long no server has sent this client anything, while it is without a connection (0 while
+   * connected). ZooKeeper expires a session it has not heard from for the session timeout, and a
+   * client last hears a server just after the server last heard it: so, cut off, the session is
+   * gone about the session timeout after this began, which for a connection that went silent is
+   * two thirds of a session timeout before the client noticed.
+   */
+  get silentForMs(): number {
+    if (this.isConnected) return 0;
+    return Date.now() - (this.lastHeardMs ?? Date.now());
   }
 
   /** Ends the session: its ephemeral znodes vanish at once, as when a broker shuts down cleanly. */
@@ -260,13 +274,16 @@ export class ZkClient extends ZooKeeperBase {
       const newSession = sessionId !== this.lastSessionId;
       this.lastSessionId = sessionId;
       this.disconnectedSinceMs = undefined;
-      this.stopReadTimeout = closeWhenSilent(library, (silentMs, server) => this.logger.warn(
-        `no answer from ZooKeeper ${server} for ${silentMs} ms, two thirds of the session timeout: closing the connection and trying again (as ZooKeeper's own client does)`,
-      ));
+      this.lastHeardMs = undefined;
+      this.stopReadTimeout = closeWhenSilent(library, (silentMs, server) => {
+        this.lastHeardMs = Date.now() - silentMs;
+        this.logger.warn(`no answer from ZooKeeper ${server} for ${silentMs} ms, two thirds of the session timeout: closing the connection and trying again (as ZooKeeper's own client does)`);
+      });
       this.logger.debug(`connected to ${this.connectString}, session ${this.sessionIdHex}${newSession ? ' (new)' : ''}`);
       this.emit('connected', sessionId, newSession);
     } else if (state === zookeeper.State.DISCONNECTED) {
       this.disconnectedSinceMs ??= Date.now();
+      this.lastHeardMs ??= Date.now();
       this.logger.debug(`disconnected from ${this.connectString}, session ${this.sessionIdHex}`);
       this.emit('disconnected');
     } else if (state === zookeeper.State.EXPIRED) {
