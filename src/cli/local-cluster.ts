@@ -10,6 +10,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type { ListenerEndpoint } from '../common/endpoint';
 import { createLogger, type Logger } from '../common/logger';
+import { commandOn, type ProcessHost } from '../common/process-host';
 import { valueWithin, waitFor } from '../common/wait';
 import { Connection } from '../client/connection';
 import { resolveZkConnect, type LocalZk, type LocalZkEnsembleSize } from '../coordination/local-zk';
@@ -51,6 +52,11 @@ export interface LocalClusterOptions {
    * from them (one of which should be its port in `ports`) rather than from --port.
    */
   brokerOverrides?: Record<number, Record<string, string>>;
+  /**
+   * Brokers that run on hosts of their own (the chaos run's): reached at the host's address, started
+   * through its exec prefix. Such a broker should be given `listeners` on that address.
+   */
+  brokerHosts?: Record<number, ProcessHost>;
   /** More log dirs for some brokers (`log.dirs` is their data folder, then these). */
   extraLogDirs?: Record<number, string[]>;
   /**
@@ -115,7 +121,7 @@ export class LocalCluster {
       const logFile = path.resolve(options.dataDir, 'logs', `broker-${id}.log`);
       const metricsPort = options.metricsPorts?.[id - 1];
       this.processes.set(id, {
-        id, host, port, endpoints: [], metricsPort, logDir, logFile, pid: undefined, running: false, child: undefined, exited: Promise.resolve(null),
+        id, host: options.brokerHosts?.[id]?.address ?? host, port, endpoints: [], metricsPort, logDir, logFile, pid: undefined, running: false, child: undefined, exited: Promise.resolve(null),
       });
     }
   }
@@ -155,10 +161,11 @@ export class LocalCluster {
     try {
       // Its own process group: a Ctrl-C in the terminal reaches `cluster up`, which stops brokers in order.
       const env = this.options.env ?? process.env;
-      const command = [process.execPath, ...brokerNodeOptions(env), ...args];
       const openFileLimit = this.options.openFileLimits?.[id];
-      if (openFileLimit !== undefined) command.unshift('prlimit', `--nofile=${openFileLimit}:${openFileLimit}`, '--');
-      const child = spawn(command[0], command.slice(1), { stdio: ['pipe', logFd, logFd], env, detached: true });
+      const limit = openFileLimit === undefined ? [] : ['prlimit', `--nofile=${openFileLimit}:${openFileLimit}`, '--'];
+      const { command, args: argv } = commandOn(this.options.brokerHosts?.[id], process.execPath, [...brokerNodeOptions(env), ...args]);
+      const [program, ...programArgs] = [...limit, command, ...argv];
+      const child = spawn(program, programArgs, { stdio: ['pipe', logFd, logFd], env, detached: true });
       child.stdin?.on('error', () => undefined);
       p.child = child;
       p.pid = child.pid;

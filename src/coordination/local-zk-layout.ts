@@ -1,10 +1,12 @@
 /**
  * The on-disk layout of a local ZooKeeper (standalone or 3-node ensemble) under a folder the
- * caller names: which ports each node takes, its zoo.cfg, myid, pid file and log, and whether the
- * process a pid file names is still that node. Nothing here starts or stops a process.
+ * caller names: which address and ports each node takes (loopback, or a host of its own each),
+ * its zoo.cfg, myid, pid file and log, and whether the process a pid file names is still that
+ * node. Nothing here starts or stops a process.
  */
 import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, writeFileSync } from 'fs';
 import path from 'path';
+import type { ProcessHost } from '../common/process-host';
 import { josefRoot } from './zk-install';
 
 export type LocalZkEnsembleSize = 1 | 3;
@@ -22,6 +24,10 @@ const electionPortOffset = 1700;
 export interface LocalZkNodeSpec {
   /** ZooKeeper's myid, from 1. */
   id: number;
+  /** The address it binds and is reached at: zkHost, or its own host's. */
+  host: string;
+  /** Runs the node on its own host; undefined: on this one. */
+  processHost: ProcessHost | undefined;
   clientPort: number;
   quorumPort: number;
   electionPort: number;
@@ -31,14 +37,19 @@ export interface LocalZkNodeSpec {
 export interface LocalZkManifest {
   ensemble: LocalZkEnsembleSize;
   basePort: number;
+  /** Node i's host is hosts[i - 1]; absent: every node on loopback. */
+  hosts?: ProcessHost[];
 }
 
-export function localZkNodes(ensemble: LocalZkEnsembleSize, basePort: number): LocalZkNodeSpec[] {
+export function localZkNodes(ensemble: LocalZkEnsembleSize, basePort: number, hosts?: readonly ProcessHost[]): LocalZkNodeSpec[] {
   if (!Number.isInteger(basePort) || basePort < 1024 || basePort + electionPortOffset + ensemble - 1 > 65535) {
     throw new Error(`ZooKeeper base port ${basePort} out of range (1024..${65535 - electionPortOffset - ensemble + 1})`);
   }
+  if (hosts !== undefined && hosts.length !== ensemble) throw new Error(`${hosts.length} hosts for a ${ensemble}-node ZooKeeper: one per node`);
   return Array.from({ length: ensemble }, (_, i) => ({
     id: i + 1,
+    host: hosts?.[i].address ?? zkHost,
+    processHost: hosts?.[i],
     clientPort: basePort + i,
     quorumPort: basePort + quorumPortOffset + i,
     electionPort: basePort + electionPortOffset + i,
@@ -51,7 +62,7 @@ export function nodePorts(node: LocalZkNodeSpec, ensemble: LocalZkEnsembleSize):
 }
 
 export function connectStringOf(nodes: LocalZkNodeSpec[]): string {
-  return nodes.map((n) => `${zkHost}:${n.clientPort}`).join(',');
+  return nodes.map((n) => `${n.host}:${n.clientPort}`).join(',');
 }
 
 export function parseEnsembleSize(value: string | number): LocalZkEnsembleSize {
@@ -87,11 +98,16 @@ function manifestPath(dir: string): string {
 export function readManifest(dir: string): LocalZkManifest | undefined {
   const file = manifestPath(dir);
   if (!existsSync(file)) return undefined;
-  const raw = JSON.parse(readFileSync(file, 'utf8')) as { ensemble?: unknown; basePort?: unknown };
-  if (typeof raw.basePort !== 'number' || (raw.ensemble !== 1 && raw.ensemble !== 3)) {
+  const raw = JSON.parse(readFileSync(file, 'utf8')) as { ensemble?: unknown; basePort?: unknown; hosts?: unknown };
+  if (typeof raw.basePort !== 'number' || (raw.ensemble !== 1 && raw.ensemble !== 3) || !(raw.hosts === undefined || isHostList(raw.hosts))) {
     throw new Error(`${file} is not a Josef ZooKeeper manifest`);
   }
-  return { ensemble: raw.ensemble, basePort: raw.basePort };
+  return { ensemble: raw.ensemble, basePort: raw.basePort, ...(raw.hosts === undefined ? {} : { hosts: raw.hosts }) };
+}
+
+function isHostList(value: unknown): value is ProcessHost[] {
+  return Array.isArray(value) && value.every((h: { address?: unknown; exec?: unknown }) =>
+    typeof h?.address === 'string' && (h.exec === undefined || (Array.isArray(h.exec) && h.exec.every((w) => typeof w === 'string'))));
 }
 
 export function writeManifest(dir: string, manifest: LocalZkManifest): void {
@@ -104,8 +120,8 @@ export function writeNodeConfig(dir: string, node: LocalZkNodeSpec, all: LocalZk
   const paths = nodePaths(dir, node.id);
   const servers = all.length === 1
     ? ''
-    : all.map((n) => `server.${n.id}=${zkHost}:${n.quorumPort}:${n.electionPort}`).join('\n');
-  const values: Record<string, string> = { dataDir: paths.nodeDir, clientPort: String(node.clientPort), servers };
+    : all.map((n) => `server.${n.id}=${n.host}:${n.quorumPort}:${n.electionPort}`).join('\n');
+  const values: Record<string, string> = { dataDir: paths.nodeDir, clientPortAddress: node.host, clientPort: String(node.clientPort), servers };
   const template = readFileSync(path.join(josefRoot(), 'zk', 'zoo.cfg.template'), 'utf8');
   const config = template.replace(/\{\{(\w+)\}\}/g, (whole, key: string) => {
     const value = values[key];

@@ -1,13 +1,15 @@
 /**
- * Runs a real Apache ZooKeeper on this machine (standalone, or a 3-node ensemble on loopback) for
- * `josef zk`, `josef cluster up` and the test suite; or hands out the ensemble named by JOSEF_ZK.
- * A node counts as started only once it answers `srvr` with a Mode, and every wait has a deadline.
+ * Runs a real Apache ZooKeeper on this machine (standalone, or a 3-node ensemble on loopback or on
+ * hosts of its own) for `josef zk`, `josef cluster up`, the chaos run and the test suite; or hands
+ * out the ensemble named by JOSEF_ZK. A node counts as started only once it answers `srvr` with a
+ * Mode, and every wait has a deadline.
  */
 import { spawn } from 'child_process';
 import { appendFileSync, closeSync, openSync, rmSync, writeFileSync } from 'fs';
 import net from 'net';
 import path from 'path';
 import { createLogger } from '../common/logger';
+import { commandOn, type ProcessHost } from '../common/process-host';
 import { waitFor } from '../common/wait';
 import {
   basePortDefault, connectStringOf, isNodeProcess, localZkNodes, logTail, nodePaths, nodePorts, readManifest,
@@ -27,6 +29,8 @@ export interface StartLocalZkOptions {
   ensemble?: LocalZkEnsembleSize;
   /** Client port of node 1; node i takes basePort + i - 1. Default 2181, or what the folder used last. */
   basePort?: number;
+  /** One host per node (the chaos run's); default: every node on loopback, or the hosts the folder used last. */
+  hosts?: ProcessHost[];
   /** Leave the servers running when this process exits (`josef zk start`); tests keep them attached. */
   detached?: boolean;
   /** How long to wait for every node to serve. */
@@ -94,18 +98,19 @@ export async function startLocalZk(options: StartLocalZkOptions): Promise<LocalZ
   if (previous && previous.ensemble !== ensemble) {
     throw new Error(`${dir} holds a ${previous.ensemble}-node ZooKeeper, not ${ensemble}; stop it and remove ${dir}, or use another dir`);
   }
-  const running = previous ? localZkNodes(previous.ensemble, previous.basePort).filter((n) => runningPid(nodePaths(dir, n.id))) : [];
+  const running = previous ? localZkNodes(previous.ensemble, previous.basePort, previous.hosts).filter((n) => runningPid(nodePaths(dir, n.id))) : [];
   const basePort = options.basePort ?? previous?.basePort ?? basePortDefault;
   if (running.length > 0 && previous && previous.basePort !== basePort) {
     throw new Error(`the ZooKeeper in ${dir} is running on base port ${previous.basePort}; stop it before moving it to ${basePort}`);
   }
-  const nodes = localZkNodes(ensemble, basePort);
+  const hosts = options.hosts ?? previous?.hosts;
+  const nodes = localZkNodes(ensemble, basePort, hosts);
   const connectString = connectStringOf(nodes);
   const toStart = nodes.filter((n) => !running.some((r) => r.id === n.id));
   if (toStart.length > 0) {
     ensureZooKeeperInstalled();
     await checkPortsFree(toStart, ensemble);
-    writeManifest(dir, { ensemble, basePort });
+    writeManifest(dir, { ensemble, basePort, ...(hosts === undefined ? {} : { hosts }) });
     for (const node of toStart) spawnNode(dir, node, nodes, options.detached ?? false);
   }
   const stopStarted = (): Promise<void> => stopLocalZk(dir, { nodeIds: toStart.map((n) => n.id) });
@@ -120,7 +125,8 @@ export async function startLocalZk(options: StartLocalZkOptions): Promise<LocalZ
 
 function spawnNode(dir: string, node: LocalZkNodeSpec, all: LocalZkNodeSpec[], detached: boolean): void {
   const paths = writeNodeConfig(dir, node, all);
-  const { command, args } = zooKeeperServerCommand(paths.configPath);
+  const server = zooKeeperServerCommand(paths.configPath);
+  const { command, args } = commandOn(node.processHost, server.command, server.args);
   appendFileSync(paths.logPath, `---- josef: starting ZooKeeper node ${node.id} at ${new Date().toISOString()}: ${command} ${args.join(' ')}\n`);
   const logFd = openSync(paths.logPath, 'a');
   try {
@@ -129,7 +135,7 @@ function spawnNode(dir: string, node: LocalZkNodeSpec, all: LocalZkNodeSpec[], d
     child.on('error', () => {}); // A failed start shows as a dead pid while waiting; see the log.
     child.unref();
     writeFileSync(paths.pidPath, `${child.pid}\n`);
-    logger.info(`ZooKeeper node ${node.id}: pid ${child.pid}, ${zkHost}:${node.clientPort}, log ${paths.logPath}`);
+    logger.info(`ZooKeeper node ${node.id}: pid ${child.pid}, ${node.host}:${node.clientPort}, log ${paths.logPath}`);
   } finally {
     closeSync(logFd);
   }
@@ -144,7 +150,7 @@ async function waitUntilServing(dir: string, nodes: LocalZkNodeSpec[], timeoutMs
         throw new Error(`ZooKeeper node ${node.id} (port ${node.clientPort}) exited while starting; end of ${paths.logPath}:\n${logTail(paths)}`);
       }
     }
-    modes = await Promise.all(nodes.map((n) => srvrMode(zkHost, n.clientPort)));
+    modes = await Promise.all(nodes.map((n) => srvrMode(n.host, n.clientPort)));
     return modes.every((m) => m !== undefined);
   }, {
     timeoutMs,
@@ -157,9 +163,9 @@ async function waitUntilServing(dir: string, nodes: LocalZkNodeSpec[], timeoutMs
 /** A server that took the port first would answer too: its data dir tells it apart from ours. */
 async function checkServedByNode(dir: string, node: LocalZkNodeSpec): Promise<void> {
   const { nodeDir } = nodePaths(dir, node.id);
-  const dataDir = await servedDataDir(zkHost, node.clientPort);
+  const dataDir = await servedDataDir(node.host, node.clientPort);
   if (dataDir === undefined || !(dataDir === nodeDir || dataDir.startsWith(`${nodeDir}${path.sep}`))) {
-    throw new Error(`${zkHost}:${node.clientPort} is served by another ZooKeeper (data dir ${dataDir ?? 'unknown'}), not node ${node.id} of ${dir}`);
+    throw new Error(`${node.host}:${node.clientPort} is served by another ZooKeeper (data dir ${dataDir ?? 'unknown'}), not node ${node.id} of ${dir}`);
   }
 }
 
@@ -171,8 +177,9 @@ function portIsFree(port: number): Promise<boolean> {
   });
 }
 
+/** Nodes on hosts of their own are left out: their ports are their host's (and the srvr check tells another server apart). */
 async function checkPortsFree(nodes: LocalZkNodeSpec[], ensemble: LocalZkEnsembleSize): Promise<void> {
-  for (const node of nodes) {
+  for (const node of nodes.filter((n) => n.processHost === undefined)) {
     if (!(await portIsFree(node.clientPort))) {
       const other = (await srvrMode(zkHost, node.clientPort)) !== undefined
         ? `a ZooKeeper not started from this dir already serves it (use it with JOSEF_ZK=${zkHost}:${node.clientPort}, or choose another port)`
@@ -201,7 +208,7 @@ export async function stopLocalZk(dirOption: string, options: { nodeIds?: number
   const dir = path.resolve(dirOption);
   const manifest = readManifest(dir);
   if (!manifest) return;
-  const targets = localZkNodes(manifest.ensemble, manifest.basePort)
+  const targets = localZkNodes(manifest.ensemble, manifest.basePort, manifest.hosts)
     .filter((n) => options.nodeIds === undefined || options.nodeIds.includes(n.id))
     .map((n) => ({ node: n, paths: nodePaths(dir, n.id), pid: readPid(nodePaths(dir, n.id)) }));
   const alive = (): typeof targets => targets.filter((t) => t.pid !== undefined && isNodeProcess(t.pid, t.paths));
@@ -230,10 +237,10 @@ export async function statusLocalZk(dirOption: string): Promise<LocalZkStatus | 
   const dir = path.resolve(dirOption);
   const manifest = readManifest(dir);
   if (!manifest) return undefined;
-  const nodes = localZkNodes(manifest.ensemble, manifest.basePort);
+  const nodes = localZkNodes(manifest.ensemble, manifest.basePort, manifest.hosts);
   const statuses = await Promise.all(nodes.map(async (node): Promise<LocalZkNodeStatus> => {
     const pid = runningPid(nodePaths(dir, node.id));
-    const mode = pid === undefined ? undefined : await srvrMode(zkHost, node.clientPort);
+    const mode = pid === undefined ? undefined : await srvrMode(node.host, node.clientPort);
     return { id: node.id, clientPort: node.clientPort, pid, alive: pid !== undefined, mode };
   }));
   return { dir, ensemble: manifest.ensemble, connectString: connectStringOf(nodes), nodes: statuses };
