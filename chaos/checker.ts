@@ -5,9 +5,11 @@
  * replicas below the high watermark (divergent) — and what is only reported (duplicates: a
  * value at more than one offset, from producer retries). For a consumer group that commits after
  * processing, GroupProgress follows what its members processed and committed, and the verdict
- * adds two more zeros: acknowledged values the group never processed (notConsumed), and commits
- * that went past a record no member had processed yet (commitsPastProcessed: an at-least-once
- * consumer must never skip).
+ * adds two more zeros: acknowledged values that were read back but the group never processed
+ * (notConsumed), and commits that went past a record no member had processed yet
+ * (commitsPastProcessed: an at-least-once consumer must never skip). With acks=1 an acknowledged
+ * write may be lost (a leader's acknowledgement promises nothing more): lost is then reported,
+ * not a broken guarantee.
  */
 
 /** One partition's records as `offset -> value`, from one source (a consumer read, a replica's files). */
@@ -33,7 +35,7 @@ export interface CheckResult {
   lost: string[];
   divergent: Divergence[];
   duplicates: number;
-  /** With a group: acknowledged values it processed at least once, and those it never did (must be none). */
+  /** With a group: acknowledged values it processed at least once, and those read back that it never did (must be none). */
   consumed?: number;
   notConsumed?: string[];
   /** With a group: commits acknowledged while a record below the committed offset was unprocessed (must be none). */
@@ -158,7 +160,7 @@ export function check(acknowledged: Iterable<string>, partitions: readonly Parti
     duplicates,
   };
   if (!group) return result;
-  const notConsumed = [...acked].filter((v) => !consumedValues.has(v));
+  const notConsumed = [...acked].filter((v) => seen.has(v) && !consumedValues.has(v));
   return {
     ...result,
     consumed: acked.size - notConsumed.length,
@@ -169,7 +171,27 @@ export function check(acknowledged: Iterable<string>, partitions: readonly Parti
   };
 }
 
-/** Whether a result breaks a guarantee: anything lost, divergent, not consumed by the group, or committed past processing. */
-export function failed(r: CheckResult): boolean {
-  return r.lost.length > 0 || r.divergent.length > 0 || (r.notConsumed?.length ?? 0) > 0 || (r.commitsPastProcessed?.length ?? 0) > 0;
+/** What a run's verdict weighs besides the result: the producers' acks, and faults after which the cluster did not heal in time. */
+export interface VerdictTerms {
+  acks: 'all' | 1;
+  unhealedFaults: number;
+}
+
+/**
+ * The guarantees a result breaks, each said in a line: anything acknowledged lost (acks=all
+ * only), divergent, read back but not consumed by the group, committed past processing, or a fault
+ * the cluster did not heal from in time. Empty: the run passed.
+ */
+export function brokenGuarantees(r: CheckResult, terms: VerdictTerms = { acks: 'all', unhealedFaults: 0 }): string[] {
+  const broken: string[] = [];
+  if (terms.acks === 'all' && r.lost.length > 0) broken.push(`${r.lost.length} acknowledged values lost`);
+  if (r.divergent.length > 0) broken.push(`${r.divergent.length} offsets below the high watermark differ between replicas or reads`);
+  if ((r.notConsumed?.length ?? 0) > 0) broken.push(`${r.notConsumed?.length} acknowledged values never processed by the group`);
+  if ((r.commitsPastProcessed?.length ?? 0) > 0) broken.push(`${r.commitsPastProcessed?.length} commits past a record the group had not processed`);
+  if (terms.unhealedFaults > 0) broken.push(`${terms.unhealedFaults} faults after which the cluster did not get a leader and a full ISR for every partition in time`);
+  return broken;
+}
+
+export function failed(r: CheckResult, terms?: VerdictTerms): boolean {
+  return brokenGuarantees(r, terms).length > 0;
 }

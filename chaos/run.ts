@@ -1,36 +1,41 @@
 /**
- * One chaos run: a local cluster of real processes (three brokers, a three-node ZooKeeper
- * ensemble), a replicated topic with min.insync.replicas=2, producers writing unique values with
- * acks=all and retries, a consumer group committing after processing (group-consumers.ts), and
- * the nemesis of nemesis.ts carrying out its seeded plan. At the end everything is healed, the
- * group finishes, and the checker reads every partition back, through a consumer and from each
- * replica's segment files, and says what was lost, divergent, never processed by the group or
- * committed past processing (all must be zero) and duplicated, and how much of what the group
- * wrote to __consumer_offsets (compacted, in small segments here) its replicas still hold.
+ * One chaos run: a cluster of real processes (three brokers, a three-node ZooKeeper ensemble, on
+ * loopback or each on a host of its own: chaos-cluster.ts), a replicated topic with
+ * min.insync.replicas=2, producers writing unique values with acks=all (or 1) and retries, a
+ * consumer group committing after processing (group-consumers.ts), and the nemesis of nemesis.ts
+ * carrying out its seeded plan one fault at a time, each watched (fault-observer.ts) until the
+ * cluster has healed. At the end everything is healed, the group finishes, and the checker reads
+ * every partition back, through a consumer and from each replica's segment files, and says what
+ * was lost, divergent, never processed by the group or committed past processing (all must be
+ * zero with acks=all) and duplicated, what each zombie leader acknowledged and lost, and how much
+ * of what the group wrote to __consumer_offsets (compacted, in small segments here) its replicas
+ * still hold.
  */
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { Admin } from '../src/client/admin';
 import { AckedWriter, readAllRecords } from '../src/client/delivery-check';
-import { startLocalCluster, type LocalCluster } from '../src/cli/local-cluster';
-import { freePorts } from '../src/common/free-ports';
 import { createLogger, type Logger } from '../src/common/logger';
 import { waitFor } from '../src/common/wait';
-import { findFreeBasePort, startLocalZk, stopLocalZk } from '../src/coordination/local-zk';
-import { ZkPaths } from '../src/coordination/paths';
 import { ZkClient } from '../src/coordination/zk-client';
-import { readPartitionState } from '../src/coordination/topic-admin';
-import { parseController } from '../src/coordination/znodes';
 import { decodeBatches } from '../src/protocol/record-batch';
+import { chaosZkNodes, startChaosCluster, type ChaosCluster } from './chaos-cluster';
 import { check, type CheckResult, type OffsetValues, type PartitionReads } from './checker';
+import { FaultObserver, clusterHealed, readRoles, type Observation } from './fault-observer';
+import { longestPartitionPause, longestPause, zombieWindows, type FaultFigures } from './fault-figures';
 import { ChaosGroup } from './group-consumers';
+import { healAll, inflict, type FaultTarget } from './inflict';
 import { planFaults, type FaultKind, type PlannedFault } from './nemesis';
 
 export interface ChaosOptions {
   durationMs: number;
   seed: number;
   faults: FaultKind[];
+  /** Each broker and ZooKeeper node on a host of its own (root only); needed by the network faults. */
+  hosts?: boolean;
+  /** The producers' acks (default all). With 1, what a zombie leader acknowledged can be lost: the run reports it. */
+  acks?: 'all' | 1;
   partitions?: number;
   producers?: number;
   /** Members of the consumer group (0: no group). */
@@ -44,19 +49,14 @@ export interface ChaosOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-export interface FaultWindow {
-  action: PlannedFault['action'];
-  victim: string;
-  startMs: number;
-  holdMs: number;
-  /** The longest time without any acknowledgement, from the fault to 5 s after it was healed. */
-  longestAckPauseMs: number;
-}
-
 export interface ChaosReport extends CheckResult {
   seed: number;
   durationMs: number;
-  faults: FaultWindow[];
+  hosts: boolean;
+  acks: 'all' | 1;
+  faults: FaultFigures[];
+  /** The bound every heal was measured against. */
+  healTimeoutMs: number;
   failedSends: number;
   /** With a group: whether it had processed and committed everything by the end, and its failed commits (rebalances). */
   groupCaughtUp?: boolean;
@@ -69,30 +69,40 @@ export interface ChaosReport extends CheckResult {
 const topic = 'chaos';
 const groupId = 'chaos-group';
 const offsetsTopicPartitions = 6;
-const brokers = 3;
 /** How long the group may take, after healing, to process and commit everything. */
 const groupCatchUpTimeoutMs = 120_000;
+/** How long the cluster may take after a fault is healed to have a leader and a full ISR for every partition. */
+const healTimeoutMs = 60_000;
+/** Acknowledgements are still watched this long after the heal, for the longest pause. */
+const afterHealMs = 5_000;
+
+interface ObservedFault {
+  fault: PlannedFault;
+  victim: string;
+  startMs: number;
+  healedAtMs: number;
+  healMs: number | undefined;
+  observation: Observation;
+}
 
 export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const say = options.progress ?? (() => undefined);
   const sessionTimeoutMs = options.sessionTimeoutMs ?? 4_000;
+  const partitions = options.partitions ?? 6;
+  const acks = options.acks ?? 'all';
+  const hosts = options.hosts ?? false;
   const dir = options.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'josef-chaos-'));
   const logger: Logger = createLogger('chaos', () => undefined);
   const plan = planFaults({ seed: options.seed, durationMs: options.durationMs, faults: options.faults, sessionTimeoutMs });
-  say(`seed ${options.seed}: ${plan.length} faults planned over ${options.durationMs} ms; cluster in ${dir}`);
+  say(`seed ${options.seed}: ${plan.length} faults planned over ${options.durationMs} ms; cluster${hosts ? ' on hosts of their own' : ''} in ${dir}`);
 
-  const zkDir = path.join(dir, 'zk');
-  const zk = await startLocalZk({ dir: zkDir, ensemble: 3, basePort: await findFreeBasePort(22000 + Math.floor(Math.random() * 3000), 3) });
-  let cluster: LocalCluster | undefined;
+  let chaos: ChaosCluster | undefined;
   let observer: ZkClient | undefined;
   const writers: AckedWriter[] = [];
   let group: ChaosGroup | undefined;
   try {
-    cluster = await startLocalCluster({
-      brokers,
-      dataDir: dir,
-      zookeeperConnect: `${zk.connectString}/josef`,
-      ports: await freePorts(brokers),
+    chaos = await startChaosCluster({
+      dir, hosts, env: options.env, logger,
       overrides: {
         'zookeeper.session.timeout.ms': String(sessionTimeoutMs),
         'min.insync.replicas': '2',
@@ -107,29 +117,31 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         'offsets.topic.segment.bytes': String(32 * 1024),
         'log.cleaner.backoff.ms': '1000',
       },
-      env: options.env,
-      logger,
     });
-    const running = cluster;
+    const running = chaos.cluster;
+    const target: FaultTarget = { cluster: running, zkDir: chaos.zkDir, network: chaos.network, say };
     const admin = new Admin({ bootstrapServers: running.bootstrapServers, logger });
     try {
-      await admin.createTopics([{ name: topic, numPartitions: options.partitions ?? 6, replicationFactor: 3, configs: { 'min.insync.replicas': '2' } }]);
+      await admin.createTopics([{ name: topic, numPartitions: partitions, replicationFactor: 3, configs: { 'min.insync.replicas': '2' } }]);
     } finally {
       await admin.close();
     }
-    observer = await ZkClient.connect({ connectString: `${zk.connectString}/josef`, logger });
+    observer = await ZkClient.connect({ connectString: chaos.zookeeperConnect, logger });
     const clusterZk = observer;
+    const started = Date.now();
 
     let lastAckMs = Date.now();
     const ackTimes: number[] = [];
+    let watching: FaultObserver | undefined;
     for (let i = 0; i < (options.producers ?? 2); i++) {
       const writer = new AckedWriter({
         bootstrapServers: running.bootstrapServers, topic, prefix: `p${i}`, logger, inFlightMax: 200,
-        producer: { requestTimeoutMs: 5_000, retryBackoffMs: 100, deliveryTimeoutMs: 120_000, metadataMaxAgeMs: 5_000 },
-        onAcknowledged: () => {
+        producer: { acks, requestTimeoutMs: 5_000, retryBackoffMs: 100, deliveryTimeoutMs: 120_000, metadataMaxAgeMs: 5_000 },
+        onAcknowledged: (value, metadata) => {
           const now = Date.now();
           if (now - lastAckMs > 50) ackTimes.push(lastAckMs, now); // pauses only: keeps the list short
           lastAckMs = now;
+          watching?.onAcknowledged(metadata.partition, value);
         },
       });
       writer.start();
@@ -140,36 +152,40 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       group.start();
     }
 
-    const started = Date.now();
-    const windows: FaultWindow[] = [];
+    const observed: ObservedFault[] = [];
+    const brokerIds = running.brokers().map((b) => b.id);
+    const zkIds = Array.from({ length: chaosZkNodes }, (_, i) => i + 1);
     for (const fault of plan) {
-      // Healing (a restarted broker waits out its old session) can run late: no fault starts past the duration.
+      // Healing can run late: no fault starts past the duration.
       if (Date.now() - started + fault.holdMs > options.durationMs) break;
       const wait = started + fault.atMs - Date.now();
       if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-      const startMs = Date.now();
-      const victim = await inflict(running, zkDir, clusterZk, fault, say);
-      windows.push({ action: fault.action, victim, startMs: startMs - started, holdMs: fault.holdMs, longestAckPauseMs: 0 });
+      const roles = await readRoles(clusterZk, topic, partitions, brokerIds, zkIds);
+      const startMs = Date.now() - started;
+      watching = new FaultObserver(clusterZk, running, topic, roles.leaders, started, logger);
+      watching.start();
+      const victim = await inflict(target, fault, roles);
+      const healedAtMs = Date.now() - started;
+      const healMs = await watching.awaitHealed(healTimeoutMs);
+      if (healMs === undefined) say(`${fault.action}: the cluster had not healed ${healTimeoutMs} ms after the fault ended`);
+      else say(`${fault.action}: healed ${healMs} ms after the fault ended`);
+      // Acknowledgements a little longer, for the pause after the heal.
+      await new Promise((resolve) => setTimeout(resolve, afterHealMs));
+      observed.push({ fault, victim, startMs, healedAtMs, healMs, observation: await watching.stop() });
+      watching = undefined;
     }
     const remaining = started + options.durationMs - Date.now();
     if (remaining > 0) await new Promise((resolve) => setTimeout(resolve, remaining));
 
     say('stopping the producers and healing the cluster');
     await Promise.all(writers.map((w) => w.stop()));
-    await heal(running, zkDir);
-    await waitFor(async () => {
-      for (let p = 0; p < (options.partitions ?? 6); p++) {
-        if (((await readPartitionState(clusterZk, topic, p))?.isr.length ?? 0) < 3) return false;
-      }
-      return true;
-    }, { timeoutMs: 120_000, message: 'every partition to have all three replicas in sync again' });
-
-    for (const w of windows) w.longestAckPauseMs = longestPause(ackTimes, started + w.startMs, started + w.startMs + w.holdMs + 5_000);
+    await healAll(target);
+    await waitFor(() => clusterHealed(clusterZk), { timeoutMs: 120_000, message: 'every partition to have a leader and all its replicas in sync again' });
 
     say('reading everything back');
     const records = await readAllRecords(running.bootstrapServers, topic, 120_000, logger);
     const reads: PartitionReads[] = [];
-    for (let p = 0; p < (options.partitions ?? 6); p++) {
+    for (let p = 0; p < partitions; p++) {
       const consumer = new Map<number, string>();
       for (const r of records) if (r.partition === p) consumer.set(r.offset, r.value);
       const sources = new Map<string, OffsetValues>([['consumer', consumer]]);
@@ -192,11 +208,25 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       offsetsTopic.recordsWritten += Math.max(0, ...replicas.flatMap((r) => [...r.keys()].map((offset) => offset + 1)));
       offsetsTopic.recordsKept += Math.max(0, ...replicas.map((r) => r.size));
     }
+    const lost = new Set(result.lost);
+    const faults = observed.map((o): FaultFigures => ({
+      action: o.fault.action,
+      victim: o.victim,
+      startMs: o.startMs,
+      holdMs: o.fault.holdMs,
+      longestAckPauseMs: longestPause(ackTimes, started + o.startMs, started + o.healedAtMs + afterHealMs),
+      longestPartitionPauseMs: longestPartitionPause(o.observation.acks, partitions, o.startMs, o.healedAtMs + (o.healMs ?? 0)),
+      healMs: o.healMs,
+      zombies: zombieWindows(o.observation, o.startMs, lost),
+    }));
     return {
       ...result,
       seed: options.seed,
       durationMs: options.durationMs,
-      faults: windows,
+      hosts,
+      acks,
+      faults,
+      healTimeoutMs,
       failedSends: writers.reduce((n, w) => n + w.failures.length, 0),
       groupCaughtUp,
       commitFailures: group?.commitFailures,
@@ -206,21 +236,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   } finally {
     await group?.stop().catch(() => undefined);
     await observer?.close().catch(() => undefined);
-    await cluster?.stop().catch(() => undefined);
-    await zk.stop().catch(() => undefined);
+    await chaos?.stop().catch((err: unknown) => say(`stopping the cluster: ${(err as Error).message}`));
     if (!options.keep && options.dir === undefined) fs.rmSync(dir, { recursive: true, force: true });
   }
-}
-
-/** The longest stretch in [fromMs, toMs] with no acknowledgement, from the recorded pauses. */
-function longestPause(pauses: readonly number[], fromMs: number, toMs: number): number {
-  let longest = 0;
-  for (let i = 0; i < pauses.length; i += 2) {
-    const start = Math.max(pauses[i], fromMs);
-    const end = Math.min(pauses[i + 1], toMs);
-    if (end > start) longest = Math.max(longest, end - start);
-  }
-  return longest;
 }
 
 /** A replica's records as offset -> value, decoded from its segment files. */
@@ -232,70 +250,4 @@ function replicaRecords(logDir: string, topicName: string, partition: number): M
     for (const record of decodeBatches(fs.readFileSync(path.join(dir, file)))) out.set(record.offset, record.value?.toString() ?? '');
   }
   return out;
-}
-
-async function leaderOf(zk: ZkClient, partition: number): Promise<number> {
-  return (await readPartitionState(zk, topic, partition))?.leader ?? -1;
-}
-
-const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Carries out one fault and heals it after its hold; returns who it hit. */
-async function inflict(cluster: LocalCluster, zkDir: string, zk: ZkClient, fault: PlannedFault, say: (line: string) => void): Promise<string> {
-  const live = cluster.brokers().filter((b) => b.running).map((b) => b.id);
-  const pickOf = <T>(items: readonly T[]): T => items[Math.floor(fault.pick * items.length)];
-  switch (fault.action) {
-    case 'kill-leader':
-    case 'kill-controller': {
-      let victim: number;
-      if (fault.action === 'kill-controller') {
-        victim = parseController(ZkPaths.controller, (await zk.getData(ZkPaths.controller)).data).brokerId;
-      } else {
-        victim = await leaderOf(zk, Math.floor(fault.pick * 6) % 6);
-        if (!live.includes(victim)) victim = pickOf(live);
-      }
-      say(`${fault.action}: kill -9 broker ${victim}, back in ${fault.holdMs} ms`);
-      await cluster.stopBroker(victim, 'SIGKILL');
-      await pause(fault.holdMs);
-      await cluster.startBroker(victim);
-      return `broker ${victim}`;
-    }
-    case 'stop-broker': {
-      const victim = pickOf(live);
-      const pid = cluster.broker(victim).pid as number;
-      say(`stop-broker: SIGSTOP broker ${victim} for ${fault.holdMs} ms (past its session timeout)`);
-      process.kill(pid, 'SIGSTOP');
-      try {
-        await pause(fault.holdMs);
-      } finally {
-        process.kill(pid, 'SIGCONT');
-      }
-      return `broker ${victim}`;
-    }
-    case 'restart-broker': {
-      const victim = pickOf(live);
-      say(`restart-broker: SIGTERM broker ${victim} (controlled shutdown), back in ${fault.holdMs} ms`);
-      await cluster.stopBroker(victim, 'SIGTERM');
-      await pause(fault.holdMs);
-      await cluster.startBroker(victim);
-      return `broker ${victim}`;
-    }
-    case 'kill-zk-node': {
-      const node = 1 + Math.floor(fault.pick * 3);
-      say(`kill-zk-node: stop ZooKeeper node ${node}, back in ${fault.holdMs} ms`);
-      await stopLocalZk(zkDir, { nodeIds: [node] });
-      await pause(fault.holdMs);
-      await startLocalZk({ dir: zkDir });
-      return `zookeeper ${node}`;
-    }
-  }
-}
-
-/** Everything running again: stopped brokers resumed, dead ones started, every ZooKeeper node up. */
-async function heal(cluster: LocalCluster, zkDir: string): Promise<void> {
-  await startLocalZk({ dir: zkDir });
-  for (const b of cluster.brokers()) {
-    if (b.running && b.pid) process.kill(b.pid, 'SIGCONT');
-    if (!b.running) await cluster.startBroker(b.id);
-  }
 }

@@ -8,7 +8,7 @@
 import type { Logger } from '../common/logger';
 import { Consumer } from './consumer';
 import { Producer, type ProducerOptions } from './producer';
-import type { ConsumerRecord, TopicPartition } from './records';
+import type { ConsumerRecord, RecordMetadata, TopicPartition } from './records';
 
 export interface DeliveryVerdict {
   acknowledged: number;
@@ -55,8 +55,8 @@ export interface AckedWriterOptions {
   /** Sends per second at most, so a person can follow the counts (default: as fast as acknowledgements allow). */
   ratePerSec?: number;
   logger?: Logger;
-  /** Called with each acknowledged value as it is acknowledged (e.g. to time unavailability). */
-  onAcknowledged?: (value: string) => void;
+  /** Called with each acknowledged value and where it was written, as it is acknowledged (e.g. to time unavailability). */
+  onAcknowledged?: (value: string, metadata: RecordMetadata) => void;
 }
 
 /** A paced writer further behind its schedule than this starts the schedule again. */
@@ -120,9 +120,9 @@ export class AckedWriter {
       }
       const value = `${prefix}-${this.sent++}`;
       const sending: Promise<void> = this.producer.send({ topic: this.options.topic, value }).then(
-        () => {
+        (metadata) => {
           this.acknowledged.push(value);
-          this.options.onAcknowledged?.(value);
+          this.options.onAcknowledged?.(value, metadata);
           for (const listener of [...this.ackListeners]) listener();
         },
         (err: Error) => {

@@ -1,4 +1,4 @@
-import { check, divergentOffsets, failed, GroupProgress } from '../../../chaos/checker';
+import { brokenGuarantees, check, divergentOffsets, failed, GroupProgress } from '../../../chaos/checker';
 
 const values = (entries: [number, string][]): Map<number, string> => new Map(entries);
 
@@ -67,5 +67,19 @@ describe('the consumer group check', () => {
     expect(failed({ ...ok, commitsPastProcessed: [{ partition: 0, committedOffset: 4, processedUpTo: 3 }] })).toBe(true);
     expect(failed({ ...ok, lost: ['a'] })).toBe(true);
     expect(failed(check(['a'], reads))).toBe(false);
+  });
+
+  it('with acks=1 reports what was lost without calling it a broken guarantee, and counts unhealed faults', () => {
+    const group = new GroupProgress();
+    for (const offset of [0, 1, 2, 3]) group.processed(0, offset);
+    const lostOne = check(['a', 'b', 'c', 'zombie'], reads, group);
+    expect(lostOne.lost).toEqual(['zombie']);
+    expect(lostOne.notConsumed).toEqual([]); // a lost value cannot be processed: counted as lost, not twice
+    expect(brokenGuarantees(lostOne)).toEqual(['1 acknowledged values lost']);
+    expect(brokenGuarantees(lostOne, { acks: 1, unhealedFaults: 0 })).toEqual([]);
+    expect(brokenGuarantees({ ...lostOne, divergent: [{ partition: 0, offset: 1, values: {} }] }, { acks: 1, unhealedFaults: 2 })).toEqual([
+      '1 offsets below the high watermark differ between replicas or reads',
+      '2 faults after which the cluster did not get a leader and a full ISR for every partition in time',
+    ]);
   });
 });
