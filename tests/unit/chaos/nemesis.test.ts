@@ -1,4 +1,4 @@
-import { describeDrops } from '../../../chaos/hosts/topology';
+import { bridgeAddress, cutScripts, describeDrops, hostLabeled, planTopology, runNameOf } from '../../../chaos/hosts/topology';
 import { networkCut, networkFaultKinds, parseFaultKinds, planFaults, seededRandom, type ClusterRoles, type PlannedFault } from '../../../chaos/nemesis';
 
 describe('the nemesis plan', () => {
@@ -93,5 +93,36 @@ describe('the network faults\' cuts', () => {
       }
       expect(c.drops).toHaveLength(2 * a.length * b.length);
     }
+  });
+});
+
+describe('a network fault plan replayed from its seed', () => {
+  const options = { seed: 2459, durationMs: 70_000, faults: [...networkFaultKinds], sessionTimeoutMs: 4_000 };
+  const roles: ClusterRoles = { brokers: [1, 2, 3], zookeepers: [1, 2, 3], controller: 3, leaders: [1, 2, 3, 1, 2, 3] };
+  const topology = planTopology(runNameOf(4_194_304), { zookeepers: 3, brokers: 3 });
+  /** Each fault's nftables scripts, by namespace, given the same roles: what a replay would load. */
+  const replay = (): Map<string, string>[] => planFaults(options).map((f) => cutScripts(topology, networkCut(f, roles).drops));
+
+  it('gives the same faults, cuts and nftables rules again, with every kind in the first 48 s (the suite\'s run)', () => {
+    const plan = planFaults(options);
+    expect(plan.slice(0, 5).map((f) => [f.action, f.atMs, f.holdMs])).toEqual([
+      ['partition-leader', 3361, 7062],
+      ['partition-controller', 15695, 5115],
+      ['partition-bridge', 25832, 2029],
+      ['drop-from-zk', 33115, 2198],
+      ['partition-zk-minority', 40407, 7300],
+    ]);
+    expect(replay()).toEqual(replay());
+  });
+
+  it('has the zombie leader\'s host drop everyone but the clients, and everyone drop it', () => {
+    const [zombie] = planFaults(options);
+    const cut = networkCut(zombie, roles);
+    const victim = hostLabeled(topology, `b${cut.victim.replace('broker ', '')}`);
+    const scripts = cutScripts(topology, cut.drops);
+    const others = topology.hosts.filter((h) => h !== victim).map((h) => h.address).sort();
+    expect(scripts.get(victim.namespace)).toContain(`ip saddr { ${others.join(', ')} } drop`);
+    for (const host of topology.hosts.filter((h) => h !== victim)) expect(scripts.get(host.namespace)).toContain(`ip saddr { ${victim.address} } drop`);
+    for (const script of scripts.values()) expect(script).not.toMatch(new RegExp(`${bridgeAddress.replace(/\./g, '\\.')}\\b(?!\\.)`));
   });
 });
