@@ -163,7 +163,7 @@ export function check(acknowledged: Iterable<string>, partitions: readonly Parti
   const notConsumed = [...acked].filter((v) => seen.has(v) && !consumedValues.has(v));
   return {
     ...result,
-    consumed: acked.size - notConsumed.length,
+    consumed: [...acked].filter((v) => consumedValues.has(v)).length,
     notConsumed,
     commitsPastProcessed: group.commitsPastProcessed,
     commits: group.commits,

@@ -40,6 +40,12 @@ describe('the consumer group check', () => {
     });
   });
 
+  it('counts a lost value (acks=1) as lost only: neither consumed nor left unprocessed by the group', () => {
+    const group = new GroupProgress();
+    for (const offset of [0, 1, 2, 3]) group.processed(0, offset);
+    expect(check(['a', 'b', 'c', 'gone'], reads, group)).toMatchObject({ lost: ['gone'], consumed: 3, notConsumed: [] });
+  });
+
   it('allows commits behind processing and re-processing, and reports a commit past an unprocessed record', () => {
     const group = new GroupProgress();
     for (const offset of [0, 1, 2]) group.processed(0, offset);
