@@ -14,6 +14,8 @@ import { execOn, hostOf, planTopology, runNameOf, type Topology } from './hosts/
 
 export const chaosBrokers = 3;
 export const chaosZkNodes = 3;
+/** The cluster's chroot in the ensemble: its znodes are ZkPaths under it. */
+export const chaosChroot = '/josef';
 /** On hosts every node has its host to itself: the customary ports. */
 const hostsZkBasePort = 2181;
 const clientPort = 9092;
@@ -58,7 +60,7 @@ export async function startChaosCluster(options: ChaosClusterOptions): Promise<C
     zk = topology
       ? await startLocalZk({ dir: zkDir, ensemble: 3, basePort: hostsZkBasePort, hosts: [1, 2, 3].map((id) => processHost(topology, 'zookeeper', id)) })
       : await startLocalZk({ dir: zkDir, ensemble: 3, basePort: await findFreeBasePort(22000 + Math.floor(Math.random() * 3000), 3) });
-    const zookeeperConnect = `${zk.connectString}/josef`;
+    const zookeeperConnect = `${zk.connectString}${chaosChroot}`;
     const ids = Array.from({ length: chaosBrokers }, (_, i) => i + 1);
     const cluster = await startLocalCluster({
       brokers: chaosBrokers,

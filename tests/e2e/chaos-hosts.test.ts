@@ -5,14 +5,20 @@
  * with a message otherwise), the nemesis cutting links with nftables, acks=all producers and a
  * consumer group. Seed 2459's plan has every kind of network fault in its first 48 s, the zombie
  * leader first: nothing acknowledged may be lost or left unprocessed, no replicas may diverge,
- * every fault must heal, the zombie must stop acting as leader, and no host of the run may be
- * left behind. How fast things recover depends on the machine and is reported, not asserted.
+ * every fault must heal, the zombie must stop acting as leader, ZooKeeper's transaction log must
+ * show that only the controller of an epoch wrote under it, and no host of the run may be left
+ * behind. How fast things recover depends on the machine and is reported, not asserted.
  */
 import { execFileSync } from 'child_process';
+import * as path from 'path';
+import { chaosChroot } from '../../chaos/chaos-cluster';
 import { runNameOf } from '../../chaos/hosts/topology';
 import { networkFaultKinds } from '../../chaos/nemesis';
-import { runChaos } from '../../chaos/run';
+import { runChaos, type ChaosReport } from '../../chaos/run';
+import { controllerFencing, readEnsembleHistory, type ControllerFencing } from '../../chaos/zk-history';
+import { ZkPaths } from '../../src/coordination/paths';
 import { describeOnHosts } from '../helpers/hosts';
+import { rmDir, tmpDir } from '../helpers/tmp';
 
 jest.setTimeout(300_000);
 
@@ -28,7 +34,15 @@ function runLeftovers(): string[] {
 
 describeOnHosts('a chaos run with network faults, each broker and ZooKeeper node on a host of its own', () => {
   it('loses nothing acknowledged with acks=all under a zombie leader, a controller cut from ZooKeeper, a ZooKeeper minority, one-way loss and a bridge, heals, and leaves no host behind', async () => {
-    const report = await runChaos({ durationMs: 70_000, seed: 2459, faults: [...networkFaultKinds], hosts: true, sessionTimeoutMs });
+    const dir = tmpDir('chaos-hosts');
+    let report: ChaosReport;
+    let fencing: ControllerFencing;
+    try {
+      report = await runChaos({ durationMs: 70_000, seed: 2459, faults: [...networkFaultKinds], hosts: true, sessionTimeoutMs, dir });
+      fencing = controllerFencing(readEnsembleHistory(path.join(dir, 'zk')), `${chaosChroot}${ZkPaths.controllerEpoch}`);
+    } finally {
+      rmDir(dir);
+    }
     expect(runLeftovers()).toEqual([]);
 
     const kinds = new Set(report.faults.map((f) => (f.action.startsWith('drop-') ? 'one-way' : f.action)));
@@ -51,5 +65,12 @@ describeOnHosts('a chaos run with network faults, each broker and ZooKeeper node
       expect(z.windowMs).toBeLessThan(sessionTimeoutMs);
       expect(z.lostAfterElection).toBe(0);
     }
+
+    // The controller cut from ZooKeeper lost its epoch to another; every write fenced by the
+    // controller epoch landed from the session that had raised the epoch it checked.
+    expect(fencing.epochs.length).toBeGreaterThan(1);
+    expect(new Set(fencing.epochs.map((e) => e.session)).size).toBe(fencing.epochs.length);
+    expect(fencing.fencedWrites).toBeGreaterThan(0);
+    expect(fencing.unfenced).toEqual([]);
   });
 });
