@@ -7,6 +7,7 @@
  */
 import { execFile, execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
+import { processExists } from '../../src/cli/cluster-state';
 import { waitFor } from '../../src/common/wait';
 import {
   cutScripts, hostsSubnet, leftovers, ownerPidOf, setupCommands, type Drop, type Topology,
@@ -37,15 +38,6 @@ function runAsync(argv: readonly string[], input: string): Promise<void> {
     });
     child.stdin?.end(input);
   });
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 function namespaceNames(): string[] {
@@ -90,7 +82,7 @@ function removeLink(link: string): void {
 
 /** Removes the namespaces and links of runs whose process is gone; returns what it removed. */
 export function removeLeftovers(ownRunName?: string): string[] {
-  const stale = leftovers(namespaceNames(), linkNames(), isAlive, ownRunName);
+  const stale = leftovers(namespaceNames(), linkNames(), processExists, ownRunName);
   for (const namespace of stale.namespaces) removeNamespace(namespace);
   for (const link of linkNames().filter((l) => stale.links.includes(l))) removeLink(link);
   return [...stale.namespaces, ...stale.links];
@@ -110,7 +102,7 @@ function tryLockSubnet(runName: string): boolean {
     if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
   }
   const owner = ownerPidOf(fs.readFileSync(subnetLockPath, 'utf8').trim());
-  if (owner !== undefined && isAlive(owner)) return false;
+  if (owner !== undefined && processExists(owner)) return false;
   fs.rmSync(subnetLockPath, { force: true });
   return tryLockSubnet(runName);
 }

@@ -106,7 +106,8 @@ function commandLine(pid: number): string[] | undefined {
   }
 }
 
-function exists(pid: number): boolean {
+/** Whether a process with this pid runs (one of another user's counts). */
+export function processExists(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -120,7 +121,7 @@ function exists(pid: number): boolean {
  * so that a pid reused by another program is not signalled. Without /proc, existence has to do.
  */
 export function isJosefProcess(pid: number | undefined, words: readonly string[]): boolean {
-  if (pid === undefined || !exists(pid)) return false;
+  if (pid === undefined || !processExists(pid)) return false;
   const cmdline = commandLine(pid);
   if (cmdline === undefined) return !fs.existsSync('/proc/self/cmdline');
   const at = cmdline.findIndex((w, i) => words.every((word, j) => cmdline[i + j] === word));
@@ -172,7 +173,7 @@ export function processStartTicks(pid: number): string | undefined {
 
 /** Alive (a zombie, exited and not yet reaped, is not) and, when `startTicks` is known, the same process as then. */
 export function isSameProcess(pid: number, startTicks: string | undefined): boolean {
-  if (!exists(pid)) return false;
+  if (!processExists(pid)) return false;
   const fields = procStatFields(pid);
   if (fields === undefined) return startTicks === undefined || !fs.existsSync('/proc/self/stat');
   return fields[0] !== 'Z' && (startTicks === undefined || fields[19] === startTicks);
