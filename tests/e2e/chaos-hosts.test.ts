@@ -9,7 +9,6 @@
  * show that only the controller of an epoch wrote under it, and no host of the run may be left
  * behind. How fast things recover depends on the machine and is reported, not asserted.
  */
-import { execFileSync } from 'child_process';
 import * as path from 'path';
 import { chaosChroot } from '../../chaos/chaos-cluster';
 import { runNameOf } from '../../chaos/hosts/topology';
@@ -17,20 +16,12 @@ import { networkFaultKinds } from '../../chaos/nemesis';
 import { runChaos, type ChaosReport } from '../../chaos/run';
 import { controllerFencing, readEnsembleHistory, type ControllerFencing } from '../../chaos/zk-history';
 import { ZkPaths } from '../../src/coordination/paths';
-import { describeOnHosts } from '../helpers/hosts';
+import { describeOnHosts, namedAfter } from '../helpers/hosts';
 import { rmDir, tmpDir } from '../helpers/tmp';
 
 jest.setTimeout(300_000);
 
 const sessionTimeoutMs = 4_000;
-
-/** The namespaces and links named after this process's run. */
-function runLeftovers(): string[] {
-  const runName = runNameOf(process.pid);
-  const namespaces = execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' }).split('\n').map((l) => l.split(' ')[0]);
-  const links = execFileSync('ip', ['-o', 'link', 'show'], { encoding: 'utf8' }).split('\n').map((l) => /^\d+:\s+([^:@\s]+)/.exec(l)?.[1] ?? '');
-  return [...namespaces, ...links].filter((name) => name === runName || name.startsWith(`${runName}-`));
-}
 
 describeOnHosts('a chaos run with network faults, each broker and ZooKeeper node on a host of its own', () => {
   it('loses nothing acknowledged with acks=all under a zombie leader, a controller cut from ZooKeeper, a ZooKeeper minority, one-way loss and a bridge, heals, and leaves no host behind', async () => {
@@ -43,7 +34,7 @@ describeOnHosts('a chaos run with network faults, each broker and ZooKeeper node
     } finally {
       rmDir(dir);
     }
-    expect(runLeftovers()).toEqual([]);
+    expect(namedAfter(runNameOf(process.pid))).toEqual([]);
 
     const kinds = new Set(report.faults.map((f) => (f.action.startsWith('drop-') ? 'one-way' : f.action)));
     expect([...kinds].sort()).toEqual(['one-way', 'partition-bridge', 'partition-controller', 'partition-leader', 'partition-zk-minority']);

@@ -1,8 +1,10 @@
 /**
  * Suites that need the chaos run's hosts (network namespaces, veth links, nftables: root on
  * Linux): described as usual where they can run, and otherwise skipped with a test whose name and
- * a line on stderr say why, so a run without root shows what it did not check.
+ * a line on stderr say why, so a run without root shows what it did not check; and what a run
+ * of hosts left behind.
  */
+import { execFileSync } from 'child_process';
 import { hostsUnavailableReason } from '../../chaos/hosts/netns';
 
 export function describeOnHosts(name: string, body: () => void): void {
@@ -15,4 +17,11 @@ export function describeOnHosts(name: string, body: () => void): void {
   describe(name, () => {
     test.skip(`skipped: ${reason}`, () => undefined);
   });
+}
+
+/** The namespaces and links named after a run, as `ip netns list` and `ip link` show them now: what it left behind. */
+export function namedAfter(runName: string): string[] {
+  const namespaces = execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' }).split('\n').map((l) => l.split(' ')[0]);
+  const links = execFileSync('ip', ['-o', 'link', 'show'], { encoding: 'utf8' }).split('\n').map((l) => /^\d+:\s+([^:@\s]+)/.exec(l)?.[1] ?? '');
+  return [...namespaces, ...links].filter((name) => name === runName || name.startsWith(`${runName}-`));
 }

@@ -9,7 +9,7 @@ import * as path from 'path';
 import { HostNetwork } from '../../../chaos/hosts/netns';
 import { execOn, hostOf, isolate, oneWay, planTopology, runNameOf, type Host, type Topology } from '../../../chaos/hosts/topology';
 import { TestChild, runChild, stopAllChildren } from '../../helpers/child-processes';
-import { describeOnHosts } from '../../helpers/hosts';
+import { describeOnHosts, namedAfter } from '../../helpers/hosts';
 import { waitFor } from '../../helpers/wait';
 
 jest.setTimeout(120_000);
@@ -19,9 +19,6 @@ const port = 7070;
 const connectTimeoutMs = 1_500;
 const childPath = path.join(__dirname, '../../helpers/hosts-child.ts');
 
-const namespaces = (): string[] => execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' }).split('\n').map((l) => l.split(' ')[0]).filter((n) => n !== '');
-const links = (): string[] => execFileSync('ip', ['-o', 'link', 'show'], { encoding: 'utf8' }).split('\n').map((l) => /^\d+:\s+([^:@\s]+)/.exec(l)?.[1] ?? '');
-const named = (runName: string): string[] => [...namespaces(), ...links()].filter((n) => n === runName || n.startsWith(`${runName}-`));
 
 /** `connected`, `refused`, `timeout` or another error code: a connection from `from` (a host, or the root namespace) to host:port. */
 async function connectFrom(from: Host | undefined, to: Host): Promise<string> {
@@ -52,13 +49,13 @@ describeOnHosts('the chaos hosts', () => {
     const killed = new TestChild(process.execPath, ['-r', 'ts-node/register/transpile-only', childPath]);
     const killedRun = await killed.waitForOutput((c) => c.stdoutLines().find((l) => l.startsWith('ready '))?.slice(6), 60_000, 'the hosts made');
     await killed.stop('SIGKILL');
-    expect(named(killedRun).length).toBeGreaterThan(0);
+    expect(namedAfter(killedRun).length).toBeGreaterThan(0);
 
     const stopped = new TestChild(process.execPath, ['-r', 'ts-node/register/transpile-only', childPath]);
     const stoppedRun = await stopped.waitForOutput((c) => c.stdoutLines().find((l) => l.startsWith('ready '))?.slice(6), 60_000, 'the hosts made');
-    expect(named(killedRun)).toEqual([]); // the second run removed the first one's leftovers
+    expect(namedAfter(killedRun)).toEqual([]); // the second run removed the first one's leftovers
     expect((await stopped.stop('SIGTERM')).signal).toBe('SIGTERM');
-    expect(named(stoppedRun)).toEqual([]);
+    expect(namedAfter(stoppedRun)).toEqual([]);
 
     topology = planTopology(runNameOf(process.pid), { zookeepers: 1, brokers: 2 });
     network = await HostNetwork.create(topology);
@@ -99,7 +96,7 @@ describeOnHosts('the chaos hosts', () => {
     await waitFor(() => execFileSync('ip', ['netns', 'pids', b2.namespace], { encoding: 'utf8' }).trim() !== '', { timeoutMs: 10_000, message: 'the sleeper to run on b2' });
     network?.destroy();
     network = undefined;
-    expect(named(topology.runName)).toEqual([]);
+    expect(namedAfter(topology.runName)).toEqual([]);
     expect((await sleeper.exited).signal).toBe('SIGKILL');
   });
 });
