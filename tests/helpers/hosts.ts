@@ -6,8 +6,14 @@
  */
 import { execFileSync } from 'child_process';
 import { hostsUnavailableReason } from '../../chaos/hosts/netns';
+import { ensureDebianPackage } from './debian-package';
 
 export function describeOnHosts(name: string, body: () => void): void {
+  // As root, the tools come from Debian's packages on first use, as .ci/run installs them.
+  if (process.getuid?.() === 0) {
+    ensureDebianPackage('iproute2', '/usr/sbin/ip');
+    ensureDebianPackage('nftables', '/usr/sbin/nft');
+  }
   const reason = hostsUnavailableReason();
   if (reason === undefined) {
     describe(name, body);
