@@ -44,6 +44,10 @@ export const ZkPaths = {
   logDirEventNotifications: '/log_dir_event_notification',
   logDirEventNotificationPrefix: '/log_dir_event_notification/log_dir_event_',
   logDirEventNotification: (name: string) => `/log_dir_event_notification/${name}`,
+  /** Kafka's ZkAclStore: literal ACLs in /kafka-acl/<ResourceType>/<name>, prefixed ones under /kafka-acl-extended/prefixed. */
+  aclRoot: (patternType: 'literal' | 'prefixed') => (patternType === 'literal' ? '/kafka-acl' : '/kafka-acl-extended/prefixed'),
+  /** Kafka's ZkAclChangeStore: PERSISTENT_SEQUENTIAL `acl_changes_<seq>` naming the resource whose ACLs changed. */
+  aclChanges: (patternType: 'literal' | 'prefixed') => (patternType === 'literal' ? '/kafka-acl-changes' : '/kafka-acl-extended-changes'),
   cluster: '/cluster',
   clusterId: '/cluster/id',
 } as const;
