@@ -37,6 +37,8 @@ import { checkLogDirIdentity, writeLogDirIdentity } from './server/log-dir-ident
 import { MetadataCache } from './server/metadata-cache';
 import { OpenFileWatchdog } from './server/open-file-watchdog';
 import { DynamicConfigManager } from './server/dynamic-config';
+import { requestAuthorizer } from './server/handlers/authorization';
+import { AclAuthorizer } from './security/acl-authorizer';
 import type { SaslAuthenticatorOptions } from './security/sasl-authenticator';
 import { newSaslServer } from './security/sasl-server';
 import { CredentialCache } from './security/scram-credentials';
@@ -103,6 +105,8 @@ export class Broker {
   private controller: Controller | undefined;
   private groupCoordinator: GroupCoordinator | undefined;
   private dynamicConfig: DynamicConfigManager | undefined;
+  /** Kafka's AclAuthorizer, when authorizer.class.name names it. */
+  private authorizer: AclAuthorizer | undefined;
   private readonly groupCoordinatorSettings: Partial<GroupCoordinatorSettings> | undefined;
   private clusterId: string | null = null;
   private brokerEpoch = -1;
@@ -186,6 +190,13 @@ export class Broker {
     this.openFileWatchdog = new OpenFileWatchdog({
       fileHandles: segmentFileHandles, logger: this.logger.child('open-file-watchdog'), onExhausted: (reason) => void this.halt(reason),
     });
+    if (this.config.authorizerClassName !== null) {
+      // The ACL cache is full before the first request is read, as Kafka configures its authorizer first.
+      this.authorizer = new AclAuthorizer(zk, {
+        superUsers: new Set(this.config.superUsers), allowEveryoneIfNoAclFound: this.config.allowEveryoneIfNoAclFound,
+      }, this.logger.child('authorizer'));
+      await this.authorizer.startup();
+    }
     await this.startSocketServers();
     await this.startMetricsServer();
     await this.register(zk);
@@ -255,6 +266,7 @@ export class Broker {
       controller: (): ControllerPort | undefined => this.controller,
       logger: this.logger.child('handlers'),
       groupCoordinator: this.groupCoordinator,
+      authorize: requestAuthorizer(this.authorizer),
     });
     for (const { listenerName, securityProtocol, host, port } of this.config.listeners) {
       const socketServer = new SocketServer({
@@ -471,6 +483,7 @@ export class Broker {
     await this.lagConsumer?.close();
     for (const socketServer of this.socketServers.values()) socketServer.stopAccepting();
     this.dynamicConfig?.shutdown();
+    this.authorizer?.shutdown();
     await this.replicaManager?.shutdown();
     this.groupCoordinator?.shutdown();
     await Promise.all([...this.socketServers.values()].map((socketServer) => socketServer.close()));

@@ -11,6 +11,7 @@ import { parseZkConnectString } from '../coordination/zk-connect-string';
 import { defaultMaxOpenFiles } from '../storage/file-handle-cache';
 import type { LogCleanerConfig } from '../storage/log-cleaner';
 import { parseCleanupPolicy, type CleanupPolicy, type LogConfig } from '../storage/log-config';
+import { ACL_AUTHORIZER_CLASS_NAMES, parseSuperUsers } from '../security/acl';
 import { ConfigError } from './config-error';
 import { connectionString, normaliseListenerName, securityProtocolNamed, type ListenerEndpoint } from './endpoint';
 import {
@@ -144,6 +145,15 @@ export interface BrokerConfig extends ListenerSettings {
    * SASL/PLAIN accepts there (the JAAS entry's user_NAME="PASSWORD" options).
    */
   plainSaslUsers: Record<string, ReadonlyMap<string, string>>;
+  /**
+   * authorizer.class.name: Kafka's AclAuthorizer (or SimpleAclAuthorizer) turns ACLs on; empty
+   * (Kafka's default) authorizes everything.
+   */
+  authorizerClassName: string | null;
+  /** super.users: principals the authorizer allows everything (`User:admin;User:broker`). */
+  superUsers: string[];
+  /** allow.everyone.if.no.acl.found: with an authorizer, a resource without any ACL is open to all. */
+  allowEveryoneIfNoAclFound: boolean;
   /** ssl.keystore.type: PEM (a key and its certificate chain in one file) or PKCS12. */
   sslKeystoreType: 'PEM' | 'PKCS12';
   /** ssl.keystore.location: the TLS listeners' key and certificate chain. */
@@ -336,6 +346,9 @@ const settings: Setting[] = [
   { key: 'connection.failed.authentication.delay.ms', field: 'connectionFailedAuthenticationDelayMs', parse: integer(0, INT_MAX), defaultValue: '100' },
   // Kafka's default is GSSAPI (Kerberos), which Josef does not speak; SCRAM needs only `josef user add`.
   { key: 'sasl.enabled.mechanisms', field: 'saslEnabledMechanisms', parse: parseSaslMechanisms, defaultValue: 'SCRAM-SHA-256,SCRAM-SHA-512' },
+  { key: 'authorizer.class.name', field: 'authorizerClassName', parse: (raw) => (raw.trim() === '' ? null : oneOf(...ACL_AUTHORIZER_CLASS_NAMES)(raw)), defaultValue: '' },
+  { key: 'super.users', field: 'superUsers', parse: (raw) => [...parseSuperUsers(raw)], defaultValue: '' },
+  { key: 'allow.everyone.if.no.acl.found', field: 'allowEveryoneIfNoAclFound', parse: boolean, defaultValue: 'false' },
   // Kafka's default is JKS, a Java format Node cannot read; PEM needs no conversion from what openssl makes.
   { key: 'ssl.keystore.type', field: 'sslKeystoreType', parse: oneOf('PEM', 'PKCS12'), defaultValue: 'PEM' },
   { key: 'ssl.keystore.location', field: 'sslKeystoreLocation', parse: nullableString, defaultValue: '' },

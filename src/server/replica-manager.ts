@@ -740,7 +740,7 @@ export class ReplicaManager {
   }
 }
 
-function emptyProduceResult(entry: TopicPartitionRef): ProducePartitionResult {
+export function emptyProduceResult(entry: TopicPartitionRef): ProducePartitionResult {
   return {
     topic: entry.topic, partition: entry.partition, errorCode: ErrorCode.NONE.code, errorMessage: null,
     baseOffset: -1, logAppendTimeMs: -1, logStartOffset: -1,

@@ -4,6 +4,7 @@
  * controller: this broker (id 1) leads every partition of `orders` as their only replica, and
  * partition 0 holds one record ("kept") before the test starts.
  */
+import { allowEverything } from '../../src/server/handlers/authorization';
 import * as fs from 'fs';
 import * as path from 'path';
 import { Connection } from '../../src/client/connection';
@@ -55,7 +56,7 @@ export async function startSingleBroker(name: string, partitions: number, flags:
   const replicaManager = new ReplicaManager({ config, logManager, clock: systemClock, logger: quietLogger, isKnownPartition: (t, p) => metadataCache.hasPartition(t, p) });
   const dispatcher = new Dispatcher(quietLogger);
   registerBrokerHandlers(dispatcher, {
-    config, metadataCache, replicaManager, logger: quietLogger, clusterId: () => name, controller: () => undefined,
+    config, metadataCache, replicaManager, logger: quietLogger, clusterId: () => name, controller: () => undefined, authorize: allowEverything,
     ...adminPortsWithoutZooKeeper,
   });
   const server = new SocketServer({ host, port: 0, dispatcher, logger: quietLogger, maxRequestBytes: config.socketRequestMaxBytes });

@@ -15,23 +15,26 @@ import type { Handler } from '../dispatcher';
 import { validateDynamicBrokerConfigs } from '../dynamic-broker-config';
 import { partitionError, type PartitionErrorResult } from '../partition-error';
 import { requireArray } from './by-topic';
-import { brokerEntityOf, configResourceText } from './config-resource';
+import type { AuthorizeRequest } from './authorization';
+import { brokerEntityOf, configResourceText, requireConfigsAuthorized } from './config-resource';
 import type { ConfigAdminPort } from './ports';
 
 export interface AlterConfigsDeps {
   config: BrokerConfig;
   configAdmin: ConfigAdminPort;
   logger: Logger;
+  authorize: AuthorizeRequest;
 }
 
 export function alterConfigsHandler(deps: AlterConfigsDeps): Handler<typeof ApiKey.AlterConfigs> {
-  return async (body: AlterConfigsRequest): Promise<AlterConfigsResponse> => {
+  return async (body: AlterConfigsRequest, ctx): Promise<AlterConfigsResponse> => {
     const responses: AlterConfigsResponse['responses'] = [];
     const validateOnly = body.validateOnly === true;
     for (const resource of requireArray(body.resources, 'AlterConfigs.resources')) {
       const { resourceType, resourceName } = resource;
       let outcome: PartitionErrorResult = { errorCode: ErrorCode.NONE.code, errorMessage: null };
       try {
+        requireConfigsAuthorized(deps.authorize, ctx, 'AlterConfigs', resourceType, resourceName);
         await alter(resource, validateOnly, deps);
         deps.logger.info(`${validateOnly ? 'validated' : 'altered'} configs of ${configResourceText(resourceType, resourceName)}`);
       } catch (err) {

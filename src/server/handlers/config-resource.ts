@@ -6,11 +6,22 @@
  */
 import { ErrorCode, JosefError } from '../../common/errors';
 import { ConfigResourceType } from '../../protocol/messages';
+import type { RequestContext } from '../request-context';
+import { requireAuthorized, type AuthorizeRequest } from './authorization';
 
 /** Kafka's ConfigResource.toString, for messages: `ConfigResource(type=TOPIC, name='orders')`. */
 export function configResourceText(resourceType: number, resourceName: string): string {
   const type = Object.entries(ConfigResourceType).find(([, id]) => id === resourceType)?.[0] ?? `UNKNOWN(${resourceType})`;
   return `ConfigResource(type=${type}, name='${resourceName}')`;
+}
+
+/**
+ * Kafka's KafkaApis checks DescribeConfigs or AlterConfigs on the topic a TOPIC resource names and
+ * on the cluster for a BROKER one; a refusal fails that resource alone.
+ */
+export function requireConfigsAuthorized(authorize: AuthorizeRequest, ctx: RequestContext, operation: 'DescribeConfigs' | 'AlterConfigs', resourceType: number, resourceName: string): void {
+  if (resourceType === ConfigResourceType.TOPIC) requireAuthorized(authorize, ctx, operation, 'Topic', resourceName);
+  else requireAuthorized(authorize, ctx, operation, 'Cluster');
 }
 
 /** The broker entity a BROKER resource names: this broker's id, or `<default>` for "". Throws INVALID_REQUEST with Kafka's words otherwise. */

@@ -10,14 +10,18 @@ import { ApiKey } from '../../protocol/api-keys';
 import type { CreateTopicsRequest, CreateTopicsResponse } from '../../protocol/messages';
 import { awaitLeaders, type WrittenTopic } from '../delayed-create-partitions';
 import type { Handler } from '../dispatcher';
+import { CLUSTER_RESOURCE_NAME } from '../../security/acl';
+import type { AuthorizeRequest } from './authorization';
 import { partitionError } from '../partition-error';
 import { createTopic, type TopicCreationDeps } from '../topic-creation';
 import { requireArray } from './by-topic';
 
 type TopicResult = CreateTopicsResponse['topics'][number];
 
-export function createTopicsHandler(deps: TopicCreationDeps & { logger: Logger }): Handler<typeof ApiKey.CreateTopics> {
-  return async (body: CreateTopicsRequest): Promise<CreateTopicsResponse> => {
+export function createTopicsHandler(deps: TopicCreationDeps & { logger: Logger; authorize: AuthorizeRequest }): Handler<typeof ApiKey.CreateTopics> {
+  return async (body: CreateTopicsRequest, ctx): Promise<CreateTopicsResponse> => {
+    // Kafka's handleCreateTopicsRequest: Create on the cluster allows every topic, else Create on each.
+    const mayCreateAll = deps.authorize(ctx, 'Create', 'Cluster', CLUSTER_RESOURCE_NAME);
     const requests = requireArray(body.topics, 'CreateTopics.topics');
     const counts = new Map<string, number>();
     for (const t of requests) counts.set(t.name, (counts.get(t.name) ?? 0) + 1);
@@ -28,6 +32,10 @@ export function createTopicsHandler(deps: TopicCreationDeps & { logger: Logger }
       results.push(result);
       if ((counts.get(request.name) ?? 0) > 1) {
         Object.assign(result, { errorCode: ErrorCode.INVALID_REQUEST.code, errorMessage: `topic ${request.name} is named more than once in the request` });
+        continue;
+      }
+      if (!mayCreateAll && !deps.authorize(ctx, 'Create', 'Topic', request.name)) {
+        Object.assign(result, { errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED.code, errorMessage: `${ctx.principal} may not create topic ${request.name}` });
         continue;
       }
       try {

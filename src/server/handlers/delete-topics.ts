@@ -11,6 +11,7 @@ import type { DeleteTopicsRequest, DeleteTopicsResponse } from '../../protocol/m
 import type { Handler } from '../dispatcher';
 import type { MetadataCache } from '../metadata-cache';
 import { partitionError } from '../partition-error';
+import type { AuthorizeRequest } from './authorization';
 import { requireArray } from './by-topic';
 import type { TopicAdminPort } from './ports';
 
@@ -21,17 +22,20 @@ export interface DeleteTopicsDeps {
   metadataCache: MetadataCache;
   topicAdmin: TopicAdminPort;
   logger: Logger;
+  authorize: AuthorizeRequest;
 }
 
 export function deleteTopicsHandler(deps: DeleteTopicsDeps): Handler<typeof ApiKey.DeleteTopics> {
-  return async (body: DeleteTopicsRequest): Promise<DeleteTopicsResponse> => {
+  return async (body: DeleteTopicsRequest, ctx): Promise<DeleteTopicsResponse> => {
     const names = [...new Set(requireArray(body.topicNames, 'DeleteTopics.topicNames'))];
     const responses: TopicResult[] = [];
     const queued: TopicResult[] = [];
     for (const name of names) {
       const result: TopicResult = { name, errorCode: ErrorCode.NONE.code, errorMessage: null };
       responses.push(result);
-      if (!deps.config.deleteTopicEnable) {
+      if (!deps.authorize(ctx, 'Delete', 'Topic', name)) {
+        Object.assign(result, { errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED.code, errorMessage: `${ctx.principal} may not delete topic ${name}` });
+      } else if (!deps.config.deleteTopicEnable) {
         Object.assign(result, { errorCode: ErrorCode.TOPIC_DELETION_DISABLED.code, errorMessage: 'delete.topic.enable is false on this broker' });
       } else if (!deps.metadataCache.hasTopic(name)) {
         Object.assign(result, { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION.code, errorMessage: `topic ${name} does not exist` });

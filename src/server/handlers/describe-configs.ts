@@ -18,7 +18,8 @@ import type { Handler } from '../dispatcher';
 import type { MetadataCache } from '../metadata-cache';
 import { partitionError } from '../partition-error';
 import { requireArray } from './by-topic';
-import { brokerEntityOf, configResourceText } from './config-resource';
+import type { AuthorizeRequest } from './authorization';
+import { brokerEntityOf, configResourceText, requireConfigsAuthorized } from './config-resource';
 import type { ConfigAdminPort } from './ports';
 
 export interface DescribeConfigsDeps {
@@ -26,10 +27,11 @@ export interface DescribeConfigsDeps {
   metadataCache: MetadataCache;
   configAdmin: ConfigAdminPort;
   logger: Logger;
+  authorize: AuthorizeRequest;
 }
 
 export function describeConfigsHandler(deps: DescribeConfigsDeps): Handler<typeof ApiKey.DescribeConfigs> {
-  return async (body: DescribeConfigsRequest): Promise<DescribeConfigsResponse> => {
+  return async (body: DescribeConfigsRequest, ctx): Promise<DescribeConfigsResponse> => {
     const results: DescribeConfigsResult[] = [];
     for (const resource of requireArray(body.resources, 'DescribeConfigs.resources')) {
       const keys = resource.configurationKeys ?? null;
@@ -38,6 +40,7 @@ export function describeConfigsHandler(deps: DescribeConfigsDeps): Handler<typeo
         errorCode: ErrorCode.NONE.code, errorMessage: null, resourceType: resource.resourceType, resourceName: resource.resourceName, configs: [],
       };
       try {
+        requireConfigsAuthorized(deps.authorize, ctx, 'DescribeConfigs', resource.resourceType, resource.resourceName);
         result.configs = await configsOf(resource, options, deps);
       } catch (err) {
         Object.assign(result, partitionError(err, `describe configs of ${configResourceText(resource.resourceType, resource.resourceName)}`, deps.logger));

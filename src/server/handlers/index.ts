@@ -7,8 +7,10 @@ import type { GroupCoordinator } from '../../group/group-coordinator';
 import { ApiKey } from '../../protocol/api-keys';
 import { kafkaApiVersions } from '../../protocol/kafka/apis';
 import type { Dispatcher } from '../dispatcher';
+import type { RequestContext } from '../request-context';
 import type { ReplicaManager } from '../replica-manager';
 import type { TopicCreationDeps } from '../topic-creation';
+import { guarded, requireAuthorized, type AuthorizeRequest } from './authorization';
 import { alterConfigsHandler } from './alter-configs';
 import { apiVersionsHandler } from './api-versions';
 import { controlledShutdownHandler } from './controlled-shutdown';
@@ -47,20 +49,24 @@ export interface BrokerHandlerDeps extends TopicCreationDeps {
   clusterId: () => string | null;
   controller: () => ControllerPort | undefined;
   logger: Logger;
+  /** The authorizer's question (always yes without authorizer.class.name). */
+  authorize: AuthorizeRequest;
   /** The group coordinator; without it the group APIs are not offered. */
   groupCoordinator?: GroupCoordinator;
 }
 
 export function registerBrokerHandlers(dispatcher: Dispatcher, deps: BrokerHandlerDeps): void {
-  const { replicaManager, metadataCache, logger } = deps;
-  dispatcher.register(ApiKey.Produce, produceHandler(replicaManager));
-  dispatcher.register(ApiKey.Fetch, fetchHandler(replicaManager));
-  dispatcher.register(ApiKey.ListOffsets, listOffsetsHandler(replicaManager));
+  const { replicaManager, metadataCache, logger, authorize } = deps;
+  // Kafka's inter-broker requests need ClusterAction on the cluster.
+  const clusterAction = (_body: unknown, ctx: RequestContext): void => requireAuthorized(authorize, ctx, 'ClusterAction', 'Cluster');
+  dispatcher.register(ApiKey.Produce, produceHandler(replicaManager, authorize));
+  dispatcher.register(ApiKey.Fetch, fetchHandler(replicaManager, authorize));
+  dispatcher.register(ApiKey.ListOffsets, listOffsetsHandler(replicaManager, authorize));
   dispatcher.register(ApiKey.Metadata, metadataHandler(deps));
-  dispatcher.register(ApiKey.LeaderAndIsr, leaderAndIsrHandler(replicaManager));
-  dispatcher.register(ApiKey.StopReplica, stopReplicaHandler(replicaManager));
-  dispatcher.register(ApiKey.UpdateMetadata, updateMetadataHandler(replicaManager, metadataCache, logger));
-  dispatcher.register(ApiKey.ControlledShutdown, controlledShutdownHandler(deps.controller));
+  dispatcher.register(ApiKey.LeaderAndIsr, guarded(clusterAction, leaderAndIsrHandler(replicaManager)));
+  dispatcher.register(ApiKey.StopReplica, guarded(clusterAction, stopReplicaHandler(replicaManager)));
+  dispatcher.register(ApiKey.UpdateMetadata, guarded(clusterAction, updateMetadataHandler(replicaManager, metadataCache, logger)));
+  dispatcher.register(ApiKey.ControlledShutdown, guarded(clusterAction, controlledShutdownHandler(deps.controller)));
   dispatcher.register(ApiKey.ApiVersions, apiVersionsHandler((protocol) => (protocol === 'kafka' ? kafkaApiVersions((key) => dispatcher.offers(key)) : dispatcher.supportedApis())));
   dispatcher.register(ApiKey.CreateTopics, createTopicsHandler(deps));
   dispatcher.register(ApiKey.DeleteTopics, deleteTopicsHandler(deps));
@@ -78,13 +84,15 @@ export function registerBrokerHandlers(dispatcher: Dispatcher, deps: BrokerHandl
 
 /** The group coordinator's APIs (Kafka's handleJoinGroupRequest and friends). */
 function registerGroupHandlers(dispatcher: Dispatcher, deps: BrokerHandlerDeps, coordinator: GroupCoordinator): void {
+  // Kafka's group APIs need Read on the group (OffsetFetch Describe, which Read implies).
+  const group = (operation: 'Read' | 'Describe') => (body: { groupId: string }, ctx: RequestContext): void => requireAuthorized(deps.authorize, ctx, operation, 'Group', body.groupId);
   dispatcher.register(ApiKey.FindCoordinator, findCoordinatorHandler(deps));
-  dispatcher.register(ApiKey.JoinGroup, joinGroupHandler(coordinator));
-  dispatcher.register(ApiKey.SyncGroup, syncGroupHandler(coordinator));
-  dispatcher.register(ApiKey.Heartbeat, heartbeatHandler(coordinator));
-  dispatcher.register(ApiKey.LeaveGroup, leaveGroupHandler(coordinator));
-  dispatcher.register(ApiKey.OffsetCommit, offsetCommitHandler(coordinator));
-  dispatcher.register(ApiKey.OffsetFetch, offsetFetchHandler(coordinator));
+  dispatcher.register(ApiKey.JoinGroup, guarded(group('Read'), joinGroupHandler(coordinator)));
+  dispatcher.register(ApiKey.SyncGroup, guarded(group('Read'), syncGroupHandler(coordinator)));
+  dispatcher.register(ApiKey.Heartbeat, guarded(group('Read'), heartbeatHandler(coordinator)));
+  dispatcher.register(ApiKey.LeaveGroup, guarded(group('Read'), leaveGroupHandler(coordinator)));
+  dispatcher.register(ApiKey.OffsetCommit, offsetCommitHandler(coordinator, deps.authorize));
+  dispatcher.register(ApiKey.OffsetFetch, guarded(group('Describe'), offsetFetchHandler(coordinator)));
   dispatcher.register(ApiKey.DescribeGroups, describeGroupsHandler(coordinator));
   dispatcher.register(ApiKey.ListGroups, listGroupsHandler(coordinator));
   dispatcher.register(ApiKey.DeleteGroups, deleteGroupsHandler(coordinator));

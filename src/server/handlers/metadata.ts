@@ -15,6 +15,8 @@ import type { Handler } from '../dispatcher';
 import type { RequestContext } from '../request-context';
 import { partitionError } from '../partition-error';
 import { createTopic, type TopicCreationDeps } from '../topic-creation';
+import { CLUSTER_RESOURCE_NAME } from '../../security/acl';
+import type { AuthorizeRequest } from './authorization';
 import { requireArray } from './by-topic';
 
 /** How long a Metadata request waits for an auto-created topic's leaders before LEADER_NOT_AVAILABLE. */
@@ -22,6 +24,7 @@ export const AUTO_CREATE_LEADER_WAIT_MS = 5_000;
 
 export interface MetadataHandlerDeps extends TopicCreationDeps {
   clusterId: () => string | null;
+  authorize: AuthorizeRequest;
   logger: Logger;
   autoCreateLeaderWaitMs?: number;
 }
@@ -34,13 +37,22 @@ export function metadataHandler(deps: MetadataHandlerDeps): Handler<typeof ApiKe
   const cache = deps.metadataCache;
   return async (body: MetadataRequest, ctx: RequestContext): Promise<MetadataResponse> => {
     const requested = body.topics === null ? null : [...new Set(requireArray(body.topics, 'Metadata.topics'))];
-    const names = requested ?? cache.topicNames();
+    // Kafka's handleTopicMetadataRequest: a topic the principal may not Describe is left out of
+    // "all topics" and answered TOPIC_AUTHORIZATION_FAILED when named; auto-creating needs Create
+    // on the cluster or the topic.
+    const describable = (name: string): boolean => deps.authorize(ctx, 'Describe', 'Topic', name);
+    const names = requested ?? cache.topicNames().filter(describable);
     const mayCreate = requested !== null && body.allowAutoTopicCreation === true && deps.config.autoCreateTopicsEnable;
+    const creatable = (name: string): boolean => deps.authorize(ctx, 'Create', 'Cluster', CLUSTER_RESOURCE_NAME) || deps.authorize(ctx, 'Create', 'Topic', name);
     const created: string[] = [];
     const errors = new Map<string, number>();
     for (const name of names) {
+      if (!describable(name)) {
+        errors.set(name, ErrorCode.TOPIC_AUTHORIZATION_FAILED.code);
+        continue;
+      }
       if (cache.hasTopic(name)) continue;
-      if (!mayCreate) {
+      if (!mayCreate || !creatable(name)) {
         errors.set(name, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION.code);
         continue;
       }

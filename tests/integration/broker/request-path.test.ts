@@ -2,6 +2,7 @@
  * The broker's request path over real loopback TCP and real log files, without ZooKeeper: the
  * test plays the controller (LeaderAndIsr, UpdateMetadata) and a client sending raw requests.
  */
+import { allowEverything } from '../../../src/server/handlers/authorization';
 import * as fs from 'fs';
 import net from 'net';
 import * as path from 'path';
@@ -57,7 +58,7 @@ describe('broker request path (sockets, handlers, replica manager, logs)', () =>
     });
     const dispatcher = new Dispatcher(quietLogger);
     registerBrokerHandlers(dispatcher, {
-      config, metadataCache, replicaManager, logger: quietLogger, clusterId: () => 'test-cluster', controller: () => undefined,
+      config, metadataCache, replicaManager, logger: quietLogger, clusterId: () => 'test-cluster', controller: () => undefined, authorize: allowEverything,
       ...adminPortsWithoutZooKeeper,
     });
     server = new SocketServer({ host, port: 0, dispatcher, logger: quietLogger, maxRequestBytes: config.socketRequestMaxBytes });

@@ -4,6 +4,7 @@
  * streams into the frame decoder. Nothing may crash or reject, every request gets an answer (an
  * error code for what is wrong), and no log changes unless a request was valid.
  */
+import { allowEverything } from '../../../src/server/handlers/authorization';
 import fc from 'fast-check';
 import { systemClock } from '../../../src/common/clock';
 import { brokerLogConfig, loadBrokerConfig } from '../../../src/common/config';
@@ -69,7 +70,7 @@ describe('generated hostile requests', () => {
     replicaManager = new ReplicaManager({ config, logManager, clock: systemClock, logger: quietLogger, isKnownPartition: (t, p) => metadataCache.hasPartition(t, p) });
     dispatcher = new Dispatcher(quietLogger);
     registerBrokerHandlers(dispatcher, {
-      config, metadataCache, replicaManager, logger: quietLogger, clusterId: () => 'fuzz', controller: () => undefined,
+      config, metadataCache, replicaManager, logger: quietLogger, clusterId: () => 'fuzz', controller: () => undefined, authorize: allowEverything,
       ...adminPortsWithoutZooKeeper,
     });
     const ctx: RequestContext = { protocol: 'josef', listenerName: 'PLAINTEXT', principal: 'User:ANONYMOUS', clientId: 'controller', correlationId: 0, apiVersion: 0, remoteAddress: 'test' };

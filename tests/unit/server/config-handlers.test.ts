@@ -2,6 +2,7 @@
  * DescribeConfigs and AlterConfigs decided without ZooKeeper: a fake config store plays
  * /config/topics and /config/brokers, and the checks are the real ones.
  */
+import { allowEverything } from '../../../src/server/handlers/authorization';
 import { loadBrokerConfig } from '../../../src/common/config';
 import { ErrorCode, JosefError } from '../../../src/common/errors';
 import { validateTopicConfigs } from '../../../src/common/topic-config';
@@ -62,7 +63,7 @@ describe('DescribeConfigs', () => {
     store.configs.set('topics/orders', { 'retention.bytes': '1000' });
   });
   const describe_ = (resources: DescribeConfigsResource[], includeSynonyms = true) =>
-    describeConfigsHandler({ config, metadataCache: cacheWith(['orders']), configAdmin: store, logger: quietLogger })({ resources, includeSynonyms }, ctx);
+    describeConfigsHandler({ config, metadataCache: cacheWith(['orders']), configAdmin: store, logger: quietLogger, authorize: allowEverything })({ resources, includeSynonyms }, ctx);
   const topic = (configurationKeys: string[] | null = null): DescribeConfigsResource => ({ resourceType: TOPIC, resourceName: 'orders', configurationKeys });
 
   it('gives each topic config its value and source: the override, else the broker setting behind it, else the default', async () => {
@@ -165,7 +166,7 @@ describe('AlterConfigs', () => {
     store.configs.set('topics/orders', { 'retention.bytes': '1000' });
   });
   const alter = (resources: { resourceType: number; resourceName: string; configs: Record<string, string | null> }[], validateOnly = false) =>
-    alterConfigsHandler({ config, configAdmin: store, logger: quietLogger })({
+    alterConfigsHandler({ config, configAdmin: store, logger: quietLogger, authorize: allowEverything })({
       resources: resources.map((r) => ({ ...r, configs: Object.entries(r.configs).map(([name, value]) => ({ name, value })) })),
       validateOnly,
     }, ctx);

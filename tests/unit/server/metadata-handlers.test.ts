@@ -1,3 +1,4 @@
+import { allowEverything } from '../../../src/server/handlers/authorization';
 import { loadBrokerConfig } from '../../../src/common/config';
 import { ErrorCode, JosefError } from '../../../src/common/errors';
 import type { CreatableTopic, UpdateMetadataRequest } from '../../../src/protocol/messages';
@@ -53,7 +54,7 @@ describe('MetadataCache and the topic handlers', () => {
     admin = new FakeTopicAdmin(cache);
     cache.update(update({}));
   });
-  const deps = () => ({ config, metadataCache: cache, topicAdmin: admin, logger: quietLogger, clusterId: () => 'cluster-1', autoCreateLeaderWaitMs: 2000 });
+  const deps = () => ({ config, metadataCache: cache, topicAdmin: admin, logger: quietLogger, authorize: allowEverything, clusterId: () => 'cluster-1', autoCreateLeaderWaitMs: 2000 });
 
   it('answers Metadata from the cache: brokers, controller, partitions; dead leaders are LEADER_NOT_AVAILABLE', async () => {
     cache.update(update({ partitionStates: [state('orders', 1, 2, [2, 1]), state('orders', 0, 3, [3, 1])] }));
@@ -192,7 +193,7 @@ describe('Metadata and FindCoordinator answer with the listener the request came
     cache = new MetadataCache();
     cache.update(update({ liveBrokers, partitionStates: [state('orders', 0, 1, [1, 2]), state('orders', 1, 2, [2, 1])] }));
   });
-  const deps = () => ({ config, metadataCache: cache, topicAdmin: new FakeTopicAdmin(cache), logger: quietLogger, clusterId: () => 'c' });
+  const deps = () => ({ config, metadataCache: cache, topicAdmin: new FakeTopicAdmin(cache), logger: quietLogger, authorize: allowEverything, clusterId: () => 'c' });
 
   it('lists each broker at its address on that listener', async () => {
     const internal = await metadataHandler(deps())({ topics: ['orders'], allowAutoTopicCreation: false }, on('INTERNAL'));

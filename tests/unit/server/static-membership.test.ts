@@ -3,6 +3,7 @@
  * JoinGroup, SyncGroup, Heartbeat and OffsetCommit answer UNSUPPORTED_VERSION, in each API's own
  * error answer on Kafka's protocol; null, every client's default, goes through to the coordinator.
  */
+import { allowEverything } from '../../../src/server/handlers/authorization';
 import { ErrorCode } from '../../../src/common/errors';
 import type { GroupCoordinator, JoinGroupParams } from '../../../src/group/group-coordinator';
 import type { JoinGroupRequest } from '../../../src/protocol/messages';
@@ -45,7 +46,7 @@ describe('static membership (KIP-345)', () => {
     await refused(() => joinGroupHandler(coordinator)(join('instance-1'), ctx));
     await refused(() => syncGroupHandler(coordinator)({ groupId: 'g', generationId: 1, memberId: 'm', groupInstanceId: 'instance-1', assignments: [] }, ctx));
     await refused(() => heartbeatHandler(coordinator)({ groupId: 'g', generationId: 1, memberId: 'm', groupInstanceId: 'instance-1' }, ctx));
-    await refused(() => offsetCommitHandler(coordinator)({ groupId: 'g', generationId: 1, memberId: 'm', groupInstanceId: 'instance-1', topics: [] }, ctx));
+    await refused(() => offsetCommitHandler(coordinator, allowEverything)({ groupId: 'g', generationId: 1, memberId: 'm', groupInstanceId: 'instance-1', topics: [] }, ctx));
     expect([joins, calls]).toEqual([[], []]);
   });
 
@@ -54,7 +55,7 @@ describe('static membership (KIP-345)', () => {
     await joinGroupHandler(coordinator)(join(null), ctx);
     await syncGroupHandler(coordinator)({ groupId: 'g', generationId: 1, memberId: 'm', groupInstanceId: null, assignments: [] }, ctx);
     heartbeatHandler(coordinator)({ groupId: 'g', generationId: 1, memberId: 'm', groupInstanceId: null }, ctx);
-    await offsetCommitHandler(coordinator)({ groupId: 'g', generationId: 1, memberId: 'm', groupInstanceId: null, topics: [{ name: 't', partitions: [{ partition: 0, committedOffset: 1, committedMetadata: null }] }] }, ctx);
+    await offsetCommitHandler(coordinator, allowEverything)({ groupId: 'g', generationId: 1, memberId: 'm', groupInstanceId: null, topics: [{ name: 't', partitions: [{ partition: 0, committedOffset: 1, committedMetadata: null }] }] }, ctx);
     expect(joins.map((j) => [j.requireKnownMemberId, j.clientHost])).toEqual([[true, '/127.0.0.1']]);
     expect(calls).toEqual(['sync', 'heartbeat', 'commit']);
   });

@@ -1,0 +1,108 @@
+/**
+ * Kafka's AclAuthorizer on a broker: every ACL in ZooKeeper, cached, and kept fresh by the
+ * `acl_changes_<seq>` notifications under /kafka-acl-changes and /kafka-acl-extended-changes (each
+ * names a resource pattern, which is re-read whole). Handlers ask `authorize`; the answer comes
+ * from the cache and the pure rule in acl.ts, and a refusal is logged with the principal, as
+ * Kafka's authorizer logger does. Watch callbacks only queue a pass; passes run one at a time.
+ */
+import type { Logger } from '../common/logger';
+import type { ZkClient } from '../coordination/zk-client';
+import { ZkPaths } from '../coordination/paths';
+import { getDataIfExists } from '../coordination/zk-reads';
+import { authorize, type AclBinding, type AclOperation, type AuthorizerPolicy, type PatternType, type ResourcePattern, type ResourceType } from './acl';
+import { aclChangeSequence, decodeAclChange, PATTERN_TYPES, readAcls, readAllAcls } from './acl-store';
+
+/** The one question handlers ask; `undefined` authorizer (none configured) allows everything. */
+export interface Authorizer {
+  authorize(principal: string, host: string, operation: AclOperation, resourceType: ResourceType, resourceName: string): boolean;
+}
+
+function patternKey(pattern: ResourcePattern): string {
+  return `${pattern.patternType}/${pattern.resourceType}/${pattern.name}`;
+}
+
+export class AclAuthorizer implements Authorizer {
+  private readonly byPattern = new Map<string, AclBinding[]>();
+  private acls: AclBinding[] = [];
+  private readonly lastSequence = new Map<PatternType, number>();
+  private tail: Promise<void> = Promise.resolve();
+  private running = false;
+  private readonly onConnected = (_sessionId: bigint, newSession: boolean): void => {
+    // A new session lost its watches and may have missed changes: read everything again.
+    if (newSession) this.enqueue(() => this.loadAll());
+  };
+
+  constructor(private readonly zk: ZkClient, private readonly policy: AuthorizerPolicy, private readonly logger: Logger) {}
+
+  async startup(): Promise<void> {
+    this.running = true;
+    this.zk.on('connected', this.onConnected);
+    this.enqueue(() => this.loadAll());
+    await this.tail;
+  }
+
+  shutdown(): void {
+    this.running = false;
+    this.zk.off('connected', this.onConnected);
+  }
+
+  authorize(principal: string, host: string, operation: AclOperation, resourceType: ResourceType, resourceName: string): boolean {
+    const allowed = authorize({ principal, host, operation, resourceType, resourceName }, this.acls, this.policy);
+    if (!allowed) this.logger.info(`Principal = ${principal} is Denied Operation = ${operation} from host = ${host} on resource = ${resourceType}:LITERAL:${resourceName}`);
+    return allowed;
+  }
+
+  private enqueue(pass: () => Promise<void>): void {
+    this.tail = this.tail.then(async () => {
+      if (!this.running) return;
+      try {
+        await pass();
+      } catch (err) {
+        this.logger.warn(`ACL cache: ${(err as Error).message}; will retry on the next change`);
+      }
+    });
+  }
+
+  /** Notes the newest notifications first, so that none written during the read is missed. */
+  private async loadAll(): Promise<void> {
+    for (const patternType of PATTERN_TYPES) {
+      const seqs = (await this.watchChanges(patternType)).map((n) => aclChangeSequence(n) ?? -1);
+      this.lastSequence.set(patternType, Math.max(this.lastSequence.get(patternType) ?? -1, ...seqs));
+    }
+    this.byPattern.clear();
+    for (const binding of await readAllAcls(this.zk)) {
+      const key = patternKey(binding.pattern);
+      this.byPattern.set(key, [...(this.byPattern.get(key) ?? []), binding]);
+    }
+    this.rebuild();
+    this.logger.info(`ACL cache loaded: ${this.acls.length} ACLs on ${this.byPattern.size} resource patterns`);
+  }
+
+  private rebuild(): void {
+    this.acls = [...this.byPattern.values()].flat();
+  }
+
+  private async watchChanges(patternType: PatternType): Promise<string[]> {
+    const path = ZkPaths.aclChanges(patternType);
+    await this.zk.mkdirp(path);
+    return this.zk.getChildren(path, () => this.enqueue(() => this.processChanges(patternType)));
+  }
+
+  /** Re-reads each pattern a new notification names (AclAuthorizer.AclChangedNotificationHandler). */
+  private async processChanges(patternType: PatternType): Promise<void> {
+    const names = await this.watchChanges(patternType);
+    const ordered = names.map((name) => ({ name, seq: aclChangeSequence(name) ?? -1 })).filter((n) => n.seq > (this.lastSequence.get(patternType) ?? -1)).sort((a, b) => a.seq - b.seq);
+    for (const { name, seq } of ordered) {
+      const node = await getDataIfExists(this.zk, `${ZkPaths.aclChanges(patternType)}/${name}`);
+      if (node) {
+        const pattern = decodeAclChange(patternType, node.data);
+        const { entries } = await readAcls(this.zk, pattern);
+        if (entries.length === 0) this.byPattern.delete(patternKey(pattern));
+        else this.byPattern.set(patternKey(pattern), entries.map((entry) => ({ pattern, entry })));
+        this.rebuild();
+        this.logger.info(`ACLs changed (${name}): ${pattern.resourceType}:${pattern.patternType}:${pattern.name} now has ${entries.length}`);
+      }
+      this.lastSequence.set(patternType, seq);
+    }
+  }
+}
