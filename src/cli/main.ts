@@ -14,6 +14,7 @@ import { registerGroupCommands } from './group';
 import { registerDemoCommands } from './demo';
 import { registerConsoleCommand } from './console';
 import { registerUserCommands } from './user';
+import { registerAclCommands } from './acl';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -32,6 +33,7 @@ export function buildProgram(): Command {
   registerDemoCommands(program);
   registerConsoleCommand(program);
   registerUserCommands(program);
+  registerAclCommands(program);
   return program;
 }
 
