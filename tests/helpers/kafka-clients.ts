@@ -53,9 +53,14 @@ export async function kcat(bootstrapServers: string, args: readonly string[], op
 
 /** A script of tests/fixtures/kafka-clients/ run to its exit; fails unless it exits with 0. */
 export async function runPython(script: string, args: readonly string[], options: ChildOptions & { timeoutMs?: number } = {}): Promise<ChildExit> {
-  const run = await runChild(pythonForDebianPackages, [path.join(fixturesDir, script), ...args], options.timeoutMs ?? clientRunTimeoutMsDefault, { ...options, env: { ...pythonEnv, ...options.env } });
+  const run = await runPythonToExit(script, args, options);
   expectSuccess(run, `${script} ${args.join(' ')}`);
   return run;
+}
+
+/** A script of tests/fixtures/kafka-clients/ run to its exit, whatever its exit code (for runs that should fail). */
+export function runPythonToExit(script: string, args: readonly string[], options: ChildOptions & { timeoutMs?: number } = {}): Promise<ChildExit> {
+  return runChild(pythonForDebianPackages, [path.join(fixturesDir, script), ...args], options.timeoutMs ?? clientRunTimeoutMsDefault, { ...options, env: { ...pythonEnv, ...options.env } });
 }
 
 /** A script of tests/fixtures/kafka-clients/ started in the background (stop it, or stopAllChildren does). */
