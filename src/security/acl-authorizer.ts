@@ -12,9 +12,12 @@ import { getDataIfExists } from '../coordination/zk-reads';
 import { authorize, type AclBinding, type AclOperation, type AuthorizerPolicy, type PatternType, type ResourcePattern, type ResourceType } from './acl';
 import { aclChangeSequence, decodeAclChange, PATTERN_TYPES, readAcls, readAllAcls } from './acl-store';
 
-/** The one question handlers ask; `undefined` authorizer (none configured) allows everything. */
+/**
+ * The one question handlers ask. `logIfDenied` false is Kafka's quiet check, for requests that
+ * leave out what the principal may not see (Metadata for all topics) instead of refusing it.
+ */
 export interface Authorizer {
-  authorize(principal: string, host: string, operation: AclOperation, resourceType: ResourceType, resourceName: string): boolean;
+  authorize(principal: string, host: string, operation: AclOperation, resourceType: ResourceType, resourceName: string, logIfDenied?: boolean): boolean;
 }
 
 function patternKey(pattern: ResourcePattern): string {
@@ -46,9 +49,9 @@ export class AclAuthorizer implements Authorizer {
     this.zk.off('connected', this.onConnected);
   }
 
-  authorize(principal: string, host: string, operation: AclOperation, resourceType: ResourceType, resourceName: string): boolean {
+  authorize(principal: string, host: string, operation: AclOperation, resourceType: ResourceType, resourceName: string, logIfDenied = true): boolean {
     const allowed = authorize({ principal, host, operation, resourceType, resourceName }, this.acls, this.policy);
-    if (!allowed) this.logger.info(`Principal = ${principal} is Denied Operation = ${operation} from host = ${host} on resource = ${resourceType}:LITERAL:${resourceName}`);
+    if (!allowed && logIfDenied) this.logger.info(`Principal = ${principal} is Denied Operation = ${operation} from host = ${host} on resource = ${resourceType}:LITERAL:${resourceName}`);
     return allowed;
   }
 

@@ -11,7 +11,7 @@ import type { SupportedApiKey } from '../../protocol/messages';
 import type { Handler } from '../dispatcher';
 import type { RequestContext } from '../request-context';
 
-export type AuthorizeRequest = (ctx: RequestContext, operation: AclOperation, resourceType: ResourceType, resourceName: string) => boolean;
+export type AuthorizeRequest = (ctx: RequestContext, operation: AclOperation, resourceType: ResourceType, resourceName: string, logIfDenied?: boolean) => boolean;
 
 /** The peer's host without its port, as ACLs name hosts. */
 function hostOf(ctx: RequestContext): string {
@@ -23,7 +23,7 @@ export const allowEverything: AuthorizeRequest = () => true;
 
 export function requestAuthorizer(authorizer: Authorizer | undefined): AuthorizeRequest {
   if (authorizer === undefined) return allowEverything;
-  return (ctx, operation, resourceType, resourceName) => authorizer.authorize(ctx.principal, hostOf(ctx), operation, resourceType, resourceName);
+  return (ctx, operation, resourceType, resourceName, logIfDenied) => authorizer.authorize(ctx.principal, hostOf(ctx), operation, resourceType, resourceName, logIfDenied);
 }
 
 const refusalCodes: Record<ResourceType, ErrorCodeInfo> = {

@@ -15,6 +15,7 @@ import type { MetadataCache } from '../metadata-cache';
 import { partitionError } from '../partition-error';
 import { requireArray } from './by-topic';
 import type { ControllerPort, PartitionAdminPort } from './ports';
+import type { AuthorizeRequest } from './authorization';
 
 type TopicResult = CreatePartitionsResponse['results'][number];
 
@@ -23,10 +24,11 @@ export interface CreatePartitionsDeps {
   partitionAdmin: PartitionAdminPort;
   controller: () => ControllerPort | undefined;
   logger: Logger;
+  authorize: AuthorizeRequest;
 }
 
 export function createPartitionsHandler(deps: CreatePartitionsDeps): Handler<typeof ApiKey.CreatePartitions> {
-  return async (body: CreatePartitionsRequest): Promise<CreatePartitionsResponse> => {
+  return async (body: CreatePartitionsRequest, ctx): Promise<CreatePartitionsResponse> => {
     const topics = requireArray(body.topics, 'CreatePartitions.topics');
     const validateOnly = body.validateOnly === true;
     const isController = deps.controller()?.isActive === true;
@@ -35,7 +37,10 @@ export function createPartitionsHandler(deps: CreatePartitionsDeps): Handler<typ
     for (const topic of topics) {
       const result: TopicResult = { name: topic.name, errorCode: ErrorCode.NONE.code, errorMessage: null };
       results.push(result);
-      if (!isController) {
+      // Kafka's handleCreatePartitionsRequest: Alter on each topic.
+      if (!deps.authorize(ctx, 'Alter', 'Topic', topic.name)) {
+        result.errorCode = ErrorCode.TOPIC_AUTHORIZATION_FAILED.code;
+      } else if (!isController) {
         result.errorCode = ErrorCode.NOT_CONTROLLER.code;
       } else if (topics.filter((t) => t.name === topic.name).length > 1) {
         Object.assign(result, { errorCode: ErrorCode.INVALID_REQUEST.code, errorMessage: 'Duplicate topic in request.' }); // Kafka's words

@@ -4,10 +4,14 @@ import type { DeleteRecordsRequest, DeleteRecordsResponse } from '../../protocol
 import type { Handler } from '../dispatcher';
 import type { ReplicaManager } from '../replica-manager';
 import { flattenByTopic, groupByTopic } from './by-topic';
+import { splitByTopic, type AuthorizeRequest } from './authorization';
+import { ErrorCode } from '../../common/errors';
 
-export function deleteRecordsHandler(replicaManager: ReplicaManager): Handler<typeof ApiKey.DeleteRecords> {
-  return async (body: DeleteRecordsRequest): Promise<DeleteRecordsResponse> => {
-    const results = await replicaManager.deleteRecords(body.timeoutMs, flattenByTopic(body.topics, 'DeleteRecords'));
-    return { topics: groupByTopic(results) };
+/** Kafka's handleDeleteRecordsRequest: Delete on each topic. */
+export function deleteRecordsHandler(replicaManager: ReplicaManager, authorize: AuthorizeRequest): Handler<typeof ApiKey.DeleteRecords> {
+  return async (body: DeleteRecordsRequest, ctx): Promise<DeleteRecordsResponse> => {
+    const { authorized, refused } = splitByTopic(flattenByTopic(body.topics, 'DeleteRecords'), authorize, ctx, 'Delete');
+    const denied = refused.map(({ topic, partition }) => ({ topic, partition, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED.code, errorMessage: null, lowWatermark: -1 }));
+    return { topics: groupByTopic([...denied, ...await replicaManager.deleteRecords(body.timeoutMs, authorized)]) };
   };
 }

@@ -13,15 +13,18 @@ import { COORDINATOR_TYPE_GROUP, type FindCoordinatorRequest, type FindCoordinat
 import type { Handler } from '../dispatcher';
 import type { RequestContext } from '../request-context';
 import { createTopic, type TopicCreationDeps } from '../topic-creation';
+import type { AuthorizeRequest } from './authorization';
 
 const notAvailable = (errorCode: number, errorMessage: string): FindCoordinatorResponse => ({ errorCode, errorMessage, nodeId: -1, host: '', port: -1 });
 
-export function findCoordinatorHandler(deps: TopicCreationDeps & { logger: Logger }): Handler<typeof ApiKey.FindCoordinator> {
+export function findCoordinatorHandler(deps: TopicCreationDeps & { logger: Logger; authorize: AuthorizeRequest }): Handler<typeof ApiKey.FindCoordinator> {
   return async (body: FindCoordinatorRequest, ctx: RequestContext): Promise<FindCoordinatorResponse> => {
     if ((body.keyType ?? COORDINATOR_TYPE_GROUP) !== COORDINATOR_TYPE_GROUP) {
       return notAvailable(ErrorCode.INVALID_REQUEST.code, `coordinator type ${body.keyType} is not supported: only groups (0)`);
     }
     if (typeof body.key !== 'string' || body.key === '') return notAvailable(ErrorCode.INVALID_GROUP_ID.code, 'the group id is empty');
+    // Kafka's handleFindCoordinatorRequest: Describe on the group.
+    if (!deps.authorize(ctx, 'Describe', 'Group', body.key)) return notAvailable(ErrorCode.GROUP_AUTHORIZATION_FAILED.code, `${ctx.principal} may not describe group ${body.key}`);
     const { metadataCache, config } = deps;
     if (!metadataCache.hasTopic(GROUP_METADATA_TOPIC)) {
       await createOffsetsTopic(deps);

@@ -41,6 +41,7 @@ import { saslAuthenticateHandler, saslHandshakeHandler } from './sasl';
 import { stopReplicaHandler } from './stop-replica';
 import { syncGroupHandler } from './sync-group';
 import { updateMetadataHandler } from './update-metadata';
+import type { AclOperation } from '../../security/acl';
 
 export interface BrokerHandlerDeps extends TopicCreationDeps {
   replicaManager: ReplicaManager;
@@ -57,8 +58,9 @@ export interface BrokerHandlerDeps extends TopicCreationDeps {
 
 export function registerBrokerHandlers(dispatcher: Dispatcher, deps: BrokerHandlerDeps): void {
   const { replicaManager, metadataCache, logger, authorize } = deps;
-  // Kafka's inter-broker requests need ClusterAction on the cluster.
-  const clusterAction = (_body: unknown, ctx: RequestContext): void => requireAuthorized(authorize, ctx, 'ClusterAction', 'Cluster');
+  // Kafka's inter-broker requests need ClusterAction on the cluster; ElectLeaders Alter, DescribeLogDirs Describe.
+  const clusterOperation = (operation: AclOperation) => (_body: unknown, ctx: RequestContext): void => requireAuthorized(authorize, ctx, operation, 'Cluster');
+  const clusterAction = clusterOperation('ClusterAction');
   dispatcher.register(ApiKey.Produce, produceHandler(replicaManager, authorize));
   dispatcher.register(ApiKey.Fetch, fetchHandler(replicaManager, authorize));
   dispatcher.register(ApiKey.ListOffsets, listOffsetsHandler(replicaManager, authorize));
@@ -70,13 +72,13 @@ export function registerBrokerHandlers(dispatcher: Dispatcher, deps: BrokerHandl
   dispatcher.register(ApiKey.ApiVersions, apiVersionsHandler((protocol) => (protocol === 'kafka' ? kafkaApiVersions((key) => dispatcher.offers(key)) : dispatcher.supportedApis())));
   dispatcher.register(ApiKey.CreateTopics, createTopicsHandler(deps));
   dispatcher.register(ApiKey.DeleteTopics, deleteTopicsHandler(deps));
-  dispatcher.register(ApiKey.DeleteRecords, deleteRecordsHandler(replicaManager));
-  dispatcher.register(ApiKey.OffsetsForLeaderEpoch, offsetsForLeaderEpochHandler(replicaManager));
-  dispatcher.register(ApiKey.DescribeLogDirs, describeLogDirsHandler(replicaManager));
+  dispatcher.register(ApiKey.DeleteRecords, deleteRecordsHandler(replicaManager, authorize));
+  dispatcher.register(ApiKey.OffsetsForLeaderEpoch, offsetsForLeaderEpochHandler(replicaManager, authorize));
+  dispatcher.register(ApiKey.DescribeLogDirs, guarded(clusterOperation('Describe'), describeLogDirsHandler(replicaManager)));
   dispatcher.register(ApiKey.DescribeConfigs, describeConfigsHandler(deps));
   dispatcher.register(ApiKey.AlterConfigs, alterConfigsHandler(deps));
   dispatcher.register(ApiKey.CreatePartitions, createPartitionsHandler(deps));
-  dispatcher.register(ApiKey.ElectLeaders, electLeadersHandler(deps));
+  dispatcher.register(ApiKey.ElectLeaders, guarded(clusterOperation('Alter'), electLeadersHandler(deps)));
   dispatcher.register(ApiKey.SaslHandshake, saslHandshakeHandler);
   dispatcher.register(ApiKey.SaslAuthenticate, saslAuthenticateHandler);
   if (deps.groupCoordinator) registerGroupHandlers(dispatcher, deps, deps.groupCoordinator);
@@ -93,7 +95,7 @@ function registerGroupHandlers(dispatcher: Dispatcher, deps: BrokerHandlerDeps, 
   dispatcher.register(ApiKey.LeaveGroup, guarded(group('Read'), leaveGroupHandler(coordinator)));
   dispatcher.register(ApiKey.OffsetCommit, offsetCommitHandler(coordinator, deps.authorize));
   dispatcher.register(ApiKey.OffsetFetch, guarded(group('Describe'), offsetFetchHandler(coordinator)));
-  dispatcher.register(ApiKey.DescribeGroups, describeGroupsHandler(coordinator));
-  dispatcher.register(ApiKey.ListGroups, listGroupsHandler(coordinator));
-  dispatcher.register(ApiKey.DeleteGroups, deleteGroupsHandler(coordinator));
+  dispatcher.register(ApiKey.DescribeGroups, describeGroupsHandler(coordinator, deps.authorize));
+  dispatcher.register(ApiKey.ListGroups, listGroupsHandler(coordinator, deps.authorize));
+  dispatcher.register(ApiKey.DeleteGroups, deleteGroupsHandler(coordinator, deps.authorize));
 }

@@ -41,13 +41,13 @@ export function metadataHandler(deps: MetadataHandlerDeps): Handler<typeof ApiKe
     // "all topics" and answered TOPIC_AUTHORIZATION_FAILED when named; auto-creating needs Create
     // on the cluster or the topic.
     const describable = (name: string): boolean => deps.authorize(ctx, 'Describe', 'Topic', name);
-    const names = requested ?? cache.topicNames().filter(describable);
+    const names = requested ?? cache.topicNames().filter((name) => deps.authorize(ctx, 'Describe', 'Topic', name, false));
     const mayCreate = requested !== null && body.allowAutoTopicCreation === true && deps.config.autoCreateTopicsEnable;
     const creatable = (name: string): boolean => deps.authorize(ctx, 'Create', 'Cluster', CLUSTER_RESOURCE_NAME) || deps.authorize(ctx, 'Create', 'Topic', name);
     const created: string[] = [];
     const errors = new Map<string, number>();
     for (const name of names) {
-      if (!describable(name)) {
+      if (requested !== null && !describable(name)) {
         errors.set(name, ErrorCode.TOPIC_AUTHORIZATION_FAILED.code);
         continue;
       }

@@ -4,10 +4,16 @@ import type { OffsetsForLeaderEpochRequest, OffsetsForLeaderEpochResponse } from
 import type { Handler } from '../dispatcher';
 import type { ReplicaManager } from '../replica-manager';
 import { flattenByTopic, groupByTopic } from './by-topic';
+import { requireAuthorized, splitByTopic, type AuthorizeRequest } from './authorization';
+import { ErrorCode } from '../../common/errors';
 
-export function offsetsForLeaderEpochHandler(replicaManager: ReplicaManager): Handler<typeof ApiKey.OffsetsForLeaderEpoch> {
-  return (body: OffsetsForLeaderEpochRequest): OffsetsForLeaderEpochResponse => {
-    const results = replicaManager.lastOffsetForLeaderEpoch(flattenByTopic(body.topics, 'OffsetsForLeaderEpoch'));
-    return { topics: groupByTopic(results) };
+/** Kafka's handleOffsetForLeaderEpochRequest: a follower needs ClusterAction, a consumer Describe on each topic. */
+export function offsetsForLeaderEpochHandler(replicaManager: ReplicaManager, authorize: AuthorizeRequest): Handler<typeof ApiKey.OffsetsForLeaderEpoch> {
+  return (body: OffsetsForLeaderEpochRequest, ctx): OffsetsForLeaderEpochResponse => {
+    const requested = flattenByTopic(body.topics, 'OffsetsForLeaderEpoch');
+    if (body.replicaId >= 0) requireAuthorized(authorize, ctx, 'ClusterAction', 'Cluster');
+    const { authorized, refused } = body.replicaId >= 0 ? { authorized: requested, refused: [] } : splitByTopic(requested, authorize, ctx, 'Describe');
+    const denied = refused.map(({ topic, partition }) => ({ topic, partition, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED.code, leaderEpoch: -1, endOffset: -1 }));
+    return { topics: groupByTopic([...denied, ...replicaManager.lastOffsetForLeaderEpoch(authorized)]) };
   };
 }

@@ -96,6 +96,15 @@ describe('loadBrokerConfig', () => {
     expect(() => loadBrokerConfig({ env: {}, flags: { 'broker.id': '1', 'advertised.listeners': 'PLAINTEXT://0.0.0.0:9092' } })).toThrow(/non-routable/);
   });
 
+  it('reads the authorizer\'s settings as Kafka names them, and refuses an authorizer Josef does not have', () => {
+    const off = loadBrokerConfig({ env: {}, flags: { 'broker.id': '1' } }).config;
+    expect([off.authorizerClassName, off.superUsers, off.allowEveryoneIfNoAclFound]).toEqual([null, [], false]);
+    const on = loadBrokerConfig({ env: {}, flags: { 'broker.id': '1', 'authorizer.class.name': 'kafka.security.authorizer.AclAuthorizer', 'super.users': 'User:admin;User:ANONYMOUS' } }).config;
+    expect([on.authorizerClassName, on.superUsers]).toEqual(['kafka.security.authorizer.AclAuthorizer', ['User:admin', 'User:ANONYMOUS']]);
+    expect(() => loadBrokerConfig({ env: {}, flags: { 'broker.id': '1', 'authorizer.class.name': 'com.example.Ranger' } })).toThrow(/authorizer\.class\.name.*AclAuthorizer/);
+    expect(() => loadBrokerConfig({ env: {}, flags: { 'broker.id': '1', 'super.users': 'admin' } })).toThrow(/super\.users.*TYPE:NAME/);
+  });
+
   it('requires broker.id and says how to set it', () => {
     expect(() => loadBrokerConfig({ env: {} })).toThrow(ConfigError);
     expect(() => loadBrokerConfig({ env: {} })).toThrow(/broker\.id is required.*--id.*JOSEF_BROKER_ID/);

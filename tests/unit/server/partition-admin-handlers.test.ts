@@ -4,6 +4,7 @@
  * (or, for the timeouts, do not).
  */
 import { ErrorCode, JosefError } from '../../../src/common/errors';
+import { allowEverything } from '../../../src/server/handlers/authorization';
 import type { PartitionElectionResult } from '../../../src/coordination/controller/admin-leader-election';
 import { ElectionType, type TopicPartition, type UpdateMetadataRequest } from '../../../src/protocol/messages';
 import { createPartitionsHandler } from '../../../src/server/handlers/create-partitions';
@@ -58,7 +59,7 @@ describe('CreatePartitions', () => {
       if (!validateOnly && !slow) setImmediate(() => lead(cache, tps(topic, [...Array(total).keys()]), 2));
     },
   });
-  const handler = (slow = false) => createPartitionsHandler({ metadataCache: cache, partitionAdmin: admin(slow), controller: () => controller, logger: quietLogger });
+  const handler = (slow = false) => createPartitionsHandler({ metadataCache: cache, partitionAdmin: admin(slow), controller: () => controller, logger: quietLogger, authorize: allowEverything });
   const topic = (name: string, count: number, assignments: number[][] | null = null) => ({ name, count, assignments: assignments?.map((brokerIds) => ({ brokerIds })) ?? null });
   beforeEach(() => {
     cache = new MetadataCache();
