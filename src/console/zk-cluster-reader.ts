@@ -7,22 +7,12 @@
 import { formatAddresses } from '../common/endpoint';
 import { ZkPaths } from '../coordination/paths';
 import type { ZkClient, ZkNodeData } from '../coordination/zk-client';
-import { getDataIfExists } from '../coordination/zk-reads';
+import { getChildrenIfExists, getDataIfExists } from '../coordination/zk-reads';
 import { parseBrokerRegistration, parseController, registeredPlaintextEndpoint, parseControllerEpoch, parsePartitionReassignment, parsePartitionState, parseTopicAssignment } from '../coordination/znodes';
-import { ZkNoNodeError } from '../coordination/zk-errors';
 import type { BrokerModel, ClusterModel, TopicModel } from './cluster-model';
 
 /** Partition states read per reading: a cluster with more is shown in part, not read for minutes. */
 export const partitionsReadMax = 5_000;
-
-async function childrenIfExists(zk: ZkClient, path: string): Promise<string[]> {
-  try {
-    return (await zk.getChildren(path)).sort();
-  } catch (err) {
-    if (err instanceof ZkNoNodeError) return [];
-    throw err;
-  }
-}
 
 export async function readClusterModel(zk: ZkClient): Promise<ClusterModel> {
   const znodes: Record<string, string> = {};
@@ -32,7 +22,7 @@ export async function readClusterModel(zk: ZkClient): Promise<ClusterModel> {
     return node;
   };
   const brokers: BrokerModel[] = [];
-  for (const child of await childrenIfExists(zk, ZkPaths.brokerIds)) {
+  for (const child of await getChildrenIfExists(zk, ZkPaths.brokerIds)) {
     const id = Number(child);
     const node = Number.isSafeInteger(id) ? await read(ZkPaths.broker(id)) : undefined;
     if (!node) continue;
@@ -45,7 +35,7 @@ export async function readClusterModel(zk: ZkClient): Promise<ClusterModel> {
   brokers.sort((a, b) => a.id - b.id);
   const controllerNode = await read(ZkPaths.controller);
   const epochNode = await read(ZkPaths.controllerEpoch);
-  const deleting = new Set(await childrenIfExists(zk, ZkPaths.deleteTopics));
+  const deleting = new Set(await getChildrenIfExists(zk, ZkPaths.deleteTopics));
   for (const topic of deleting) znodes[ZkPaths.deleteTopic(topic)] = 'queued';
   const reassignNode = await read(ZkPaths.reassignPartitions);
   return {
@@ -61,7 +51,7 @@ export async function readClusterModel(zk: ZkClient): Promise<ClusterModel> {
 async function readTopics(zk: ZkClient, read: (path: string) => Promise<ZkNodeData | undefined>, deleting: ReadonlySet<string>): Promise<TopicModel[]> {
   const topics: TopicModel[] = [];
   let statesRead = 0;
-  for (const name of await childrenIfExists(zk, ZkPaths.brokerTopics)) {
+  for (const name of await getChildrenIfExists(zk, ZkPaths.brokerTopics)) {
     const node = await read(ZkPaths.topic(name));
     if (!node) continue;
     const assignment = parseTopicAssignment(ZkPaths.topic(name), node.data);

@@ -3,10 +3,11 @@
  * `acl_changes_<seq>` notifications under /kafka-acl-changes and /kafka-acl-extended-changes (each
  * names a resource pattern, which is re-read whole). Handlers ask `authorize`; the answer comes
  * from the cache and the pure rule in acl.ts, and a refusal is logged with the principal, as
- * Kafka's authorizer logger does. Watch callbacks only queue a pass; passes run one at a time.
+ * Kafka's authorizer logger does. Watch callbacks only queue a pass; passes run one at a time (NotificationPasses).
  */
 import type { Logger } from '../common/logger';
 import type { ZkClient } from '../coordination/zk-client';
+import { NotificationPasses } from '../coordination/notification-passes';
 import { ZkPaths } from '../coordination/paths';
 import { getDataIfExists } from '../coordination/zk-reads';
 import { authorize, type AclBinding, type AclOperation, type AuthorizerPolicy, type PatternType, type ResourcePattern, type ResourceType } from './acl';
@@ -28,42 +29,25 @@ export class AclAuthorizer implements Authorizer {
   private readonly byPattern = new Map<string, AclBinding[]>();
   private acls: AclBinding[] = [];
   private readonly lastSequence = new Map<PatternType, number>();
-  private tail: Promise<void> = Promise.resolve();
-  private running = false;
-  private readonly onConnected = (_sessionId: bigint, newSession: boolean): void => {
-    // A new session lost its watches and may have missed changes: read everything again.
-    if (newSession) this.enqueue(() => this.loadAll());
-  };
+  private readonly passes: NotificationPasses;
 
-  constructor(private readonly zk: ZkClient, private readonly policy: AuthorizerPolicy, private readonly logger: Logger) {}
+  constructor(private readonly zk: ZkClient, private readonly policy: AuthorizerPolicy, private readonly logger: Logger) {
+    this.passes = new NotificationPasses(zk, 'ACL cache', logger, () => this.loadAll());
+  }
 
-  async startup(): Promise<void> {
-    this.running = true;
-    this.zk.on('connected', this.onConnected);
-    this.enqueue(() => this.loadAll());
-    await this.tail;
+  /** Loads every ACL, then follows the change notifications. */
+  startup(): Promise<void> {
+    return this.passes.startup();
   }
 
   shutdown(): void {
-    this.running = false;
-    this.zk.off('connected', this.onConnected);
+    this.passes.shutdown();
   }
 
   authorize(principal: string, host: string, operation: AclOperation, resourceType: ResourceType, resourceName: string, logIfDenied = true): boolean {
     const allowed = authorize({ principal, host, operation, resourceType, resourceName }, this.acls, this.policy);
     if (!allowed && logIfDenied) this.logger.info(`Principal = ${principal} is Denied Operation = ${operation} from host = ${host} on resource = ${resourceType}:LITERAL:${resourceName}`);
     return allowed;
-  }
-
-  private enqueue(pass: () => Promise<void>): void {
-    this.tail = this.tail.then(async () => {
-      if (!this.running) return;
-      try {
-        await pass();
-      } catch (err) {
-        this.logger.warn(`ACL cache: ${(err as Error).message}; will retry on the next change`);
-      }
-    });
   }
 
   /** Notes the newest notifications first, so that none written during the read is missed. */
@@ -88,7 +72,7 @@ export class AclAuthorizer implements Authorizer {
   private async watchChanges(patternType: PatternType): Promise<string[]> {
     const path = ZkPaths.aclChanges(patternType);
     await this.zk.mkdirp(path);
-    return this.zk.getChildren(path, () => this.enqueue(() => this.processChanges(patternType)));
+    return this.zk.getChildren(path, () => this.passes.enqueue(() => this.processChanges(patternType)));
   }
 
   /** Re-reads each pattern a new notification names (AclAuthorizer.AclChangedNotificationHandler). */

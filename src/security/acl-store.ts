@@ -8,7 +8,7 @@
 import { encodeJson, type ZkClient, type ZooKeeper } from '../coordination/zk-client';
 import { ZkPaths } from '../coordination/paths';
 import { ZkBadVersionError, ZkNoNodeError, ZkNodeExistsError } from '../coordination/zk-errors';
-import { getDataIfExists } from '../coordination/zk-reads';
+import { getChildrenIfExists, getDataIfExists } from '../coordination/zk-reads';
 import { ACL_OPERATIONS, RESOURCE_TYPES, parseResourceType, type AclBinding, type AclEntry, type PatternType, type ResourcePattern } from './acl';
 
 const aclChangePrefix = 'acl_changes_';
@@ -92,21 +92,12 @@ export async function updateAcls(zk: ZkClient, pattern: ResourcePattern, change:
   }
 }
 
-async function childrenOf(zk: ZooKeeper, path: string): Promise<string[]> {
-  try {
-    return (await zk.getChildren(path)).sort();
-  } catch (err) {
-    if (err instanceof ZkNoNodeError) return [];
-    throw err;
-  }
-}
-
 /** Every pattern with ACLs and its entries (AclAuthorizer.loadCache, kafka-acls --list). */
 export async function readAllAcls(zk: ZooKeeper): Promise<AclBinding[]> {
   const bindings: AclBinding[] = [];
   for (const patternType of PATTERN_TYPES) {
     for (const resourceType of RESOURCE_TYPES) {
-      for (const name of await childrenOf(zk, `${ZkPaths.aclRoot(patternType)}/${resourceType}`)) {
+      for (const name of await getChildrenIfExists(zk, `${ZkPaths.aclRoot(patternType)}/${resourceType}`)) {
         const pattern = { resourceType, name, patternType };
         for (const entry of (await readAcls(zk, pattern)).entries) bindings.push({ pattern, entry });
       }

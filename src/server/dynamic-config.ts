@@ -11,6 +11,7 @@
 import type { Clock } from '../common/clock';
 import type { Logger } from '../common/logger';
 import { desanitizeEntityName, parseEntityPath, readEntityConfig, type ConfigEntity } from '../coordination/entity-config';
+import { NotificationPasses } from '../coordination/notification-passes';
 import { ZkPaths } from '../coordination/paths';
 import type { ZkClient } from '../coordination/zk-client';
 import { ZkNoNodeError } from '../coordination/zk-errors';
@@ -53,49 +54,29 @@ export class DynamicConfigManager {
   private readonly logger: Logger;
   /** The newest notification handled; later ones are new. */
   private lastSequence = -1;
-  private running = false;
   private passQueued = false;
-  private tail: Promise<void> = Promise.resolve();
-  private readonly onConnected = (_sessionId: bigint, newSession: boolean): void => {
-    // A new session lost every watch, and changes may have come meanwhile: read everything again.
-    if (newSession) this.enqueue(() => this.loadAll());
-  };
+  private readonly passes: NotificationPasses;
 
   constructor(private readonly options: DynamicConfigOptions) {
     this.zk = options.zk;
     this.logger = options.logger;
+    this.passes = new NotificationPasses(this.zk, 'dynamic config', this.logger, () => this.loadAll());
   }
 
   /** Applies every config there is, then starts watching for changes. */
-  async startup(): Promise<void> {
-    this.running = true;
-    this.zk.on('connected', this.onConnected);
-    this.enqueue(() => this.loadAll());
-    await this.tail;
+  startup(): Promise<void> {
+    return this.passes.startup();
   }
 
   shutdown(): void {
-    this.running = false;
-    this.zk.off('connected', this.onConnected);
-  }
-
-  /** Runs `pass` after the ones before it; a failure is logged, and the next change tries again. */
-  private enqueue(pass: () => Promise<void>): void {
-    this.tail = this.tail.then(async () => {
-      if (!this.running) return;
-      try {
-        await pass();
-      } catch (err) {
-        this.logger.warn(`dynamic config: ${(err as Error).message}; will retry on the next change`);
-      }
-    });
+    this.passes.shutdown();
   }
 
   /** A watch fired: one pass over the notifications, unless one is already waiting to run. */
   private requestPass(): void {
     if (this.passQueued) return;
     this.passQueued = true;
-    this.enqueue(async () => {
+    this.passes.enqueue(async () => {
       this.passQueued = false;
       await this.processNotifications();
     });
