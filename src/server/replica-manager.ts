@@ -8,6 +8,7 @@
 import type { Clock } from '../common/clock';
 import { brokerLogConfig, type BrokerConfig } from '../common/config';
 import { ErrorCode, JosefError } from '../common/errors';
+import { EventLoopSlice } from '../common/event-loop-slice';
 import type { Logger } from '../common/logger';
 import { isInternalTopic } from '../common/topic';
 import { topicConfig } from '../common/topic-config';
@@ -87,6 +88,8 @@ export interface IsrStore {
   notify(partitions: TopicPartitionRef[]): Promise<unknown>;
 }
 
+/** A LeaderAndIsr holds the event loop at most this long at a time (a ZooKeeper session times out in seconds). */
+const leaderAndIsrSliceMs = 20;
 /** How often ISR changes are batched into one notification (Kafka checks every 2.5 s). */
 const ISR_PROPAGATION_CHECK_MS = 200;
 /** A batch goes once no change came for this long (Kafka: 5 s; shorter so `topic describe` follows a demo live)... */
@@ -604,7 +607,11 @@ export class ReplicaManager {
       const stopFetching: TopicPartitionRef[] = [];
       const follow: FollowStart[] = [];
       const changes: LeadershipChange[] = [];
+      // Thousands of partitions (each new one opens its log) must not stall this broker's only
+      // thread: its ZooKeeper session would miss its pings and expire (issue 24's collapse).
+      const slice = new EventLoopSlice(leaderAndIsrSliceMs);
       for (const state of request.partitionStates) {
+        await slice.pause();
         const key = partitionKey(state.topic, state.partition);
         const answer = (errorCode: number): void => void partitions.push({ topic: state.topic, partition: state.partition, errorCode });
         if (!state.replicas.includes(this.brokerId)) {
@@ -634,7 +641,7 @@ export class ReplicaManager {
             if (leader) follow.push({ topic: state.topic, partition: state.partition, leaderEpoch: state.leaderEpoch, inIsr: state.isr.includes(this.brokerId), leader });
             else if (state.leader >= 0) this.logger.warn(`${key}: leader broker ${state.leader} is not among the live leaders sent; not fetching until it is`);
           }
-          this.logger.info(`${key}: ${state.leader === this.brokerId ? 'leader' : `follower of broker ${state.leader}`} at leader epoch ${state.leaderEpoch}, ISR ${JSON.stringify(state.isr)}, HW ${partition.highWatermark}, LEO ${partition.log.logEndOffset}`);
+          this.logger.debug(`${key}: ${state.leader === this.brokerId ? 'leader' : `follower of broker ${state.leader}`} at leader epoch ${state.leaderEpoch}, ISR ${JSON.stringify(state.isr)}, HW ${partition.highWatermark}, LEO ${partition.log.logEndOffset}`);
           this.wakeWaiters(key, true);
           changes.push({ topic: state.topic, partition: state.partition, isLeader: state.leader === this.brokerId, leaderEpoch: state.leaderEpoch });
           answer(ErrorCode.NONE.code);
@@ -648,6 +655,10 @@ export class ReplicaManager {
       this.fetcherManager?.addFetcherForPartitions(follow);
       void this.fetcherManager?.shutdownIdleFetchers();
       if (changes.length > 0) for (const listener of this.leadershipListeners) listener(changes);
+      // One line per request, not per partition (each partition's at DEBUG): thousands of lines cost more than the work.
+      const leaders = changes.filter((c) => c.isLeader).length;
+      const failed = partitions.filter((p) => p.errorCode !== ErrorCode.NONE.code).length;
+      this.logger.info(`LeaderAndIsr from controller ${request.controllerId} (epoch ${request.controllerEpoch}): leader of ${leaders}, follower of ${changes.length - leaders} partition(s)${failed > 0 ? `, ${failed} refused` : ''}`);
       return { errorCode: ErrorCode.NONE.code, partitions };
     });
   }

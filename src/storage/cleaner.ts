@@ -13,6 +13,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { performance } from 'perf_hooks';
 import type { Clock } from '../common/clock';
+import { EventLoopSlice } from '../common/event-loop-slice';
 import { BatchField, LOG_OVERHEAD_BYTES, batchLastOffset, batchLocations } from '../protocol/record-batch';
 import {
   RetainedRecords, batchDeleteHorizonMs, emptyRecordSpan, retainedBatchBytes, walkRecords, writeRetainedBatch, type RecordSpan,
@@ -83,7 +84,7 @@ export interface CleanOptions {
 export class Cleaner {
   private readonly readBuffer: Buffer;
   private writeBuffer: Buffer;
-  private sliceStart = 0;
+  private readonly slice = new EventLoopSlice(sliceMs);
 
   constructor(private readonly settings: CleanerSettings, private readonly throttler: Throttler, private readonly clock: Clock) {
     this.readBuffer = Buffer.allocUnsafe(settings.ioBufferBytes);
@@ -102,7 +103,7 @@ export class Cleaner {
       if (options.isAborted()) throw new CleaningAbortedError(log.name, 'asked to stop');
       if (!log.stillHolds(segments, truncations)) throw new CleaningAbortedError(log.name, 'the log changed (truncated, segments deleted, or closed)');
     };
-    this.sliceStart = performance.now();
+    this.slice.restart();
     const map = this.newOffsetMap(toClean);
     const dirty = segments.filter((s, i) => s.baseOffset < toClean.firstUncleanableOffset && (segments[i + 1]?.baseOffset ?? Infinity) > toClean.firstDirtyOffset);
     await this.buildOffsetMap(dirty, toClean.firstDirtyOffset, map, stats, checkStill);
@@ -289,9 +290,7 @@ export class Cleaner {
    * requests wait, not about the log's clock). Callers check the log is as they found it after
    * every await, this one and the throttler's.
    */
-  private async pause(): Promise<void> {
-    if (performance.now() - this.sliceStart < sliceMs) return;
-    await new Promise((resolve) => setImmediate(resolve));
-    this.sliceStart = performance.now();
+  private pause(): Promise<void> {
+    return this.slice.pause();
   }
 }

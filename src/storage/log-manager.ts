@@ -238,14 +238,20 @@ export class LogManager {
       const offline = this.logDirs.filter((d) => !live.includes(d));
       throw new JosefError(ErrorCode.KAFKA_STORAGE_ERROR, `cannot create the log of ${topic}-${partition}: log dir(s) ${offline.join(',')} are offline`);
     }
-    const counts = new Map(live.map((d) => [d, 0]));
-    for (const { logDir } of this.logs.values()) if (counts.has(logDir)) counts.set(logDir, (counts.get(logDir) ?? 0) + 1);
-    const logDir = [...counts.entries()].reduce((least, candidate) => (candidate[1] < least[1] ? candidate : least))[0];
+    const logDir = live.length === 1 ? live[0] : this.leastLoaded(live);
     const log = maybeHandleIOException(this.options.logDirFailureChannel, logDir, `creating the log of ${topic}-${partition}`, () =>
       PartitionLog.open(partitionDir(logDir, topic, partition), topic, partition, config, { ...this.logOpenOptions(logDir), recoveryPoint: 0, hadCleanShutdown: false }));
     this.logs.set(key(topic, partition), { log, logDir });
-    this.logger.info(`created log for ${topic}-${partition} in ${logDir}`);
+    // DEBUG: a LeaderAndIsr creating thousands of logs says how many in one line.
+    this.logger.debug(`created log for ${topic}-${partition} in ${logDir}`);
     return log;
+  }
+
+  /** The live log dir holding the fewest partitions (a pass over every log: only when there is a choice). */
+  private leastLoaded(live: string[]): string {
+    const counts = new Map(live.map((d) => [d, 0]));
+    for (const { logDir } of this.logs.values()) if (counts.has(logDir)) counts.set(logDir, (counts.get(logDir) ?? 0) + 1);
+    return [...counts.entries()].reduce((least, candidate) => (candidate[1] < least[1] ? candidate : least))[0];
   }
 
   /**
