@@ -19,6 +19,7 @@ import { timerScheduler, type Scheduler } from '../../replication/purgatory';
 import { liveBrokers, type LiveBrokerRegistration } from '../broker-registry';
 import { ZkPaths } from '../paths';
 import type { ZooKeeper } from '../zk-client';
+import { pipelined } from '../zk-pipeline';
 import { ZkBadVersionError, ZkNodeExistsError } from '../zk-errors';
 import { getDataIfExists } from '../zk-reads';
 import { parseIsrChange, ZnodeFormatError } from '../znodes';
@@ -396,7 +397,8 @@ export class Controller extends EventEmitter<ControllerEvents> {
     const { zk } = this.options;
     for (const broker of await liveBrokers(zk, this.watcher({ type: 'BrokerChange' }))) this.brokers.addLiveBroker(toLiveBroker(broker));
     await this.topicChanges.refreshTopics();
-    for (const tp of this.context.allPartitions()) await this.states.readState(tp);
+    // Kafka 1.1's controller failover: every state znode read pipelined, not one round trip at a time.
+    await pipelined(this.context.allPartitions(), (tp) => this.states.readState(tp));
     const markers = await zk.getChildren(ZkPaths.deleteTopics, this.watcher({ type: 'TopicDeletion' }));
     await this.onIsrChangeNotification();
     const serving = this.context.allPartitions().filter((tp) => !markers.includes(tp.topic));
@@ -457,7 +459,7 @@ export class Controller extends EventEmitter<ControllerEvents> {
       await zk.deleteRecursive(path);
     }
     const known = [...changed.values()].filter((tp) => this.context.replicasOf(tp).length > 0 && !this.context.topicsToBeDeleted.has(tp.topic));
-    for (const tp of known) await this.states.readState(tp);
+    await pipelined(known, (tp) => this.states.readState(tp));
     if (known.length > 0) this.requests.sendUpdateMetadata(known);
     // A replica being added may have joined the ISR (the state znode's watch usually tells first).
     for (const tp of known) await this.reassignments.maybeComplete(tp);

@@ -11,6 +11,7 @@ import { ZkPaths } from '../paths';
 import type { ZooKeeper, ZkOp, ZkOpResult } from '../zk-client';
 import { childPath } from '../zookeeper';
 import { ZkBadVersionError, ZkError, ZkNodeExistsError, ZkNoNodeError } from '../zk-errors';
+import { pipelined } from '../zk-pipeline';
 import { getDataIfExists } from '../zk-reads';
 import { parseControllerEpoch, parsePartitionState, serializePartitionState, type PartitionStateZnode } from '../znodes';
 import { tpKey, tpName, type ControllerContext, type PartitionLeadership } from './controller-context';
@@ -23,6 +24,16 @@ export class ControllerMovedError extends Error {
     this.name = 'ControllerMovedError';
   }
 }
+
+/** One partition's new leadership and why, as the controller logs it. */
+export interface LeadershipChange {
+  tp: TopicPartition;
+  leadership: PartitionLeadership;
+  why: string;
+}
+
+/** An event changing more partitions than this logs a count instead of a line for each. */
+const partitionLinesMax = 10;
 
 /** A partition that keeps changing under us is retried this many times before the event fails. */
 const conditionalWriteAttemptsMax = 10;
@@ -57,13 +68,11 @@ export class PartitionStateMachine {
     this.assertController();
     const eligible = this.context.liveBrokerIds();
     const alive = new Set(this.context.liveBrokers.keys());
-    const changed: TopicPartition[] = [];
-    for (const tp of partitions) {
-      if (this.context.topicsToBeDeleted.has(tp.topic)) continue;
+    return this.changeEach(partitions.filter((tp) => !this.context.topicsToBeDeleted.has(tp.topic)), why, async (tp) => {
       const replicas = this.context.replicasOf(tp);
       if (!this.context.leadershipOf(tp)) {
-        if (await this.initializeLeaderAndIsr(tp, why)) changed.push(tp);
-        continue;
+        const initialized = await this.initializeLeaderAndIsr(tp);
+        return initialized && { tp, leadership: initialized, why: `new partition, ${why}` };
       }
       const updated = await this.updateLeaderAndIsr(tp, (current) => {
         const result = electAfterBrokerFailure({ replicas, isr: current.isr, leader: current.leader, liveBrokerIds: eligible }, alive, this.uncleanLeaderElectionEnable);
@@ -73,16 +82,23 @@ export class PartitionStateMachine {
         }
         return result;
       });
-      if (updated) {
-        this.logChange(tp, updated, updated.leader === NO_LEADER ? `${why}; no live ISR member: offline` : why);
-        changed.push(tp);
-      }
-    }
-    return changed;
+      return updated && { tp, leadership: updated, why: updated.leader === NO_LEADER ? `${why}; no live ISR member: offline` : why };
+    });
+  }
+
+  /**
+   * Runs `change` for every partition, pipelined (Kafka 1.1's asynchronous ZooKeeper writes: each
+   * partition's znode is its own, so their round trips overlap), logs what changed (logChanges)
+   * and returns the partitions changed, in the given order.
+   */
+  async changeEach(partitions: readonly TopicPartition[], why: string, change: (tp: TopicPartition) => Promise<LeadershipChange | undefined>): Promise<TopicPartition[]> {
+    const changes = (await pipelined(partitions, change)).filter((c): c is LeadershipChange => c !== undefined);
+    this.logChanges(changes, why);
+    return changes.map((c) => c.tp);
   }
 
   /** A new partition's first leader and ISR, in a state znode created fenced; undefined when no replica is alive. */
-  private async initializeLeaderAndIsr(tp: TopicPartition, why: string): Promise<PartitionLeadership | undefined> {
+  private async initializeLeaderAndIsr(tp: TopicPartition): Promise<PartitionLeadership | undefined> {
     const replicas = this.context.replicasOf(tp);
     const result = electForNewPartition({ replicas, isr: [], liveBrokerIds: this.context.liveBrokerIds() });
     if (!result) {
@@ -106,7 +122,6 @@ export class PartitionStateMachine {
     }
     const leadership = { ...state, zkVersion: 0 };
     this.context.leadership.set(tpKey(tp.topic, tp.partition), leadership);
-    this.logChange(tp, leadership, `new partition, ${why}`);
     return leadership;
   }
 
@@ -216,7 +231,24 @@ export class PartitionStateMachine {
     return err;
   }
 
-  logChange(tp: TopicPartition, l: PartitionLeadership, why: string): void {
-    this.logger.info(`${tpName(tp)}: leader ${l.leader}, leader epoch ${l.leaderEpoch}, isr [${l.isr.join(',')}] (${why})`);
+  /**
+   * Says what one controller event changed: a line per partition when they are few, else one line
+   * with the count and the leaders per broker, the partitions' own lines at DEBUG (Kafka 1.1 cut its
+   * per-partition state-change logging, a large part of a big broker's shutdown time).
+   */
+  logChanges(changes: readonly LeadershipChange[], why: string): void {
+    const each = changes.length <= partitionLinesMax ? 'info' : 'debug';
+    for (const { tp, leadership: l, why: own } of changes) {
+      this.logger[each](`${tpName(tp)}: leader ${l.leader}, leader epoch ${l.leaderEpoch}, isr [${l.isr.join(',')}] (${own})`);
+    }
+    if (each === 'info') return;
+    const leaders = new Map<number, number>();
+    for (const { leadership } of changes) leaders.set(leadership.leader, (leaders.get(leadership.leader) ?? 0) + 1);
+    const perLeader = [...leaders].sort(([a], [b]) => a - b).map(([id, n]) => `${n} by ${id === NO_LEADER ? 'no leader (offline)' : `broker ${id}`}`).join(', ');
+    this.logger.info(`${changes.length} partitions changed leadership (${why}): now led ${perLeader}`);
+  }
+
+  logChange(tp: TopicPartition, leadership: PartitionLeadership, why: string): void {
+    this.logChanges([{ tp, leadership, why }], why);
   }
 }
