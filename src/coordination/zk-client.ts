@@ -16,6 +16,7 @@ import {
 } from './zk-library';
 import type { ZkCreateMode, ZkNodeData, ZkOp, ZkOpResult, ZkStat, ZkWatcher } from './zk-types';
 import { connectionLossAttemptsMax, ZooKeeperBase } from './zookeeper';
+import { zookeeperMaxInFlightRequests } from './zk-pipeline';
 
 export type {
   ZkClientEvents, ZkCreateMode, ZkNodeData, ZkOp, ZkOpResult, ZkStat, ZkWatchEvent, ZkWatchEventType, ZkWatcher,
@@ -56,6 +57,8 @@ export function encodeJson(value: unknown): Buffer {
 export class ZkClient extends ZooKeeperBase {
   private library: Client;
   private readonly inflight = new Set<InflightCall>();
+  /** Requests not yet sent, in order: at most zookeeperMaxInFlightRequests are unanswered. */
+  private readonly waiting: (() => void)[] = [];
   private closed = false;
   private lastSessionId = 0n;
   /** When the client lost its last connection; undefined while connected (and before the first). */
@@ -214,20 +217,35 @@ export class ZkClient extends ZooKeeperBase {
     });
   }
 
+  /**
+   * Sends a request, or queues it while zookeeperMaxInFlightRequests are unanswered (Kafka's
+   * ZooKeeperClient and its in-flight semaphore): thousands of writes at once (a controller's
+   * elections, a leader's ISR changes) would sit in the socket ahead of the session's pings, and
+   * ZooKeeper would expire a session that is alive.
+   */
   private call<T>(op: string, path: string | undefined, invoke: (lib: Client, done: Callback<T>) => void): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      if (this.closed) {
-        reject(new ZkClientClosedError(op, path));
-        return;
-      }
-      const call: InflightCall = { library: this.library, op, path, fail: reject };
-      this.inflight.add(call);
-      invoke(this.library, (err, value) => {
-        if (!this.inflight.delete(call)) return; // Already failed by expiry or close.
-        if (err) reject(toZkError(err, op, path));
-        else resolve(value as T);
-      });
+      const send = (): void => {
+        if (this.closed) {
+          reject(new ZkClientClosedError(op, path));
+          return;
+        }
+        const call: InflightCall = { library: this.library, op, path, fail: reject };
+        this.inflight.add(call);
+        invoke(this.library, (err, value) => {
+          if (!this.inflight.delete(call)) return; // Already failed by expiry or close.
+          this.sendWaiting();
+          if (err) reject(toZkError(err, op, path));
+          else resolve(value as T);
+        });
+      };
+      this.waiting.push(send);
+      this.sendWaiting();
     });
+  }
+
+  private sendWaiting(): void {
+    while (this.waiting.length > 0 && this.inflight.size < zookeeperMaxInFlightRequests) this.waiting.shift()?.();
   }
 
   /**
@@ -240,6 +258,7 @@ export class ZkClient extends ZooKeeperBase {
       this.inflight.delete(call);
       call.fail(error(call));
     }
+    this.sendWaiting();
   }
 
   private read<T>(op: string, path: string, invoke: (lib: Client, done: Callback<T>) => void): Promise<T> {

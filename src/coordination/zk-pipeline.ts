@@ -5,9 +5,10 @@
  */
 
 /**
- * Requests one caller keeps outstanding, named after Kafka's zookeeper.max.in.flight.requests.
- * Kafka's default is 10 across its whole client; the controller is ZooKeeper's main writer while it
- * creates or moves thousands of partitions, and more in flight lets one log sync carry more writes.
+ * Requests outstanding at once, per pipelined caller and per ZooKeeper client (ZkClient queues the
+ * rest), named after Kafka's zookeeper.max.in.flight.requests. Kafka's default is 10; the
+ * controller is ZooKeeper's main writer while it creates or moves thousands of partitions, and
+ * more in flight lets one log sync of ZooKeeper's carry more writes.
  */
 export const zookeeperMaxInFlightRequests = 100;
 

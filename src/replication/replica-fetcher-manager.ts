@@ -63,7 +63,9 @@ export class ReplicaFetcherManager {
         for (const key of moved) this.owners.delete(key);
         this.options.logger.info(`broker ${start.leader.nodeId} now listens on ${host}:${port}: its fetcher starts again (${moved.length} partitions re-truncate)`);
       }
-      grouped.set(id, [...(grouped.get(id) ?? []), start]);
+      const group = grouped.get(id) ?? [];
+      group.push(start);
+      grouped.set(id, group);
     }
     for (const [id, group] of grouped) {
       let fetcher = this.fetchers.get(id);
@@ -93,7 +95,9 @@ export class ReplicaFetcherManager {
       const id = this.owners.get(key);
       if (id === undefined) continue;
       this.owners.delete(key);
-      byFetcher.set(id, [...(byFetcher.get(id) ?? []), key]);
+      const keys = byFetcher.get(id) ?? [];
+      keys.push(key);
+      byFetcher.set(id, keys);
     }
     for (const [id, keys] of byFetcher) this.fetchers.get(id)?.removePartitions(keys);
   }

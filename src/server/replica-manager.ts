@@ -89,7 +89,7 @@ export interface IsrStore {
 }
 
 /** A LeaderAndIsr holds the event loop at most this long at a time (a ZooKeeper session times out in seconds). */
-const leaderAndIsrSliceMs = 20;
+const leaderAndIsrSliceMs = 100;
 /** How often ISR changes are batched into one notification (Kafka checks every 2.5 s). */
 const ISR_PROPAGATION_CHECK_MS = 200;
 /** A batch goes once no change came for this long (Kafka: 5 s; shorter so `topic describe` follows a demo live)... */
@@ -604,9 +604,12 @@ export class ReplicaManager {
       }
       const overrides = new Map<string, Promise<Record<string, string>>>();
       const partitions: LeaderAndIsrResponse['partitions'] = [];
-      const stopFetching: TopicPartitionRef[] = [];
       const follow: FollowStart[] = [];
       const changes: LeadershipChange[] = [];
+      // As Kafka's makeLeaders and makeFollowers, the fetchers of the partitions changing stop
+      // first: running between the slices below, they would fetch with the leader epoch being
+      // replaced and be fenced, partition by partition.
+      this.fetcherManager?.removeFetcherForPartitions(request.partitionStates.filter((s) => s.replicas.includes(this.brokerId) && !this.getPartition(s.topic, s.partition)?.isStale(s)));
       // Thousands of partitions (each new one opens its log) must not stall this broker's only
       // thread: its ZooKeeper session would miss its pings and expire (issue 24's collapse).
       const slice = new EventLoopSlice(leaderAndIsrSliceMs);
@@ -633,10 +636,8 @@ export class ReplicaManager {
           }
           if (state.leader === this.brokerId) {
             partition.makeLeader(state);
-            stopFetching.push(state);
           } else {
             partition.makeFollower(state);
-            stopFetching.push(state);
             const leader = request.liveLeaders.find((b) => b.nodeId === state.leader);
             if (leader) follow.push({ topic: state.topic, partition: state.partition, leaderEpoch: state.leaderEpoch, inIsr: state.isr.includes(this.brokerId), leader });
             else if (state.leader >= 0) this.logger.warn(`${key}: leader broker ${state.leader} is not among the live leaders sent; not fetching until it is`);
@@ -650,8 +651,7 @@ export class ReplicaManager {
           answer(partitionError(err, `LeaderAndIsr for ${key}`, this.logger).errorCode);
         }
       }
-      // Leaders stop fetching; followers (re)start from their log end, truncating first (KIP-101).
-      this.fetcherManager?.removeFetcherForPartitions(stopFetching);
+      // Followers (re)start from their log end, truncating first (KIP-101).
       this.fetcherManager?.addFetcherForPartitions(follow);
       void this.fetcherManager?.shutdownIdleFetchers();
       if (changes.length > 0) for (const listener of this.leadershipListeners) listener(changes);
