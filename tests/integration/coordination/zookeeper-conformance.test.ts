@@ -10,6 +10,7 @@ import { SimZooKeeperServer } from '../../../src/coordination/sim/sim-zookeeper'
 import { ZkClient } from '../../../src/coordination/zk-client';
 import { parseZkConnectString } from '../../../src/coordination/zk-connect-string';
 import { ZkBadVersionError, ZkError, ZkNodeExistsError, ZkNoNodeError, ZkNotEmptyError } from '../../../src/coordination/zk-errors';
+import { zookeeperMaxInFlightRequests } from '../../../src/coordination/zk-pipeline';
 import type { ZkWatchEvent } from '../../../src/coordination/zk-types';
 import { ZK_MATCH_ANY_VERSION, type ZooKeeper } from '../../../src/coordination/zookeeper';
 import { quietLogger } from '../../helpers/log';
@@ -130,6 +131,14 @@ describe.each([
     await expect(a.setData('/t/n', bytes('three'), 0)).rejects.toBeInstanceOf(ZkBadVersionError);
     expect((await a.setData('/t/n', bytes('any'), ZK_MATCH_ANY_VERSION)).version).toBe(2);
     expect((await a.getData('/t/n')).data.toString()).toBe('any');
+  });
+
+  test('more requests at once than zookeeperMaxInFlightRequests are all answered, applied in the order they were sent', async () => {
+    const count = Math.floor(zookeeperMaxInFlightRequests * 2.5);
+    const paths = await Promise.all(Array.from({ length: count }, () => a.create('/t/seq-', undefined, 'persistent_sequential')));
+    expect(paths).toHaveLength(count);
+    expect([...paths].sort()).toEqual(paths);
+    expect(new Set(paths).size).toBe(count);
   });
 
   test('every change takes a later zxid than the one before it, across sessions', async () => {
