@@ -8,7 +8,7 @@ import type { Clock } from '../common/clock';
 import type { BrokerConfig } from '../common/config';
 import { ErrorCode, JosefError } from '../common/errors';
 import type { Logger } from '../common/logger';
-import { timerScheduler, type Scheduler } from '../replication/purgatory';
+import { timerScheduler, type Scheduler } from '../common/scheduler';
 import type { ReplicaManager } from '../server/replica-manager';
 import { GROUP_METADATA_TOPIC } from './coordinator-partition';
 import { GroupCoordinator, type GroupCoordinatorSettings } from './group-coordinator';

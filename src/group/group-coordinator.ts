@@ -10,8 +10,8 @@ import { randomUUID } from 'crypto';
 import { ErrorCode } from '../common/errors';
 import type { BrokerConfig } from '../common/config';
 import type { Logger } from '../common/logger';
+import type { Scheduler } from '../common/scheduler';
 import type { LeaveGroupMemberResponse, LeavingMember } from '../protocol/messages';
-import type { Scheduler } from '../replication/purgatory';
 import { GroupMetadata, MemberMetadata, expiredOffsets, groupDeletionError, type GroupProtocol, type JoinResult, type SyncResult } from './group-metadata';
 import { offsetKey, type CommittedOffset, type GroupMetadataManager } from './group-metadata-manager';
 

@@ -5,21 +5,7 @@
  * Every operation completes exactly once; the number waiting is bounded.
  */
 import type { Logger } from '../common/logger';
-
-/** Schedules timeouts; injected so tests drive time by hand. */
-export interface Scheduler {
-  /** Runs `task` after `delayMs`; the returned function cancels it. */
-  schedule(delayMs: number, task: () => void): () => void;
-}
-
-/** Node's timers, unref'd: a waiting request never keeps the process alive on its own. */
-export const timerScheduler: Scheduler = {
-  schedule(delayMs, task) {
-    const timer = setTimeout(task, delayMs);
-    timer.unref();
-    return () => clearTimeout(timer);
-  },
-};
+import { timerScheduler, type Scheduler } from '../common/scheduler';
 
 /**
  * One delayed request. Subclasses say when it can complete (tryComplete, which calls

@@ -8,8 +8,8 @@
  * controller moves its leaderships once its session expires, as for a crashed broker).
  */
 import type { Logger } from '../common/logger';
+import { timerScheduler, type Scheduler } from '../common/scheduler';
 import type { TopicPartition } from '../protocol/messages';
-import { timerScheduler, type Scheduler } from '../replication/purgatory';
 
 /** The ZooKeeper client's connection, as ZkClient reports it. */
 export interface ZooKeeperConnection {

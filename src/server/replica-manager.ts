@@ -10,6 +10,7 @@ import { brokerLogConfig, type BrokerConfig } from '../common/config';
 import { ErrorCode, JosefError } from '../common/errors';
 import { EventLoopSlice } from '../common/event-loop-slice';
 import type { Logger } from '../common/logger';
+import type { Scheduler } from '../common/scheduler';
 import { isInternalTopic } from '../common/topic';
 import { topicConfig } from '../common/topic-config';
 import { DEBUGGING_REPLICA_ID, EARLIEST_TIMESTAMP, LATEST_TIMESTAMP } from '../protocol/api-keys';
@@ -21,7 +22,7 @@ import { DelayedDeleteRecords, type DeleteRecordsPartitionStatus } from '../repl
 import { DelayedFetch } from '../replication/delayed-fetch';
 import { DelayedProduce, type ProducePartitionStatus } from '../replication/delayed-produce';
 import { Partition, partitionKey, type FetchIsolation, type RequiredAcks } from '../replication/partition';
-import { DelayedOperationPurgatory, type Scheduler } from '../replication/purgatory';
+import { DelayedOperationPurgatory } from '../replication/purgatory';
 import { ReplicaFetcherManager, type FollowStart } from '../replication/replica-fetcher-manager';
 import {
   parseThrottledReplicas, parseThrottleRate, ReplicationQuota, ReplicationThrottleConfig,

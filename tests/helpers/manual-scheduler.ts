@@ -1,6 +1,6 @@
 /** A Scheduler driven by a ManualClock: tasks run when the test advances time past their deadline. */
 import { ManualClock } from '../../src/common/clock';
-import type { Scheduler } from '../../src/replication/purgatory';
+import type { Scheduler } from '../../src/common/scheduler';
 
 export class ManualScheduler implements Scheduler {
   private tasks: { atMs: number; task: () => void; cancelled: boolean }[] = [];

@@ -5,7 +5,7 @@
  */
 import type { Clock } from '../../common/clock';
 import { seededRandom } from '../../common/seeded-random';
-import type { Scheduler } from '../../replication/purgatory';
+import type { Scheduler } from '../../common/scheduler';
 
 /** What a task is, for the history; a function so that runs without history never build the text. */
 export type SimLabel = string | (() => string);
