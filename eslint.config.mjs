@@ -62,7 +62,6 @@ export default tseslint.config(
       'src/client/consumer-coordinator.ts', 'src/client/consumer.ts',
       'src/common/config.ts', 'src/common/security-config.ts', 'src/common/topic-config.ts',
       'src/coordination/controller/controller-channel.ts',
-      'src/protocol/kafka/apis.ts',
     ],
     rules: { 'no-restricted-imports': 'off' },
   },

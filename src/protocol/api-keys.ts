@@ -35,6 +35,13 @@ export const ApiKey = {
   ElectLeaders: 43,
 } as const;
 
+/** An API a broker speaks, as ApiVersions reports it. */
+export interface ApiVersionRange {
+  apiKey: number;
+  minVersion: number;
+  maxVersion: number;
+}
+
 export type ApiKeyName = keyof typeof ApiKey;
 export type ApiKeyNumber = (typeof ApiKey)[ApiKeyName];
 

@@ -4,7 +4,7 @@
  * own way: the broker never dies of a request. Both protocols (Josef's msgpack and Kafka's binary
  * one) come here with the same request shapes, so one handler serves both.
  */
-import { apiName, type ApiKey } from '../protocol/api-keys';
+import { apiName, type ApiKey, type ApiVersionRange } from '../protocol/api-keys';
 import type { MessageBody } from '../protocol/frame';
 import { RequestFailure, type CloseConnection } from '../protocol/wire-protocol';
 import type { RequestOf, ResponseOf, SupportedApiKey } from '../protocol/messages';
@@ -24,13 +24,6 @@ export type Handler<K extends SupportedApiKey> = (
 
 /** Only a Produce may close its connection instead of answering. */
 type HandlerResult<K extends SupportedApiKey> = ResponseOf<K> | null | (K extends typeof ApiKey.Produce ? CloseConnection : never);
-
-/** An API a broker speaks, as ApiVersions reports it. */
-export interface ApiVersionRange {
-  apiKey: number;
-  minVersion: number;
-  maxVersion: number;
-}
 
 interface Route {
   handler: (body: MessageBody, ctx: RequestContext) => Promise<object | null> | object | null;

@@ -3,7 +3,7 @@
  * ApiVersions on the Kafka protocol is this table narrowed to the APIs it has handlers for (a
  * broker without a group coordinator offers no group APIs).
  */
-import type { ApiVersionRange } from '../../server/dispatcher';
+import type { ApiVersionRange } from '../api-keys';
 import type { KafkaApi } from './api';
 import { compileMessage, type StructCodec } from './codec';
 import { alterConfigsApi } from './messages/alter-configs';

@@ -4,10 +4,10 @@
  * describes, narrowed to the APIs this broker has handlers for).
  */
 import { ErrorCode } from '../../common/errors';
-import { ApiKey } from '../../protocol/api-keys';
+import { ApiKey, type ApiVersionRange } from '../../protocol/api-keys';
 import type { ApiVersionsResponse } from '../../protocol/messages';
 import type { ProtocolName } from '../../protocol/wire-protocol';
-import type { ApiVersionRange, Handler } from '../dispatcher';
+import type { Handler } from '../dispatcher';
 
 export function apiVersionsHandler(supportedApis: (protocol: ProtocolName) => ApiVersionRange[]): Handler<typeof ApiKey.ApiVersions> {
   return (_body, ctx): ApiVersionsResponse => ({ errorCode: ErrorCode.NONE.code, apiKeys: supportedApis(ctx.protocol) });
