@@ -59,7 +59,6 @@ export default tseslint.config(
   {
     // Crossings the tree still has; each goes with the commit that removes it.
     files: [
-      'src/client/consumer-coordinator.ts', 'src/client/consumer.ts',
       'src/common/config.ts', 'src/common/security-config.ts', 'src/common/topic-config.ts',
       'src/coordination/controller/controller-channel.ts',
     ],

@@ -10,7 +10,7 @@ import { ErrorCode, JosefError } from '../common/errors';
 import type { Clock } from '../common/clock';
 import type { Logger } from '../common/logger';
 import { ApiKey } from '../protocol/api-keys';
-import type { PartitionAssignor } from '../group/assignors';
+import type { PartitionAssignor } from './assignors';
 import { groupByTopic, type JoinGroupResponse } from '../protocol/messages';
 import type { BrokerConnection } from './client-options';
 import type { ConnectionPool } from './connection-pool';

@@ -6,7 +6,7 @@
  * before a poll returns, so the network works while the application processes.
  */
 import type { Logger } from '../common/logger';
-import { assignorByName, rangeAssignor, type PartitionAssignor } from '../group/assignors';
+import { assignorByName, rangeAssignor, type PartitionAssignor } from './assignors';
 import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP } from '../protocol/api-keys';
 import { resolveClientOptions, type ClientOptions, type ResolvedClientOptions } from './client-options';
 import { ConnectionPool } from './connection-pool';

@@ -1,4 +1,4 @@
-import { rangeAssignor, roundRobinAssignor } from '../../../src/group/assignors';
+import { rangeAssignor, roundRobinAssignor } from '../../../src/client/assignors';
 import { javaStringHashCode, partitionForGroup } from '../../../src/group/coordinator-partition';
 
 const names = (tps: { topic: string; partition: number }[] | undefined): string[] => (tps ?? []).map((tp) => `${tp.topic}-${tp.partition}`);
