@@ -10,7 +10,7 @@ import { startLocalCluster, type LocalCluster, type LocalClusterOptions } from '
 import { freePorts } from '../src/common/free-ports';
 import { createLogger, type Logger } from '../src/common/logger';
 import { externalZkConnect, findFreeBasePort, startLocalZk, type LocalZk } from '../src/coordination/local-zk';
-import { withChildChroot } from '../src/coordination/zk-connect-string';
+import { withChildChroot } from '../src/common/zk-connect-string';
 import type { Progress } from './harness';
 
 /** Client and cluster logs below WARN stay out of the benchmark's output. */

@@ -9,7 +9,7 @@ import { readControllerId } from '../coordination/controller/controller-znode';
 import { ZkPaths } from '../coordination/paths';
 import { listTopics, readPartitionState, readTopicAssignment } from '../coordination/topic-admin';
 import type { ZkClient } from '../coordination/zk-client';
-import { parseZkConnectString } from '../coordination/zk-connect-string';
+import { parseZkConnectString } from '../common/zk-connect-string';
 import { srvrMode } from '../coordination/zk-four-letter';
 import { getDataIfExists } from '../coordination/zk-reads';
 import { parseControllerEpoch } from '../coordination/znodes';

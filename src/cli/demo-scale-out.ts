@@ -19,7 +19,7 @@ import { externalZkConnect, findFreeBasePort } from '../coordination/local-zk';
 import { ZkPaths } from '../coordination/paths';
 import { executeReassignment, generateReassignment, readTopicZnodes, verifyReassignment } from '../coordination/reassignment-admin';
 import { ZkClient } from '../coordination/zk-client';
-import { withChildChroot } from '../coordination/zk-connect-string';
+import { withChildChroot } from '../common/zk-connect-string';
 import { serializePreferredReplicaElection } from '../coordination/znodes';
 import { loadTopic, replicaLogBytes } from './demo-scale-out-load';
 import {

@@ -16,7 +16,7 @@ import { Connection } from '../client/connection';
 import { resolveZkConnect, type LocalZk, type LocalZkEnsembleSize } from '../coordination/local-zk';
 import { nodePaths } from '../coordination/local-zk-layout';
 import { ZkPaths } from '../coordination/paths';
-import { withChildChroot } from '../coordination/zk-connect-string';
+import { withChildChroot } from '../common/zk-connect-string';
 import { ZkClient } from '../coordination/zk-client';
 import { ZkNoNodeError } from '../coordination/zk-errors';
 import { getDataIfExists } from '../coordination/zk-reads';

@@ -7,7 +7,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { parseZkConnectString } from '../coordination/zk-connect-string';
+import { parseZkConnectString } from './zk-connect-string';
 import { defaultMaxOpenFiles } from '../storage/file-handle-cache';
 import type { LogCleanerConfig } from '../storage/log-cleaner';
 import { parseCleanupPolicy, type CleanupPolicy, type LogConfig } from '../storage/log-config';

@@ -16,7 +16,7 @@ import {
   readPid, runningPid, writeManifest, writeNodeConfig, zkHost,
   type LocalZkEnsembleSize, type LocalZkNodeSpec,
 } from './local-zk-layout';
-import { parseZkConnectString } from './zk-connect-string';
+import { parseZkConnectString } from '../common/zk-connect-string';
 import { servedDataDir, srvrMode } from './zk-four-letter';
 import { ensureZooKeeperInstalled, zooKeeperServerCommand } from './zk-install';
 

@@ -7,7 +7,7 @@
 import zookeeper from 'node-zookeeper-client';
 import type { Client, Event as LibraryEvent, State, Stat } from 'node-zookeeper-client';
 import { createLogger, type Logger } from '../common/logger';
-import { formatZkConnectString, parseZkConnectString } from './zk-connect-string';
+import { formatZkConnectString, parseZkConnectString } from '../common/zk-connect-string';
 import {
   ZkClientClosedError, ZkConnectionLossError, ZkConnectTimeoutError, ZkSessionExpiredError, toZkError, zkSessionExpiredCode,
 } from './zk-errors';

@@ -3,7 +3,7 @@
  * test, so tests share one server without seeing each other's znodes.
  */
 import { randomBytes } from 'crypto';
-import { withChildChroot } from '../../src/coordination/zk-connect-string';
+import { withChildChroot } from '../../src/common/zk-connect-string';
 
 /** The connect string of the run's ZooKeeper, without a chroot of the test's own. */
 export function testZkConnect(): string {

@@ -5,7 +5,7 @@
  * (the Java client's read timeout), and close while cut off.
  */
 import { createLogger } from '../../src/common/logger';
-import { formatZkConnectString, parseZkConnectString } from '../../src/coordination/zk-connect-string';
+import { formatZkConnectString, parseZkConnectString } from '../../src/common/zk-connect-string';
 import { encodeJson, ZK_MATCH_ANY_VERSION, ZkClient, type ZkWatchEvent } from '../../src/coordination/zk-client';
 import {
   ZkBadVersionError, ZkNodeExistsError, ZkNoNodeError, ZkNotEmptyError, ZkSessionExpiredError,

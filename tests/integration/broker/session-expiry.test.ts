@@ -13,7 +13,7 @@ import { ErrorCode } from '../../../src/common/errors';
 import { ApiKey } from '../../../src/protocol/api-keys';
 import { loadBrokerConfig } from '../../../src/common/config';
 import { ZkClient } from '../../../src/coordination/zk-client';
-import { parseZkConnectString } from '../../../src/coordination/zk-connect-string';
+import { parseZkConnectString } from '../../../src/common/zk-connect-string';
 import { quietLogger } from '../../helpers/log';
 import { startTcpProxy, type TcpProxy } from '../../helpers/tcp-proxy';
 import { rmDir, tmpDir } from '../../helpers/tmp';

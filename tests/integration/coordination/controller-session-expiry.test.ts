@@ -4,7 +4,7 @@
  * come back as a second controller.
  */
 import { ZkPaths } from '../../../src/coordination/paths';
-import { parseZkConnectString } from '../../../src/coordination/zk-connect-string';
+import { parseZkConnectString } from '../../../src/common/zk-connect-string';
 import { startTcpProxy, type TcpProxy } from '../../helpers/tcp-proxy';
 import { waitFor } from '../../helpers/wait';
 import { testChroot } from '../../helpers/zk';

@@ -8,7 +8,7 @@
 import { SimScheduler } from '../../../src/coordination/sim/sim-scheduler';
 import { SimZooKeeperServer } from '../../../src/coordination/sim/sim-zookeeper';
 import { ZkClient } from '../../../src/coordination/zk-client';
-import { parseZkConnectString } from '../../../src/coordination/zk-connect-string';
+import { parseZkConnectString } from '../../../src/common/zk-connect-string';
 import { ZkBadVersionError, ZkError, ZkNodeExistsError, ZkNoNodeError, ZkNotEmptyError } from '../../../src/coordination/zk-errors';
 import { zookeeperMaxInFlightRequests } from '../../../src/coordination/zk-pipeline';
 import type { ZkWatchEvent } from '../../../src/coordination/zk-types';

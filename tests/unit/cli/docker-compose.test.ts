@@ -10,7 +10,7 @@ import * as path from 'path';
 import { parse } from 'yaml';
 import { envVarName, knownConfigKeys, loadBrokerConfig, type BrokerConfig } from '../../../src/common/config';
 import type { ListenerEndpoint } from '../../../src/common/endpoint';
-import { parseZkConnectString } from '../../../src/coordination/zk-connect-string';
+import { parseZkConnectString } from '../../../src/common/zk-connect-string';
 
 const root = path.join(__dirname, '..', '..', '..');
 
