@@ -11,7 +11,7 @@ import { ErrorCode } from '../src/common/errors';
 import type { Logger } from '../src/common/logger';
 import { waitFor } from '../src/common/wait';
 import { readControllerId } from '../src/coordination/controller/controller-znode';
-import { listTopics, readPartitionState, readTopicAssignment } from '../src/coordination/topic-admin';
+import { listTopics, readPartitionState, readTopicAssignment } from '../src/admin/topic-admin';
 import type { ZkClient } from '../src/coordination/zk-client';
 import { ApiKey } from '../src/protocol/api-keys';
 import type { ClusterRoles } from './nemesis';

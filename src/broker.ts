@@ -21,7 +21,7 @@ import { notifyIsrChange, writeLeaderAndIsr } from './coordination/isr-change';
 import { propagateLogDirEvent } from './coordination/log-dir-event-notification';
 import { Controller } from './coordination/controller/controller';
 import { ZkPaths, basePaths } from './coordination/paths';
-import { ZkTopicAdmin } from './coordination/topic-admin';
+import { ZkTopicAdmin } from './admin/topic-admin';
 import { ZkClient } from './coordination/zk-client';
 import { ZkConnectTimeoutError, ZkNoNodeError } from './coordination/zk-errors';
 import { parseTopicConfig } from './coordination/znodes';

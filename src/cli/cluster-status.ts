@@ -7,7 +7,7 @@ import { formatAddresses, type ListenerAddress } from '../common/endpoint';
 import { liveBrokers } from '../coordination/broker-registry';
 import { readControllerId } from '../coordination/controller/controller-znode';
 import { ZkPaths } from '../coordination/paths';
-import { listTopics, readPartitionState, readTopicAssignment } from '../coordination/topic-admin';
+import { listTopics, readPartitionState, readTopicAssignment } from '../admin/topic-admin';
 import type { ZkClient } from '../coordination/zk-client';
 import { parseZkConnectString } from '../common/zk-connect-string';
 import { srvrMode } from '../coordination/zk-four-letter';

@@ -17,7 +17,7 @@ import { createLogger, type Logger } from '../common/logger';
 import { waitFor } from '../common/wait';
 import { externalZkConnect, findFreeBasePort } from '../coordination/local-zk';
 import { ZkPaths } from '../coordination/paths';
-import { executeReassignment, generateReassignment, readTopicZnodes, verifyReassignment } from '../coordination/reassignment-admin';
+import { executeReassignment, generateReassignment, readTopicZnodes, verifyReassignment } from '../admin/reassignment-admin';
 import { ZkClient } from '../coordination/zk-client';
 import { withChildChroot } from '../common/zk-connect-string';
 import { serializePreferredReplicaElection } from '../coordination/znodes';

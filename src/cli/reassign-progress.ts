@@ -6,9 +6,9 @@
  */
 import { Connection } from '../client/connection';
 import { liveBrokers } from '../coordination/broker-registry';
-import type { PartitionVerification } from '../coordination/reassignment-admin';
-import type { ReassignmentPlan } from '../coordination/reassignment-plan';
-import { readPartitionState } from '../coordination/topic-admin';
+import type { PartitionVerification } from '../admin/reassignment-admin';
+import type { ReassignmentPlan } from '../admin/reassignment-plan';
+import { readPartitionState } from '../admin/topic-admin';
 import { registeredPlaintextEndpoint } from '../coordination/znodes';
 import type { ZkClient } from '../coordination/zk-client';
 import { ApiKey } from '../protocol/api-keys';

@@ -11,9 +11,9 @@ import type { Command } from 'commander';
 import { liveBrokers } from '../coordination/broker-registry';
 import {
   executeReassignment, generateReassignment, reassignmentStatus, verifyReassignment, type PartitionVerification,
-} from '../coordination/reassignment-admin';
-import { changedPartitions, formatPlan, type ReassignmentPlan } from '../coordination/reassignment-plan';
-import { listTopics } from '../coordination/topic-admin';
+} from '../admin/reassignment-admin';
+import { changedPartitions, formatPlan, type ReassignmentPlan } from '../admin/reassignment-plan';
+import { listTopics } from '../admin/topic-admin';
 import type { ZkClient } from '../coordination/zk-client';
 import { parseInteger } from './client-cli';
 import { BrokerConnections, ProgressRenderer, formatProgressLine, measureReplicas, summarizeProgress } from './reassign-progress';

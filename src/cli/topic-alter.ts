@@ -5,7 +5,7 @@
  * notification (every broker applies them live).
  */
 import type { Command } from 'commander';
-import { addPartitions, alterTopicConfig } from '../coordination/topic-admin';
+import { addPartitions, alterTopicConfig } from '../admin/topic-admin';
 import { collect, parseInteger } from './client-cli';
 import { parseConfigs } from './topic';
 import { addZookeeperOptions, withZookeeper, type ZookeeperOptions } from './zk-command';

@@ -7,8 +7,8 @@ import * as fs from 'fs';
 import type { Command } from 'commander';
 import {
   executeReassignment, generateReassignment, verifyReassignment, type PartitionVerification,
-} from '../coordination/reassignment-admin';
-import { formatPlan, parsePlan, type ReassignmentPlan } from '../coordination/reassignment-plan';
+} from '../admin/reassignment-admin';
+import { formatPlan, parsePlan, type ReassignmentPlan } from '../admin/reassignment-plan';
 import { parseInteger } from './client-cli';
 import { addZookeeperOptions, parseBrokerList, withZookeeper, type ZookeeperOptions } from './zk-command';
 

@@ -10,7 +10,7 @@ import { waitFor } from '../common/wait';
 import { ZkPaths } from '../coordination/paths';
 import { ZkClient } from '../coordination/zk-client';
 import { ZkNodeExistsError } from '../coordination/zk-errors';
-import { readTopicConfig } from '../coordination/topic-admin';
+import { readTopicConfig } from '../admin/topic-admin';
 import { getDataIfExists } from '../coordination/zk-reads';
 import { parsePartitionState, parseTopicAssignment, serializePreferredReplicaElection, type TopicPartitionRef } from '../coordination/znodes';
 import { addBootstrapOption, cliClientOptions, collect, parseInteger, type BootstrapOptions } from './client-cli';

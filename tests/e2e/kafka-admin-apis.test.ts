@@ -8,7 +8,7 @@ import { ConfigResourceTypes, Kafka, logLevel, type Admin as KafkaJsAdmin } from
 import { Admin } from '../../src/client/admin';
 import { ZkClient } from '../../src/coordination/zk-client';
 import { ZkPaths } from '../../src/coordination/paths';
-import { readTopicAssignment } from '../../src/coordination/topic-admin';
+import { readTopicAssignment } from '../../src/admin/topic-admin';
 import { parsePartitionState, parseTopicConfig, type PartitionStateZnode } from '../../src/coordination/znodes';
 import { ErrorCode } from '../../src/common/errors';
 import { ApiKey } from '../../src/protocol/api-keys';

@@ -2,7 +2,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import type { ZkClient } from '../../src/coordination/zk-client';
-import { readPartitionState } from '../../src/coordination/topic-admin';
+import { readPartitionState } from '../../src/admin/topic-admin';
 import type { PartitionStateZnode } from '../../src/coordination/znodes';
 import type { TestCluster } from './cluster';
 

@@ -7,7 +7,7 @@
 import { ErrorCode } from '../../../src/common/errors';
 import { writeLeaderAndIsr } from '../../../src/coordination/isr-change';
 import { ZkPaths } from '../../../src/coordination/paths';
-import { createTopic } from '../../../src/coordination/topic-admin';
+import { createTopic } from '../../../src/admin/topic-admin';
 import { ApiKey } from '../../../src/protocol/api-keys';
 import { ElectionType, type TopicPartition } from '../../../src/protocol/messages';
 import { waitFor } from '../../helpers/wait';

@@ -6,7 +6,7 @@
 import { ErrorCode } from '../../../src/common/errors';
 import { writeLeaderAndIsr, notifyIsrChange } from '../../../src/coordination/isr-change';
 import { ZkPaths } from '../../../src/coordination/paths';
-import { createTopic, markTopicForDeletion } from '../../../src/coordination/topic-admin';
+import { createTopic, markTopicForDeletion } from '../../../src/admin/topic-admin';
 import { parseController } from '../../../src/coordination/znodes';
 import { ApiKey } from '../../../src/protocol/api-keys';
 import { waitFor } from '../../helpers/wait';

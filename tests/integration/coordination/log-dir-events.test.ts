@@ -11,7 +11,7 @@ import type { ControllerApiKey } from '../../../src/coordination/controller/cont
 import { Controller } from '../../../src/coordination/controller/controller';
 import { propagateLogDirEvent } from '../../../src/coordination/log-dir-event-notification';
 import { ZkPaths } from '../../../src/coordination/paths';
-import { createTopic } from '../../../src/coordination/topic-admin';
+import { createTopic } from '../../../src/admin/topic-admin';
 import { ErrorCode } from '../../../src/common/errors';
 import { ApiKey } from '../../../src/protocol/api-keys';
 import type { LeaderAndIsrRequest, RequestOf, ResponseOf, UpdateMetadataRequest } from '../../../src/protocol/messages';

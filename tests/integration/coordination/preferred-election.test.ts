@@ -11,7 +11,7 @@ import { Controller } from '../../../src/coordination/controller/controller';
 import type { AutoLeaderRebalanceOptions } from '../../../src/coordination/controller/preferred-replica-election';
 import { notifyIsrChange, writeLeaderAndIsr } from '../../../src/coordination/isr-change';
 import { ZkPaths } from '../../../src/coordination/paths';
-import { createTopic } from '../../../src/coordination/topic-admin';
+import { createTopic } from '../../../src/admin/topic-admin';
 import { serializePreferredReplicaElection, type TopicPartitionRef } from '../../../src/coordination/znodes';
 import { ApiKey } from '../../../src/protocol/api-keys';
 import { runJosef } from '../../helpers/cluster';

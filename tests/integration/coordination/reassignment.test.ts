@@ -7,7 +7,7 @@
  */
 import { writeLeaderAndIsr } from '../../../src/coordination/isr-change';
 import { ZkPaths } from '../../../src/coordination/paths';
-import { createTopic } from '../../../src/coordination/topic-admin';
+import { createTopic } from '../../../src/admin/topic-admin';
 import type { ZkClient } from '../../../src/coordination/zk-client';
 import { parsePartitionReassignment, parseTopicZnode, type TopicZnode } from '../../../src/coordination/znodes';
 import { ApiKey } from '../../../src/protocol/api-keys';

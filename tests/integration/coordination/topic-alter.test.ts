@@ -6,7 +6,7 @@
 import { plaintextEndpoint } from '../../../src/common/endpoint';
 import { ErrorCode } from '../../../src/common/errors';
 import { ensureBasePaths, ZkPaths } from '../../../src/coordination/paths';
-import { addPartitions, alterTopicConfig, changeTopicConfig, createTopic, markTopicForDeletion, readTopicAssignment, readTopicConfig } from '../../../src/coordination/topic-admin';
+import { addPartitions, alterTopicConfig, changeTopicConfig, createTopic, markTopicForDeletion, readTopicAssignment, readTopicConfig } from '../../../src/admin/topic-admin';
 import { ZkClient } from '../../../src/coordination/zk-client';
 import { serializeBrokerRegistration } from '../../../src/coordination/znodes';
 import { quietLogger } from '../../helpers/log';

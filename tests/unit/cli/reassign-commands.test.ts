@@ -2,7 +2,7 @@ import { formatGenerated, formatVerification } from '../../../src/cli/topic-reas
 import { formatProgressLine, ProgressRenderer, summarizeProgress } from '../../../src/cli/reassign-progress';
 import { formatTopicDescription } from '../../../src/cli/topic';
 import { parseBrokerList } from '../../../src/cli/zk-command';
-import type { PartitionVerification } from '../../../src/coordination/reassignment-admin';
+import type { PartitionVerification } from '../../../src/admin/reassignment-admin';
 
 const status = (partition: number, s: PartitionVerification['status'], assigned = [1]): PartitionVerification =>
   ({ topic: 't', partition, replicas: [1], assigned, status: s });

@@ -19,7 +19,7 @@
  * so far, so that totals balance too; the result is deterministic.
  */
 import { ErrorCode, JosefError } from '../common/errors';
-import type { ReplicaAssignment } from './znodes';
+import type { ReplicaAssignment } from '../coordination/znodes';
 
 /** A target broker and its rack (broker.rack, the "rack" of /brokers/ids/<id>). */
 export interface BrokerRack {

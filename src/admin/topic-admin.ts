@@ -7,19 +7,19 @@
 import { ErrorCode, JosefError } from '../common/errors';
 import { topicCollisionKey, validateTopicName } from '../common/topic';
 import { topicConfigKeys, validateTopicConfigs } from '../common/topic-config';
-import { liveBrokers } from './broker-registry';
-import { assignReplicasToBrokers, validateReplicaAssignment } from './controller/assignment';
-import { type BrokerPartitionLimit, checkBrokerPartitionLimit } from './partition-limit';
-import { changeEntityConfig, readEntityConfig, writeEntityConfig, type ConfigEntity } from './entity-config';
-import { ZkPaths } from './paths';
+import { liveBrokers } from '../coordination/broker-registry';
+import { assignReplicasToBrokers, validateReplicaAssignment } from '../coordination/controller/assignment';
+import { type BrokerPartitionLimit, checkBrokerPartitionLimit } from '../coordination/partition-limit';
+import { changeEntityConfig, readEntityConfig, writeEntityConfig, type ConfigEntity } from '../coordination/entity-config';
+import { ZkPaths } from '../coordination/paths';
 import { assignNewPartitions, type PlanOptions } from './reassignment-plan';
-import type { ZkClient } from './zk-client';
-import { getDataIfExists } from './zk-reads';
-import { ZkBadVersionError, ZkNodeExistsError } from './zk-errors';
+import type { ZkClient } from '../coordination/zk-client';
+import { getDataIfExists } from '../coordination/zk-reads';
+import { ZkBadVersionError, ZkNodeExistsError } from '../coordination/zk-errors';
 import {
   parsePartitionState, parseTopicAssignment, parseTopicConfig, parseTopicZnode, serializeTopicAssignment, serializeTopicConfig,
   serializeTopicZnode, type PartitionStateZnode, type ReplicaAssignment,
-} from './znodes';
+} from '../coordination/znodes';
 
 export interface NewTopicSpec {
   name: string;

@@ -6,18 +6,18 @@
  * (src/coordination/controller/); this file only writes requests and reads results.
  */
 import { ErrorCode, JosefError } from '../common/errors';
-import { liveBrokers } from './broker-registry';
-import { changeEntityConfig, readEntityConfig } from './entity-config';
-import { ZkPaths } from './paths';
+import { liveBrokers } from '../coordination/broker-registry';
+import { changeEntityConfig, readEntityConfig } from '../coordination/entity-config';
+import { ZkPaths } from '../coordination/paths';
 import {
   changedPartitions, proposeAssignment, toPlan, type PlannedPartition, type PlanOptions, type ReassignmentPlan,
 } from './reassignment-plan';
-import type { ZkClient } from './zk-client';
-import { ZkNodeExistsError } from './zk-errors';
-import { getDataIfExists } from './zk-reads';
+import type { ZkClient } from '../coordination/zk-client';
+import { ZkNodeExistsError } from '../coordination/zk-errors';
+import { getDataIfExists } from '../coordination/zk-reads';
 import {
   parsePartitionReassignment, parseTopicZnode, serializePartitionReassignment, type ReplicaAssignment, type TopicZnode,
-} from './znodes';
+} from '../coordination/znodes';
 
 /** Kafka's throttle config names (dynamic broker and topic configs). */
 export const ThrottleConfig = {

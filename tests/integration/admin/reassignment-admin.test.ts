@@ -7,9 +7,9 @@ import { plaintextEndpoint } from '../../../src/common/endpoint';
 import { ensureBasePaths, ZkPaths } from '../../../src/coordination/paths';
 import {
   executeReassignment, generateReassignment, planProblems, ReassignmentInProgressError, verifyReassignment,
-} from '../../../src/coordination/reassignment-admin';
-import type { ReassignmentPlan } from '../../../src/coordination/reassignment-plan';
-import { createTopic } from '../../../src/coordination/topic-admin';
+} from '../../../src/admin/reassignment-admin';
+import type { ReassignmentPlan } from '../../../src/admin/reassignment-plan';
+import { createTopic } from '../../../src/admin/topic-admin';
 import { ZkClient } from '../../../src/coordination/zk-client';
 import { serializeBrokerRegistration, serializeTopicZnode } from '../../../src/coordination/znodes';
 import { quietLogger } from '../../helpers/log';

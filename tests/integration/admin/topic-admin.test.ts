@@ -6,7 +6,7 @@ import { ErrorCode } from '../../../src/common/errors';
 import { ensureBasePaths, ZkPaths } from '../../../src/coordination/paths';
 import {
   createTopic, listTopics, markTopicForDeletion, readPartitionState, readTopicAssignment, readTopicConfig, topicExistsInZk,
-} from '../../../src/coordination/topic-admin';
+} from '../../../src/admin/topic-admin';
 import { ZkClient } from '../../../src/coordination/zk-client';
 import { serializePartitionState } from '../../../src/coordination/znodes';
 import { quietLogger } from '../../helpers/log';

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { ErrorCode } from '../../../src/common/errors';
 import {
   changedPartitions, parsePlan, proposeAssignment, rackAlternatedBrokerList, toPlan, type BrokerRack, type TopicAssignment,
-} from '../../../src/coordination/reassignment-plan';
+} from '../../../src/admin/reassignment-plan';
 import type { ReplicaAssignment } from '../../../src/coordination/znodes';
 
 const brokers = (...ids: number[]): BrokerRack[] => ids.map((id) => ({ id, rack: null }));
