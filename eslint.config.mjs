@@ -24,8 +24,8 @@ function forbid(layer, folders, why) {
 
 /** What runs only inside a broker process. */
 const brokerCode = ['server', 'replication', 'storage', 'coordination', 'group', 'security', 'metrics', 'broker'];
-/** Commands, the console and the operators' tools, which sit on top of everything. */
-const tools = ['cli', 'console', 'admin', 'local'];
+/** Commands, the console and the tools that run processes on this machine, on top of everything. */
+const tools = ['cli', 'console', 'local', 'harness'];
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'src/console/page/**'] },
@@ -47,15 +47,16 @@ export default tseslint.config(
       '@typescript-eslint/no-misused-new': 'error',
     },
   },
-  forbid('common', ['protocol', 'client', ...brokerCode, ...tools], 'common is the floor every other layer stands on'),
-  forbid('protocol', ['client', ...brokerCode, ...tools], 'the wire format is shared by clients and brokers, so it knows only common'),
-  forbid('storage', ['client', 'server', 'replication', 'coordination', 'group', 'security', 'metrics', 'broker', ...tools], 'the log knows nothing of who writes to it or replicates it'),
-  forbid('replication', ['client', 'server', 'coordination', 'group', 'security', 'metrics', 'broker', ...tools], 'replication works on partitions and their logs and is driven by the server'),
-  forbid('coordination', ['client', 'server', 'replication', 'storage', 'group', 'metrics', 'broker', ...tools], 'the controller reaches brokers only over the wire, through a connection it is given'),
-  forbid('group', ['client', 'coordination', 'replication', 'storage', 'security', 'metrics', 'broker', ...tools], 'the group coordinator stands on the replica manager alone'),
-  forbid('client', [...brokerCode, ...tools], 'a client talks to brokers over the wire only'),
-  forbid('security', ['client', 'server', 'replication', 'storage', 'group', 'metrics', 'broker', ...tools], 'security is asked by the server, it does not drive it'),
-  forbid('server', ['client', 'broker', ...tools], 'the request path is wired by broker.ts, not by tools'),
+  forbid('common', ['protocol', 'client', 'admin', ...brokerCode, ...tools], 'common is the floor every other layer stands on'),
+  forbid('protocol', ['client', 'admin', ...brokerCode, ...tools], 'the wire format is shared by clients and brokers, so it knows only common'),
+  forbid('storage', ['client', 'admin', 'server', 'replication', 'coordination', 'group', 'security', 'metrics', 'broker', ...tools], 'the log knows nothing of who writes to it or replicates it'),
+  forbid('replication', ['client', 'admin', 'server', 'coordination', 'group', 'security', 'metrics', 'broker', ...tools], 'replication works on partitions and their logs and is driven by the server'),
+  forbid('coordination', ['client', 'admin', 'server', 'replication', 'storage', 'group', 'metrics', 'broker', ...tools], 'the controller reaches brokers only over the wire, through a connection it is given'),
+  forbid('group', ['client', 'admin', 'coordination', 'replication', 'storage', 'security', 'metrics', 'broker', ...tools], 'the group coordinator stands on the replica manager alone'),
+  forbid('client', ['admin', ...brokerCode, ...tools], 'a client talks to brokers over the wire only'),
+  forbid('security', ['client', 'admin', 'server', 'replication', 'storage', 'group', 'metrics', 'broker', ...tools], 'security is asked by the server, it does not drive it'),
+  forbid('server', ['client', 'admin', 'broker', ...tools], 'the request path is wired by broker.ts, not by tools'),
+  forbid('admin', ['client', 'server', 'replication', 'group', 'security', 'metrics', 'broker', ...tools], 'the admin operations write ZooKeeper as the controller reads it, for the commands and the broker alike'),
   {
     // Crossings the tree still has; each goes with the commit that removes it.
     files: [
