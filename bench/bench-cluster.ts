@@ -6,10 +6,10 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { startLocalCluster, type LocalCluster, type LocalClusterOptions } from '../src/cli/local-cluster';
+import { startLocalCluster, type LocalCluster, type LocalClusterOptions } from '../src/local/local-cluster';
 import { freePorts } from '../src/common/free-ports';
 import { createLogger, type Logger } from '../src/common/logger';
-import { externalZkConnect, findFreeBasePort, startLocalZk, type LocalZk } from '../src/coordination/local-zk';
+import { externalZkConnect, findFreeBasePort, startLocalZk, type LocalZk } from '../src/local/local-zk';
 import { withChildChroot } from '../src/common/zk-connect-string';
 import type { Progress } from './harness';
 

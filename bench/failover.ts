@@ -12,7 +12,7 @@ import type { Command, OptionValues } from 'commander';
 import { Admin } from '../src/client/admin';
 import { Producer } from '../src/client/producer';
 import { formatNumber } from '../src/cli/format';
-import type { LocalCluster } from '../src/cli/local-cluster';
+import type { LocalCluster } from '../src/local/local-cluster';
 import { waitFor } from '../src/common/wait';
 import { ZkPaths } from '../src/coordination/paths';
 import { ZkClient } from '../src/coordination/zk-client';

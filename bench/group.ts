@@ -13,7 +13,7 @@ import type { Command, OptionValues } from 'commander';
 import { Admin } from '../src/client/admin';
 import { Consumer } from '../src/client/consumer';
 import { Producer } from '../src/client/producer';
-import { josefRoot } from '../src/coordination/zk-install';
+import { josefRoot } from '../src/local/zk-install';
 import { formatNumber } from '../src/cli/format';
 import { waitFor } from '../src/common/wait';
 import { quietLogger } from './client-bench';

@@ -10,7 +10,7 @@ import * as fs from 'fs';
 import type { Command, OptionValues } from 'commander';
 import { Admin } from '../src/client/admin';
 import { formatNumber } from '../src/cli/format';
-import type { LocalCluster } from '../src/cli/local-cluster';
+import type { LocalCluster } from '../src/local/local-cluster';
 import { waitFor } from '../src/common/wait';
 import { quietLogger, withBenchCluster } from './bench-cluster';
 import { elapsedMsSince, type Benchmark, type Progress } from './harness';

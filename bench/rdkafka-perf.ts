@@ -8,7 +8,7 @@ import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { createInterface } from 'readline';
-import { josefRoot } from '../src/coordination/zk-install';
+import { josefRoot } from '../src/local/zk-install';
 
 const sourcePath = path.join(josefRoot(), 'bench', 'rdkafka-perf.c');
 export const rdkafkaPerfPath = path.join(josefRoot(), 'bench-data', 'bin', 'rdkafka-perf');

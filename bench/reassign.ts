@@ -13,7 +13,7 @@ import { Admin } from '../src/client/admin';
 import { Producer } from '../src/client/producer';
 import { loadTopic, replicaLogBytes } from '../src/cli/demo-scale-out-load';
 import { formatNumber } from '../src/cli/format';
-import type { LocalCluster } from '../src/cli/local-cluster';
+import type { LocalCluster } from '../src/local/local-cluster';
 import { waitFor } from '../src/common/wait';
 import { executeReassignment, verifyReassignment } from '../src/admin/reassignment-admin';
 import type { ReassignmentPlan } from '../src/admin/reassignment-plan';

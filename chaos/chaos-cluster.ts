@@ -5,10 +5,10 @@
  * root namespace and INTERNAL between brokers (inter.broker.listener.name), so that a client
  * reaches every broker only by the address the cluster advertises. Stopping removes the hosts too.
  */
-import { startLocalCluster, type LocalCluster } from '../src/cli/local-cluster';
+import { startLocalCluster, type LocalCluster } from '../src/local/local-cluster';
 import { freePorts } from '../src/common/free-ports';
 import type { Logger } from '../src/common/logger';
-import { findFreeBasePort, startLocalZk, type LocalZk } from '../src/coordination/local-zk';
+import { findFreeBasePort, startLocalZk, type LocalZk } from '../src/local/local-zk';
 import { HostNetwork } from './hosts/netns';
 import { execOn, hostOf, planTopology, runNameOf, type Topology } from './hosts/topology';
 

@@ -5,7 +5,7 @@
  * as a client would), every acknowledgement with its partition and time, and how long after the
  * heal every partition of every topic had a leader and all its replicas in the ISR again.
  */
-import type { LocalCluster } from '../src/cli/local-cluster';
+import type { LocalCluster } from '../src/local/local-cluster';
 import { Connection } from '../src/client/connection';
 import { ErrorCode } from '../src/common/errors';
 import type { Logger } from '../src/common/logger';

@@ -3,8 +3,8 @@
  * signalled, killed or restarted, a ZooKeeper node stopped, or links between hosts cut with
  * nftables), holds it, and heals it; and, at the end of a run, heals everything at once.
  */
-import type { LocalCluster } from '../src/cli/local-cluster';
-import { startLocalZk, stopLocalZk } from '../src/coordination/local-zk';
+import type { LocalCluster } from '../src/local/local-cluster';
+import { startLocalZk, stopLocalZk } from '../src/local/local-zk';
 import type { HostNetwork } from './hosts/netns';
 import { describeDrops } from './hosts/topology';
 import { isNetworkFault, networkCut, type ClusterRoles, type PlannedFault } from './nemesis';

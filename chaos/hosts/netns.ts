@@ -7,7 +7,7 @@
  */
 import { execFile, execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
-import { processExists } from '../../src/cli/cluster-state';
+import { processExists } from '../../src/local/cluster-state';
 import { waitFor } from '../../src/common/wait';
 import {
   cutScripts, hostsSubnet, leftovers, ownerPidOf, setupCommands, type Drop, type Topology,

@@ -9,7 +9,7 @@ import { Broker } from '../broker';
 import { loadBrokerConfig } from '../common/config';
 import { formatAddresses } from '../common/endpoint';
 import { createLogger } from '../common/logger';
-import { brokerCommandWords, isJosefProcess, requireClusterState } from './cluster-state';
+import { brokerCommandWords, isJosefProcess, requireClusterState } from '../local/cluster-state';
 
 interface StartOptions {
   id?: string;

@@ -10,10 +10,10 @@ import { ZkPaths } from '../coordination/paths';
 import { listTopics, readPartitionState, readTopicAssignment } from '../admin/topic-admin';
 import type { ZkClient } from '../coordination/zk-client';
 import { parseZkConnectString } from '../common/zk-connect-string';
-import { srvrMode } from '../coordination/zk-four-letter';
+import { srvrMode } from '../local/zk-four-letter';
 import { getDataIfExists } from '../coordination/zk-reads';
 import { parseControllerEpoch } from '../coordination/znodes';
-import { brokerCommandWords, processLiveness, type ClusterState, type ProcessLiveness } from './cluster-state';
+import { brokerCommandWords, processLiveness, type ClusterState, type ProcessLiveness } from '../local/cluster-state';
 import { formatTable } from './format';
 
 export interface PartitionStatus {

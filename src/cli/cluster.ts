@@ -11,20 +11,20 @@ import { formatAddresses, hostPort } from '../common/endpoint';
 import { createLogger } from '../common/logger';
 import { waitFor } from '../common/wait';
 import { readControllerId } from '../coordination/controller/controller-znode';
-import { externalZkConnect, parseEnsembleSize, statusLocalZk, stopLocalZk, type LocalZkEnsembleSize } from '../coordination/local-zk';
+import { externalZkConnect, parseEnsembleSize, statusLocalZk, stopLocalZk, type LocalZkEnsembleSize } from '../local/local-zk';
 import { ZkClient } from '../coordination/zk-client';
-import { liveLockHolder, removeStaleLock } from './cluster-lock';
+import { liveLockHolder, removeStaleLock } from '../local/cluster-lock';
 import {
   brokerCommandWords, clusterUpCommandWords, inspectedZookeeper, isJosefProcess, newClusterState, readClusterState,
   removeClusterState, requireClusterState, startRecordedBroker, stateFilePath, writeClusterState, type BrokerState, type ClusterState,
-} from './cluster-state';
+} from '../local/cluster-state';
 import {
   brokerRows, formatClusterStatus, formatZooKeeperLine, readClusterSnapshot, STATUS_EXIT_CODES, statusVerdict, zkServerModes,
   type ClusterSnapshot, type ZkServerMode,
 } from './cluster-status';
 import { METRICS_PATH } from '../metrics/metrics-server';
 import { CONSOLE_PORT_DEFAULT, startConsole, type RunningConsole } from '../console/console';
-import { startLocalCluster, type LocalBroker } from './local-cluster';
+import { startLocalCluster, type LocalBroker } from '../local/local-cluster';
 import { registerRebalanceCommand } from './rebalance';
 
 interface UpOptions {

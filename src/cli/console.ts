@@ -6,7 +6,7 @@
 import type { Command } from 'commander';
 import { createLogger } from '../common/logger';
 import { CONSOLE_PORT_DEFAULT, startConsole } from '../console/console';
-import { inspectedZookeeper, readClusterState } from './cluster-state';
+import { inspectedZookeeper, readClusterState } from '../local/cluster-state';
 import { parseInteger } from './client-cli';
 
 interface ConsoleCommandOptions {

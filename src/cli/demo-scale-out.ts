@@ -15,7 +15,7 @@ import { AckedWriter, deliveryVerdict, ValueReader } from '../client/delivery-ch
 import { freePorts } from '../common/free-ports';
 import { createLogger, type Logger } from '../common/logger';
 import { waitFor } from '../common/wait';
-import { externalZkConnect, findFreeBasePort } from '../coordination/local-zk';
+import { externalZkConnect, findFreeBasePort } from '../local/local-zk';
 import { ZkPaths } from '../coordination/paths';
 import { executeReassignment, generateReassignment, readTopicZnodes, verifyReassignment } from '../admin/reassignment-admin';
 import { ZkClient } from '../coordination/zk-client';
@@ -28,7 +28,7 @@ import {
 } from './demo-scale-out-view';
 import type { DemoCounts } from './demo-view';
 import { ClusterWatch } from './demo-watch';
-import { startLocalCluster, type LocalCluster } from './local-cluster';
+import { startLocalCluster, type LocalCluster } from '../local/local-cluster';
 
 interface ScaleOutOptions {
   dataDir?: string;

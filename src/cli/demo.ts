@@ -16,13 +16,13 @@ import { freePorts } from '../common/free-ports';
 import { createLogger, type Logger } from '../common/logger';
 import { waitFor } from '../common/wait';
 import { ZkClient } from '../coordination/zk-client';
-import { awaitClusterUp } from './cluster-lock';
+import { awaitClusterUp } from '../local/cluster-lock';
 import {
   brokerCommandWords, isJosefProcess, readClusterState, startRecordedBroker, stateFilePath, type ClusterState,
-} from './cluster-state';
+} from '../local/cluster-state';
 import { ClusterWatch } from './demo-watch';
 import { DemoView, formatVerdict, narrate, type DemoHeader, type DemoStep, type DemoViewSource, type Incident } from './demo-view';
-import { startLocalCluster } from './local-cluster';
+import { startLocalCluster } from '../local/local-cluster';
 import { registerScaleOutDemo } from './demo-scale-out';
 
 interface FailoverOptions {

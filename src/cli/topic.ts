@@ -14,7 +14,7 @@ import { readTopicConfig } from '../admin/topic-admin';
 import { getDataIfExists } from '../coordination/zk-reads';
 import { parsePartitionState, parseTopicAssignment, serializePreferredReplicaElection, type TopicPartitionRef } from '../coordination/znodes';
 import { addBootstrapOption, cliClientOptions, collect, parseInteger, type BootstrapOptions } from './client-cli';
-import { inspectedZookeeper } from './cluster-state';
+import { inspectedZookeeper } from '../local/cluster-state';
 import { formatFields, formatTable } from './format';
 import { registerAlterCommand } from './topic-alter';
 import { registerReassignCommand } from './topic-reassign';

@@ -6,7 +6,7 @@
 import type { Command } from 'commander';
 import { createLogger } from '../common/logger';
 import { ZkClient } from '../coordination/zk-client';
-import { inspectedZookeeper } from './cluster-state';
+import { inspectedZookeeper } from '../local/cluster-state';
 
 export interface ZookeeperOptions {
   zookeeper?: string;

@@ -6,10 +6,10 @@
 import type { Command } from 'commander';
 import {
   parseEnsembleSize, startLocalZk, statusLocalZk, stopLocalZk, type LocalZkStatus,
-} from '../coordination/local-zk';
+} from '../local/local-zk';
 import { ZkClient } from '../coordination/zk-client';
 import { createLogger } from '../common/logger';
-import { inspectedZookeeper } from './cluster-state';
+import { inspectedZookeeper } from '../local/cluster-state';
 import { parseInteger } from './client-cli';
 import { formatZnodeTree, readZnodeTree, znodesMaxDefault } from './zk-tree';
 

@@ -11,7 +11,7 @@ import path from 'path';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { closeServer, listen } from '../common/http-server';
 import type { Logger } from '../common/logger';
-import { josefRoot } from '../coordination/zk-install';
+import { josefRoot } from '../local/zk-install';
 import { ConsoleApi } from './console-api';
 import type { ConsoleFeed, FeedMessage } from './console-feed';
 import { HttpError } from './http-error';

@@ -13,8 +13,8 @@ import { Producer } from '../client/producer';
 import { ErrorCode, JosefError } from '../common/errors';
 import type { Logger } from '../common/logger';
 import { KILL_SIGNALS, type KillSignal } from '../cli/broker';
-import { brokerCommandWords, isJosefProcess, requireClusterState, startRecordedBroker } from '../cli/cluster-state';
-import { josefRoot } from '../coordination/zk-install';
+import { brokerCommandWords, isJosefProcess, requireClusterState, startRecordedBroker } from '../local/cluster-state';
+import { josefRoot } from '../local/zk-install';
 import { HttpError } from './http-error';
 
 export const loadsMax = 4;

@@ -8,8 +8,8 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { findFreeBasePort, stopLocalZk } from '../../src/coordination/local-zk';
-import { nodePaths } from '../../src/coordination/local-zk-layout';
+import { findFreeBasePort, stopLocalZk } from '../../src/local/local-zk';
+import { nodePaths } from '../../src/local/local-zk-layout';
 import { runJosef } from '../helpers/cluster';
 import { stopAllChildren } from '../helpers/child-processes';
 import { alive, awaitClusterTable, clusterUpBasePort, josefChild, spawnClusterUp, type ClusterUp } from '../helpers/cluster-up';

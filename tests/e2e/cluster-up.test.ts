@@ -9,7 +9,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { findFreeBasePort, statusLocalZk } from '../../src/coordination/local-zk';
+import { findFreeBasePort, statusLocalZk } from '../../src/local/local-zk';
 import { ZkClient } from '../../src/coordination/zk-client';
 import { CLEAN_SHUTDOWN_MARKER } from '../../src/storage/log-manager';
 import { runJosef } from '../helpers/cluster';

@@ -8,8 +8,8 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { findFreeBasePort, stopLocalZk } from '../../src/coordination/local-zk';
-import { nodePaths } from '../../src/coordination/local-zk-layout';
+import { findFreeBasePort, stopLocalZk } from '../../src/local/local-zk';
+import { nodePaths } from '../../src/local/local-zk-layout';
 import { CLEAN_SHUTDOWN_MARKER } from '../../src/storage/log-manager';
 import { stopAllChildren } from '../helpers/child-processes';
 import { runJosef } from '../helpers/cluster';

@@ -7,7 +7,7 @@
 import * as fs from 'fs';
 import net from 'net';
 import * as path from 'path';
-import { readClusterState } from '../../src/cli/cluster-state';
+import { readClusterState } from '../../src/local/cluster-state';
 import { TestChild } from './child-processes';
 import { freePorts } from './cluster';
 

@@ -8,7 +8,7 @@ import path from 'path';
 import { Connection } from '../../src/client/connection';
 import { freePorts } from '../../src/common/free-ports';
 import { createLogger } from '../../src/common/logger';
-import { startLocalCluster, type LocalCluster } from '../../src/cli/local-cluster';
+import { startLocalCluster, type LocalCluster } from '../../src/local/local-cluster';
 import { runChild } from './child-processes';
 import { rmDir, tmpDir } from './tmp';
 import { testChroot } from './zk';

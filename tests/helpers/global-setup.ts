@@ -10,7 +10,7 @@ import { randomInt } from 'crypto';
 import { mkdtempSync, readdirSync, rmSync } from 'fs';
 import os from 'os';
 import path from 'path';
-import { externalZkConnect, findFreeBasePort, startLocalZk, type LocalZk } from '../../src/coordination/local-zk';
+import { externalZkConnect, findFreeBasePort, startLocalZk, type LocalZk } from '../../src/local/local-zk';
 import { ensureKafkaClientsInstalled } from './kafka-clients';
 
 /**

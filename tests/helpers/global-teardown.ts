@@ -2,7 +2,7 @@
  * Jest globalTeardown: stops the ZooKeeper global-setup.ts started and removes its data.
  */
 import { rmSync } from 'fs';
-import { stopLocalZk } from '../../src/coordination/local-zk';
+import { stopLocalZk } from '../../src/local/local-zk';
 
 export default async function globalTeardown(): Promise<void> {
   const dir = process.env.JOSEF_TEST_ZK_DIR;

@@ -1,7 +1,7 @@
 /** The pure halves of the cluster-inspecting commands: zk tree drawing, cluster up, status and its exit code, describe filters, kill signals. */
 import { parseKillSignal } from '../../../src/cli/broker';
 import { formatClusterTable } from '../../../src/cli/cluster';
-import { inspectedZookeeper, isSameProcess, newClusterState, processLiveness, processStartTicks } from '../../../src/cli/cluster-state';
+import { inspectedZookeeper, isSameProcess, newClusterState, processLiveness, processStartTicks } from '../../../src/local/cluster-state';
 import {
   brokerRows, formatClusterStatus, isOffline, isUnderReplicated, statusVerdict, type ClusterSnapshot, type DataDirCluster,
 } from '../../../src/cli/cluster-status';

@@ -9,8 +9,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import {
   awaitClusterUp, claimClusterLock, ClusterLockedError, liveLockHolder, lockFilePath, removeStaleLock, type ClusterLockHolder,
-} from '../../../src/cli/cluster-lock';
-import { newClusterState, processStartTicks, writeClusterState } from '../../../src/cli/cluster-state';
+} from '../../../src/local/cluster-lock';
+import { newClusterState, processStartTicks, writeClusterState } from '../../../src/local/cluster-state';
 import { rmDir, tmpDir } from '../../helpers/tmp';
 import { waitFor } from '../../helpers/wait';
 

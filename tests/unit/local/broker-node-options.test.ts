@@ -1,6 +1,6 @@
 import fs from 'fs';
 import path from 'path';
-import { BROKER_HEAP_OPTS_DEFAULT, brokerNodeOptions } from '../../../src/cli/broker-node-options';
+import { BROKER_HEAP_OPTS_DEFAULT, brokerNodeOptions } from '../../../src/local/broker-node-options';
 
 describe('brokerNodeOptions (the Node options broker processes start with)', () => {
   it('defaults to the heap settings when JOSEF_HEAP_OPTS is not set', () => {

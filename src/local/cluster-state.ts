@@ -8,7 +8,7 @@
 import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { josefRoot } from '../coordination/zk-install';
+import { josefRoot } from './zk-install';
 import { brokerNodeOptions } from './broker-node-options';
 
 export const STATE_FILE_NAME = 'cluster.json';
