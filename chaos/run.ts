@@ -15,7 +15,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { Admin } from '../src/client/admin';
-import { AckedWriter, readAllRecords } from '../src/client/delivery-check';
+import { AckedWriter, readAllRecords } from '../src/harness/delivery-check';
 import { createLogger, type Logger } from '../src/common/logger';
 import { waitFor } from '../src/common/wait';
 import { ZkClient } from '../src/coordination/zk-client';

@@ -5,7 +5,7 @@
  * sentences that narrate each change, and the verdict. Pure functions from a picture to text;
  * ScaleOutView only writes them out, redrawn in place on a terminal or as timestamped lines.
  */
-import type { DeliveryVerdict } from '../client/delivery-check';
+import type { DeliveryVerdict } from '../harness/delivery-check';
 import type { DemoCounts, DemoStep } from './demo-view';
 import { formatCounts } from './demo-view';
 import { LiveScreen } from './live-screen';

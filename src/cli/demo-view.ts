@@ -4,7 +4,7 @@
  * terminal) or plain timestamped lines (--plain, logs, tests). The view only formats; the story
  * in demo.ts decides what happens.
  */
-import type { DeliveryVerdict } from '../client/delivery-check';
+import type { DeliveryVerdict } from '../harness/delivery-check';
 import { formatNumber, formatTable } from './format';
 import { LiveScreen } from './live-screen';
 import type { WatchEvent, WatchedCluster } from './demo-watch';

@@ -11,7 +11,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type { Command } from 'commander';
 import { Admin } from '../client/admin';
-import { AckedWriter, deliveryVerdict, ValueReader } from '../client/delivery-check';
+import { AckedWriter, deliveryVerdict, ValueReader } from '../harness/delivery-check';
 import { freePorts } from '../common/free-ports';
 import { createLogger, type Logger } from '../common/logger';
 import { waitFor } from '../common/wait';

@@ -4,7 +4,7 @@
  * session timeout plus 2 s, every acknowledged value is read back, and once the killed brokers
  * are back all replicas hold identical bytes.
  */
-import { AckedWriter, deliveryVerdict, readAllValues, type DeliveryVerdict } from '../../src/client/delivery-check';
+import { AckedWriter, deliveryVerdict, readAllValues, type DeliveryVerdict } from '../../src/harness/delivery-check';
 import { ZkClient } from '../../src/coordination/zk-client';
 import { ZkPaths } from '../../src/coordination/paths';
 import { parseController, type PartitionStateZnode } from '../../src/coordination/znodes';

@@ -6,7 +6,7 @@
  * at the offset its delivery report named.
  */
 import { Admin } from '../../src/client/admin';
-import { deliveryVerdict, readAllRecords } from '../../src/client/delivery-check';
+import { deliveryVerdict, readAllRecords } from '../../src/harness/delivery-check';
 import { stopAllChildren } from '../helpers/child-processes';
 import type { TestCluster } from '../helpers/cluster';
 import { createTopic, jsonLines, startClientsCluster, startPython } from '../helpers/kafka-clients';

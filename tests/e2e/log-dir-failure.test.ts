@@ -12,7 +12,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { Admin, type TopicDescription } from '../../src/client/admin';
-import { AckedWriter, deliveryVerdict, readAllValues } from '../../src/client/delivery-check';
+import { AckedWriter, deliveryVerdict, readAllValues } from '../../src/harness/delivery-check';
 import { ZkClient } from '../../src/coordination/zk-client';
 import { decodeBatches } from '../../src/protocol/record-batch';
 import { startTestCluster, type TestCluster } from '../helpers/cluster';

@@ -10,7 +10,7 @@
 import * as fs from 'fs';
 import * as net from 'net';
 import { Admin } from '../../src/client/admin';
-import { deliveryVerdict, readAllRecords } from '../../src/client/delivery-check';
+import { deliveryVerdict, readAllRecords } from '../../src/harness/delivery-check';
 import { Producer } from '../../src/client/producer';
 import { ZkClient } from '../../src/coordination/zk-client';
 import { startTestCluster, type TestCluster } from '../helpers/cluster';

@@ -8,7 +8,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { AckedWriter, deliveryVerdict, readAllValues } from '../../src/client/delivery-check';
+import { AckedWriter, deliveryVerdict, readAllValues } from '../../src/harness/delivery-check';
 import { Producer } from '../../src/client/producer';
 import { ZkPaths } from '../../src/coordination/paths';
 import { executeReassignment, verifyReassignment } from '../../src/admin/reassignment-admin';

@@ -9,7 +9,7 @@ import { spawnSync } from 'child_process';
 import path from 'path';
 import { logLevel } from 'kafkajs';
 import { Admin } from '../../src/client/admin';
-import { readToEnd } from '../../src/client/delivery-check';
+import { readToEnd } from '../../src/harness/delivery-check';
 import type { GroupAdmin } from '../../src/client/group-admin';
 import type { ConsumerRecord } from '../../src/client/records';
 import { runChild, TestChild, type ChildExit, type ChildOptions } from './child-processes';

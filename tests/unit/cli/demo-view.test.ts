@@ -1,5 +1,5 @@
 /** The failover demo's words: narration of ZooKeeper events, the verdict, and rows wrapped for the live view. */
-import { deliveryVerdict } from '../../../src/client/delivery-check';
+import { deliveryVerdict } from '../../../src/harness/delivery-check';
 import { formatVerdict, narrate, wrap } from '../../../src/cli/demo-view';
 import type { WatchedCluster } from '../../../src/cli/demo-watch';
 

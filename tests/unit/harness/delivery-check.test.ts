@@ -1,4 +1,4 @@
-import { deliveryVerdict } from '../../../src/client/delivery-check';
+import { deliveryVerdict } from '../../../src/harness/delivery-check';
 
 describe('deliveryVerdict', () => {
   it('reports acknowledged values never read as lost, in order', () => {

@@ -6,9 +6,9 @@
  * Kafka without idempotence).
  */
 import type { Logger } from '../common/logger';
-import { Consumer } from './consumer';
-import { Producer, type ProducerOptions } from './producer';
-import type { ConsumerRecord, RecordMetadata, TopicPartition } from './records';
+import { Consumer } from '../client/consumer';
+import { Producer, type ProducerOptions } from '../client/producer';
+import type { ConsumerRecord, RecordMetadata, TopicPartition } from '../client/records';
 
 export interface DeliveryVerdict {
   acknowledged: number;
