@@ -11,7 +11,7 @@
 import type { Command, OptionValues } from 'commander';
 import { Admin } from '../src/client/admin';
 import { Producer } from '../src/client/producer';
-import { loadTopic, replicaLogBytes } from '../src/cli/demo-scale-out-load';
+import { loadTopic, replicaLogBytes } from '../src/cli/demo/demo-scale-out-load';
 import { formatNumber } from '../src/cli/format';
 import type { LocalCluster } from '../src/local/local-cluster';
 import { waitFor } from '../src/common/wait';

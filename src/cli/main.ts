@@ -11,7 +11,7 @@ import { registerTopicCommands } from './topic';
 import { registerProduceCommand } from './produce';
 import { registerConsumeCommand } from './consume';
 import { registerGroupCommands } from './group';
-import { registerDemoCommands } from './demo';
+import { registerDemoCommands } from './demo/demo';
 import { registerConsoleCommand } from './console';
 import { registerUserCommands } from './user';
 import { registerAclCommands } from './acl';

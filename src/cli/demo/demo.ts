@@ -10,19 +10,19 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import type { Command } from 'commander';
-import { Admin } from '../client/admin';
-import { AckedWriter, deliveryVerdict, ValueReader } from '../harness/delivery-check';
-import { freePorts } from '../common/free-ports';
-import { createLogger, type Logger } from '../common/logger';
-import { waitFor } from '../common/wait';
-import { ZkClient } from '../coordination/zk-client';
-import { awaitClusterUp } from '../local/cluster-lock';
+import { Admin } from '../../client/admin';
+import { AckedWriter, deliveryVerdict, ValueReader } from '../../harness/delivery-check';
+import { freePorts } from '../../common/free-ports';
+import { createLogger, type Logger } from '../../common/logger';
+import { waitFor } from '../../common/wait';
+import { ZkClient } from '../../coordination/zk-client';
+import { awaitClusterUp } from '../../local/cluster-lock';
 import {
   brokerCommandWords, isJosefProcess, readClusterState, startRecordedBroker, stateFilePath, type ClusterState,
-} from '../local/cluster-state';
+} from '../../local/cluster-state';
 import { ClusterWatch } from './demo-watch';
 import { DemoView, formatVerdict, narrate, type DemoHeader, type DemoStep, type DemoViewSource, type Incident } from './demo-view';
-import { startLocalCluster } from '../local/local-cluster';
+import { startLocalCluster } from '../../local/local-cluster';
 import { registerScaleOutDemo } from './demo-scale-out';
 
 interface FailoverOptions {

@@ -4,9 +4,9 @@
  * terminal) or plain timestamped lines (--plain, logs, tests). The view only formats; the story
  * in demo.ts decides what happens.
  */
-import type { DeliveryVerdict } from '../harness/delivery-check';
-import { formatNumber, formatTable } from './format';
-import { LiveScreen } from './live-screen';
+import type { DeliveryVerdict } from '../../harness/delivery-check';
+import { formatNumber, formatTable } from '../format';
+import { LiveScreen } from '../live-screen';
 import type { WatchEvent, WatchedCluster } from './demo-watch';
 
 /** What the story is doing, and how far along it is. */
@@ -92,7 +92,7 @@ function progressBar(step: DemoStep, width = 20): string {
   return `[${'#'.repeat(done)}${'.'.repeat(width - done)}]`;
 }
 
-export { wrap } from './live-screen';
+export { wrap } from '../live-screen';
 
 export interface DemoViewSource {
   header: DemoHeader;

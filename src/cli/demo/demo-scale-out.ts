@@ -10,17 +10,17 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import type { Command } from 'commander';
-import { Admin } from '../client/admin';
-import { AckedWriter, deliveryVerdict, ValueReader } from '../harness/delivery-check';
-import { freePorts } from '../common/free-ports';
-import { createLogger, type Logger } from '../common/logger';
-import { waitFor } from '../common/wait';
-import { externalZkConnect, findFreeBasePort } from '../local/local-zk';
-import { ZkPaths } from '../coordination/paths';
-import { executeReassignment, generateReassignment, readTopicZnodes, verifyReassignment } from '../admin/reassignment-admin';
-import { ZkClient } from '../coordination/zk-client';
-import { withChildChroot } from '../common/zk-connect-string';
-import { serializePreferredReplicaElection } from '../coordination/znodes';
+import { Admin } from '../../client/admin';
+import { AckedWriter, deliveryVerdict, ValueReader } from '../../harness/delivery-check';
+import { freePorts } from '../../common/free-ports';
+import { createLogger, type Logger } from '../../common/logger';
+import { waitFor } from '../../common/wait';
+import { externalZkConnect, findFreeBasePort } from '../../local/local-zk';
+import { ZkPaths } from '../../coordination/paths';
+import { executeReassignment, generateReassignment, readTopicZnodes, verifyReassignment } from '../../admin/reassignment-admin';
+import { ZkClient } from '../../coordination/zk-client';
+import { withChildChroot } from '../../common/zk-connect-string';
+import { serializePreferredReplicaElection } from '../../coordination/znodes';
 import { loadTopic, replicaLogBytes } from './demo-scale-out-load';
 import {
   brokerLoads, formatPlanLines, formatScaleOutVerdict, moveEvents, narrateScaleOut, replicaKey, ScaleOutView,
@@ -28,7 +28,7 @@ import {
 } from './demo-scale-out-view';
 import type { DemoCounts } from './demo-view';
 import { ClusterWatch } from './demo-watch';
-import { startLocalCluster, type LocalCluster } from '../local/local-cluster';
+import { startLocalCluster, type LocalCluster } from '../../local/local-cluster';
 
 interface ScaleOutOptions {
   dataDir?: string;

@@ -5,8 +5,8 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import type { Logger } from '../common/logger';
-import { Producer } from '../client/producer';
+import type { Logger } from '../../common/logger';
+import { Producer } from '../../client/producer';
 
 /** Bytes of a replica's log segments (`<logDir>/<topic>/<partition>/*.log`); 0 while it has none. */
 export function replicaLogBytes(logDir: string, topic: string, partition: number): number {

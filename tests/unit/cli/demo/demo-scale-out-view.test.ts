@@ -1,10 +1,10 @@
 /** The scale-out demo's words: loads per broker, copy progress, the tables, the narration of a move, and the verdict. */
 import { PassThrough } from 'stream';
-import { deliveryVerdict } from '../../../src/harness/delivery-check';
+import { deliveryVerdict } from '../../../../src/harness/delivery-check';
 import {
   brokerLoads, copyProgress, formatBrokerTable, formatMoveProgress, formatPartitionTable, formatPlanLines, formatScaleOutVerdict, moveEvents,
   narrateScaleOut, replicaKey, ScaleOutView, screenLines, statusLine, type MovePicture, type PartitionPicture, type ScaleOutPicture,
-} from '../../../src/cli/demo-scale-out-view';
+} from '../../../../src/cli/demo/demo-scale-out-view';
 
 const MiB = 1024 * 1024;
 

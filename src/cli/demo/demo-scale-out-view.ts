@@ -5,12 +5,12 @@
  * sentences that narrate each change, and the verdict. Pure functions from a picture to text;
  * ScaleOutView only writes them out, redrawn in place on a terminal or as timestamped lines.
  */
-import type { DeliveryVerdict } from '../harness/delivery-check';
+import type { DeliveryVerdict } from '../../harness/delivery-check';
 import type { DemoCounts, DemoStep } from './demo-view';
 import { formatCounts } from './demo-view';
-import { LiveScreen } from './live-screen';
+import { LiveScreen } from '../live-screen';
 import type { WatchEvent } from './demo-watch';
-import { formatNumber, formatTable } from './format';
+import { formatNumber, formatTable } from '../format';
 
 /** One partition as the topic znode and its state znode say it now. */
 export interface PartitionPicture {

@@ -5,10 +5,10 @@
  * Watch callbacks only queue a re-read; one serial chain re-reads, re-arms the watch and compares
  * with what it saw last, so events come out in ZooKeeper's order.
  */
-import type { ZkClient, ZkWatcher } from '../coordination/zk-client';
-import { ZkNoNodeError } from '../coordination/zk-errors';
-import { ZkPaths } from '../coordination/paths';
-import { parseController, parseControllerEpoch, parsePartitionState, type PartitionStateZnode } from '../coordination/znodes';
+import type { ZkClient, ZkWatcher } from '../../coordination/zk-client';
+import { ZkNoNodeError } from '../../coordination/zk-errors';
+import { ZkPaths } from '../../coordination/paths';
+import { parseController, parseControllerEpoch, parsePartitionState, type PartitionStateZnode } from '../../coordination/znodes';
 
 export type WatchEvent =
   | { kind: 'brokerGone'; brokerId: number }

@@ -1,7 +1,7 @@
 /** The failover demo's words: narration of ZooKeeper events, the verdict, and rows wrapped for the live view. */
-import { deliveryVerdict } from '../../../src/harness/delivery-check';
-import { formatVerdict, narrate, wrap } from '../../../src/cli/demo-view';
-import type { WatchedCluster } from '../../../src/cli/demo-watch';
+import { deliveryVerdict } from '../../../../src/harness/delivery-check';
+import { formatVerdict, narrate, wrap } from '../../../../src/cli/demo/demo-view';
+import type { WatchedCluster } from '../../../../src/cli/demo/demo-watch';
 
 const cluster: WatchedCluster = { brokers: [1, 3], controllerId: 1, controllerEpoch: 4, partitions: new Map() };
 const state = { leader: 3, leaderEpoch: 2, isr: [3, 1], controllerEpoch: 4 };
