@@ -6,7 +6,7 @@
  */
 import { ErrorCode, JosefError } from '../common/errors';
 import { topicCollisionKey, validateTopicName } from '../common/topic';
-import { topicConfigKeys, validateTopicConfigs } from '../common/topic-config';
+import { topicConfigKeys, validateTopicConfigs } from '../storage/topic-config';
 import { liveBrokers } from '../coordination/broker-registry';
 import { assignReplicasToBrokers, validateReplicaAssignment } from '../coordination/controller/assignment';
 import { type BrokerPartitionLimit, checkBrokerPartitionLimit } from '../coordination/partition-limit';

@@ -6,7 +6,7 @@
  * Pure: the handler reads the overrides from ZooKeeper and passes them in.
  */
 import { describeBrokerSettings, type BrokerConfig, type BrokerSettingDescription } from '../common/config';
-import { topicConfigFallback, topicConfigKeys } from '../common/topic-config';
+import { topicConfigFallback, topicConfigKeys } from '../storage/topic-config';
 import { ConfigSource, type DescribeConfigsEntry, type DescribeConfigsSynonym } from '../protocol/messages';
 import { dynamicBrokerConfigKeys } from './dynamic-broker-config';
 

@@ -12,7 +12,7 @@ import { EventLoopSlice } from '../common/event-loop-slice';
 import type { Logger } from '../common/logger';
 import type { Scheduler } from '../common/scheduler';
 import { isInternalTopic } from '../common/topic';
-import { topicConfig } from '../common/topic-config';
+import { topicConfig } from '../storage/topic-config';
 import { DEBUGGING_REPLICA_ID, EARLIEST_TIMESTAMP, LATEST_TIMESTAMP } from '../protocol/api-keys';
 import {
   groupByTopic as groupItemsByTopic, INVALID_LOW_WATERMARK, type DescribeLogDirsResult, type LeaderAndIsrRequest, type LeaderAndIsrResponse, type StopReplicaRequest, type StopReplicaResponse,

@@ -7,7 +7,7 @@
 import type { BrokerConfig } from '../common/config';
 import { ErrorCode, JosefError } from '../common/errors';
 import { topicCollisionKey, validateTopicName } from '../common/topic';
-import { validateTopicConfigs } from '../common/topic-config';
+import { validateTopicConfigs } from '../storage/topic-config';
 import type { CreatableTopic } from '../protocol/messages';
 import type { NewTopic, TopicAdminPort } from './handlers/ports';
 import type { MetadataCache } from './metadata-cache';

@@ -5,7 +5,7 @@
 import { allowEverything } from '../../../src/server/handlers/authorization';
 import { loadBrokerConfig } from '../../../src/common/config';
 import { ErrorCode, JosefError } from '../../../src/common/errors';
-import { validateTopicConfigs } from '../../../src/common/topic-config';
+import { validateTopicConfigs } from '../../../src/storage/topic-config';
 import type { ConfigEntity } from '../../../src/coordination/entity-config';
 import { ConfigResourceType, ConfigSource, type DescribeConfigsResource, type UpdateMetadataRequest } from '../../../src/protocol/messages';
 import { alterConfigsHandler } from '../../../src/server/handlers/alter-configs';

@@ -1,5 +1,5 @@
 import { ErrorCode } from '../../../src/common/errors';
-import { topicConfig, validateTopicConfigs } from '../../../src/common/topic-config';
+import { topicConfig, validateTopicConfigs } from '../../../src/storage/topic-config';
 import { logConfig } from '../../../src/storage/log-config';
 
 describe('topic configs', () => {
