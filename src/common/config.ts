@@ -8,16 +8,15 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { parseZkConnectString } from './zk-connect-string';
-import { defaultMaxOpenFiles } from '../storage/file-handle-cache';
-import type { LogCleanerConfig } from '../storage/log-cleaner';
-import { parseCleanupPolicy, type CleanupPolicy, type LogConfig } from '../storage/log-config';
 import { ACL_AUTHORIZER_CLASS_NAMES, parseSuperUsers } from '../security/acl';
+import { parseCleanupPolicy, type CleanupPolicy } from './cleanup-policy';
 import { ConfigError } from './config-error';
 import { connectionString, normaliseListenerName, securityProtocolNamed, type ListenerEndpoint } from './endpoint';
 import {
   LISTENER_SECURITY_PROTOCOL_MAP_DEFAULT, deriveListenerSettings, parseListenerList, parseSecurityProtocolMap,
   type Found, type ListenerSettings, type ListenerSources,
 } from './listener-config';
+import { defaultMaxOpenFiles } from './open-file-limit';
 import { parseProperties, propertiesToMap, type PropertyEntry } from './properties';
 import { checkSecuritySettings, isPlainJaasConfigKey, parseSaslMechanisms, readPlainSaslUsers } from './security-config';
 
@@ -511,38 +510,6 @@ function derive(found: FoundValues, portFlag: string | undefined, plainSaslUsers
     logDirs: values.logDirs ?? [path.join(os.tmpdir(), `josef-logs-${brokerId}`)],
     zookeeperConnectionTimeoutMs: values.zookeeperConnectionTimeoutMs ?? sessionTimeoutMs,
     plainSaslUsers,
-  };
-}
-
-/** The broker's default settings for partition logs (topic configs may override them). */
-export function brokerLogConfig(config: BrokerConfig): LogConfig {
-  return {
-    segmentBytes: config.logSegmentBytes,
-    segmentMs: config.logSegmentMs,
-    retentionMs: config.logRetentionMs,
-    retentionBytes: config.logRetentionBytes,
-    indexIntervalBytes: config.logIndexIntervalBytes,
-    maxMessageBytes: config.messageMaxBytes,
-    flushIntervalMessages: config.logFlushIntervalMessages,
-    flushIntervalMs: config.logFlushIntervalMs,
-    cleanupPolicy: config.logCleanupPolicy,
-    minCleanableDirtyRatio: config.logCleanerMinCleanableRatio,
-    minCompactionLagMs: config.logCleanerMinCompactionLagMs,
-    maxCompactionLagMs: config.logCleanerMaxCompactionLagMs,
-    deleteRetentionMs: config.logCleanerDeleteRetentionMs,
-  };
-}
-
-/** The log cleaner's settings, or undefined when log.cleaner.enable is false. */
-export function logCleanerConfig(config: BrokerConfig): LogCleanerConfig | undefined {
-  if (!config.logCleanerEnable) return undefined;
-  return {
-    threads: config.logCleanerThreads,
-    dedupeBufferBytes: config.logCleanerDedupeBufferSize,
-    ioBufferBytes: config.logCleanerIoBufferSize,
-    loadFactor: config.logCleanerIoBufferLoadFactor,
-    maxIoBytesPerSecond: config.logCleanerIoMaxBytesPerSecond,
-    backoffMs: config.logCleanerBackoffMs,
   };
 }
 

@@ -6,7 +6,8 @@
  * its own for the low watermark. A failure on one partition only ever fails that partition.
  */
 import type { Clock } from '../common/clock';
-import { brokerLogConfig, type BrokerConfig } from '../common/config';
+import type { BrokerConfig } from '../common/config';
+import { brokerLogConfig } from './broker-log-config';
 import { ErrorCode, JosefError } from '../common/errors';
 import { EventLoopSlice } from '../common/event-loop-slice';
 import type { Logger } from '../common/logger';

@@ -3,6 +3,8 @@
  * names of the files a partition folder holds. Defaults are Kafka's; the broker maps
  * server.properties (log.segment.bytes, ...) and topic overrides (segment.bytes, ...) onto these.
  */
+import type { CleanupPolicy } from '../common/cleanup-policy';
+
 export interface LogConfig {
   /** segment.bytes (log.segment.bytes): roll before an append would grow the active segment past this. */
   segmentBytes: number;
@@ -41,9 +43,6 @@ export interface LogConfig {
   /** delete.retention.ms (log.cleaner.delete.retention.ms): how long a tombstone outlives the cleaning that first saw it. */
   deleteRetentionMs?: number;
 }
-
-/** Kafka's cleanup.policy values; `compact,delete` is written in that order whichever order it was given in. */
-export type CleanupPolicy = 'delete' | 'compact' | 'compact,delete';
 
 /** Kafka's log.index.size.max.bytes: 10 MiB. */
 export const SEGMENT_INDEX_BYTES_DEFAULT = 10 * 1024 * 1024;
@@ -87,19 +86,6 @@ export function isCompacted(config: LogConfig): boolean {
 /** Retention deletes this log's old segments (cleanup.policy delete or compact,delete). */
 export function deletesOldSegments(config: LogConfig): boolean {
   return (config.cleanupPolicy ?? 'delete') !== 'compact';
-}
-
-/**
- * Kafka's cleanup.policy list: `delete`, `compact`, or both in any order, separated by a comma;
- * undefined for anything else.
- */
-export function parseCleanupPolicy(raw: string): CleanupPolicy | undefined {
-  const items = raw.split(',').map((item) => item.trim());
-  if (items.some((item) => item !== 'delete' && item !== 'compact')) return undefined;
-  const compact = items.includes('compact');
-  const remove = items.includes('delete');
-  if (compact && remove) return 'compact,delete';
-  return compact ? 'compact' : 'delete';
 }
 
 export type SegmentFileSuffix = '.log' | '.index' | '.timeindex';

@@ -3,7 +3,8 @@
  * broker's defaults for one topic's partitions. Checked when a topic is created, so a typo fails
  * there with INVALID_CONFIG instead of being ignored on every broker.
  */
-import { defaultLogConfig, parseCleanupPolicy, type LogConfig } from './log-config';
+import { parseCleanupPolicy } from '../common/cleanup-policy';
+import { defaultLogConfig, type LogConfig } from './log-config';
 import { ConfigValueError, ErrorCode, JosefError } from '../common/errors';
 
 /** What a topic may override: its log settings and its min.insync.replicas. */

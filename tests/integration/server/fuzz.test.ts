@@ -7,7 +7,8 @@
 import { allowEverything } from '../../../src/server/handlers/authorization';
 import fc from 'fast-check';
 import { systemClock } from '../../../src/common/clock';
-import { brokerLogConfig, loadBrokerConfig } from '../../../src/common/config';
+import { loadBrokerConfig } from '../../../src/common/config';
+import { brokerLogConfig } from '../../../src/server/broker-log-config';
 import { ErrorCode } from '../../../src/common/errors';
 import { ApiKey } from '../../../src/protocol/api-keys';
 import { decodeRequest, encodeRequest, FrameTooLargeError } from '../../../src/protocol/frame';

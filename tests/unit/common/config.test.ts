@@ -1,7 +1,8 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { ConfigError, brokerLogConfig, describeBrokerSettings, envVarName, loadBrokerConfig } from '../../../src/common/config';
+import { ConfigError, describeBrokerSettings, envVarName, loadBrokerConfig } from '../../../src/common/config';
+import { brokerLogConfig } from '../../../src/server/broker-log-config';
 import { rmDir, tmpDir } from '../../helpers/tmp';
 
 describe('loadBrokerConfig', () => {

@@ -1,5 +1,5 @@
 /** The default bound of log.max.open.files, from the process's limit as /proc/self/limits states it. */
-import { defaultMaxOpenFiles, processOpenFileLimit } from '../../../src/storage/file-handle-cache';
+import { defaultMaxOpenFiles, processOpenFileLimit } from '../../../src/common/open-file-limit';
 
 const limits = (soft: string, hard: string): string =>
   'Limit                     Soft Limit           Hard Limit           Units     \n' +
