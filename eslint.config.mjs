@@ -8,9 +8,9 @@ import tseslint from 'typescript-eslint';
  * with one or more `../` and then names the folder (src/broker.ts as `broker`); the folder names
  * of src/ are unique, so no subfolder is taken for one of them.
  */
-function forbid(layer, folders, why) {
+function forbid(layer, folders, why, files = [`src/${layer}/**/*.ts`]) {
   return {
-    files: [`src/${layer}/**/*.ts`],
+    files,
     rules: {
       'no-restricted-imports': ['error', {
         patterns: [...new Set(folders)].map((folder) => ({
@@ -48,6 +48,11 @@ export default tseslint.config(
     },
   },
   forbid('common', ['protocol', 'client', 'admin', ...brokerCode, ...tools], 'common is the floor every other layer stands on'),
+  // A crossing the tree still has: the broker's config checks its security settings with
+  // security's own parsers (super.users, sasl.enabled.mechanisms, the JAAS text), which are in
+  // issue 21's files; it may import nothing else above common.
+  forbid('common', ['protocol', 'client', 'admin', ...brokerCode.filter((folder) => folder !== 'security'), ...tools],
+    'common is the floor every other layer stands on', ['src/common/config.ts', 'src/common/security-config.ts']),
   forbid('protocol', ['client', 'admin', ...brokerCode, ...tools], 'the wire format is shared by clients and brokers, so it knows only common'),
   forbid('storage', ['client', 'admin', 'server', 'replication', 'coordination', 'group', 'security', 'metrics', 'broker', ...tools], 'the log knows nothing of who writes to it or replicates it'),
   forbid('replication', ['client', 'admin', 'server', 'coordination', 'group', 'security', 'metrics', 'broker', ...tools], 'replication works on partitions and their logs and is driven by the server'),
@@ -60,7 +65,6 @@ export default tseslint.config(
   {
     // Crossings the tree still has; each goes with the commit that removes it.
     files: [
-      'src/common/config.ts', 'src/common/security-config.ts',
       'src/coordination/controller/controller-channel.ts',
     ],
     rules: { 'no-restricted-imports': 'off' },
