@@ -30,5 +30,5 @@ USER node
 VOLUME ["/var/lib/josef"]
 EXPOSE 9092
 # The broker handles SIGTERM (`docker stop`) with a controlled shutdown, even as PID 1. The node
-# options are the broker's heap settings, as `josef cluster up` gives it (src/cli/broker-node-options.ts).
+# options are the broker's heap settings, as `josef cluster up` gives it (src/local/broker-node-options.ts).
 CMD ["node", "--initial-old-space-size=64", "--max-semi-space-size=32", "/app/bin/josef", "broker", "start"]

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Makes sure Apache ZooKeeper from Debian's `zookeeper` package (server jar and a Java runtime)
 # is installed: installs it with apt-get when run as root, and otherwise says what to install.
-# Used by `.ci/run` and, when the jar is missing, by `josef zk start` (src/coordination/zk-install.ts).
+# Used by `.ci/run` and, when the jar is missing, by `josef zk start` (src/local/zk-install.ts).
 set -euo pipefail
 
 zk_jar=/usr/share/java/zookeeper.jar

@@ -1,6 +1,6 @@
 /**
  * `josef topic reassign --generate|--execute|--verify`, Kafka's kafka-reassign-partitions.sh
- * (--zookeeper form), with its messages. The work is in src/coordination/reassignment-admin.ts;
+ * (--zookeeper form), with its messages. The work is in src/admin/reassignment-admin.ts;
  * this file parses flags, reads plan files and formats what happened.
  */
 import * as fs from 'fs';

@@ -1,5 +1,5 @@
 /**
- * Real broker processes for e2e tests: a LocalCluster (src/cli/local-cluster.ts) on free ports,
+ * Real broker processes for e2e tests: a LocalCluster (src/local/local-cluster.ts) on free ports,
  * in a private ZooKeeper chroot of the test run's ZooKeeper, with its data in a temporary folder.
  * Brokers run the build the test run's globalSetup made from the sources (global-setup.ts), so a
  * stale build is never what is tested.
