@@ -62,11 +62,4 @@ export default tseslint.config(
   forbid('security', ['client', 'admin', 'server', 'replication', 'storage', 'group', 'metrics', 'broker', ...tools], 'security is asked by the server, it does not drive it'),
   forbid('server', ['client', 'admin', 'broker', ...tools], 'the request path is wired by broker.ts, not by tools'),
   forbid('admin', ['client', 'server', 'replication', 'group', 'security', 'metrics', 'broker', ...tools], 'the admin operations write ZooKeeper as the controller reads it, for the commands and the broker alike'),
-  {
-    // Crossings the tree still has; each goes with the commit that removes it.
-    files: [
-      'src/coordination/controller/controller-channel.ts',
-    ],
-    rules: { 'no-restricted-imports': 'off' },
-  },
 );

@@ -205,6 +205,9 @@ export class Broker {
     this.controller = new Controller({
       zk, brokerId: this.brokerId, uncleanLeaderElectionEnable: this.config.uncleanLeaderElectionEnable, interBrokerListenerName: this.config.interBrokerListenerName,
       logger: this.logger.child('controller'), clock: this.clock,
+      brokerConnect: (broker) => Connection.connect(broker.host, broker.port, {
+        clientId: `controller-${this.brokerId}`, requestTimeoutMs: this.config.controllerSocketTimeoutMs, logger: this.logger.child('controller').child('channel'),
+      }),
       autoLeaderRebalance: { enable: this.config.autoLeaderRebalanceEnable, checkIntervalMs: this.config.leaderImbalanceCheckIntervalSeconds * 1000, imbalancePerBrokerPercentage: this.config.leaderImbalancePerBrokerPercentage },
     });
     // The controller races again by itself after an expiry; the registration is ours to renew.

@@ -1,11 +1,11 @@
 /**
  * The controller's connections to brokers (Kafka's ControllerChannelManager): one queue per live
- * broker, sent in order over one Connection, the head request retried after a reconnect until it
- * is answered or the broker is removed. Bounded: a broker that stops answering cannot grow the
+ * broker, sent in order over one connection, the head request retried after a reconnect until it
+ * is answered or the broker is removed. The connection is opened by a function the broker gives,
+ * as the replica fetcher's is, so coordination holds no client code. Bounded: a broker that stops answering cannot grow the
  * controller's memory; when its queue overflows the queue is dropped whole and the controller is
  * asked to resend that broker its full state (which supersedes everything dropped).
  */
-import { Connection } from '../../client/connection';
 import { ErrorCode, JosefError } from '../../common/errors';
 import type { Logger } from '../../common/logger';
 import { apiName, type ApiKey } from '../../protocol/api-keys';
@@ -22,20 +22,27 @@ export interface ControllerChannel {
   close(): void;
 }
 
+/** What the channel needs of a connection to a broker (the client's Connection; a fake in tests). */
+export interface ControllerConnection {
+  readonly closed: boolean;
+  send<K extends ControllerApiKey>(apiKey: K, body: RequestOf<K>): Promise<ResponseOf<K>>;
+  close(): Promise<void>;
+}
+
+/** Opens a connection to a broker's inter-broker endpoint. */
+export type ControllerConnect = (broker: { id: number; host: string; port: number }) => Promise<ControllerConnection>;
+
 export interface TcpControllerChannelOptions {
-  controllerId: number;
   logger: Logger;
+  connect: ControllerConnect;
   /** Called when a broker's queue overflowed and was dropped: resend that broker its full state. */
   onQueueOverflow: (brokerId: number) => void;
   queuedRequestsMax?: number;
-  requestTimeoutMs?: number;
   retryBackoffMs?: number;
 }
 
 /** Requests waiting per broker; Kafka's queue is unbounded, ours drops and resyncs past this. */
 export const controllerQueuedRequestsMax = 1_000;
-/** Kafka's controller.socket.timeout.ms default. */
-const requestTimeoutMsDefault = 30_000;
 const retryBackoffMsDefault = 200;
 
 interface QueuedRequest {
@@ -49,7 +56,7 @@ interface BrokerQueue {
   host: string;
   port: number;
   queue: QueuedRequest[];
-  connection?: Connection;
+  connection?: ControllerConnection;
   sending: boolean;
   removed: boolean;
 }
@@ -96,15 +103,13 @@ export class TcpControllerChannel implements ControllerChannel {
   private async pump(entry: BrokerQueue): Promise<void> {
     if (entry.sending) return;
     entry.sending = true;
-    const { logger, controllerId } = this.options;
+    const { logger } = this.options;
     while (entry.queue.length > 0 && !entry.removed) {
       const next = entry.queue[0];
       let response: unknown;
       try {
         if (!entry.connection || entry.connection.closed) {
-          entry.connection = await Connection.connect(entry.host, entry.port, {
-            clientId: `controller-${controllerId}`, requestTimeoutMs: this.options.requestTimeoutMs ?? requestTimeoutMsDefault, logger,
-          });
+          entry.connection = await this.options.connect(entry);
           if (entry.removed) void entry.connection.close();
         }
         response = await entry.connection.send(next.apiKey, next.body as never);

@@ -25,7 +25,7 @@ import { getDataIfExists } from '../zk-reads';
 import { parseIsrChange, ZnodeFormatError } from '../znodes';
 import { AdminLeaderElection, type PartitionElectionResult } from './admin-leader-election';
 import { BrokerLifecycle } from './broker-lifecycle';
-import { TcpControllerChannel, type ControllerChannel } from './controller-channel';
+import { TcpControllerChannel, type ControllerChannel, type ControllerConnect } from './controller-channel';
 import { ControllerContext, tpKey, type LiveBroker } from './controller-context';
 import { watchEventTypes, type ControllerEvent, type WatchEvent } from './controller-events';
 import { ControllerRequests } from './controller-requests';
@@ -48,7 +48,7 @@ export interface ControllerStatsView {
   uncleanLeaderElections: number;
 }
 
-export interface ControllerOptions {
+export interface ControllerSettings {
   zk: ZooKeeper;
   brokerId: number;
   /** Kafka's unclean.leader.election.enable: an offline partition may take a leader from outside its ISR. */
@@ -64,9 +64,13 @@ export interface ControllerOptions {
   clock?: Clock;
   /** Runs the retry and imbalance-check timers; injectable so a simulation drives them (default: Node's timers). */
   scheduler?: Scheduler;
-  /** Injectable so controller logic can be tested without sockets; default: TCP to each broker. */
-  channel?: ControllerChannel;
 }
+
+/**
+ * How the controller reaches brokers: a connection to each, opened by `brokerConnect` (as the
+ * replica fetcher's are), or a whole channel, so controller logic can be tested without sockets.
+ */
+export type ControllerOptions = ControllerSettings & ({ brokerConnect: ControllerConnect } | { channel: ControllerChannel });
 
 export interface ControllerEvents {
   /** This broker became the active controller with this controller epoch. */
@@ -114,9 +118,9 @@ export class Controller extends EventEmitter<ControllerEvents> {
     this.scheduler = options.scheduler ?? timerScheduler;
     this.context = new ControllerContext(options.interBrokerListenerName ?? PLAINTEXT_LISTENER_NAME);
     this.events = new ControllerEventQueue((event) => this.process(event), logger, options.clock ?? systemClock);
-    this.channel = options.channel ?? new TcpControllerChannel({
-      controllerId: brokerId,
+    this.channel = 'channel' in options ? options.channel : new TcpControllerChannel({
       logger: logger.child('channel'),
+      connect: options.brokerConnect,
       onQueueOverflow: (id) => this.put({ type: 'BrokerResync', controllerEpoch: this.context.epoch, brokerId: id }),
     });
     this.states = new PartitionStateMachine(zk, this.context, options.uncleanLeaderElectionEnable, logger);

@@ -4,6 +4,7 @@
  * queue that overflows is dropped whole with a request to resync the broker.
  */
 import net from 'net';
+import { Connection } from '../../../src/client/connection';
 import { createLogger } from '../../../src/common/logger';
 import { TcpControllerChannel } from '../../../src/coordination/controller/controller-channel';
 import { ApiKey } from '../../../src/protocol/api-keys';
@@ -47,7 +48,10 @@ const updateMetadata = (controllerEpoch: number): UpdateMetadataRequest => ({
 });
 
 function channel(overflows: number[] = [], queuedRequestsMax?: number): TcpControllerChannel {
-  const c = new TcpControllerChannel({ controllerId: 1, logger, onQueueOverflow: (id) => overflows.push(id), queuedRequestsMax, retryBackoffMs: 50 });
+  const c = new TcpControllerChannel({
+    logger, onQueueOverflow: (id) => overflows.push(id), queuedRequestsMax, retryBackoffMs: 50,
+    connect: (broker) => Connection.connect(broker.host, broker.port, { clientId: 'controller-1', requestTimeoutMs: 30_000, logger }),
+  });
   cleanups.push(() => c.close());
   return c;
 }
