@@ -1,9 +1,11 @@
 /**
  * `josef cluster status`: what ZooKeeper says about a cluster (live brokers, controller and
- * epoch, each partition's leader and ISR against its replica list), next to what the state file
- * of `cluster up` says about its processes. Reading is apart from the pure summary and formatting.
+ * epoch, each partition's leader and ISR against its replica list), whether each registered broker
+ * answers, next to what the state file of `cluster up` says about its processes. Reading is apart
+ * from the pure summary and formatting.
  */
-import { formatAddresses, type ListenerAddress } from '../common/endpoint';
+import { Connection } from '../client/connection';
+import { formatAddresses, type ListenerAddress, type ListenerEndpoint } from '../common/endpoint';
 import { liveBrokers } from '../coordination/broker-registry';
 import { readControllerId } from '../coordination/controller/controller-znode';
 import { ZkPaths } from '../coordination/paths';
@@ -13,6 +15,7 @@ import { parseZkConnectString } from '../common/zk-connect-string';
 import { srvrMode } from '../local/zk-four-letter';
 import { getDataIfExists } from '../coordination/zk-reads';
 import { parseControllerEpoch } from '../coordination/znodes';
+import { ApiKey } from '../protocol/api-keys';
 import { brokerCommandWords, processLiveness, type ClusterState, type ProcessLiveness } from '../local/cluster-state';
 import { formatTable } from './format';
 
@@ -31,10 +34,17 @@ export interface ZkServerMode {
   mode: string | undefined;
 }
 
+/**
+ * Whether a registered broker answered ApiVersions on its first PLAINTEXT listener within
+ * brokerAnswerTimeoutMs: 'no answer' says why (a frozen broker's kernel still accepts the
+ * connection, so only an answer counts); 'not asked' when it has no PLAINTEXT listener.
+ */
+export type BrokerAnswer = { state: 'answers' } | { state: 'no answer'; error: string } | { state: 'not asked' };
+
 export interface ClusterSnapshot {
   zookeeper: ZkServerMode[];
-  /** Registered in /brokers/ids: the brokers ZooKeeper counts as alive. */
-  liveBrokers: Array<{ id: number; endpoints: ListenerAddress[] }>;
+  /** Registered in /brokers/ids: the brokers ZooKeeper counts as alive, and whether each answers. */
+  liveBrokers: Array<{ id: number; endpoints: ListenerAddress[]; answer: BrokerAnswer }>;
   controllerId: number;
   controllerEpoch: number | undefined;
   partitions: PartitionStatus[];
@@ -48,6 +58,31 @@ export async function zkServerModes(connect: string): Promise<ZkServerMode[]> {
   return Promise.all(servers.map(async (s) => ({ server: `${s.host}:${s.port}`, mode: await srvrMode(s.host.replace(/^\[|\]$/g, ''), s.port) })));
 }
 
+/** How long a registered broker has to accept a connection, and then to answer ApiVersions on it. */
+export const brokerAnswerTimeoutMs = 2_000;
+
+/**
+ * Asks a registered broker for ApiVersions, as Kafka's tools first do. A broker that is registered
+ * but cannot serve (stopped, out of file descriptors, its event loop stuck) fails this while
+ * ZooKeeper still counts it alive.
+ */
+export async function probeBroker(endpoints: readonly ListenerEndpoint[]): Promise<BrokerAnswer> {
+  const plaintext = endpoints.find((e) => e.securityProtocol === 'PLAINTEXT');
+  if (!plaintext) return { state: 'not asked' };
+  let connection: Connection | undefined;
+  try {
+    connection = await Connection.connect(plaintext.host, plaintext.port, {
+      clientId: 'josef-cluster-status', connectTimeoutMs: brokerAnswerTimeoutMs, requestTimeoutMs: brokerAnswerTimeoutMs,
+    });
+    await connection.send(ApiKey.ApiVersions, {});
+    return { state: 'answers' };
+  } catch (err) {
+    return { state: 'no answer', error: err instanceof Error ? err.message : String(err) };
+  } finally {
+    await connection?.close();
+  }
+}
+
 export async function readClusterSnapshot(zk: ZkClient, connect: string): Promise<ClusterSnapshot> {
   const [zookeeper, brokers, controllerId, epochNode] = await Promise.all([
     zkServerModes(connect),
@@ -55,6 +90,8 @@ export async function readClusterSnapshot(zk: ZkClient, connect: string): Promis
     readControllerId(zk),
     getDataIfExists(zk, ZkPaths.controllerEpoch),
   ]);
+  // Asked while the partition states are read: a broker that does not answer costs its deadline once.
+  const answers = Promise.all(brokers.map((b) => probeBroker(b.endpoints)));
   const partitions: PartitionStatus[] = [];
   const topics = (await zk.exists(ZkPaths.brokerTopics)) ? await listTopics(zk) : [];
   for (const topic of topics) {
@@ -66,9 +103,10 @@ export async function readClusterSnapshot(zk: ZkClient, connect: string): Promis
       partitions.push({ topic, partition, replicas, leader: state?.leader ?? -1, isr: state?.isr ?? [] });
     }
   }
+  const answered = await answers;
   return {
     zookeeper,
-    liveBrokers: brokers.map((b) => ({ id: b.brokerId, endpoints: b.endpoints })),
+    liveBrokers: brokers.map((b, i) => ({ id: b.brokerId, endpoints: b.endpoints, answer: answered[i] })),
     controllerId,
     controllerEpoch: epochNode ? parseControllerEpoch(ZkPaths.controllerEpoch, epochNode.data) : undefined,
     partitions,
@@ -92,21 +130,30 @@ export interface BrokerRow {
   pid: number | undefined;
   process: ProcessLiveness | 'unknown';
   registered: boolean;
+  /** Undefined when not registered (not asked). */
+  answer: BrokerAnswer | undefined;
 }
 
 export function brokerRows(snapshot: ClusterSnapshot, state: ClusterState | undefined, liveness = processLiveness): BrokerRow[] {
   const rows = new Map<number, BrokerRow>();
   for (const b of state?.brokers ?? []) {
-    rows.set(b.id, { id: b.id, address: `${b.host}:${b.port}`, pid: b.pid, process: liveness(b.pid, brokerCommandWords(b.id)), registered: false });
+    rows.set(b.id, { id: b.id, address: `${b.host}:${b.port}`, pid: b.pid, process: liveness(b.pid, brokerCommandWords(b.id)), registered: false, answer: undefined });
   }
   // A registered broker's address is what it advertises, every listener of it.
   for (const b of snapshot.liveBrokers) {
     const address = formatAddresses(b.endpoints);
     const row = rows.get(b.id);
-    if (row) Object.assign(row, { registered: true, address });
-    else rows.set(b.id, { id: b.id, address, pid: undefined, process: 'unknown', registered: true });
+    if (row) Object.assign(row, { registered: true, address, answer: b.answer });
+    else rows.set(b.id, { id: b.id, address, pid: undefined, process: 'unknown', registered: true, answer: b.answer });
   }
   return [...rows.values()].sort((a, b) => a.id - b.id);
+}
+
+function answerCell(answer: BrokerAnswer | undefined): string {
+  if (answer === undefined) return '-';
+  if (answer.state === 'answers') return 'yes';
+  if (answer.state === 'not asked') return 'not asked (no PLAINTEXT listener)';
+  return `NO: ${answer.error}`;
 }
 
 function partitionLine(p: PartitionStatus): string {
@@ -140,13 +187,15 @@ export function formatClusterStatus(snapshot: ClusterSnapshot, state: ClusterSta
     ? 'Controller: none (an election is under way, or no broker is alive)'
     : `Controller: broker ${snapshot.controllerId} (controller epoch ${snapshot.controllerEpoch ?? 'unknown'})`;
   const table = formatTable(
-    [{ title: 'broker', align: 'right' }, { title: 'address' }, { title: 'pid', align: 'right' }, { title: 'process' }, { title: 'in /brokers/ids' }],
-    rows.map((r) => [r.id, r.address, r.pid ?? '-', r.process === 'unknown' ? '(not ours)' : r.process, r.registered ? 'yes' : 'no']),
+    [{ title: 'broker', align: 'right' }, { title: 'address' }, { title: 'pid', align: 'right' }, { title: 'process' }, { title: 'in /brokers/ids' }, { title: 'answers' }],
+    rows.map((r) => [r.id, r.address, r.pid ?? '-', r.process === 'unknown' ? '(not ours)' : r.process, r.registered ? 'yes' : 'no', answerCell(r.answer)]),
   );
+  const silent = snapshot.liveBrokers.filter((b) => b.answer.state === 'no answer').map((b) => b.id);
   return [
     formatZooKeeperLine(connect, snapshot.zookeeper),
     // Out of every broker known: those `cluster up` started and any registered besides (a broker added by hand).
     `Brokers alive (registered in /brokers/ids): ${snapshot.liveBrokers.length}${state ? ` of ${rows.length}` : ''}`,
+    `Registered but not answering (ApiVersions within ${brokerAnswerTimeoutMs} ms): ${silent.length === 0 ? 'none' : `broker(s) ${silent.join(', ')}`}`,
     controller,
     '',
     table.trimEnd(),
@@ -175,6 +224,8 @@ export const STATUS_EXIT_CODES = {
   notRunning: 1,
   /** It runs but is not whole: a broker not registered (dead, frozen past its session, restarting), or ZooKeeper unreadable. */
   notWhole: 2,
+  /** Every broker it started is registered, but one or more does not answer (frozen, out of descriptors, stuck): a zombie. */
+  notAnswering: 3,
 } as const;
 
 export interface StatusVerdict {
@@ -201,6 +252,10 @@ export function statusVerdict(cluster: DataDirCluster, rows: BrokerRow[] | undef
   const missing = ours.filter((r) => !r.registered);
   if (missing.length > 0) {
     return verdict(STATUS_EXIT_CODES.notWhole, `The cluster of ${dataDir} is not whole: broker(s) ${missing.map((r) => r.id).join(', ')} of ${ours.length} not registered in /brokers/ids`);
+  }
+  const silent = ours.filter((r) => r.answer?.state === 'no answer');
+  if (silent.length > 0) {
+    return verdict(STATUS_EXIT_CODES.notAnswering, `The cluster of ${dataDir} is not serving: broker(s) ${silent.map((r) => r.id).join(', ')} of ${ours.length} registered in /brokers/ids but not answering`);
   }
   return verdict(STATUS_EXIT_CODES.up, `The cluster of ${dataDir} is up: all ${ours.length} broker(s) registered in /brokers/ids`);
 }

@@ -19,7 +19,7 @@ import {
   removeClusterState, requireClusterState, startRecordedBroker, stateFilePath, writeClusterState, type BrokerState, type ClusterState,
 } from '../local/cluster-state';
 import {
-  brokerRows, formatClusterStatus, formatZooKeeperLine, readClusterSnapshot, STATUS_EXIT_CODES, statusVerdict, zkServerModes,
+  brokerAnswerTimeoutMs, brokerRows, formatClusterStatus, formatZooKeeperLine, readClusterSnapshot, STATUS_EXIT_CODES, statusVerdict, zkServerModes,
   type ClusterSnapshot, type ZkServerMode,
 } from './cluster-status';
 import { METRICS_PATH } from '../metrics/metrics-server';
@@ -387,16 +387,18 @@ export function registerClusterCommands(program: Command): void {
     .action((options: UpOptions) => up(options));
 
   cluster.command('status')
-    .description('brokers alive (per /brokers/ids) and their processes, controller and epoch, ZooKeeper mode, under-replicated and offline partitions')
+    .description('brokers alive (per /brokers/ids), whether each answers, their processes, controller and epoch, ZooKeeper mode, under-replicated and offline partitions')
     .option('--data-dir <dir>', 'data dir of the `josef cluster up` to look at', '.josef')
     .option('--zookeeper <connect>', 'read this ensemble instead (HOST:PORT[,...][/chroot]); the exit code still judges the cluster of DATA-DIR')
     .addHelpText('after', [
       '',
       'Exit codes, for scripts:',
-      `  ${STATUS_EXIT_CODES.up}  the cluster of DATA-DIR runs and every broker it started is registered in /brokers/ids`,
+      `  ${STATUS_EXIT_CODES.up}  the cluster of DATA-DIR runs and every broker it started is registered in /brokers/ids and answers`,
       `  ${STATUS_EXIT_CODES.notRunning}  no cluster runs from DATA-DIR: none was started, one is still starting, or its \`josef cluster up\` is gone`,
       `  ${STATUS_EXIT_CODES.notWhole}  it runs but is not whole: a broker is not registered (killed, frozen past its session timeout, restarting),`,
       '     or its ZooKeeper cannot be read',
+      `  ${STATUS_EXIT_CODES.notAnswering}  every broker it started is registered, but one or more does not answer ApiVersions within ${brokerAnswerTimeoutMs} ms`,
+      '     (stopped, out of file descriptors, stuck): ZooKeeper counts it alive while it serves nobody',
     ].join('\n'))
     .action((options: InspectOptions) => status(options));
 

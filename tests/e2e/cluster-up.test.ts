@@ -2,9 +2,9 @@
  * `josef cluster up` as a user runs it, and the commands a user runs beside it from another
  * terminal: it prints the table once ZooKeeper's brokers and controller are there; `cluster
  * status`, `cluster add-broker`, `broker kill` and `cluster down` find it through its state file,
- * and `cluster status` tells by its exit code whether the cluster is up (0), not whole (2) or not
- * running (1); Ctrl-C (SIGINT) or `cluster down` stops every broker cleanly, then itself, with exit
- * 0; and with `--zk-ensemble 3` it runs its own 3-node ZooKeeper, which `cluster down` still stops
+ * and `cluster status` tells by its exit code whether the cluster is up (0), not whole (2), not
+ * answering (3: a broker registered but frozen) or not running (1); Ctrl-C (SIGINT) or `cluster
+ * down` stops every broker cleanly, then itself, with exit 0; and with `--zk-ensemble 3` it runs its own 3-node ZooKeeper, which `cluster down` still stops
  * after `cluster up` was killed.
  */
 import * as fs from 'fs';
@@ -28,6 +28,8 @@ describe('josef cluster up', () => {
     up = undefined;
   });
   afterEach(async () => {
+    // A broker a failed test left stopped is resumed first, so that nothing of it lingers frozen.
+    for (const pid of up?.pids ?? []) if (alive(pid)) process.kill(pid, 'SIGCONT');
     await up?.child.stop('SIGKILL');
     for (const pid of up?.pids ?? []) if (alive(pid)) process.kill(pid, 'SIGKILL');
     rmDir(dataDir);
@@ -74,7 +76,7 @@ describe('josef cluster up', () => {
     expect(status.stdout).toContain(`ZooKeeper: ${connect} (standalone, 1 of 1 serving`);
     expect(status.stdout).toContain('Brokers alive (registered in /brokers/ids): 2 of 2');
     expect(status.stdout).toMatch(/Controller: broker [12] \(controller epoch \d+\)/);
-    expect(status.stdout).toMatch(new RegExp(`^ +2 +127\\.0\\.0\\.1:${basePort + 1} +${pid2} +running +yes$`, 'm'));
+    expect(status.stdout).toMatch(new RegExp(`^ +2 +127\\.0\\.0\\.1:${basePort + 1} +${pid2} +running +yes +yes$`, 'm'));
 
     // Scaling out: one more broker on the next port, recorded in cluster.json like the others.
     const added = await runJosef(['cluster', 'add-broker', '--data-dir', dataDir], 90_000);
@@ -86,7 +88,7 @@ describe('josef cluster up', () => {
     expect(alive(pid3)).toBe(true);
     const grown = await runJosef(['cluster', 'status', '--data-dir', dataDir]);
     expect(grown.stdout).toContain('Brokers alive (registered in /brokers/ids): 3 of 3');
-    expect(grown.stdout).toMatch(new RegExp(`^ +3 +127\\.0\\.0\\.1:${basePort + 2} +${pid3} +running +yes$`, 'm'));
+    expect(grown.stdout).toMatch(new RegExp(`^ +3 +127\\.0\\.0\\.1:${basePort + 2} +${pid3} +running +yes +yes$`, 'm'));
     const twice = await runJosef(['cluster', 'add-broker', '--id', '3', '--data-dir', dataDir]);
     expect([twice.code, twice.stderr]).toEqual([1, `josef: broker 3 is already running (pid ${pid3})\n`]);
 
@@ -102,7 +104,7 @@ describe('josef cluster up', () => {
       return run.code === 0 ? undefined : run;
     }, { timeoutMs: 60_000, message: 'cluster status to see broker 2 gone' });
     expect([after.code, after.stderr]).toEqual([2, '']);
-    expect(after.stdout).toMatch(new RegExp(`^ +2 +127\\.0\\.0\\.1:${basePort + 1} +${pid2} +gone +no$`, 'm'));
+    expect(after.stdout).toMatch(new RegExp(`^ +2 +127\\.0\\.0\\.1:${basePort + 1} +${pid2} +gone +no +-$`, 'm'));
     expect(after.stdout).toContain('is not whole: broker(s) 2 of 3 not registered in /brokers/ids (exit code 2)');
 
     const down = await runJosef(['cluster', 'down', '--data-dir', dataDir], 180_000);
@@ -118,6 +120,32 @@ describe('josef cluster up', () => {
     const none = await runJosef(['cluster', 'down', '--data-dir', dataDir]);
     expect(none.code).toBe(1);
     expect(none.stderr).toContain('no cluster state in');
+  });
+
+  it('marks a broker that is registered but does not answer (SIGSTOP) with exit code 3, and sees it answer again after SIGCONT', async () => {
+    const connect = testChroot('cluster-status-frozen');
+    const basePort = await clusterUpBasePort(2);
+    // A session that outlasts the stop, so that ZooKeeper still counts the frozen broker alive (its default maxSessionTimeout is 40 s).
+    up = await clusterUp(['--brokers', '2', '--data-dir', dataDir, '--zookeeper', connect, '--base-port', String(basePort)], {
+      JOSEF_ZOOKEEPER_SESSION_TIMEOUT_MS: '30000',
+    });
+    const pid2 = up.pids[1];
+    process.kill(pid2, 'SIGSTOP');
+    try {
+      const frozen = await runJosef(['cluster', 'status', '--data-dir', dataDir]);
+      expect([frozen.code, frozen.stderr]).toEqual([3, '']);
+      expect(frozen.stdout).toContain('Brokers alive (registered in /brokers/ids): 2 of 2');
+      expect(frozen.stdout).toContain('Registered but not answering (ApiVersions within 2000 ms): broker(s) 2');
+      expect(frozen.stdout).toMatch(new RegExp(`^ +2 +127\\.0\\.0\\.1:${basePort + 1} +${pid2} +stopped +yes +NO: REQUEST_TIMED_OUT: ApiVersions request \\d+ to \\S+ timed out after 2000 ms$`, 'm'));
+      expect(frozen.stdout).toMatch(new RegExp(`^ +1 +127\\.0\\.0\\.1:${basePort} +${up.pids[0]} +running +yes +yes$`, 'm'));
+      expect(frozen.stdout).toContain('is not serving: broker(s) 2 of 2 registered in /brokers/ids but not answering (exit code 3)');
+    } finally {
+      process.kill(pid2, 'SIGCONT');
+    }
+    const resumed = await runJosef(['cluster', 'status', '--data-dir', dataDir]);
+    expect([resumed.code, resumed.stderr]).toEqual([0, '']);
+    expect(resumed.stdout).toContain('Registered but not answering (ApiVersions within 2000 ms): none');
+    expect(resumed.stdout).toMatch(new RegExp(`^ +2 +127\\.0\\.0\\.1:${basePort + 1} +${pid2} +running +yes +yes$`, 'm'));
   });
 
   it('runs a 3-node ZooKeeper of its own, which cluster down stops even after cluster up was killed', async () => {

@@ -67,9 +67,14 @@ describe('zk tree drawing', () => {
 describe('cluster status', () => {
   const snapshot: ClusterSnapshot = {
     zookeeper: [{ server: '127.0.0.1:2181', mode: 'follower' }, { server: '127.0.0.1:2182', mode: 'leader' }, { server: '127.0.0.1:2183', mode: undefined }],
-    liveBrokers: [{ id: 1, endpoints: [plaintextEndpoint('127.0.0.1', 9092)] }, { id: 2, endpoints: [plaintextEndpoint('127.0.0.1', 9093)] }, {
-      id: 7, endpoints: [{ listenerName: 'INTERNAL', host: 'elsewhere', port: 9099 }, { listenerName: 'EXTERNAL', host: 'localhost', port: 9199 }],
-    }],
+    liveBrokers: [
+      { id: 1, endpoints: [plaintextEndpoint('127.0.0.1', 9092)], answer: { state: 'answers' } },
+      { id: 2, endpoints: [plaintextEndpoint('127.0.0.1', 9093)], answer: { state: 'no answer', error: 'ApiVersions request timed out after 2000 ms' } },
+      {
+        id: 7, endpoints: [{ listenerName: 'INTERNAL', host: 'elsewhere', port: 9099 }, { listenerName: 'EXTERNAL', host: 'localhost', port: 9199 }],
+        answer: { state: 'not asked' },
+      },
+    ],
     controllerId: 2,
     controllerEpoch: 4,
     partitions: [
@@ -92,8 +97,8 @@ describe('cluster status', () => {
   });
 
   it('joins the processes of the state file with the registrations in ZooKeeper', () => {
-    expect(brokerRows(snapshot, state, liveness).map((r) => [r.id, r.process, r.registered])).toEqual([
-      [1, 'running', true], [2, 'running', true], [3, 'gone', false], [7, 'unknown', true],
+    expect(brokerRows(snapshot, state, liveness).map((r) => [r.id, r.process, r.registered, r.answer?.state])).toEqual([
+      [1, 'running', true, 'answers'], [2, 'running', true, 'no answer'], [3, 'gone', false, undefined], [7, 'unknown', true, 'not asked'],
     ]);
   });
 
@@ -103,21 +108,28 @@ describe('cluster status', () => {
     // Four known (1-3 started by cluster up, 7 registered besides), three of them alive.
     expect(text).toContain('Brokers alive (registered in /brokers/ids): 3 of 4');
     expect(text).toContain('Controller: broker 2 (controller epoch 4)');
-    expect(text).toMatch(/^ +3 +127\.0\.0\.1:9094 +103 +gone +no$/m);
-    expect(text).toMatch(/^ +7 +INTERNAL:\/\/elsewhere:9099, EXTERNAL:\/\/localhost:9199 +- +\(not ours\) +yes$/m);
+    expect(text).toContain('Registered but not answering (ApiVersions within 2000 ms): broker(s) 2');
+    expect(text).toMatch(/^ +1 +127\.0\.0\.1:9092 +101 +running +yes +yes$/m);
+    expect(text).toMatch(/^ +2 +127\.0\.0\.1:9093 +102 +running +yes +NO: ApiVersions request timed out after 2000 ms$/m);
+    expect(text).toMatch(/^ +3 +127\.0\.0\.1:9094 +103 +gone +no +-$/m);
+    expect(text).toMatch(/^ +7 +INTERNAL:\/\/elsewhere:9099, EXTERNAL:\/\/localhost:9199 +- +\(not ours\) +yes +not asked \(no PLAINTEXT listener\)$/m);
     expect(text).toContain('Under-replicated partitions (ISR smaller than replicas): 1\n  orders-1  leader 2  replicas 2,3,1  isr 2,1');
     expect(text).toContain('Offline partitions (no live leader): 1\n  solo-0  leader none  replicas 3  isr 3');
   });
 
-  it('exits 0 only when the cluster of the data dir runs with every broker it started registered', () => {
+  it('exits 0 only when the cluster of the data dir runs with every broker it started registered and answering, 3 when one is registered but silent', () => {
     const up: DataDirCluster = { dataDir: '/d', state, upAlive: true, holder: undefined };
-    const rows = (registered: number[]): ReturnType<typeof brokerRows> => [1, 2, 3].map((id) => ({
+    const rows = (registered: number[], silent: number[] = []): ReturnType<typeof brokerRows> => [1, 2, 3].map((id) => ({
       id, address: `127.0.0.1:${9091 + id}`, pid: 100 + id, process: 'running', registered: registered.includes(id),
+      answer: !registered.includes(id) ? undefined : silent.includes(id) ? { state: 'no answer', error: 'timed out' } : { state: 'answers' },
     }));
-    const notOurs = { id: 7, address: 'elsewhere:9099', pid: undefined, process: 'unknown' as const, registered: false };
+    const notOurs = { id: 7, address: 'elsewhere:9099', pid: undefined, process: 'unknown' as const, registered: true, answer: { state: 'no answer' as const, error: 'timed out' } };
     const cases: Array<[string, DataDirCluster, ReturnType<typeof brokerRows> | undefined, number, string]> = [
       ['all registered', up, [...rows([1, 2, 3]), notOurs], 0, 'The cluster of /d is up: all 3 broker(s) registered in /brokers/ids (exit code 0)'],
       ['one not registered', up, rows([1, 3]), 2, 'The cluster of /d is not whole: broker(s) 2 of 3 not registered in /brokers/ids (exit code 2)'],
+      ['one not registered, one not answering', up, rows([1, 3], [3]), 2, 'The cluster of /d is not whole: broker(s) 2 of 3 not registered in /brokers/ids (exit code 2)'],
+      ['one registered but not answering', up, rows([1, 2, 3], [2]), 3,
+        'The cluster of /d is not serving: broker(s) 2 of 3 registered in /brokers/ids but not answering (exit code 3)'],
       ['ZooKeeper unreadable', up, undefined, 2, 'The cluster of /d runs, but ZooKeeper 127.0.0.1:2181,127.0.0.1:2182,127.0.0.1:2183/josef cannot be read (exit code 2)'],
       ['no cluster', { ...up, state: undefined, upAlive: false }, undefined, 1, 'No cluster runs from /d (exit code 1)'],
       ['cluster up gone', { ...up, upAlive: false }, rows([1, 2, 3]), 1, 'No cluster runs from /d: its josef cluster up (pid ' + state.pid + ') is gone (exit code 1)'],
