@@ -1,24 +1,34 @@
 /**
  * `npm run bench -- partitions`: how a cluster's cost grows with its partition count (issue 24).
- * For each count in --partitions, a fresh local cluster of three brokers gets one topic of that
- * many partitions, replication factor 3: the time CreateTopics takes to answer, the time until
- * every partition is led with its whole ISR (Metadata polled), each broker's open file
- * descriptors and RSS once idle, and the time until every partition is led again after a SIGKILL
- * of a broker that is not the controller (the floor is the ZooKeeper session timeout).
+ * For each count in --partitions, fresh local clusters of three brokers each get one topic of that
+ * many partitions, replication factor 3 (every broker hosts every partition). The first measures
+ * the time CreateTopics takes to answer and until every partition is led with its whole ISR (Metadata
+ * polled), each broker's open descriptors and RSS (and RSS per partition replica against the same
+ * broker before the topic), produce throughput with records spread over every partition against
+ * a 6-partition topic beside it, and the time until every partition is led again after a SIGKILL
+ * of a broker that is not the controller. The second times the same after a SIGKILL of the
+ * controller; the third a controlled shutdown (SIGTERM) of a broker that leads about a third.
  */
 import * as fs from 'fs';
+import * as os from 'os';
 import type { Command, OptionValues } from 'commander';
 import { Admin } from '../src/client/admin';
+import { Producer } from '../src/client/producer';
 import { formatNumber } from '../src/cli/format';
 import type { LocalCluster } from '../src/local/local-cluster';
 import { waitFor } from '../src/common/wait';
+import { randomPayload } from './client-bench';
 import { quietLogger, withBenchCluster } from './bench-cluster';
-import { elapsedMsSince, type Benchmark, type Progress } from './harness';
-import type { BenchReport } from './report';
+import { elapsedMsSince, median, parseCount, type Benchmark, type Progress } from './harness';
+import { partitionsChartSvg } from './partitions-chart';
+import { machineInfo, type BenchReport } from './report';
 
 interface PartitionsOptions {
   partitions: number[];
   sessionTimeoutMs: number;
+  records: number;
+  recordSize: number;
+  svg?: string;
 }
 
 interface BrokerCost {
@@ -30,14 +40,28 @@ interface CountResult {
   partitions: number;
   createMs: number;
   allLedMs: number;
+  /** Each broker once every partition is led. */
   brokers: BrokerCost[];
+  /** The median over the brokers of (RSS led - RSS before the topic) / partitions, in KiB. */
+  rssKibPerReplica: number;
+  produceAllRps: number;
+  produceSixRps: number;
   ledAgainAfterKillMs: number;
+  ledAgainAfterControllerKillMs: number;
+  /** Leaderships of the broker stopped by SIGTERM, when it was stopped. */
+  controlledShutdownLeaderships: number;
+  controlledShutdownExitMs: number;
+  /** From SIGTERM until it has exited and every partition is led by another broker. */
+  controlledShutdownMs: number;
 }
 
 const brokers = 3;
 const topic = 'many';
+/** The topic of the same run's produce baseline: Kafka's usual handful of partitions. */
+const sixTopic = 'six';
+const sixPartitions = 6;
 /** How long any one step may take before the run gives up. */
-const stepTimeoutMs = 120_000;
+const stepTimeoutMs = 180_000;
 
 /** Open descriptors and resident memory of process `pid`, from /proc. */
 function processCost(pid: number): BrokerCost {
@@ -45,91 +69,250 @@ function processCost(pid: number): BrokerCost {
   return { fds: fs.readdirSync(`/proc/${pid}/fd`).length, rssMb: rssKb / 1024 };
 }
 
-/** Polls Metadata until `led` holds for every partition of the topic. */
-async function untilEveryPartition(admin: Admin, count: number, led: (p: { leader: number; isr: number[] }) => boolean, message: string): Promise<void> {
+type PartitionLeadership = { partition: number; leader: number; isr: number[] };
+
+/** Polls Metadata until `led` holds for every partition of `name`; resolves with the last answer. */
+async function untilEveryPartition(
+  admin: Admin, name: string, count: number, led: (p: PartitionLeadership) => boolean, message: string,
+): Promise<PartitionLeadership[]> {
   let last = 'no answer yet';
-  await waitFor(async () => {
+  return waitFor(async () => {
     try {
-      const partitions = (await admin.describeTopics([topic]))[0]?.partitions ?? [];
+      const partitions = (await admin.describeTopics([name]))[0]?.partitions ?? [];
       const waiting = partitions.filter((p) => !led(p));
       last = `${partitions.length} partitions known, ${waiting.length} not yet (first: ${JSON.stringify(waiting[0])})`;
-      return partitions.length === count && waiting.length === 0;
+      return partitions.length === count && waiting.length === 0 ? partitions : undefined;
     } catch (err) {
       // A broker just killed, or a topic not yet in the metadata: ask again.
       last = (err as Error).message;
-      return false;
+      return undefined;
     }
   }, { timeoutMs: stepTimeoutMs, intervalMs: 250, message: () => `${message} (last: ${last})` });
 }
 
-async function oneCount(count: number, cluster: LocalCluster, progress: Progress): Promise<CountResult> {
-  // CreateTopics waits for the leaders up to stepTimeoutMs: the request must not time out (and be sent again) first.
-  const admin = new Admin({ bootstrapServers: cluster.bootstrapServers, logger: quietLogger, requestTimeoutMs: stepTimeoutMs + 30_000 });
+/** CreateTopics waits for the leaders up to stepTimeoutMs: the request must not time out (and be sent again) first. */
+function benchAdmin(bootstrapServers: string): Admin {
+  return new Admin({ bootstrapServers, logger: quietLogger, requestTimeoutMs: stepTimeoutMs + 30_000 });
+}
+
+async function withAdmin<T>(bootstrapServers: string, use: (admin: Admin) => Promise<T>): Promise<T> {
+  const admin = benchAdmin(bootstrapServers);
   try {
-    progress(`${count} partitions: creating the topic`);
-    const startNs = process.hrtime.bigint();
-    await admin.createTopics([{ name: topic, numPartitions: count, replicationFactor: brokers }], { timeoutMs: stepTimeoutMs });
-    const createMs = elapsedMsSince(startNs);
-    await untilEveryPartition(admin, count, (p) => p.leader >= 1 && p.isr.length === brokers, `all ${count} partitions led with a full ISR`);
-    const allLedMs = elapsedMsSince(startNs);
-    const costs = cluster.brokers().map((b) => processCost(b.pid as number));
-    const controller = await cluster.controllerId();
-    const victim = cluster.brokers().map((b) => b.id).find((id) => id !== controller) as number;
-    progress(`${count} partitions: all led in ${formatNumber(allLedMs, 0)} ms; SIGKILL of broker ${victim}`);
-    const killNs = process.hrtime.bigint();
-    await cluster.stopBroker(victim, 'SIGKILL');
-    const survivors = new Admin({ bootstrapServers: cluster.bootstrapServers, logger: quietLogger });
-    try {
-      await untilEveryPartition(survivors, count, (p) => p.leader >= 1 && p.leader !== victim, `every partition led by a broker other than ${victim}`);
-    } finally {
-      await survivors.close();
-    }
-    return { partitions: count, createMs, allLedMs, brokers: costs, ledAgainAfterKillMs: elapsedMsSince(killNs) };
+    return await use(admin);
   } finally {
     await admin.close();
   }
 }
 
-async function run(options: OptionValues, progress: Progress): Promise<BenchReport> {
-  const o = options as PartitionsOptions;
-  const results: CountResult[] = [];
-  for (const count of o.partitions) {
-    const clusterOptions = { name: `partitions-${count}`, zkBasePort: 23930, brokers, overrides: { 'zookeeper.session.timeout.ms': String(o.sessionTimeoutMs) } };
-    results.push(await withBenchCluster(clusterOptions, progress, (cluster) => oneCount(count, cluster, progress)));
-  }
-  return report(results, o);
+const fullyLed = (p: PartitionLeadership): boolean => p.leader >= 1 && p.isr.length === brokers;
+
+/** Creates `name` and waits until every partition is led with a full ISR: both times from the request. */
+async function createLed(admin: Admin, name: string, count: number): Promise<{ createMs: number; allLedMs: number; partitions: PartitionLeadership[] }> {
+  const startNs = process.hrtime.bigint();
+  await admin.createTopics([{ name, numPartitions: count, replicationFactor: brokers }], { timeoutMs: stepTimeoutMs });
+  const createMs = elapsedMsSince(startNs);
+  const partitions = await untilEveryPartition(admin, name, count, fullyLed, `all ${count} partitions of ${name} led with a full ISR`);
+  return { createMs, allLedMs: elapsedMsSince(startNs), partitions };
 }
 
-function report(results: CountResult[], o: PartitionsOptions): BenchReport {
+/** The bootstrap list of every running broker but `id`. */
+function othersBootstrap(cluster: LocalCluster, id: number): string {
+  return cluster.brokers().filter((b) => b.running && b.id !== id).map((b) => `${b.host}:${b.port}`).join(',');
+}
+
+/** ms from `sentNs` until Metadata from the other brokers shows no partition led by `victim`. */
+async function untilLedElsewhere(cluster: LocalCluster, victim: number, count: number, sentNs: bigint): Promise<number> {
+  await withAdmin(othersBootstrap(cluster, victim), (admin) =>
+    untilEveryPartition(admin, topic, count, (p) => p.leader >= 1 && p.leader !== victim, `every partition led by a broker other than ${victim}`));
+  return elapsedMsSince(sentNs);
+}
+
+/**
+ * Records per second of acks=all sends of `records` records spread evenly over every partition
+ * (record i to partition i mod count), after one untimed record per partition (metadata and
+ * connections warm).
+ */
+async function produceSpread(bootstrapServers: string, name: string, count: number, o: PartitionsOptions): Promise<number> {
+  const producer = new Producer({ bootstrapServers, acks: 'all', lingerMs: 5, logger: quietLogger, clientId: 'bench-partitions' });
+  const payload = randomPayload(o.recordSize);
+  let failed: Error | undefined;
+  const send = (i: number): void => void producer.send({ topic: name, partition: i % count, value: payload }).catch((err: Error) => (failed ??= err));
+  try {
+    for (let i = 0; i < count; i++) send(i);
+    await producer.flush();
+    const startNs = process.hrtime.bigint();
+    for (let i = 0; i < o.records; i++) {
+      send(i);
+      if (i % 256 === 255) await producer.waitForRoom();
+    }
+    await producer.flush();
+    const elapsedMs = elapsedMsSince(startNs);
+    if (failed) throw new Error(`a send to ${name} failed: ${failed.message}`);
+    return o.records / (elapsedMs / 1000);
+  } finally {
+    await producer.close();
+  }
+}
+
+/** A broker that is not the controller, and the number of partitions it leads. */
+function nonController(partitions: PartitionLeadership[], controller: number | undefined): { id: number; leaderships: number } {
+  const id = [1, 2, 3].find((b) => b !== controller) as number;
+  return { id, leaderships: partitions.filter((p) => p.leader === id).length };
+}
+
+/** Kills every broker still running: the cluster's clean stop would shut each down under thousands of partitions. */
+async function killAll(cluster: LocalCluster): Promise<void> {
+  for (const b of cluster.brokers().filter((x) => x.running)) await cluster.stopBroker(b.id, 'SIGKILL');
+}
+
+type Phase<T> = (cluster: LocalCluster) => Promise<T>;
+
+async function onFreshCluster<T>(count: number, what: string, o: PartitionsOptions, progress: Progress, body: Phase<T>): Promise<T> {
+  const clusterOptions = { name: `partitions-${count}-${what}`, zkBasePort: 23930, brokers, overrides: { 'zookeeper.session.timeout.ms': String(o.sessionTimeoutMs) } };
+  return withBenchCluster(clusterOptions, progress, async (cluster) => {
+    try {
+      return await body(cluster);
+    } finally {
+      await killAll(cluster);
+    }
+  });
+}
+
+type CreationFigures = Pick<CountResult, 'createMs' | 'allLedMs' | 'brokers' | 'rssKibPerReplica' | 'produceAllRps' | 'produceSixRps' | 'ledAgainAfterKillMs'>;
+
+/** The first cluster: creation, cost, throughput, then a SIGKILL of a broker that is not the controller. */
+async function creationAndKill(count: number, cluster: LocalCluster, o: PartitionsOptions, progress: Progress): Promise<CreationFigures> {
+  const pids = cluster.brokers().map((b) => b.pid as number);
+  const before = pids.map(processCost);
+  return withAdmin(cluster.bootstrapServers, async (admin) => {
+    progress(`${count} partitions: creating the topic`);
+    const { createMs, allLedMs, partitions } = await createLed(admin, topic, count);
+    const costs = pids.map(processCost);
+    const rssKibPerReplica = median(costs.map((c, i) => ((c.rssMb - before[i].rssMb) * 1024) / count));
+    progress(`${count} partitions: all led in ${formatNumber(allLedMs, 0)} ms; producing over all of them, then over ${sixPartitions}`);
+    await createLed(admin, sixTopic, sixPartitions);
+    const produceAllRps = await produceSpread(cluster.bootstrapServers, topic, count, o);
+    const produceSixRps = await produceSpread(cluster.bootstrapServers, sixTopic, sixPartitions, o);
+    const victim = nonController(partitions, await cluster.controllerId());
+    progress(`${count} partitions: SIGKILL of broker ${victim.id} (leads ${victim.leaderships})`);
+    const killNs = process.hrtime.bigint();
+    await cluster.stopBroker(victim.id, 'SIGKILL');
+    const ledAgainAfterKillMs = await untilLedElsewhere(cluster, victim.id, count, killNs);
+    return { createMs, allLedMs, brokers: costs, rssKibPerReplica, produceAllRps, produceSixRps, ledAgainAfterKillMs };
+  });
+}
+
+async function controllerKill(count: number, cluster: LocalCluster, progress: Progress): Promise<number> {
+  await withAdmin(cluster.bootstrapServers, (admin) => createLed(admin, topic, count));
+  const controller = await cluster.controllerId() as number;
+  progress(`${count} partitions: SIGKILL of the controller, broker ${controller}`);
+  const killNs = process.hrtime.bigint();
+  await cluster.stopBroker(controller, 'SIGKILL');
+  return untilLedElsewhere(cluster, controller, count, killNs);
+}
+
+type ShutdownFigures = Pick<CountResult, 'controlledShutdownLeaderships' | 'controlledShutdownExitMs' | 'controlledShutdownMs'>;
+
+async function controlledShutdown(count: number, cluster: LocalCluster, progress: Progress): Promise<ShutdownFigures> {
+  const { partitions } = await withAdmin(cluster.bootstrapServers, (admin) => createLed(admin, topic, count));
+  const victim = nonController(partitions, await cluster.controllerId());
+  progress(`${count} partitions: controlled shutdown (SIGTERM) of broker ${victim.id}, leading ${victim.leaderships}`);
+  const termNs = process.hrtime.bigint();
+  const [exitMs, ledElsewhereMs] = await Promise.all([
+    cluster.stopBroker(victim.id, 'SIGTERM').then(() => elapsedMsSince(termNs)),
+    untilLedElsewhere(cluster, victim.id, count, termNs),
+  ]);
+  return { controlledShutdownLeaderships: victim.leaderships, controlledShutdownExitMs: exitMs, controlledShutdownMs: Math.max(exitMs, ledElsewhereMs) };
+}
+
+async function oneCount(count: number, o: PartitionsOptions, progress: Progress): Promise<CountResult> {
+  const creation = await onFreshCluster(count, 'create', o, progress, (cluster) => creationAndKill(count, cluster, o, progress));
+  const ledAgainAfterControllerKillMs = await onFreshCluster(count, 'controller', o, progress, (cluster) => controllerKill(count, cluster, progress));
+  const shutdown = await onFreshCluster(count, 'shutdown', o, progress, (cluster) => controlledShutdown(count, cluster, progress));
+  return { partitions: count, ...creation, ledAgainAfterControllerKillMs, ...shutdown };
+}
+
+async function run(options: OptionValues, progress: Progress): Promise<BenchReport> {
+  const o = options as PartitionsOptions;
+  // The 1-minute load average before and after: on a shared machine, what the times were taken under.
+  const loadStart = os.loadavg()[0];
+  const results: CountResult[] = [];
+  for (const count of o.partitions) results.push(await oneCount(count, o, progress));
+  const result = report(results, o, [loadStart, os.loadavg()[0]]);
+  if (o.svg) writeChart(o.svg, result, o);
+  return result;
+}
+
+function writeChart(file: string, result: BenchReport, o: PartitionsOptions): void {
+  const machine = machineInfo();
+  fs.writeFileSync(file, partitionsChartSvg(result.figures, o.partitions, [
+    `npm run bench -- partitions --partitions ${o.partitions.join(',')}: 3 brokers, RF 3, zookeeper.session.timeout.ms ${o.sessionTimeoutMs}; ${machine.date.slice(0, 16)}Z`,
+    `${machine.cpuModel}, ${machine.cpuCores} cores; 1-minute load average ${formatNumber(result.figures.loadAverageStart, 1)} at the start, ${formatNumber(result.figures.loadAverageEnd, 1)} at the end`,
+  ]));
+}
+
+function report(results: CountResult[], o: PartitionsOptions, [loadAverageStart, loadAverageEnd]: [number, number]): BenchReport {
   const ms = (v: number): string => formatNumber(v, 0);
   const perBroker = (r: CountResult, pick: (c: BrokerCost) => number): string => r.brokers.map((c) => formatNumber(pick(c), 0)).join(' / ');
-  const figures: Record<string, number> = { sessionTimeoutMs: o.sessionTimeoutMs };
+  const figures: Record<string, number> = { sessionTimeoutMs: o.sessionTimeoutMs, loadAverageStart, loadAverageEnd };
   for (const r of results) {
-    figures[`createMs_${r.partitions}`] = r.createMs;
-    figures[`allLedMs_${r.partitions}`] = r.allLedMs;
-    figures[`ledAgainAfterKillMs_${r.partitions}`] = r.ledAgainAfterKillMs;
-    figures[`maxFds_${r.partitions}`] = Math.max(...r.brokers.map((c) => c.fds));
-    figures[`maxRssMb_${r.partitions}`] = Math.max(...r.brokers.map((c) => c.rssMb));
+    Object.assign(figures, {
+      [`createMs_${r.partitions}`]: r.createMs,
+      [`allLedMs_${r.partitions}`]: r.allLedMs,
+      [`ledAgainAfterKillMs_${r.partitions}`]: r.ledAgainAfterKillMs,
+      [`ledAgainAfterControllerKillMs_${r.partitions}`]: r.ledAgainAfterControllerKillMs,
+      [`controlledShutdownMs_${r.partitions}`]: r.controlledShutdownMs,
+      [`controlledShutdownExitMs_${r.partitions}`]: r.controlledShutdownExitMs,
+      [`controlledShutdownLeaderships_${r.partitions}`]: r.controlledShutdownLeaderships,
+      [`maxFds_${r.partitions}`]: Math.max(...r.brokers.map((c) => c.fds)),
+      [`maxRssMb_${r.partitions}`]: Math.max(...r.brokers.map((c) => c.rssMb)),
+      [`rssKibPerReplica_${r.partitions}`]: r.rssKibPerReplica,
+      [`produceAllRps_${r.partitions}`]: r.produceAllRps,
+      [`produceSixRps_${r.partitions}`]: r.produceSixRps,
+    });
   }
   return {
     benchmark: 'partitions',
-    parameters: { brokers, replicationFactor: brokers, partitions: o.partitions.join(','), sessionTimeoutMs: o.sessionTimeoutMs },
+    parameters: {
+      brokers, replicationFactor: brokers, partitions: o.partitions.join(','), sessionTimeoutMs: o.sessionTimeoutMs, records: o.records, recordSize: o.recordSize,
+    },
     tables: [{
       title: `one topic, RF ${brokers}, on ${brokers} brokers (every broker hosts every partition)`,
       columns: [
         { title: 'partitions', align: 'right' }, { title: 'CreateTopics ms', align: 'right' }, { title: 'all led ms', align: 'right' },
-        { title: 'led again after SIGKILL ms', align: 'right' }, { title: 'open fds per broker', align: 'right' }, { title: 'RSS MB per broker', align: 'right' },
+        { title: 'open fds per broker', align: 'right' }, { title: 'RSS MB per broker', align: 'right' }, { title: 'KiB RSS per replica', align: 'right' },
       ],
       rows: results.map((r) => [
-        formatNumber(r.partitions, 0), ms(r.createMs), ms(r.allLedMs), ms(r.ledAgainAfterKillMs), perBroker(r, (c) => c.fds), perBroker(r, (c) => c.rssMb),
+        formatNumber(r.partitions, 0), ms(r.createMs), ms(r.allLedMs), perBroker(r, (c) => c.fds), perBroker(r, (c) => c.rssMb), formatNumber(r.rssKibPerReplica, 1),
       ]),
+    }, {
+      title: 'leadership moves, each on a fresh cluster of the same topic',
+      columns: [
+        { title: 'partitions', align: 'right' }, { title: 'led again after SIGKILL of a broker ms', align: 'right' },
+        { title: 'of the controller ms', align: 'right' }, { title: 'controlled shutdown ms', align: 'right' },
+        { title: '(its exit ms)', align: 'right' }, { title: '(leaderships it had)', align: 'right' },
+      ],
+      rows: results.map((r) => [
+        formatNumber(r.partitions, 0), ms(r.ledAgainAfterKillMs), ms(r.ledAgainAfterControllerKillMs), ms(r.controlledShutdownMs),
+        ms(r.controlledShutdownExitMs), formatNumber(r.controlledShutdownLeaderships, 0),
+      ]),
+    }, {
+      title: `produce, acks=all, ${formatNumber(o.records, 0)} records of ${o.recordSize} bytes spread evenly over the partitions`,
+      columns: [
+        { title: 'partitions', align: 'right' }, { title: 'records/s over all', align: 'right' },
+        { title: `records/s over ${sixPartitions}`, align: 'right' }, { title: 'ratio', align: 'right' },
+      ],
+      rows: results.map((r) => [formatNumber(r.partitions, 0), ms(r.produceAllRps), ms(r.produceSixRps), formatNumber(r.produceAllRps / r.produceSixRps, 2)]),
     }],
     figures,
     notes: [
       'CreateTopics ms: until the answer, which comes once the controller has written the assignment and the partitions have leaders in the answering broker\'s metadata (Kafka\'s timeoutMs wait).',
       'all led ms: from the request until Metadata (polled every 250 ms) shows every partition with a leader and all three replicas in its ISR.',
-      `led again after SIGKILL: from the kill of a broker that is not the controller until Metadata from the others shows no partition led by it; its floor is about zookeeper.session.timeout.ms (${o.sessionTimeoutMs}), counted by ZooKeeper from the dead broker's last heartbeat.`,
-      'open fds and RSS: each broker once every partition is led, read from /proc/<pid>; segment files count only as far as log.max.open.files lets them stay open.',
+      'open fds and RSS: each broker once every partition is led, read from /proc/<pid>; segment files count only as far as log.max.open.files lets them stay open. RSS per replica: the median over the brokers of the growth since before the topic, divided by the partition count.',
+      `led again after SIGKILL: from the kill of a broker that is not the controller (or of the controller, on a second cluster) until Metadata from the others shows no partition led by it; its floor is about zookeeper.session.timeout.ms (${o.sessionTimeoutMs}), counted by ZooKeeper from the dead broker's last heartbeat.`,
+      'controlled shutdown (a third cluster): from SIGTERM of a broker that is not the controller until it has exited and Metadata from the others shows no partition led by it.',
+      `load average (1 minute) ${formatNumber(loadAverageStart, 1)} at the start, ${formatNumber(loadAverageEnd, 1)} at the end: on a shared machine the times grow with it.`,
+      `produce: one producer (linger.ms 5, batch.size 16384, acks=all), record i to partition i mod N, after one untimed record per partition; the ${sixPartitions}-partition topic lives on the same cluster beside the big one.`,
     ],
   };
 }
@@ -142,11 +325,14 @@ function parseCounts(value: string): number[] {
 
 export const partitionsBenchmark: Benchmark = {
   name: 'partitions',
-  description: 'topic creation, leadership, failover, descriptors and memory of 3 brokers against the partition count (RF 3)',
+  description: 'topic creation, leadership, failover, controlled shutdown, descriptors, memory and produce throughput of 3 brokers against the partition count (RF 3)',
   defineOptions(command: Command): void {
     command
-      .option('--partitions <list>', 'partition counts to measure, a fresh cluster each', parseCounts, [1_000, 5_000, 10_000])
-      .option('--session-timeout-ms <ms>', 'the brokers\' zookeeper.session.timeout.ms (the broker\'s default)', (v: string) => parseCounts(v)[0], 6_000);
+      .option('--partitions <list>', 'partition counts to measure, fresh clusters each', parseCounts, [1_000, 5_000, 10_000])
+      .option('--session-timeout-ms <ms>', 'the brokers\' zookeeper.session.timeout.ms (the broker\'s default)', parseCount, 6_000)
+      .option('--records <n>', 'records of each produce run', parseCount, 50_000)
+      .option('--record-size <bytes>', 'bytes of each record\'s value', parseCount, 100)
+      .option('--svg <file>', 'also draw each figure against the partition count, with Kafka\'s published figures, as an SVG chart');
   },
   run,
 };
