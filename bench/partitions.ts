@@ -36,8 +36,8 @@ interface BrokerCost {
   rssMb: number;
 }
 
-interface CountResult {
-  partitions: number;
+/** The first cluster's figures: creation, cost, throughput, then a SIGKILL of a broker that is not the controller. */
+interface CreationFigures {
   createMs: number;
   allLedMs: number;
   /** Each broker once every partition is led. */
@@ -47,12 +47,23 @@ interface CountResult {
   produceAllRps: number;
   produceSixRps: number;
   ledAgainAfterKillMs: number;
-  ledAgainAfterControllerKillMs: number;
+}
+
+interface ShutdownFigures {
   /** Leaderships of the broker stopped by SIGTERM, when it was stopped. */
-  controlledShutdownLeaderships: number;
-  controlledShutdownExitMs: number;
+  leaderships: number;
+  exitMs: number;
   /** From SIGTERM until it has exited and every partition is led by another broker. */
-  controlledShutdownMs: number;
+  ledElsewhereMs: number;
+}
+
+/** One count's figures, each phase's undefined when it did not finish (the reason in failures). */
+interface CountResult {
+  partitions: number;
+  creation: CreationFigures | undefined;
+  ledAgainAfterControllerKillMs: number | undefined;
+  shutdown: ShutdownFigures | undefined;
+  failures: string[];
 }
 
 const brokers = 3;
@@ -61,7 +72,7 @@ const topic = 'many';
 const sixTopic = 'six';
 const sixPartitions = 6;
 /** How long any one step may take before the run gives up. */
-const stepTimeoutMs = 180_000;
+const stepTimeoutMs = 120_000;
 
 /** Open descriptors and resident memory of process `pid`, from /proc. */
 function processCost(pid: number): BrokerCost {
@@ -178,9 +189,6 @@ async function onFreshCluster<T>(count: number, what: string, o: PartitionsOptio
   });
 }
 
-type CreationFigures = Pick<CountResult, 'createMs' | 'allLedMs' | 'brokers' | 'rssKibPerReplica' | 'produceAllRps' | 'produceSixRps' | 'ledAgainAfterKillMs'>;
-
-/** The first cluster: creation, cost, throughput, then a SIGKILL of a broker that is not the controller. */
 async function creationAndKill(count: number, cluster: LocalCluster, o: PartitionsOptions, progress: Progress): Promise<CreationFigures> {
   const pids = cluster.brokers().map((b) => b.pid as number);
   const before = pids.map(processCost);
@@ -211,8 +219,6 @@ async function controllerKill(count: number, cluster: LocalCluster, progress: Pr
   return untilLedElsewhere(cluster, controller, count, killNs);
 }
 
-type ShutdownFigures = Pick<CountResult, 'controlledShutdownLeaderships' | 'controlledShutdownExitMs' | 'controlledShutdownMs'>;
-
 async function controlledShutdown(count: number, cluster: LocalCluster, progress: Progress): Promise<ShutdownFigures> {
   const { partitions } = await withAdmin(cluster.bootstrapServers, (admin) => createLed(admin, topic, count));
   const victim = nonController(partitions, await cluster.controllerId());
@@ -222,14 +228,27 @@ async function controlledShutdown(count: number, cluster: LocalCluster, progress
     cluster.stopBroker(victim.id, 'SIGTERM').then(() => elapsedMsSince(termNs)),
     untilLedElsewhere(cluster, victim.id, count, termNs),
   ]);
-  return { controlledShutdownLeaderships: victim.leaderships, controlledShutdownExitMs: exitMs, controlledShutdownMs: Math.max(exitMs, ledElsewhereMs) };
+  return { leaderships: victim.leaderships, exitMs, ledElsewhereMs: Math.max(exitMs, ledElsewhereMs) };
 }
 
 async function oneCount(count: number, o: PartitionsOptions, progress: Progress): Promise<CountResult> {
-  const creation = await onFreshCluster(count, 'create', o, progress, (cluster) => creationAndKill(count, cluster, o, progress));
-  const ledAgainAfterControllerKillMs = await onFreshCluster(count, 'controller', o, progress, (cluster) => controllerKill(count, cluster, progress));
-  const shutdown = await onFreshCluster(count, 'shutdown', o, progress, (cluster) => controlledShutdown(count, cluster, progress));
-  return { partitions: count, ...creation, ledAgainAfterControllerKillMs, ...shutdown };
+  const failures: string[] = [];
+  // A phase past its deadline (at a count the machine cannot lead in time) is reported, and the others still run.
+  const phase = async <T>(what: string, body: Phase<T>): Promise<T | undefined> => {
+    try {
+      return await onFreshCluster(count, what, o, progress, body);
+    } catch (err) {
+      failures.push(`${what}: ${(err as Error).message}`);
+      progress(`${count} partitions: ${what} failed: ${(err as Error).message}`);
+      return undefined;
+    }
+  };
+  const creation = await phase('create', (cluster) => creationAndKill(count, cluster, o, progress));
+  // Where the topic could not even be led, the other phases, each creating it again, would only wait out their deadlines too.
+  if (!creation) return { partitions: count, creation, ledAgainAfterControllerKillMs: undefined, shutdown: undefined, failures: [...failures, 'controller, shutdown: not tried'] };
+  const ledAgainAfterControllerKillMs = await phase('controller', (cluster) => controllerKill(count, cluster, progress));
+  const shutdown = await phase('shutdown', (cluster) => controlledShutdown(count, cluster, progress));
+  return { partitions: count, creation, ledAgainAfterControllerKillMs, shutdown, failures };
 }
 
 async function run(options: OptionValues, progress: Progress): Promise<BenchReport> {
@@ -252,24 +271,27 @@ function writeChart(file: string, result: BenchReport, o: PartitionsOptions): vo
 }
 
 function report(results: CountResult[], o: PartitionsOptions, [loadAverageStart, loadAverageEnd]: [number, number]): BenchReport {
-  const ms = (v: number): string => formatNumber(v, 0);
-  const perBroker = (r: CountResult, pick: (c: BrokerCost) => number): string => r.brokers.map((c) => formatNumber(pick(c), 0)).join(' / ');
+  const cell = (v: number | undefined, digits = 0): string => (v === undefined ? 'failed' : formatNumber(v, digits));
+  const perBroker = (c: CreationFigures | undefined, pick: (b: BrokerCost) => number): string => c?.brokers.map((b) => formatNumber(pick(b), 0)).join(' / ') ?? 'failed';
   const figures: Record<string, number> = { sessionTimeoutMs: o.sessionTimeoutMs, loadAverageStart, loadAverageEnd };
-  for (const r of results) {
-    Object.assign(figures, {
-      [`createMs_${r.partitions}`]: r.createMs,
-      [`allLedMs_${r.partitions}`]: r.allLedMs,
-      [`ledAgainAfterKillMs_${r.partitions}`]: r.ledAgainAfterKillMs,
-      [`ledAgainAfterControllerKillMs_${r.partitions}`]: r.ledAgainAfterControllerKillMs,
-      [`controlledShutdownMs_${r.partitions}`]: r.controlledShutdownMs,
-      [`controlledShutdownExitMs_${r.partitions}`]: r.controlledShutdownExitMs,
-      [`controlledShutdownLeaderships_${r.partitions}`]: r.controlledShutdownLeaderships,
-      [`maxFds_${r.partitions}`]: Math.max(...r.brokers.map((c) => c.fds)),
-      [`maxRssMb_${r.partitions}`]: Math.max(...r.brokers.map((c) => c.rssMb)),
-      [`rssKibPerReplica_${r.partitions}`]: r.rssKibPerReplica,
-      [`produceAllRps_${r.partitions}`]: r.produceAllRps,
-      [`produceSixRps_${r.partitions}`]: r.produceSixRps,
-    });
+  const failures: Record<string, string[]> = {};
+  for (const { partitions: n, creation: c, ledAgainAfterControllerKillMs, shutdown, failures: failed } of results) {
+    const named: Record<string, number | undefined> = {
+      createMs: c?.createMs,
+      allLedMs: c?.allLedMs,
+      ledAgainAfterKillMs: c?.ledAgainAfterKillMs,
+      ledAgainAfterControllerKillMs,
+      controlledShutdownMs: shutdown?.ledElsewhereMs,
+      controlledShutdownExitMs: shutdown?.exitMs,
+      controlledShutdownLeaderships: shutdown?.leaderships,
+      maxFds: c && Math.max(...c.brokers.map((b) => b.fds)),
+      maxRssMb: c && Math.max(...c.brokers.map((b) => b.rssMb)),
+      rssKibPerReplica: c?.rssKibPerReplica,
+      produceAllRps: c?.produceAllRps,
+      produceSixRps: c?.produceSixRps,
+    };
+    for (const [name, value] of Object.entries(named)) if (value !== undefined) figures[`${name}_${n}`] = value;
+    if (failed.length > 0) failures[n] = failed;
   }
   return {
     benchmark: 'partitions',
@@ -282,8 +304,8 @@ function report(results: CountResult[], o: PartitionsOptions, [loadAverageStart,
         { title: 'partitions', align: 'right' }, { title: 'CreateTopics ms', align: 'right' }, { title: 'all led ms', align: 'right' },
         { title: 'open fds per broker', align: 'right' }, { title: 'RSS MB per broker', align: 'right' }, { title: 'KiB RSS per replica', align: 'right' },
       ],
-      rows: results.map((r) => [
-        formatNumber(r.partitions, 0), ms(r.createMs), ms(r.allLedMs), perBroker(r, (c) => c.fds), perBroker(r, (c) => c.rssMb), formatNumber(r.rssKibPerReplica, 1),
+      rows: results.map(({ partitions: n, creation: c }) => [
+        formatNumber(n, 0), cell(c?.createMs), cell(c?.allLedMs), perBroker(c, (b) => b.fds), perBroker(c, (b) => b.rssMb), cell(c?.rssKibPerReplica, 1),
       ]),
     }, {
       title: 'leadership moves, each on a fresh cluster of the same topic',
@@ -292,9 +314,8 @@ function report(results: CountResult[], o: PartitionsOptions, [loadAverageStart,
         { title: 'of the controller ms', align: 'right' }, { title: 'controlled shutdown ms', align: 'right' },
         { title: '(its exit ms)', align: 'right' }, { title: '(leaderships it had)', align: 'right' },
       ],
-      rows: results.map((r) => [
-        formatNumber(r.partitions, 0), ms(r.ledAgainAfterKillMs), ms(r.ledAgainAfterControllerKillMs), ms(r.controlledShutdownMs),
-        ms(r.controlledShutdownExitMs), formatNumber(r.controlledShutdownLeaderships, 0),
+      rows: results.map(({ partitions: n, creation: c, ledAgainAfterControllerKillMs, shutdown }) => [
+        formatNumber(n, 0), cell(c?.ledAgainAfterKillMs), cell(ledAgainAfterControllerKillMs), cell(shutdown?.ledElsewhereMs), cell(shutdown?.exitMs), cell(shutdown?.leaderships),
       ]),
     }, {
       title: `produce, acks=all, ${formatNumber(o.records, 0)} records of ${o.recordSize} bytes spread evenly over the partitions`,
@@ -302,17 +323,19 @@ function report(results: CountResult[], o: PartitionsOptions, [loadAverageStart,
         { title: 'partitions', align: 'right' }, { title: 'records/s over all', align: 'right' },
         { title: `records/s over ${sixPartitions}`, align: 'right' }, { title: 'ratio', align: 'right' },
       ],
-      rows: results.map((r) => [formatNumber(r.partitions, 0), ms(r.produceAllRps), ms(r.produceSixRps), formatNumber(r.produceAllRps / r.produceSixRps, 2)]),
+      rows: results.map(({ partitions: n, creation: c }) => [formatNumber(n, 0), cell(c?.produceAllRps), cell(c?.produceSixRps), cell(c && c.produceAllRps / c.produceSixRps, 2)]),
     }],
     figures,
+    structured: Object.keys(failures).length > 0 ? { failures } : undefined,
     notes: [
       'CreateTopics ms: until the answer, which comes once the controller has written the assignment and the partitions have leaders in the answering broker\'s metadata (Kafka\'s timeoutMs wait).',
       'all led ms: from the request until Metadata (polled every 250 ms) shows every partition with a leader and all three replicas in its ISR.',
       'open fds and RSS: each broker once every partition is led, read from /proc/<pid>; segment files count only as far as log.max.open.files lets them stay open. RSS per replica: the median over the brokers of the growth since before the topic, divided by the partition count.',
       `led again after SIGKILL: from the kill of a broker that is not the controller (or of the controller, on a second cluster) until Metadata from the others shows no partition led by it; its floor is about zookeeper.session.timeout.ms (${o.sessionTimeoutMs}), counted by ZooKeeper from the dead broker's last heartbeat.`,
       'controlled shutdown (a third cluster): from SIGTERM of a broker that is not the controller until it has exited and Metadata from the others shows no partition led by it.',
-      `load average (1 minute) ${formatNumber(loadAverageStart, 1)} at the start, ${formatNumber(loadAverageEnd, 1)} at the end: on a shared machine the times grow with it.`,
       `produce: one producer (linger.ms 5, batch.size 16384, acks=all), record i to partition i mod N, after one untimed record per partition; the ${sixPartitions}-partition topic lives on the same cluster beside the big one.`,
+      `load average (1 minute) ${formatNumber(loadAverageStart, 1)} at the start, ${formatNumber(loadAverageEnd, 1)} at the end: on a shared machine the times grow with it.`,
+      ...results.flatMap((r) => r.failures.map((f) => `${formatNumber(r.partitions, 0)} partitions, ${f}`)),
     ],
   };
 }
@@ -330,7 +353,7 @@ export const partitionsBenchmark: Benchmark = {
     command
       .option('--partitions <list>', 'partition counts to measure, fresh clusters each', parseCounts, [1_000, 5_000, 10_000])
       .option('--session-timeout-ms <ms>', 'the brokers\' zookeeper.session.timeout.ms (the broker\'s default)', parseCount, 6_000)
-      .option('--records <n>', 'records of each produce run', parseCount, 50_000)
+      .option('--records <n>', 'records of each produce run', parseCount, 30_000)
       .option('--record-size <bytes>', 'bytes of each record\'s value', parseCount, 100)
       .option('--svg <file>', 'also draw each figure against the partition count, with Kafka\'s published figures, as an SVG chart');
   },
