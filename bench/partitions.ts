@@ -44,9 +44,10 @@ interface CreationFigures {
   brokers: BrokerCost[];
   /** The median over the brokers of (RSS led - RSS before the topic) / partitions, in KiB. */
   rssKibPerReplica: number;
-  produceAllRps: number;
-  produceSixRps: number;
-  ledAgainAfterKillMs: number;
+  /** Undefined when a step did not finish in time (the reason among the count's failures). */
+  produceAllRps: number | undefined;
+  produceSixRps: number | undefined;
+  ledAgainAfterKillMs: number | undefined;
 }
 
 interface ShutdownFigures {
@@ -144,7 +145,7 @@ async function untilLedElsewhere(cluster: LocalCluster, victim: number, count: n
  * connections warm).
  */
 async function produceSpread(bootstrapServers: string, name: string, count: number, o: PartitionsOptions): Promise<number> {
-  const producer = new Producer({ bootstrapServers, acks: 'all', lingerMs: 5, logger: quietLogger, clientId: 'bench-partitions' });
+  const producer = new Producer({ bootstrapServers, acks: 'all', lingerMs: 5, deliveryTimeoutMs: stepTimeoutMs, logger: quietLogger, clientId: 'bench-partitions' });
   const payload = randomPayload(o.recordSize);
   let failed: Error | undefined;
   const send = (i: number): void => void producer.send({ topic: name, partition: i % count, value: payload }).catch((err: Error) => (failed ??= err));
@@ -189,7 +190,7 @@ async function onFreshCluster<T>(count: number, what: string, o: PartitionsOptio
   });
 }
 
-async function creationAndKill(count: number, cluster: LocalCluster, o: PartitionsOptions, progress: Progress): Promise<CreationFigures> {
+async function creationAndKill(count: number, cluster: LocalCluster, o: PartitionsOptions, progress: Progress, failures: string[]): Promise<CreationFigures> {
   const pids = cluster.brokers().map((b) => b.pid as number);
   const before = pids.map(processCost);
   return withAdmin(cluster.bootstrapServers, async (admin) => {
@@ -198,14 +199,28 @@ async function creationAndKill(count: number, cluster: LocalCluster, o: Partitio
     const costs = pids.map(processCost);
     const rssKibPerReplica = median(costs.map((c, i) => ((c.rssMb - before[i].rssMb) * 1024) / count));
     progress(`${count} partitions: all led in ${formatNumber(allLedMs, 0)} ms; producing over all of them, then over ${sixPartitions}`);
-    await createLed(admin, sixTopic, sixPartitions);
-    const produceAllRps = await produceSpread(cluster.bootstrapServers, topic, count, o);
-    const produceSixRps = await produceSpread(cluster.bootstrapServers, sixTopic, sixPartitions, o);
-    const victim = nonController(partitions, await cluster.controllerId());
-    progress(`${count} partitions: SIGKILL of broker ${victim.id} (leads ${victim.leaderships})`);
-    const killNs = process.hrtime.bigint();
-    await cluster.stopBroker(victim.id, 'SIGKILL');
-    const ledAgainAfterKillMs = await untilLedElsewhere(cluster, victim.id, count, killNs);
+    // A step past its deadline is noted and the next still measured: on a loaded machine thousands of partitions may churn.
+    const step = async <T>(what: string, body: () => Promise<T>): Promise<T | undefined> => {
+      try {
+        return await body();
+      } catch (err) {
+        failures.push(`${what}: ${(err as Error).message}`);
+        progress(`${count} partitions: ${what} failed: ${(err as Error).message}`);
+        return undefined;
+      }
+    };
+    const produceAllRps = await step('produce', () => produceSpread(cluster.bootstrapServers, topic, count, o));
+    const produceSixRps = await step(`produce over ${sixPartitions}`, async () => {
+      await createLed(admin, sixTopic, sixPartitions);
+      return produceSpread(cluster.bootstrapServers, sixTopic, sixPartitions, o);
+    });
+    const ledAgainAfterKillMs = await step('SIGKILL of a broker', async () => {
+      const victim = nonController(partitions, await cluster.controllerId());
+      progress(`${count} partitions: SIGKILL of broker ${victim.id} (leads ${victim.leaderships})`);
+      const killNs = process.hrtime.bigint();
+      await cluster.stopBroker(victim.id, 'SIGKILL');
+      return untilLedElsewhere(cluster, victim.id, count, killNs);
+    });
     return { createMs, allLedMs, brokers: costs, rssKibPerReplica, produceAllRps, produceSixRps, ledAgainAfterKillMs };
   });
 }
@@ -243,12 +258,15 @@ async function oneCount(count: number, o: PartitionsOptions, progress: Progress)
       return undefined;
     }
   };
-  const creation = await phase('create', (cluster) => creationAndKill(count, cluster, o, progress));
+  const creation = await phase('create', (cluster) => creationAndKill(count, cluster, o, progress, failures));
   // Where the topic could not even be led, the other phases, each creating it again, would only wait out their deadlines too.
   if (!creation) return { partitions: count, creation, ledAgainAfterControllerKillMs: undefined, shutdown: undefined, failures: [...failures, 'controller, shutdown: not tried'] };
   const ledAgainAfterControllerKillMs = await phase('controller', (cluster) => controllerKill(count, cluster, progress));
   const shutdown = await phase('shutdown', (cluster) => controlledShutdown(count, cluster, progress));
-  return { partitions: count, creation, ledAgainAfterControllerKillMs, shutdown, failures };
+  const result = { partitions: count, creation, ledAgainAfterControllerKillMs, shutdown, failures };
+  // Said as each count ends, so that a long run's earlier counts are not lost to a later one.
+  progress(`${count} partitions done: ${JSON.stringify(result)}`);
+  return result;
 }
 
 async function run(options: OptionValues, progress: Progress): Promise<BenchReport> {
@@ -323,7 +341,7 @@ function report(results: CountResult[], o: PartitionsOptions, [loadAverageStart,
         { title: 'partitions', align: 'right' }, { title: 'records/s over all', align: 'right' },
         { title: `records/s over ${sixPartitions}`, align: 'right' }, { title: 'ratio', align: 'right' },
       ],
-      rows: results.map(({ partitions: n, creation: c }) => [formatNumber(n, 0), cell(c?.produceAllRps), cell(c?.produceSixRps), cell(c && c.produceAllRps / c.produceSixRps, 2)]),
+      rows: results.map(({ partitions: n, creation: c }) => [formatNumber(n, 0), cell(c?.produceAllRps), cell(c?.produceSixRps), cell(c?.produceAllRps && c.produceSixRps && c.produceAllRps / c.produceSixRps, 2)]),
     }],
     figures,
     structured: Object.keys(failures).length > 0 ? { failures } : undefined,
