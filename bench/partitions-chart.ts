@@ -50,7 +50,10 @@ export function partitionsChartSvg(figures: Readonly<Record<string, number>>, co
     {
       title: 'produce over every partition, % of over 6',
       groups,
-      values: [counts.map((c) => (100 * figures[`produceAllRps_${c}`]) / figures[`produceSixRps_${c}`]), counts.map(() => undefined), counts.map(() => undefined)],
+      values: [
+        counts.map((c) => (figures[`produceAllRps_${c}`] && figures[`produceSixRps_${c}`] ? (100 * figures[`produceAllRps_${c}`]) / figures[`produceSixRps_${c}`] : undefined)),
+        counts.map(() => undefined), counts.map(() => undefined),
+      ],
       format: (v) => `${formatNumber(v, 0)}%`,
     },
   ];
