@@ -16,7 +16,7 @@ import { formatNumber } from '../src/cli/format';
 import { waitFor } from '../src/common/wait';
 import { WATCHERS, type WatcherCounts, type Watchers } from './console-watcher';
 import { clientOptions, DEFAULT_BATCH_SIZE, defineClientOptions } from './client-bench';
-import { median, parseCount, parseCountOrZero, type Benchmark, type Progress } from './harness';
+import { median, parseCount, parseCountOrZero, processCpuMs, type Benchmark, type Progress } from './harness';
 import { ACKS_ALL_BATCH_SIZE, defaultBatchSize, measureProduce, phaseOf, rate, storedNote, type Alongside, type ProduceBenchOptions, type ProduceMeasurement } from './produce';
 import { throughputTable, type BenchReport, type ThroughputPhase } from './report';
 
@@ -41,6 +41,33 @@ function describeWatched(watchedBy: WatchedBy, scrapeIntervalMs: number): string
     case 'none': return 'metrics.port on, nobody watching';
   }
 }
+
+/** CPU (user + system) one side used from the watchers' start to their stop, in ms. */
+interface SideCpu {
+  brokersMs: number;
+  /** This process: the producer. */
+  producerMs: number;
+  /** The watchers' process (0 on the plain side and with --watchers none). */
+  watchersMs: number;
+}
+
+/** Around `start` (which may start nothing), counts the CPU the brokers and this process used until stopped; `cpu` gets it. */
+function countingCpu(start: Alongside, cpu: (used: SideCpu) => void, watchersMs: () => number): Alongside {
+  return async (cluster, topic) => {
+    const stop = await start(cluster, topic);
+    const brokersAtStart = processCpuMs(cluster.brokerPids());
+    const producerAtStart = process.cpuUsage();
+    const watchersAtStart = watchersMs();
+    return async () => {
+      const brokersMs = processCpuMs(cluster.brokerPids()) - brokersAtStart;
+      const producer = process.cpuUsage(producerAtStart);
+      await stop();
+      cpu({ brokersMs, producerMs: (producer.user + producer.system) / 1000, watchersMs: watchersMs() - watchersAtStart });
+    };
+  };
+}
+
+const cpuTotalMs = (c: SideCpu): number => c.brokersMs + c.producerMs + c.watchersMs;
 
 /** Starts the watchers (bench/console-watcher.ts) in a process of their own; stopping them adds up what they did. */
 function watcher(scrapeIntervalMs: number, watchers: Watchers, watching: WatcherCounts): Alongside {
@@ -78,22 +105,36 @@ async function run(options: OptionValues, progress: Progress): Promise<BenchRepo
   const { runs, scrapeIntervalMs, watchers } = options as { runs: number; scrapeIntervalMs: number; watchers: WatchedBy };
   const watchedAs = describeWatched(watchers, scrapeIntervalMs);
   const watching: WatcherCounts = { scrapes: 0, scrapeFailures: 0, pageMessages: 0, pageBytes: 0, cpuMs: 0 };
+  const nothing: Alongside = async () => async () => undefined;
   // 'none': the brokers count and serve metrics, and nothing starts beside them.
-  const start: Alongside = watchers === 'none' ? async () => async () => undefined : watcher(scrapeIntervalMs, watchers, watching);
-  const pairs: { plain: ProduceMeasurement; watched: ProduceMeasurement }[] = [];
+  const start: Alongside = watchers === 'none' ? nothing : watcher(scrapeIntervalMs, watchers, watching);
+  const pairs: { plain: ProduceMeasurement; watched: ProduceMeasurement; plainCpu: SideCpu; watchedCpu: SideCpu }[] = [];
   for (let i = 1; i <= runs; i++) {
     const tag = `run ${i}/${runs}: `;
-    const plain = (): Promise<ProduceMeasurement> => measureProduce(o, (m) => progress(`${tag}plain: ${m}`));
-    const watched = (): Promise<ProduceMeasurement> => measureProduce(o, (m) => progress(`${tag}watched: ${m}`), { metrics: true, start });
+    let plainCpu: SideCpu | undefined;
+    let watchedCpu: SideCpu | undefined;
+    const plain = (): Promise<ProduceMeasurement> => measureProduce(o, (m) => progress(`${tag}plain: ${m}`), { metrics: false, start: countingCpu(nothing, (c) => { plainCpu = c; }, () => 0) });
+    const watched = (): Promise<ProduceMeasurement> => measureProduce(o, (m) => progress(`${tag}watched: ${m}`), { metrics: true, start: countingCpu(start, (c) => { watchedCpu = c; }, () => watching.cpuMs) });
+    let p: ProduceMeasurement;
+    let w: ProduceMeasurement;
     if (i % 2 === 1) {
-      const p = await plain();
-      pairs.push({ plain: p, watched: await watched() });
+      p = await plain();
+      w = await watched();
     } else {
-      const w = await watched();
-      pairs.push({ plain: await plain(), watched: w });
+      w = await watched();
+      p = await plain();
     }
+    if (plainCpu === undefined || watchedCpu === undefined) throw new Error('a side of the run did not report its CPU');
+    pairs.push({ plain: p, watched: w, plainCpu, watchedCpu });
   }
   const changes = pairs.map(({ plain, watched }) => (rate(watched) / rate(plain) - 1) * 100);
+  // Records sent while the CPU was counted: the warm-up, the timed ones and the first, which opens the connections.
+  const countedRecords = o.warmupRecords + o.records + 1;
+  const cpuUsPerRecord = (c: SideCpu): number => (cpuTotalMs(c) * 1000) / countedRecords;
+  // On saturated cores throughput goes as 1 / CPU per record: the change that CPU alone makes.
+  const cpuChanges = pairs.map(({ plainCpu, watchedCpu }) => (cpuTotalMs(plainCpu) / cpuTotalMs(watchedCpu) - 1) * 100);
+  const medianCpuChange = median(cpuChanges);
+  const sideMedian = (side: 'plainCpu' | 'watchedCpu', part: keyof SideCpu): number => median(pairs.map((p) => (p[side][part] * 1000) / countedRecords));
   const phases: ThroughputPhase[] = pairs.flatMap(({ plain, watched }, i) => [
     phaseOf(plain, `plain (run ${i + 1}${i % 2 === 1 ? ', second' : ', first'})`),
     { ...phaseOf(watched, `watched: ${watchedAs} (run ${i + 1})`), remark: `${changes[i] >= 0 ? '+' : ''}${changes[i].toFixed(1)}%` },
@@ -113,9 +154,18 @@ async function run(options: OptionValues, progress: Progress): Promise<BenchRepo
       scrapeFailures: watching.scrapeFailures,
       pageMessages: watching.pageMessages,
       failedRecords: pairs.reduce((sum, p) => sum + p.plain.run.failed + p.watched.run.failed, 0),
+      plainCpuUsPerRecord: median(pairs.map((p) => cpuUsPerRecord(p.plainCpu))),
+      watchedCpuUsPerRecord: median(pairs.map((p) => cpuUsPerRecord(p.watchedCpu))),
+      plainBrokersCpuUsPerRecord: sideMedian('plainCpu', 'brokersMs'),
+      watchedBrokersCpuUsPerRecord: sideMedian('watchedCpu', 'brokersMs'),
+      watchersCpuUsPerRecord: sideMedian('watchedCpu', 'watchersMs'),
+      cpuChangePercent: medianCpuChange,
+      cpuChangePercentMin: Math.min(...cpuChanges),
+      cpuChangePercentMax: Math.max(...cpuChanges),
     },
     notes: [
       `Median change of throughput, ${watchedAs}: ${medianChange >= 0 ? '+' : ''}${medianChange.toFixed(1)}% (runs: ${changes.map((c) => c.toFixed(1)).join(', ')}); the issue allows ${allowedChangePercent}%: ${Math.abs(medianChange) < allowedChangePercent ? 'within it' : 'OVER IT'}.`,
+      `CPU per record (brokers + producer + watchers, user + system, over the ${formatNumber(countedRecords, 0)} records sent while watched or counted): plain ${formatNumber(median(pairs.map((p) => cpuUsPerRecord(p.plainCpu))), 2)} µs, watched ${formatNumber(median(pairs.map((p) => cpuUsPerRecord(p.watchedCpu))), 2)} µs (brokers ${formatNumber(sideMedian('plainCpu', 'brokersMs'), 2)} -> ${formatNumber(sideMedian('watchedCpu', 'brokersMs'), 2)} µs, watchers ${formatNumber(sideMedian('watchedCpu', 'watchersMs'), 2)} µs); on saturated cores that alone changes throughput by ${medianCpuChange >= 0 ? '+' : ''}${medianCpuChange.toFixed(1)}% (median; runs: ${cpuChanges.map((c) => c.toFixed(1)).join(', ')}).`,
       `While watched: ${formatNumber(watching.scrapes, 0)} scrapes (${watching.scrapeFailures} failed), ${formatNumber(watching.pageMessages, 0)} messages (${formatNumber(watching.pageBytes / 1024, 0)} KiB) to the page; the watchers' process used ${formatNumber(watching.cpuMs, 0)} ms of CPU in all.`,
       ...pairs.flatMap((p, i) => [storedNote(p.plain, `Plain run ${i + 1}`), storedNote(p.watched, `Watched run ${i + 1}`)]),
       'The console, its page and the scraper ran in one process of their own beside the producer and the brokers. The page is a WebSocket client that parses every message, as the browser page does before drawing: the browser itself runs where the viewer sits.',
