@@ -1,18 +1,23 @@
 /**
  * The broker's metrics endpoint (metrics.port): GET /metrics answers the registry in Prometheus's
- * text format, anything else a 404 that says where to look. Node's own HTTP server is enough for
- * one read-only path. A scrape that fails is answered 500 with the reason, never a dead broker.
+ * text format, anything else a 404 that says where to look. `?name[]=FAMILY` (repeated) asks for
+ * only those families, as the Prometheus Java client's HTTP server behind Kafka's jmx_exporter
+ * allows. Node's own HTTP server is enough for one read-only path. A scrape that fails is
+ * answered 500 with the reason, never a dead broker.
  */
 import http from 'http';
 import { closeServer, listen } from '../common/http-server';
 import type { Logger } from '../common/logger';
 
 export interface MetricsEndpoint {
-  metrics(): Promise<string>;
+  /** Every family, or only those in `names`. */
+  metrics(names?: readonly string[]): Promise<string>;
   readonly contentType: string;
 }
 
 export const METRICS_PATH = '/metrics';
+/** The query parameter naming a family to answer with (repeated for several). */
+export const METRICS_NAME_PARAM = 'name[]';
 
 export class MetricsServer {
   private readonly server: http.Server;
@@ -33,13 +38,14 @@ export class MetricsServer {
   }
 
   private async answer(request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
-    const path = (request.url ?? '/').split('?')[0];
+    const [path, query = ''] = (request.url ?? '/').split('?', 2);
     if (request.method !== 'GET' || path !== METRICS_PATH) {
       response.writeHead(404, { 'content-type': 'text/plain' }).end(`not found: the metrics are at GET ${METRICS_PATH}\n`);
       return;
     }
     try {
-      const text = await this.endpoint.metrics();
+      const names = new URLSearchParams(query).getAll(METRICS_NAME_PARAM);
+      const text = await this.endpoint.metrics(names.length === 0 ? undefined : names);
       response.writeHead(200, { 'content-type': this.endpoint.contentType }).end(text);
     } catch (err) {
       this.logger.warn(`metrics scrape failed: ${(err as Error).message}`);

@@ -113,4 +113,14 @@ describe('BrokerMetrics', () => {
     expect(sample(text, 'kafka_network_requestmetrics_totaltimems_bucket', { request: 'Produce', le: '5' })).toBe(2);
     expect(text).not.toMatch(/Unknown|request="Fetch"/);
   });
+
+  it('answers only the families asked for by name, and nothing for names it does not have', async () => {
+    const metrics = new BrokerMetrics(1, fakeSources());
+    metrics.requests.observe(ApiKey.Produce, 7, 3);
+    const text = await metrics.metrics(['kafka_log_log_logendoffset', 'kafka_server_replicamanager_partitioncount', 'no_such_metric']);
+    expect(sample(text, 'kafka_server_replicamanager_partitioncount')).toBe(3);
+    expect(sample(text, 'kafka_log_log_logendoffset', { topic: 't', partition: '0' })).toBe(10);
+    expect(text).not.toMatch(/requestmetrics|leadercount|no_such_metric/);
+    expect(await metrics.metrics([])).toBe('');
+  });
 });
