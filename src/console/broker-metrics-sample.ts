@@ -45,17 +45,29 @@ export function parsePrometheusText(text: string): Sample[] {
   return samples;
 }
 
+/** The families brokerTotals reads: the console asks a broker for these alone (`?name[]=`). */
+const families = {
+  messagesIn: 'kafka_server_brokertopicmetrics_messagesin_total',
+  bytesIn: 'kafka_server_brokertopicmetrics_bytesin_total',
+  bytesOut: 'kafka_server_brokertopicmetrics_bytesout_total',
+  logEndOffset: 'kafka_log_log_logendoffset',
+  /** Reported by a partition's leader only: tells which partitions the broker leads. */
+  replicasCount: 'kafka_cluster_partition_replicascount',
+} as const;
+
+export const consoleMetricNames: readonly string[] = Object.values(families);
+
 /** A broker's totals from its /metrics text. */
 export function brokerTotals(text: string, timeMs: number): BrokerTotals {
   const totals: BrokerTotals = { timeMs, messagesIn: 0, bytesIn: 0, bytesOut: 0, logEndOffsets: new Map(), leads: new Set() };
   for (const s of parsePrometheusText(text)) {
     const tp = `${s.labels.topic}-${s.labels.partition}`;
     switch (s.name) {
-      case 'kafka_server_brokertopicmetrics_messagesin_total': totals.messagesIn += s.value; break;
-      case 'kafka_server_brokertopicmetrics_bytesin_total': totals.bytesIn += s.value; break;
-      case 'kafka_server_brokertopicmetrics_bytesout_total': totals.bytesOut += s.value; break;
-      case 'kafka_log_log_logendoffset': totals.logEndOffsets.set(tp, s.value); break;
-      case 'kafka_cluster_partition_replicascount': totals.leads.add(tp); break;
+      case families.messagesIn: totals.messagesIn += s.value; break;
+      case families.bytesIn: totals.bytesIn += s.value; break;
+      case families.bytesOut: totals.bytesOut += s.value; break;
+      case families.logEndOffset: totals.logEndOffsets.set(tp, s.value); break;
+      case families.replicasCount: totals.leads.add(tp); break;
       default: break;
     }
   }

@@ -1,18 +1,22 @@
 /**
  * What the console asks of the brokers themselves, through src/client: each broker's metrics
- * endpoint (its metrics.port, from DescribeConfigs), scraped for throughput and log end offsets;
+ * endpoint (its metrics.port, from DescribeConfigs), scraped for throughput and log end offsets
+ * (only the families it reads, over a connection kept open between probes, as Prometheus keeps
+ * its own: a broker's scrape is paid for by its producers);
  * high watermarks (ListOffsets, as a consumer's endOffsets); consumer groups with their members,
  * assignments, committed offsets and lag. A broker that does not answer is reported as such and
  * asked again at the next probe; nothing here throws at its caller.
  */
+import http from 'http';
 import { Connection } from '../client/connection';
 import { Consumer } from '../client/consumer';
 import { GroupAdmin } from '../client/group-admin';
 import type { Logger } from '../common/logger';
 import { consumerLag } from '../group/consumer-lag';
 import { ApiKey } from '../protocol/api-keys';
+import { METRICS_NAME_PARAM } from '../metrics/metrics-server';
 import { ConfigResourceType } from '../protocol/messages/describe-configs';
-import { brokerTotals, throughput, type BrokerThroughput, type BrokerTotals } from './broker-metrics-sample';
+import { brokerTotals, consoleMetricNames, throughput, type BrokerThroughput, type BrokerTotals } from './broker-metrics-sample';
 import type { ClusterModel } from './cluster-model';
 
 export interface BrokerProbeView {
@@ -48,9 +52,13 @@ export interface ProbeResult {
 
 /** How long one scrape or one request of a probe may take. */
 const probeTimeoutMs = 2_000;
+/** The oldest scrape a rate is computed from (probes come every second while a page is open). */
+const rateBaseAgeMaxMs = 5_000;
 /** Groups described per probe. */
 const groupsMax = 50;
 const internalTopic = '__consumer_offsets';
+/** What the console asks of a broker's /metrics: the families it reads, no others. */
+const metricsQuery = new URLSearchParams(consoleMetricNames.map((name): [string, string] => [METRICS_NAME_PARAM, name])).toString();
 
 export class BrokerProbe {
   private readonly metricsUrls = new Map<string, string | null>();
@@ -58,6 +66,8 @@ export class BrokerProbe {
   private consumer: Consumer | undefined;
   private groupAdmin: GroupAdmin | undefined;
   private bootstrap = '';
+  /** One connection per broker's metrics endpoint, kept open from one probe to the next. */
+  private readonly metricsAgent = new http.Agent({ keepAlive: true, maxSockets: 1 });
 
   constructor(private readonly logger: Logger) {}
 
@@ -72,11 +82,11 @@ export class BrokerProbe {
       try {
         view.metricsUrl = await this.metricsUrl(b.id, b.host, b.port, b.brokerEpoch);
         if (view.metricsUrl === null) return;
-        const response = await fetch(view.metricsUrl, { signal: AbortSignal.timeout(probeTimeoutMs) });
-        const totals = brokerTotals(await response.text(), Date.now());
+        const totals = brokerTotals(await this.scrape(`${view.metricsUrl}?${metricsQuery}`), Date.now());
         const before = this.lastTotals.get(b.id);
         this.lastTotals.set(b.id, totals);
-        if (before) view.throughput = throughput(before, totals);
+        // Probes stop while no page is open: totals from before that are no base for a rate now.
+        if (before && totals.timeMs - before.timeMs <= rateBaseAgeMaxMs) view.throughput = throughput(before, totals);
         for (const tp of totals.leads) {
           const leo = totals.logEndOffsets.get(tp);
           if (leo !== undefined) logEndOffsets.set(tp, leo);
@@ -132,7 +142,26 @@ export class BrokerProbe {
   }
 
   async close(): Promise<void> {
+    this.metricsAgent.destroy();
     await this.closeClients();
+  }
+
+  /** The body of a GET of `url`; rejects on an answer other than 200, an error, or after probeTimeoutMs. */
+  private scrape(url: string): Promise<string> {
+    return new Promise((resolve, reject) => {
+      const request = http.get(url, { agent: this.metricsAgent, timeout: probeTimeoutMs }, (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('error', reject);
+        response.on('end', () => {
+          const body = Buffer.concat(chunks).toString();
+          if (response.statusCode === 200) resolve(body);
+          else reject(new Error(`${url} answered ${response.statusCode}: ${body.slice(0, 200)}`));
+        });
+      });
+      request.on('timeout', () => request.destroy(new Error(`${url} did not answer within ${probeTimeoutMs} ms`)));
+      request.on('error', reject);
+    });
   }
 
   /** Clients bootstrap from the registered brokers; a new set of addresses gets new clients. */

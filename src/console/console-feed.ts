@@ -1,9 +1,11 @@
 /**
  * The console's live picture of one cluster: ZooKeeper read every half second into a ClusterModel
- * (whose differences become the timeline and the znodes to flash), the brokers probed every
- * second (throughput, log end offsets, high watermarks) and the groups every two. Subscribers
- * (the page's WebSocket connections) get every change as a message; a ZooKeeper that is down is
- * reported and retried, never fatal. The timeline keeps the last `timelineMax` events.
+ * (whose differences become the timeline and the znodes to flash), and, while a page is open, the
+ * brokers probed every second (throughput, log end offsets, high watermarks) and the groups every
+ * two: what the brokers answer is paid for by their producers, so nobody watching costs them
+ * nothing. Subscribers (the page's WebSocket connections) get every change as a message; a
+ * ZooKeeper that is down is reported and retried, never fatal. The timeline keeps the last
+ * `timelineMax` events.
  */
 import { createLogger, type Logger } from '../common/logger';
 import { ZkClient } from '../coordination/zk-client';
@@ -181,13 +183,13 @@ export class ConsoleFeed {
   }
 
   private async probeBrokers(): Promise<void> {
-    if (this.model.brokers.length === 0) return;
+    if (this.model.brokers.length === 0 || this.subscribers.size === 0) return;
     this.probe = await this.prober.probe(this.model);
     this.publish({ type: 'probe', probe: this.probe });
   }
 
   private async probeGroups(): Promise<void> {
-    if (this.model.brokers.length === 0) return;
+    if (this.model.brokers.length === 0 || this.subscribers.size === 0) return;
     this.groupViews = await this.prober.groups(this.model);
     this.publish({ type: 'groups', groups: this.groupViews });
   }
