@@ -1,6 +1,7 @@
 /**
- * The console's live picture of one cluster: ZooKeeper read every half second into a ClusterModel
- * (whose differences become the timeline and the znodes to flash), and, while a page is open, the
+ * The console's live picture of one cluster: ZooKeeper read into a ClusterModel (whose
+ * differences become the timeline and the znodes to flash) within half a second of a watch on
+ * one of its znodes firing, and, while a page is open, the
  * brokers probed every second (throughput, log end offsets, high watermarks) and the groups every
  * two: what the brokers answer is paid for by their producers, so nobody watching costs them
  * nothing. Subscribers (the page's WebSocket connections) get every change as a message; a
@@ -11,7 +12,7 @@ import { createLogger, type Logger } from '../common/logger';
 import { ZkClient } from '../coordination/zk-client';
 import { BrokerProbe, type GroupView, type ProbeResult } from './broker-probe';
 import { changedZnodes, clusterEvents, emptyClusterModel, type ClusterEvent, type ClusterModel } from './cluster-model';
-import { readClusterModel } from './zk-cluster-reader';
+import { ClusterWatches, readClusterModel } from './zk-cluster-reader';
 
 export type FeedMessage =
   | { type: 'zookeeper'; connect: string; up: boolean; error: string | null }
@@ -23,6 +24,7 @@ export type FeedMessage =
   | { type: 'action'; line: string };
 
 export interface FeedTimings {
+  /** How often the console looks whether a watch fired (and reads ZooKeeper if one did). */
   zkPollIntervalMs: number;
   probeIntervalMs: number;
   groupsIntervalMs: number;
@@ -51,6 +53,7 @@ export class ConsoleFeed {
   private stopped = false;
   private wasEverUp = false;
   private readonly busy = new Set<string>();
+  private readonly watches = new ClusterWatches();
 
   constructor(
     readonly zookeeperConnect: string,
@@ -110,8 +113,15 @@ export class ConsoleFeed {
       this.zk = zk;
       // A read waits for the connection to come back: the connection's own events tell the page at once.
       zk.on('disconnected', () => this.setZooKeeperStatus(false, 'the connection was lost (the console reconnects by itself)'));
-      zk.on('connected', () => this.setZooKeeperStatus(true, null));
-      zk.on('expired', () => this.record([{ timeMs: Date.now(), kind: 'zookeeper', text: 'the console\'s own ZooKeeper session expired; it opened a new one', znode: '/' }]));
+      zk.on('connected', () => {
+        // The session's watches survive a lost connection; reading once more costs little and settles it.
+        this.watches.changed = true;
+        this.setZooKeeperStatus(true, null);
+      });
+      zk.on('expired', () => {
+        this.watches.lost();
+        this.record([{ timeMs: Date.now(), kind: 'zookeeper', text: 'the console\'s own ZooKeeper session expired; it opened a new one', znode: '/' }]);
+      });
       return zk;
     }, (err: unknown) => {
       this.setZooKeeperStatus(false, (err as Error).message);
@@ -141,12 +151,15 @@ export class ConsoleFeed {
   }
 
   private async pollZooKeeper(): Promise<void> {
+    if (!this.watches.changed) return;
     const zk = await this.zooKeeper();
     if (!zk) return;
     let next: ClusterModel;
     try {
-      next = await readClusterModel(zk);
+      next = await readClusterModel(zk, this.watches);
     } catch (err) {
+      // Which watches the failed reading set is not known: the next one sets them all again.
+      this.watches.lost();
       this.setZooKeeperStatus(false, (err as Error).message);
       return;
     }
