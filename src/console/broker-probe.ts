@@ -11,6 +11,7 @@ import http from 'http';
 import { Connection } from '../client/connection';
 import { Consumer } from '../client/consumer';
 import { GroupAdmin } from '../client/group-admin';
+import { httpGetText } from '../common/http-get';
 import type { Logger } from '../common/logger';
 import { consumerLag } from '../group/consumer-lag';
 import { ApiKey } from '../protocol/api-keys';
@@ -82,7 +83,7 @@ export class BrokerProbe {
       try {
         view.metricsUrl = await this.metricsUrl(b.id, b.host, b.port, b.brokerEpoch);
         if (view.metricsUrl === null) return;
-        const totals = brokerTotals(await this.scrape(`${view.metricsUrl}?${metricsQuery}`), Date.now());
+        const totals = brokerTotals(await httpGetText(`${view.metricsUrl}?${metricsQuery}`, this.metricsAgent, probeTimeoutMs), Date.now());
         const before = this.lastTotals.get(b.id);
         this.lastTotals.set(b.id, totals);
         // Probes stop while no page is open: totals from before that are no base for a rate now.
@@ -144,24 +145,6 @@ export class BrokerProbe {
   async close(): Promise<void> {
     this.metricsAgent.destroy();
     await this.closeClients();
-  }
-
-  /** The body of a GET of `url`; rejects on an answer other than 200, an error, or after probeTimeoutMs. */
-  private scrape(url: string): Promise<string> {
-    return new Promise((resolve, reject) => {
-      const request = http.get(url, { agent: this.metricsAgent, timeout: probeTimeoutMs }, (response) => {
-        const chunks: Buffer[] = [];
-        response.on('data', (chunk: Buffer) => chunks.push(chunk));
-        response.on('error', reject);
-        response.on('end', () => {
-          const body = Buffer.concat(chunks).toString();
-          if (response.statusCode === 200) resolve(body);
-          else reject(new Error(`${url} answered ${response.statusCode}: ${body.slice(0, 200)}`));
-        });
-      });
-      request.on('timeout', () => request.destroy(new Error(`${url} did not answer within ${probeTimeoutMs} ms`)));
-      request.on('error', reject);
-    });
   }
 
   /** Clients bootstrap from the registered brokers; a new set of addresses gets new clients. */
