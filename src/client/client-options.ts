@@ -7,6 +7,7 @@ import type { Clock } from '../common/clock';
 import { systemClock } from '../common/clock';
 import { createLogger, type Logger } from '../common/logger';
 import type { ResponseOf, RequestOf, SupportedApiKey } from '../protocol/messages';
+import type { ClientSecurity } from './client-security';
 import { Connection, CONNECT_TIMEOUT_MS_DEFAULT, REQUEST_TIMEOUT_MS_DEFAULT, type ConnectionOptions, type SendOptions } from './connection';
 
 /** Kafka's `metadata.max.age.ms`: metadata older than this is refreshed even without a reason. */
@@ -35,6 +36,8 @@ export interface ClientOptions {
   connectTimeoutMs?: number;
   metadataMaxAgeMs?: number;
   retryBackoffMs?: number;
+  /** TLS and SASL for every broker connection (security.protocol and its settings); plaintext without. */
+  security?: ClientSecurity;
   logger?: Logger;
   clock?: Clock;
   /** Opens broker connections; tests swap it for fakes. */
@@ -49,6 +52,7 @@ export interface ResolvedClientOptions {
   connectTimeoutMs: number;
   metadataMaxAgeMs: number;
   retryBackoffMs: number;
+  security: ClientSecurity | undefined;
   logger: Logger;
   clock: Clock;
   connect: ConnectFn;
@@ -92,6 +96,7 @@ export function resolveClientOptions(options: ClientOptions, kind: 'producer' | 
     connectTimeoutMs: options.connectTimeoutMs ?? CONNECT_TIMEOUT_MS_DEFAULT,
     metadataMaxAgeMs: options.metadataMaxAgeMs ?? METADATA_MAX_AGE_MS_DEFAULT,
     retryBackoffMs: options.retryBackoffMs ?? RETRY_BACKOFF_MS_DEFAULT,
+    security: options.security,
     logger: options.logger ?? createLogger(clientId),
     clock: options.clock ?? systemClock,
     connect: options.connect ?? connectToBroker,

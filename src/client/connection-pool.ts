@@ -37,12 +37,13 @@ export class ConnectionPool {
   }
 
   private async open(address: BrokerAddress, key: string): Promise<BrokerConnection> {
-    const { clientId, requestTimeoutMs, connectTimeoutMs, logger } = this.options;
+    const { clientId, requestTimeoutMs, connectTimeoutMs, security, logger } = this.options;
     try {
       const connection = await this.options.connect(address.host, address.port, {
         clientId,
         requestTimeoutMs,
         connectTimeoutMs,
+        security,
         logger: logger.child('connection'),
       });
       if (this.closed) {

@@ -2,9 +2,11 @@
  * A client's TCP connection to one broker (Kafka's NetworkClient for a single node): requests
  * are pipelined under increasing correlation ids and each response settles the request with its
  * id. Whatever ends the connection rejects every request still waiting, with NETWORK_EXCEPTION.
+ * A secured connection is handed out only once its TLS handshake and SASL exchange have succeeded.
  */
 import { EventEmitter } from 'events';
 import net from 'net';
+import tls from 'tls';
 import { assert } from '../common/assert';
 import { ErrorCode, JosefError } from '../common/errors';
 import { createLogger, type Logger } from '../common/logger';
@@ -12,6 +14,7 @@ import { apiName } from '../protocol/api-keys';
 import { decodeResponse, encodeRequestChunks, REQUEST_BYTES_MAX_DEFAULT, type FrameChunks, type MessageBody } from '../protocol/frame';
 import { FrameReader } from '../protocol/frame-reader';
 import type { RequestOf, ResponseOf, SupportedApiKey } from '../protocol/messages';
+import { authenticate, tlsConnectOptions, type ClientSecurity } from './client-security';
 
 /** Kafka's `request.timeout.ms` default. */
 export const REQUEST_TIMEOUT_MS_DEFAULT = 30_000;
@@ -34,6 +37,8 @@ export interface ConnectionOptions {
   maxFrameBytes?: number;
   sendBufferBytesMax?: number;
   socketFactory?: SocketFactory;
+  /** TLS and SASL, as the listener connected to asks; plaintext without. */
+  security?: ClientSecurity;
   logger?: Logger;
 }
 
@@ -81,19 +86,41 @@ export class Connection extends EventEmitter {
     socket.on('close', () => this.onClose());
   }
 
-  /** Connects within `connectTimeoutMs`; fails with NETWORK_EXCEPTION. */
-  static connect(host: string, port: number, options: ConnectionOptions): Promise<Connection> {
+  /**
+   * Connects within `connectTimeoutMs` (the TLS handshake included; a certificate that is not
+   * trusted fails it) and, on a SASL listener, authenticates. Fails with NETWORK_EXCEPTION, or
+   * the SASL error the broker answered (not retriable).
+   */
+  static async connect(host: string, port: number, options: ConnectionOptions): Promise<Connection> {
+    const connection = await Connection.open(host, port, options);
+    const sasl = options.security?.sasl;
+    if (sasl === undefined) return connection;
+    try {
+      await authenticate(connection, sasl);
+    } catch (err) {
+      await connection.close();
+      throw err;
+    }
+    return connection;
+  }
+
+  private static open(host: string, port: number, options: ConnectionOptions): Promise<Connection> {
     const timeoutMs = options.connectTimeoutMs ?? CONNECT_TIMEOUT_MS_DEFAULT;
     const reader = new FrameReader(options.maxFrameBytes ?? REQUEST_BYTES_MAX_DEFAULT);
     let connection: Connection | undefined;
     // Nothing is asked before the connection exists, so a bad stream before then just ends it.
     const onBadResponse = (err: unknown): void => (connection ? connection.failOnBadResponse(err) : void socket.destroy());
-    const socket = (options.socketFactory ?? defaultSocketFactory)(host, port, reader.onread(onBadResponse));
+    const tlsSettings = options.security?.tls;
+    const socket = options.socketFactory === undefined && tlsSettings !== undefined
+      // Node's TLS socket reads into buffers of its own: its 'data' events go to the reader.
+      ? tls.connect(tlsConnectOptions(host, port, tlsSettings))
+      : (options.socketFactory ?? defaultSocketFactory)(host, port, reader.onread(onBadResponse));
     const logger = options.logger ?? createLogger('connection');
     return new Promise((resolve, reject) => {
       const settle = (err: Error | undefined): void => {
         clearTimeout(timer);
         socket.off('connect', onConnect);
+        socket.off('secureConnect', onConnect);
         socket.off('error', onError);
         if (err) {
           socket.destroy();
@@ -112,7 +139,8 @@ export class Connection extends EventEmitter {
         timeoutMs,
       );
       socket.on('error', onError);
-      if (socket.pending) socket.once('connect', onConnect);
+      if (socket instanceof tls.TLSSocket) socket.once('secureConnect', onConnect);
+      else if (socket.pending) socket.once('connect', onConnect);
       else settle(undefined);
     });
   }

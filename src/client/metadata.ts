@@ -11,6 +11,7 @@ import type { RequestOf, ResponseOf, SupportedApiKey } from '../protocol/message
 import { addressKey, backoff, type BrokerAddress, type BrokerConnection, type ResolvedClientOptions } from './client-options';
 import { Cluster, type TopicInfo } from './cluster';
 import type { ConnectionPool } from './connection-pool';
+import { isAuthenticationError } from './client-security';
 
 /** Topic-level errors in a Metadata response that waiting will not cure. */
 export function isFatalTopicError(code: number): boolean {
@@ -107,6 +108,7 @@ export class Metadata {
         lastProblem = problem;
       } catch (err) {
         if (err instanceof JosefError && isFatalTopicError(err.code)) throw err;
+        if (isAuthenticationError(err)) throw err;
         lastProblem = (err as Error).message;
       }
       const leftMs = deadlineMs - this.options.clock.nowMs();
@@ -160,6 +162,8 @@ export class Metadata {
       try {
         connection = await this.pool.get(address);
       } catch (err) {
+        // Kafka's clients give up on an authentication failure: other brokers hold the same credentials.
+        if (isAuthenticationError(err)) throw err;
         errors.push(`${addressKey(address)}: ${(err as Error).message}`);
         continue;
       }

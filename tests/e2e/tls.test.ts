@@ -4,8 +4,12 @@
  * confluent-kafka produce and consume over both; a client without credentials, a plaintext client
  * on a TLS port, a TLS client on the plaintext port, a client that does not trust the broker's CA
  * and a client certificate from another CA are each refused, with nothing written, while the
- * broker serves the others.
+ * broker serves the others. Josef's own CLI does the same through `--command-config` with
+ * librdkafka's property names: over SASL_SSL and over SSL with a client certificate, and a wrong
+ * password or an untrusted CA ends the command with a clear error and a non-zero exit.
  */
+import * as fs from 'fs';
+import path from 'path';
 import { runChild, stopAllChildren } from '../helpers/child-processes';
 import { freePorts, runJosef, startTestCluster, type TestCluster } from '../helpers/cluster';
 import { expectSuccess, jsonLines, kcat, readWithJosef, runPython } from '../helpers/kafka-clients';
@@ -70,6 +74,44 @@ describe('TLS listeners against Kafka\'s clients', () => {
     await kcat(ssl, ['-P', '-t', 'certified', ...withCertificate], { input: Buffer.from('signed\n') });
     await kcat(ssl, ['-P', '-t', 'certified', '-X', 'security.protocol=SSL', ...trusting(certificates.caPem)], { input: Buffer.from('anonymous\n') });
     expect(await values('certified')).toEqual(['signed', 'anonymous']);
+  });
+
+  /** A --command-config file with these librdkafka properties. */
+  const commandConfig = (name: string, properties: Record<string, string>): string => {
+    const file = path.join(certificates.dir, `${name}.properties`);
+    fs.writeFileSync(file, Object.entries(properties).map(([key, value]) => `${key}=${value}\n`).join(''));
+    return file;
+  };
+  const saslSslProperties = (): Record<string, string> => ({
+    'bootstrap.servers': saslSsl, 'security.protocol': 'SASL_SSL', 'sasl.mechanisms': 'SCRAM-SHA-256',
+    'sasl.username': 'alice', 'sasl.password': 'alice-secret', 'ssl.ca.location': certificates.caPem,
+  });
+
+  test('josef topic, produce and consume with --command-config: SASL_SSL with SCRAM, and SSL with a client certificate', async () => {
+    const config = commandConfig('alice', saslSslProperties());
+    expectSuccess(await runJosef(['topic', 'create', 'josef-tls', '--partitions', '1', '--replication-factor', '1', '--command-config', config]), 'josef topic create over SASL_SSL');
+    expectSuccess(await runJosef(['produce', 'josef-tls', '--acks', 'all', '--command-config', config], 60_000, {}, 'one\ntwo\n'), 'josef produce over SASL_SSL');
+    const certified = commandConfig('certified', {
+      'security.protocol': 'SSL', 'ssl.ca.location': certificates.caPem,
+      'ssl.certificate.location': certificates.clientCertPem, 'ssl.key.location': certificates.clientKeyPem,
+    });
+    const consumed = await runJosef(['consume', 'josef-tls', '--from-beginning', '--max-messages', '2', '--bootstrap-server', ssl, '--command-config', certified]);
+    expectSuccess(consumed, 'josef consume over SSL');
+    expect(consumed.stdout.split('\n').filter((l) => l !== '')).toEqual(['one', 'two']);
+  });
+
+  test.each([
+    ['a wrong password', () => ({ 'sasl.password': 'guess' }), /SASL_AUTHENTICATION_FAILED: SASL SCRAM-SHA-256 authentication as alice at 127\.0\.0\.1:\d+: Authentication failed during authentication due to invalid credentials/],
+    ['a mechanism the listener does not enable', () => ({ 'sasl.mechanisms': 'PLAIN' }), /UNSUPPORTED_SASL_MECHANISM: .*the listener enables SCRAM-SHA-256, SCRAM-SHA-512/],
+    ['a CA that did not sign the broker\'s certificate', () => ({ 'ssl.ca.location': certificates.otherCaPem }), /self[- ]signed certificate/],
+  ])('josef with %s in --command-config exits non-zero with a clear error, and creates nothing', async (_what, override, error) => {
+    const overridden = override();
+    const name = `josef-refused-${Object.keys(overridden)[0].replace(/\./g, '-')}`;
+    const run = await runJosef(['topic', 'create', name, '--partitions', '1', '--replication-factor', '1', '--command-config', commandConfig(name, { ...saslSslProperties(), ...overridden })]);
+    expect(run.code).not.toBe(0);
+    expect(run.stderr).toMatch(error);
+    const listed = await runJosef(['topic', 'list', '--bootstrap-server', plaintext]);
+    expect(listed.stdout).not.toContain(name);
   });
 
   test.each([
