@@ -44,6 +44,8 @@ import type { SaslAuthenticatorOptions } from './security/sasl-authenticator';
 import { newSaslServer } from './security/sasl-server';
 import { CredentialCache } from './security/scram-credentials';
 import { tlsServerOptions } from './security/tls-options';
+import { interBrokerClientSecurity } from './security/inter-broker-security';
+import type { ClientSecurity } from './client/client-security';
 import { ReplicaManager } from './server/replica-manager';
 import { SocketServer } from './server/socket-server';
 import { BrokerStartupError } from './server/startup-error';
@@ -115,6 +117,8 @@ export class Broker {
   private readonly boundPorts = new Map<string, number>();
   /** Every user's SCRAM credentials, from /config/users, for the SASL listeners. */
   private readonly credentialCache = new CredentialCache();
+  /** TLS and SASL of this broker's connections to the inter-broker listener (read at startup). */
+  private interBrokerSecurity: ClientSecurity | undefined;
   private shutdownDone: Promise<void> | undefined;
   private readonly zkSession = new ZkSessionStats();
   private metrics: BrokerMetrics | undefined;
@@ -147,6 +151,11 @@ export class Broker {
     if (this.state !== 'new') throw new Error(`broker ${this.brokerId} was already started`);
     this.state = 'starting';
     const started = Date.now();
+    try {
+      this.interBrokerSecurity = interBrokerClientSecurity(this.config);
+    } catch (err) {
+      throw new BrokerStartupError(`inter-broker listener ${this.config.interBrokerListenerName}: ${(err as Error).message}`);
+    }
     const zk = await this.connectZooKeeper();
     for (const basePath of basePaths) await zk.mkdirp(basePath);
     this.clusterId = await getOrCreateClusterId(zk);
@@ -180,6 +189,7 @@ export class Broker {
       fetcherConnect: (leader) => Connection.connect(leader.host, leader.port, {
         clientId: `broker-${this.brokerId}-fetcher`,
         requestTimeoutMs: this.config.replicaSocketTimeoutMs,
+        security: this.interBrokerSecurity,
         logger: this.logger.child(`fetcher-connection-${leader.nodeId}`),
       }),
     });
@@ -203,10 +213,12 @@ export class Broker {
     await this.register(zk);
     this.openFileWatchdog.start();
     this.controller = new Controller({
-      zk, brokerId: this.brokerId, uncleanLeaderElectionEnable: this.config.uncleanLeaderElectionEnable, interBrokerListenerName: this.config.interBrokerListenerName,
+      zk, brokerId: this.brokerId, uncleanLeaderElectionEnable: this.config.uncleanLeaderElectionEnable,
+      interBrokerListenerName: this.config.interBrokerListenerName,
       logger: this.logger.child('controller'), clock: this.clock,
       brokerConnect: (broker) => Connection.connect(broker.host, broker.port, {
-        clientId: `controller-${this.brokerId}`, requestTimeoutMs: this.config.controllerSocketTimeoutMs, logger: this.logger.child('controller').child('channel'),
+        clientId: `controller-${this.brokerId}`, requestTimeoutMs: this.config.controllerSocketTimeoutMs, security: this.interBrokerSecurity,
+        logger: this.logger.child('controller').child('channel'),
       }),
       autoLeaderRebalance: { enable: this.config.autoLeaderRebalanceEnable, checkIntervalMs: this.config.leaderImbalanceCheckIntervalSeconds * 1000, imbalancePerBrokerPercentage: this.config.leaderImbalancePerBrokerPercentage },
     });
@@ -307,7 +319,8 @@ export class Broker {
         // Through the listener brokers use between them, as the replica fetchers do.
         const { host, port } = this.advertisedEndpoints.find((e) => e.listenerName === this.config.interBrokerListenerName) ?? this.advertisedEndpoints[0];
         this.lagConsumer ??= new Consumer({
-          bootstrapServers: `${host}:${port}`, clientId: `broker-${this.brokerId}-metrics`, requestTimeoutMs: lagEndOffsetsTimeoutMs, logger: this.logger.child('metrics-consumer'),
+          bootstrapServers: `${host}:${port}`, clientId: `broker-${this.brokerId}-metrics`, requestTimeoutMs: lagEndOffsetsTimeoutMs,
+          security: this.interBrokerSecurity, logger: this.logger.child('metrics-consumer'),
         });
         return this.lagConsumer.endOffsets(partitions, lagEndOffsetsTimeoutMs);
       },
@@ -462,6 +475,7 @@ export class Broker {
     const connection = await Connection.connect(endpoint.host, endpoint.port, {
       clientId: `broker-${this.brokerId}-controlled-shutdown`,
       requestTimeoutMs: this.config.controllerSocketTimeoutMs,
+      security: this.interBrokerSecurity,
     });
     try {
       const response = await connection.send(ApiKey.ControlledShutdown, { brokerId: this.brokerId, brokerEpoch: this.brokerEpoch });

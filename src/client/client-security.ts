@@ -62,11 +62,6 @@ export function tlsConnectOptions(host: string, port: number, settings: TlsClien
   };
 }
 
-/** A refused SASL exchange: retrying with the same credentials cannot help (Kafka's AuthenticationException). */
-export function isAuthenticationError(err: unknown): err is JosefError {
-  return err instanceof JosefError && (err.code === ErrorCode.SASL_AUTHENTICATION_FAILED.code || err.code === ErrorCode.UNSUPPORTED_SASL_MECHANISM.code);
-}
-
 /** The requests the SASL exchange sends; a Connection is one. */
 export interface SaslTransport {
   readonly address: string;

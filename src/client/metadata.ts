@@ -4,14 +4,13 @@
  * (a leader moved, a topic is new), when it is older than `metadataMaxAgeMs`, and retried with
  * `retryBackoffMs` while it fails. One refresh is in flight at a time.
  */
-import { ErrorCode, JosefError } from '../common/errors';
+import { ErrorCode, isAuthenticationError, JosefError } from '../common/errors';
 import type { Logger } from '../common/logger';
 import { ApiKey, apiName, NO_LEADER } from '../protocol/api-keys';
 import type { RequestOf, ResponseOf, SupportedApiKey } from '../protocol/messages';
 import { addressKey, backoff, type BrokerAddress, type BrokerConnection, type ResolvedClientOptions } from './client-options';
 import { Cluster, type TopicInfo } from './cluster';
 import type { ConnectionPool } from './connection-pool';
-import { isAuthenticationError } from './client-security';
 
 /** Topic-level errors in a Metadata response that waiting will not cure. */
 export function isFatalTopicError(code: number): boolean {

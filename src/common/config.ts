@@ -18,7 +18,7 @@ import {
 } from './listener-config';
 import { defaultMaxOpenFiles } from './open-file-limit';
 import { parseProperties, propertiesToMap, type PropertyEntry } from './properties';
-import { checkSecuritySettings, isPlainJaasConfigKey, parseSaslMechanisms, readPlainSaslUsers } from './security-config';
+import { checkSecuritySettings, isSaslJaasConfigKey, parseSaslMechanisms, readSaslJaasSettings, type SaslJaasSettings } from './security-config';
 
 export { ConfigError } from './config-error';
 
@@ -144,6 +144,13 @@ export interface BrokerConfig extends ListenerSettings {
    * SASL/PLAIN accepts there (the JAAS entry's user_NAME="PASSWORD" options).
    */
   plainSaslUsers: Record<string, ReadonlyMap<string, string>>;
+  /**
+   * The `username` and `password` of listener.name.<listener>.<mechanism>.sasl.jaas.config, by
+   * listener name and mechanism: how this broker logs in when it connects to that listener.
+   */
+  saslLogins: Record<string, Record<string, { username: string; password: string }>>;
+  /** sasl.mechanism.inter.broker.protocol: how brokers log in to a SASL inter-broker listener. */
+  saslMechanismInterBrokerProtocol: string | null;
   /**
    * authorizer.class.name: Kafka's AclAuthorizer (or SimpleAclAuthorizer) turns ACLs on; empty
    * (Kafka's default) authorizes everything.
@@ -345,6 +352,7 @@ const settings: Setting[] = [
   { key: 'connection.failed.authentication.delay.ms', field: 'connectionFailedAuthenticationDelayMs', parse: integer(0, INT_MAX), defaultValue: '100' },
   // Kafka's default is GSSAPI (Kerberos), which Josef does not speak; SCRAM needs only `josef user add`.
   { key: 'sasl.enabled.mechanisms', field: 'saslEnabledMechanisms', parse: parseSaslMechanisms, defaultValue: 'SCRAM-SHA-256,SCRAM-SHA-512' },
+  { key: 'sasl.mechanism.inter.broker.protocol', field: 'saslMechanismInterBrokerProtocol', parse: (raw) => (raw.trim() === '' ? null : parseSaslMechanisms(raw)[0]), defaultValue: '' },
   { key: 'authorizer.class.name', field: 'authorizerClassName', parse: (raw) => (raw.trim() === '' ? null : oneOf(...ACL_AUTHORIZER_CLASS_NAMES)(raw)), defaultValue: '' },
   { key: 'super.users', field: 'superUsers', parse: (raw) => [...parseSuperUsers(raw)], defaultValue: '' },
   { key: 'allow.everyone.if.no.acl.found', field: 'allowEveryoneIfNoAclFound', parse: boolean, defaultValue: 'false' },
@@ -403,10 +411,10 @@ export function loadBrokerConfig(sources: ConfigSources = {}): LoadedConfig {
   const env = sources.env ?? process.env;
   const fileEntries = sources.file === undefined ? new Map<string, PropertyEntry>() : readPropertiesFile(sources.file);
   for (const [key, entry] of fileEntries) {
-    if (!knownConfigKeys.has(key) && !isPlainJaasConfigKey(key)) warnings.push(`unknown setting ${key} in ${sources.file}:${entry.line} is ignored`);
+    if (!knownConfigKeys.has(key) && !isSaslJaasConfigKey(key)) warnings.push(`unknown setting ${key} in ${sources.file}:${entry.line} is ignored`);
   }
   for (const key of Object.keys(flags)) {
-    if (key !== 'port' && !knownConfigKeys.has(key) && !isPlainJaasConfigKey(key) && flags[key] !== undefined) warnings.push(`unknown setting ${key} on the command line is ignored`);
+    if (key !== 'port' && !knownConfigKeys.has(key) && !isSaslJaasConfigKey(key) && flags[key] !== undefined) warnings.push(`unknown setting ${key} on the command line is ignored`);
   }
   const layers: Layer[] = [
     (key) => (flags[key] === undefined ? undefined : { value: flags[key] as string, origin: `command line (${key})` }),
@@ -430,8 +438,8 @@ export function loadBrokerConfig(sources: ConfigSources = {}): LoadedConfig {
   // Kafka's old `port` setting gives the listener's port: listeners counts as given.
   if (flags.port !== undefined) staticConfigKeys.add('listeners');
   const strongest = (key: string): RawValue | undefined => layers.map((layer) => layer(key)).find((v) => v !== undefined);
-  const plainSaslUsers = readPlainSaslUsers([...Object.keys(flags), ...fileEntries.keys()], strongest);
-  return { config: { ...derive(found, flags.port, plainSaslUsers), staticConfigKeys }, warnings };
+  const jaas = readSaslJaasSettings([...Object.keys(flags), ...fileEntries.keys()], strongest);
+  return { config: { ...derive(found, flags.port, jaas), staticConfigKeys }, warnings };
 }
 
 /** Whether any source names the setting, under its key or an alias. */
@@ -486,7 +494,7 @@ function parseValue(setting: Setting, spelling: Alias, raw: RawValue): unknown {
 }
 
 /** Fills the defaults that depend on other settings, and checks the settings against each other. */
-function derive(found: FoundValues, portFlag: string | undefined, plainSaslUsers: BrokerConfig['plainSaslUsers']): Omit<BrokerConfig, 'staticConfigKeys'> {
+function derive(found: FoundValues, portFlag: string | undefined, jaas: SaslJaasSettings): Omit<BrokerConfig, 'staticConfigKeys'> {
   const values = Object.fromEntries(Object.entries(found).map(([field, f]) => [field, f.value])) as Partial<BrokerConfig>;
   if (values.brokerId === undefined) {
     throw new ConfigError(`broker.id is required: set it with --id, ${envVarName('broker.id')} or broker.id in server.properties`);
@@ -502,14 +510,14 @@ function derive(found: FoundValues, portFlag: string | undefined, plainSaslUsers
     portFlag,
   });
   const sessionTimeoutMs = values.zookeeperSessionTimeoutMs as number;
-  checkSecuritySettings(listenerSettings, values, plainSaslUsers);
+  checkSecuritySettings(listenerSettings, values, jaas);
   return {
     ...(values as Omit<BrokerConfig, keyof ListenerSettings | 'logDirs' | 'zookeeperConnectionTimeoutMs' | 'staticConfigKeys'>),
     ...listenerSettings,
     brokerId,
     logDirs: values.logDirs ?? [path.join(os.tmpdir(), `josef-logs-${brokerId}`)],
     zookeeperConnectionTimeoutMs: values.zookeeperConnectionTimeoutMs ?? sessionTimeoutMs,
-    plainSaslUsers,
+    ...jaas,
   };
 }
 

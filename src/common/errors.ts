@@ -122,6 +122,11 @@ export class ConfigValueError extends JosefError {
   }
 }
 
+/** A refused SASL exchange: retrying with the same credentials cannot help (Kafka's AuthenticationException). */
+export function isAuthenticationError(err: unknown): err is JosefError {
+  return err instanceof JosefError && (err.code === ErrorCode.SASL_AUTHENTICATION_FAILED.code || err.code === ErrorCode.UNSUPPORTED_SASL_MECHANISM.code);
+}
+
 /** The wire code to answer with for anything thrown while handling a request. */
 export function codeOf(err: unknown): number {
   return err instanceof JosefError ? err.code : ErrorCode.UNKNOWN_SERVER_ERROR.code;

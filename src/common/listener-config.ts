@@ -100,11 +100,6 @@ export function deriveListenerSettings(sources: ListenerSources): ListenerSettin
   const listenerEndpoints = listeners.map((l) => ({ ...l, host: l.host === '' ? '0.0.0.0' : l.host, securityProtocol: protocolOf(l.listenerName) }));
   const advertisedListeners = advertise(listeners, sources).map((l) => ({ ...l, securityProtocol: protocolOf(l.listenerName) }));
   const interBrokerListenerName = interBrokerListener(advertisedListeners, sources);
-  if (protocolOf(interBrokerListenerName) !== 'PLAINTEXT') {
-    // The broker's own connections (replica fetchers, the controller's) speak neither TLS nor SASL yet.
-    throw new ConfigError(`the inter-broker listener ${interBrokerListenerName} speaks ${protocolOf(interBrokerListenerName)}, but Josef's brokers ` +
-      'cannot use TLS or SASL between them yet: set inter.broker.listener.name to a PLAINTEXT listener');
-  }
   return {
     listeners: listenerEndpoints,
     advertisedListeners,

@@ -1,13 +1,20 @@
 /**
- * Kafka's `sasl.jaas.config` value for SASL/PLAIN on a broker
- * (`listener.name.<listener>.plain.sasl.jaas.config`): one JAAS login module entry,
- * `org.apache.kafka.common.security.plain.PlainLoginModule required username="admin"
- * password="admin-secret" user_admin="admin-secret" user_alice="alice-secret";`, whose
- * `user_<name>="<password>"` options are the users PLAIN accepts (Kafka's
- * PlainServerCallbackHandler). Read here into those users; nothing else of JAAS is kept.
+ * Kafka's `sasl.jaas.config` value on a broker (`listener.name.<listener>.<mechanism>.sasl.jaas.config`):
+ * one JAAS login module entry, `org.apache.kafka.common.security.plain.PlainLoginModule required
+ * username="admin" password="admin-secret" user_admin="admin-secret" user_alice="alice-secret";`,
+ * whose `user_<name>="<password>"` options are the users PLAIN accepts (Kafka's
+ * PlainServerCallbackHandler) and whose `username`/`password` are the broker's own login when it
+ * connects to the inter-broker listener (PlainLoginModule or ScramLoginModule). Read here into
+ * those; nothing else of JAAS is kept.
  */
 
 export const PLAIN_LOGIN_MODULE = 'org.apache.kafka.common.security.plain.PlainLoginModule';
+export const SCRAM_LOGIN_MODULE = 'org.apache.kafka.common.security.scram.ScramLoginModule';
+
+/** The login module Kafka expects in a mechanism's JAAS entry. */
+export function loginModuleFor(mechanism: string): string {
+  return mechanism === 'PLAIN' ? PLAIN_LOGIN_MODULE : SCRAM_LOGIN_MODULE;
+}
 
 const controlFlags = new Set(['required', 'requisite', 'sufficient', 'optional']);
 
@@ -41,4 +48,14 @@ export function plainUsersFromJaas(text: string): Map<string, string> {
   }
   if (users.size === 0) throw new Error('the JAAS entry names no users: add user_NAME="PASSWORD" for each');
   return users;
+}
+
+/** The entry's own login (its `username` and `password` options), if it has one; the module must suit `mechanism`. */
+export function loginFromJaas(text: string, mechanism: string): { username: string; password: string } | undefined {
+  const entry = parseJaasEntry(text);
+  const expected = loginModuleFor(mechanism);
+  if (entry.loginModule !== expected) throw new Error(`${mechanism}'s JAAS entry must use ${expected}, not ${entry.loginModule}`);
+  const username = entry.options.get('username');
+  const password = entry.options.get('password');
+  return username === undefined || password === undefined ? undefined : { username, password };
 }

@@ -30,6 +30,8 @@ export interface TestClusterOptions {
   brokerOverrides?: Record<number, Record<string, string>>;
   /** The port the cluster connects to broker i at is ports[i - 1]; default: free ports. */
   ports?: number[];
+  /** A chroot the test prepared (e.g. SCRAM users the brokers log in with); default: a fresh one. */
+  zookeeperConnect?: string;
   /** Keep the data folder (e.g. to restart on it in another cluster). */
   dataDir?: string;
   /** More log dirs for some brokers, after their data folder. */
@@ -50,7 +52,7 @@ export const testBrokerOverrides: Record<string, string> = {
 export async function startTestCluster(name: string, options: TestClusterOptions = {}): Promise<TestCluster> {
   const brokers = options.brokers ?? 1;
   const dataDir = options.dataDir ?? tmpDir(`cluster-${name}`);
-  const zookeeperConnect = testChroot(name);
+  const zookeeperConnect = options.zookeeperConnect ?? testChroot(name);
   const cluster = await startLocalCluster({
     brokers,
     dataDir,

@@ -4,9 +4,11 @@
  * is answered or the broker is removed. The connection is opened by a function the broker gives,
  * as the replica fetcher's is, so coordination holds no client code. Bounded: a broker that stops answering cannot grow the
  * controller's memory; when its queue overflows the queue is dropped whole and the controller is
- * asked to resend that broker its full state (which supersedes everything dropped).
+ * asked to resend that broker its full state (which supersedes everything dropped). On a secured
+ * inter-broker listener each connection authenticates first; a refused login is retried like a
+ * broker that is not there, and logged as an error, since it will not cure itself.
  */
-import { ErrorCode, JosefError } from '../../common/errors';
+import { ErrorCode, isAuthenticationError, JosefError } from '../../common/errors';
 import type { Logger } from '../../common/logger';
 import { apiName, type ApiKey } from '../../protocol/api-keys';
 import type { RequestOf, ResponseOf } from '../../protocol/messages';
@@ -115,6 +117,11 @@ export class TcpControllerChannel implements ControllerChannel {
         response = await entry.connection.send(next.apiKey, next.body as never);
       } catch (err) {
         if (entry.removed) break;
+        if (isAuthenticationError(err)) {
+          logger.error(`cannot send ${apiName(next.apiKey)} to broker ${entry.id}: ${err.message}; retrying`);
+          await new Promise((resolve) => setTimeout(resolve, this.options.retryBackoffMs ?? retryBackoffMsDefault));
+          continue;
+        }
         if (err instanceof JosefError && err.code !== ErrorCode.NETWORK_EXCEPTION.code && err.code !== ErrorCode.REQUEST_TIMED_OUT.code) {
           logger.warn(`broker ${entry.id} refused ${apiName(next.apiKey)}: ${err.message}`);
           entry.queue.shift();

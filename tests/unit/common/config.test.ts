@@ -92,7 +92,7 @@ describe('loadBrokerConfig', () => {
     expect(() => loadBrokerConfig({ env: { JOSEF_BROKER_ID: 'x' } })).toThrow(/broker\.id \(from JOSEF_BROKER_ID\)/);
     expect(() => loadBrokerConfig({ env: {}, flags: { 'broker.id': '1', 'auto.create.topics.enable': 'yes' } })).toThrow(/auto\.create\.topics\.enable.*true or false/);
     expect(() => loadBrokerConfig({ env: {}, flags: { 'broker.id': '1', 'zookeeper.connect': 'nohost' } })).toThrow(/zookeeper\.connect/);
-    expect(() => loadBrokerConfig({ env: {}, flags: { 'broker.id': '1', listeners: 'SSL://h:1', 'inter.broker.listener.name': 'SSL' } })).toThrow(/cannot use TLS or SASL between them yet/);
+    expect(() => loadBrokerConfig({ env: {}, flags: { 'broker.id': '1', listeners: 'SSL://h:1', 'inter.broker.listener.name': 'SSL' } })).toThrow(/the listener SSL speaks SSL: set ssl\.keystore\.location/);
     expect(() => loadBrokerConfig({ env: {}, flags: { 'broker.id': '1', 'min.insync.replicas': '0' } })).toThrow(/min\.insync\.replicas.*out of range/);
     expect(() => loadBrokerConfig({ env: {}, flags: { 'broker.id': '1', 'advertised.listeners': 'PLAINTEXT://0.0.0.0:9092' } })).toThrow(/non-routable/);
   });

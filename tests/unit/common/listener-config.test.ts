@@ -40,7 +40,17 @@ describe('SASL settings', () => {
     expect(config.plainSaslUsers).toEqual({ EXTERNAL: new Map([['alice', 'alice-secret']]) });
   });
 
-  it('refuses PLAIN without users on a SASL listener, a mechanism Josef lacks, a bad JAAS entry, and a SASL inter-broker listener', () => {
+  it('a SASL inter-broker listener: the broker logs in with sasl.mechanism.inter.broker.protocol as its JAAS entry\'s username and password', () => {
+    const config = load({
+      ...saslPair, 'inter.broker.listener.name': 'EXTERNAL', 'sasl.mechanism.inter.broker.protocol': 'SCRAM-SHA-512',
+      'listener.name.external.scram-sha-512.sasl.jaas.config': 'org.apache.kafka.common.security.scram.ScramLoginModule required username="broker" password="broker-secret";',
+    });
+    expect(config.securityInterBrokerProtocol).toBe('SASL_PLAINTEXT');
+    expect(config.saslMechanismInterBrokerProtocol).toBe('SCRAM-SHA-512');
+    expect(config.saslLogins).toEqual({ EXTERNAL: { 'SCRAM-SHA-512': { username: 'broker', password: 'broker-secret' } } });
+  });
+
+  it('refuses PLAIN without users on a SASL listener, a mechanism Josef lacks, a bad JAAS entry, and a SASL inter-broker listener without a login', () => {
     const refuses = (settings: Record<string, string>, message: RegExp): void => {
       expect(() => load(settings)).toThrow(ConfigError);
       expect(() => load(settings)).toThrow(message);
@@ -48,7 +58,13 @@ describe('SASL settings', () => {
     refuses({ ...saslPair, 'sasl.enabled.mechanisms': 'PLAIN' }, /the SASL listener EXTERNAL has no users: set listener\.name\.external\.plain\.sasl\.jaas\.config=/);
     refuses({ ...saslPair, 'sasl.enabled.mechanisms': 'GSSAPI' }, /invalid value for sasl\.enabled\.mechanisms .*GSSAPI is not a SASL mechanism Josef speaks/);
     refuses({ ...saslPair, 'listener.name.external.plain.sasl.jaas.config': 'nonsense' }, /invalid value for listener\.name\.external\.plain\.sasl\.jaas\.config \(from command line/);
-    refuses({ ...saslPair, 'inter.broker.listener.name': 'EXTERNAL' }, /the inter-broker listener EXTERNAL speaks SASL_PLAINTEXT, but Josef's brokers cannot use TLS or SASL between them yet/);
+    const interBroker = { ...saslPair, 'inter.broker.listener.name': 'EXTERNAL' };
+    refuses(interBroker, /the inter-broker listener EXTERNAL speaks SASL: set sasl\.mechanism\.inter\.broker\.protocol/);
+    refuses({ ...interBroker, 'sasl.mechanism.inter.broker.protocol': 'PLAIN' }, /sasl\.mechanism\.inter\.broker\.protocol=PLAIN is not in sasl\.enabled\.mechanisms=SCRAM-SHA-256,SCRAM-SHA-512/);
+    refuses({ ...interBroker, 'sasl.mechanism.inter.broker.protocol': 'SCRAM-SHA-256' },
+      /logs in to the inter-broker listener EXTERNAL with SCRAM-SHA-256: set listener\.name\.external\.scram-sha-256\.sasl\.jaas\.config=org\.apache\.kafka\.common\.security\.scram\.ScramLoginModule required username=/);
+    refuses({ ...saslPair, 'listener.name.external.scram-sha-256.sasl.jaas.config': 'org.apache.kafka.common.security.plain.PlainLoginModule required username="a" password="b";' },
+      /SCRAM-SHA-256's JAAS entry must use org\.apache\.kafka\.common\.security\.scram\.ScramLoginModule/);
   });
 });
 
@@ -143,7 +159,6 @@ describe('listener settings', () => {
       refuses({ ...tlsPair, 'ssl.keystore.location': '/k.pem', 'ssl.client.auth': 'required' }, /ssl\.client\.auth=required asks clients for certificates: set ssl\.truststore\.location/);
       refuses({ ...tlsPair, 'ssl.keystore.type': 'JKS' }, /invalid value for ssl\.keystore\.type .*expected PEM, PKCS12, got "JKS"/);
       refuses({ 'security.inter.broker.protocol': 'SSL' }, /listener named after security\.inter\.broker\.protocol=SSL/);
-      refuses({ ...tlsPair, 'ssl.keystore.location': '/k.pem', 'inter.broker.listener.name': 'EXTERNAL' }, /cannot use TLS or SASL between them yet/);
     });
 
     it('TLS settings as Kafka names them, the passwords never described', () => {
