@@ -26,6 +26,7 @@ import { METRICS_PATH } from '../metrics/metrics-server';
 import { CONSOLE_PORT_DEFAULT, startConsole, type RunningConsole } from '../console/console';
 import { startLocalCluster, type LocalBroker } from '../local/local-cluster';
 import { registerRebalanceCommand } from './rebalance';
+import { formatSecureClusterSummary, prepareSecureCluster } from './secure-cluster';
 
 interface UpOptions {
   brokers: string;
@@ -38,6 +39,8 @@ interface UpOptions {
   consolePort: string;
   zkEnsemble?: string;
   zkPort?: string;
+  /** SASL_SSL with SCRAM for clients and between brokers, and the authorizer (secure-cluster.ts). */
+  secure?: boolean;
 }
 
 interface InspectOptions {
@@ -55,6 +58,8 @@ const killWaitMs = 10_000;
 
 export function formatClusterTable(
   brokers: LocalBroker[], controllerId: number | undefined, zookeeperConnect: string, dataDir: string, zkModes: ZkServerMode[] = [], consoleUrl?: string,
+  /** A secured cluster's client.properties: the client commands shown use it. */
+  commandConfig?: string,
 ): string {
   // Each broker's addresses as it registered them: every listener it advertises.
   const address = (b: LocalBroker): string => (b.endpoints.length > 0 ? formatAddresses(b.endpoints) : hostPort(b));
@@ -64,14 +69,15 @@ export function formatClusterTable(
   const header = ['broker', 'address', 'pid', 'metrics', 'log', ''];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
-  const bootstrap = hostPort(brokers[0]);
+  const connectFlag = commandConfig === undefined ? `--bootstrap-server ${hostPort(brokers[0])}` : `--command-config ${commandConfig}`;
   const dirFlag = dataDir === '.josef' ? '' : ` --data-dir ${dataDir}`;
   const rf = Math.min(3, brokers.length);
   const commands: Array<[string, string]> = [
-    [`josef topic create demo --partitions 3 --replication-factor ${rf} --bootstrap-server ${bootstrap}`, ''],
-    [`josef topic describe demo --bootstrap-server ${bootstrap}`, ''],
-    [`printf 'k1:hello\\nk2:world\\n' | josef produce demo --key-separator : --acks all --bootstrap-server ${bootstrap}`, ''],
-    [`josef consume demo --from-beginning --print-key --max-messages 2 --bootstrap-server ${bootstrap}`, ''],
+    ...(commandConfig === undefined ? [] : [[`kcat -F ${commandConfig} -L`, 'librdkafka reads the same file'] as [string, string]]),
+    [`josef topic create demo --partitions 3 --replication-factor ${rf} ${connectFlag}`, ''],
+    [`josef topic describe demo ${connectFlag}`, ''],
+    [`printf 'k1:hello\\nk2:world\\n' | josef produce demo --key-separator : --acks all ${connectFlag}`, ''],
+    [`josef consume demo --from-beginning --print-key --max-messages 2 ${connectFlag}`, ''],
     [`josef cluster status${dirFlag}`, 'brokers, controller, under-replicated and offline partitions'],
     [`josef zk tree /brokers${dirFlag}`, 'what brokers and controller keep in ZooKeeper'],
     [`josef broker kill ${brokers[brokers.length - 1].id} --signal KILL${dirFlag}`, 'then watch the controller move its leaderships'],
@@ -147,8 +153,15 @@ async function up(options: UpOptions): Promise<void> {
     entry.exit = exit;
     writeClusterState(options.dataDir, current);
   };
+  const secure = options.secure ? prepareSecureCluster(options.dataDir, ports) : undefined;
   const cluster = await startLocalCluster({
     brokers, dataDir: options.dataDir, zookeeperConnect: options.zookeeper, zkEnsemble, zkBasePort, ports, metricsPorts, logger, onBrokerExit,
+    ...(secure && {
+      configFile: secure.serverProperties,
+      brokerOverrides: Object.fromEntries(ports.map((port, i) => [i + 1, secure.brokerListener(port)])),
+      beforeBrokers: (zk: ZkClient) => secure.addUsers(zk),
+      clientSecurity: secure.adminSecurity,
+    }),
   });
   const zkModes = await zkServerModes(cluster.zookeeperConnect);
   state = newClusterState({
@@ -161,7 +174,8 @@ async function up(options: UpOptions): Promise<void> {
     await cluster.stop();
     throw err;
   }) : undefined;
-  process.stdout.write(formatClusterTable(cluster.brokers(), await cluster.controllerId(), cluster.zookeeperConnect, options.dataDir, zkModes, console?.url));
+  if (secure) process.stdout.write(formatSecureClusterSummary(secure));
+  process.stdout.write(formatClusterTable(cluster.brokers(), await cluster.controllerId(), cluster.zookeeperConnect, options.dataDir, zkModes, console?.url, secure?.clientProperties));
   const stop = (signal: string): void => {
     if (stopping) return;
     stopping = true;
@@ -384,6 +398,7 @@ export function registerClusterCommands(program: Command): void {
     .option('--zk-ensemble <n>', 'local ZooKeeper nodes: 1 (standalone) or 3 (an ensemble that survives losing one); default 1, or what DATA-DIR/zk holds')
     .option('--zk-port <port>', 'client port of local ZooKeeper node 1; node i takes port + i - 1 (default 2181)')
     .option('--zookeeper <connect>', 'use this ensemble (HOST:PORT[/chroot]) instead of a local one (default: JOSEF_ZK, else local)')
+    .option('--secure', 'SASL_SSL with SCRAM-SHA-256 for clients and between brokers, the authorizer on, an admin user: writes DATA-DIR/client.properties (kcat -F, --command-config)')
     .action((options: UpOptions) => up(options));
 
   cluster.command('status')

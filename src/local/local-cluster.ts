@@ -5,6 +5,7 @@
  * lists every broker. Stopping is orderly: brokers by SIGTERM (the controller last), then ZooKeeper.
  * It holds the data dir's lock (cluster-lock.ts) from before anything starts until all stopped.
  */
+import type { ClientSecurity } from '../client/client-security';
 import { spawn, type ChildProcess } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
@@ -64,6 +65,12 @@ export interface LocalClusterOptions {
    * own process): a machine with a low `ulimit -n`, for tests of running out of descriptors.
    */
   openFileLimits?: Record<number, number>;
+  /** A server.properties every broker reads (`--config`), under `overrides` (e.g. `cluster up --secure`'s, which hold passwords). */
+  configFile?: string;
+  /** Runs once ZooKeeper answers, before any broker starts: the SCRAM users brokers log in with must be there first, as in Kafka. */
+  beforeBrokers?: (zk: ZkClient) => Promise<void>;
+  /** How this cluster's own connections to the brokers (readiness checks) are secured; plaintext without. */
+  clientSecurity?: ClientSecurity;
   /** Environment of the broker processes (default: this process's). */
   env?: NodeJS.ProcessEnv;
   readyTimeoutMs?: number;
@@ -156,6 +163,7 @@ export class LocalCluster {
     const settings = { ...this.options.overrides, ...this.options.brokerOverrides?.[id] };
     const args = [
       ...brokerStartArgs(id, 'listeners' in settings ? undefined : p.port, p.logDir, this.zookeeperConnect, p.metricsPort), '--shutdown-on-stdin-close',
+      ...(this.options.configFile === undefined ? [] : ['--config', this.options.configFile]),
       ...Object.entries(settings).flatMap(([k, v]) => ['--override', `${k}=${v}`]),
     ];
     try {
@@ -236,7 +244,7 @@ export class LocalCluster {
       last = `registered ${JSON.stringify(ids)}, controller ${controller ?? 'none'}`;
       if (controller === undefined || !running.every((b) => ids.includes(b.id))) return false;
       for (const b of running) {
-        const known = await brokersKnownBy(b);
+        const known = await brokersKnownBy(b, this.options.clientSecurity);
         last = `broker ${b.id} knows brokers ${JSON.stringify(known)}`;
         if (!running.every((r) => known.includes(r.id))) return false;
       }
@@ -266,10 +274,10 @@ export class LocalCluster {
   }
 }
 
-async function brokersKnownBy(broker: LocalBroker): Promise<number[]> {
+async function brokersKnownBy(broker: LocalBroker, security: ClientSecurity | undefined): Promise<number[]> {
   let connection: Connection | undefined;
   try {
-    connection = await Connection.connect(broker.host, broker.port, { clientId: 'josef-cluster', connectTimeoutMs: 2000, requestTimeoutMs: 5000 });
+    connection = await Connection.connect(broker.host, broker.port, { clientId: 'josef-cluster', connectTimeoutMs: 2000, requestTimeoutMs: 5000, security });
     const metadata = await connection.send(ApiKey.Metadata, { topics: [], allowAutoTopicCreation: false });
     return metadata.brokers.map((b) => b.nodeId);
   } catch {
@@ -333,6 +341,7 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
   }
   const cluster = new LocalCluster(connect, { ...options, logger }, zk, localZk, localZk ? localZkDir : undefined, lock);
   try {
+    await options.beforeBrokers?.(zk);
     await Promise.all(cluster.brokers().filter((b) => b.id <= (options.startedBrokers ?? options.brokers)).map((b) => cluster.startBroker(b.id)));
     await cluster.awaitReady();
   } catch (err) {
