@@ -6,6 +6,7 @@
  * tasks. Shutdown undoes it in reverse, after asking the controller to move this broker's
  * leaderships away.
  */
+import * as fs from 'fs';
 import type { TlsOptions } from 'tls';
 import { Connection } from './client/connection';
 import { Consumer } from './client/consumer';
@@ -44,8 +45,7 @@ import type { SaslAuthenticatorOptions } from './security/sasl-authenticator';
 import { newSaslServer } from './security/sasl-server';
 import { CredentialCache } from './security/scram-credentials';
 import { tlsServerOptions } from './security/tls-options';
-import { interBrokerClientSecurity } from './security/inter-broker-security';
-import type { ClientSecurity } from './client/client-security';
+import type { ClientSecurity, TlsClientSettings } from './client/client-security';
 import { ReplicaManager } from './server/replica-manager';
 import { SocketServer } from './server/socket-server';
 import { BrokerStartupError } from './server/startup-error';
@@ -81,6 +81,31 @@ const staleSessionMarginMs = 5_000;
 
 /** How long a scrape waits for other leaders' high watermarks (consumer lag) before leaving them out. */
 const lagEndOffsetsTimeoutMs = 2_000;
+
+/**
+ * How this broker secures its own connections to other brokers (replica fetchers, the controller's
+ * channel, controlled shutdown), as Kafka configures its inter-broker clients: the inter-broker
+ * listener's security protocol; TLS trusting ssl.truststore.location and presenting the broker's own
+ * PEM keystore when the listener asks for a certificate (a PKCS12 one is not presented); SASL with
+ * sasl.mechanism.inter.broker.protocol as the login of that listener's JAAS entry, which config.ts
+ * made sure exists. Brokers then act as User:<that login>. Undefined on PLAINTEXT; reads the PEM files.
+ */
+function interBrokerClientSecurity(config: BrokerConfig): ClientSecurity | undefined {
+  const protocol = config.securityInterBrokerProtocol;
+  if (protocol === 'PLAINTEXT') return undefined;
+  const security: ClientSecurity = {};
+  if (usesTls(protocol)) {
+    const read = (file: string | null): Buffer | undefined => (file === null ? undefined : fs.readFileSync(file));
+    const keystore = config.sslKeystoreType === 'PEM' ? read(config.sslKeystoreLocation) : undefined;
+    const tls: TlsClientSettings = { ca: read(config.sslTruststoreLocation), cert: keystore, key: keystore, passphrase: config.sslKeyPassword ?? undefined };
+    security.tls = tls;
+  }
+  if (usesSasl(protocol)) {
+    const mechanism = config.saslMechanismInterBrokerProtocol as string;
+    security.sasl = { mechanism, ...config.saslLogins[config.interBrokerListenerName][mechanism] };
+  }
+  return security;
+}
 
 /** A topic's overrides in /config/topics/<topic>; none when the znode is absent. */
 async function readTopicConfig(zk: ZkClient, topic: string): Promise<Record<string, string>> {

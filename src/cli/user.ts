@@ -3,7 +3,7 @@
  * --entity-type users manages them (security/user-admin.ts). Brokers pick changes up at once.
  */
 import type { Command } from 'commander';
-import { isScramMechanism, SCRAM_MECHANISMS, type ScramMechanism } from '../security/scram';
+import { isScramMechanism, SCRAM_MECHANISMS, type ScramMechanism } from '../common/scram';
 import { SCRAM_ITERATIONS_DEFAULT } from '../security/scram-credentials';
 import { addScramUser, deleteScramUser, listScramUsers } from '../security/user-admin';
 import { collect, parseInteger } from './client-cli';

@@ -10,9 +10,9 @@ import { isIP } from 'net';
 import { ErrorCode, JosefError } from '../common/errors';
 import { ApiKey } from '../protocol/api-keys';
 import type { RequestOf, ResponseOf, SupportedApiKey } from '../protocol/messages';
-import { newSaslClient, SaslClientError, type SaslCredentials } from '../security/sasl-client';
+import { newSaslClient, SaslClientError, type SaslCredentials } from './sasl-client';
 
-export type { SaslCredentials } from '../security/sasl-client';
+export type { SaslCredentials } from './sasl-client';
 
 /** Kafka's security protocols, as a client names them (security.protocol). */
 export type SecurityProtocol = 'PLAINTEXT' | 'SSL' | 'SASL_PLAINTEXT' | 'SASL_SSL';

@@ -9,7 +9,7 @@ import type { CredentialCache } from './scram-credentials';
 import {
   authMessage, formatServerFinalMessage, formatServerFirstMessage, isScramMechanism, parseClientFinalMessage, parseClientFirstMessage,
   ScramFormatError, serverSignature, verifyClientProof, type ClientFirstMessage, type ScramCredential, type ScramMechanism,
-} from './scram';
+} from '../common/scram';
 
 /**
  * Authentication failed. `message` is what the client is told (the same for an unknown user and a

@@ -5,7 +5,7 @@
  * CredentialCache), filled at startup and refreshed by config change notifications.
  */
 import { randomBytes } from 'crypto';
-import { isScramMechanism, SCRAM_ITERATIONS_MAX, SCRAM_ITERATIONS_MIN, scramCredential, type ScramCredential, type ScramMechanism } from './scram';
+import { isScramMechanism, SCRAM_ITERATIONS_MAX, SCRAM_ITERATIONS_MIN, scramCredential, type ScramCredential, type ScramMechanism } from '../common/scram';
 
 /** Kafka's default when `kafka-configs` is given a password without iterations. */
 export const SCRAM_ITERATIONS_DEFAULT = 4096;

@@ -8,7 +8,7 @@ import { changeEntityConfig, desanitizeEntityName, readEntityConfig } from '../c
 import { ZkPaths } from '../coordination/paths';
 import type { ZkClient } from '../coordination/zk-client';
 import { ZkNoNodeError } from '../coordination/zk-errors';
-import { isScramMechanism, type ScramMechanism } from './scram';
+import { isScramMechanism, type ScramMechanism } from '../common/scram';
 import { formatScramCredential, newScramCredential } from './scram-credentials';
 
 /** Sets the user's credential for each mechanism (a new salt each time); creates the user if need be. */

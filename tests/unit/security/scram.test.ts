@@ -7,7 +7,7 @@ import { ScramSaslServer, SaslAuthenticationError } from '../../../src/security/
 import {
   authMessage, clientProof, encodeSaslName, parseClientFirstMessage, parseClientFinalMessage, scramCredential, serverSignature, verifyClientProof,
   type ScramMechanism,
-} from '../../../src/security/scram';
+} from '../../../src/common/scram';
 import { CredentialCache, formatScramCredential, newScramCredential, parseScramCredential } from '../../../src/security/scram-credentials';
 
 /** RFC 7677 section 3. */

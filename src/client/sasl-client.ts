@@ -7,7 +7,7 @@
 import { randomBytes, timingSafeEqual } from 'crypto';
 import {
   authMessage, clientProof, encodeSaslName, isScramMechanism, scramCredential, serverSignature, SCRAM_ITERATIONS_MIN, type ScramMechanism,
-} from './scram';
+} from '../common/scram';
 
 /** What a client authenticates with (librdkafka's sasl.mechanisms, sasl.username, sasl.password). */
 export interface SaslCredentials {

@@ -6,8 +6,8 @@
  */
 import { randomBytes } from 'crypto';
 import { PlainSaslServer, ScramSaslServer, SaslAuthenticationError, type SaslServer } from '../../../src/security/sasl-server';
-import { newSaslClient, ScramSaslClient, SaslClientError, type SaslClient } from '../../../src/security/sasl-client';
-import { formatServerFirstMessage, scramCredential, SCRAM_MECHANISMS, type ScramMechanism } from '../../../src/security/scram';
+import { newSaslClient, ScramSaslClient, SaslClientError, type SaslClient } from '../../../src/client/sasl-client';
+import { formatServerFirstMessage, scramCredential, SCRAM_MECHANISMS, type ScramMechanism } from '../../../src/common/scram';
 
 const credentials = (mechanism: ScramMechanism, password: string): { credential: () => ReturnType<typeof scramCredential> } => {
   const credential = scramCredential(mechanism, password, randomBytes(16), 4096);
