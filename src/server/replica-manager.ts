@@ -311,7 +311,8 @@ export class ReplicaManager {
   private appendToLocalLog(
     entry: ProduceEntry, acks: RequiredAcks, internalTopicsAllowed: boolean, appended: { key: string; highWatermarkMoved: boolean }[],
   ): ProducePartitionStatus {
-    const status: ProducePartitionStatus = { ...emptyProduceResult(entry), requiredOffset: -1, acksPending: false };
+    // Assigned rather than spread (`{ ...result, requiredOffset }`): V8 builds that in its runtime, several µs per partition.
+    const status: ProducePartitionStatus = Object.assign(emptyProduceResult(entry), { requiredOffset: -1, acksPending: false });
     const what = `append to ${partitionKey(entry.topic, entry.partition)}`;
     try {
       if (isInternalTopic(entry.topic) && !internalTopicsAllowed) {
