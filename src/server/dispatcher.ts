@@ -70,18 +70,16 @@ export class Dispatcher {
    */
   async dispatch(apiKey: number, body: MessageBody, ctx: RequestContext): Promise<object | null | RequestFailure | CloseConnection> {
     const route = this.routes.get(apiKey);
-    const describe = (): string =>
-      `${apiName(apiKey)} v${ctx.apiVersion} request ${ctx.correlationId} from ${ctx.clientId ?? '-'}@${ctx.remoteAddress}`;
     const versionChecked = ctx.protocol === 'kafka';
     if (route === undefined || (!versionChecked && (ctx.apiVersion < route.versions.minVersion || ctx.apiVersion > route.versions.maxVersion))) {
       // Kafka answers what it cannot parse by closing; Josef tells the client, which is kinder
       // to a learner's hand-written client and costs nothing.
-      this.logger.warn(`${describe()}: unsupported API or version`);
+      this.logger.warn(`${describeRequest(apiKey, ctx)}: unsupported API or version`);
       return new RequestFailure(ErrorCode.UNSUPPORTED_VERSION.code);
     }
     if (body === null || typeof body !== 'object' || Array.isArray(body)) {
       // Every request body is a map of fields (DESIGN.md); msgpack of another shape is the client's error.
-      this.logger.warn(`${describe()}: the body is ${body === null ? 'null' : Array.isArray(body) ? 'an array' : typeof body}, not a map of fields`);
+      this.logger.warn(`${describeRequest(apiKey, ctx)}: the body is ${body === null ? 'null' : Array.isArray(body) ? 'an array' : typeof body}, not a map of fields`);
       return new RequestFailure(ErrorCode.INVALID_REQUEST.code);
     }
     try {
@@ -90,12 +88,17 @@ export class Dispatcher {
       return response;
     } catch (err) {
       if (err instanceof JosefError) {
-        this.logger.warn(`${describe()} failed: ${err.message}`);
+        this.logger.warn(`${describeRequest(apiKey, ctx)} failed: ${err.message}`);
         return new RequestFailure(err.code);
       }
       const detail = err instanceof Error ? (err.stack ?? err.message) : String(err);
-      this.logger.error(`${describe()} failed with an unexpected error: ${detail}`);
+      this.logger.error(`${describeRequest(apiKey, ctx)} failed with an unexpected error: ${detail}`);
       return new RequestFailure(ErrorCode.UNKNOWN_SERVER_ERROR.code);
     }
   }
+}
+
+/** The request, for log lines (a function apart: a closure per request would be built even when nothing is logged). */
+function describeRequest(apiKey: number, ctx: RequestContext): string {
+  return `${apiName(apiKey)} v${ctx.apiVersion} request ${ctx.correlationId} from ${ctx.clientId ?? '-'}@${ctx.remoteAddress}`;
 }
