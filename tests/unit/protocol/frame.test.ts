@@ -210,8 +210,9 @@ describe('FrameDecoder', () => {
     );
   });
 
-  it('reuses the memory of a recycled large frame for the next one, and only then', () => {
-    const big = (fill: number): Buffer => rawFrame(Buffer.alloc(100 * 1024, fill));
+  // 16 KiB and a little: a Produce of one full 16 KiB batch, as librdkafka sends them.
+  it.each([100 * 1024, 16 * 1024 + 80])('reuses the memory of a recycled large frame (%i bytes) for the next one, and only then', (bytes) => {
+    const big = (fill: number): Buffer => rawFrame(Buffer.alloc(bytes, fill));
     const feedInHalves = (decoder: FrameDecoder, frame: Buffer): Buffer => {
       decoder.push(Buffer.from(frame.subarray(0, 1000)));
       decoder.push(Buffer.from(frame.subarray(1000)));
