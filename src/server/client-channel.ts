@@ -12,7 +12,9 @@
  * order is still the order of arrival and the answers still go out in that order; what changes
  * is that a producer's pipelined requests replicate together, so a follower's fetch carries all
  * of them instead of one each (Kafka's channel muting makes every acks=all request a round trip
- * of its own). Any other request first waits for the Produces before it to be answered.
+ * of its own). Any other request first waits for the Produces before it to be answered. Which
+ * API may go on so is the dispatcher's to say (Produce is registered pipelined), and what follows
+ * a written answer is the handler's (a Fetch's AnswerThen gives back its read buffers).
  *
  * On a SASL listener the connection's SaslServerAuthenticator sees every request until the client
  * has authenticated, and decides whether it is dispatched, answered by the authenticator, or ends
@@ -21,15 +23,13 @@
 import type { Socket } from 'net';
 import { ErrorCode } from '../common/errors';
 import type { Logger } from '../common/logger';
-import { ApiKey } from '../protocol/api-keys';
 import { InvalidFrameError, type DecodedRequest, type FrameChunks } from '../protocol/frame';
 import { FrameDecoder } from '../protocol/frame-decoder';
 import { josefProtocol } from '../protocol/josef-protocol';
 import { CloseConnection, detectProtocol, RequestFailure, type DecodedFrame, type WireProtocol } from '../protocol/wire-protocol';
 import type { RequestObserver } from '../metrics/request-metrics';
 import { ANONYMOUS_PRINCIPAL, SaslServerAuthenticator, type SaslAuthenticatorOptions } from '../security/sasl-authenticator';
-import type { Dispatcher } from './dispatcher';
-import { releaseAfterWrite } from './fetch-read-buffers';
+import { AnswerThen, type Dispatcher, type DispatchResult } from './dispatcher';
 import type { RequestContext } from './request-context';
 
 export interface ClientChannelOptions {
@@ -207,7 +207,7 @@ export class ClientChannel {
     }
     const { request } = decoded;
     if (this.authenticator && !this.authenticator.authenticated) return this.handleUnauthenticated(this.authenticator, request);
-    if (request.apiKey === ApiKey.Produce) return this.handleProduce(request, item);
+    if (this.options.dispatcher.isPipelined(request.apiKey)) return this.handleProduce(request, item);
     return this.handleRequest(request);
   }
 
@@ -344,7 +344,7 @@ export class ClientChannel {
    * `startedNs`. Like write(), a promise only when the socket's buffer is full; a broker without
    * metrics pays no promise for it beside that.
    */
-  private writeAnswer(request: DecodedRequest, response: object | RequestFailure | CloseConnection | null, startedNs: bigint | undefined): Promise<void> | undefined {
+  private writeAnswer(request: DecodedRequest, response: DispatchResult, startedNs: bigint | undefined): Promise<void> | undefined {
     const written = this.writeResponse(request, response);
     const observe = this.options.requestObserver;
     if (observe === undefined || startedNs === undefined) return written;
@@ -356,17 +356,17 @@ export class ClientChannel {
     return written.finally(observed);
   }
 
-  private writeResponse(request: DecodedRequest, response: object | RequestFailure | CloseConnection | null): Promise<void> | undefined {
-    if (response instanceof CloseConnection) {
-      this.close(response.reason, undefined);
+  private writeResponse(request: DecodedRequest, result: DispatchResult): Promise<void> | undefined {
+    if (result instanceof CloseConnection) {
+      this.close(result.reason, undefined);
       return undefined;
     }
-    const release = response === null || response instanceof RequestFailure ? undefined : (response as { [releaseAfterWrite]?: () => void })[releaseAfterWrite];
+    const [response, afterWrite] = result instanceof AnswerThen ? [result.response, result.afterWrite] : [result, undefined];
     if (response === null || (this.state !== 'open' && this.state !== 'draining')) {
-      release?.();
+      afterWrite?.();
       return undefined;
     }
-    return this.write(this.encode(request, response), release);
+    return this.write(this.encode(request, response), afterWrite);
   }
 
   /** Closes over a frame that cannot be served, after `finalFrame` if the protocol has one to say why. */

@@ -15,19 +15,49 @@ import type { RequestContext } from './request-context';
 
 /**
  * Answers one request; null means send nothing back (a Produce with acks=0), CloseConnection
- * nothing back and close (a failed Produce with acks=0).
+ * nothing back and close (a failed Produce with acks=0), AnswerThen an answer with what to do
+ * once it is written.
  */
 export type Handler<K extends SupportedApiKey> = (
   body: RequestOf<K>,
   ctx: RequestContext,
 ) => Promise<HandlerResult<K>> | HandlerResult<K>;
 
-/** Only a Produce may close its connection instead of answering. */
-type HandlerResult<K extends SupportedApiKey> = ResponseOf<K> | null | (K extends typeof ApiKey.Produce ? CloseConnection : never);
+/**
+ * Only a Produce may close its connection instead of answering, and only a Fetch has something to
+ * do once its answer is written (its records are views of lent read buffers).
+ */
+type HandlerResult<K extends SupportedApiKey> = ResponseOf<K> | null
+  | (K extends typeof ApiKey.Produce ? CloseConnection : never)
+  | (K extends typeof ApiKey.Fetch ? AnswerThen<ResponseOf<K>> : never);
+
+/**
+ * An answer and what to do once the connection has written it (or given up writing it): a Fetch
+ * gives back the read buffers its records are views of, which nothing may reuse before.
+ */
+export class AnswerThen<R extends object> {
+  constructor(readonly response: R, readonly afterWrite: () => void) {}
+}
+
+/** What the dispatcher hands the connection for one request. */
+export type DispatchResult = object | null | RequestFailure | CloseConnection | AnswerThen<object>;
+
+export interface HandlerOptions {
+  /** Josef's versions of the API; default 0..0 (every Josef API is at version 0). */
+  minVersion?: number;
+  maxVersion?: number;
+  /**
+   * The connection may handle its next request while this one waits (the handler calls
+   * ctx.onWaitingForAcks once it does); the answers are still written in the order asked. A
+   * Produce waiting for its acks, so that a producer's pipelined batches append back to back.
+   */
+  pipelined?: boolean;
+}
 
 interface Route {
-  handler: (body: MessageBody, ctx: RequestContext) => Promise<object | null> | object | null;
+  handler: (body: MessageBody, ctx: RequestContext) => Promise<DispatchResult> | DispatchResult;
   versions: ApiVersionRange;
+  pipelined: boolean;
 }
 
 export class Dispatcher {
@@ -35,12 +65,8 @@ export class Dispatcher {
 
   constructor(private readonly logger: Logger = createLogger('dispatcher')) {}
 
-  /** Registers the handler of one API; versions default to 0..0 (every Josef API is at version 0). */
-  register<K extends SupportedApiKey>(
-    apiKey: K,
-    handler: Handler<K>,
-    versions: { minVersion?: number; maxVersion?: number } = {},
-  ): void {
+  /** Registers the handler of one API. */
+  register<K extends SupportedApiKey>(apiKey: K, handler: Handler<K>, versions: HandlerOptions = {}): void {
     assert(!this.routes.has(apiKey), () => `a handler for ${apiName(apiKey)} is already registered`);
     const minVersion = versions.minVersion ?? 0;
     const maxVersion = versions.maxVersion ?? minVersion;
@@ -49,7 +75,13 @@ export class Dispatcher {
       // The frame codec has checked the envelope; the body's fields are the handler's to check.
       handler: handler as unknown as Route['handler'],
       versions: { apiKey, minVersion, maxVersion },
+      pipelined: versions.pipelined ?? false,
     });
+  }
+
+  /** True if a request of `apiKey` may let the next one be handled while it waits (see HandlerOptions). */
+  isPipelined(apiKey: number): boolean {
+    return this.routes.get(apiKey)?.pipelined ?? false;
   }
 
   /** True if a handler for `apiKey` is registered. */
@@ -68,7 +100,7 @@ export class Dispatcher {
    * JosefError with its code (logged at warn), anything else with UNKNOWN_SERVER_ERROR (logged
    * with its stack). The Kafka protocol has checked the version against its own ranges already.
    */
-  async dispatch(apiKey: number, body: MessageBody, ctx: RequestContext): Promise<object | null | RequestFailure | CloseConnection> {
+  async dispatch(apiKey: number, body: MessageBody, ctx: RequestContext): Promise<DispatchResult> {
     const route = this.routes.get(apiKey);
     const versionChecked = ctx.protocol === 'kafka';
     if (route === undefined || (!versionChecked && (ctx.apiVersion < route.versions.minVersion || ctx.apiVersion > route.versions.maxVersion))) {

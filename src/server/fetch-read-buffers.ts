@@ -4,7 +4,7 @@
  * read costs its page faults and its collection: a third of the broker's CPU in a profile of one
  * consumer reading a full topic. A buffer is lent for one read, travels in the Fetch response as
  * the view the read returned, and comes back only when the response's bytes have been written to
- * the socket (`releaseAfterWrite`); until then nothing else can read into it. A buffer never
+ * the socket (the Fetch handler's AnswerThen); until then nothing else can read into it. A buffer never
  * given back is left to the collector, so a lost release costs memory, never correctness.
  */
 
@@ -12,9 +12,6 @@
 export const FETCH_READ_BUFFER_BYTES = 1024 * 1024;
 /** Buffers kept for reuse at most: a broker answering this many partition reads at once reuses them all. */
 const spareBuffersMax = 32;
-
-/** A response property (a symbol, so never encoded) holding what to do once it has been written. */
-export const releaseAfterWrite: unique symbol = Symbol('releaseAfterWrite');
 
 export class FetchReadBuffers {
   private readonly spare: Buffer[] = [];

@@ -3,8 +3,8 @@ import { ErrorCode } from '../../common/errors';
 import { ApiKey } from '../../protocol/api-keys';
 import { CLUSTER_RESOURCE_NAME } from '../../security/acl';
 import type { FetchRequest, FetchResponse } from '../../protocol/messages';
-import type { Handler } from '../dispatcher';
-import { fetchReadBuffers, releaseAfterWrite } from '../fetch-read-buffers';
+import { AnswerThen, type Handler } from '../dispatcher';
+import { fetchReadBuffers } from '../fetch-read-buffers';
 import type { ReplicaManager } from '../replica-manager';
 import { splitByTopic, type AuthorizeRequest } from './authorization';
 import { flattenByTopic, groupByTopic } from './by-topic';
@@ -14,7 +14,7 @@ import { flattenByTopic, groupByTopic } from './by-topic';
  * consumer Read on each topic; a partition refused is answered TOPIC_AUTHORIZATION_FAILED.
  */
 export function fetchHandler(replicaManager: ReplicaManager, authorize: AuthorizeRequest): Handler<typeof ApiKey.Fetch> {
-  return async (body: FetchRequest, ctx): Promise<FetchResponse> => {
+  return async (body: FetchRequest, ctx): Promise<AnswerThen<FetchResponse>> => {
     const requested = flattenByTopic(body.topics, 'Fetch');
     const { authorized: partitions, refused } = body.replicaId >= 0
       ? (authorize(ctx, 'ClusterAction', 'Cluster', CLUSTER_RESOURCE_NAME) ? { authorized: requested, refused: [] } : { authorized: [], refused: requested })
@@ -32,8 +32,6 @@ export function fetchHandler(replicaManager: ReplicaManager, authorize: Authoriz
     const results = [...denied, ...fetched];
     const response: FetchResponse = { throttleTimeMs: 0, errorCode: ErrorCode.NONE.code, topics: groupByTopic(results) };
     // The records are views of lent read buffers: they go back once the answer is on the socket.
-    // Not enumerable: the answer's fields stay what the message says.
-    const release = (): void => { for (const r of results) fetchReadBuffers.release(r.records); };
-    return Object.defineProperty(response, releaseAfterWrite, { value: release, enumerable: false });
+    return new AnswerThen(response, () => { for (const r of results) fetchReadBuffers.release(r.records); });
   };
 }

@@ -61,7 +61,7 @@ export function registerBrokerHandlers(dispatcher: Dispatcher, deps: BrokerHandl
   // Kafka's inter-broker requests need ClusterAction on the cluster; ElectLeaders Alter, DescribeLogDirs Describe.
   const clusterOperation = (operation: AclOperation) => (_body: unknown, ctx: RequestContext): void => requireAuthorized(authorize, ctx, operation, 'Cluster');
   const clusterAction = clusterOperation('ClusterAction');
-  dispatcher.register(ApiKey.Produce, produceHandler(replicaManager, authorize));
+  dispatcher.register(ApiKey.Produce, produceHandler(replicaManager, authorize), { pipelined: true });
   dispatcher.register(ApiKey.Fetch, fetchHandler(replicaManager, authorize));
   dispatcher.register(ApiKey.ListOffsets, listOffsetsHandler(replicaManager, authorize));
   dispatcher.register(ApiKey.Metadata, metadataHandler(deps));

@@ -152,7 +152,7 @@ describe('SocketServer with Connection over loopback', () => {
       ctx.onWaitingForAcks?.();
       await wait.promise;
       return produceAnswer(body);
-    });
+    }, { pipelined: true });
     const conn = await h.connect();
     const settled: string[] = [];
     const sends = ['a', 'b', 'c'].map((topic) => conn.send(ApiKey.Produce, produceRequest(topic, -1)).then((r) => settled.push(r.topics[0].name)));
@@ -178,7 +178,7 @@ describe('SocketServer with Connection over loopback', () => {
       await produceAcked.promise;
       order.push('produce acked');
       return produceAnswer(body);
-    });
+    }, { pipelined: true });
     h.dispatcher.register(ApiKey.Metadata, (body) => {
       order.push('metadata');
       return metadataEcho(body.topics);
@@ -202,7 +202,7 @@ describe('SocketServer with Connection over loopback', () => {
       started.push(body.topics[0].name);
       await hold.promise; // never calls onWaitingForAcks: the next request waits for this one
       return produceAnswer(body);
-    });
+    }, { pipelined: true });
     const conn = await h.connect();
     const sends = ['x', 'y'].map((topic) => conn.send(ApiKey.Produce, produceRequest(topic, 1)));
     await waitFor(() => started.length === 1, { timeoutMs: 5000, message: 'the first Produce to start' });

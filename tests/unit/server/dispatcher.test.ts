@@ -2,7 +2,7 @@ import { AssertionError } from '../../../src/common/assert';
 import { ErrorCode, JosefError } from '../../../src/common/errors';
 import { createLogger } from '../../../src/common/logger';
 import { ApiKey } from '../../../src/protocol/api-keys';
-import { Dispatcher } from '../../../src/server/dispatcher';
+import { AnswerThen, Dispatcher } from '../../../src/server/dispatcher';
 import type { RequestContext } from '../../../src/server/request-context';
 
 const ctx = (apiVersion = 0): RequestContext => ({ protocol: 'josef', listenerName: 'PLAINTEXT', principal: 'User:ANONYMOUS', clientId: 'c', correlationId: 1, apiVersion, remoteAddress: '127.0.0.1:1' });
@@ -43,6 +43,23 @@ describe('Dispatcher', () => {
     expect(await dispatcher.dispatch(ApiKey.Produce, { acks: -1 }, ctx())).toEqual({ errorCode: ErrorCode.UNKNOWN_SERVER_ERROR.code });
     expect(lines.some((l) => l.includes('WARN') && l.includes('Produce v0 request 1 from c@127.0.0.1:1 failed: NOT_ENOUGH_REPLICAS'))).toBe(true);
     expect(lines.some((l) => l.includes('ERROR') && l.includes('Error: disk on fire'))).toBe(true);
+  });
+
+  it('hands a Fetch answer on with what to do once it is written, and says which APIs are pipelined', async () => {
+    const dispatcher = new Dispatcher(logger);
+    const released: string[] = [];
+    const response = { throttleTimeMs: 0, errorCode: 0, topics: [] };
+    dispatcher.register(ApiKey.Fetch, () => new AnswerThen(response, () => released.push('buffers')));
+    dispatcher.register(ApiKey.Produce, () => null, { pipelined: true });
+    const result = await dispatcher.dispatch(ApiKey.Fetch, {}, ctx());
+    expect(result).toBeInstanceOf(AnswerThen);
+    expect((result as AnswerThen<object>).response).toBe(response);
+    expect(released).toEqual([]);
+    (result as AnswerThen<object>).afterWrite();
+    expect(released).toEqual(['buffers']);
+    expect(dispatcher.isPipelined(ApiKey.Produce)).toBe(true);
+    expect(dispatcher.isPipelined(ApiKey.Fetch)).toBe(false);
+    expect(dispatcher.isPipelined(999)).toBe(false);
   });
 
   it('refuses a second handler for the same API', () => {
