@@ -6,9 +6,11 @@
  * The log start offset never passes the high watermark: DeleteRecords raises it on the leader, and
  * a follower raises its own to the leader's as fetch answers tell it.
  */
+import { assert } from '../common/assert';
 import type { Clock } from '../common/clock';
 import { ErrorCode, JosefError } from '../common/errors';
 import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, NO_LEADER } from '../protocol/api-keys';
+import { BatchField, batchLastOffset, batchSizeAt } from '../protocol/record-batch';
 import type { LeaderAndIsrPartitionState } from '../protocol/messages';
 import { deletesOldSegments } from '../storage/log-config';
 import type { LogAppendInfo, PartitionLog } from '../storage/partition-log';
@@ -130,6 +132,8 @@ export class Partition {
   makeLeader(state: LeaderAndIsrPartitionState): boolean {
     const nowMs = this.clock.nowMs();
     const isNewLeader = !this.isLeader;
+    // A leader outside its ISR could acknowledge writes no in-sync replica holds.
+    assert(state.isr.includes(this.localBrokerId), () => `${this.key}: made leader at epoch ${state.leaderEpoch} with an ISR ${JSON.stringify(state.isr)} that lacks broker ${this.localBrokerId}`);
     this.applyState(state);
     this.leaderId = this.localBrokerId;
     this.isr = [...state.isr];
@@ -203,6 +207,8 @@ export class Partition {
   }
 
   private applyState(state: LeaderAndIsrPartitionState): void {
+    // isStale turns older epochs away first: one taken here would let a deposed leader's writes in.
+    assert(state.leaderEpoch > this.leaderEpoch, () => `${this.key}: leader epoch ${state.leaderEpoch} after ${this.leaderEpoch}: leader epochs only rise`);
     this.suspendedBecause = undefined;
     this.controllerEpoch = state.controllerEpoch;
     this.leaderEpoch = state.leaderEpoch;
@@ -248,7 +254,26 @@ export class Partition {
     this.requireLeader();
     this.checkLeaderEpoch(currentLeaderEpoch);
     const records = maxBytes > 0 ? this.log.read(fetchOffset, { maxBytes, maxOffsetExclusive: this.readLimit(isolation), into }) : Buffer.alloc(0);
+    if (isolation === 'highWatermark') this.assertBelowHighWatermark(records);
     return { records, highWatermark: this.hw, logStartOffset: this.log.logStartOffset, logEndOffset: this.log.logEndOffset };
+  }
+
+  /**
+   * A consumer never sees a record at or past the high watermark: a leader that fails over could
+   * lose it. Walks the batch lengths only (one integer read per batch) to the last whole batch.
+   */
+  private assertBelowHighWatermark(records: Buffer): void {
+    let last = -1;
+    for (let pos = 0; ;) {
+      const size = batchSizeAt(records, pos);
+      if (size <= BatchField.lastOffsetDelta + 4 || pos + size > records.length) break;
+      last = pos;
+      pos += size;
+    }
+    if (last >= 0) {
+      const lastOffset = batchLastOffset(records, last);
+      assert(lastOffset < this.hw, () => `${this.key}: a consumer's read reaches offset ${lastOffset}, past the high watermark ${this.hw}`);
+    }
   }
 
   /** The offset up to which a reader with `isolation` may read. */
@@ -323,6 +348,7 @@ export class Partition {
    * if the high watermark moved (a smaller ISR may let it advance).
    */
   applyIsr(isr: number[], zkVersion: number): boolean {
+    assert(isr.includes(this.localBrokerId), () => `${this.key}: the leader's ISR ${JSON.stringify(isr)} lacks the leader ${this.localBrokerId}`);
     this.isr = [...isr];
     this.zkVersion = zkVersion;
     return this.maybeIncrementHighWatermark();
@@ -351,6 +377,7 @@ export class Partition {
       followerLogEndOffset: (id) => this.followers.get(id)?.logEndOffset,
     });
     if (next === this.hw) return false;
+    assert(next <= this.log.logEndOffset, () => `${this.key}: high watermark ${next} past the log end ${this.log.logEndOffset}`);
     this.hw = next;
     return true;
   }

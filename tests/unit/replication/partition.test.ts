@@ -1,4 +1,5 @@
 import { ManualClock } from '../../../src/common/clock';
+import { AssertionError } from '../../../src/common/assert';
 import { ErrorCode } from '../../../src/common/errors';
 import type { LeaderAndIsrPartitionState } from '../../../src/protocol/messages';
 import { decodeBatches } from '../../../src/protocol/record-batch';
@@ -167,5 +168,28 @@ describe('Partition', () => {
     expect(log.logStartOffset).toBe(4);
     expect(p.updateFollowerLogStartOffset(-1)).toBe(false);
     expect(() => p.deleteRecordsOnLeader(4, () => true)).toThrow(/NOT_LEADER_OR_FOLLOWER/);
+  });
+
+  it('refuses, as a broken invariant, a leadership outside its ISR, a leader epoch that does not rise, and an ISR without its leader', () => {
+    const p = partition();
+    expect(() => p.makeLeader(state({ isr: [2], replicas: [1, 2] }))).toThrow(AssertionError);
+    p.makeLeader(state({ leaderEpoch: 4, isr: [1, 2], replicas: [1, 2] }));
+    expect(() => p.makeFollower(state({ leader: 2, leaderEpoch: 4 }))).toThrow(/leader epochs only rise/);
+    expect(() => p.applyIsr([2], 1)).toThrow(/lacks the leader 1/);
+    expect(p.leaderEpoch).toBe(4);
+    expect(p.isr).toEqual([1, 2]);
+  });
+
+  it('answers a consumer only below the high watermark, while a follower reads to the log end', () => {
+    const p = partition();
+    p.makeLeader(state({ isr: [1, 2], replicas: [1, 2] }));
+    p.appendRecordsToLeader(numberedBatch(0, 3), 1);
+    p.appendRecordsToLeader(numberedBatch(3, 2), 1);
+    expect(p.highWatermark).toBe(0);
+    expect(p.read(0, 1 << 20, 'highWatermark', -1).records.length).toBe(0);
+    expect(decodeBatches(p.read(0, 1 << 20, 'logEnd', -1).records).map((r) => r.offset)).toEqual([0, 1, 2, 3, 4]);
+    p.updateFollowerFetchState(2, 3);
+    expect(p.highWatermark).toBe(3);
+    expect(decodeBatches(p.read(0, 1 << 20, 'highWatermark', -1).records).map((r) => r.offset)).toEqual([0, 1, 2]);
   });
 });
