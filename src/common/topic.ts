@@ -26,6 +26,14 @@ export function validateTopicName(name: unknown): asserts name is string {
   }
 }
 
+/**
+ * Kafka's TopicPartition.toString, `<topic>-<partition>`: the one key partitions, their logs,
+ * checkpoint entries and delayed operations are kept under (unique, since a partition is digits).
+ */
+export function partitionKey(topic: string, partition: number): string {
+  return `${topic}-${partition}`;
+}
+
 /** Kafka warns that "." and "_" collide in metric names; topics differing only so are refused. */
 export function topicCollisionKey(name: string): string {
   return name.replace(/\./g, '_');

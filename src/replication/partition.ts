@@ -9,6 +9,7 @@
 import { assert } from '../common/assert';
 import type { Clock } from '../common/clock';
 import { ErrorCode, JosefError } from '../common/errors';
+import { partitionKey } from '../common/topic';
 import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, NO_LEADER } from '../protocol/api-keys';
 import { BatchField, batchLastOffset, batchSizeAt } from '../protocol/record-batch';
 import type { LeaderAndIsrPartitionState } from '../protocol/messages';
@@ -47,11 +48,6 @@ export interface LogReadResult {
   highWatermark: number;
   logStartOffset: number;
   logEndOffset: number;
-}
-
-/** Kafka's TopicPartition.toString: the key partitions and delayed operations are kept under. */
-export function partitionKey(topic: string, partition: number): string {
-  return `${topic}-${partition}`;
 }
 
 export class Partition {

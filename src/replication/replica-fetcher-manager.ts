@@ -6,7 +6,7 @@
  */
 import type { Logger } from '../common/logger';
 import type { BrokerEndpoint } from '../protocol/messages';
-import { partitionKey } from './partition';
+import { partitionKey } from '../common/topic';
 import type { ReplicationQuota } from './replication-quota';
 import {
   ReplicaFetcher, type FetchStart, type FetcherConnect, type ReplicaFetcherOptions, type ReplicaFetcherSettings,

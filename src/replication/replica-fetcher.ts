@@ -22,7 +22,8 @@ import {
   type RequestOf, type ResponseOf, type SupportedApiKey,
 } from '../protocol/messages';
 import { UNDEFINED_EPOCH } from '../storage/leader-epoch-cache';
-import { partitionKey, type Partition } from './partition';
+import { partitionKey } from '../common/topic';
+import type { Partition } from './partition';
 import type { ReplicationQuota } from './replication-quota';
 import { truncationOffset } from './truncation';
 

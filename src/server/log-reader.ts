@@ -8,7 +8,7 @@
 import { ErrorCode, JosefError } from '../common/errors';
 import type { Logger } from '../common/logger';
 import type { FetchIsolation, Partition } from '../replication/partition';
-import { partitionKey } from '../replication/partition';
+import { partitionKey } from '../common/topic';
 import { fetchReadBuffers } from './fetch-read-buffers';
 import { partitionError } from './partition-error';
 

@@ -12,7 +12,7 @@ import { ErrorCode, JosefError } from '../common/errors';
 import { EventLoopSlice } from '../common/event-loop-slice';
 import type { Logger } from '../common/logger';
 import type { Scheduler } from '../common/scheduler';
-import { isInternalTopic } from '../common/topic';
+import { isInternalTopic, partitionKey } from '../common/topic';
 import { topicConfig } from '../storage/topic-config';
 import { DEBUGGING_REPLICA_ID, EARLIEST_TIMESTAMP, LATEST_TIMESTAMP } from '../protocol/api-keys';
 import {
@@ -22,7 +22,7 @@ import type { LogManager } from '../storage/log-manager';
 import { DelayedDeleteRecords, type DeleteRecordsPartitionStatus } from '../replication/delayed-delete-records';
 import { DelayedFetch } from '../replication/delayed-fetch';
 import { DelayedProduce, type ProducePartitionStatus } from '../replication/delayed-produce';
-import { Partition, partitionKey, type FetchIsolation, type RequiredAcks } from '../replication/partition';
+import { Partition, type FetchIsolation, type RequiredAcks } from '../replication/partition';
 import { DelayedOperationPurgatory } from '../replication/purgatory';
 import { ReplicaFetcherManager, type FollowStart } from '../replication/replica-fetcher-manager';
 import {
@@ -230,7 +230,7 @@ export class ReplicaManager {
 
   /** The HW to checkpoint: the live one, else the one loaded at start (a log not yet told its role keeps it). */
   highWatermarkOf = (topic: string, partition: number): number | undefined =>
-    this.getPartition(topic, partition)?.highWatermark ?? this.checkpointedHighWatermarks.get(`${topic}/${partition}`);
+    this.getPartition(topic, partition)?.highWatermark ?? this.checkpointedHighWatermarks.get(partitionKey(topic, partition));
 
   checkpointHighWatermarks(): void {
     this.options.logManager.checkpointHighWatermarks(this.highWatermarkOf);
@@ -685,7 +685,7 @@ export class ReplicaManager {
     const hosted = new Partition({
       localBrokerId: this.brokerId,
       log,
-      highWatermarkCheckpoint: this.checkpointedHighWatermarks.get(`${topic}/${partition}`),
+      highWatermarkCheckpoint: this.checkpointedHighWatermarks.get(partitionKey(topic, partition)),
       minInsyncReplicas: settings.minInsyncReplicas,
       clock,
     });
@@ -735,7 +735,7 @@ export class ReplicaManager {
       if (hosted?.isLeader) resigned.push({ ...tp, isLeader: false, leaderEpoch: hosted.leaderEpoch });
       this.partitions.delete(key);
       this.offlinePartitions.add(key);
-      this.checkpointedHighWatermarks.delete(`${tp.topic}/${tp.partition}`);
+      this.checkpointedHighWatermarks.delete(partitionKey(tp.topic, tp.partition));
       this.wakeWaiters(key, true);
     }
     if (offline.length > 0) this.logger.error(`log dir ${logDir} failed: ${offline.length} partition(s) offline on broker ${this.brokerId}: ${offline.map((tp) => partitionKey(tp.topic, tp.partition)).join(', ')}`);
@@ -747,7 +747,7 @@ export class ReplicaManager {
     const key = partitionKey(topic, partition);
     this.partitions.delete(key);
     if (![...this.partitions.values()].some((p) => p.topic === topic)) this.topicStats.removeTopic(topic);
-    this.checkpointedHighWatermarks.delete(`${topic}/${partition}`);
+    this.checkpointedHighWatermarks.delete(partitionKey(topic, partition));
     this.wakeWaiters(key, true);
     this.options.logManager.deleteLog(topic, partition);
     this.logger.info(`${key}: stopped and deleted`);

@@ -5,6 +5,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
+import { partitionKey } from '../common/topic';
 import { syncDir } from './log-file';
 
 export const CHECKPOINT_VERSION = 0;
@@ -56,7 +57,7 @@ export interface TopicPartitionOffset {
   offset: number;
 }
 
-/** `topic partition offset` entries, keyed `topic/partition`. */
+/** `topic partition offset` entries, keyed as partitionKey spells it. */
 export function readOffsetCheckpoint(filePath: string): Map<string, number> {
   const out = new Map<string, number>();
   for (const line of readCheckpointLines(filePath)) {
@@ -64,7 +65,7 @@ export function readOffsetCheckpoint(filePath: string): Map<string, number> {
     if (fields.length !== 3 || !/^\d+$/.test(fields[1]) || !/^-?\d+$/.test(fields[2])) {
       throw new Error(`malformed checkpoint file ${filePath}: entry "${line}"`);
     }
-    out.set(`${fields[0]}/${fields[1]}`, Number(fields[2]));
+    out.set(partitionKey(fields[0], Number(fields[1])), Number(fields[2]));
   }
   return out;
 }

@@ -7,6 +7,7 @@
  */
 import * as path from 'path';
 import type { Logger } from '../common/logger';
+import { partitionKey } from '../common/topic';
 import { readOffsetCheckpoint } from './checkpoint-file';
 import { filthiestLog, logToClean, type CompactedLogState, type LogToClean } from './cleanable-logs';
 import { fullLogConfig, isCompacted } from './log-config';
@@ -33,7 +34,7 @@ export interface CleanerManagerSource {
 
 type CleaningState = 'cleaning' | 'aborted' | 'deleting';
 
-const keyOf = (log: PartitionLog): string => `${log.topic}/${log.partition}`;
+const keyOf = (log: PartitionLog): string => partitionKey(log.topic, log.partition);
 
 export class LogCleanerManager {
   /** Per log dir: `topic/partition` -> first dirty offset, as last written. */
@@ -51,7 +52,7 @@ export class LogCleanerManager {
 
   /** Whether `logDir`'s checkpoint has an entry for the partition: the cleaner has cleaned it. */
   hasCheckpoint(logDir: string, topic: string, partition: number): boolean {
-    return this.checkpoints.get(logDir)?.has(`${topic}/${partition}`) ?? false;
+    return this.checkpoints.get(logDir)?.has(partitionKey(topic, partition)) ?? false;
   }
 
   /** The first dirty offset the checkpoint gives `log`, if any. */
@@ -162,8 +163,9 @@ export class LogCleanerManager {
     const entries: [string, number, number][] = [];
     for (const [key, offset] of checkpoint) {
       if (!present.has(key)) continue;
-      const slash = key.lastIndexOf('/');
-      entries.push([key.slice(0, slash), Number(key.slice(slash + 1)), offset]);
+      // partitionKey's `<topic>-<partition>`: the partition is what follows the last dash.
+      const dash = key.lastIndexOf('-');
+      entries.push([key.slice(0, dash), Number(key.slice(dash + 1)), offset]);
     }
     this.source.writeCheckpoint(logDir, CLEANER_OFFSET_CHECKPOINT, entries);
   }

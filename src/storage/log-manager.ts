@@ -14,7 +14,7 @@ import * as path from 'path';
 import type { Clock } from '../common/clock';
 import { ErrorCode, JosefError } from '../common/errors';
 import type { Logger } from '../common/logger';
-import { parsePartitionDirName, partitionDir, topicNameProblem, validateTopicName } from '../common/topic';
+import { parsePartitionDirName, partitionDir, partitionKey, topicNameProblem, validateTopicName } from '../common/topic';
 import { CHECKPOINT_TEMP_SUFFIX, readOffsetCheckpoint, writeOffsetCheckpoint } from './checkpoint-file';
 import { CLEANER_OFFSET_CHECKPOINT, LogCleanerManager } from './log-cleaner-manager';
 import { LogCleaner, type LogCleanerConfig } from './log-cleaner';
@@ -58,7 +58,6 @@ export interface LogManagerOptions {
 /** The high watermark of a partition this broker knows, or undefined. */
 export type HighWatermarkOf = (topic: string, partition: number) => number | undefined;
 
-const key = (topic: string, partition: number): string => `${topic}/${partition}`;
 
 export class LogManager {
   private readonly logs = new Map<string, { log: PartitionLog; logDir: string }>();
@@ -136,7 +135,7 @@ export class LogManager {
 
   /** A disk error met outside the log's own file work (the caller's): the log's dir goes offline when it means the disk failed. */
   reportStorageError(topic: string, partition: number, what: string, err: unknown): void {
-    const entry = this.logs.get(key(topic, partition));
+    const entry = this.logs.get(partitionKey(topic, partition));
     if (entry && isLogDirFailure(err)) this.options.logDirFailureChannel?.maybeAddOfflineLogDir(entry.logDir, what, err);
   }
 
@@ -197,12 +196,12 @@ export class LogManager {
       }
       const log = PartitionLog.open(partitionDir(logDir, topic, partition), topic, partition, this.defaultConfig, {
         ...this.logOpenOptions(logDir),
-        recoveryPoint: checkpoints.recoveryPoints.get(key(topic, partition)) ?? 0,
-        logStartOffset: checkpoints.logStartOffsets.get(key(topic, partition)),
+        recoveryPoint: checkpoints.recoveryPoints.get(partitionKey(topic, partition)) ?? 0,
+        logStartOffset: checkpoints.logStartOffsets.get(partitionKey(topic, partition)),
         cleanedBefore: this.cleanerManager.hasCheckpoint(logDir, topic, partition),
         hadCleanShutdown,
       });
-      this.logs.set(key(topic, partition), { log, logDir });
+      this.logs.set(partitionKey(topic, partition), { log, logDir });
       loaded++;
     }
     return loaded;
@@ -220,7 +219,7 @@ export class LogManager {
   }
 
   getLog(topic: string, partition: number): PartitionLog | undefined {
-    return this.logs.get(key(topic, partition))?.log;
+    return this.logs.get(partitionKey(topic, partition))?.log;
   }
 
   /**
@@ -241,7 +240,7 @@ export class LogManager {
     const logDir = live.length === 1 ? live[0] : this.leastLoaded(live);
     const log = maybeHandleIOException(this.options.logDirFailureChannel, logDir, `creating the log of ${topic}-${partition}`, () =>
       PartitionLog.open(partitionDir(logDir, topic, partition), topic, partition, config, { ...this.logOpenOptions(logDir), recoveryPoint: 0, hadCleanShutdown: false }));
-    this.logs.set(key(topic, partition), { log, logDir });
+    this.logs.set(partitionKey(topic, partition), { log, logDir });
     // DEBUG: a LeaderAndIsr creating thousands of logs says how many in one line.
     this.logger.debug(`created log for ${topic}-${partition} in ${logDir}`);
     return log;
@@ -259,9 +258,9 @@ export class LogManager {
    * renamed to `...-delete` in one step, so a crash midway never leaves half a log to be loaded.
    */
   deleteLog(topic: string, partition: number): void {
-    const entry = this.logs.get(key(topic, partition));
+    const entry = this.logs.get(partitionKey(topic, partition));
     if (!entry) return;
-    this.logs.delete(key(topic, partition));
+    this.logs.delete(partitionKey(topic, partition));
     this.cleanerManager.forget(entry.log, entry.logDir);
     entry.log.close();
     const doomed = `${entry.log.dir}.${randomUUID()}${DELETE_DIR_SUFFIX}`;

@@ -13,6 +13,7 @@ import { assert } from '../common/assert';
 import type { Clock } from '../common/clock';
 import { ErrorCode, JosefError } from '../common/errors';
 import type { Logger } from '../common/logger';
+import { partitionKey } from '../common/topic';
 import { BatchField, assignOffsetsInPlace, batchBaseOffset, batchSizeAt } from '../protocol/record-batch';
 import { LeaderEpochFileCache } from './leader-epoch-cache';
 import { DELETED_FILE_SUFFIX, SWAP_FILE_SUFFIX, deletesOldSegments, isCompacted, type LogConfig, segmentIndexBytesOf } from './log-config';
@@ -131,7 +132,7 @@ export class PartitionLog {
   }
 
   get name(): string {
-    return `${this.topic}-${this.partition}`;
+    return partitionKey(this.topic, this.partition);
   }
 
   /** The log dir holding this log (`<logDir>/<topic>/<partition>`). */

@@ -46,7 +46,7 @@ describe('LogManager', () => {
     for (const dir of dirs) expect(fs.existsSync(path.join(dir, CLEAN_SHUTDOWN_MARKER))).toBe(false);
     expect(again.getLog('orders', 2)?.logEndOffset).toBe(5);
     expect(again.getLog('orders', 3)?.logEndOffset).toBe(2);
-    expect(again.readHighWatermarks()).toEqual(new Map([['orders/2', 4]]));
+    expect(again.readHighWatermarks()).toEqual(new Map([['orders-2', 4]]));
     again.close();
   });
 

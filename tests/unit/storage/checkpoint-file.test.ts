@@ -17,7 +17,7 @@ describe('offset checkpoint files', () => {
     const file = path.join(dir, 'recovery-point-offset-checkpoint');
     writeOffsetCheckpoint(file, [['orders', 0, 42], ['a.b_c-d', 17, 2 ** 40]]);
     expect(fs.readFileSync(file, 'utf8')).toBe(`0\n2\norders 0 42\na.b_c-d 17 ${2 ** 40}\n`);
-    expect(readOffsetCheckpoint(file)).toEqual(new Map([['orders/0', 42], ['a.b_c-d/17', 2 ** 40]]));
+    expect(readOffsetCheckpoint(file)).toEqual(new Map([['orders-0', 42], ['a.b_c-d-17', 2 ** 40]]));
   });
 
   it('reads a missing file as empty', () => {
