@@ -6,7 +6,7 @@
  * Pure: it reads a snapshot and remembers what it saw before.
  */
 import { ZkPaths } from '../paths';
-import { parseControllerEpoch, parsePartitionState, parseTopicAssignment, type PartitionStateZnode } from '../znodes';
+import { parseControllerEpoch, parsePartitionReassignment, parsePartitionState, parseTopicZnode, type PartitionStateZnode, type TopicZnode } from '../znodes';
 import type { ZkNodeData } from '../zk-types';
 
 /** What the checker reads: the ZooKeeper model's state, outside any session. */
@@ -19,6 +19,16 @@ export interface ZkSnapshot {
 
 interface SeenState extends PartitionStateZnode {
   zkVersion: number;
+  topic: string;
+  partition: number;
+}
+
+/** What the run knows beyond ZooKeeper when it checks that the controller settled. */
+export interface SettledContext {
+  /** Whether the broker holds the partition's replica (`topic-partition`) online: alive, not on a failed log dir. */
+  replicaOnline(brokerId: number, name: string): boolean;
+  /** Topics some broker refused to delete: Kafka's deletion waits for a broker change. */
+  deletionsRefused: ReadonlySet<string>;
 }
 
 export class ControllerInvariants {
@@ -26,6 +36,13 @@ export class ControllerInvariants {
   private readonly states = new Map<string, SeenState>();
   /** Controller epoch -> the broker elected in it. */
   private readonly electedIn = new Map<number, number>();
+  /** Topic znodes as last parsed, by topic: parsed again only when their version moves. */
+  private readonly topicZnodes = new Map<string, { czxid: bigint; version: number; topic: TopicZnode }>();
+  /** `topic-partition` -> the target replicas of its reassignment in progress. */
+  private readonly reassigning = new Map<string, number[]>();
+  /** `topic-partition` -> the replicas /admin/reassign_partitions last asked for it (a new request replaces a target). */
+  private readonly requested = new Map<string, number[]>();
+  private requestSeenZxid = -1n;
   private checkedZxid = -1n;
 
   constructor(private readonly uncleanLeaderElectionEnable: boolean) {}
@@ -55,22 +72,69 @@ export class ControllerInvariants {
     this.checkedZxid = zk.zxid;
     const epochNode = zk.peek(ZkPaths.controllerEpoch);
     const controllerEpoch = epochNode ? parseControllerEpoch(ZkPaths.controllerEpoch, epochNode.data) : 0;
+    this.readRequest(zk);
     const present = new Set<string>();
-    for (const topic of zk.peekChildren(ZkPaths.brokerTopics)) {
-      const topicNode = zk.peek(ZkPaths.topic(topic));
-      if (!topicNode) continue;
-      for (const [partition, replicas] of parseTopicAssignment(ZkPaths.topic(topic), topicNode.data)) {
-        const path = ZkPaths.partitionState(topic, partition);
+    for (const name of zk.peekChildren(ZkPaths.brokerTopics)) {
+      const topic = this.topicZnode(zk, name);
+      if (!topic) continue;
+      for (const [partition, replicas] of topic.partitions) {
+        const tpName = `${name}-${partition}`;
+        const path = ZkPaths.partitionState(name, partition);
         const node = zk.peek(path);
-        if (node) present.add(`${topic}-${partition}`);
-        if (!node || node.stat.version === this.states.get(`${topic}-${partition}`)?.zkVersion) continue;
-        const state = { ...parsePartitionState(path, node.data), zkVersion: node.stat.version };
-        const broken = this.checkPartition(`${topic}-${partition}`, state, replicas, controllerEpoch);
+        const broken = this.checkReassignment(tpName, topic, partition);
         if (broken) return broken;
+        if (node) present.add(tpName);
+        if (!node || node.stat.version === this.states.get(tpName)?.zkVersion) continue;
+        const state = { ...parsePartitionState(path, node.data), zkVersion: node.stat.version, topic: name, partition };
+        const brokenState = this.checkPartition(tpName, state, replicas, controllerEpoch);
+        if (brokenState) return brokenState;
       }
     }
     // A deleted topic's partitions are forgotten: a topic of the same name starts afresh.
     for (const name of this.states.keys()) if (!present.has(name)) this.states.delete(name);
+    for (const name of this.reassigning.keys()) if (!present.has(name)) this.reassigning.delete(name);
+    for (const name of this.requested.keys()) if (!present.has(name)) this.requested.delete(name);
+    return undefined;
+  }
+
+  private readRequest(zk: ZkSnapshot): void {
+    const node = zk.peek(ZkPaths.reassignPartitions);
+    if (!node || node.stat.mzxid === this.requestSeenZxid) return;
+    this.requestSeenZxid = node.stat.mzxid;
+    for (const e of parsePartitionReassignment(ZkPaths.reassignPartitions, node.data).valid) this.requested.set(`${e.topic}-${e.partition}`, e.replicas);
+  }
+
+  private topicZnode(zk: ZkSnapshot, name: string): TopicZnode | undefined {
+    const node = zk.peek(ZkPaths.topic(name));
+    if (!node) return undefined;
+    const seen = this.topicZnodes.get(name);
+    if (seen && seen.czxid === node.stat.czxid && seen.version === node.stat.version) return seen.topic;
+    const topic = parseTopicZnode(ZkPaths.topic(name), node.data);
+    this.topicZnodes.set(name, { czxid: node.stat.czxid, version: node.stat.version, topic });
+    return topic;
+  }
+
+  /**
+   * A partition being reassigned (adding or removing replicas in its topic znode) remembers its
+   * target; once it is no longer, its replicas must be exactly that target (or what a later request
+   * asked, such as its original replicas: a cancellation). The ISR follows a moment later (the
+   * topic znode is written first, as Kafka does): checkSettled holds it to the replicas.
+   */
+  private checkReassignment(name: string, topic: TopicZnode, partition: number): string | undefined {
+    const replicas = topic.partitions.get(partition) ?? [];
+    const removing = topic.removingReplicas.get(partition) ?? [];
+    if ((topic.addingReplicas.get(partition)?.length ?? 0) > 0 || removing.length > 0) {
+      this.reassigning.set(name, replicas.filter((r) => !removing.includes(r)));
+      return undefined;
+    }
+    const target = this.reassigning.get(name);
+    if (target === undefined) return undefined;
+    this.reassigning.delete(name);
+    const list = (l: readonly number[]): string => `[${l.join(',')}]`;
+    const same = (l: readonly number[] | undefined): boolean => l !== undefined && l.length === replicas.length && l.every((r, i) => r === replicas[i]);
+    if (!same(target) && !same(this.requested.get(name))) {
+      return `${name}: a completed reassignment left replicas ${list(replicas)}, not its target ${list(target)}`;
+    }
     return undefined;
   }
 
@@ -80,7 +144,7 @@ export class ControllerInvariants {
     const isr = `[${state.isr.join(',')}]`;
     if (state.leader !== -1 && !state.isr.includes(state.leader)) return `${name}: leader ${state.leader} is not in its ISR ${isr}`;
     const outside = state.isr.filter((r) => !replicas.includes(r));
-    if (outside.length > 0) return `${name}: ISR ${isr} has ${outside.join(',')}, not replicas [${replicas.join(',')}]`;
+    if (outside.length > 0 && !lastIsrMemberKept(state)) return `${name}: ISR ${isr} has ${outside.join(',')}, not replicas [${replicas.join(',')}]`;
     if (before === undefined || before.zkVersion === state.zkVersion) return undefined;
     // A change of the state znode: a fenced write of the controller of the current epoch, or of the leader (ISR).
     if (state.controllerEpoch > controllerEpoch) return `${name}: written in controller epoch ${state.controllerEpoch}, past /controller_epoch ${controllerEpoch}`;
@@ -100,29 +164,44 @@ export class ControllerInvariants {
   }
 
   /**
-   * Once nothing is left to happen: some live broker controls, every partition with a live
-   * replica in its ISR has a live leader, and a topic whose deletion was asked is gone unless
-   * one of its replicas is down (Kafka's deletion then waits for it).
+   * Once nothing is left to happen: some live broker controls, every partition with an online
+   * replica in its ISR has an online leader, every ISR is within its replicas (a completed
+   * reassignment took the removed ones out), and a topic whose deletion was asked is gone unless
+   * one of its replicas is down or refused (Kafka's deletion then waits for a broker change).
    */
-  checkSettled(zk: ZkSnapshot): string | undefined {
+  checkSettled(zk: ZkSnapshot, context: SettledContext): string | undefined {
     const live = new Set(zk.peekChildren(ZkPaths.brokerIds).map(Number));
     if (live.size === 0) return undefined;
     const controller = zk.peek(ZkPaths.controller);
     if (!controller) return `settled with live brokers [${[...live].join(',')}] and no controller`;
     const deleting = zk.peekChildren(ZkPaths.deleteTopics);
     for (const topic of deleting) {
-      const topicNode = zk.peek(ZkPaths.topic(topic));
-      const replicas = topicNode ? [...parseTopicAssignment(ZkPaths.topic(topic), topicNode.data).values()].flat() : [];
+      if (context.deletionsRefused.has(topic)) continue;
+      const replicas = [...(this.topicZnode(zk, topic)?.partitions.values() ?? [])].flat();
       if (replicas.every((r) => live.has(r))) return `settled with the deletion of ${topic} unfinished although all its replicas are alive`;
     }
+    const online = (broker: number, name: string): boolean => live.has(broker) && context.replicaOnline(broker, name);
     for (const [name, state] of this.states) {
       // A topic being deleted elects no leader (Kafka's controller skips it).
       if (deleting.some((topic) => name.startsWith(`${topic}-`))) continue;
-      const liveIsr = state.isr.filter((r) => live.has(r));
-      if (liveIsr.length > 0 && !live.has(state.leader)) {
-        return `${name}: settled with leader ${state.leader} although ISR members ${liveIsr.join(',')} are alive`;
+      // An ISR member that is no longer a replica (the last member kept) cannot lead: Kafka elects among replicas.
+      const replicas = this.topicZnode(zk, state.topic)?.partitions.get(state.partition) ?? [];
+      const outside = state.isr.filter((r) => !replicas.includes(r));
+      if (outside.length > 0 && !lastIsrMemberKept(state)) return `${name}: settled with ${outside.join(',')} in the ISR [${state.isr.join(',')}], not replicas [${replicas.join(',')}]`;
+      const onlineIsr = state.isr.filter((r) => replicas.includes(r) && online(r, name));
+      if (onlineIsr.length > 0 && !online(state.leader, name)) {
+        return `${name}: settled with leader ${state.leader} offline although ISR members ${onlineIsr.join(',')} are online`;
       }
     }
     return undefined;
   }
+}
+
+/**
+ * Kafka never empties an ISR: a leaderless partition keeps its last member even once a
+ * reassignment removed that replica (ReplicaStateMachine's doRemoveReplicasFromIsr), so that
+ * member may be outside the replicas.
+ */
+function lastIsrMemberKept(state: PartitionStateZnode): boolean {
+  return state.leader === -1 && state.isr.length === 1;
 }

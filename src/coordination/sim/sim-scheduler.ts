@@ -25,36 +25,12 @@ interface SimTask {
 /** Simulated time starts here (a plausible wall clock, so timestamps in znodes look real). */
 const simEpochMs = 1_700_000_000_000;
 
-export class SimScheduler implements Clock, Scheduler {
+/** Numbers from a seed's sequence (mulberry32): a run draws everything it decides from one of these. */
+export class SeededDraws {
   private readonly random: () => number;
-  /** Kept sorted by (atMs, order): a binary insert, so runNext takes the head. */
-  private readonly tasks: SimTask[] = [];
-  private currentMs = simEpochMs;
-  private scheduled = 0;
-  private ran = 0;
-  private freeRunning = false;
-  private draining = false;
 
   constructor(readonly seed: number) {
     this.random = seededRandom(seed);
-  }
-
-  nowMs(): number {
-    return this.currentMs;
-  }
-
-  /** Milliseconds of simulated time since the run began. */
-  get elapsedMs(): number {
-    return this.currentMs - simEpochMs;
-  }
-
-  /** Tasks run so far. */
-  get steps(): number {
-    return this.ran;
-  }
-
-  get pending(): number {
-    return this.tasks.length;
   }
 
   /** A number in [0, 1) from the seed's sequence. */
@@ -74,6 +50,34 @@ export class SimScheduler implements Clock, Scheduler {
   pick<T>(items: readonly T[]): T {
     if (items.length === 0) throw new Error('pick from nothing');
     return items[Math.floor(this.random() * items.length)];
+  }
+}
+
+export class SimScheduler extends SeededDraws implements Clock, Scheduler {
+  /** Kept sorted by (atMs, order): a binary insert, so runNext takes the head. */
+  private readonly tasks: SimTask[] = [];
+  private currentMs = simEpochMs;
+  private scheduled = 0;
+  private ran = 0;
+  private freeRunning = false;
+  private draining = false;
+
+  nowMs(): number {
+    return this.currentMs;
+  }
+
+  /** Milliseconds of simulated time since the run began. */
+  get elapsedMs(): number {
+    return this.currentMs - simEpochMs;
+  }
+
+  /** Tasks run so far. */
+  get steps(): number {
+    return this.ran;
+  }
+
+  get pending(): number {
+    return this.tasks.length;
   }
 
   schedule(delayMs: number, run: () => void, label: SimLabel = 'timer'): () => void {

@@ -4,16 +4,22 @@
  * session's answers and watch notifications arrive in the order the server sent them (one TCP
  * connection per session, as in ZooKeeper), so a watch fires before any later read sees the change.
  * A test schedules the failures: a dropped connection (answers in flight lost as CONNECTION_LOSS,
- * a request in flight applied or not, as the seed says) and an expired session.
+ * a request in flight applied or not, as the seed says) and an expired session. Optionally, drawn
+ * from their own seeded sequence: writes the server refuses unapplied (THROTTLEDOP, ZooKeeper 3.6+'s
+ * request throttling) and deliveries to a session held up for a while (a slow connection: the
+ * session's order is kept, but other sessions see changes first).
  */
-import { ZkClientClosedError, ZkConnectionLossError, ZkSessionExpiredError, zkSessionExpiredCode } from '../zk-errors';
+import { ZkClientClosedError, ZkConnectionLossError, ZkError, ZkSessionExpiredError, zkSessionExpiredCode } from '../zk-errors';
 import type { ZkCreateMode, ZkNodeData, ZkOp, ZkOpResult, ZkStat, ZkWatchEvent, ZkWatcher } from '../zk-types';
 import { ZooKeeperBase } from '../zookeeper';
-import type { SimLabel, SimScheduler } from './sim-scheduler';
+import type { SeededDraws, SimLabel, SimScheduler } from './sim-scheduler';
 import { ZkModel } from './zk-model';
 
 /** ZooKeeper's ConnectionLoss code, as the real client reports it. */
 const connectionLossCode = -4;
+/** ZooKeeper's THROTTLEDOP: "operation was throttled and not executed at all" (3.6+). */
+const throttledOpCode = -127;
+const writeOps: ReadonlySet<string> = new Set(['create', 'setData', 'delete', 'multi']);
 
 export interface SimZooKeeperOptions {
   /** One-way latency between a client and the server, drawn per message from [min, max]. */
@@ -21,6 +27,13 @@ export interface SimZooKeeperOptions {
   latencyMsMax?: number;
   /** When a connection drops with a request on its way, the chance the server still applied it. */
   appliedOnLossProbability?: number;
+  /** Where the optional faults below are drawn from (none without it). */
+  faultDraws?: SeededDraws;
+  /** The chance the server refuses a write unapplied (THROTTLEDOP). */
+  writeFailureProbability?: number;
+  /** The chance a message to a client is held up, for up to `slowDeliveryMsMax`. */
+  slowDeliveryProbability?: number;
+  slowDeliveryMsMax?: number;
 }
 
 /** One ensemble: the model and the clients connected to it. */
@@ -31,11 +44,25 @@ export class SimZooKeeperServer {
   readonly latencyMsMax: number;
   readonly appliedOnLossProbability: number;
 
-  constructor(readonly scheduler: SimScheduler, options: SimZooKeeperOptions = {}) {
+  constructor(readonly scheduler: SimScheduler, private readonly options: SimZooKeeperOptions = {}) {
     this.model = new ZkModel(scheduler);
     this.latencyMsMin = options.latencyMsMin ?? 1;
     this.latencyMsMax = options.latencyMsMax ?? 5;
     this.appliedOnLossProbability = options.appliedOnLossProbability ?? 0.5;
+  }
+
+  /** Whether the server refuses this request unapplied (only writes, only with fault draws). */
+  refuses(op: string): boolean {
+    const { faultDraws, writeFailureProbability = 0 } = this.options;
+    return faultDraws !== undefined && writeFailureProbability > 0 && writeOps.has(op) && faultDraws.chance(writeFailureProbability);
+  }
+
+  /** One-way latency to a client: now and then held up, with fault draws. */
+  latencyToClientMs(): number {
+    const { faultDraws, slowDeliveryProbability = 0, slowDeliveryMsMax = 0 } = this.options;
+    const latencyMs = this.latencyMs();
+    if (faultDraws === undefined || slowDeliveryProbability <= 0 || !faultDraws.chance(slowDeliveryProbability)) return latencyMs;
+    return latencyMs + faultDraws.int(0, slowDeliveryMsMax);
   }
 
   /** A connected client with a new session (as ZkClient.connect resolves once connected). */
@@ -229,6 +256,7 @@ export class SimZooKeeper extends ZooKeeperBase {
           if (connection !== this.connection && !this.server.scheduler.chance(this.server.appliedOnLossProbability)) return;
           let outcome: { ok: true; value: T } | { ok: false; error: unknown };
           try {
+            if (this.server.refuses(op)) throw new ZkError(throttledOpCode, 'THROTTLEDOP', op, path, 'refused unapplied');
             outcome = { ok: true, value: apply(this.server.model, session) };
           } catch (error) {
             outcome = { ok: false, error };
@@ -255,7 +283,7 @@ export class SimZooKeeper extends ZooKeeperBase {
 
   private toClient(deliver: () => void, label: SimLabel): void {
     const scheduler = this.server.scheduler;
-    this.lastToClientMs = Math.max(this.lastToClientMs, scheduler.nowMs() + this.server.latencyMs());
+    this.lastToClientMs = Math.max(this.lastToClientMs, scheduler.nowMs() + this.server.latencyToClientMs());
     scheduler.at(this.lastToClientMs, deliver, label);
   }
 
