@@ -107,7 +107,14 @@ export class PartitionStateMachine {
     }
     this.assertController();
     const state: PartitionStateZnode = { leader: result.leader, leaderEpoch: 0, isr: result.isr, controllerEpoch: this.context.epoch };
-    await this.zk.mkdirp(ZkPaths.partition(tp.topic, tp.partition));
+    // As Kafka's createTopicPartitions: the partition's parent znodes are created fenced, and never
+    // the topic znode: a deposed controller's mkdirp brought back, empty and unreadable, a topic its
+    // successor had just deleted (found by the simulation, seed 3914 of `npm run sim`).
+    for (const path of [`${ZkPaths.topic(tp.topic)}/partitions`, ZkPaths.partition(tp.topic, tp.partition)]) {
+      await this.writeFenced([{ op: 'create', path }]).catch((err: unknown) => {
+        if (!(err instanceof ZkNodeExistsError)) throw err;
+      });
+    }
     try {
       await this.zk.multi([
         { op: 'check', path: ZkPaths.controllerEpoch, expectedVersion: this.context.epochZkVersion },

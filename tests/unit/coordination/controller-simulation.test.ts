@@ -31,13 +31,14 @@ describe('named scenarios', () => {
     expect(result.failure).toBeUndefined();
   });
 
-  // Seeds that failed before a fix, run without the extra faults (added later, drawn from a second
-  // sequence): their schedules hold only as long as the generator draws the same.
+  // Seeds that failed before a fix, the first two run without the extra faults (added later, drawn
+  // from a second sequence): their schedules hold only as long as the generator draws the same.
   test.each([
-    [372, 'a deposed controller finishing a topic deletion unfenced, under the new controller\'s load of the topic', /deleting topic sim-topic-0/],
-    [263, 'a controller whose /controller goes between its two reads of it stays active without it', /an admin deletes \/controller/],
-  ])('seed %i: %s', async (seed, _what, shows) => {
-    const result = await runControllerSimulation({ seed, extraFaults: false });
+    [372, 'a deposed controller finishing a topic deletion unfenced, under the new controller\'s load of the topic', /deleting topic sim-topic-0/, false],
+    [263, 'a controller whose /controller goes between its two reads of it stays active without it', /an admin deletes \/controller/, false],
+    [3914, 'a deposed controller creating a new partition\'s parents unfenced brings back the topic its successor deleted', /deleted topic sim-topic-0/, true],
+  ])('seed %i: %s', async (seed, _what, shows, extraFaults) => {
+    const result = await runControllerSimulation({ seed, extraFaults });
     expect(result.history.some((line) => shows.test(line))).toBe(true);
     expect(result.failure).toBeUndefined();
   });
