@@ -320,7 +320,7 @@ export class PartitionLog {
     this.backgroundFlush = this.backgroundFlush
       .then(() => syncFilesInBackground(paths))
       .then(() => {
-        if (!this.closed && truncations === this.truncations && upToOffset > this.recoveryPoint) this.recoveryPoint = upToOffset;
+        if (!this.closed && truncations === this.truncations) this.advanceRecoveryPoint(upToOffset);
       })
       .catch((err: Error) => {
         const what = `${this.name}: background flush up to offset ${upToOffset}`;
@@ -426,7 +426,7 @@ export class PartitionLog {
     }
     if (deleted > 0) {
       this.leaderEpochCache.truncateFromStart(this.logStartOffset);
-      this.recoveryPoint = Math.max(this.recoveryPoint, this.logStartOffset);
+      this.advanceRecoveryPoint(this.logStartOffset);
     }
     return deleted;
   }
@@ -443,7 +443,7 @@ export class PartitionLog {
     if (offset <= this.startOffset) return false;
     this.startOffset = offset;
     this.leaderEpochCache.truncateFromStart(offset);
-    this.recoveryPoint = Math.max(this.recoveryPoint, offset);
+    this.advanceRecoveryPoint(offset);
     this.logger.info(`${this.name}: the log now starts at offset ${offset} (${reason})`);
     this.deleteLogStartOffsetBreachedSegments();
     if (this.startOffset > this.firstSegmentBaseOffset) this.onLogStartOffsetChanged?.(this);
@@ -481,6 +481,8 @@ export class PartitionLog {
       for (const segment of this.segments) segment.delete();
       this.segments = [LogSegment.open(this.dir, offset, this.segmentSettings(), this.clock.nowMs())];
       this.leaderEpochCache.clear();
+      // The recovery point is set to `offset` below: the cleared epochs must be on disk first.
+      this.leaderEpochCache.flush();
     });
     const lowered = this.startOffset > offset;
     this.startOffset = offset;
@@ -498,9 +500,20 @@ export class PartitionLog {
       this.io('flush', () => {
         for (let i = this.segmentIndexFor(this.recoveryPoint); i < this.segments.length; i++) this.segments[i].flush();
       });
-      this.recoveryPoint = upTo;
+      this.advanceRecoveryPoint(upTo);
     }
     this.lastFlushMs = this.clock.nowMs();
+  }
+
+  /**
+   * Moves the recovery point up to `offset`, writing the leader-epoch checkpoint first: a crash
+   * rescans only the offsets past the recovery point, so the epochs of those below it must be on
+   * disk (LeaderEpochFileCache says why they are written no sooner).
+   */
+  private advanceRecoveryPoint(offset: number): void {
+    if (offset <= this.recoveryPoint) return;
+    this.io('write the leader epoch checkpoint', () => this.leaderEpochCache.flush());
+    this.recoveryPoint = offset;
   }
 
   /** flush.ms (log.flush.interval.ms): called by the log manager's timer. */

@@ -160,12 +160,50 @@ describe('recovery of a log after a crash', () => {
     expect(reopened.logEndOffset).toBe(15);
     expect(reopened.leaderEpochCache.all()).toEqual([{ epoch: 1, startOffset: 0 }]);
     reopened.appendAsLeader(numberedBatch(15, 3), 4);
+    reopened.flush();
     reopened.close();
     // A lost checkpoint is rebuilt from the epochs recovery reads in the batches (as Kafka's recovery does).
     fs.rmSync(path.join(dir, 'leader-epoch-checkpoint'));
     const relearned = openLog(dir, config);
     expect(relearned.leaderEpochCache.all()).toEqual([{ epoch: 1, startOffset: 0 }, { epoch: 4, startOffset: 15 }]);
     relearned.close();
+  });
+
+  it('writes the leader epochs before its recovery point passes them: a crash after a flush finds them without rescanning', () => {
+    const log = openLog(dir, config);
+    log.appendAsLeader(numberedBatch(0, 3), 2);
+    log.appendAsLeader(numberedBatch(3, 3), 5);
+    expect(fs.existsSync(path.join(dir, 'leader-epoch-checkpoint'))).toBe(false);
+    log.flush();
+    // A crash: no close. Nothing past the recovery point is rescanned, so the epochs come from the checkpoint alone.
+    const reopened = openLog(dir, config, undefined, log.recoveryPoint);
+    expect(reopened.leaderEpochCache.all()).toEqual([{ epoch: 2, startOffset: 0 }, { epoch: 5, startOffset: 3 }]);
+    reopened.close();
+    log.close();
+  });
+
+  it('writes the leader epochs before a roll\'s background flush moves the recovery point', async () => {
+    const log = openLog(dir, config);
+    log.appendAsLeader(numberedBatch(0, 3), 7);
+    log.roll();
+    await log.whenBackgroundFlushed();
+    expect(log.recoveryPoint).toBe(3);
+    const reopened = openLog(dir, config, undefined, log.recoveryPoint);
+    expect(reopened.leaderEpochCache.all()).toEqual([{ epoch: 7, startOffset: 0 }]);
+    reopened.close();
+    log.close();
+  });
+
+  it('relearns the epochs of a crash before any flush from the batches past the recovery point', () => {
+    const log = openLog(dir, config);
+    log.leaderEpochCache.assign(4, 0);
+    log.appendAsLeader(numberedBatch(0, 3), 4);
+    log.appendAsLeader(numberedBatch(3, 3), 6);
+    const reopened = openLog(dir, config, undefined, log.recoveryPoint);
+    expect(reopened.logEndOffset).toBe(6);
+    expect(reopened.leaderEpochCache.all()).toEqual([{ epoch: 4, startOffset: 0 }, { epoch: 6, startOffset: 3 }]);
+    reopened.close();
+    log.close();
   });
 
   it('removes leftovers of interrupted work and orphaned indexes, and keeps unknown files', () => {
@@ -175,7 +213,8 @@ describe('recovery of a log after a crash', () => {
     }
     const logger = recordingLogger();
     const log = openLog(dir, config, undefined, 0, false, logger);
-    expect(fs.readdirSync(dir).sort()).toEqual(['00000000000000000000.index', '00000000000000000000.log', '00000000000000000000.timeindex', 'leader-epoch-checkpoint', 'notes.txt']);
+    // writeLog never flushed, so no leader-epoch checkpoint was written: recovery relearned epoch 0 from the batches.
+    expect(fs.readdirSync(dir).sort()).toEqual(['00000000000000000000.index', '00000000000000000000.log', '00000000000000000000.timeindex', 'notes.txt']);
     expect(logger.lines.join('')).toContain(`ignoring unknown file ${path.join(dir, 'notes.txt')}`);
     expect(logger.lines.join('')).toContain('removed orphaned index');
     expect(log.logEndOffset).toBe(60);

@@ -75,16 +75,20 @@ describe('LeaderEpochFileCache', () => {
   afterEach(() => rmDir(dir));
   const file = (): string => path.join(dir, 'leader-epoch-checkpoint');
 
-  it('writes every change in Kafka\'s checkpoint format and reads it back', () => {
+  it('writes the changes in Kafka\'s checkpoint format at flush, not before, and reads them back', () => {
     const cache = LeaderEpochFileCache.open(dir);
-    expect(fs.existsSync(file())).toBe(false);
     cache.assign(0, 0);
     cache.assign(2, 17);
+    expect(fs.existsSync(file())).toBe(false);
+    cache.flush();
     expect(fs.readFileSync(file(), 'utf8')).toBe('0\n2\n0 0\n2 17\n');
     expect(LeaderEpochFileCache.open(dir).all()).toEqual(entries([0, 0], [2, 17]));
     cache.truncateFromEnd(17);
+    expect(fs.readFileSync(file(), 'utf8')).toBe('0\n2\n0 0\n2 17\n');
+    cache.flush();
     expect(fs.readFileSync(file(), 'utf8')).toBe('0\n1\n0 0\n');
     cache.clear();
+    cache.flush();
     expect(fs.readFileSync(file(), 'utf8')).toBe('0\n0\n');
     expect(fs.readdirSync(dir)).toEqual(['leader-epoch-checkpoint']);
   });
