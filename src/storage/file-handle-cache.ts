@@ -7,6 +7,7 @@
  * 10,000 partitions an idle broker holds no more than the bound, instead of three per segment.
  */
 import * as fs from 'fs';
+import * as path from 'path';
 import { assert } from '../common/assert';
 import { defaultMaxOpenFiles } from '../common/open-file-limit';
 
@@ -19,6 +20,8 @@ export function isOutOfFileDescriptors(err: unknown): boolean {
 /**
  * One segment file opened on demand. Every system call on it takes `fd` afresh, right before
  * the call: a descriptor kept across another file's open could have been closed (and reused).
+ * A file of a log created lazily is not on disk until its first use (or create()), which makes
+ * it and its folder.
  */
 export class CachedFile {
   /** The descriptor while open, else -1. */
@@ -29,7 +32,7 @@ export class CachedFile {
   ringSlot = -1;
   private closed = false;
 
-  constructor(private filePath: string, private readonly cache: FileHandleCache) {}
+  constructor(private filePath: string, private readonly cache: FileHandleCache, private awaitingCreation = false) {}
 
   get path(): string {
     return this.filePath;
@@ -37,7 +40,7 @@ export class CachedFile {
 
   /** Renames the file (the log cleaner's suffixes): an open descriptor follows it, a later reopen uses the new name. */
   renameTo(newPath: string): void {
-    fs.renameSync(this.filePath, newPath);
+    if (!this.awaitingCreation) fs.renameSync(this.filePath, newPath);
     this.filePath = newPath;
   }
 
@@ -49,8 +52,28 @@ export class CachedFile {
   get fd(): number {
     if (this.closed) throw Object.assign(new Error(`EBADF: ${this.path} is closed`), { code: 'EBADF' });
     this.used = true;
-    if (this.openFd < 0) this.cache.open(this, 'r+');
+    if (this.openFd < 0) this.openNow();
     return this.openFd;
+  }
+
+  /** Whether the file waits for its first use to be created. */
+  get isAwaitingCreation(): boolean {
+    return this.awaitingCreation;
+  }
+
+  /** Makes a file that awaits creation (and its folder) now; a file on disk or closed is left as it is. */
+  create(): void {
+    if (this.awaitingCreation && !this.closed) this.openNow();
+  }
+
+  private openNow(): void {
+    if (!this.awaitingCreation) {
+      this.cache.open(this, 'r+');
+      return;
+    }
+    fs.mkdirSync(path.dirname(this.filePath), { recursive: true });
+    this.cache.open(this, 'w+');
+    this.awaitingCreation = false;
   }
 
   /** Closes the descriptor for good; the file is not opened again. */
@@ -98,6 +121,11 @@ export class FileHandleCache {
     this.open(file, created ? 'w+' : 'r+');
     file.used = true;
     return { file, created };
+  }
+
+  /** A file of a log created now: no system call until its first use creates it (CachedFile.create). */
+  fileToCreate(path: string): CachedFile {
+    return new CachedFile(path, this, true);
   }
 
   /**

@@ -65,6 +65,20 @@ export class LogFile {
     return new LogFile(file, fs.fstatSync(file.fd).size);
   }
 
+  /** The empty file of a log created now, made on disk at its first use. */
+  static createLazily(path: string): LogFile {
+    return new LogFile(segmentFileHandles.fileToCreate(path), 0);
+  }
+
+  get awaitingCreation(): boolean {
+    return this.file.isAwaitingCreation;
+  }
+
+  /** Makes the file on disk if it still awaits its first use. */
+  create(): void {
+    this.file.create();
+  }
+
   get sizeBytes(): number {
     return this.size;
   }
@@ -178,6 +192,7 @@ export class LogFile {
 
   /** By path: a retention check does not open an idle segment's file. */
   lastModifiedMs(): number {
+    this.file.create();
     return fs.statSync(this.path).mtimeMs;
   }
 

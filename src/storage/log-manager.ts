@@ -6,12 +6,15 @@
  * as in Kafka), and on a clean close leaves the `.kafka_cleanshutdown` marker so the next start checks nothing. A log dir
  * whose disk fails (full, read-only, I/O errors) goes offline (log-dir-failure.ts): its logs are
  * dropped without another write, it gets no checkpoint and no marker, and nothing new is created
- * on it, so the next start, with the disk healthy again, recovers its logs as after a crash.
+ * on it, so the next start, with the disk healthy again, recovers its logs as after a crash. A
+ * new log's folder and files are made at its first append or, once no log was created for a
+ * while, in the background a slice at a time (PartitionLog.createLazily says why this is safe).
  */
 import { randomUUID } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import type { Clock } from '../common/clock';
+import { EventLoopSlice } from '../common/event-loop-slice';
 import { ErrorCode, JosefError } from '../common/errors';
 import type { Logger } from '../common/logger';
 import { parsePartitionDirName, partitionDir, partitionKey, topicNameProblem, validateTopicName } from '../common/topic';
@@ -59,10 +62,21 @@ export interface LogManagerOptions {
 export type HighWatermarkOf = (topic: string, partition: number) => number | undefined;
 
 
+/**
+ * The background creation of new logs' files waits until no log was created for this long: a
+ * LeaderAndIsr of thousands of partitions, and the elections after it, keep the CPU meanwhile.
+ */
+const fileCreationQuietMs = 1_000;
+/** The background creation holds the event loop at most this long at a time. */
+const fileCreationSliceMs = 20;
+
 export class LogManager {
   private readonly logs = new Map<string, { log: PartitionLog; logDir: string }>();
   private readonly timers: NodeJS.Timeout[] = [];
   private closed = false;
+  /** Logs created lazily whose files the background creation has not made yet, oldest first. */
+  private awaitingFiles: PartitionLog[] = [];
+  private fileCreationTimer: NodeJS.Timeout | undefined;
   readonly cleanerManager: LogCleanerManager;
   /** The log cleaner (with cleaner settings given); its loops run once background tasks started. */
   readonly cleaner: LogCleaner | undefined;
@@ -226,7 +240,8 @@ export class LogManager {
    * The partition's log, created on the live log dir holding the fewest partitions when new. As
    * Kafka, a log that is not found while a log dir is offline is not created unless the controller
    * says the partition is new (`isNew`): it may be on the offline dir, and an empty log elsewhere
-   * would pass for it (KAFKA_STORAGE_ERROR).
+   * would pass for it (KAFKA_STORAGE_ERROR). A new log makes no system call here but one stat:
+   * its folder and files come at its first append or from the background creation.
    */
   getOrCreateLog(topic: string, partition: number, config: LogConfig = this.defaultConfig, isNew = true): PartitionLog {
     const existing = this.getLog(topic, partition);
@@ -238,12 +253,48 @@ export class LogManager {
       throw new JosefError(ErrorCode.KAFKA_STORAGE_ERROR, `cannot create the log of ${topic}-${partition}: log dir(s) ${offline.join(',')} are offline`);
     }
     const logDir = live.length === 1 ? live[0] : this.leastLoaded(live);
+    const dir = partitionDir(logDir, topic, partition);
+    const options = { ...this.logOpenOptions(logDir), recoveryPoint: 0, hadCleanShutdown: false };
     const log = maybeHandleIOException(this.options.logDirFailureChannel, logDir, `creating the log of ${topic}-${partition}`, () =>
-      PartitionLog.open(partitionDir(logDir, topic, partition), topic, partition, config, { ...this.logOpenOptions(logDir), recoveryPoint: 0, hadCleanShutdown: false }));
+      (fs.existsSync(dir) ? PartitionLog.open(dir, topic, partition, config, options) : PartitionLog.createLazily(dir, topic, partition, config, options)));
     this.logs.set(partitionKey(topic, partition), { log, logDir });
+    if (log.awaitingFiles) this.createFilesWhenQuiet(log);
     // DEBUG: a LeaderAndIsr creating thousands of logs says how many in one line.
     this.logger.debug(`created log for ${topic}-${partition} in ${logDir}`);
     return log;
+  }
+
+  /** Queues `log` for the background creation, which starts once no log was created for fileCreationQuietMs. */
+  private createFilesWhenQuiet(log: PartitionLog): void {
+    this.awaitingFiles.push(log);
+    clearTimeout(this.fileCreationTimer);
+    this.fileCreationTimer = setTimeout(() => void this.createAwaitedFiles(), fileCreationQuietMs);
+    this.fileCreationTimer.unref();
+  }
+
+  /**
+   * Makes the files of the queued logs, a slice at a time with the event loop served between
+   * slices. A log that got its files otherwise (an append) or was closed is skipped; a disk that
+   * fails takes its log dir offline, as any file work on the log does.
+   */
+  private async createAwaitedFiles(): Promise<void> {
+    const queued = this.awaitingFiles;
+    this.awaitingFiles = [];
+    const startedMs = this.options.clock.nowMs();
+    const slice = new EventLoopSlice(fileCreationSliceMs);
+    let created = 0;
+    for (const log of queued) {
+      await slice.pause();
+      if (this.closed) return;
+      if (!log.awaitingFiles || log.isClosed) continue;
+      try {
+        log.createFiles();
+        created++;
+      } catch (err) {
+        this.logger.error(`creating the files of ${log.name}: ${(err as Error).message}`);
+      }
+    }
+    if (created > 0) this.logger.info(`created the files of ${created} new log(s) in ${this.options.clock.nowMs() - startedMs} ms`);
   }
 
   /** The live log dir holding the fewest partitions (a pass over every log: only when there is a choice). */
@@ -263,9 +314,12 @@ export class LogManager {
     this.logs.delete(partitionKey(topic, partition));
     this.cleanerManager.forget(entry.log, entry.logDir);
     entry.log.close();
-    const doomed = `${entry.log.dir}.${randomUUID()}${DELETE_DIR_SUFFIX}`;
-    fs.renameSync(entry.log.dir, doomed);
-    fs.rmSync(doomed, { recursive: true, force: true });
+    // A log created lazily may have no folder yet.
+    if (fs.existsSync(entry.log.dir)) {
+      const doomed = `${entry.log.dir}.${randomUUID()}${DELETE_DIR_SUFFIX}`;
+      fs.renameSync(entry.log.dir, doomed);
+      fs.rmSync(doomed, { recursive: true, force: true });
+    }
     const topicDir = path.join(entry.logDir, topic);
     if (fs.existsSync(topicDir) && fs.readdirSync(topicDir).length === 0) fs.rmdirSync(topicDir);
     // A topic created again under the same name must not start where the deleted one did.
@@ -397,6 +451,7 @@ export class LogManager {
     if (this.closed) return;
     this.closed = true;
     for (const timer of this.timers) clearInterval(timer);
+    clearTimeout(this.fileCreationTimer);
     // A cleaning still running finds its log closed at its next step and drops what it wrote.
     void this.cleaner?.shutdown();
     this.forEachLog('flush at shutdown', (log) => log.flush());

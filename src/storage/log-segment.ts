@@ -79,6 +79,29 @@ export class LogSegment {
     return new LogSegment(dir, baseOffset, file, index, timeIndex, settings, nowMs, fileSuffix);
   }
 
+  /**
+   * The first segment of a log created now: empty, with no file on disk until its first use (an
+   * append, a flush) or create(), so that hosting a partition costs no system call (issue 24).
+   */
+  static createLazily(dir: string, baseOffset: number, settings: SegmentSettings, nowMs: number): LogSegment {
+    const file = LogFile.createLazily(path.join(dir, segmentFileName(baseOffset, '.log')));
+    const index = OffsetIndex.open(path.join(dir, segmentFileName(baseOffset, '.index')), baseOffset, settings.segmentIndexBytes, true);
+    const timeIndex = TimeIndex.open(path.join(dir, segmentFileName(baseOffset, '.timeindex')), baseOffset, settings.segmentIndexBytes, true);
+    return new LogSegment(dir, baseOffset, file, index, timeIndex, settings, nowMs, '');
+  }
+
+  /** The segment was created lazily and none of its files has been used yet. */
+  get awaitingFiles(): boolean {
+    return this.file.awaitingCreation;
+  }
+
+  /** Makes the three files (and the folder) of a segment created lazily, if still awaited. */
+  createFiles(): void {
+    this.file.create();
+    this.index.create();
+    this.timeIndex.create();
+  }
+
   get logPath(): string {
     return this.file.path;
   }
@@ -239,6 +262,8 @@ export class LogSegment {
     }
     assert(expected > this.nextOffset, 'append of a buffer without a whole batch');
     assert(expected - 1 - this.baseOffset <= RELATIVE_OFFSET_MAX, () => `segment ${this.logPath}: offset ${expected - 1} too far past base ${this.baseOffset}`);
+    // A segment created lazily gets its three files with its first bytes, as a segment opened whole has them.
+    if (this.file.awaitingCreation) this.createFiles();
     const startPosition = this.file.append(records);
     if (startPosition === 0) this.firstAppendMs = nowMs;
     for (const { position, size } of batchLocations(records)) {

@@ -20,12 +20,13 @@ export interface OffsetPosition {
 }
 
 export class OffsetIndex extends SegmentIndex {
-  static open(path: string, baseOffset: number, maxIndexBytes: number): OffsetIndex {
-    return new OffsetIndex(path, baseOffset, maxIndexBytes);
+  /** `lazily`: the index of a log created now, made on disk at its first use. */
+  static open(path: string, baseOffset: number, maxIndexBytes: number, lazily = false): OffsetIndex {
+    return new OffsetIndex(path, baseOffset, maxIndexBytes, lazily);
   }
 
-  private constructor(path: string, baseOffset: number, maxIndexBytes: number) {
-    super(path, baseOffset, OFFSET_INDEX_ENTRY_BYTES, maxIndexBytes);
+  private constructor(path: string, baseOffset: number, maxIndexBytes: number, lazily: boolean) {
+    super(path, baseOffset, OFFSET_INDEX_ENTRY_BYTES, maxIndexBytes, lazily);
   }
 
   private readonly offsetAt = (i: number): number => this.baseOffset + this.uint32At(i, relativeOffsetField);

@@ -102,13 +102,17 @@ export class PartitionLog {
     private readonly clock: Clock,
     private readonly logger: Logger,
     options: LogOpenOptions,
+    /** A new log whose folder does not exist yet: nothing to load, and its files wait for their first use. */
+    createdLazily: boolean,
   ) {
     this.logDirFailureChannel = options.logDirFailureChannel;
-    this.leaderEpochCache = LeaderEpochFileCache.open(dir);
-    const loaded = loadLog(dir, {
-      name: this.name, settings: this.segmentSettings(), recoveryPoint: options.recoveryPoint,
-      hadCleanShutdown: options.hadCleanShutdown, nowMs: clock.nowMs(), logger, leaderEpochs: this.leaderEpochCache, compacted: isCompacted(config) || options.cleanedBefore === true,
-    });
+    this.leaderEpochCache = createdLazily ? LeaderEpochFileCache.empty(dir) : LeaderEpochFileCache.open(dir);
+    const loaded = createdLazily
+      ? { segments: [LogSegment.createLazily(dir, 0, this.segmentSettings(), clock.nowMs())], recoveryPoint: 0 }
+      : loadLog(dir, {
+        name: this.name, settings: this.segmentSettings(), recoveryPoint: options.recoveryPoint,
+        hadCleanShutdown: options.hadCleanShutdown, nowMs: clock.nowMs(), logger, leaderEpochs: this.leaderEpochCache, compacted: isCompacted(config) || options.cleanedBefore === true,
+      });
     this.segments = loaded.segments;
     this.recoveryPoint = loaded.recoveryPoint;
     this.flushScheduledUpTo = loaded.recoveryPoint;
@@ -128,7 +132,30 @@ export class PartitionLog {
   /** Opens the log in `dir` (created when missing), recovering what a crash may have left. */
   static open(dir: string, topic: string, partition: number, config: LogConfig, options: LogOpenOptions): PartitionLog {
     fs.mkdirSync(dir, { recursive: true });
-    return new PartitionLog(dir, topic, partition, config, options.clock, options.logger, options);
+    return new PartitionLog(dir, topic, partition, config, options.clock, options.logger, options, false);
+  }
+
+  /**
+   * A new, empty log in `dir`, which must not exist: no system call now. The folder and the
+   * segment's files are made at their first use (the first append or flush) or by createFiles(),
+   * whichever comes first, so a LeaderAndIsr hosting thousands of new partitions answers without
+   * waiting for thousands of folders and files (issue 24). Nothing durable depends on them before
+   * then: an empty log has nothing to recover, and a crash before its first append leaves no
+   * folder, so the next start finds no log, as if the partition had not been hosted yet.
+   */
+  static createLazily(dir: string, topic: string, partition: number, config: LogConfig, options: LogOpenOptions): PartitionLog {
+    return new PartitionLog(dir, topic, partition, config, options.clock, options.logger, options, true);
+  }
+
+  /** The folder and files of a log created lazily are not on disk yet. */
+  get awaitingFiles(): boolean {
+    return this.segments.length === 1 && this.segments[0].awaitingFiles;
+  }
+
+  /** Makes the folder and files of a log created lazily (the log manager does it in the background). */
+  createFiles(): void {
+    if (this.closed) return;
+    this.io('create its files', () => this.active.createFiles());
   }
 
   get name(): string {

@@ -5,7 +5,8 @@
  * once the segment is inactive the memory is released and lookups read entries from the file, so a
  * broker's heap does not grow with the data it stores (Kafka memory-maps its indexes for the same
  * reason). Entries below `persistedCount` are in the file; all `count` entries are readable. The
- * file's descriptor comes from the process's file-handle cache, so an idle index holds none.
+ * file's descriptor comes from the process's file-handle cache, so an idle index holds none, and an
+ * empty index holds no memory either (10,000 idle partitions would otherwise keep 80 MB).
  */
 import * as fs from 'fs';
 import { assert } from '../common/assert';
@@ -16,7 +17,7 @@ import { type CachedFile, segmentFileHandles } from './file-handle-cache';
 const initialMemoryBytes = 4096;
 
 export abstract class SegmentIndex {
-  /** Entries of an active index; undefined once released (then entries are read from the file). */
+  /** Entries of an active index; undefined while empty or once released (then entries are read from the file). */
   private memory: Buffer | undefined;
   private count: number;
   private persistedCount: number;
@@ -25,25 +26,39 @@ export abstract class SegmentIndex {
   /** The file held a partial trailing entry when opened (a torn write): the index needs a rebuild. */
   protected readonly hadPartialEntry: boolean;
   /** One entry read from the file, reused by lookups of a released index. */
-  private readonly scratch: Buffer;
+  private scratch: Buffer | undefined;
   private scratchEntry = -1;
   private readonly file: CachedFile;
   /** The most entries the index may hold (segment.index.bytes / entryBytes). */
   readonly maxEntries: number;
 
-  protected constructor(filePath: string, readonly baseOffset: number, private readonly entryBytes: number, maxIndexBytes: number) {
+  /** `lazily`: the index of a log created now, its file made on disk at its first use. */
+  protected constructor(filePath: string, readonly baseOffset: number, private readonly entryBytes: number, maxIndexBytes: number, lazily: boolean) {
     this.maxEntries = Math.max(1, Math.floor(maxIndexBytes / entryBytes));
-    const { file, created } = segmentFileHandles.openFile(filePath);
-    this.file = file;
-    this.newlyCreated = created;
-    const bytes = fs.readFileSync(filePath);
-    const wholeBytes = bytes.length - (bytes.length % entryBytes);
-    this.hadPartialEntry = wholeBytes !== bytes.length;
-    this.memory = Buffer.alloc(Math.max(initialMemoryBytes, wholeBytes + initialMemoryBytes));
-    bytes.copy(this.memory, 0, 0, wholeBytes);
-    this.count = wholeBytes / entryBytes;
+    if (lazily) {
+      this.file = segmentFileHandles.fileToCreate(filePath);
+      this.newlyCreated = true;
+      this.hadPartialEntry = false;
+      this.count = 0;
+    } else {
+      const { file, created } = segmentFileHandles.openFile(filePath);
+      this.file = file;
+      this.newlyCreated = created;
+      const bytes = fs.readFileSync(filePath);
+      const wholeBytes = bytes.length - (bytes.length % entryBytes);
+      this.hadPartialEntry = wholeBytes !== bytes.length;
+      this.count = wholeBytes / entryBytes;
+      if (this.count > 0) {
+        this.memory = Buffer.alloc(wholeBytes + initialMemoryBytes);
+        bytes.copy(this.memory, 0, 0, wholeBytes);
+      }
+    }
     this.persistedCount = this.count;
-    this.scratch = Buffer.alloc(entryBytes);
+  }
+
+  /** Makes the file on disk if it still awaits its first use. */
+  create(): void {
+    this.file.create();
   }
 
   get path(): string {
@@ -71,6 +86,7 @@ export abstract class SegmentIndex {
   private locateEntry(i: number): [Buffer, number] {
     assert(i >= 0 && i < this.count, () => `${this.path}: entry ${i} of ${this.count}`);
     if (this.memory !== undefined) return [this.memory, i * this.entryBytes];
+    this.scratch ??= Buffer.alloc(this.entryBytes);
     if (this.scratchEntry !== i) {
       const read = fs.readSync(this.file.fd, this.scratch, 0, this.entryBytes, i * this.entryBytes);
       assert(read === this.entryBytes, () => `${this.path}: entry ${i} is not in the file (read ${read} bytes)`);

@@ -19,12 +19,13 @@ export interface TimestampOffset {
 }
 
 export class TimeIndex extends SegmentIndex {
-  static open(path: string, baseOffset: number, maxIndexBytes: number): TimeIndex {
-    return new TimeIndex(path, baseOffset, maxIndexBytes);
+  /** `lazily`: the index of a log created now, made on disk at its first use. */
+  static open(path: string, baseOffset: number, maxIndexBytes: number, lazily = false): TimeIndex {
+    return new TimeIndex(path, baseOffset, maxIndexBytes, lazily);
   }
 
-  private constructor(path: string, baseOffset: number, maxIndexBytes: number) {
-    super(path, baseOffset, TIME_INDEX_ENTRY_BYTES, maxIndexBytes);
+  private constructor(path: string, baseOffset: number, maxIndexBytes: number, lazily: boolean) {
+    super(path, baseOffset, TIME_INDEX_ENTRY_BYTES, maxIndexBytes, lazily);
   }
 
   private readonly timestampAt = (i: number): number => this.int64At(i, timestampField);

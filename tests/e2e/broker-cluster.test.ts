@@ -108,10 +108,10 @@ describe('a two-broker cluster of real processes', () => {
     const partitions = md.topics[0].partitions;
     expect(partitions.map((p) => p.partition)).toEqual([0, 1, 2, 3]);
     expect(new Set(partitions.map((p) => p.leader))).toEqual(new Set([1, 2]));
-    for (const p of partitions) {
-      expect(p).toMatchObject({ errorCode: 0, replicas: [p.leader], isr: [p.leader] });
-      expect(fs.existsSync(path.join(test.cluster.broker(p.leader).logDir, 'lifecycle', String(p.partition), '00000000000000000000.log'))).toBe(true);
-    }
+    for (const p of partitions) expect(p).toMatchObject({ errorCode: 0, replicas: [p.leader], isr: [p.leader] });
+    // A new log's files come at its first append, or from the leader's background creation a moment after.
+    const segmentOf = (p: { leader: number; partition: number }): string => path.join(test.cluster.broker(p.leader).logDir, 'lifecycle', String(p.partition), '00000000000000000000.log');
+    await waitFor(() => partitions.every((p) => fs.existsSync(segmentOf(p))), { timeoutMs: 20_000, message: 'each leader to make its partition\'s files' });
     expect((await zk.getJson<{ partitions: Record<string, number[]> }>('/brokers/topics/lifecycle')).value.partitions['0']).toEqual(partitions[0].replicas);
 
     const conn = await test.connect(1);

@@ -133,13 +133,13 @@ describe('log dir failure with real brokers and a real full disk', () => {
       for (let p = 0; p < partitions; p++) if ((await partitionState(zk, topic, p)).isr.length < 3) return false;
       return true;
     }, { timeoutMs: 30_000, message: 'every partition led with a full ISR' });
+    const writer = startWriter('before');
+    await waitFor(() => writer.acknowledged.length >= 2_000, { timeoutMs: 60_000, message: '2,000 acknowledged writes' });
+    // Only now: a new log's folder is made at its first append (or by the background creation a moment later).
     onTmpfs = Array.from({ length: partitions }, (_, p) => p).filter((p) => fs.existsSync(path.join(mountPoint, topic, String(p))));
     onData = Array.from({ length: partitions }, (_, p) => p).filter((p) => !onTmpfs.includes(p));
     expect(onTmpfs.length).toBeGreaterThan(0);
     expect(onData.length).toBeGreaterThan(0);
-
-    const writer = startWriter('before');
-    await waitFor(() => writer.acknowledged.length >= 2_000, { timeoutMs: 60_000, message: '2,000 acknowledged writes' });
     fillUp(mountPoint);
     await waitFor(async () => {
       for (const p of onTmpfs) {

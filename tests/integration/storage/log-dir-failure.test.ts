@@ -93,13 +93,13 @@ describe('log dir failure', () => {
   it('a full disk takes its dir offline: KAFKA_STORAGE_ERROR there, the other dir served, the data back after a restart', async () => {
     // The fewest-partitions rule puts orders-0 on dir a and orders-1 on dir b.
     await manager.becomeLeaderOrFollower(leaderAndIsr([state('orders', 0), state('orders', 1)]));
-    expect(fs.existsSync(path.join(dirA, 'orders', '0'))).toBe(true);
-    expect(fs.existsSync(path.join(dirB, 'orders', '1'))).toBe(true);
     const written = await manager.appendRecords(1, 1000, [
       { topic: 'orders', partition: 0, records: numberedBatch(0, 5) },
       { topic: 'orders', partition: 1, records: numberedBatch(0, 5) },
     ]);
     expect(written.map((r) => r.errorCode)).toEqual([0, 0]);
+    expect(fs.existsSync(path.join(dirA, 'orders', '0'))).toBe(true);
+    expect(fs.existsSync(path.join(dirB, 'orders', '1'))).toBe(true);
     manager.checkpointHighWatermarks();
     logManager.checkpointRecoveryPoints();
     const checkpointBefore = fs.readFileSync(path.join(dirA, RECOVERY_POINT_CHECKPOINT), 'utf8');
@@ -130,7 +130,7 @@ describe('log dir failure', () => {
     expect((await manager.fetchMessages(fetchOf('orders', 1)))[0]).toMatchObject({ errorCode: 0, highWatermark: 7 });
     // A new partition goes to the live dir.
     expect((await manager.becomeLeaderOrFollower(leaderAndIsr([state('fresh', 0)]))).partitions[0].errorCode).toBe(0);
-    expect(fs.existsSync(path.join(dirB, 'fresh', '0'))).toBe(true);
+    expect(manager.getPartition('fresh', 0)?.log.dir).toBe(path.join(dirB, 'fresh', '0'));
 
     // The offline dir gets no checkpoint and no clean-shutdown marker; the live one gets both.
     manager.checkpointHighWatermarks();
@@ -156,7 +156,8 @@ describe('log dir failure', () => {
 
   it('a dir read-only at start goes offline; partitions not found are not recreated elsewhere unless new', async () => {
     await manager.becomeLeaderOrFollower(leaderAndIsr([state('orders', 0), state('orders', 1)]));
-    await manager.appendRecords(1, 1000, [{ topic: 'orders', partition: 0, records: numberedBatch(0, 4) }]);
+    // Both get records, so both have folders (a new log has none before its first append or the background creation).
+    await manager.appendRecords(1, 1000, [{ topic: 'orders', partition: 0, records: numberedBatch(0, 4) }, { topic: 'orders', partition: 1, records: numberedBatch(0, 1) }]);
     await close();
 
     // Remounted read-only while the broker was down: removing the clean-shutdown marker fails.

@@ -89,12 +89,55 @@ describe('LogManager', () => {
   it('deletes a partition\'s files and its topic folder once empty', () => {
     const manager = LogManager.open([dirs[0]], logConfig(), options);
     manager.getOrCreateLog('orders', 0).appendAsLeader(numberedBatch(0, 1), 0);
-    manager.getOrCreateLog('orders', 1);
+    manager.getOrCreateLog('orders', 1).appendAsLeader(numberedBatch(0, 1), 0);
     manager.deleteLog('orders', 0);
     expect(fs.readdirSync(path.join(dirs[0], 'orders'))).toEqual(['1']);
     manager.deleteLog('orders', 1);
     expect(fs.existsSync(path.join(dirs[0], 'orders'))).toBe(false);
     expect(manager.getLog('orders', 0)).toBeUndefined();
+    manager.close();
+  });
+
+  /** A crash: every log's files closed without a write, no checkpoint and no marker. */
+  const crash = (manager: LogManager): void => manager.logDirs.forEach((d) => manager.handleLogDirFailure(d));
+  const filesOf = (dir: string): string[] => fs.readdirSync(dir).sort();
+
+  it('makes a new log\'s folder and files at its first append; a crash before leaves no log, and one after finds the records', () => {
+    const manager = LogManager.open([dirs[0]], logConfig(), options);
+    const log = manager.getOrCreateLog('orders', 0);
+    log.leaderEpochCache.assign(3, 0);
+    expect(fs.existsSync(log.dir)).toBe(false);
+    // Checkpoints naming a log without files are written as any other.
+    manager.checkpointRecoveryPoints();
+    manager.checkpointHighWatermarks(() => 0);
+    crash(manager);
+
+    const restarted = LogManager.open([dirs[0]], logConfig(), options);
+    expect(restarted.getLog('orders', 0)).toBeUndefined();
+    const again = restarted.getOrCreateLog('orders', 0, logConfig(), false);
+    expect(again.logEndOffset).toBe(0);
+    again.appendAsLeader(numberedBatch(0, 3), 4);
+    expect(filesOf(again.dir)).toEqual(['00000000000000000000.index', '00000000000000000000.log', '00000000000000000000.timeindex']);
+    crash(restarted);
+
+    const recovered = LogManager.open([dirs[0]], logConfig(), options);
+    const found = recovered.getLog('orders', 0);
+    expect(found?.logEndOffset).toBe(3);
+    expect(checkedOffsets(readAll(found!), 0)).toEqual([0, 1, 2]);
+    expect(found?.leaderEpochCache.all()).toEqual([{ epoch: 4, startOffset: 0 }]);
+    recovered.close();
+    expect(filesOf(again.dir)).toContain('leader-epoch-checkpoint');
+  });
+
+  it('makes the files of new logs in the background once no log was created for a while, and skips a log deleted before', async () => {
+    const manager = LogManager.open([dirs[0]], logConfig(), options);
+    const logs = [0, 1, 2].map((p) => manager.getOrCreateLog('orders', p));
+    manager.getOrCreateLog('orders', 3);
+    manager.deleteLog('orders', 3);
+    expect(logs.every((l) => !fs.existsSync(l.dir))).toBe(true);
+    await waitFor(() => logs.every((l) => !l.awaitingFiles), { timeoutMs: 10_000, message: 'the background creation of three logs' });
+    for (const log of logs) expect(filesOf(log.dir)).toEqual(['00000000000000000000.index', '00000000000000000000.log', '00000000000000000000.timeindex']);
+    expect(filesOf(path.join(dirs[0], 'orders'))).toEqual(['0', '1', '2']);
     manager.close();
   });
 
