@@ -25,12 +25,16 @@ const partitions = 200;
 const openFileLimit = 256;
 const recordsPerPartition = 3;
 
-/** Descriptors process `pid` holds on files under `folder`. */
+/**
+ * Descriptors process `pid` holds on segment files under `folder`: the ones the cache bounds (a
+ * checkpoint's temporary file is held open meanwhile during its fsync, which takes long under load).
+ */
 function descriptorsUnder(pid: number, folder: string): number {
   let count = 0;
   for (const fd of fs.readdirSync(`/proc/${pid}/fd`)) {
     try {
-      if (fs.readlinkSync(`/proc/${pid}/fd/${fd}`).startsWith(folder)) count++;
+      const target = fs.readlinkSync(`/proc/${pid}/fd/${fd}`);
+      if (target.startsWith(folder) && /\.(log|index|timeindex)$/.test(target)) count++;
     } catch {
       // Closed while listed.
     }
