@@ -506,6 +506,8 @@ export class PartitionLog {
     this.truncations++;
     this.io('truncate fully', () => {
       for (const segment of this.segments) segment.delete();
+      // A log created lazily may have no folder yet (a follower restarted before its first fetch).
+      fs.mkdirSync(this.dir, { recursive: true });
       this.segments = [LogSegment.open(this.dir, offset, this.segmentSettings(), this.clock.nowMs())];
       this.leaderEpochCache.clear();
       // The recovery point is set to `offset` below: the cleared epochs must be on disk first.

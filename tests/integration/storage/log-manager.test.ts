@@ -129,6 +129,17 @@ describe('LogManager', () => {
     expect(filesOf(again.dir)).toContain('leader-epoch-checkpoint');
   });
 
+  it('starts a new log without files over at an offset (a follower behind the leader\'s log start)', () => {
+    const manager = LogManager.open([dirs[0]], logConfig(), options);
+    const log = manager.getOrCreateLog('orders', 0);
+    log.truncateFullyAndStartAt(100);
+    expect(log.logStartOffset).toBe(100);
+    expect(filesOf(log.dir)).toEqual(['00000000000000000100.index', '00000000000000000100.log', '00000000000000000100.timeindex']);
+    log.appendAsLeader(numberedBatch(0, 2), 1);
+    expect(log.logEndOffset).toBe(102);
+    manager.close();
+  });
+
   it('makes the files of new logs in the background once no log was created for a while, and skips a log deleted before', async () => {
     const manager = LogManager.open([dirs[0]], logConfig(), options);
     const logs = [0, 1, 2].map((p) => manager.getOrCreateLog('orders', p));
