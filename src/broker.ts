@@ -25,7 +25,7 @@ import { Controller } from './coordination/controller/controller';
 import { ZkPaths, basePaths } from './coordination/paths';
 import { ZkTopicAdmin } from './admin/topic-admin';
 import { ZkClient } from './coordination/zk-client';
-import { ZkConnectTimeoutError, ZkNoNodeError } from './coordination/zk-errors';
+import { ZkConnectTimeoutError, ZkNoAuthError, ZkNoNodeError } from './coordination/zk-errors';
 import { parseTopicConfig } from './coordination/znodes';
 import type { GroupCoordinator, GroupCoordinatorSettings } from './group/group-coordinator';
 import { createGroupCoordinator } from './group/group-coordinator-wiring';
@@ -182,7 +182,7 @@ export class Broker {
       throw new BrokerStartupError(`inter-broker listener ${this.config.interBrokerListenerName}: ${(err as Error).message}`);
     }
     const zk = await this.connectZooKeeper();
-    for (const basePath of basePaths) await zk.mkdirp(basePath);
+    await this.ensureBasePaths(zk);
     this.clusterId = await getOrCreateClusterId(zk);
     const missingIdentity = checkLogDirIdentity(this.config.logDirs, this.brokerId, this.clusterId, this.config.zookeeperConnect);
     const logDirFailures = new LogDirFailureChannel(this.logger.child('log-dir-failure'));
@@ -278,6 +278,7 @@ export class Broker {
         connectString: zookeeperConnect,
         sessionTimeoutMs: zookeeperSessionTimeoutMs,
         connectionTimeoutMs: zookeeperConnectionTimeoutMs,
+        security: { credentials: this.config.zookeeperAuthDigest ?? undefined, setAcl: this.config.zookeeperSetAcl },
         logger: this.logger.child('zk'),
       });
       return this.zk;
@@ -286,6 +287,21 @@ export class Broker {
         throw new BrokerStartupError(`cannot reach ZooKeeper at ${zookeeperConnect} within ${zookeeperConnectionTimeoutMs} ms (zookeeper.connect): is it running? (josef zk start)`);
       }
       throw err;
+    }
+  }
+
+  /**
+   * The broker's first writes: Kafka's top-level paths (createTopLevelPaths). Refused there, the
+   * ensemble's znodes belong to another ZooKeeper identity (zookeeper.set.acl): the broker could
+   * neither register nor lead, so it does not start.
+   */
+  private async ensureBasePaths(zk: ZkClient): Promise<void> {
+    try {
+      for (const basePath of basePaths) await zk.mkdirp(basePath);
+    } catch (err) {
+      if (!(err instanceof ZkNoAuthError)) throw err;
+      throw new BrokerStartupError(`ZooKeeper refused ${err.op} ${err.path ?? ''} (NOAUTH): its znodes are writable only by the identity that created them, ` +
+        `and this broker is ${zk.identity}: give it that identity's zookeeper.auth.digest`);
     }
   }
 

@@ -18,6 +18,7 @@ import {
   brokerCommandWords, clusterUpCommandWords, inspectedZookeeper, isJosefProcess, newClusterState, readClusterState,
   removeClusterState, requireClusterState, startRecordedBroker, stateFilePath, writeClusterState, type BrokerState, type ClusterState,
 } from '../local/cluster-state';
+import { commandZkSecurity } from '../local/zk-security-env';
 import {
   brokerAnswerTimeoutMs, brokerRows, formatClusterStatus, formatZooKeeperLine, readClusterSnapshot, STATUS_EXIT_CODES, statusVerdict, zkServerModes,
   type ClusterSnapshot, type ZkServerMode,
@@ -212,7 +213,7 @@ async function stopAdopted(dataDir: string, cluster: { brokers(): LocalBroker[] 
 }
 
 async function withZk<T>(connect: string, use: (zk: ZkClient) => Promise<T>): Promise<T> {
-  const zk = await ZkClient.connect({ connectString: connect, connectionTimeoutMs: inspectConnectTimeoutMs, logger: createLogger('zk', () => undefined) });
+  const zk = await ZkClient.connect({ connectString: connect, connectionTimeoutMs: inspectConnectTimeoutMs, security: commandZkSecurity(), logger: createLogger('zk', () => undefined) });
   try {
     return await use(zk);
   } finally {

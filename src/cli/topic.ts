@@ -15,6 +15,7 @@ import { getDataIfExists } from '../coordination/zk-reads';
 import { parsePartitionState, parseTopicAssignment, serializePreferredReplicaElection, type TopicPartitionRef } from '../coordination/znodes';
 import { addBootstrapOption, cliClientOptions, collect, parseInteger, type BootstrapOptions } from './client-cli';
 import { inspectedZookeeper } from '../local/cluster-state';
+import { commandZkSecurity } from '../local/zk-security-env';
 import { formatFields, formatTable } from './format';
 import { registerAlterCommand } from './topic-alter';
 import { registerReassignCommand } from './topic-reassign';
@@ -176,7 +177,7 @@ async function leaderOf(zk: ZkClient, tp: TopicPartitionRef): Promise<number | u
 async function electLeaders(options: ElectLeadersOptions): Promise<void> {
   const timeoutMs = parseInteger('--timeout-ms', options.timeoutMs, 1);
   const { connect } = inspectedZookeeper(options.zookeeper, options.dataDir);
-  const zk = await ZkClient.connect({ connectString: connect, connectionTimeoutMs: zkConnectTimeoutMs, logger: createLogger('elect-leaders', () => undefined) });
+  const zk = await ZkClient.connect({ connectString: connect, connectionTimeoutMs: zkConnectTimeoutMs, security: commandZkSecurity(), logger: createLogger('elect-leaders', () => undefined) });
   try {
     const partitions = await partitionsWithPreferred(zk, options.topic);
     if (partitions.length === 0) throw new Error(`no topics in ZooKeeper ${connect}`);
@@ -206,7 +207,7 @@ async function topicConfigsOrNone(options: DescribeOptions, topics: readonly str
   const { connect } = inspectedZookeeper(options.zookeeper, options.dataDir);
   let zk: ZkClient | undefined;
   try {
-    zk = await ZkClient.connect({ connectString: connect, connectionTimeoutMs: describeZkTimeoutMs, logger: createLogger('describe', () => undefined) });
+    zk = await ZkClient.connect({ connectString: connect, connectionTimeoutMs: describeZkTimeoutMs, security: commandZkSecurity(), logger: createLogger('describe', () => undefined) });
     const out = new Map<string, Record<string, string>>();
     for (const topic of topics) out.set(topic, await readTopicConfig(zk, topic));
     return out;

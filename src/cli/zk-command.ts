@@ -1,11 +1,13 @@
 /**
  * What the commands that work on ZooKeeper directly share, as Kafka's ZooKeeper-era tools did
  * (kafka-reassign-partitions --zookeeper, kafka-configs --zookeeper): the `--zookeeper` and
- * `--data-dir` options, and one short-lived session that fails fast when nobody answers.
+ * `--data-dir` options, and one short-lived session with the environment's ZooKeeper identity
+ * that fails fast when nobody answers.
  */
 import type { Command } from 'commander';
 import { createLogger } from '../common/logger';
 import { ZkClient } from '../coordination/zk-client';
+import { commandZkSecurity } from '../local/zk-security-env';
 import { inspectedZookeeper } from '../local/cluster-state';
 
 export interface ZookeeperOptions {
@@ -25,7 +27,9 @@ export function addZookeeperOptions(command: Command): Command {
 /** Runs `use` with a session to the ensemble the options name, closed afterwards. */
 export async function withZookeeper<T>(options: ZookeeperOptions, tool: string, use: (zk: ZkClient, connect: string) => Promise<T>): Promise<T> {
   const { connect } = inspectedZookeeper(options.zookeeper, options.dataDir);
-  const zk = await ZkClient.connect({ connectString: connect, connectionTimeoutMs: zkConnectTimeoutMs, logger: createLogger(tool, () => undefined) });
+  const zk = await ZkClient.connect({
+    connectString: connect, connectionTimeoutMs: zkConnectTimeoutMs, security: commandZkSecurity(), logger: createLogger(tool, () => undefined),
+  });
   try {
     return await use(zk, connect);
   } finally {

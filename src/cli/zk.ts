@@ -10,6 +10,9 @@ import {
 import { ZkClient } from '../coordination/zk-client';
 import { createLogger } from '../common/logger';
 import { inspectedZookeeper } from '../local/cluster-state';
+import { commandZkSecurity } from '../local/zk-security-env';
+import { addZookeeperOptions, withZookeeper, type ZookeeperOptions } from './zk-command';
+import { migrateZkAcls, type ZkAclMode } from '../coordination/zk-security-migrator';
 import { parseInteger } from './client-cli';
 import { formatZnodeTree, readZnodeTree, znodesMaxDefault } from './zk-tree';
 
@@ -43,7 +46,7 @@ async function tree(path: string, options: TreeOptions): Promise<void> {
   const znodesMax = parseInteger('--max-znodes', options.maxZnodes, 1);
   const { connect, source } = inspectedZookeeper(options.zookeeper, options.dataDir);
   const zk = await ZkClient.connect({
-    connectString: connect, connectionTimeoutMs: inspectConnectTimeoutMs, logger: createLogger('zk-tree', () => undefined),
+    connectString: connect, connectionTimeoutMs: inspectConnectTimeoutMs, security: commandZkSecurity(), logger: createLogger('zk-tree', () => undefined),
   });
   try {
     const root = await readZnodeTree(zk, path.length > 1 ? path.replace(/\/+$/, '') : path, znodesMax);
@@ -89,4 +92,22 @@ export function registerZkCommands(program: Command): void {
     .option('--data-dir <dir>', 'data dir of a `josef cluster up` whose ZooKeeper to read', '.josef')
     .option('--max-znodes <n>', 'stop after this many znodes', String(znodesMaxDefault))
     .action((path: string | undefined, opts: TreeOptions) => tree(path ?? '/', opts));
+
+  addZookeeperOptions(zk.command('security-migration'))
+    .description('as Kafka\'s zookeeper-security-migration: give every existing znode the ACL zookeeper.set.acl gives new ones (secure), or open them to anyone (unsecure); ' +
+      'the identity is JOSEF_ZOOKEEPER_AUTH_DIGEST=USER:PASSWORD')
+    .requiredOption('--zookeeper.acl <mode>', 'secure or unsecure', parseZkAclMode)
+    .action(async (opts: ZookeeperOptions & { 'zookeeper.acl': ZkAclMode }) => {
+      const mode = opts['zookeeper.acl'];
+      await withZookeeper(opts, 'zk-security-migration', async (session, connect) => {
+        const changed = await migrateZkAcls(session, mode);
+        process.stdout.write(`set ${mode === 'secure' ? `secure ACLs (${session.identity} may write, anyone may read but /config/users and /config/brokers)` : 'open ACLs'} ` +
+          `on ${changed} znodes of ZooKeeper ${connect}\n`);
+      });
+    });
+}
+
+function parseZkAclMode(value: string): ZkAclMode {
+  if (value !== 'secure' && value !== 'unsecure') throw new Error(`--zookeeper.acl wants secure or unsecure, got "${value}"`);
+  return value;
 }

@@ -8,6 +8,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { parseZkConnectString } from './zk-connect-string';
+import { parseZkDigestCredentials, type ZkDigestCredentials } from './zk-credentials';
 import { ACL_AUTHORIZER_CLASS_NAMES, parseSuperUsers } from '../security/acl';
 import { parseCleanupPolicy, type CleanupPolicy } from './cleanup-policy';
 import { ConfigError } from './config-error';
@@ -37,6 +38,10 @@ export interface BrokerConfig extends ListenerSettings {
   zookeeperConnect: string;
   zookeeperSessionTimeoutMs: number;
   zookeeperConnectionTimeoutMs: number;
+  /** zookeeper.set.acl (Kafka's): create znodes that everyone may read and only this identity may write (sensitive ones not even read). */
+  zookeeperSetAcl: boolean;
+  /** zookeeper.auth.digest (Josef's, after zkCli.sh's `addauth digest USER:PASSWORD`): who the broker is to ZooKeeper; null: nobody. */
+  zookeeperAuthDigest: ZkDigestCredentials | null;
   /** num.partitions: partitions of an auto-created topic (and of CreateTopics asking for -1). */
   numPartitions: number;
   defaultReplicationFactor: number;
@@ -284,6 +289,11 @@ const settings: Setting[] = [
   // Kafka 2.0-2.4's 6000 (18000 since 2.5): a killed broker is noticed in seconds, which a demo of failover wants.
   { key: 'zookeeper.session.timeout.ms', field: 'zookeeperSessionTimeoutMs', parse: integer(1, INT_MAX), defaultValue: '6000' },
   { key: 'zookeeper.connection.timeout.ms', field: 'zookeeperConnectionTimeoutMs', parse: integer(1, INT_MAX) },
+  { key: 'zookeeper.set.acl', field: 'zookeeperSetAcl', parse: boolean, defaultValue: 'false' },
+  // Kafka authenticates to ZooKeeper with SASL from a JAAS file's Client section; Josef with ZooKeeper's digest scheme, which every ZooKeeper speaks unconfigured.
+  {
+    key: 'zookeeper.auth.digest', field: 'zookeeperAuthDigest', parse: (raw) => (raw === '' ? null : parseZkDigestCredentials(raw)), defaultValue: '', sensitive: true,
+  },
   { key: 'num.partitions', field: 'numPartitions', parse: integer(1, INT_MAX), defaultValue: '1' },
   { key: 'default.replication.factor', field: 'defaultReplicationFactor', parse: integer(1, INT_MAX), defaultValue: '1' },
   { key: 'min.insync.replicas', field: 'minInsyncReplicas', parse: integer(1, INT_MAX), defaultValue: '1' },
@@ -510,6 +520,10 @@ function derive(found: FoundValues, portFlag: string | undefined, jaas: SaslJaas
     portFlag,
   });
   const sessionTimeoutMs = values.zookeeperSessionTimeoutMs as number;
+  if (values.zookeeperSetAcl && !values.zookeeperAuthDigest) {
+    // Kafka refuses to start too: "zookeeper.set.acl is true, but the verification of the JAAS login file failed".
+    throw new ConfigError('zookeeper.set.acl=true needs zookeeper.auth.digest=USER:PASSWORD: the znodes are writable only by the identity that creates them');
+  }
   checkSecuritySettings(listenerSettings, values, jaas);
   return {
     ...(values as Omit<BrokerConfig, keyof ListenerSettings | 'logDirs' | 'zookeeperConnectionTimeoutMs' | 'staticConfigKeys'>),

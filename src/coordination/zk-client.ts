@@ -2,20 +2,23 @@
  * Josef's one ZooKeeper session, as Kafka's ZooKeeperClient keeps it: promise-based calls over
  * node-zookeeper-client that fail with the typed errors of zk-errors.ts, a chroot created on
  * connect when missing, and a new session opened by itself when the old one expires (owners
- * listen for 'expired' to re-register what the old session held).
+ * listen for 'expired' to re-register what the old session held). With ZkSecurity every
+ * connection authenticates (digest) and every znode it creates gets Kafka's default ACL for its path.
  */
 import zookeeper from 'node-zookeeper-client';
-import type { Client, Event as LibraryEvent, State, Stat } from 'node-zookeeper-client';
+import type { ACL as LibraryAcl, Client, Event as LibraryEvent, State, Stat } from 'node-zookeeper-client';
 import { createLogger, type Logger } from '../common/logger';
 import { formatZkConnectString, parseZkConnectString } from '../common/zk-connect-string';
 import {
   ZkClientClosedError, ZkConnectionLossError, ZkConnectTimeoutError, ZkSessionExpiredError, toZkError, zkSessionExpiredCode,
 } from './zk-errors';
 import {
-  abandonDisconnected, closeWhenSilent, libraryCreateMode, toLibraryTransaction, toZkOpResults, toZkStat, toZkWatchEvent, type LibraryOpResult,
+  abandonDisconnected, closeWhenSilent, libraryCreateMode, toLibraryAcls, toLibraryTransaction, toZkAcls, toZkOpResults, toZkStat, toZkWatchEvent,
+  type LibraryOpResult,
 } from './zk-library';
+import { defaultZkAcls, formatZkDigestCredentials, zkDigestId, type ZkAcl, type ZkSecurity } from './zk-acls';
 import type { ZkCreateMode, ZkNodeData, ZkOp, ZkOpResult, ZkStat, ZkWatcher } from './zk-types';
-import { connectionLossAttemptsMax, ZooKeeperBase } from './zookeeper';
+import { connectionLossAttemptsMax, ZK_MATCH_ANY_VERSION, ZooKeeperBase } from './zookeeper';
 import { zookeeperMaxInFlightRequests } from './zk-pipeline';
 
 export type {
@@ -32,6 +35,8 @@ export interface ZkClientOptions {
   connectionTimeoutMs?: number;
   /** Upper bound of the random pause after every server of the list failed once (default 250). */
   reconnectSpinDelayMs?: number;
+  /** Digest credentials and zookeeper.set.acl (default: neither, every znode open to anyone, as Kafka's default). */
+  security?: ZkSecurity;
   logger?: Logger;
 }
 
@@ -72,9 +77,13 @@ export class ZkClient extends ZooKeeperBase {
     private readonly connectString: string,
     private readonly sessionTimeoutMs: number,
     private readonly reconnectSpinDelayMs: number,
+    private readonly security: ZkSecurity,
     private readonly logger: Logger,
   ) {
     super();
+    if (security.setAcl && security.credentials === undefined) {
+      throw new Error('zookeeper.set.acl needs credentials: a znode only its creator may write needs a creator ZooKeeper knows');
+    }
     this.library = this.openSession();
   }
 
@@ -92,7 +101,8 @@ export class ZkClient extends ZooKeeperBase {
         await root.close();
       }
     }
-    const client = new ZkClient(options.connectString, sessionTimeoutMs, options.reconnectSpinDelayMs ?? reconnectSpinDelayMsDefault, logger);
+    const client = new ZkClient(
+      options.connectString, sessionTimeoutMs, options.reconnectSpinDelayMs ?? reconnectSpinDelayMsDefault, options.security ?? { setAcl: false }, logger);
     await client.awaitFirstConnection(connectionTimeoutMs);
     return client;
   }
@@ -109,6 +119,17 @@ export class ZkClient extends ZooKeeperBase {
   /** The timeout the server granted, which may differ from the one asked for. */
   get negotiatedSessionTimeoutMs(): number {
     return this.library.getSessionTimeout();
+  }
+
+  /** Whether the session sends credentials (zookeeper.auth.digest). */
+  get isAuthenticated(): boolean {
+    return this.security.credentials !== undefined;
+  }
+
+  /** Who this session is to ZooKeeper: `digest:<user>:<hash>` as ACLs name it, or `anyone` without credentials. */
+  get identity(): string {
+    const { credentials } = this.security;
+    return credentials === undefined ? 'anyone (no credentials)' : `digest:${zkDigestId(credentials)}`;
   }
 
   get isConnected(): boolean {
@@ -157,9 +178,26 @@ export class ZkClient extends ZooKeeperBase {
 
   protected createNode(path: string, data: Buffer | undefined, mode: ZkCreateMode): Promise<string> {
     return this.call<string>('create', path, (lib, done) => {
-      if (data === undefined) lib.create(path, libraryCreateMode[mode], done);
-      else lib.create(path, data, libraryCreateMode[mode], done);
+      if (data === undefined) lib.create(path, this.aclsFor(path), libraryCreateMode[mode], done);
+      else lib.create(path, data, this.aclsFor(path), libraryCreateMode[mode], done);
     });
+  }
+
+  /** The ACL a znode this session creates at `path` gets (Kafka's ZkData.defaultAcls). */
+  private aclsFor(path: string): LibraryAcl[] {
+    return toLibraryAcls(defaultZkAcls(this.security.setAcl, path));
+  }
+
+  /** The znode's ACL and stat, as zkCli.sh's getAcl shows them. */
+  getAcl(path: string): Promise<{ acls: ZkAcl[]; stat: ZkStat }> {
+    return this.read('getAcl', path, (lib, done) =>
+      lib.getACL(path, (err, acls, stat) => (err ? done(err) : done(null, { acls: toZkAcls(acls), stat: toZkStat(stat) }))));
+  }
+
+  /** Replaces the znode's ACL, whatever its ACL version (needs the ADMIN permission on it). */
+  setAcl(path: string, acls: readonly ZkAcl[]): Promise<ZkStat> {
+    return this.call<ZkStat>('setAcl', path, (lib, done) =>
+      lib.setACL(path, toLibraryAcls(acls), ZK_MATCH_ANY_VERSION, (err, stat) => (err ? done(err) : done(null, toZkStat(stat)))));
   }
 
   getData(path: string, watcher?: ZkWatcher): Promise<ZkNodeData> {
@@ -205,7 +243,7 @@ export class ZkClient extends ZooKeeperBase {
    */
   multi(ops: ZkOp[]): Promise<ZkOpResult[]> {
     return this.call<ZkOpResult[]>('multi', undefined, (lib, done) => {
-      toLibraryTransaction(lib.transaction(), ops).commit((err, results: LibraryOpResult[] | undefined) => {
+      toLibraryTransaction(lib.transaction(), ops, (path) => this.aclsFor(path)).commit((err, results: LibraryOpResult[] | undefined) => {
         if (!err) {
           done(null, toZkOpResults(ops, results ?? []));
           return;
@@ -279,6 +317,9 @@ export class ZkClient extends ZooKeeperBase {
       spinDelay: this.reconnectSpinDelayMs,
       retries: 0,
     });
+    // Sent on every connection of the session, before any request (the library keeps it for reconnects).
+    const { credentials } = this.security;
+    if (credentials !== undefined) library.addAuthInfo('digest', Buffer.from(formatZkDigestCredentials(credentials), 'utf8'));
     library.on('state', (state: State) => this.onStateChange(library, state));
     library.connect();
     return library;

@@ -8,6 +8,7 @@ const zkCode = {
   CONNECTION_LOSS: -4,
   OPERATION_TIMEOUT: -7,
   NO_NODE: -101,
+  NO_AUTH: -102,
   BAD_VERSION: -103,
   NODE_EXISTS: -110,
   NOT_EMPTY: -111,
@@ -52,6 +53,12 @@ export class ZkBadVersionError extends ZkError {}
 /** The znode (or, for create, its parent) does not exist. */
 export class ZkNoNodeError extends ZkError {}
 
+/**
+ * The znode's ACL does not let this session's identity do that (zookeeper.set.acl): the session
+ * authenticated as someone else, or not at all. Retrying does not help; fix the credentials.
+ */
+export class ZkNoAuthError extends ZkError {}
+
 /** Delete of a znode that still has children. */
 export class ZkNotEmptyError extends ZkError {}
 
@@ -75,6 +82,7 @@ const classByCode = new Map<number, ZkErrorClass>([
   [zkCode.NODE_EXISTS, ZkNodeExistsError],
   [zkCode.BAD_VERSION, ZkBadVersionError],
   [zkCode.NO_NODE, ZkNoNodeError],
+  [zkCode.NO_AUTH, ZkNoAuthError],
   [zkCode.NOT_EMPTY, ZkNotEmptyError],
 ]);
 

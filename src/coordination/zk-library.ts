@@ -6,7 +6,8 @@
  */
 import type { Socket } from 'net';
 import zookeeper from 'node-zookeeper-client';
-import type { Client, Event as LibraryEvent, Stat, Transaction } from 'node-zookeeper-client';
+import type { ACL as LibraryAcl, Client, Event as LibraryEvent, Stat, Transaction } from 'node-zookeeper-client';
+import type { ZkAcl } from './zk-acls';
 import type { ZkCreateMode, ZkOp, ZkOpResult, ZkStat, ZkWatchEvent, ZkWatchEventType } from './zk-types';
 
 export const libraryCreateMode: Record<ZkCreateMode, number> = {
@@ -53,13 +54,22 @@ export function toZkStat(stat: Stat): ZkStat {
   };
 }
 
-export function toLibraryTransaction(transaction: Transaction, ops: ZkOp[]): Transaction {
+export function toLibraryAcls(acls: readonly ZkAcl[]): LibraryAcl[] {
+  return acls.map((acl) => new zookeeper.ACL(acl.perms, new zookeeper.Id(acl.scheme, acl.id)));
+}
+
+/** The library's ACL keeps its bits in `permission`, not the `perms` its type declarations name. */
+export function toZkAcls(acls: LibraryAcl[]): ZkAcl[] {
+  return acls.map((acl) => ({ perms: (acl as unknown as { permission: number }).permission, scheme: acl.id.scheme, id: acl.id.id }));
+}
+
+/** A multi's ops for the library; each create gets the ACL `aclsFor` gives its path. */
+export function toLibraryTransaction(transaction: Transaction, ops: ZkOp[], aclsFor: (path: string) => LibraryAcl[]): Transaction {
   for (const op of ops) {
     switch (op.op) {
       case 'create': {
         const mode = libraryCreateMode[op.mode ?? 'persistent'];
-        if (op.data === undefined) transaction.create(op.path, mode);
-        else transaction.create(op.path, op.data, mode);
+        transaction.create(op.path, op.data, aclsFor(op.path), mode);
         break;
       }
       case 'setData':

@@ -18,12 +18,14 @@ import { resolveZkConnect, type LocalZk, type LocalZkEnsembleSize } from './loca
 import { nodePaths } from './local-zk-layout';
 import { ZkPaths } from '../coordination/paths';
 import { withChildChroot } from '../common/zk-connect-string';
+import type { ZkSecurity } from '../coordination/zk-acls';
 import { ZkClient } from '../coordination/zk-client';
 import { ZkNoNodeError } from '../coordination/zk-errors';
 import { getDataIfExists } from '../coordination/zk-reads';
 import { parseBrokerRegistration } from '../coordination/znodes';
 import { ApiKey } from '../protocol/api-keys';
 import { brokerNodeOptions } from './broker-node-options';
+import { commandZkSecurity, zkSecurityEnv } from './zk-security-env';
 import { claimClusterLock, type ClusterLock } from './cluster-lock';
 import { brokerStartArgs } from './cluster-state';
 
@@ -73,6 +75,12 @@ export interface LocalClusterOptions {
   clientSecurity?: ClientSecurity;
   /** Environment of the broker processes (default: this process's). */
   env?: NodeJS.ProcessEnv;
+  /**
+   * The ZooKeeper identity of the cluster (its own session and every broker's) and whether its
+   * znodes are created writable by that identity only (zookeeper.set.acl); default: the
+   * environment's (zk-security-env.ts's commandZkSecurity). secureLocalZookeeper() makes one.
+   */
+  zookeeperSecurity?: ZkSecurity;
   readyTimeoutMs?: number;
   logger?: Logger;
 }
@@ -168,7 +176,7 @@ export class LocalCluster {
     ];
     try {
       // Its own process group: a Ctrl-C in the terminal reaches `cluster up`, which stops brokers in order.
-      const env = this.options.env ?? process.env;
+      const env = { ...(this.options.env ?? process.env), ...(this.options.zookeeperSecurity ? zkSecurityEnv(this.options.zookeeperSecurity) : {}) };
       const openFileLimit = this.options.openFileLimits?.[id];
       const limit = openFileLimit === undefined ? [] : ['prlimit', `--nofile=${openFileLimit}:${openFileLimit}`, '--'];
       const { command, args: argv } = commandOn(this.options.brokerHosts?.[id], process.execPath, [...brokerNodeOptions(env), ...args]);
@@ -333,7 +341,8 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
     } else if (options.zkEnsemble !== undefined || options.zkBasePort !== undefined) {
       throw new Error('the local ZooKeeper options (ensemble, port) do not apply to a ZooKeeper named by its connect string');
     }
-    zk = await ZkClient.connect({ connectString: connect, logger: logger.child('zk') });
+    // With zookeeper.set.acl the chroot is created secure too: an open one would let anyone delete /controller.
+    zk = await ZkClient.connect({ connectString: connect, security: options.zookeeperSecurity ?? commandZkSecurity(options.env), logger: logger.child('zk') });
   } catch (err) {
     await localZk?.stopStarted();
     lock.release();

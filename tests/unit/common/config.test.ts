@@ -106,6 +106,16 @@ describe('loadBrokerConfig', () => {
     expect(() => loadBrokerConfig({ env: {}, flags: { 'broker.id': '1', 'super.users': 'admin' } })).toThrow(/super\.users.*TYPE:NAME/);
   });
 
+  it('reads zookeeper.set.acl and zookeeper.auth.digest, keeps the password out of DescribeConfigs, and refuses set.acl without credentials', () => {
+    const off = loadBrokerConfig({ env: {}, flags: { 'broker.id': '1' } }).config;
+    expect([off.zookeeperSetAcl, off.zookeeperAuthDigest]).toEqual([false, null]);
+    const on = loadBrokerConfig({ env: { JOSEF_ZOOKEEPER_AUTH_DIGEST: 'josef:s3cret:x' }, flags: { 'broker.id': '1', 'zookeeper.set.acl': 'true' } }).config;
+    expect([on.zookeeperSetAcl, on.zookeeperAuthDigest]).toEqual([true, { username: 'josef', password: 's3cret:x' }]);
+    expect(describeBrokerSettings(on).find((s) => s.name === 'zookeeper.auth.digest')?.value).toBeNull();
+    expect(() => loadBrokerConfig({ env: {}, flags: { 'broker.id': '1', 'zookeeper.set.acl': 'true' } })).toThrow(/zookeeper\.set\.acl=true needs zookeeper\.auth\.digest/);
+    expect(() => loadBrokerConfig({ env: {}, flags: { 'broker.id': '1', 'zookeeper.auth.digest': 'josef' } })).toThrow(/zookeeper\.auth\.digest.*USER:PASSWORD/);
+  });
+
   it('requires broker.id and says how to set it', () => {
     expect(() => loadBrokerConfig({ env: {} })).toThrow(ConfigError);
     expect(() => loadBrokerConfig({ env: {} })).toThrow(/broker\.id is required.*--id.*JOSEF_BROKER_ID/);
