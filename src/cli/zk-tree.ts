@@ -4,7 +4,7 @@
  * znode's line when it fits the width and pretty-printed under it when not.
  */
 import type { ZkClient } from '../coordination/zk-client';
-import { ZkNoNodeError } from '../coordination/zk-errors';
+import { ZkNoAuthError, ZkNoNodeError } from '../coordination/zk-errors';
 
 export interface ZnodeTree {
   /** Last path component ('/' for the root). */
@@ -15,6 +15,8 @@ export interface ZnodeTree {
   children: ZnodeTree[];
   /** Children not read because the budget ran out. */
   childrenOmitted: number;
+  /** ZooKeeper refused to let this session read it (NOAUTH: zookeeper.set.acl's sensitive paths). */
+  unreadable?: true;
 }
 
 export const znodesMaxDefault = 2000;
@@ -47,7 +49,8 @@ export async function readZnodeTree(zk: ZkClient, path: string, znodesMax = znod
       childNames = stat.numChildren === 0 ? [] : (await zk.getChildren(nodePath)).sort(byNaturalOrder);
     } catch (err) {
       if (err instanceof ZkNoNodeError) return undefined;
-      throw err;
+      if (!(err instanceof ZkNoAuthError)) throw err;
+      return { name: nodePath.slice(nodePath.lastIndexOf('/') + 1), path: nodePath, data: Buffer.alloc(0), ephemeral: false, children: [], childrenOmitted: 0, unreadable: true };
     }
     for (const [i, childName] of childNames.entries()) {
       if (budget <= 0) {
@@ -113,7 +116,7 @@ export function formatZnodeTree(root: ZnodeTree, lineWidth = lineWidthDefault): 
   const draw = (node: ZnodeTree, linePrefix: string, childPrefix: string): void => {
     totals.znodes++;
     totals.omitted += node.childrenOmitted;
-    const head = `${linePrefix}${node === root ? node.path : node.name}${node.ephemeral ? ' (ephemeral)' : ''}`;
+    const head = `${linePrefix}${node === root ? node.path : node.name}${node.ephemeral ? ' (ephemeral)' : ''}${node.unreadable ? ' (not readable: NOAUTH, its ZooKeeper ACL lets only its creator read it)' : ''}`;
     const data = renderZnodeData(node.data);
     const dataPrefix = `${childPrefix}${node.children.length > 0 || node.childrenOmitted > 0 ? '│ ' : '  '}`;
     if (data === undefined) lines.push(head);

@@ -9,6 +9,7 @@ import { Connection } from '../../src/client/connection';
 import { freePorts } from '../../src/common/free-ports';
 import { createLogger } from '../../src/common/logger';
 import { startLocalCluster, type LocalCluster } from '../../src/local/local-cluster';
+import type { ZkSecurity } from '../../src/coordination/zk-acls';
 import { runChild } from './child-processes';
 import { rmDir, tmpDir } from './tmp';
 import { testChroot } from './zk';
@@ -40,6 +41,8 @@ export interface TestClusterOptions {
   metrics?: boolean;
   /** Open-file limits of some brokers (ulimit -n). */
   openFileLimits?: Record<number, number>;
+  /** The brokers' ZooKeeper identity and zookeeper.set.acl (default: none, open znodes). */
+  zookeeperSecurity?: ZkSecurity;
 }
 
 export { freePorts };
@@ -64,6 +67,7 @@ export async function startTestCluster(name: string, options: TestClusterOptions
     extraLogDirs: options.extraLogDirs,
     openFileLimits: options.openFileLimits,
     env: process.env,
+    zookeeperSecurity: options.zookeeperSecurity ?? { setAcl: false },
     logger: createLogger(`test-cluster-${name}`, () => undefined),
   });
   const connections: Connection[] = [];
