@@ -4,16 +4,20 @@
  * SaslHandshake v1 and SaslAuthenticate) and kafka-python (SaslHandshake v0 and bare tokens)
  * produce and consume with SCRAM-SHA-256, SCRAM-SHA-512 and PLAIN; a wrong password, an unknown
  * user and requests before authentication are each refused with nothing written while the
- * broker goes on serving the others; Josef's own protocol authenticates with the same exchange;
- * a user added or deleted with `josef user` counts at once.
+ * broker goes on serving the others; a SCRAM exchange written by hand over a socket is refused
+ * when replayed on a new connection or when its nonce or proof is tampered with; Josef's own
+ * protocol authenticates with the same exchange; a user added or deleted with `josef user`
+ * counts at once.
  */
 import { Connection } from '../../src/client/connection';
 import { ApiKey } from '../../src/protocol/api-keys';
 import { encodeRecordBatch } from '../../src/protocol/record-batch';
+import { authMessage, clientProof, scramCredential } from '../../src/security/scram';
 import { runChild, stopAllChildren } from '../helpers/child-processes';
 import { freePorts, runJosef, startTestCluster, type TestCluster } from '../helpers/cluster';
 import { expectSuccess, jsonLines, kcat, readWithJosef, runPython } from '../helpers/kafka-clients';
 import { sendKafkaRequest } from '../helpers/kafka-request';
+import { KafkaSession } from '../helpers/kafka-session';
 import { waitFor } from '../helpers/wait';
 
 jest.setTimeout(180_000);
@@ -129,6 +133,73 @@ describe('SASL_PLAINTEXT against Kafka\'s clients', () => {
     const [, port] = plaintext.split(':');
     expect(await sendKafkaRequest('127.0.0.1', Number(port), ApiKey.SaslHandshake, 1, { mechanism: 'PLAIN' })).toEqual({ errorCode: 34, mechanisms: [] });
     expect(await values('early')).toEqual([]);
+  });
+
+  describe('a SCRAM exchange written by hand (RFC 5802 over SaslHandshake v1 and SaslAuthenticate v1)', () => {
+    const mechanism = 'SCRAM-SHA-256';
+    const sessions: KafkaSession[] = [];
+    afterAll(() => sessions.forEach((s) => s.close()));
+
+    /** A new connection through the handshake and the client-first message: what the server answered. */
+    const begin = async (clientNonce: string): Promise<{ session: KafkaSession; clientFirstBare: string; serverFirst: string }> => {
+      const session = await KafkaSession.open('127.0.0.1', saslPort);
+      sessions.push(session);
+      expect(await session.request(ApiKey.SaslHandshake, 1, { mechanism })).toMatchObject({ errorCode: 0 });
+      const clientFirstBare = `n=alice,r=${clientNonce}`;
+      const answer = await session.request(ApiKey.SaslAuthenticate, 1, { authBytes: Buffer.from(`n,,${clientFirstBare}`) });
+      expect(answer.errorCode).toBe(0);
+      return { session, clientFirstBare, serverFirst: (answer.authBytes as Buffer).toString() };
+    };
+    /** The client-final message alice's password makes for `nonce` (default: the server's combined one), proof and all. */
+    const clientFinal = (clientFirstBare: string, serverFirst: string, nonce?: string): string => {
+      const fields = Object.fromEntries(serverFirst.split(',').map((f) => [f[0], f.slice(2)]));
+      const withoutProof = `c=biws,r=${nonce ?? fields.r}`;
+      const credential = scramCredential(mechanism, 'alice-secret', Buffer.from(fields.s, 'base64'), Number(fields.i));
+      const proof = clientProof(mechanism, 'alice-secret', credential, authMessage(clientFirstBare, serverFirst, withoutProof));
+      return `${withoutProof},p=${proof.toString('base64')}`;
+    };
+    const produce = (session: KafkaSession, value: string): Promise<unknown> => session.request(ApiKey.Produce, 7, {
+      transactionalId: null, acks: 1, timeoutMs: 5_000,
+      topics: [{ name: 'scram-wire', partitions: [{ partition: 0, records: encodeRecordBatch([{ value: Buffer.from(value) }]) }] }],
+    });
+    /** The final message is refused with SASL_AUTHENTICATION_FAILED, the connection closes, and a Produce sent after it gets no answer. */
+    const expectRefused = async (session: KafkaSession, final: string, message: RegExp): Promise<void> => {
+      const answer = await session.request(ApiKey.SaslAuthenticate, 1, { authBytes: Buffer.from(final) });
+      expect({ errorCode: answer.errorCode, errorMessage: answer.errorMessage }).toEqual({ errorCode: 58, errorMessage: expect.stringMatching(message) });
+      await expect(produce(session, 'intruder')).rejects.toThrow(/closed the connection/);
+    };
+
+    test('a replayed client-final message, a tampered nonce and a tampered proof are each refused, and nothing is written', async () => {
+      await topic('scram-wire');
+      const clientNonce = 'fyko+d2lbbFgONRv9qkxdawL';
+      const first = await begin(clientNonce);
+      const recordedFinal = clientFinal(first.clientFirstBare, first.serverFirst);
+      const accepted = await first.session.request(ApiKey.SaslAuthenticate, 1, { authBytes: Buffer.from(recordedFinal) });
+      expect(accepted.errorCode).toBe(0);
+      expect((accepted.authBytes as Buffer).toString()).toMatch(/^v=/);
+
+      // Replayed on a new connection with the same client nonce: the server's part of the nonce is new, so the recorded message no longer fits.
+      const replay = await begin(clientNonce);
+      expect(replay.serverFirst).not.toBe(first.serverFirst);
+      await expectRefused(replay.session, recordedFinal, /Invalid client nonce/);
+
+      // A nonce changed in the server's part, signed correctly with the password: the nonce check alone refuses it.
+      const tamperedNonce = await begin('tampered-nonce-client-part');
+      const combined = /r=([^,]+)/.exec(tamperedNonce.serverFirst)?.[1] ?? '';
+      const changed = `${combined.slice(0, -1)}${combined.endsWith('A') ? 'B' : 'A'}`;
+      await expectRefused(tamperedNonce.session, clientFinal(tamperedNonce.clientFirstBare, tamperedNonce.serverFirst, changed), /Invalid client nonce/);
+
+      // The right nonce with one bit of the proof flipped.
+      const tamperedProof = await begin('tampered-proof-client-part');
+      const final = clientFinal(tamperedProof.clientFirstBare, tamperedProof.serverFirst);
+      const proof = Buffer.from(final.slice(final.lastIndexOf(',p=') + 3), 'base64');
+      proof[0] ^= 1;
+      await expectRefused(tamperedProof.session, `${final.slice(0, final.lastIndexOf(',p=') + 3)}${proof.toString('base64')}`, /invalid credentials/);
+
+      // The connection that authenticated is served throughout; only its record is in the log.
+      expect(await produce(first.session, 'authenticated')).toMatchObject({ topics: [{ partitions: [{ errorCode: 0 }] }] });
+      expect(await values('scram-wire')).toEqual(['authenticated']);
+    });
   });
 
   test('Josef\'s own protocol authenticates with the same exchange: SaslHandshake, then SaslAuthenticate, then anything', async () => {
