@@ -25,6 +25,8 @@ export interface BenchClusterOptions extends Pick<LocalClusterOptions, 'brokers'
   zkBasePort: number;
   /** Give every broker a metrics.port (free ports). */
   metrics?: boolean;
+  /** The port the cluster reaches broker i at (one of its listeners'); default: free ports. */
+  ports?: number[];
 }
 
 export interface StartedBenchCluster {
@@ -51,7 +53,7 @@ export async function startBenchCluster(o: BenchClusterOptions, progress: Progre
     progress(`starting ${started} broker(s)${started < o.brokers ? ` (${o.brokers - started} more later)` : ''}`);
     const cluster = await startLocalCluster({
       brokers: o.brokers, startedBrokers: o.startedBrokers, overrides: o.overrides, dataDir, logger: quietLogger,
-      zookeeperConnect: withChildChroot(connect, `/josef-bench-${o.name}-${process.pid}`), ports: await freePorts(o.brokers),
+      zookeeperConnect: withChildChroot(connect, `/josef-bench-${o.name}-${process.pid}`), ports: o.ports ?? await freePorts(o.brokers),
       metricsPorts: o.metrics ? await freePorts(o.brokers) : undefined,
     });
     return {

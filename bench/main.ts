@@ -17,10 +17,11 @@ import { kafkaClientsBenchmark } from './kafka-clients';
 import { compactionBenchmark } from './compaction';
 import { consoleCostBenchmark } from './console-cost';
 import { partitionsBenchmark } from './partitions';
+import { failedLoginsBenchmark } from './failed-logins';
 
 const benchmarks: readonly Benchmark[] = [
   storageBenchmark, produceBenchmark, consumeBenchmark, e2eBenchmark, failoverBenchmark, groupBenchmark, compareBenchmark, reassignBenchmark, kafkaClientsBenchmark,
-  compactionBenchmark, consoleCostBenchmark, partitionsBenchmark,
+  compactionBenchmark, consoleCostBenchmark, partitionsBenchmark, failedLoginsBenchmark,
 ];
 
 export function buildProgram(): Command {
