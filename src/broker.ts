@@ -230,7 +230,7 @@ export class Broker {
       // The ACL cache is full before the first request is read, as Kafka configures its authorizer first.
       this.authorizer = new AclAuthorizer(zk, {
         superUsers: new Set(this.config.superUsers), allowEveryoneIfNoAclFound: this.config.allowEveryoneIfNoAclFound,
-      }, this.logger.child('authorizer'));
+      }, this.logger.child('authorizer'), this.clock);
       await this.authorizer.startup();
     }
     await this.startSocketServers();

@@ -1,8 +1,9 @@
 /**
  * What Kafka's ZkNodeChangeNotificationListener gives each of its users (the dynamic config
  * manager, the ACL authorizer): passes over ZooKeeper that run one at a time in order, so a watch
- * callback only queues one; a failed pass is logged and the next change tries again; and a new
- * session, which lost every watch and may have missed changes, queues a full reload.
+ * callback only queues one; a failed pass is logged and the next change tries again; a new
+ * session, which lost every watch and may have missed changes, queues a full reload; and which
+ * notifications are old enough to delete (Kafka's purgeObsoleteNotifications).
  */
 import type { Logger } from '../common/logger';
 import type { ZkClient } from './zk-client';
@@ -41,4 +42,16 @@ export class NotificationPasses {
       }
     });
   }
+}
+
+/** Kafka's ZkNodeChangeNotificationListener.changeExpirationMs: a notification older than this has been seen by every live broker. */
+export const notificationExpirationMs = 15 * 60 * 1000;
+
+/**
+ * The notifications created more than `expirationMs` before `nowMs`, which the broker that
+ * processes changes deletes after them (Kafka's purgeObsoleteNotifications): without it they
+ * pile up for ever, and every broker lists them all on each change and at each start.
+ */
+export function obsoleteNotifications(notifications: readonly { name: string; ctimeMs: number }[], nowMs: number, expirationMs = notificationExpirationMs): string[] {
+  return notifications.filter((n) => nowMs - n.ctimeMs > expirationMs).map((n) => n.name);
 }

@@ -5,9 +5,12 @@
  * from the cache and the pure rule in acl.ts, and a refusal is logged with the principal, as
  * Kafka's authorizer logger does. Watch callbacks only queue a pass; passes run one at a time (NotificationPasses).
  */
+import { systemClock, type Clock } from '../common/clock';
 import type { Logger } from '../common/logger';
 import type { ZkClient } from '../coordination/zk-client';
-import { NotificationPasses } from '../coordination/notification-passes';
+import { NotificationPasses, obsoleteNotifications } from '../coordination/notification-passes';
+import { ZK_MATCH_ANY_VERSION } from '../coordination/zk-client';
+import { ZkNoNodeError } from '../coordination/zk-errors';
 import { ZkPaths } from '../coordination/paths';
 import { getDataIfExists } from '../coordination/zk-reads';
 import { authorize, type AclBinding, type AclOperation, type AuthorizerPolicy, type PatternType, type ResourcePattern, type ResourceType } from './acl';
@@ -31,7 +34,7 @@ export class AclAuthorizer implements Authorizer {
   private readonly lastSequence = new Map<PatternType, number>();
   private readonly passes: NotificationPasses;
 
-  constructor(private readonly zk: ZkClient, private readonly policy: AuthorizerPolicy, private readonly logger: Logger) {
+  constructor(private readonly zk: ZkClient, private readonly policy: AuthorizerPolicy, private readonly logger: Logger, private readonly clock: Clock = systemClock) {
     this.passes = new NotificationPasses(zk, 'ACL cache', logger, () => this.loadAll());
   }
 
@@ -90,6 +93,26 @@ export class AclAuthorizer implements Authorizer {
         this.logger.info(`ACLs changed (${name}): ${pattern.resourceType}:${pattern.patternType}:${pattern.name} now has ${entries.length}`);
       }
       this.lastSequence.set(patternType, seq);
+    }
+    await this.purgeObsolete(patternType, names);
+  }
+
+  /**
+   * Deletes the notifications listed in this pass that are older than 15 minutes, as Kafka's
+   * listener does after each pass (every broker does it; whoever comes second finds them gone).
+   */
+  private async purgeObsolete(patternType: PatternType, names: string[]): Promise<void> {
+    const listed: { name: string; ctimeMs: number }[] = [];
+    for (const name of names) {
+      const stat = await this.zk.exists(`${ZkPaths.aclChanges(patternType)}/${name}`);
+      if (stat !== null) listed.push({ name, ctimeMs: stat.ctimeMs });
+    }
+    for (const name of obsoleteNotifications(listed, this.clock.nowMs())) {
+      try {
+        await this.zk.delete(`${ZkPaths.aclChanges(patternType)}/${name}`, ZK_MATCH_ANY_VERSION);
+      } catch (err) {
+        if (!(err instanceof ZkNoNodeError)) throw err;
+      }
     }
   }
 }

@@ -4,6 +4,8 @@
  * (literal and prefixed), racing writers both land thanks to the conditional writes, and the
  * znodes are Kafka's.
  */
+import { ManualClock } from '../../../src/common/clock';
+import { ZkPaths } from '../../../src/coordination/paths';
 import { ZkClient } from '../../../src/coordination/zk-client';
 import { AclAuthorizer } from '../../../src/security/acl-authorizer';
 import { readAcls, updateAcls } from '../../../src/security/acl-store';
@@ -57,5 +59,27 @@ describe('AclAuthorizer with ZooKeeper', () => {
     const data = JSON.parse((await admin.getData('/kafka-acl/Topic/orders')).data.toString()) as { version: number; acls: unknown[] };
     expect(data.version).toBe(1);
     expect(data.acls).toContainEqual({ principal: 'User:u0', permissionType: 'Allow', operation: 'Write', host: '*' });
+  });
+
+  it('deletes the change notifications older than 15 minutes after a pass, as Kafka\'s listener does, and keeps newer ones', async () => {
+    await updateAcls(admin, orders, { add: [write('User:alice')] });
+    const changes = ZkPaths.aclChanges('literal');
+    const first = await admin.getChildren(changes);
+    expect(first).toHaveLength(1);
+    // A broker whose clock reads 16 minutes later: the notification there before it started is obsolete by then.
+    const clock = new ManualClock(Date.now() + 16 * 60_000);
+    authorizer = new AclAuthorizer(zk, { superUsers: new Set(), allowEveryoneIfNoAclFound: false }, quietLogger, clock);
+    await authorizer.startup();
+    const may = (user: string): boolean => (authorizer as AclAuthorizer).authorize(`User:${user}`, '127.0.0.1', 'Write', 'Topic', 'orders', false);
+    expect(await admin.getChildren(changes)).toEqual(first);
+    await updateAcls(admin, orders, { add: [write('User:bob')] });
+    await waitFor(() => may('bob'), { timeoutMs: 10_000, message: 'bob\'s ACL to reach the cache' });
+    // Both were created within a second; to the broker both are 16 minutes old.
+    await waitFor(async () => (await admin.getChildren(changes)).length === 0, { timeoutMs: 10_000, message: 'the notifications to be purged' });
+
+    clock.set(Date.now());
+    await updateAcls(admin, orders, { add: [write('User:carol')] });
+    await waitFor(() => may('carol'), { timeoutMs: 10_000, message: 'carol\'s ACL to reach the cache' });
+    expect(await admin.getChildren(changes)).toHaveLength(1);
   });
 });
