@@ -8,7 +8,8 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import path from 'path';
 
-function openssl(dir: string, args: string[]): void {
+/** Runs `openssl args` in `dir`, throwing with openssl's own words when it fails. */
+export function openssl(dir: string, args: string[]): void {
   const run = spawnSync('openssl', args, { cwd: dir, encoding: 'utf8' });
   if (run.error) throw new Error(`cannot run openssl (is it installed?): ${run.error.message}`);
   if (run.status !== 0) throw new Error(`openssl ${args.join(' ')} failed: ${run.stderr}`);

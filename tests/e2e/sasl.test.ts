@@ -12,7 +12,7 @@
 import { Connection } from '../../src/client/connection';
 import { ApiKey } from '../../src/protocol/api-keys';
 import { encodeRecordBatch } from '../../src/protocol/record-batch';
-import { authMessage, clientProof, scramCredential } from '../../src/security/scram';
+import { authMessage, clientProof, scramCredential } from '../../src/common/scram';
 import { runChild, stopAllChildren } from '../helpers/child-processes';
 import { freePorts, runJosef, startTestCluster, type TestCluster } from '../helpers/cluster';
 import { expectSuccess, jsonLines, kcat, readWithJosef, runPython } from '../helpers/kafka-clients';

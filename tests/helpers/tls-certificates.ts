@@ -5,8 +5,9 @@
  * broker must not trust; on request, a broker and a client certificate from the same CA that
  * expired long ago.
  */
+import * as fs from 'fs';
 import path from 'path';
-import { makeCa, makeSigned, writePemKeystore } from '../../src/security/certificate-authority';
+import { makeCa, makeSigned, openssl, writePemKeystore } from '../../src/security/certificate-authority';
 
 export interface TestCertificates {
   dir: string;
@@ -73,8 +74,7 @@ export function makeExpiredCertificates(certificates: TestCertificates): Expired
       '-startdate', '20200101000000Z', '-enddate', '20200131000000Z', '-notext']);
   };
   makeExpired('expired-broker', '/CN=josef-broker', 'IP:127.0.0.1,DNS:localhost');
-  fs.writeFileSync(path.join(dir, 'expired-broker-keystore.pem'),
-    Buffer.concat([fs.readFileSync(path.join(dir, 'expired-broker.key')), fs.readFileSync(path.join(dir, 'expired-broker.pem'))]));
+  writePemKeystore(dir, 'expired-broker', 'expired-broker-keystore.pem');
   makeExpired('expired-client', '/CN=eve');
   return {
     brokerKeystorePem: path.join(dir, 'expired-broker-keystore.pem'),
