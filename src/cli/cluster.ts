@@ -162,6 +162,7 @@ async function up(options: UpOptions): Promise<void> {
       brokerOverrides: Object.fromEntries(ports.map((port, i) => [i + 1, secure.brokerListener(port)])),
       beforeBrokers: (zk: ZkClient) => secure.addUsers(zk),
       clientSecurity: secure.adminSecurity,
+      zookeeperSecurity: secure.zookeeperSecurity,
     }),
   });
   const zkModes = await zkServerModes(cluster.zookeeperConnect);

@@ -15,6 +15,9 @@ import type { ZkClient } from '../coordination/zk-client';
 import { makeCa, makeSigned, writePemKeystore } from '../security/certificate-authority';
 import { SCRAM_LOGIN_MODULE } from '../security/jaas-config';
 import { addScramUser } from '../security/user-admin';
+import { formatZkDigestCredentials } from '../common/zk-credentials';
+import type { ZkSecurity } from '../coordination/zk-acls';
+import { localZkCredentialsFile, secureLocalZookeeper } from '../local/zk-security-env';
 
 export const SECURE_ADMIN_USER = 'admin';
 export const SECURE_BROKER_USER = 'broker';
@@ -37,6 +40,9 @@ export interface SecureCluster {
   addUsers(zk: ZkClient): Promise<void>;
   /** Broker settings that differ per broker: its SASL_SSL listener. */
   brokerListener(port: number): Record<string, string>;
+  /** The brokers' and this machine's ZooKeeper identity (digest), kept in DATA-DIR/zookeeper-digest; zookeeper.set.acl on. */
+  zookeeperSecurity: ZkSecurity;
+  zookeeperCredentialsFile: string;
 }
 
 interface Passwords {
@@ -58,6 +64,7 @@ export function prepareSecureCluster(dataDir: string, ports: readonly number[]):
     writePemKeystore(dir, 'broker', path.basename(keystore));
   }
   const passwords = readOrMakePasswords(path.join(dir, 'passwords.json'));
+  const zookeeperSecurity = secureLocalZookeeper(dataDir);
   const serverProperties = path.join(dir, 'server.properties');
   writePrivate(serverProperties, properties({
     'inter.broker.listener.name': listenerName,
@@ -71,7 +78,9 @@ export function prepareSecureCluster(dataDir: string, ports: readonly number[]):
     // The brokers act as their own user between them (ClusterAction); User:ANONYMOUS is not needed.
     'super.users': `User:${SECURE_ADMIN_USER};User:${SECURE_BROKER_USER}`,
     'allow.everyone.if.no.acl.found': 'false',
-    // ZooKeeper's own authentication (digest) and zookeeper.set.acl belong here too, once brokers speak them.
+    // Only the brokers' ZooKeeper identity may write their znodes; /config/users is not even readable by others.
+    'zookeeper.set.acl': 'true',
+    'zookeeper.auth.digest': formatZkDigestCredentials(zookeeperSecurity.credentials!),
   }));
   const clientProperties = path.resolve(dataDir, 'client.properties');
   writePrivate(clientProperties, properties({
@@ -93,6 +102,8 @@ export function prepareSecureCluster(dataDir: string, ports: readonly number[]):
       await addScramUser(zk, SECURE_BROKER_USER, passwords.broker, [mechanism]);
     },
     brokerListener: (port) => ({ listeners: `${listenerName}://127.0.0.1:${port}` }),
+    zookeeperSecurity,
+    zookeeperCredentialsFile: localZkCredentialsFile(dataDir),
   };
 }
 
@@ -121,6 +132,7 @@ export function formatSecureClusterSummary(secure: SecureCluster): string {
     `  CA certificate:   ${secure.caPem} (broker certificates for 127.0.0.1 and localhost, in ${secure.dir})`,
     `  users:            ${SECURE_ADMIN_USER} (super user, for you) and ${SECURE_BROKER_USER} (super user, the brokers), ${mechanism} credentials in ZooKeeper's /config/users`,
     `  broker settings:  ${secure.serverProperties}`,
+    `  ZooKeeper:        zookeeper.set.acl on: only the identity in ${secure.zookeeperCredentialsFile} (digest) may write the cluster's znodes, and only it reads /config/users; josef commands given this --data-dir use it`,
     `  admin's client:   ${secure.clientProperties}  (kcat -F ${secure.clientProperties} -L; josef ... --command-config ${secure.clientProperties})`,
     '  Other users: josef user add NAME --password P, then josef acl add --allow-principal User:NAME ...; without credentials the brokers refuse every client.',
     '',

@@ -7,8 +7,8 @@
 import type { Command } from 'commander';
 import { createLogger } from '../common/logger';
 import { ZkClient } from '../coordination/zk-client';
-import { commandZkSecurity } from '../local/zk-security-env';
-import { inspectedZookeeper } from '../local/cluster-state';
+import { commandZkSecurity, localCommandZkSecurity } from '../local/zk-security-env';
+import { inspectedZookeeper, stateFilePath } from '../local/cluster-state';
 
 export interface ZookeeperOptions {
   zookeeper?: string;
@@ -26,9 +26,10 @@ export function addZookeeperOptions(command: Command): Command {
 
 /** Runs `use` with a session to the ensemble the options name, closed afterwards. */
 export async function withZookeeper<T>(options: ZookeeperOptions, tool: string, use: (zk: ZkClient, connect: string) => Promise<T>): Promise<T> {
-  const { connect } = inspectedZookeeper(options.zookeeper, options.dataDir);
+  const { connect, source } = inspectedZookeeper(options.zookeeper, options.dataDir);
+  const security = source === stateFilePath(options.dataDir) ? localCommandZkSecurity(options.dataDir) : commandZkSecurity();
   const zk = await ZkClient.connect({
-    connectString: connect, connectionTimeoutMs: zkConnectTimeoutMs, security: commandZkSecurity(), logger: createLogger(tool, () => undefined),
+    connectString: connect, connectionTimeoutMs: zkConnectTimeoutMs, security, logger: createLogger(tool, () => undefined),
   });
   try {
     return await use(zk, connect);

@@ -197,6 +197,17 @@ export function inspectedZookeeper(flag: string | undefined, dataDir: string, en
 }
 
 /**
+ * The settings a broker of a `cluster up --secure` in `dataDir` starts with (the cluster's
+ * server.properties, its SASL_SSL listener on `port`), so one restarted or added later is as
+ * secured as the others; undefined for a plaintext cluster.
+ */
+function securedBrokerArgs(dataDir: string, port: number): string[] | undefined {
+  const serverProperties = path.join(dataDir, 'security', 'server.properties');
+  if (!fs.existsSync(serverProperties)) return undefined;
+  return ['--config', serverProperties, '--override', `listeners=SASL_SSL://127.0.0.1:${port}`];
+}
+
+/**
  * Starts broker `b` of a `cluster up` (id, port, log dir under the cluster's data dir, ZooKeeper)
  * as a detached process appending to `b.logFile`, and records its pid in cluster.json so that
  * `cluster status`, `broker kill` and `cluster down` treat it as one of the cluster's. For brokers
@@ -209,7 +220,11 @@ export function startRecordedBroker(dataDir: string, state: ClusterState, b: Bro
   const logFd = fs.openSync(b.logFile, 'a');
   let pid: number | undefined;
   try {
-    const args = brokerStartArgs(b.id, b.port, path.join(state.dataDir, `broker-${b.id}`, 'data'), state.zookeeper.connect, b.metricsPort);
+    const secured = securedBrokerArgs(state.dataDir, b.port);
+    const args = [
+      ...brokerStartArgs(b.id, secured ? undefined : b.port, path.join(state.dataDir, `broker-${b.id}`, 'data'), state.zookeeper.connect, b.metricsPort),
+      ...(secured ?? []),
+    ];
     const child = spawn(process.execPath, [...brokerNodeOptions(), ...args], { stdio: ['ignore', logFd, logFd], detached: true });
     child.unref();
     pid = child.pid;

@@ -34,6 +34,18 @@ export function commandZkSecurity(env: NodeJS.ProcessEnv = process.env): ZkSecur
   return { credentials, setAcl: setAcl === 'true' || ((setAcl === undefined || setAcl === '') && credentials !== undefined) };
 }
 
+/**
+ * Who a command is to the ZooKeeper of the local cluster in `dataDir` (when it found that
+ * ZooKeeper through the data dir): the environment's identity if it gives one, else the one
+ * `cluster up --secure` keeps in `<dataDir>/zookeeper-digest`, so `josef user add` and
+ * `josef acl add` work on a secured local cluster as typed.
+ */
+export function localCommandZkSecurity(dataDir: string, env: NodeJS.ProcessEnv = process.env): ZkSecurity {
+  const fromEnv = commandZkSecurity(env);
+  if (fromEnv.credentials !== undefined || !fs.existsSync(localZkCredentialsFile(dataDir))) return fromEnv;
+  return secureLocalZookeeper(dataDir);
+}
+
 /** The environment that makes brokers and `josef` commands use `security`: what a secured local cluster gives its processes. */
 export function zkSecurityEnv(security: ZkSecurity): Record<string, string> {
   return {

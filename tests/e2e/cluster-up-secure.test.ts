@@ -8,10 +8,15 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { parseProperties } from '../../src/common/properties';
+import { ZkPaths } from '../../src/coordination/paths';
+import { ZkClient } from '../../src/coordination/zk-client';
+import { ZkNoAuthError } from '../../src/coordination/zk-errors';
+import { readClusterState } from '../../src/local/cluster-state';
 import { runChild, stopAllChildren } from '../helpers/child-processes';
 import { runJosef } from '../helpers/cluster';
 import { alive, clusterUp, clusterUpBasePort, type ClusterUp } from '../helpers/cluster-up';
 import { expectSuccess, jsonLines, runPython } from '../helpers/kafka-clients';
+import { quietLogger } from '../helpers/log';
 import { rmDir, tmpDir } from '../helpers/tmp';
 import { testChroot } from '../helpers/zk';
 
@@ -82,5 +87,23 @@ describe('josef cluster up --secure', () => {
     const listed = await runJosef(['topic', 'list', '--command-config', clientProperties]);
     expectSuccess(listed, 'josef topic list');
     expect(listed.stdout).not.toContain('intruder');
+  });
+
+  test('ZooKeeper is locked too: an outsider reads the cluster but writes nothing and reads no credentials, while josef commands given the data dir use its identity', async () => {
+    const state = readClusterState(dataDir);
+    expect(state).toBeDefined();
+    const outsider = await ZkClient.connect({ connectString: state!.zookeeper.connect, logger: quietLogger });
+    try {
+      expect((await outsider.getChildren(ZkPaths.brokerIds)).sort()).toEqual(['1', '2']);
+      await expect(outsider.delete(ZkPaths.controller, -1)).rejects.toBeInstanceOf(ZkNoAuthError);
+      await expect(outsider.getData(ZkPaths.userConfig('admin'))).rejects.toBeInstanceOf(ZkNoAuthError);
+    } finally {
+      await outsider.close();
+    }
+    expect(fs.statSync(path.join(dataDir, 'zookeeper-digest')).mode & 0o077).toBe(0);
+    expectSuccess(await runJosef(['user', 'add', 'carol', '--password', 'carol-secret', '--data-dir', dataDir], 60_000, { JOSEF_ZOOKEEPER_AUTH_DIGEST: '' }), 'josef user add --data-dir');
+    const users = await runJosef(['user', 'list', '--data-dir', dataDir], 60_000, { JOSEF_ZOOKEEPER_AUTH_DIGEST: '' });
+    expectSuccess(users, 'josef user list --data-dir');
+    expect(users.stdout).toContain('carol');
   });
 });
