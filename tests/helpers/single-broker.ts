@@ -39,7 +39,7 @@ export interface SingleBroker {
   connect(): Promise<Connection>;
   /** Each partition's log end offset (-1 for a partition without a log). */
   logEnds(): number[];
-  /** Every file of the topic's logs with its size: what a write would change. */
+  /** Every file of the topic's logs with its size: what a write would change (none for a log not yet made on disk: logs are made by their first append). */
   logFiles(): Record<string, number>;
   stop(): Promise<void>;
 }
@@ -82,7 +82,7 @@ export async function startSingleBroker(name: string, partitions: number, flags:
     logEnds: () => numbers.map((p) => replicaManager.getPartition(topic, p)?.log.logEndOffset ?? -1),
     logFiles: () => Object.fromEntries(numbers.flatMap((p) => {
       const logDir = replicaManager.getPartition(topic, p)?.log.dir;
-      return logDir === undefined ? [] : fs.readdirSync(logDir).map((file) => [path.join(`${p}`, file), fs.statSync(path.join(logDir, file)).size]);
+      return logDir === undefined || !fs.existsSync(logDir) ? [] : fs.readdirSync(logDir).map((file) => [path.join(`${p}`, file), fs.statSync(path.join(logDir, file)).size]);
     })),
     stop: async () => {
       await Promise.all(connections.splice(0).map((c) => c.close()));

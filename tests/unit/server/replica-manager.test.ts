@@ -68,13 +68,13 @@ describe('ReplicaManager', () => {
     ...overrides,
   });
 
-  it('hosts partitions from LeaderAndIsr, creating their folders, and appends and reads them', async () => {
+  it('hosts partitions from LeaderAndIsr, making a log\'s folder and files by its first append, and appends and reads them', async () => {
     const response = await manager.becomeLeaderOrFollower(leaderAndIsr([partitionState('orders', 0), partitionState('orders', 1, { leader: 2, replicas: [1, 2], isr: [1, 2] })]));
     expect(response).toEqual({ errorCode: 0, partitions: [{ topic: 'orders', partition: 0, errorCode: 0 }, { topic: 'orders', partition: 1, errorCode: 0 }] });
-    expect(fs.existsSync(path.join(dir, 'orders', '0', '00000000000000000000.log'))).toBe(true);
-    expect(fs.existsSync(path.join(dir, 'orders', '1'))).toBe(true);
     const [first] = await manager.appendRecords(1, 1000, [{ topic: 'orders', partition: 0, records: numberedBatch(0, 3) }]);
     expect(first).toMatchObject({ errorCode: 0, baseOffset: 0, logStartOffset: 0 });
+    // A new log is hosted without touching the disk; its first append makes its folder and files before it is acknowledged.
+    expect(fs.existsSync(path.join(dir, 'orders', '0', '00000000000000000000.log'))).toBe(true);
     const [second] = await manager.appendRecords(1, 1000, [{ topic: 'orders', partition: 0, records: numberedBatch(3, 2) }]);
     expect(second.baseOffset).toBe(3);
     const [read] = await manager.fetchMessages(fetchParams(1));
