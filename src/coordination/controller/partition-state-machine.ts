@@ -16,6 +16,7 @@ import { getDataIfExists } from '../zk-reads';
 import { parseControllerEpoch, parsePartitionState, serializePartitionState, type PartitionStateZnode } from '../znodes';
 import { tpKey, tpName, type ControllerContext, type PartitionLeadership } from './controller-context';
 import { electAfterBrokerFailure, electForNewPartition, NO_LEADER, type LeaderAndIsr } from './election';
+import { isrWithinReplicas } from './reassignment';
 
 /** /controller_epoch moved on: another broker is the controller, and this one must resign. */
 export class ControllerMovedError extends Error {
@@ -154,7 +155,8 @@ export class PartitionStateMachine {
         decision = decide(current);
       }
       if (!decision) return undefined;
-      const next: PartitionStateZnode = { leader: decision.leader, isr: decision.isr, leaderEpoch: current.leaderEpoch + 1, controllerEpoch: this.context.epoch };
+      const isr = isrWithinReplicas(decision, this.context.replicasOf(tp));
+      const next: PartitionStateZnode = { leader: decision.leader, isr, leaderEpoch: current.leaderEpoch + 1, controllerEpoch: this.context.epoch };
       try {
         const results = await this.zk.multi([
           { op: 'check', path: ZkPaths.controllerEpoch, expectedVersion: this.context.epochZkVersion },

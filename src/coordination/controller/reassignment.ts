@@ -101,9 +101,27 @@ export function reassignmentLeader(
 
 /**
  * The ISR once `removed` replicas go offline (Kafka's OfflineReplica transition, one write for all
- * of them): they leave it, but it never becomes empty, as in removeReplicaFromIsr.
+ * of them): they leave it, but it never becomes empty. Kafka's doRemoveReplicasFromIsr takes them
+ * out one by one and leaves an ISR of one member as it is, so when all of them go, the last one
+ * removed stays alone (keeping them all left replicas a reassignment dropped in the ISR, outside
+ * the replicas, for good: the simulation's seed 108067).
  */
 export function isrWithoutRemoved(isr: readonly number[], removed: readonly number[]): number[] {
   const kept = without(isr, removed);
-  return kept.length > 0 ? kept : [...isr];
+  if (kept.length > 0) return kept;
+  const last = removed.filter((r) => isr.includes(r)).at(-1);
+  return last === undefined ? [...isr] : [last];
+}
+
+/**
+ * The ISR a controller writes, without members that are no longer replicas (the leader stays, and it
+ * never becomes empty). A leader may add a replica a new reassignment has just dropped (its last
+ * LeaderAndIsr still lists it) between the controller's topic znode write and its removal of that
+ * replica from the ISR; a controller that failed over in between does not know of the replica, and
+ * Kafka's ZooKeeper controller then keeps it in the ISR for good. Kafka's KRaft controller keeps the
+ * ISR within the replicas at every change (PartitionChangeBuilder), and so does Josef's: the next
+ * write of the partition's state takes such a member out (found by the simulation, seed 107788).
+ */
+export function isrWithinReplicas(decision: { leader: number; isr: readonly number[] }, replicas: readonly number[]): number[] {
+  return isrWithoutRemoved(decision.isr, decision.isr.filter((r) => r !== decision.leader && !replicas.includes(r)));
 }

@@ -1,5 +1,5 @@
 import {
-  isBeingReassigned, isReassignmentComplete, isrWithoutRemoved, originReplicas, planReassignment, reassignmentLeader, reassignTo,
+  isBeingReassigned, isReassignmentComplete, isrWithinReplicas, isrWithoutRemoved, originReplicas, planReassignment, reassignmentLeader, reassignTo,
   settledAssignment, targetReplicas, unneededReplicas,
 } from '../../../src/coordination/controller/reassignment';
 
@@ -64,5 +64,13 @@ describe('reassignment decisions (Kafka\'s ReplicaAssignment)', () => {
   test('removed replicas leave the ISR, which never empties', () => {
     expect(isrWithoutRemoved([1, 2, 3, 4], [1])).toEqual([2, 3, 4]);
     expect(isrWithoutRemoved([1], [1])).toEqual([1]);
+    expect(isrWithoutRemoved([2, 1], [2, 1])).toEqual([1]);
+  });
+
+  test('a controller\'s ISR keeps only replicas and its leader, and never empties', () => {
+    expect(isrWithinReplicas({ leader: 2, isr: [2, 3, 1] }, [3, 2])).toEqual([2, 3]);
+    expect(isrWithinReplicas({ leader: 4, isr: [4, 1] }, [1, 2])).toEqual([4, 1]);
+    expect(isrWithinReplicas({ leader: -1, isr: [2, 1] }, [3])).toEqual([1]);
+    expect(isrWithinReplicas({ leader: 1, isr: [1, 2] }, [1, 2])).toEqual([1, 2]);
   });
 });
