@@ -143,6 +143,13 @@ class SimBroker {
   /** The log dir that failed in this incarnation, if one did. */
   private failedLogDir: number | undefined;
   private readonly led = new Map<string, LedPartition>();
+  /**
+   * The log dir of each replica this broker has, by `topic-partition`: on disk, so kept across
+   * restarts. A replica is placed when first asked about, on its hashed dir, or on the live one once
+   * a dir failed: Kafka's log manager creates a new log only on a live dir (a new partition's replica
+   * was offline on a broker whose dir had failed before the partition existed, seeds 3462 and 9129).
+   */
+  private readonly logDirs = new Map<string, number>();
 
   constructor(readonly id: number, private readonly sim: ControllerSimulation) {}
 
@@ -181,7 +188,17 @@ class SimBroker {
 
   /** Whether this broker holds the replica online: alive, and not on a failed log dir. */
   holdsOnline(key: string): boolean {
-    return this.alive && (this.failedLogDir === undefined || logDirOf(this.id, key) !== this.failedLogDir);
+    return this.alive && (this.failedLogDir === undefined || this.logDirOf(key) !== this.failedLogDir);
+  }
+
+  private logDirOf(key: string): number {
+    let dir = this.logDirs.get(key);
+    if (dir === undefined) {
+      const hashed = logDirOf(this.id, key);
+      dir = hashed === this.failedLogDir ? (hashed + 1) % logDirsPerBroker : hashed;
+      this.logDirs.set(key, dir);
+    }
+    return dir;
   }
 
   /**
@@ -294,9 +311,18 @@ class SimBroker {
       case ApiKey.LeaderAndIsr:
         if (errorCode === 0) this.becomeLeaderOrFollower(body as LeaderAndIsrRequest);
         return { errorCode, partitions: (body as LeaderAndIsrRequest).partitionStates.map((p) => ({ topic: p.topic, partition: p.partition, errorCode: partitionError(p) })) } as ResponseOf<K>;
-      case ApiKey.StopReplica:
-        if (errorCode === 0) for (const p of (body as StopReplicaRequest).partitions) this.led.delete(`${p.topic}-${p.partition}`);
-        return { errorCode, partitions: (body as StopReplicaRequest).partitions.map((p) => ({ ...p, errorCode: partitionError(p) })) } as ResponseOf<K>;
+      case ApiKey.StopReplica: {
+        const { partitions, deletePartitions } = body as StopReplicaRequest;
+        const answered = partitions.map((p) => ({ ...p, errorCode: partitionError(p) }));
+        if (errorCode === 0) {
+          for (const p of answered) {
+            this.led.delete(`${p.topic}-${p.partition}`);
+            // A deleted replica's log is gone; one on the failed dir cannot be deleted.
+            if (deletePartitions && p.errorCode === 0) this.logDirs.delete(`${p.topic}-${p.partition}`);
+          }
+        }
+        return { errorCode, partitions: answered } as ResponseOf<K>;
+      }
       default:
         return { errorCode } as ResponseOf<K>;
     }
