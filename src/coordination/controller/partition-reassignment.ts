@@ -197,10 +197,18 @@ export class PartitionReassignment {
    */
   private async stopRemovedReplicas(tp: TopicPartition, removed: readonly number[], why: string): Promise<void> {
     for (const r of removed) this.requests.sendStopReplica(r, [tp], false);
-    const updated = await this.states.updateLeaderAndIsr(tp, (current) => ({
-      leader: removed.includes(current.leader) ? NO_LEADER : current.leader,
-      isr: isrWithoutRemoved(current.isr, removed),
-    }));
+    const updated = await this.states.updateLeaderAndIsr(tp, (current) => {
+      const isr = isrWithoutRemoved(current.isr, removed);
+      if (!removed.includes(current.leader)) return { leader: current.leader, isr };
+      // A removed leader hands over to an online ISR member among the remaining replicas. Kafka's
+      // ZooKeeper controller leaves NoLeader here and elects nobody until a broker event (a
+      // reassignment replacing one whose new leader it drops, with its own target not yet alive:
+      // the partition stayed offline with an online in-sync replica, simulation seed 3247);
+      // Kafka's KRaft controller elects from the ISR whenever the leader leaves it.
+      const live = this.context.liveBrokerIds();
+      const leader = this.context.replicasOf(tp).find((r) => !removed.includes(r) && isr.includes(r) && live.has(r) && this.context.isReplicaOnline(r, tp));
+      return { leader: leader ?? NO_LEADER, isr };
+    });
     if (updated) {
       this.states.logChange(tp, updated, `${why}: replica(s) [${removed.join(',')}] removed`);
       this.announce(tp);
