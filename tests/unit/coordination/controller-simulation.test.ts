@@ -32,13 +32,16 @@ describe('named scenarios', () => {
   });
 
   // Seeds that failed before a fix, the first two run without the extra faults (added later, drawn
-  // from a second sequence): their schedules hold only as long as the generator draws the same.
+  // from a second sequence), the last two with unclean election on (`--unclean`): their schedules
+  // hold only as long as the generator draws the same.
   test.each([
-    [372, 'a deposed controller finishing a topic deletion unfenced, under the new controller\'s load of the topic', /deleting topic sim-topic-0/, false],
-    [263, 'a controller whose /controller goes between its two reads of it stays active without it', /an admin deletes \/controller/, false],
-    [3914, 'a deposed controller creating a new partition\'s parents unfenced brings back the topic its successor deleted', /deleted topic sim-topic-0/, true],
-  ])('seed %i: %s', async (seed, _what, shows, extraFaults) => {
-    const result = await runControllerSimulation({ seed, extraFaults });
+    [372, 'a deposed controller finishing a topic deletion unfenced, under the new controller\'s load of the topic', /deleting topic sim-topic-0/, false, false],
+    [263, 'a controller whose /controller goes between its two reads of it stays active without it', /an admin deletes \/controller/, false, false],
+    [3914, 'a deposed controller creating a new partition\'s parents unfenced brings back the topic its successor deleted', /deleted topic sim-topic-0/, true, false],
+    [107042, 'a controller that could not free /controller when it resigned leaves it standing and nobody races', /could not free \/controller: .*THROTTLEDOP/, true, true],
+    [109423, 'a controller that could not free /controller at its failed startup leaves it standing and nobody races', /could not free \/controller: .*THROTTLEDOP/, true, true],
+  ])('seed %i: %s', async (seed, _what, shows, extraFaults, uncleanLeaderElectionEnable) => {
+    const result = await runControllerSimulation({ seed, extraFaults, uncleanLeaderElectionEnable });
     expect(result.history.some((line) => shows.test(line))).toBe(true);
     expect(result.failure).toBeUndefined();
   });
