@@ -40,8 +40,12 @@ export class ControllerInvariants {
   private readonly topicZnodes = new Map<string, { czxid: bigint; version: number; topic: TopicZnode }>();
   /** `topic-partition` -> the target replicas of its reassignment in progress. */
   private readonly reassigning = new Map<string, number[]>();
-  /** `topic-partition` -> the replicas /admin/reassign_partitions last asked for it (a new request replaces a target). */
-  private readonly requested = new Map<string, number[]>();
+  /**
+   * `topic-partition` -> the replicas /admin/reassign_partitions asked for it since its last
+   * completed reassignment, oldest first (a new request replaces a target). Not only the last: the
+   * controller acts on the request as it read it, and an admin may rewrite it meanwhile (seed 109065).
+   */
+  private readonly requested = new Map<string, number[][]>();
   /**
    * `topic-partition` -> replicas a topic znode write took out of its replicas, and the leader epoch
    * then: the leader may still add them to the ISR until the controller's next step raises the epoch.
@@ -138,7 +142,11 @@ export class ControllerInvariants {
     const node = zk.peek(ZkPaths.reassignPartitions);
     if (!node || node.stat.mzxid === this.requestSeenZxid) return;
     this.requestSeenZxid = node.stat.mzxid;
-    for (const e of parsePartitionReassignment(ZkPaths.reassignPartitions, node.data).valid) this.requested.set(`${e.topic}-${e.partition}`, e.replicas);
+    for (const e of parsePartitionReassignment(ZkPaths.reassignPartitions, node.data).valid) {
+      const name = `${e.topic}-${e.partition}`;
+      const asked = this.requested.get(name) ?? [];
+      if (!sameList(asked.at(-1), e.replicas)) this.requested.set(name, [...asked, e.replicas]);
+    }
   }
 
   private topicZnode(zk: ZkSnapshot, name: string): TopicZnode | undefined {
@@ -168,10 +176,12 @@ export class ControllerInvariants {
     if (target === undefined) return undefined;
     this.reassigning.delete(name);
     const list = (l: readonly number[]): string => `[${l.join(',')}]`;
-    const same = (l: readonly number[] | undefined): boolean => l !== undefined && l.length === replicas.length && l.every((r, i) => r === replicas[i]);
-    if (!same(target) && !same(this.requested.get(name))) {
+    const asked = this.requested.get(name) ?? [];
+    if (!sameList(target, replicas) && !asked.some((l) => sameList(l, replicas))) {
       return `${name}: a completed reassignment left replicas ${list(replicas)}, not its target ${list(target)}`;
     }
+    // Older requests are answered; the last one may still come.
+    if (asked.length > 1) this.requested.set(name, asked.slice(-1));
     return undefined;
   }
 
@@ -232,6 +242,10 @@ export class ControllerInvariants {
     }
     return undefined;
   }
+}
+
+function sameList(a: readonly number[] | undefined, b: readonly number[]): boolean {
+  return a !== undefined && a.length === b.length && a.every((r, i) => r === b[i]);
 }
 
 /**

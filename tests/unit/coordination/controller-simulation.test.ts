@@ -7,7 +7,7 @@ import { ControllerInvariants, type ZkSnapshot } from '../../../src/coordination
 import { runControllerSimulation } from '../../../src/coordination/sim/controller-simulation';
 import { replayCommand, runSeeds } from '../../../src/coordination/sim/seed-runner';
 import { ZkPaths } from '../../../src/coordination/paths';
-import { serializeControllerEpoch, serializePartitionState, serializeTopicZnode, type PartitionStateZnode } from '../../../src/coordination/znodes';
+import { serializeControllerEpoch, serializePartitionReassignment, serializePartitionState, serializeTopicZnode, type PartitionStateZnode } from '../../../src/coordination/znodes';
 import type { ZkNodeData } from '../../../src/coordination/zk-types';
 
 jest.setTimeout(120_000);
@@ -141,6 +141,24 @@ describe('ControllerInvariants', () => {
     never.check(at(snapshot(state(2, 1, [2, 3]), 0, 1, [2, 3, 1], { adding: [1], removing: [] }, 0), 1n));
     never.check(at(snapshot(state(2, 1, [2, 3]), 0, 1, [3, 2], { adding: [], removing: [2] }, 1), 2n));
     expect(never.check(at(snapshot(state(2, 1, [2, 3, 4]), 1, 1, [3, 2], { adding: [], removing: [2] }, 1), 3n))).toContain('has 4, not replicas');
+  });
+
+  test('accepts a completed reassignment to any target asked since the last one, not only the latest request', () => {
+    const at = (snap: ZkSnapshot, zxid: bigint, asked?: number[]): ZkSnapshot => {
+      const request = asked && node(serializePartitionReassignment([{ topic, partition: 0, replicas: asked }]), 0);
+      return { ...snap, zxid, peek: (path) => (path === ZkPaths.reassignPartitions ? request && { ...request, stat: { ...request.stat, mzxid: zxid } } : snap.peek(path)) };
+    };
+    // [3,2,1] is moving to [3,2] (removing 1) when an admin asks for [2,1,3], then rewrites it as [2,3,1]
+    // before the controller, acting on the request it read, cancels the move as [2,1,3].
+    const moving = { adding: [] as number[], removing: [1] };
+    const check = (invariants: ControllerInvariants, completedAs: number[]): string | undefined => {
+      invariants.check(at(snapshot(state(2, 3, [2]), 0, 1, [3, 2, 1], moving, 0), 1n));
+      invariants.check(at(snapshot(state(2, 3, [2]), 0, 1, [3, 2, 1], moving, 0), 2n, [2, 1, 3]));
+      invariants.check(at(snapshot(state(2, 3, [2]), 0, 1, [3, 2, 1], moving, 0), 3n, [2, 3, 1]));
+      return invariants.check(at(snapshot(state(2, 3, [2]), 0, 1, completedAs, { adding: [], removing: [] }, 1), 4n, [2, 3, 1]));
+    };
+    expect(check(new ControllerInvariants(false), [2, 1, 3])).toBeUndefined();
+    expect(check(new ControllerInvariants(false), [1, 2, 3])).toContain('a completed reassignment left replicas [1,2,3], not its target [3,2]');
   });
 
   test('flags two brokers in one controller epoch', () => {
