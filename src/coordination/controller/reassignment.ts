@@ -123,5 +123,7 @@ export function isrWithoutRemoved(isr: readonly number[], removed: readonly numb
  * write of the partition's state takes such a member out (found by the simulation, seed 107788).
  */
 export function isrWithinReplicas(decision: { leader: number; isr: readonly number[] }, replicas: readonly number[]): number[] {
+  // No replicas known (a partition the controller has not loaded): nothing to hold the ISR to.
+  if (replicas.length === 0) return [...decision.isr];
   return isrWithoutRemoved(decision.isr, decision.isr.filter((r) => r !== decision.leader && !replicas.includes(r)));
 }

@@ -72,5 +72,6 @@ describe('reassignment decisions (Kafka\'s ReplicaAssignment)', () => {
     expect(isrWithinReplicas({ leader: 4, isr: [4, 1] }, [1, 2])).toEqual([4, 1]);
     expect(isrWithinReplicas({ leader: -1, isr: [2, 1] }, [3])).toEqual([1]);
     expect(isrWithinReplicas({ leader: 1, isr: [1, 2] }, [1, 2])).toEqual([1, 2]);
+    expect(isrWithinReplicas({ leader: 1, isr: [1, 2] }, [])).toEqual([1, 2]);
   });
 });
