@@ -66,6 +66,11 @@ export class ControllerContext {
     return this.liveBrokers.has(brokerId) && !(this.replicasOnOfflineDirs.get(brokerId)?.has(tpKey(tp.topic, tp.partition)) ?? false);
   }
 
+  /** Of `brokerIds`, those whose replica of `tp` is online, not on a failed log dir (Kafka's elections take isReplicaOnline's replicas). */
+  onlineReplicaBrokerIds(tp: TopicPartition, brokerIds: ReadonlySet<number>): Set<number> {
+    return new Set([...brokerIds].filter((id) => this.isReplicaOnline(id, tp)));
+  }
+
   /** Brokers that may lead or join a new ISR: alive and not shutting down (Kafka's liveBrokerIds). */
   liveBrokerIds(): Set<number> {
     return new Set([...this.liveBrokers.keys()].filter((id) => !this.shuttingDownBrokers.has(id)));

@@ -76,7 +76,7 @@ export class PartitionStateMachine {
         return initialized && { tp, leadership: initialized, why: `new partition, ${why}` };
       }
       const updated = await this.updateLeaderAndIsr(tp, (current) => {
-        const result = electAfterBrokerFailure({ replicas, isr: current.isr, leader: current.leader, liveBrokerIds: eligible }, alive, this.uncleanLeaderElectionEnable);
+        const result = electAfterBrokerFailure({ replicas, isr: current.isr, leader: current.leader, liveBrokerIds: this.context.onlineReplicaBrokerIds(tp, eligible) }, alive, this.uncleanLeaderElectionEnable);
         if (result?.unclean) {
           this.context.uncleanLeaderElectionCount++;
           this.logger.warn(`UNCLEAN leader election for ${tpName(tp)}: broker ${result.leader} was not in the ISR [${current.isr.join(',')}]; acknowledged records may be lost`);

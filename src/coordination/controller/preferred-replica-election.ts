@@ -94,7 +94,9 @@ export class PreferredReplicaElection {
       const replicas = this.context.replicasOf(tp);
       let skipped: PreferredLeaderSkip | undefined;
       const updated = await this.states.updateLeaderAndIsr(tp, (current) => {
-        const result = electPreferredLeader({ replicas, isr: current.isr, leader: current.leader, liveBrokerIds: eligible });
+        // A replica on a failed log dir cannot lead (Kafka's isReplicaOnline): elected, it answered
+        // KAFKA_STORAGE_ERROR and went offline again, each imbalance check (seen in seed 3462).
+        const result = electPreferredLeader({ replicas, isr: current.isr, leader: current.leader, liveBrokerIds: this.context.onlineReplicaBrokerIds(tp, eligible) });
         skipped = 'skipped' in result ? result.skipped : undefined;
         return 'skipped' in result ? undefined : result;
       });

@@ -25,3 +25,12 @@ describe('the controller\'s OfflinePartitionsCount', () => {
     expect(c.offlinePartitionCount()).toBe(0);
   });
 });
+
+describe('the brokers an election may pick for a partition', () => {
+  it('leaves out a live broker whose replica of that partition is on a failed log dir, and only for that partition', () => {
+    const c = context();
+    c.replicasOnOfflineDirs.set(1, new Set([tpKey('t', 0)]));
+    expect([...c.onlineReplicaBrokerIds({ topic: 't', partition: 0 }, new Set([1, 2]))]).toEqual([2]);
+    expect([...c.onlineReplicaBrokerIds({ topic: 't', partition: 1 }, new Set([1, 2]))]).toEqual([1, 2]);
+  });
+});
