@@ -1,12 +1,16 @@
 /**
  * A local cluster for one benchmark run: a fresh temporary folder, a ZooKeeper of its own (or a
  * chroot on the ensemble JOSEF_ZK names), the brokers as child processes, and all of it removed
- * afterwards, whatever happened. Shared by the benchmarks that start their own brokers.
+ * afterwards, whatever happened. Shared by the benchmarks that start their own brokers. With
+ * `secure` it is what `cluster up --secure` starts: SASL_SSL listeners only, SCRAM users, the
+ * authorizer and ZooKeeper ACLs, and the admin's security for the benchmark's clients.
  */
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { startLocalCluster, type LocalCluster, type LocalClusterOptions } from '../src/local/local-cluster';
+import type { ClientSecurity } from '../src/client/client-security';
+import { prepareSecureCluster, secureLocalClusterOptions } from '../src/cli/secure-cluster';
 import { freePorts } from '../src/common/free-ports';
 import { createLogger, type Logger } from '../src/common/logger';
 import { externalZkConnect, findFreeBasePort, startLocalZk, type LocalZk } from '../src/local/local-zk';
@@ -27,10 +31,14 @@ export interface BenchClusterOptions extends Pick<LocalClusterOptions, 'brokers'
   metrics?: boolean;
   /** The port the cluster reaches broker i at (one of its listeners'); default: free ports. */
   ports?: number[];
+  /** Start the brokers as `cluster up --secure` does (one SASL_SSL listener each, at `ports`). */
+  secure?: boolean;
 }
 
 export interface StartedBenchCluster {
   cluster: LocalCluster;
+  /** How clients reach a `secure` cluster: TLS and the admin's SCRAM credentials (a super user); undefined for PLAINTEXT. */
+  clientSecurity: ClientSecurity | undefined;
   /** Stops the brokers and ZooKeeper and removes the folder. */
   stop(): Promise<void>;
 }
@@ -51,13 +59,17 @@ export async function startBenchCluster(o: BenchClusterOptions, progress: Progre
     }
     const started = o.startedBrokers ?? o.brokers;
     progress(`starting ${started} broker(s)${started < o.brokers ? ` (${o.brokers - started} more later)` : ''}`);
+    const ports = o.ports ?? await freePorts(o.brokers);
+    const secure = o.secure ? prepareSecureCluster(dataDir, ports) : undefined;
     const cluster = await startLocalCluster({
       brokers: o.brokers, startedBrokers: o.startedBrokers, overrides: o.overrides, dataDir, logger: quietLogger,
-      zookeeperConnect: withChildChroot(connect, `/josef-bench-${o.name}-${process.pid}`), ports: o.ports ?? await freePorts(o.brokers),
+      zookeeperConnect: withChildChroot(connect, `/josef-bench-${o.name}-${process.pid}`), ports,
       metricsPorts: o.metrics ? await freePorts(o.brokers) : undefined,
+      ...(secure && secureLocalClusterOptions(secure, ports)),
     });
     return {
       cluster,
+      clientSecurity: secure?.adminSecurity,
       async stop() {
         try {
           await cluster.stop();

@@ -7,6 +7,7 @@
 import type { Command, OptionValues } from 'commander';
 import { Admin } from '../src/client/admin';
 import type { Acks } from '../src/client/producer';
+import type { ClientSecurity } from '../src/client/client-security';
 import { quietLogger, startBenchCluster } from './bench-cluster';
 import { parseCount, type Progress } from './harness';
 
@@ -29,6 +30,8 @@ export interface ClientBenchOptions {
 export interface BenchCluster {
   bootstrapServers: string;
   replicationFactor: number;
+  /** TLS and SASL credentials for every client of the run (a secured cluster's); undefined for PLAINTEXT. */
+  security: ClientSecurity | undefined;
   /** Process ids of the brokers this run started (none for --bootstrap-server), for their memory. */
   brokerPids(): number[];
   /** Of a cluster this run started: its ZooKeeper (chroot included) and its brokers' metrics URLs (with `metrics`). */
@@ -91,14 +94,21 @@ export function replicationFactorOf(o: ClientBenchOptions): number {
   return o.replicationFactor ?? Math.min(3, o.brokers);
 }
 
-/** The running cluster named by --bootstrap-server, or a fresh local one (its own ZooKeeper and data). */
-export async function benchCluster(o: ClientBenchOptions, progress: Progress, { metrics = false } = {}): Promise<BenchCluster> {
+/**
+ * The running cluster named by --bootstrap-server, or a fresh local one (its own ZooKeeper and
+ * data); `secure`: one with SASL_SSL listeners only, as `cluster up --secure` starts.
+ */
+export async function benchCluster(o: ClientBenchOptions, progress: Progress, { metrics = false, secure = false } = {}): Promise<BenchCluster> {
   if (o.bootstrapServer !== undefined) {
-    return { bootstrapServers: o.bootstrapServer, replicationFactor: replicationFactorOf(o), brokerPids: () => [], zookeeperConnect: undefined, metricsUrls: [], stop: async () => undefined };
+    if (secure) throw new Error('a secured run starts its own cluster; it cannot be used with --bootstrap-server');
+    return {
+      bootstrapServers: o.bootstrapServer, replicationFactor: replicationFactorOf(o), security: undefined, brokerPids: () => [], zookeeperConnect: undefined, metricsUrls: [], stop: async () => undefined,
+    };
   }
-  const { cluster, stop } = await startBenchCluster({ name: 'clients', zkBasePort: 23810, brokers: o.brokers, metrics }, progress);
+  const { cluster, clientSecurity, stop } = await startBenchCluster({ name: 'clients', zkBasePort: 23810, brokers: o.brokers, metrics, secure }, progress);
   return {
     bootstrapServers: cluster.bootstrapServers,
+    security: clientSecurity,
     zookeeperConnect: cluster.zookeeperConnect,
     metricsUrls: cluster.brokers().flatMap((b) => (b.metricsPort === undefined ? [] : [`http://${b.host}:${b.metricsPort}/metrics`])),
     replicationFactor: replicationFactorOf(o),
@@ -110,7 +120,7 @@ export async function benchCluster(o: ClientBenchOptions, progress: Progress, { 
 /** Creates a fresh topic for the run (--replication-factor, default up to 3 replicas) and waits for its leaders. */
 export async function createBenchTopic(cluster: BenchCluster, o: ClientBenchOptions, name: string): Promise<string> {
   const topic = `${name}-${Date.now()}`;
-  const admin = new Admin({ bootstrapServers: cluster.bootstrapServers, logger: quietLogger });
+  const admin = new Admin({ bootstrapServers: cluster.bootstrapServers, security: cluster.security, logger: quietLogger });
   try {
     await admin.createTopics([{ name: topic, numPartitions: o.partitions, replicationFactor: cluster.replicationFactor }]);
   } finally {

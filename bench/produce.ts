@@ -8,7 +8,9 @@
  * topic's end offsets are summed to check that every record arrived. --compare-single measures a
  * one-broker, unreplicated, acks=1 baseline in the same run (replication's cost, as Kafka's 2014
  * figures show it); --runs repeats the pair and reports the medians, since a shared 2-core machine
- * moves either figure by a fifth from one run to the next.
+ * moves either figure by a fifth from one run to the next. --security sasl_ssl measures a cluster
+ * with SASL_SSL listeners only (as `cluster up --secure` starts it) and pairs each run with the
+ * same settings over PLAINTEXT, alternating which goes first: what TLS and SASL cost Josef.
  *
  * batch.size follows Kafka's 2014 runs unless --batch-size says otherwise: 64000 with acks=all
  * (its "3x synchronous replication" run, 421,823 records/s), Kafka's default 16384 otherwise. The
@@ -21,6 +23,7 @@
 import type { Command, OptionValues } from 'commander';
 import { Consumer } from '../src/client/consumer';
 import { Producer } from '../src/client/producer';
+import type { ClientSecurity } from '../src/client/client-security';
 import { formatNumber } from '../src/cli/format';
 import {
   benchCluster, type BenchCluster, benchParameters, clientOptions, createBenchTopic, DEFAULT_BATCH_SIZE, defineClientOptions, quietLogger, randomPayload, replicationFactorOf,
@@ -66,8 +69,8 @@ export async function produceAll(producer: Producer, topic: string, payload: Buf
 }
 
 /** The sum of the topic's end offsets: how many records it holds. */
-export async function countRecords(bootstrapServers: string, topic: string, partitions: number): Promise<number> {
-  const consumer = new Consumer({ bootstrapServers, logger: quietLogger });
+export async function countRecords(bootstrapServers: string, topic: string, partitions: number, security?: ClientSecurity): Promise<number> {
+  const consumer = new Consumer({ bootstrapServers, security, logger: quietLogger });
   try {
     const ends = await consumer.endOffsets(Array.from({ length: partitions }, (_, partition) => ({ topic, partition })));
     return [...ends.values()].reduce((a, b) => a + b, 0);
@@ -76,11 +79,15 @@ export async function countRecords(bootstrapServers: string, topic: string, part
   }
 }
 
-export function benchProducer(bootstrapServers: string, o: ClientBenchOptions): Producer {
-  return new Producer({ bootstrapServers, acks: o.acks, batchSize: o.batchSize, lingerMs: o.lingerMs, logger: quietLogger, clientId: 'bench-producer' });
+export function benchProducer(bootstrapServers: string, o: ClientBenchOptions, security?: ClientSecurity): Producer {
+  return new Producer({ bootstrapServers, security, acks: o.acks, batchSize: o.batchSize, lingerMs: o.lingerMs, logger: quietLogger, clientId: 'bench-producer' });
 }
 
-export type ProduceBenchOptions = ClientBenchOptions & { warmupRecords: number };
+export type ProduceBenchOptions = ClientBenchOptions & {
+  warmupRecords: number;
+  /** The measured cluster's listeners; PLAINTEXT when absent. */
+  security?: BenchSecurity;
+};
 
 /**
  * Something that runs beside a measured run (the console and a metrics scraper, for console-cost):
@@ -98,10 +105,10 @@ export interface ProduceMeasurement {
 
 /** Sends the records on a fresh cluster (with metrics.port on every broker when `alongside` needs it) and checks they all arrived. */
 export async function measureProduce(o: ProduceBenchOptions, progress: Progress, alongside?: { metrics: boolean; start: Alongside }): Promise<ProduceMeasurement> {
-  const cluster = await benchCluster(o, progress, { metrics: alongside?.metrics ?? false });
+  const cluster = await benchCluster(o, progress, { metrics: alongside?.metrics ?? false, secure: o.security === 'sasl_ssl' });
   try {
     const topic = await createBenchTopic(cluster, o, 'bench-produce');
-    const producer = benchProducer(cluster.bootstrapServers, o);
+    const producer = benchProducer(cluster.bootstrapServers, o, cluster.security);
     const payload = randomPayload(o.recordSize);
     const stopAlongside = await alongside?.start(cluster, topic);
     let run: ProduceRun;
@@ -118,7 +125,7 @@ export async function measureProduce(o: ProduceBenchOptions, progress: Progress,
       await producer.close();
       await stopAlongside?.();
     }
-    const stored = o.acks === 0 ? undefined : await countRecords(cluster.bootstrapServers, topic, o.partitions);
+    const stored = o.acks === 0 ? undefined : await countRecords(cluster.bootstrapServers, topic, o.partitions, cluster.security);
     return { o, run, stored };
   } finally {
     await cluster.stop();
@@ -138,37 +145,118 @@ export function storedNote(m: ProduceMeasurement, what: string): string {
 
 export const rate = (m: ProduceMeasurement): number => m.o.records / (m.run.elapsedMs / 1000);
 
+/** --security: the listeners of the measured cluster. */
+export type BenchSecurity = 'plaintext' | 'sasl_ssl';
+
+export function parseSecurity(value: string): BenchSecurity {
+  const security = value.toLowerCase();
+  if (security === 'plaintext' || security === 'sasl_ssl') return security;
+  throw new Error(`--security wants plaintext or sasl_ssl, got "${value}"`);
+}
+
+/**
+ * What each run's measured cluster is compared with in the same run: --compare-single's
+ * one-broker baseline, or --security sasl_ssl's twin on PLAINTEXT listeners with every other
+ * setting the same.
+ */
+export interface Comparison {
+  /** Names the other side in the JSON figures (baselineRecordsPerSec, vsPlaintextPercent) and notes. */
+  key: 'baseline' | 'plaintext';
+  /** Names the other side in progress lines and notes. */
+  label: string;
+  options: ProduceBenchOptions;
+  /** Its row in the table; `suffix` tells runs apart. */
+  phaseName(suffix: string): string;
+  /** Whether run i (from 0) measures the measured cluster before the other side. */
+  measuredFirst(i: number): boolean;
+  notes: string[];
+}
+
+/** The comparison the options ask for, if any; --compare-single and --security sasl_ssl do not go together (one pair per run). */
+export function comparisonOf(o: ProduceBenchOptions, compareSingle: boolean, baselineBatchSize: number): Comparison | undefined {
+  const secured = o.security === 'sasl_ssl';
+  if ((compareSingle || secured) && o.bootstrapServer !== undefined) {
+    throw new Error(`${compareSingle ? '--compare-single' : '--security sasl_ssl'} starts its own clusters; it cannot be used with --bootstrap-server`);
+  }
+  if (compareSingle && secured) throw new Error('--compare-single and --security sasl_ssl each pair the measured run with another; give one of them');
+  if (secured) {
+    return {
+      key: 'plaintext',
+      label: 'PLAINTEXT',
+      options: { ...o, security: 'plaintext' },
+      phaseName: (suffix) => `PLAINTEXT: send (brokers ${o.brokers}, RF ${replicationFactorOf(o)}, acks=${o.acks}, batch ${o.batchSize}${suffix})`,
+      // Alternating, so that a slow spell of the shared machine, or a warmer page cache, favours neither side.
+      measuredFirst: (i) => i % 2 === 0,
+      notes: [
+        'Each run measured the same settings on two fresh clusters, one with SASL_SSL listeners only (TLS 1.2 or 1.3 and SCRAM-SHA-256, as `cluster up --secure` starts it: the authorizer on, the brokers replicating over SASL_SSL too, the producer logged in as a super user) and one with PLAINTEXT listeners; run 1 measured SASL_SSL first, and the order alternates.',
+      ],
+    };
+  }
+  if (!compareSingle) return undefined;
+  return {
+    key: 'baseline',
+    label: 'baseline',
+    options: { ...o, brokers: 1, replicationFactor: 1, acks: 1, batchSize: baselineBatchSize },
+    phaseName: (suffix) => `baseline: send (1 broker, RF 1, acks=1, batch ${baselineBatchSize}${suffix})`,
+    measuredFirst: () => true,
+    notes: [
+      `The baseline ran after the measured run, on a fresh one-broker cluster (its own ZooKeeper), with the same producer settings but acks=1 and batch.size ${baselineBatchSize}.`,
+      `Kafka's 2014 comparison (421,823 against 821,557 records/s, 51%) ran acks=-1 with batch.size 64000 and the unreplicated baseline with 8196; --batch-size and --baseline-batch-size set both sides (equal sizes: the same batches on both).`,
+    ],
+  };
+}
+
+/** The other side's figures and each run's measured rate as a percentage of its own other side's (the median, and with several runs the range). */
+export function comparisonFigures(key: Comparison['key'], mains: readonly ProduceMeasurement[], others: readonly ProduceMeasurement[]): Record<string, number> {
+  const ratios = mains.map((m, i) => (rate(m) / rate(others[i])) * 100);
+  const vs = `vs${key[0].toUpperCase()}${key.slice(1)}Percent`;
+  return {
+    [`${key}RecordsPerSec`]: median(others.map(rate)),
+    [`${key}P99Ms`]: median(others.map((b) => b.run.latency.summary().p99Us / 1000)),
+    [vs]: median(ratios),
+    [`${key}FailedRecords`]: others.reduce((sum, b) => sum + b.run.failed, 0),
+    ...(mains.length > 1 ? { [`${vs}Min`]: Math.min(...ratios), [`${vs}Max`]: Math.max(...ratios) } : {}),
+  };
+}
+
 async function run(options: OptionValues, progress: Progress): Promise<BenchReport> {
   const given = clientOptions(options);
   const o: ProduceBenchOptions = {
     ...given, batchSize: (given.batchSize as number | undefined) ?? defaultBatchSize(given.acks), warmupRecords: (options as { warmupRecords: number }).warmupRecords,
+    security: (options as { security: BenchSecurity }).security,
   };
   const compareSingle = (options as { compareSingle?: boolean }).compareSingle === true;
   const baselineBatchSize = (options as { baselineBatchSize: number }).baselineBatchSize;
   const runs = (options as { runs: number }).runs;
-  if (compareSingle && o.bootstrapServer !== undefined) throw new Error('--compare-single starts its own one-broker cluster; it cannot be used with --bootstrap-server');
-  // Each run: the measured cluster, then (--compare-single) Kafka's 2014 comparison, the same
-  // producer against one broker, no replication, acks=1. Runs alternate, so slow spells of a
-  // shared machine fall on both sides.
-  const pairs: { main: ProduceMeasurement; baseline: ProduceMeasurement | undefined }[] = [];
-  for (let i = 1; i <= runs; i++) {
-    const tag = runs > 1 ? `run ${i}/${runs}: ` : '';
-    const main = await measureProduce(o, (m) => progress(`${tag}${m}`));
-    const baseline = compareSingle
-      ? await measureProduce({ ...o, brokers: 1, replicationFactor: 1, acks: 1, batchSize: baselineBatchSize }, (m) => progress(`${tag}baseline: ${m}`))
-      : undefined;
-    pairs.push({ main, baseline });
+  const comparison = comparisonOf(o, compareSingle, baselineBatchSize);
+  const secured = o.security === 'sasl_ssl';
+  // Each run: the measured cluster and (with a comparison) the other side, in the order the
+  // comparison says, so that slow spells of a shared machine fall on both sides.
+  const pairs: { main: ProduceMeasurement; other: ProduceMeasurement | undefined }[] = [];
+  for (let i = 0; i < runs; i++) {
+    const tag = runs > 1 ? `run ${i + 1}/${runs}: ` : '';
+    const measured = (): Promise<ProduceMeasurement> => measureProduce(o, (m) => progress(`${tag}${secured ? 'SASL_SSL: ' : ''}${m}`));
+    if (comparison === undefined) {
+      pairs.push({ main: await measured(), other: undefined });
+      continue;
+    }
+    const otherSide = (): Promise<ProduceMeasurement> => measureProduce(comparison.options, (m) => progress(`${tag}${comparison.label}: ${m}`));
+    if (comparison.measuredFirst(i)) {
+      const main = await measured();
+      pairs.push({ main, other: await otherSide() });
+    } else {
+      const other = await otherSide();
+      pairs.push({ main: await measured(), other });
+    }
   }
   const suffix = (i: number): string => (runs > 1 ? `, run ${i + 1}` : '');
-  // Each run's acks-all rate as a percentage of its own baseline's (with --compare-single).
-  const ratios = pairs.flatMap(({ main, baseline }) => (baseline === undefined ? [] : [(rate(main) / rate(baseline)) * 100]));
   const phases: ThroughputPhase[] = [];
-  pairs.forEach(({ main, baseline }, i) => {
-    const mainPhase = phaseOf(main, `send (brokers ${o.brokers}, RF ${replicationFactorOf(o)}, acks=${o.acks}, batch ${o.batchSize}${suffix(i)})`);
+  pairs.forEach(({ main, other }, i) => {
+    const mainPhase = phaseOf(main, `${secured ? 'SASL_SSL: ' : ''}send (brokers ${o.brokers}, RF ${replicationFactorOf(o)}, acks=${o.acks}, batch ${o.batchSize}${suffix(i)})`);
     phases.push(mainPhase);
-    if (baseline === undefined) return;
-    mainPhase.remark = `${ratios[i].toFixed(0)}% of the baseline`;
-    phases.push(phaseOf(baseline, `baseline: send (1 broker, RF 1, acks=1, batch ${baselineBatchSize}${suffix(i)})`));
+    if (other === undefined || comparison === undefined) return;
+    mainPhase.remark = `${((rate(main) / rate(other)) * 100).toFixed(0)}% of ${secured ? 'PLAINTEXT' : 'the baseline'}`;
+    phases.push(phaseOf(other, comparison.phaseName(suffix(i))));
   });
   const mains = pairs.map((p) => p.main);
   const latencies = mains.map((m) => m.run.latency.summary());
@@ -184,25 +272,18 @@ async function run(options: OptionValues, progress: Progress): Promise<BenchRepo
     ...mains.map((m, i) => storedNote(m, runs > 1 ? `Measured run ${i + 1}` : 'Measured run')),
     'Latency here includes the time a record waits in the full producer buffer, as in Kafka\'s tool; e2e measures it at a fixed rate.',
   ];
-  if (runs > 1) notes.push(`${runs} runs: the JSON figures are the medians of the runs (vsBaselinePercent: the median of each run's own ratio).`);
-  if (compareSingle) {
-    const baselines = pairs.map((p) => p.baseline as ProduceMeasurement);
-    Object.assign(figures, {
-      baselineRecordsPerSec: median(baselines.map(rate)),
-      baselineP99Ms: median(baselines.map((b) => b.run.latency.summary().p99Us / 1000)),
-      vsBaselinePercent: median(ratios),
-      baselineFailedRecords: baselines.reduce((sum, b) => sum + b.run.failed, 0),
-    });
-    if (runs > 1) Object.assign(figures, { vsBaselinePercentMin: Math.min(...ratios), vsBaselinePercentMax: Math.max(...ratios) });
-    notes.push(
-      ...baselines.map((b, i) => storedNote(b, runs > 1 ? `Baseline ${i + 1}` : 'Baseline')),
-      `The baseline ran after the measured run, on a fresh one-broker cluster (its own ZooKeeper), with the same producer settings but acks=1 and batch.size ${baselineBatchSize}.`,
-      `Kafka's 2014 comparison (421,823 against 821,557 records/s, 51%) ran acks=-1 with batch.size 64000 and the unreplicated baseline with 8196; --batch-size and --baseline-batch-size set both sides (equal sizes: the same batches on both).`,
-    );
+  if (comparison !== undefined) {
+    const others = pairs.map((p) => p.other as ProduceMeasurement);
+    Object.assign(figures, comparisonFigures(comparison.key, mains, others));
+    const otherName = `${comparison.label[0].toUpperCase()}${comparison.label.slice(1)}`;
+    notes.push(...others.map((b, i) => storedNote(b, runs > 1 ? `${otherName} ${i + 1}` : otherName)), ...comparison.notes);
   }
+  if (runs > 1) notes.push(`${runs} runs: the JSON figures are the medians of the runs (vs...Percent: the median of each run's own ratio).`);
   return {
     benchmark: 'produce',
-    parameters: { ...benchParameters(o), warmupRecords: o.warmupRecords, compareSingle, ...(compareSingle ? { baselineBatchSize } : {}), runs },
+    parameters: {
+      ...benchParameters(o), warmupRecords: o.warmupRecords, security: o.security ?? 'plaintext', compareSingle, ...(compareSingle ? { baselineBatchSize } : {}), runs,
+    },
     tables: [throughputTable('producer: send to acknowledgement (latency sampled every 1000th record)', phases)],
     figures,
     notes,
@@ -221,7 +302,8 @@ export const produceBenchmark: Benchmark = {
     command.option('--warmup-records <n>', 'records sent first, untimed (the JIT of every process warming up)', parseCountOrZero, 1_000_000);
     command.option('--compare-single', 'then measure one broker, replication factor 1, acks=1 in the same run, and report the ratio (issue 4\'s goal: acks=all at 50% or more of it)', false);
     command.option('--baseline-batch-size <bytes>', `the baseline producer's batch.size (--compare-single; Kafka 2014's unreplicated run used 8196)`, parseCount, DEFAULT_BATCH_SIZE);
-    command.option('--runs <n>', 'measure this many times (alternating with the baseline) and report the medians', parseCount, 1);
+    command.option('--security <protocol>', 'plaintext, or sasl_ssl: measure a cluster with SASL_SSL listeners (TLS and SCRAM-SHA-256) and, in the same run, the same settings over PLAINTEXT', parseSecurity, 'plaintext');
+    command.option('--runs <n>', 'measure this many times (alternating with the baseline or PLAINTEXT) and report the medians', parseCount, 1);
   },
   run,
 };

@@ -27,7 +27,7 @@ import { METRICS_PATH } from '../metrics/metrics-server';
 import { CONSOLE_PORT_DEFAULT, startConsole, type RunningConsole } from '../console/console';
 import { startLocalCluster, type LocalBroker } from '../local/local-cluster';
 import { registerRebalanceCommand } from './rebalance';
-import { formatSecureClusterSummary, prepareSecureCluster } from './secure-cluster';
+import { formatSecureClusterSummary, prepareSecureCluster, secureLocalClusterOptions } from './secure-cluster';
 
 interface UpOptions {
   brokers: string;
@@ -157,13 +157,7 @@ async function up(options: UpOptions): Promise<void> {
   const secure = options.secure ? prepareSecureCluster(options.dataDir, ports) : undefined;
   const cluster = await startLocalCluster({
     brokers, dataDir: options.dataDir, zookeeperConnect: options.zookeeper, zkEnsemble, zkBasePort, ports, metricsPorts, logger, onBrokerExit,
-    ...(secure && {
-      configFile: secure.serverProperties,
-      brokerOverrides: Object.fromEntries(ports.map((port, i) => [i + 1, secure.brokerListener(port)])),
-      beforeBrokers: (zk: ZkClient) => secure.addUsers(zk),
-      clientSecurity: secure.adminSecurity,
-      zookeeperSecurity: secure.zookeeperSecurity,
-    }),
+    ...(secure && secureLocalClusterOptions(secure, ports)),
   });
   const zkModes = await zkServerModes(cluster.zookeeperConnect);
   state = newClusterState({

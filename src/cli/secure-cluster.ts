@@ -17,6 +17,7 @@ import { SCRAM_LOGIN_MODULE } from '../security/jaas-config';
 import { addScramUser } from '../security/user-admin';
 import { formatZkDigestCredentials } from '../common/zk-credentials';
 import type { ZkSecurity } from '../coordination/zk-acls';
+import type { LocalClusterOptions } from '../local/local-cluster';
 import { localZkCredentialsFile, secureLocalZookeeper } from '../local/zk-security-env';
 
 export const SECURE_ADMIN_USER = 'admin';
@@ -104,6 +105,18 @@ export function prepareSecureCluster(dataDir: string, ports: readonly number[]):
     brokerListener: (port) => ({ listeners: `${listenerName}://127.0.0.1:${port}` }),
     zookeeperSecurity,
     zookeeperCredentialsFile: localZkCredentialsFile(dataDir),
+  };
+}
+
+/** What startLocalCluster needs to start the brokers at `ports` (broker i at ports[i - 1]) secured as `secure` says. */
+export function secureLocalClusterOptions(secure: SecureCluster, ports: readonly number[]):
+  Pick<LocalClusterOptions, 'configFile' | 'brokerOverrides' | 'beforeBrokers' | 'clientSecurity' | 'zookeeperSecurity'> {
+  return {
+    configFile: secure.serverProperties,
+    brokerOverrides: Object.fromEntries(ports.map((port, i) => [i + 1, secure.brokerListener(port)])),
+    beforeBrokers: (zk) => secure.addUsers(zk),
+    clientSecurity: secure.adminSecurity,
+    zookeeperSecurity: secure.zookeeperSecurity,
   };
 }
 
