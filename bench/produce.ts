@@ -29,7 +29,7 @@ import {
   benchCluster, type BenchCluster, benchParameters, clientOptions, createBenchTopic, DEFAULT_BATCH_SIZE, defineClientOptions, quietLogger, randomPayload, replicationFactorOf,
   type ClientBenchOptions,
 } from './client-bench';
-import { elapsedMsSince, LatencyRecorder, mbPerSec, median, MiB, parseCount, parseCountOrZero, type Benchmark, type Progress } from './harness';
+import { elapsedMsSince, LatencyRecorder, mbPerSec, median, MiB, parseCount, parseCountOrZero, processCpuMs, type Benchmark, type Progress } from './harness';
 import { throughputTable, type BenchReport, type ThroughputPhase } from './report';
 
 /** batch.size of Kafka's 2014 run with 3x synchronous replication (acks=-1), the one issue 4's goal cites. */
@@ -101,6 +101,9 @@ export interface ProduceMeasurement {
   run: ProduceRun;
   /** The sum of the partitions' high watermarks; undefined for acks=0 (not checked). */
   stored: number | undefined;
+  /** CPU time (user + system) over the timed records: the brokers this run started (0 with --bootstrap-server), and this process (the producer). */
+  brokerCpuMs: number;
+  clientCpuMs: number;
 }
 
 /** Sends the records on a fresh cluster (with metrics.port on every broker when `alongside` needs it) and checks they all arrived. */
@@ -112,6 +115,7 @@ export async function measureProduce(o: ProduceBenchOptions, progress: Progress,
     const payload = randomPayload(o.recordSize);
     const stopAlongside = await alongside?.start(cluster, topic);
     let run: ProduceRun;
+    let cpu: { brokerCpuMs: number; clientCpuMs: number };
     try {
       await producer.send({ topic, value: payload }); // metadata and connections, outside the timing
       if (o.warmupRecords > 0) {
@@ -120,13 +124,17 @@ export async function measureProduce(o: ProduceBenchOptions, progress: Progress,
         if (warmup.failed > 0) throw new Error(`${warmup.failed} of the ${o.warmupRecords} warm-up records failed`);
       }
       progress(`sending ${formatNumber(o.records, 0)} records of ${o.recordSize} bytes to ${topic} (acks=${o.acks}, replication factor ${cluster.replicationFactor})`);
+      const brokerCpuBeforeMs = processCpuMs(cluster.brokerPids());
+      const clientCpuBefore = process.cpuUsage();
       run = await produceAll(producer, topic, payload, o.records);
+      const clientCpu = process.cpuUsage(clientCpuBefore);
+      cpu = { brokerCpuMs: processCpuMs(cluster.brokerPids()) - brokerCpuBeforeMs, clientCpuMs: (clientCpu.user + clientCpu.system) / 1000 };
     } finally {
       await producer.close();
       await stopAlongside?.();
     }
     const stored = o.acks === 0 ? undefined : await countRecords(cluster.bootstrapServers, topic, o.partitions, cluster.security);
-    return { o, run, stored };
+    return { o, run, stored, ...cpu };
   } finally {
     await cluster.stop();
   }
@@ -144,6 +152,10 @@ export function storedNote(m: ProduceMeasurement, what: string): string {
 }
 
 export const rate = (m: ProduceMeasurement): number => m.o.records / (m.run.elapsedMs / 1000);
+
+/** CPU µs the brokers and the producer's process spent per timed record: what a side costs, less moved by a busy machine than its rate. */
+export const brokerCpuUsPerRecord = (m: ProduceMeasurement): number => (m.brokerCpuMs * 1000) / m.o.records;
+export const clientCpuUsPerRecord = (m: ProduceMeasurement): number => (m.clientCpuMs * 1000) / m.o.records;
 
 /** --security: the listeners of the measured cluster. */
 export type BenchSecurity = 'plaintext' | 'sasl_ssl';
@@ -215,9 +227,13 @@ export function comparisonFigures(key: Comparison['key'], mains: readonly Produc
     [`${key}P99Ms`]: median(others.map((b) => b.run.latency.summary().p99Us / 1000)),
     [vs]: median(ratios),
     [`${key}FailedRecords`]: others.reduce((sum, b) => sum + b.run.failed, 0),
+    [`${key}BrokerCpuUsPerRecord`]: median(others.map(brokerCpuUsPerRecord)),
+    [`${key}ClientCpuUsPerRecord`]: median(others.map(clientCpuUsPerRecord)),
     ...(mains.length > 1 ? { [`${vs}Min`]: Math.min(...ratios), [`${vs}Max`]: Math.max(...ratios) } : {}),
   };
 }
+
+const cpuRemark = (m: ProduceMeasurement): string => `brokers ${brokerCpuUsPerRecord(m).toFixed(2)}, producer ${clientCpuUsPerRecord(m).toFixed(2)}`;
 
 async function run(options: OptionValues, progress: Progress): Promise<BenchReport> {
   const given = clientOptions(options);
@@ -255,8 +271,13 @@ async function run(options: OptionValues, progress: Progress): Promise<BenchRepo
     const mainPhase = phaseOf(main, `${secured ? 'SASL_SSL: ' : ''}send (brokers ${o.brokers}, RF ${replicationFactorOf(o)}, acks=${o.acks}, batch ${o.batchSize}${suffix(i)})`);
     phases.push(mainPhase);
     if (other === undefined || comparison === undefined) return;
+    const otherPhase = phaseOf(other, comparison.phaseName(suffix(i)));
+    phases.push(otherPhase);
     mainPhase.remark = `${((rate(main) / rate(other)) * 100).toFixed(0)}% of ${secured ? 'PLAINTEXT' : 'the baseline'}`;
-    phases.push(phaseOf(other, comparison.phaseName(suffix(i))));
+    if (!secured) return;
+    // What each side cost, beside its rate: the CPU per record moves less with a busy machine.
+    mainPhase.remark += `; CPU µs/record: ${cpuRemark(main)}`;
+    otherPhase.remark = `CPU µs/record: ${cpuRemark(other)}`;
   });
   const mains = pairs.map((p) => p.main);
   const latencies = mains.map((m) => m.run.latency.summary());
@@ -266,11 +287,14 @@ async function run(options: OptionValues, progress: Progress): Promise<BenchRepo
     p50Ms: median(latencies.map((l) => l.p50Us / 1000)),
     p99Ms: median(latencies.map((l) => l.p99Us / 1000)),
     failedRecords: mains.reduce((sum, m) => sum + m.run.failed, 0),
+    brokerCpuUsPerRecord: median(mains.map(brokerCpuUsPerRecord)),
+    clientCpuUsPerRecord: median(mains.map(clientCpuUsPerRecord)),
   };
   const notes = [
     `MB/s counts value bytes, MB = ${MiB} bytes (as kafka-producer-perf-test). One record fetched metadata first, then ${formatNumber(o.warmupRecords, 0)} warm-up records went untimed.`,
     ...mains.map((m, i) => storedNote(m, runs > 1 ? `Measured run ${i + 1}` : 'Measured run')),
     'Latency here includes the time a record waits in the full producer buffer, as in Kafka\'s tool; e2e measures it at a fixed rate.',
+    'CPU µs/record (JSON brokerCpuUsPerRecord, clientCpuUsPerRecord): the brokers\' and the producer\'s process\'s user + system time over the timed records, per record (/proc, to 10 ms).',
   ];
   if (comparison !== undefined) {
     const others = pairs.map((p) => p.other as ProduceMeasurement);

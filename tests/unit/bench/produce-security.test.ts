@@ -6,9 +6,9 @@ const options: ProduceBenchOptions = {
   brokers: 3, acks: 'all', recordSize: 100, records: 300_000, partitions: 6, batchSize: 64_000, lingerMs: 0, warmupRecords: 1000, security: 'sasl_ssl',
 };
 
-/** A run of `records` records that took `elapsedMs`, `failed` of them refused. */
-function measured(records: number, elapsedMs: number, failed = 0): ProduceMeasurement {
-  return { o: { ...options, records }, run: { elapsedMs, latency: new LatencyRecorder(), failed }, stored: records + 1001 };
+/** A run of `records` records that took `elapsedMs` and `brokerCpuMs` of the brokers' CPU (half that of the producer's), `failed` of them refused. */
+function measured(records: number, elapsedMs: number, failed = 0, brokerCpuMs = 1000): ProduceMeasurement {
+  return { o: { ...options, records }, run: { elapsedMs, latency: new LatencyRecorder(), failed }, stored: records + 1001, brokerCpuMs, clientCpuMs: brokerCpuMs / 2 };
 }
 
 describe('bench produce --security', () => {
@@ -44,12 +44,14 @@ describe('bench produce --security', () => {
   it('reports each run\'s rate against its own PLAINTEXT twin: the median ratio and, over several runs, its range', () => {
     // 100,000 records/s against 200,000, then 150,000 against 200,000, then 90,000 against 100,000.
     const mains = [measured(100_000, 1000), measured(150_000, 1000), measured(90_000, 1000, 2)];
-    const others = [measured(200_000, 1000), measured(200_000, 1000, 1), measured(100_000, 1000)];
+    // The PLAINTEXT twins' brokers spent 1, 2 and 4 µs of CPU per record.
+    const others = [measured(200_000, 1000, 0, 200), measured(200_000, 1000, 1, 400), measured(100_000, 1000, 0, 400)];
     expect(comparisonFigures('plaintext', mains, others)).toEqual({
       plaintextRecordsPerSec: 200_000, plaintextP99Ms: 0, vsPlaintextPercent: 75, plaintextFailedRecords: 1, vsPlaintextPercentMin: 50, vsPlaintextPercentMax: 90,
+      plaintextBrokerCpuUsPerRecord: 2, plaintextClientCpuUsPerRecord: 1,
     });
     expect(comparisonFigures('baseline', mains.slice(0, 1), others.slice(0, 1))).toEqual({
-      baselineRecordsPerSec: 200_000, baselineP99Ms: 0, vsBaselinePercent: 50, baselineFailedRecords: 0,
+      baselineRecordsPerSec: 200_000, baselineP99Ms: 0, vsBaselinePercent: 50, baselineFailedRecords: 0, baselineBrokerCpuUsPerRecord: 1, baselineClientCpuUsPerRecord: 0.5,
     });
   });
 });
