@@ -18,12 +18,12 @@ import { addScramUser } from '../security/user-admin';
 import { formatZkDigestCredentials } from '../common/zk-credentials';
 import type { ZkSecurity } from '../coordination/zk-acls';
 import type { LocalClusterOptions } from '../local/local-cluster';
+import { SECURE_LISTENER_NAME, secureClusterDir, secureListener } from '../local/cluster-state';
 import { localZkCredentialsFile, secureLocalZookeeper } from '../local/zk-security-env';
 
 export const SECURE_ADMIN_USER = 'admin';
 export const SECURE_BROKER_USER = 'broker';
 const mechanism = 'SCRAM-SHA-256';
-const listenerName = 'SASL_SSL';
 /** A local cluster's CA and broker certificate last a year; delete DATA-DIR/security for new ones. */
 const certificateDays = 365;
 
@@ -53,7 +53,7 @@ interface Passwords {
 
 /** Prepares (or finds) the files of a secured cluster whose brokers listen on 127.0.0.1 at `ports`. */
 export function prepareSecureCluster(dataDir: string, ports: readonly number[]): SecureCluster {
-  const dir = path.resolve(dataDir, 'security');
+  const dir = secureClusterDir(dataDir);
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   const caPem = path.join(dir, 'ca.pem');
   const keystore = path.join(dir, 'broker-keystore.pem');
@@ -68,10 +68,10 @@ export function prepareSecureCluster(dataDir: string, ports: readonly number[]):
   const zookeeperSecurity = secureLocalZookeeper(dataDir);
   const serverProperties = path.join(dir, 'server.properties');
   writePrivate(serverProperties, properties({
-    'inter.broker.listener.name': listenerName,
+    'inter.broker.listener.name': SECURE_LISTENER_NAME,
     'sasl.enabled.mechanisms': mechanism,
     'sasl.mechanism.inter.broker.protocol': mechanism,
-    [`listener.name.${listenerName.toLowerCase()}.${mechanism.toLowerCase()}.sasl.jaas.config`]:
+    [`listener.name.${SECURE_LISTENER_NAME.toLowerCase()}.${mechanism.toLowerCase()}.sasl.jaas.config`]:
       `${SCRAM_LOGIN_MODULE} required username="${SECURE_BROKER_USER}" password="${passwords.broker}";`,
     'ssl.keystore.location': keystore,
     'ssl.truststore.location': caPem,
@@ -86,7 +86,7 @@ export function prepareSecureCluster(dataDir: string, ports: readonly number[]):
   const clientProperties = path.resolve(dataDir, 'client.properties');
   writePrivate(clientProperties, properties({
     'bootstrap.servers': ports.map((port) => `127.0.0.1:${port}`).join(','),
-    'security.protocol': listenerName,
+    'security.protocol': SECURE_LISTENER_NAME,
     'sasl.mechanisms': mechanism,
     'sasl.username': SECURE_ADMIN_USER,
     'sasl.password': passwords.admin,
@@ -102,7 +102,7 @@ export function prepareSecureCluster(dataDir: string, ports: readonly number[]):
       await addScramUser(zk, SECURE_ADMIN_USER, passwords.admin, [mechanism]);
       await addScramUser(zk, SECURE_BROKER_USER, passwords.broker, [mechanism]);
     },
-    brokerListener: (port) => ({ listeners: `${listenerName}://127.0.0.1:${port}` }),
+    brokerListener: (port) => ({ listeners: secureListener(port) }),
     zookeeperSecurity,
     zookeeperCredentialsFile: localZkCredentialsFile(dataDir),
   };

@@ -196,15 +196,28 @@ export function inspectedZookeeper(flag: string | undefined, dataDir: string, en
   return { connect: zookeeperConnectDefault, source: 'default' };
 }
 
+/** The folder a `cluster up --secure` keeps its CA, keys, passwords and the brokers' server.properties in. */
+export function secureClusterDir(dataDir: string): string {
+  return path.resolve(dataDir, 'security');
+}
+
+/** The one listener each broker of a `cluster up --secure` has, for clients and between brokers. */
+export const SECURE_LISTENER_NAME = 'SASL_SSL';
+
+/** A secured broker's `listeners` setting on `port`. */
+export function secureListener(port: number): string {
+  return `${SECURE_LISTENER_NAME}://127.0.0.1:${port}`;
+}
+
 /**
  * The settings a broker of a `cluster up --secure` in `dataDir` starts with (the cluster's
  * server.properties, its SASL_SSL listener on `port`), so one restarted or added later is as
  * secured as the others; undefined for a plaintext cluster.
  */
 function securedBrokerArgs(dataDir: string, port: number): string[] | undefined {
-  const serverProperties = path.join(dataDir, 'security', 'server.properties');
+  const serverProperties = path.join(secureClusterDir(dataDir), 'server.properties');
   if (!fs.existsSync(serverProperties)) return undefined;
-  return ['--config', serverProperties, '--override', `listeners=SASL_SSL://127.0.0.1:${port}`];
+  return ['--config', serverProperties, '--override', `listeners=${secureListener(port)}`];
 }
 
 /**
