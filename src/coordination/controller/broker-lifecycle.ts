@@ -125,15 +125,10 @@ export class BrokerLifecycle {
     const replicated = this.context.partitionsOnBroker(brokerId)
       .filter((tp) => this.context.replicasOf(tp).length > 1 && !this.context.topicsToBeDeleted.has(tp.topic));
     const followerOf = replicated.filter((tp) => this.context.leadershipOf(tp)?.leader !== brokerId);
-    // Kafka 1.1's controlled shutdown: the state znodes written pipelined, and one line for them all.
-    const why = `controlled shutdown of broker ${brokerId}`;
-    const changed = await this.states.changeEach(replicated, why, async (tp) => {
-      const replicas = this.context.replicasOf(tp);
-      const updated = await this.states.updateLeaderAndIsr(tp, (current) => (current.leader === brokerId
-        ? electForControlledShutdown({ replicas, isr: current.isr, liveBrokerIds: eligible }, this.context.shuttingDownBrokers)
-        : removeReplicaFromIsr(current, brokerId)));
-      return updated && { tp, leadership: updated, why };
-    });
+    // Kafka 1.1's controlled shutdown: the state znodes written pipelined (and many to a multi), one line for them all.
+    const changed = await this.states.updateAll(replicated, `controlled shutdown of broker ${brokerId}`, (tp, current) => (current.leader === brokerId
+      ? electForControlledShutdown({ replicas: this.context.replicasOf(tp), isr: current.isr, liveBrokerIds: eligible }, this.context.shuttingDownBrokers)
+      : removeReplicaFromIsr(current, brokerId)));
     this.requests.sendStopReplica(brokerId, followerOf, false);
     await this.announce(changed);
     const remaining = this.context.partitionsLedBy(brokerId).filter((tp) => this.context.replicasOf(tp).length > 1);
