@@ -17,7 +17,11 @@
  * takes them (a full queue is waited out with rd_kafka_poll), timed until rd_kafka_flush returns:
  * every record acknowledged. consume: the legacy (group-less) consumer, as `kcat -C` without -G,
  * reads every partition of <topic> from the beginning into one queue until <records> records have
- * arrived, timed from the start of consuming.
+ * arrived, with rd_kafka_consume_batch_queue (librdkafka's batch API, what a consumer after
+ * throughput uses), timed from the start of consuming. The partitions' log start offsets are
+ * looked up before the clock starts, as Josef's consumer in the benchmark has its positions before
+ * its clock starts; librdkafka looking them up itself (RD_KAFKA_OFFSET_BEGINNING) put a ListOffsets
+ * round trip, and a first Fetch of whichever partition's offset came back first, in its time.
  */
 #include <librdkafka/rdkafka.h>
 #include <stdio.h>
@@ -126,11 +130,26 @@ static int produce(const char *bootstrap, const char *topicName, long long recor
   return deliveryFailed > 0 ? 1 : 0;
 }
 
-/* Reads every partition of `topic` from the beginning until `records` records have arrived; how many did (the last batch may overshoot). */
-static long long consumeRecords(rd_kafka_t *rk, rd_kafka_topic_t *topic, int partitions, long long records, rd_kafka_message_t **batch) {
+/*
+ * The log start offset of each of `partitions` partitions of `topic`, asked for (ListOffsets)
+ * before the clock starts, as Josef's consumer has its positions (consumer.position) before its
+ * clock starts: started at these offsets, librdkafka fetches without looking them up first.
+ */
+static int64_t *logStartOffsets(rd_kafka_t *rk, rd_kafka_topic_t *topic, int partitions) {
+  int64_t *offsets = malloc(sizeof *offsets * (size_t)partitions);
+  for (int p = 0; p < partitions; p++) {
+    int64_t high;
+    rd_kafka_resp_err_t err = rd_kafka_query_watermark_offsets(rk, rd_kafka_topic_name(topic), p, &offsets[p], &high, metadataTimeoutMs);
+    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) fail("log start offset", rd_kafka_err2str(err));
+  }
+  return offsets;
+}
+
+/* Reads every partition of `topic` from `offsets` into one queue until `records` records have arrived; how many did (the last batch may overshoot). */
+static long long consumeRecords(rd_kafka_t *rk, rd_kafka_topic_t *topic, int partitions, const int64_t *offsets, long long records, rd_kafka_message_t **batch) {
   rd_kafka_queue_t *queue = rd_kafka_queue_new(rk);
   for (int p = 0; p < partitions; p++) {
-    if (rd_kafka_consume_start_queue(topic, p, RD_KAFKA_OFFSET_BEGINNING, queue) == -1) fail("consume start", rd_kafka_err2str(rd_kafka_last_error()));
+    if (rd_kafka_consume_start_queue(topic, p, offsets[p], queue) == -1) fail("consume start", rd_kafka_err2str(rd_kafka_last_error()));
   }
   long long count = 0;
   while (count < records) {
@@ -165,13 +184,20 @@ static int consume(const char *bootstrap, const char *topicName, long long recor
   if (rk == NULL) fail("consumer", err);
   rd_kafka_message_t **batch = malloc(sizeof *batch * (size_t)consumeBatchMax);
   rd_kafka_topic_t *warmupTopic = rd_kafka_topic_new(rk, warmupTopicName, NULL);
-  if (warmup > 0) consumeRecords(rk, warmupTopic, partitionsOf(rk, warmupTopic), warmup, batch); // the JIT of the broker's fetch path
+  if (warmup > 0) { // the JIT of the broker's fetch path
+    int warmupPartitions = partitionsOf(rk, warmupTopic);
+    int64_t *warmupOffsets = logStartOffsets(rk, warmupTopic, warmupPartitions);
+    consumeRecords(rk, warmupTopic, warmupPartitions, warmupOffsets, warmup, batch);
+    free(warmupOffsets);
+  }
   rd_kafka_topic_t *topic = rd_kafka_topic_new(rk, topicName, NULL);
   int partitions = partitionsOf(rk, topic);
+  int64_t *offsets = logStartOffsets(rk, topic, partitions);
   readyThenWait();
   double startMs = nowMs();
-  long long count = consumeRecords(rk, topic, partitions, records, batch);
+  long long count = consumeRecords(rk, topic, partitions, offsets, records, batch);
   report(count, nowMs() - startMs, 0);
+  free(offsets);
   free(batch);
   rd_kafka_topic_destroy(topic);
   rd_kafka_topic_destroy(warmupTopic);
