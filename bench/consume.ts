@@ -13,8 +13,13 @@ import { throughputTable, type BenchReport, type ThroughputPhase } from './repor
 
 type ReadMode = 'poll' | 'iterator';
 
+export interface ConsumePhase extends ThroughputPhase {
+  /** This process's CPU time (user + system) over the timed part: what the consumer cost. */
+  cpuMs: number;
+}
+
 /** One consumer reads `records` records of the topic from the beginning, timed from the first poll. */
-export async function consumeAll(bootstrapServers: string, topic: string, partitions: number, records: number, mode: ReadMode): Promise<ThroughputPhase> {
+export async function consumeAll(bootstrapServers: string, topic: string, partitions: number, records: number, mode: ReadMode): Promise<ConsumePhase> {
   const consumer = new Consumer({ bootstrapServers, logger: quietLogger, clientId: `bench-consumer-${mode}` });
   try {
     const tps = Array.from({ length: partitions }, (_, partition) => ({ topic, partition }));
@@ -24,6 +29,7 @@ export async function consumeAll(bootstrapServers: string, topic: string, partit
     let count = 0;
     let bytes = 0;
     const startNs = process.hrtime.bigint();
+    const cpuBefore = process.cpuUsage();
     if (mode === 'poll') {
       while (count < records) {
         for (const record of await consumer.poll(1000)) {
@@ -38,7 +44,9 @@ export async function consumeAll(bootstrapServers: string, topic: string, partit
         if (count === records) break;
       }
     }
-    return { name: mode === 'poll' ? 'poll()' : 'for await', bytes, records: count, elapsedMs: elapsedMsSince(startNs) };
+    const elapsedMs = elapsedMsSince(startNs);
+    const cpu = process.cpuUsage(cpuBefore);
+    return { name: mode === 'poll' ? 'poll()' : 'for await', bytes, records: count, elapsedMs, cpuMs: (cpu.user + cpu.system) / 1000 };
   } finally {
     await consumer.close();
   }

@@ -80,6 +80,7 @@ type Side = keyof Round;
 
 const rps = (run: TimedRun): number => run.records / (run.elapsedMs / 1000);
 const cpuNsPerRecord = (run: TimedRun): number => (run.brokerCpuMs * 1e6) / run.records;
+const clientCpuNsPerRecord = (run: TimedRun): number => (run.clientCpuMs * 1e6) / run.records;
 
 /** Josef's producer: warm-up untimed, then `o.records` timed, the brokers' CPU read around them. */
 async function josefProduce(cluster: BenchCluster, topic: string, o: KafkaClientsOptions, setup: Setup): Promise<TimedRun> {
@@ -90,10 +91,12 @@ async function josefProduce(cluster: BenchCluster, topic: string, o: KafkaClient
     const warmup = await produceAll(producer, topic, payload, o.warmupRecords);
     assert(warmup.failed === 0, () => `${warmup.failed} warm-up records failed`);
     const cpuBeforeMs = processCpuMs(cluster.brokerPids());
+    const clientCpuBefore = process.cpuUsage();
     const run = await produceAll(producer, topic, payload, o.records);
+    const clientCpu = process.cpuUsage(clientCpuBefore);
     const brokerCpuMs = processCpuMs(cluster.brokerPids()) - cpuBeforeMs;
     assert(run.failed === 0, () => `${run.failed} records failed`);
-    return { records: o.records, elapsedMs: run.elapsedMs, brokerCpuMs };
+    return { records: o.records, elapsedMs: run.elapsedMs, brokerCpuMs, clientCpuMs: (clientCpu.user + clientCpu.system) / 1000 };
   } finally {
     await producer.close();
   }
@@ -104,7 +107,7 @@ async function josefConsume(cluster: BenchCluster, topic: string, warmupTopic: s
   if (o.warmupRecords > 0) await consumeAll(cluster.bootstrapServers, warmupTopic, o.partitions, o.warmupRecords, 'poll');
   const cpuBeforeMs = processCpuMs(cluster.brokerPids());
   const phase = await consumeAll(cluster.bootstrapServers, topic, o.partitions, o.records, 'poll');
-  return { records: phase.records, elapsedMs: phase.elapsedMs, brokerCpuMs: processCpuMs(cluster.brokerPids()) - cpuBeforeMs };
+  return { records: phase.records, elapsedMs: phase.elapsedMs, brokerCpuMs: processCpuMs(cluster.brokerPids()) - cpuBeforeMs, clientCpuMs: phase.cpuMs };
 }
 
 function clientOptions(o: KafkaClientsOptions, setup: Setup): ClientBenchOptions {
@@ -139,7 +142,7 @@ async function measureRound(cluster: BenchCluster, o: KafkaClientsOptions, setup
     consume[side] = side === 'kafka'
       ? await runRdkafkaPerf(['consume', cluster.bootstrapServers, topics.josef, String(o.records), topics.kafka, String(o.warmupRecords), ...consumerProps], cpu)
       : await josefConsume(cluster, topics.josef, topics.kafka, o);
-    progress(`${formatNumber(rps(consume[side]!), 0)} records/s, broker CPU ${formatNumber(cpuNsPerRecord(consume[side]!), 0)} ns/record`);
+    progress(`${formatNumber(rps(consume[side]!), 0)} records/s, broker CPU ${formatNumber(cpuNsPerRecord(consume[side]!), 0)} ns/record, consumer CPU ${formatNumber(clientCpuNsPerRecord(consume[side]!), 0)} ns/record`);
   }
   return { kafka: { produce: produce.kafka!, consume: consume.kafka! }, josef: { produce: produce.josef!, consume: consume.josef! } };
 }
@@ -165,6 +168,8 @@ function clientFigures(rounds: readonly Round[], side: Side): Record<string, num
     consumeRps: median(rounds.map((r) => rps(r[side].consume))),
     produceBrokerCpuNsPerRecord: median(rounds.map((r) => cpuNsPerRecord(r[side].produce))),
     consumeBrokerCpuNsPerRecord: median(rounds.map((r) => cpuNsPerRecord(r[side].consume))),
+    produceClientCpuNsPerRecord: median(rounds.map((r) => clientCpuNsPerRecord(r[side].produce))),
+    consumeClientCpuNsPerRecord: median(rounds.map((r) => clientCpuNsPerRecord(r[side].consume))),
   };
 }
 
@@ -188,15 +193,15 @@ function roundsTable(setup: Setup, rounds: readonly Round[]): ReportTable {
       rows.push([
         `${rounds.length > 1 ? `run ${i + 1}: ` : ''}${side === 'kafka' ? 'librdkafka, Kafka protocol' : 'Josef\'s client, msgpack'}`,
         formatNumber(rps(c.produce), 0), formatNumber(cpuNsPerRecord(c.produce), 0), formatNumber(c.produce.elapsedMs / 1000, 2),
-        formatNumber(rps(c.consume), 0), formatNumber(cpuNsPerRecord(c.consume), 0), formatNumber(c.consume.elapsedMs / 1000, 2),
+        formatNumber(rps(c.consume), 0), formatNumber(cpuNsPerRecord(c.consume), 0), formatNumber(clientCpuNsPerRecord(c.consume), 0), formatNumber(c.consume.elapsedMs / 1000, 2),
       ]);
     }
   });
   return {
-    title: `${setup.title}: records/s, and the brokers' CPU (user + system, /proc/<pid>/stat) per record`,
+    title: `${setup.title}: records/s, and the brokers' and the consumer's CPU (user + system) per record`,
     columns: [
       { title: 'client' }, { title: 'produce rec/s', align: 'right' }, { title: 'broker CPU ns/rec', align: 'right' }, { title: 's', align: 'right' },
-      { title: 'consume rec/s', align: 'right' }, { title: 'broker CPU ns/rec', align: 'right' }, { title: 's', align: 'right' },
+      { title: 'consume rec/s', align: 'right' }, { title: 'broker CPU ns/rec', align: 'right' }, { title: 'consumer CPU ns/rec', align: 'right' }, { title: 's', align: 'right' },
     ],
     rows,
   };
@@ -255,7 +260,7 @@ async function run(options: OptionValues, progress: Progress): Promise<BenchRepo
       ...o.setups.map((name) => `${setups[name].title}: librdkafka ${producerProps(setups[name]).join(' ')}; Josef's producer ${josefSettings(setups[name])}.`),
       'librdkafka keeps its defaults of linger.ms 5 (at 0 its broker thread wakes for every record; at these rates a batch fills before 5 ms pass, so both producers send full batches) and max.in.flight 1,000,000 (it puts one partition in each Produce request, Josef\'s client one batch of each partition).',
       `Consumers: librdkafka's legacy consumer (as kcat -C without -G) with ${consumerProps.join(' ')} and its defaults; Josef's Consumer with its defaults (check.crcs true). Both read the topic Josef's producer wrote, from the beginning.`,
-      'Records/s are timed by each client (produce: until every record is acknowledged; consume: from the start of fetching to the last record). Broker CPU: the brokers\' utime + stime in /proc/<pid>/stat (10 ms ticks; summed over the brokers) over the same part, per record.',
+      'Records/s are timed by each client (produce: until every record is acknowledged; consume: from the start of fetching to the last record; both consumers know their start offsets before their clocks start). Broker CPU: the brokers\' utime + stime in /proc/<pid>/stat (10 ms ticks; summed over the brokers) over the same part, per record. Client CPU (JSON *ClientCpuNsPerRecord; the table shows the consumer\'s): rdkafka-perf\'s /proc/<pid>/stat, all its threads, and Josef\'s client\'s process.cpuUsage(), over the same part.',
       ...(o.runs > 1 ? [`${o.runs} rounds on one cluster per setup, alternating which client goes first; the JSON figures are medians, and each ratio is the median of the rounds' own ratios.`] : []),
     ],
   };

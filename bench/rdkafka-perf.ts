@@ -1,14 +1,15 @@
 /**
  * Drives bench/rdkafka-perf.c (librdkafka's producer or consumer, built by `npm run bench:setup`
  * into bench-data/bin/) for `npm run bench -- kafka-clients`: starts it, waits until it has
- * connected and warmed up ("ready"), reads the brokers' CPU time, says go, and reads it again as
- * soon as the program reports its timed part. The process is killed if the run fails.
+ * connected and warmed up ("ready"), reads the brokers' CPU time and its own, says go, and reads
+ * them again as soon as the program reports its timed part. The process is killed if the run fails.
  */
 import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { createInterface } from 'readline';
 import { josefRoot } from '../src/local/zk-install';
+import { processCpuMs } from './harness';
 
 const sourcePath = path.join(josefRoot(), 'bench', 'rdkafka-perf.c');
 export const rdkafkaPerfPath = path.join(josefRoot(), 'bench-data', 'bin', 'rdkafka-perf');
@@ -26,6 +27,8 @@ export interface TimedRun {
   elapsedMs: number;
   /** The brokers' CPU time (user + system) over the timed part. */
   brokerCpuMs: number;
+  /** The client's CPU time (user + system, all its threads) over the timed part. */
+  clientCpuMs: number;
 }
 
 /** librdkafka's settings as prop=value words, in a stable order. */
@@ -48,14 +51,16 @@ export async function runRdkafkaPerf(args: readonly string[], brokerCpuMs: () =>
     const ready = await lines.next();
     if (ready.done === true || ready.value !== 'ready') throw failure(`expected "ready", got ${ready.done === true ? 'its exit' : JSON.stringify(ready.value)}`);
     const cpuBeforeMs = brokerCpuMs();
+    const clientCpuBeforeMs = processCpuMs([child.pid!]);
     child.stdin.write('go\n');
     const result = await lines.next();
     const cpuAfterMs = brokerCpuMs();
+    const clientCpuMs = processCpuMs([child.pid!]) - clientCpuBeforeMs;
     if (result.done === true) throw failure('exited without a result');
     const { records, elapsedMs, failed } = JSON.parse(result.value) as { records: number; elapsedMs: number; failed: number };
     const code = await exited;
     if (code !== 0 || failed > 0) throw failure(`exit code ${code}, ${failed} record(s) failed`);
-    return { records, elapsedMs, brokerCpuMs: cpuAfterMs - cpuBeforeMs };
+    return { records, elapsedMs, brokerCpuMs: cpuAfterMs - cpuBeforeMs, clientCpuMs };
   } finally {
     if (child.exitCode === null && child.signalCode === null) {
       child.kill('SIGKILL');
