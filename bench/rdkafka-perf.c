@@ -145,7 +145,7 @@ static int64_t *logStartOffsets(rd_kafka_t *rk, rd_kafka_topic_t *topic, int par
   return offsets;
 }
 
-/* Reads every partition of `topic` from `offsets` into one queue until `records` records have arrived; how many did (the last batch may overshoot). */
+/* Reads every partition of `topic` from `offsets` into one queue until `records` records have arrived; how many did (a partition's end of log counts for none). */
 static long long consumeRecords(rd_kafka_t *rk, rd_kafka_topic_t *topic, int partitions, const int64_t *offsets, long long records, rd_kafka_message_t **batch) {
   rd_kafka_queue_t *queue = rd_kafka_queue_new(rk);
   for (int p = 0; p < partitions; p++) {
@@ -153,7 +153,10 @@ static long long consumeRecords(rd_kafka_t *rk, rd_kafka_topic_t *topic, int par
   }
   long long count = 0;
   while (count < records) {
-    ssize_t n = rd_kafka_consume_batch_queue(queue, 1000, batch, consumeBatchMax);
+    // It waits until the batch is full (or the timeout passes): never ask for more than are still
+    // needed, or the last call would wait for a further Fetch, as Josef's poll would not.
+    long long missing = records - count;
+    ssize_t n = rd_kafka_consume_batch_queue(queue, 1000, batch, missing < consumeBatchMax ? (size_t)missing : (size_t)consumeBatchMax);
     if (n < 0) fail("consume", rd_kafka_err2str(rd_kafka_last_error()));
     for (ssize_t i = 0; i < n; i++) {
       if (batch[i]->err == RD_KAFKA_RESP_ERR_NO_ERROR) count++;
