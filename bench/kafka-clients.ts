@@ -46,6 +46,8 @@ interface KafkaClientsOptions {
   warmupRecords: number;
   runs: number;
   setups: SetupName[];
+  /** CPUs for librdkafka's consumer (`taskset -c`), or undefined: wherever the kernel runs its threads. */
+  rdkafkaConsumerCpus?: string;
 }
 
 /**
@@ -140,7 +142,7 @@ async function measureRound(cluster: BenchCluster, o: KafkaClientsOptions, setup
   for (const side of order) {
     progress(`${side === 'kafka' ? 'librdkafka' : 'Josef\'s client'}: consuming ${formatNumber(o.records, 0)} records`);
     consume[side] = side === 'kafka'
-      ? await runRdkafkaPerf(['consume', cluster.bootstrapServers, topics.josef, String(o.records), topics.kafka, String(o.warmupRecords), ...consumerProps], cpu)
+      ? await runRdkafkaPerf(['consume', cluster.bootstrapServers, topics.josef, String(o.records), topics.kafka, String(o.warmupRecords), ...consumerProps], cpu, o.rdkafkaConsumerCpus)
       : await josefConsume(cluster, topics.josef, topics.kafka, o);
     progress(`${formatNumber(rps(consume[side]!), 0)} records/s, broker CPU ${formatNumber(cpuNsPerRecord(consume[side]!), 0)} ns/record, consumer CPU ${formatNumber(clientCpuNsPerRecord(consume[side]!), 0)} ns/record`);
   }
@@ -252,14 +254,17 @@ async function run(options: OptionValues, progress: Progress): Promise<BenchRepo
   const josefSettings = (s: Setup): string => `batch.size ${s.batchSize}, linger.ms 0, max.in.flight.requests.per.connection 5, buffer.memory 32 MiB`;
   return {
     benchmark: 'kafka-clients',
-    parameters: { records: o.records, recordSize: o.recordSize, partitions: o.partitions, warmupRecords: o.warmupRecords, runs: o.runs, setups: o.setups.join(',') },
+    parameters: {
+      records: o.records, recordSize: o.recordSize, partitions: o.partitions, warmupRecords: o.warmupRecords, runs: o.runs, setups: o.setups.join(','),
+      ...(o.rdkafkaConsumerCpus === undefined ? {} : { rdkafkaConsumerCpus: o.rdkafkaConsumerCpus }),
+    },
     tables,
     figures,
     structured,
     notes: [
       ...o.setups.map((name) => `${setups[name].title}: librdkafka ${producerProps(setups[name]).join(' ')}; Josef's producer ${josefSettings(setups[name])}.`),
       'librdkafka keeps its defaults of linger.ms 5 (at 0 its broker thread wakes for every record; at these rates a batch fills before 5 ms pass, so both producers send full batches) and max.in.flight 1,000,000 (it puts one partition in each Produce request, Josef\'s client one batch of each partition).',
-      `Consumers: librdkafka's legacy consumer (as kcat -C without -G) with ${consumerProps.join(' ')} and its defaults; Josef's Consumer with its defaults (check.crcs true). Both read the topic Josef's producer wrote, from the beginning.`,
+      `Consumers: librdkafka's legacy consumer (as kcat -C without -G) with ${consumerProps.join(' ')} and its defaults${o.rdkafkaConsumerCpus === undefined ? '' : `, on CPU(s) ${o.rdkafkaConsumerCpus} only (taskset -c)`}; Josef's Consumer with its defaults (check.crcs true). Both read the topic Josef's producer wrote, from the beginning.`,
       'Records/s are timed by each client (produce: until every record is acknowledged; consume: from the start of fetching to the last record; both consumers know their start offsets before their clocks start). Broker CPU: the brokers\' utime + stime in /proc/<pid>/stat (10 ms ticks; summed over the brokers) over the same part, per record. Client CPU (JSON *ClientCpuNsPerRecord; the table shows the consumer\'s): rdkafka-perf\'s /proc/<pid>/stat, all its threads, and Josef\'s client\'s process.cpuUsage(), over the same part.',
       ...(o.runs > 1 ? [`${o.runs} rounds on one cluster per setup, alternating which client goes first; the JSON figures are medians, and each ratio is the median of the rounds' own ratios.`] : []),
     ],
@@ -282,7 +287,8 @@ export const kafkaClientsBenchmark: Benchmark = {
       .option('--partitions <n>', 'partitions of each topic', parseCount, 6)
       .option('--warmup-records <n>', 'records each client produces, and consumes, first and untimed (the JIT of the brokers\' paths)', parseCountOrZero, 500_000)
       .option('--runs <n>', 'rounds per setup, alternating which client goes first (an even number balances the order); the figures are their medians', parseCount, 4)
-      .option('--setups <list>', `which clusters, in order (${setupNames.join(', ')})`, parseSetups, [...setupNames]);
+      .option('--setups <list>', `which clusters, in order (${setupNames.join(', ')})`, parseSetups, [...setupNames])
+      .option('--rdkafka-consumer-cpus <list>', 'run librdkafka\'s consumer on these CPUs only (taskset -c, e.g. 0: its application and broker threads on one CPU, as in a container given one; on two they contend for the allocator\'s lock at every record, see docs/benchmarks.md)');
   },
   run,
 };

@@ -37,11 +37,13 @@ export function rdkafkaProps(settings: Readonly<Record<string, string | number>>
 }
 
 /**
- * Runs `rdkafka-perf <args>`; `brokerCpuMs()` is read when it is ready and again when its result
+ * Runs `rdkafka-perf <args>`, on the CPUs `cpus` names if given (`taskset -c`, which execs it, so
+ * the pid is the program's); `brokerCpuMs()` is read when it is ready and again when its result
  * arrives. Rejects, with what the program printed on stderr, if it fails or a record fails.
  */
-export async function runRdkafkaPerf(args: readonly string[], brokerCpuMs: () => number): Promise<TimedRun> {
-  const child = spawn(rdkafkaPerfPath, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+export async function runRdkafkaPerf(args: readonly string[], brokerCpuMs: () => number, cpus?: string): Promise<TimedRun> {
+  const [command, argv] = cpus === undefined ? [rdkafkaPerfPath, args] : ['taskset', ['-c', cpus, rdkafkaPerfPath, ...args]];
+  const child = spawn(command, argv, { stdio: ['pipe', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => { stderr = (stderr + chunk.toString('utf8')).slice(-4000); });
   const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
