@@ -62,13 +62,30 @@ const procTicksPerSec = 100;
  */
 export function processCpuMs(pids: readonly number[]): number {
   let ticks = 0;
-  for (const pid of pids) {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // The command name (field 2) may hold spaces and parentheses: count the fields after its closing one.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    ticks += Number(fields[11]) + Number(fields[12]); // utime and stime, fields 14 and 15 of proc(5)
-  }
+  for (const pid of pids) ticks += statCpu(fs.readFileSync(`/proc/${pid}/stat`, 'utf8')).ticks;
   return (ticks * 1000) / procTicksPerSec;
+}
+
+/**
+ * The CPU time (user + system) each live thread of process `pid` has used, in ms, summed by
+ * thread name (/proc/<pid>/task/<tid>/stat): for a program whose threads have names of their
+ * own, such as librdkafka's (rdk:main, rdk:brokerN).
+ */
+export function threadCpuMs(pid: number): Map<string, number> {
+  const byName = new Map<string, number>();
+  for (const tid of fs.readdirSync(`/proc/${pid}/task`)) {
+    const { name, ticks } = statCpu(fs.readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8'));
+    byName.set(name, (byName.get(name) ?? 0) + (ticks * 1000) / procTicksPerSec);
+  }
+  return byName;
+}
+
+/** The command name and utime + stime (fields 2, 14 and 15 of proc(5)) of a /proc stat line. */
+function statCpu(stat: string): { name: string; ticks: number } {
+  // The command name may hold spaces and parentheses: count the fields after its closing one.
+  const close = stat.lastIndexOf(')');
+  const fields = stat.slice(close + 2).split(' ');
+  return { name: stat.slice(stat.indexOf('(') + 1, close), ticks: Number(fields[11]) + Number(fields[12]) };
 }
 
 export interface LatencySummary {

@@ -175,6 +175,21 @@ function clientFigures(rounds: readonly Round[], side: Side): Record<string, num
   };
 }
 
+/**
+ * librdkafka's consumer's CPU per record in each of its threads (medians over the rounds; a
+ * thread that used none is left out): how much its application thread and its broker threads
+ * each spend, which tells whether they slowed each other (docs/benchmarks.md).
+ */
+function consumeThreadFigures(rounds: readonly Round[]): Record<string, number> {
+  const names = new Set(rounds.flatMap((r) => Object.keys(r.kafka.consume.threadCpuMs ?? {})));
+  const figures: Record<string, number> = {};
+  for (const name of [...names].sort()) {
+    const nsPerRecord = median(rounds.map((r) => ((r.kafka.consume.threadCpuMs?.[name] ?? 0) * 1e6) / r.kafka.consume.records));
+    if (nsPerRecord > 0) figures[name] = nsPerRecord;
+  }
+  return figures;
+}
+
 /** librdkafka's over Josef's client, each round against its own, as percentages: the medians of the rounds. */
 function ratioFigures(rounds: readonly Round[]): Record<string, number> {
   const ratio = (f: (run: TimedRun) => number, phase: keyof ClientResult): number => median(rounds.map((r) => (f(r.kafka[phase]) / f(r.josef[phase])) * 100));
@@ -241,14 +256,15 @@ async function run(options: OptionValues, progress: Progress): Promise<BenchRepo
     const rounds = await measureSetup(o, setup, progress);
     tables.push(roundsTable(setup, rounds));
     const kafka = clientFigures(rounds, 'kafka');
+    const kafkaStructured = { ...kafka, consumeThreadCpuNsPerRecord: consumeThreadFigures(rounds) };
     const josef = clientFigures(rounds, 'josef');
     const ratios = ratioFigures(rounds);
     if (name === 'one-broker') {
-      Object.assign(structured, { kafka, josef });
+      Object.assign(structured, { kafka: kafkaStructured, josef });
       for (const [key, value] of Object.entries(ratios)) figures[`kafkaOverJosef${key[0].toUpperCase()}${key.slice(1)}`] = value;
       tables.push(goalsTable(kafka, ratios));
     } else {
-      structured.rf3 = { kafka, josef, kafkaOverJosef: ratios };
+      structured.rf3 = { kafka: kafkaStructured, josef, kafkaOverJosef: ratios };
     }
   }
   const josefSettings = (s: Setup): string => `batch.size ${s.batchSize}, linger.ms 0, max.in.flight.requests.per.connection 5, buffer.memory 32 MiB`;

@@ -9,7 +9,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { createInterface } from 'readline';
 import { josefRoot } from '../src/local/zk-install';
-import { processCpuMs } from './harness';
+import { processCpuMs, threadCpuMs } from './harness';
 
 const sourcePath = path.join(josefRoot(), 'bench', 'rdkafka-perf.c');
 export const rdkafkaPerfPath = path.join(josefRoot(), 'bench-data', 'bin', 'rdkafka-perf');
@@ -29,6 +29,8 @@ export interface TimedRun {
   brokerCpuMs: number;
   /** The client's CPU time (user + system, all its threads) over the timed part. */
   clientCpuMs: number;
+  /** librdkafka's part of it by thread name: the application's thread (rdkafka-perf) and librdkafka's own (rdk:brokerN, rdk:main). */
+  threadCpuMs?: Record<string, number>;
 }
 
 /** librdkafka's settings as prop=value words, in a stable order. */
@@ -54,15 +56,19 @@ export async function runRdkafkaPerf(args: readonly string[], brokerCpuMs: () =>
     if (ready.done === true || ready.value !== 'ready') throw failure(`expected "ready", got ${ready.done === true ? 'its exit' : JSON.stringify(ready.value)}`);
     const cpuBeforeMs = brokerCpuMs();
     const clientCpuBeforeMs = processCpuMs([child.pid!]);
+    const threadsBefore = threadCpuMs(child.pid!);
     child.stdin.write('go\n');
     const result = await lines.next();
     const cpuAfterMs = brokerCpuMs();
     const clientCpuMs = processCpuMs([child.pid!]) - clientCpuBeforeMs;
+    // The program reports before it destroys its handle, so its threads are still there.
+    const threadsAfter = threadCpuMs(child.pid!);
+    const threadCpu = Object.fromEntries([...threadsAfter].map(([name, ms]) => [name, ms - (threadsBefore.get(name) ?? 0)]));
     if (result.done === true) throw failure('exited without a result');
     const { records, elapsedMs, failed } = JSON.parse(result.value) as { records: number; elapsedMs: number; failed: number };
     const code = await exited;
     if (code !== 0 || failed > 0) throw failure(`exit code ${code}, ${failed} record(s) failed`);
-    return { records, elapsedMs, brokerCpuMs: cpuAfterMs - cpuBeforeMs, clientCpuMs };
+    return { records, elapsedMs, brokerCpuMs: cpuAfterMs - cpuBeforeMs, clientCpuMs, threadCpuMs: threadCpu };
   } finally {
     if (child.exitCode === null && child.signalCode === null) {
       child.kill('SIGKILL');
