@@ -12,7 +12,7 @@ import { ElectionType, type TopicPartition } from '../../protocol/messages';
 import { tpKey, tpName, type ControllerContext } from './controller-context';
 import type { ControllerRequests } from './controller-requests';
 import { electForOfflinePartition, NO_LEADER } from './election';
-import type { PartitionStateMachine } from './partition-state-machine';
+import type { LeadershipChange, PartitionStateMachine } from './partition-state-machine';
 import type { PreferredElectionOutcome, PreferredReplicaElection } from './preferred-replica-election';
 
 /** One partition's answer to an ElectLeaders request. */
@@ -67,34 +67,37 @@ export class AdminLeaderElection {
    */
   private async electUnclean(partitions: readonly TopicPartition[]): Promise<PartitionElectionResult[]> {
     const eligible = this.context.liveBrokerIds();
-    const results: PartitionElectionResult[] = [];
-    const changed: TopicPartition[] = [];
-    for (const tp of partitions) {
-      const replicas = this.context.replicasOf(tp);
-      let notNeeded = false;
-      let unclean = false;
-      const updated = await this.states.updateLeaderAndIsr(tp, (current) => {
-        notNeeded = current.leader !== NO_LEADER && eligible.has(current.leader);
-        if (notNeeded) return undefined;
-        const result = electForOfflinePartition({ replicas, isr: current.isr, leader: current.leader, liveBrokerIds: eligible }, true);
-        unclean = result.unclean;
-        return result.leader === NO_LEADER ? undefined : result;
-      });
-      if (updated) {
-        const why = unclean ? 'UNCLEAN election asked by an admin client (ElectLeaders): acknowledged records may be lost' : 'election asked by an admin client (ElectLeaders)';
-        if (unclean) {
-          this.context.uncleanLeaderElectionCount++;
-          this.logger.warn(`${tpName(tp)}: ${why}`);
-        }
-        this.states.logChange(tp, updated, why);
-        changed.push(tp);
-        results.push({ ...tp, errorCode: ErrorCode.NONE.code, errorMessage: null, leader: updated.leader });
-      } else if (notNeeded) {
-        results.push(fail(tp, ErrorCode.ELECTION_NOT_NEEDED, null));
-      } else {
-        results.push(fail(tp, ErrorCode.ELIGIBLE_LEADERS_NOT_AVAILABLE, `${tpName(tp)}: none of its replicas [${replicas.join(',')}] is alive`));
+    // How each partition's last decision went (updateEach may decide a partition twice).
+    const decided = new Map<string, 'not needed' | 'clean' | 'unclean' | 'no live replica'>();
+    const updated = await this.states.updateEach(partitions, (tp, current) => {
+      const key = tpKey(tp.topic, tp.partition);
+      if (current.leader !== NO_LEADER && eligible.has(current.leader)) {
+        decided.set(key, 'not needed');
+        return undefined;
       }
-    }
+      const result = electForOfflinePartition({ replicas: this.context.replicasOf(tp), isr: current.isr, leader: current.leader, liveBrokerIds: eligible }, true);
+      decided.set(key, result.leader === NO_LEADER ? 'no live replica' : result.unclean ? 'unclean' : 'clean');
+      return result.leader === NO_LEADER ? undefined : result;
+    });
+    const changes: LeadershipChange[] = [];
+    const results = partitions.map((tp, i): PartitionElectionResult => {
+      const leadership = updated[i];
+      const decision = decided.get(tpKey(tp.topic, tp.partition));
+      if (!leadership) {
+        return decision === 'not needed'
+          ? fail(tp, ErrorCode.ELECTION_NOT_NEEDED, null)
+          : fail(tp, ErrorCode.ELIGIBLE_LEADERS_NOT_AVAILABLE, `${tpName(tp)}: none of its replicas [${this.context.replicasOf(tp).join(',')}] is alive`);
+      }
+      const why = decision === 'unclean' ? 'UNCLEAN election asked by an admin client (ElectLeaders): acknowledged records may be lost' : 'election asked by an admin client (ElectLeaders)';
+      if (decision === 'unclean') {
+        this.context.uncleanLeaderElectionCount++;
+        this.logger.warn(`${tpName(tp)}: ${why}`);
+      }
+      changes.push({ tp, leadership, why });
+      return { ...tp, errorCode: ErrorCode.NONE.code, errorMessage: null, leader: leadership.leader };
+    });
+    this.states.logChanges(changes, 'election asked by an admin client (ElectLeaders)');
+    const changed = changes.map((c) => c.tp);
     if (changed.length > 0) {
       this.requests.sendLeaderAndIsr(changed);
       this.requests.sendUpdateMetadata(changed);

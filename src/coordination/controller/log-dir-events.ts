@@ -11,6 +11,7 @@ import type { Logger } from '../../common/logger';
 import type { LeaderAndIsrResponse, TopicPartition } from '../../protocol/messages';
 import { ZkPaths } from '../paths';
 import type { ZooKeeper, ZkWatcher } from '../zk-client';
+import { pipelined } from '../zk-pipeline';
 import { getDataIfExists } from '../zk-reads';
 import { parseLogDirEvent, ZnodeFormatError } from '../znodes';
 import { tpKey, tpName, type ControllerContext } from './controller-context';
@@ -51,7 +52,8 @@ export class LogDirEvents {
   async onNotification(watcher: ZkWatcher | undefined): Promise<void> {
     const names = await this.zk.getChildren(ZkPaths.logDirEventNotifications, watcher);
     const brokers = new Set<number>();
-    for (const name of names.filter((n) => n.startsWith('log_dir_event_')).sort()) {
+    // Read and deleted pipelined: a failing disk on every broker at once makes many of them.
+    await pipelined(names.filter((n) => n.startsWith('log_dir_event_')).sort(), async (name) => {
       const path = ZkPaths.logDirEventNotification(name);
       const node = await getDataIfExists(this.zk, path);
       try {
@@ -61,7 +63,7 @@ export class LogDirEvents {
         this.logger.warn(`ignoring ${err.message}`);
       }
       await this.states.deleteFenced(path);
-    }
+    });
     for (const brokerId of brokers) {
       if (!this.context.liveBrokers.has(brokerId)) continue;
       this.logger.warn(`broker ${brokerId} reports a failed log dir: asking it which of its replicas are still online`);
@@ -96,21 +98,16 @@ export class LogDirEvents {
   }
 
   /**
-   * Kafka's onReplicasBecomeOffline for one broker's replicas on failed dirs. Asked again about a
-   * replica already handled (the broker answers every LeaderAndIsr so), nothing changes.
+   * Kafka's onReplicasBecomeOffline for one broker's replicas on failed dirs, their state znodes
+   * written in fenced multis (PartitionStateMachine.updateAll). Asked again about a replica already
+   * handled (the broker answers every LeaderAndIsr so), nothing changes.
    */
   private async onReplicasBecomeOffline(brokerId: number, partitions: TopicPartition[]): Promise<void> {
-    const changed: TopicPartition[] = [];
-    for (const tp of partitions) {
-      const replicas = this.context.replicasOf(tp);
-      const onlineBrokerIds = new Set([...this.context.liveBrokerIds()].filter((id) => this.context.isReplicaOnline(id, tp)));
-      const updated = await this.states.updateLeaderAndIsr(tp, (current) =>
-        offlineReplicaTransition(current, { replicas, replica: brokerId, onlineBrokerIds, uncleanLeaderElectionEnable: this.uncleanLeaderElectionEnable }));
-      if (updated) {
-        this.states.logChange(tp, updated, `replica on broker ${brokerId} is offline (failed log dir)`);
-        changed.push(tp);
-      }
-    }
+    const live = this.context.liveBrokerIds();
+    const changed = await this.states.updateAll(partitions, `replica on broker ${brokerId} is offline (failed log dir)`, (tp, current) => {
+      const onlineBrokerIds = new Set([...live].filter((id) => this.context.isReplicaOnline(id, tp)));
+      return offlineReplicaTransition(current, { replicas: this.context.replicasOf(tp), replica: brokerId, onlineBrokerIds, uncleanLeaderElectionEnable: this.uncleanLeaderElectionEnable });
+    });
     if (changed.length > 0) this.requests.sendLeaderAndIsr(changed);
     // Every broker shows the replicas as offline in Metadata, changed or not.
     this.requests.sendUpdateMetadata(partitions);

@@ -9,9 +9,10 @@ import type { Logger } from '../../common/logger';
 import type { TopicPartition } from '../../protocol/messages';
 import { ZkPaths } from '../paths';
 import type { ZooKeeper, ZkWatcher } from '../zk-client';
+import { pipelined } from '../zk-pipeline';
 import { getDataIfExists } from '../zk-reads';
 import { parsePreferredReplicaElection, ZnodeFormatError, type TopicPartitionRef } from '../znodes';
-import { tpName, type ControllerContext } from './controller-context';
+import { tpKey, tpName, type ControllerContext } from './controller-context';
 import type { ControllerRequests } from './controller-requests';
 import { electPreferredLeader, type PreferredLeaderSkip } from './election';
 import { leaderImbalance } from './leader-imbalance';
@@ -76,40 +77,41 @@ export class PreferredReplicaElection {
   }
 
   /**
-   * The preferred election for `partitions`: the changed ones get a raised leader epoch in a fenced
-   * write, LeaderAndIsr to their replicas and UpdateMetadata to every broker. Returns how each
+   * The preferred election for `partitions`: their state znodes read pipelined, the changed ones
+   * written with a raised leader epoch in fenced multis (PartitionStateMachine.updateEach), then
+   * one LeaderAndIsr to each replica's broker and UpdateMetadata to every broker. Returns how each
    * partition came out; those of topics queued for deletion are left alone and out.
    */
   async elect(partitions: readonly TopicPartition[], why: string): Promise<PreferredElectionOutcome[]> {
     const eligible = this.context.liveBrokerIds();
-    const outcomes: PreferredElectionOutcome[] = [];
-    for (const tp of partitions) {
-      if (this.context.topicsToBeDeleted.has(tp.topic)) continue;
-      // As Kafka's doElectLeaderForPartitions, decide on the state in ZooKeeper: a leader may have
-      // just added the returning replica to the ISR, before its notification reached us.
-      if (!(await this.states.readState(tp))) {
-        outcomes.push({ tp, skipped: 'the partition has no leader and ISR yet' });
-        continue;
-      }
-      const replicas = this.context.replicasOf(tp);
-      let skipped: PreferredLeaderSkip | undefined;
-      const updated = await this.states.updateLeaderAndIsr(tp, (current) => {
-        // A replica on a failed log dir cannot lead (Kafka's isReplicaOnline): elected, it answered
-        // KAFKA_STORAGE_ERROR and went offline again, each imbalance check (seen in seed 3462).
-        const result = electPreferredLeader({ replicas, isr: current.isr, leader: current.leader, liveBrokerIds: this.context.onlineReplicaBrokerIds(tp, eligible) });
-        skipped = 'skipped' in result ? result.skipped : undefined;
-        return 'skipped' in result ? undefined : result;
-      });
-      if (updated) {
-        this.states.logChange(tp, updated, why);
-        outcomes.push({ tp, elected: updated.leader });
-        continue;
-      }
-      const reason = skipped ?? 'the partition has no leader and ISR yet';
-      outcomes.push({ tp, skipped: reason });
+    const candidates = partitions.filter((tp) => !this.context.topicsToBeDeleted.has(tp.topic));
+    // As Kafka's doElectLeaderForPartitions, decide on the state in ZooKeeper: a leader may have
+    // just added the returning replica to the ISR, before its notification reached us.
+    const read = await pipelined(candidates, (tp) => this.states.readState(tp));
+    const led = candidates.filter((_, i) => read[i] !== undefined);
+    const skips = new Map<string, PreferredLeaderSkip>();
+    const updated = await this.states.updateEach(led, (tp, current) => {
+      // A replica on a failed log dir cannot lead (Kafka's isReplicaOnline): elected, it answered
+      // KAFKA_STORAGE_ERROR and went offline again, each imbalance check (seen in seed 3462).
+      const result = electPreferredLeader({ replicas: this.context.replicasOf(tp), isr: current.isr, leader: current.leader, liveBrokerIds: this.context.onlineReplicaBrokerIds(tp, eligible) });
+      if (!('skipped' in result)) return result;
+      skips.set(tpKey(tp.topic, tp.partition), result.skipped);
+      return undefined;
+    });
+    const elected = new Map(led.flatMap((tp, i) => {
+      const leadership = updated[i];
+      return leadership ? [[tpKey(tp.topic, tp.partition), { tp, leadership, why }] as const] : [];
+    }));
+    this.states.logChanges([...elected.values()], why);
+    const outcomes = candidates.map((tp): PreferredElectionOutcome => {
+      const key = tpKey(tp.topic, tp.partition);
+      const leadership = elected.get(key)?.leadership;
+      if (leadership) return { tp, elected: leadership.leader };
+      const reason = skips.get(key) ?? 'the partition has no leader and ISR yet';
       if (reason === 'preferred replica already leads') this.logger.debug(`${tpName(tp)}: ${reason}`);
-      else this.logger.warn(`${tpName(tp)}: leadership not moved to preferred replica ${replicas[0]}: ${reason}`);
-    }
+      else this.logger.warn(`${tpName(tp)}: leadership not moved to preferred replica ${this.context.replicasOf(tp)[0]}: ${reason}`);
+      return { tp, skipped: reason };
+    });
     const changed = outcomes.filter((o) => 'elected' in o).map((o) => o.tp);
     if (changed.length > 0) {
       this.requests.sendLeaderAndIsr(changed);

@@ -87,3 +87,18 @@ test('a moved /controller_epoch fails the writes and changes no state znode', as
   await expect(states.updateAll(partitions, 'broker 2 shuts down', (_, current) => removeReplicaFromIsr(current, 2))).rejects.toBeInstanceOf(ControllerMovedError);
   for (const partition of [0, 60, partitionCount - 1]) expect(await znode(partition)).toMatchObject({ isr: [1, 2, 3], version: 0 });
 });
+
+test('a topic\'s znodes are deleted children first, many to a fenced multi', async () => {
+  await states.deleteRecursiveFenced(ZkPaths.topic(topic));
+  expect(await zk.exists(ZkPaths.topic(topic))).toBeNull();
+  expect(await zk.getChildren(ZkPaths.brokerTopics)).toEqual([]);
+  // A level at a time, up to 100 to a multi: two for the 120 state znodes, two for the partitions', one each for /partitions and the topic; not 242 deletes.
+  expect(multis).toBe(6);
+  await states.deleteRecursiveFenced(ZkPaths.topic(topic));
+});
+
+test('a deposed controller deletes nothing of a topic', async () => {
+  await zk.setData(ZkPaths.controllerEpoch, serializeControllerEpoch(4), 0);
+  await expect(states.deleteRecursiveFenced(ZkPaths.topic(topic))).rejects.toBeInstanceOf(ControllerMovedError);
+  expect(await zk.getChildren(ZkPaths.topicPartitions(topic))).toHaveLength(partitionCount);
+});
