@@ -10,7 +10,7 @@ import type { TopicPartition } from '../../protocol/messages';
 import type { ControllerChannel } from './controller-channel';
 import { tpName, type ControllerContext, type LiveBroker } from './controller-context';
 import type { ControllerRequests } from './controller-requests';
-import { electForControlledShutdown, removeReplicaFromIsr } from './election';
+import { electForControlledShutdown, removeReplicaFromIsr, type LeaderAndIsr } from './election';
 import type { PartitionStateMachine } from './partition-state-machine';
 import type { TopicDeletionManager } from './topic-deletion-manager';
 
@@ -124,13 +124,18 @@ export class BrokerLifecycle {
     const eligible = this.context.liveBrokerIds();
     const replicated = this.context.partitionsOnBroker(brokerId)
       .filter((tp) => this.context.replicasOf(tp).length > 1 && !this.context.topicsToBeDeleted.has(tp.topic));
+    const ledBy = replicated.filter((tp) => this.context.leadershipOf(tp)?.leader === brokerId);
     const followerOf = replicated.filter((tp) => this.context.leadershipOf(tp)?.leader !== brokerId);
-    // Kafka 1.1's controlled shutdown: the state znodes written pipelined (and many to a multi), one line for them all.
-    const changed = await this.states.updateAll(replicated, `controlled shutdown of broker ${brokerId}`, (tp, current) => (current.leader === brokerId
+    const why = `controlled shutdown of broker ${brokerId}`;
+    // Kafka 1.1's controlled shutdown: the state znodes written pipelined (here many to a multi),
+    // one line for them all; as its doControlledShutdown, the leaderships first and their new
+    // leaders told at once, then the ISRs the broker leaves.
+    const decide = (tp: TopicPartition, current: LeaderAndIsr): LeaderAndIsr | undefined => (current.leader === brokerId
       ? electForControlledShutdown({ replicas: this.context.replicasOf(tp), isr: current.isr, liveBrokerIds: eligible }, this.context.shuttingDownBrokers)
-      : removeReplicaFromIsr(current, brokerId)));
+      : removeReplicaFromIsr(current, brokerId));
+    await this.announce(await this.states.updateAll(ledBy, why, decide));
     this.requests.sendStopReplica(brokerId, followerOf, false);
-    await this.announce(changed);
+    await this.announce(await this.states.updateAll(followerOf, why, decide));
     const remaining = this.context.partitionsLedBy(brokerId).filter((tp) => this.context.replicasOf(tp).length > 1);
     if (remaining.length > 0) this.logger.info(`broker ${brokerId} still leads ${remaining.map(tpName).join(', ')}: no other live ISR member`);
     return remaining;
