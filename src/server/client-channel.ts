@@ -180,7 +180,8 @@ export class ClientChannel {
     this.processing = true;
     try {
       for (let item = this.queue.shift(); item !== undefined; item = this.queue.shift()) {
-        await this.handle(item);
+        const handling = this.handle(item);
+        if (handling !== undefined) await handling;
         if (this.state !== 'open') break;
         this.fillQueue();
       }
@@ -191,11 +192,12 @@ export class ClientChannel {
   }
 
   /**
-   * Settles once the frame is dealt with. Not itself async: each kind of frame goes to a method
-   * that is, so a request pays for one async frame less (a Produce of librdkafka's, one
-   * partition each, pays per-request costs six times as often as one of Josef's client).
+   * Settles once the frame is dealt with; undefined when it was dealt with at once (a Produce
+   * answered in this turn). Not itself async: each kind of frame goes to a method that is, so a
+   * request pays for one async frame less (a Produce of librdkafka's, one partition each, pays
+   * per-request costs six times as often as one of Josef's client).
    */
-  private handle(item: Buffer | InvalidFrameError): Promise<void> {
+  private handle(item: Buffer | InvalidFrameError): Promise<void> | undefined {
     if (item instanceof InvalidFrameError) return this.handleInvalidFrame(item);
     if (this.authenticator?.expectsBareToken) return this.handleBareToken(this.authenticator, item);
     const first = this.protocol === undefined;
@@ -282,43 +284,69 @@ export class ClientChannel {
    * A Produce: returns once it is answered, or once it has appended and waits for its acks (the
    * next request may then be handled); its answer is written after every answer before it.
    */
-  private async handleProduce(request: DecodedRequest, frame: Buffer): Promise<void> {
-    if (this.waitingProduces.length >= this.options.queuedRequestsMax) await this.waitingProduces[0];
-    // One promise per Produce says "the next request may go": its answer is written, or it waits for acks.
-    let mayProceed: () => void = () => undefined;
-    const proceeding = new Promise<void>((resolve) => { mayProceed = resolve; });
+  private handleProduce(request: DecodedRequest, frame: Buffer): Promise<void> | undefined {
+    if (this.waitingProduces.length >= this.options.queuedRequestsMax) return this.handleProduceLater(request, frame);
     // Once its batches are in the log (written, not kept) the frame is no longer needed (its
     // answer holds none of its bytes): its memory can take the next large request.
-    const ctx = this.context(request, () => { this.decoder.recycle(frame); mayProceed(); });
+    let waitingForAcks = false;
+    let mayProceed: (() => void) | undefined;
+    const ctx = this.context(request, () => {
+      this.decoder.recycle(frame);
+      waitingForAcks = true;
+      mayProceed?.();
+    });
     const startedNs = this.requestStartNs();
-    this.waitingProduces.push(this.answerProduce(request, frame, ctx, startedNs, this.waitingProduces[this.waitingProduces.length - 1], mayProceed));
-    await proceeding;
+    const response = this.options.dispatcher.dispatch(request.apiKey, request.body, ctx);
+    if (!(response instanceof Promise) && this.waitingProduces.length === 0) {
+      // Answered in this turn with no Produce before it still waiting: written now, no promise (acks 0 and 1).
+      this.decoder.recycle(frame);
+      try {
+        return this.writeAnswer(request, response, startedNs);
+      } catch (err) {
+        this.cannotAnswerProduce(request, err);
+        return undefined;
+      }
+    }
+    // One promise per waiting Produce says "the next request may go": its answer is written, or it waits for acks.
+    const proceeding = waitingForAcks ? undefined : new Promise<void>((resolve) => { mayProceed = resolve; });
+    this.waitingProduces.push(this.answerProduce(request, frame, response, startedNs, this.waitingProduces[this.waitingProduces.length - 1], () => mayProceed?.()));
+    return proceeding;
+  }
+
+  /** A Produce that arrived while `queuedRequestsMax` Produces wait: handled once the oldest is answered. */
+  private async handleProduceLater(request: DecodedRequest, frame: Buffer): Promise<void> {
+    await this.waitingProduces[0];
+    await this.handleProduce(request, frame);
   }
 
   /**
-   * Handles a Produce and writes its answer once `previous` (the Produce before it, if it still
-   * waits) has written its own. Settles after that, so the Produces settle in the order they came
-   * and each one leaves `waitingProduces` from its head.
+   * Writes a Produce's answer once `previous` (the Produce before it, if it still waits) has
+   * written its own. Settles after that, so the Produces settle in the order they came and each
+   * one leaves `waitingProduces` from its head.
    */
   private async answerProduce(
-    request: DecodedRequest, frame: Buffer, ctx: RequestContext, startedNs: bigint | undefined, previous: Promise<void> | undefined, mayProceed: () => void,
+    request: DecodedRequest, frame: Buffer, dispatched: DispatchResult | Promise<DispatchResult>, startedNs: bigint | undefined, previous: Promise<void> | undefined, mayProceed: () => void,
   ): Promise<void> {
     let before = previous;
     try {
-      const response = await this.options.dispatcher.dispatch(request.apiKey, request.body, ctx);
+      const response = await dispatched;
       this.decoder.recycle(frame); // a no-op if it already was
       if (before !== undefined) await before;
       before = undefined;
       await this.writeAnswer(request, response, startedNs);
     } catch (err) {
-      this.options.logger.error(`connection from ${this.remoteAddress}: cannot answer Produce ${request.correlationId}: ${(err as Error).message}`);
-      this.destroy();
+      this.cannotAnswerProduce(request, err);
     } finally {
       if (before !== undefined) await before; // failed before its turn: still settle after the one before
       this.waitingProduces.shift();
       this.notifyIfIdle();
       mayProceed();
     }
+  }
+
+  private cannotAnswerProduce(request: DecodedRequest, err: unknown): void {
+    this.options.logger.error(`connection from ${this.remoteAddress}: cannot answer Produce ${request.correlationId}: ${(err as Error).message}`);
+    this.destroy();
   }
 
   /** When the request's handling started, for the request observer; a broker without one does not read the clock. */

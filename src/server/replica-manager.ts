@@ -282,12 +282,14 @@ export class ReplicaManager {
   /**
    * Appends each partition's batches as leader. acks 0/1 answer after the append; acks=-1 waits
    * (up to timeoutMs) until every appended partition's high watermark passes its last offset,
-   * calling `onWaitingForAcks` when it starts to wait (everything is in the log by then).
+   * calling `onWaitingForAcks` when it starts to wait (everything is in the log by then). The
+   * results come at once, not as a promise, when nothing waits for acks: a promise and its turn of
+   * the microtask queue are a per-request cost, paid per 150 records by librdkafka's Produces.
    */
-  async appendRecords(
+  appendRecords(
     acks: number, timeoutMs: number, entries: ProduceEntry[],
     { internalTopicsAllowed = false, onWaitingForAcks }: { internalTopicsAllowed?: boolean; onWaitingForAcks?: () => void } = {},
-  ): Promise<ProducePartitionResult[]> {
+  ): ProducePartitionResult[] | Promise<ProducePartitionResult[]> {
     if (acks !== 0 && acks !== 1 && acks !== -1) {
       return entries.map((e) => ({
         ...emptyProduceResult(e), errorCode: ErrorCode.INVALID_REQUIRED_ACKS.code, errorMessage: `acks must be 0, 1 or -1 (all), got ${acks}`,
@@ -762,6 +764,9 @@ export function emptyProduceResult(entry: TopicPartitionRef): ProducePartitionRe
 }
 
 function toProduceResult(status: ProducePartitionStatus): ProducePartitionResult {
-  const { requiredOffset: _r, acksPending: _a, ...result } = status;
-  return result;
+  // Written out, not a rest pattern (`{ requiredOffset, acksPending, ...result }`): V8 copies that in its runtime, about 0.2 µs per partition.
+  return {
+    topic: status.topic, partition: status.partition, errorCode: status.errorCode, errorMessage: status.errorMessage,
+    baseOffset: status.baseOffset, logAppendTimeMs: status.logAppendTimeMs, logStartOffset: status.logStartOffset,
+  };
 }

@@ -50,10 +50,17 @@ export function guarded<K extends SupportedApiKey>(check: (body: Parameters<Hand
 export function splitByTopic<E extends { topic: string }>(
   entries: E[], authorize: AuthorizeRequest, ctx: RequestContext, operation: AclOperation,
 ): { authorized: E[]; refused: E[] } {
+  // One pass, no closures: this runs for every Produce and Fetch, and librdkafka sends one per partition.
   const verdicts = new Map<string, boolean>();
-  const allowed = (topic: string): boolean => {
-    if (!verdicts.has(topic)) verdicts.set(topic, authorize(ctx, operation, 'Topic', topic));
-    return verdicts.get(topic) as boolean;
-  };
-  return { authorized: entries.filter((e) => allowed(e.topic)), refused: entries.filter((e) => !allowed(e.topic)) };
+  const authorized: E[] = [];
+  const refused: E[] = [];
+  for (const entry of entries) {
+    let allowed = verdicts.get(entry.topic);
+    if (allowed === undefined) {
+      allowed = authorize(ctx, operation, 'Topic', entry.topic);
+      verdicts.set(entry.topic, allowed);
+    }
+    (allowed ? authorized : refused).push(entry);
+  }
+  return { authorized, refused };
 }

@@ -21,8 +21,9 @@ function leaderAndIsr(states: LeaderAndIsrPartitionState[], controllerEpoch = 1)
   return { controllerId: 1, controllerEpoch, brokerEpoch: 1, partitionStates: states, liveLeaders: [] };
 }
 
-/** Whether a promise has settled, without waiting for time to pass. */
-async function settled<T>(promise: Promise<T>): Promise<boolean> {
+/** Whether a promise has settled, without waiting for time to pass; a result given at once (no promise) has. */
+async function settled<T>(promise: T | Promise<T>): Promise<boolean> {
+  if (!(promise instanceof Promise)) return true;
   let done = false;
   void promise.then(() => { done = true; }, () => { done = true; });
   for (let i = 0; i < 5; i++) await Promise.resolve();
