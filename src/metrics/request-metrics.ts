@@ -66,7 +66,7 @@ export class RequestMetrics {
       type: 'histogram',
       aggregator: 'sum',
     };
-    // The registry asks a metric for its family with get() (prom-client's Metric shape, which has no public constructor for this).
+    // The registry asks a metric for its family with get() and clears it with reset() (prom-client's Metric shape, which has no public constructor for this).
     const totalTime = { ...family, get: () => Promise.resolve({ ...family, values: this.timeSamples(name) }), reset: () => this.times.clear() };
     registry.registerMetric(totalTime as unknown as Metric);
   }
