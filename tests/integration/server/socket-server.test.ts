@@ -213,6 +213,31 @@ describe('SocketServer with Connection over loopback', () => {
     expect(started).toEqual(['x', 'y']);
   });
 
+  it('answers a Produce handled at once (no promise) only after the Produce before it that waits for its acks', async () => {
+    const h = await startHarness();
+    const acked = gate();
+    const appended: string[] = [];
+    h.dispatcher.register(ApiKey.Produce, (body, ctx) => {
+      appended.push(body.topics[0].name);
+      if (body.acks !== -1) return produceAnswer(body); // acks=1: answered in the same turn
+      ctx.onWaitingForAcks?.();
+      return acked.promise.then(() => produceAnswer(body));
+    }, { pipelined: true });
+    const conn = await h.connect();
+    const settled: string[] = [];
+    const sends = ([['a', -1], ['b', 1], ['c', 1]] as const).map(([topic, acks]) => conn.send(ApiKey.Produce, produceRequest(topic, acks)).then((r) => settled.push(r.topics[0].name)));
+    await waitFor(() => appended.length === 2, { timeoutMs: 5000, message: 'a and b to be appended' });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(settled).toEqual([]); // b is answered after a, and c is read only once b is answered
+    expect(appended).toEqual(['a', 'b']);
+    acked.open();
+    await Promise.all(sends);
+    expect(settled).toEqual(['a', 'b', 'c']);
+    // With nothing waiting, Produces answered at once keep their order too.
+    const more = await Promise.all(['d', 'e', 'f'].map((topic) => conn.send(ApiKey.Produce, produceRequest(topic, 1))));
+    expect(more.map((r) => r.topics[0].name)).toEqual(['d', 'e', 'f']);
+  });
+
   it('sends nothing for a null result (acks=0) and keeps answering the requests after it', async () => {
     const h = await startHarness();
     const produced: number[] = [];
