@@ -37,12 +37,6 @@ export interface LeadershipChange {
 /** An event changing more partitions than this logs a count instead of a line for each. */
 const partitionLinesMax = 10;
 
-/**
- * New partitions whose znodes one multi creates: 100 znodes of about 100 bytes, far below
- * ZooKeeper's 1 MB jute.maxbuffer, and few enough that the multis still overlap in the pipeline.
- */
-export const newPartitionsPerMulti = 50;
-
 /** A new partition and the state its znode is created with. */
 interface NewPartitionState {
   tp: TopicPartition;
@@ -52,16 +46,15 @@ interface NewPartitionState {
 /** A partition that keeps changing under us is retried this many times before the event fails. */
 const conditionalWriteAttemptsMax = 10;
 
-/** State znodes one multi of updateEach changes: about 8 KB, far below ZooKeeper's 1 MB jute.maxbuffer. */
-const partitionsPerWrite = 50;
+/**
+ * Partitions whose state znodes one multi writes (updateEach changes them, a new topic's creates
+ * them with their partition znodes): 8-16 KB, far below ZooKeeper's 1 MB jute.maxbuffer, and few
+ * enough that the multis still overlap in the pipeline.
+ */
+export const partitionsPerWrite = 50;
 
 /** Znodes one multi of deleteRecursiveFenced deletes. */
 const znodesPerDelete = 100;
-
-/** `items` in consecutive groups of `size` (the last may be smaller). */
-function inGroups<T>(items: readonly T[], size: number): T[][] {
-  return Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size));
-}
 
 /** One partition's state znode as a write will leave it. */
 interface StateChange {
@@ -145,7 +138,7 @@ export class PartitionStateMachine {
    * without. As Kafka's createTopicPartitions, each topic's partitions znode is created first, then
    * the partitions' znodes; never the topic znode: a deposed controller's mkdirp brought back, empty
    * and unreadable, a topic its successor had just deleted (found by the simulation, seed 3914 of
-   * `npm run sim`). Kafka pipelines one create per znode; here up to newPartitionsPerMulti
+   * `npm run sim`). Kafka pipelines one create per znode; here up to partitionsPerWrite
    * partitions share one multi (with its /controller_epoch check), so that a 10,000-partition topic
    * is 200 writes instead of 30,000 round trips.
    */
@@ -161,7 +154,7 @@ export class PartitionStateMachine {
       elected.push({ tp, state: { leader: result.leader, leaderEpoch: 0, isr: result.isr, controllerEpoch: this.context.epoch } });
     }
     await pipelined([...new Set(elected.map((e) => e.tp.topic))], (topic) => this.createFencedIfAbsent(`${ZkPaths.topic(topic)}/partitions`));
-    const created = await pipelined(inBatches(elected, newPartitionsPerMulti), (batch) => this.createPartitionStates(batch));
+    const created = await pipelined(inBatches(elected, partitionsPerWrite), (batch) => this.createPartitionStates(batch));
     return created.flat().map(({ tp, leadership }) => ({ tp, leadership, why }));
   }
 
@@ -266,7 +259,7 @@ export class PartitionStateMachine {
       if (current && decision) changes.push({ ...this.stateChange(tp, current, decision), index });
       else alone.push(index);
     });
-    await pipelined(inGroups(changes, partitionsPerWrite), async (write) => {
+    await pipelined(inBatches(changes, partitionsPerWrite), async (write) => {
       let rest = write;
       while (rest.length > 0) {
         try {
@@ -361,7 +354,7 @@ export class PartitionStateMachine {
       level = children.flatMap((c) => c.children);
     }
     for (const level of levels.reverse()) {
-      await pipelined(inGroups(level, znodesPerDelete), async (group) => {
+      await pipelined(inBatches(level, znodesPerDelete), async (group) => {
         try {
           await this.writeFenced(group.map((p): ZkOp => ({ op: 'delete', path: p, expectedVersion: -1 })));
         } catch (err) {

@@ -7,7 +7,7 @@
 import { plaintextEndpoint } from '../../../src/common/endpoint';
 import { createLogger } from '../../../src/common/logger';
 import { ControllerContext, tpKey } from '../../../src/coordination/controller/controller-context';
-import { ControllerMovedError, newPartitionsPerMulti, PartitionStateMachine } from '../../../src/coordination/controller/partition-state-machine';
+import { ControllerMovedError, partitionsPerWrite, PartitionStateMachine } from '../../../src/coordination/controller/partition-state-machine';
 import { ZkPaths } from '../../../src/coordination/paths';
 import { SimScheduler } from '../../../src/coordination/sim/sim-scheduler';
 import { SimZooKeeperServer, type SimZooKeeper } from '../../../src/coordination/sim/sim-zookeeper';
@@ -41,7 +41,7 @@ describe('new partitions\' state znodes', () => {
   afterEach(() => scheduler.stopRunningFreely());
 
   it('creates every partition\'s state znode, its first replica leading with the whole ISR, over several multis', async () => {
-    const count = newPartitionsPerMulti * 2 + 3;
+    const count = partitionsPerWrite * 2 + 3;
     const { zk, context, states } = await setUp(count, scheduler);
     const multi = jest.spyOn(zk, 'multi');
     const changed = await states.electLeaders(all(count), 'test');
@@ -49,7 +49,7 @@ describe('new partitions\' state znodes', () => {
     // The topic's partitions znode, then three multis of partitions, each opening with the epoch check.
     expect(multi).toHaveBeenCalledTimes(4);
     for (const [ops] of multi.mock.calls) expect(ops[0]).toEqual({ op: 'check', path: ZkPaths.controllerEpoch, expectedVersion: 0 });
-    for (const partition of [0, newPartitionsPerMulti, count - 1]) {
+    for (const partition of [0, partitionsPerWrite, count - 1]) {
       const path = ZkPaths.partitionState(topic, partition);
       const state = parsePartitionState(path, (await zk.getData(path)).data);
       const replicas = context.replicasOf({ topic, partition });
