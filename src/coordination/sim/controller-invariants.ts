@@ -7,14 +7,14 @@
  */
 import { ZkPaths } from '../paths';
 import { parseControllerEpoch, parsePartitionReassignment, parsePartitionState, parseTopicZnode, type PartitionStateZnode, type TopicZnode } from '../znodes';
-import type { ZkNodeData } from '../zk-types';
+import type { ZkPeekedNode } from './zk-model';
 
 /** What the checker reads: the ZooKeeper model's state, outside any session. */
 export interface ZkSnapshot {
   /** The last zxid: unchanged, nothing was written. */
   readonly zxid: bigint;
-  peek(path: string): ZkNodeData | undefined;
-  peekChildren(path: string): string[];
+  peek(path: string): ZkPeekedNode | undefined;
+  peekChildren(path: string): readonly string[];
 }
 
 interface SeenState extends PartitionStateZnode {

@@ -54,7 +54,7 @@ export class SeededDraws {
 }
 
 export class SimScheduler extends SeededDraws implements Clock, Scheduler {
-  /** Kept sorted by (atMs, order): a binary insert, so runNext takes the head. */
+  /** A binary min-heap on (atMs, order): inserting and taking the next task cost log(pending), not a shift of every task. */
   private readonly tasks: SimTask[] = [];
   private currentMs = simEpochMs;
   private scheduled = 0;
@@ -87,15 +87,17 @@ export class SimScheduler extends SeededDraws implements Clock, Scheduler {
   /** Runs `run` at `atMs` (not before now); same-time tasks run in the order they were scheduled. */
   at(atMs: number, run: () => void, label: SimLabel): () => void {
     const task: SimTask = { atMs: Math.max(atMs, this.currentMs), order: this.scheduled++, label, run, cancelled: false };
-    let low = 0;
-    let high = this.tasks.length;
-    while (low < high) {
-      const mid = (low + high) >>> 1;
-      const other = this.tasks[mid];
-      if (other.atMs < task.atMs || (other.atMs === task.atMs && other.order < task.order)) low = mid + 1;
-      else high = mid;
+    const { tasks } = this;
+    // Sift up from the end.
+    let i = tasks.length;
+    tasks.push(task);
+    while (i > 0) {
+      const parent = (i - 1) >>> 1;
+      if (!runsBefore(task, tasks[parent])) break;
+      tasks[i] = tasks[parent];
+      i = parent;
     }
-    this.tasks.splice(low, 0, task);
+    tasks[i] = task;
     if (this.freeRunning) this.drainSoon();
     return () => {
       task.cancelled = true;
@@ -127,7 +129,7 @@ export class SimScheduler extends SeededDraws implements Clock, Scheduler {
   /** Runs the next task, moving the clock to its time; undefined when none is left, else its label. */
   runNext(): SimLabel | undefined {
     for (;;) {
-      const task = this.tasks.shift();
+      const task = this.takeFirst();
       if (task === undefined) return undefined;
       if (task.cancelled) continue;
       this.currentMs = task.atMs;
@@ -136,6 +138,30 @@ export class SimScheduler extends SeededDraws implements Clock, Scheduler {
       return task.label;
     }
   }
+
+  /** Takes the heap's root: the last task moves to the root and sifts down. */
+  private takeFirst(): SimTask | undefined {
+    const { tasks } = this;
+    const first = tasks[0];
+    const last = tasks.pop();
+    if (first === undefined || last === undefined || tasks.length === 0) return first;
+    let i = 0;
+    for (;;) {
+      const left = 2 * i + 1;
+      if (left >= tasks.length) break;
+      const right = left + 1;
+      const child = right < tasks.length && runsBefore(tasks[right], tasks[left]) ? right : left;
+      if (!runsBefore(tasks[child], last)) break;
+      tasks[i] = tasks[child];
+      i = child;
+    }
+    tasks[i] = last;
+    return first;
+  }
+}
+
+function runsBefore(a: SimTask, b: SimTask): boolean {
+  return a.atMs < b.atMs || (a.atMs === b.atMs && a.order < b.order);
 }
 
 /**

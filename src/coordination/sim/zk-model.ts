@@ -18,12 +18,24 @@ const noChildrenForEphemeralsCode = -108;
 /** The first session id handed out; ZooKeeper's embed the server id in the high byte. */
 const firstSessionId = 0x1000000000000n;
 
+/**
+ * Copied on its first write in a txn (see `writable`), so a committed znode is never changed
+ * again: readers outside a session (`peek`) may hold it, and its sorted children are computed once.
+ */
 interface Znode {
   data: Buffer;
   stat: ZkStat;
   children: Set<string>;
   /** Children ever created under it: the next sequential name's number (ZooKeeper's stored cversion). */
   childrenCreated: number;
+  /** `children` sorted, computed on the first read after the znode was committed. */
+  sortedChildren: string[] | undefined;
+}
+
+/** A znode as `peek` shows it: the model's own, so not to be changed. */
+export interface ZkPeekedNode {
+  readonly data: Buffer;
+  readonly stat: Readonly<ZkStat>;
 }
 
 /** A notification owed to a session: the client learns of the change in this order. */
@@ -46,14 +58,16 @@ interface Txn {
 export class ZkModel {
   private readonly nodes = new Map<string, Znode>();
   private readonly sessions = new Set<bigint>();
-  /** `${kind} ${path}` -> sessions watching. */
-  private readonly watches = new Map<string, Set<bigint>>();
+  /** Path -> sessions watching, by kind. */
+  private readonly watches: Record<WatchKind, Map<string, Set<bigint>>> = { data: new Map(), child: new Map() };
+  /** Session -> the paths of its ephemeral znodes, so that ending a session does not scan the tree. */
+  private readonly ephemerals = new Map<bigint, Set<string>>();
   private lastZxid = 0n;
   private nextSessionId = firstSessionId;
   private readonly outbox: ZkNotification[] = [];
 
   constructor(private readonly clock: { nowMs(): number }) {
-    this.nodes.set('/', { data: Buffer.alloc(0), stat: newStat(0n, 0, 0n, 0), children: new Set(), childrenCreated: 0 });
+    this.nodes.set('/', newZnode(Buffer.alloc(0), newStat(0n, 0, 0n, 0)));
   }
 
   get zxid(): bigint {
@@ -73,8 +87,10 @@ export class ZkModel {
   /** Closes or expires a session: one txn deletes its ephemeral znodes; its watches go. */
   endSession(sessionId: bigint): void {
     if (!this.sessions.delete(sessionId)) return;
-    for (const watchers of this.watches.values()) watchers.delete(sessionId);
-    const owned = [...this.nodes.entries()].filter(([, n]) => n.stat.ephemeralOwner === sessionId).map(([path]) => path).sort();
+    for (const watchers of this.watches.data.values()) watchers.delete(sessionId);
+    for (const watchers of this.watches.child.values()) watchers.delete(sessionId);
+    const owned = [...(this.ephemerals.get(sessionId) ?? [])].sort();
+    this.ephemerals.delete(sessionId);
     const txn = this.begin();
     for (const path of owned) this.deleteIn(txn, path, ZK_MATCH_ANY_VERSION);
     this.commit(txn);
@@ -125,7 +141,7 @@ export class ZkModel {
     const node = this.nodes.get(path);
     if (!node) throw new ZkNoNodeError(-101, 'NO_NODE', 'getData', path);
     if (watch) this.watch('data', path, sessionId);
-    return { data: Buffer.from(node.data), stat: { ...node.stat } };
+    return { data: Buffer.from(node.data), stat: copyStat(node.stat) };
   }
 
   exists(sessionId: bigint, path: string, watch: boolean): ZkStat | null {
@@ -133,7 +149,7 @@ export class ZkModel {
     // A watch set by exists fires on creation when the znode is missing, on change or deletion when there.
     if (watch) this.watch('data', path, sessionId);
     const node = this.nodes.get(path);
-    return node ? { ...node.stat } : null;
+    return node ? copyStat(node.stat) : null;
   }
 
   getChildren(sessionId: bigint, path: string, watch: boolean): string[] {
@@ -141,18 +157,18 @@ export class ZkModel {
     const node = this.nodes.get(path);
     if (!node) throw new ZkNoNodeError(-101, 'NO_NODE', 'getChildren', path);
     if (watch) this.watch('child', path, sessionId);
-    return [...node.children].sort();
+    return [...sortedChildren(node)];
   }
 
-  /** A znode as it is now, seen from outside any session (no watch): for invariant checks. */
-  peek(path: string): ZkNodeData | undefined {
+  /** A znode as it is now, seen from outside any session (no watch, no copy): for invariant checks. */
+  peek(path: string): ZkPeekedNode | undefined {
+    return this.nodes.get(path);
+  }
+
+  /** A znode's children's names, sorted (none for a missing znode), not to be changed: for invariant checks. */
+  peekChildren(path: string): readonly string[] {
     const node = this.nodes.get(path);
-    return node && { data: node.data, stat: { ...node.stat } };
-  }
-
-  /** A znode's children's names, sorted (none for a missing znode): for invariant checks. */
-  peekChildren(path: string): string[] {
-    return [...(this.nodes.get(path)?.children ?? [])].sort();
+    return node ? sortedChildren(node) : [];
   }
 
   private requireSession(sessionId: bigint, op: string, path: string | undefined): void {
@@ -160,10 +176,10 @@ export class ZkModel {
   }
 
   private watch(kind: WatchKind, path: string, sessionId: bigint): void {
-    const key = `${kind} ${path}`;
-    const watchers = this.watches.get(key) ?? new Set<bigint>();
-    watchers.add(sessionId);
-    this.watches.set(key, watchers);
+    const byPath = this.watches[kind];
+    const watchers = byPath.get(path);
+    if (watchers) watchers.add(sessionId);
+    else byPath.set(path, new Set([sessionId]));
   }
 
   /** A write takes a zxid whether it applies or not (ZooKeeper logs an error txn for a refused one). */
@@ -189,7 +205,7 @@ export class ZkModel {
     const node = this.read(txn, path);
     if (!node) return undefined;
     if (!txn.changed.has(path)) {
-      const copy = { ...node, stat: { ...node.stat }, children: new Set(node.children) };
+      const copy: Znode = { data: node.data, stat: copyStat(node.stat), children: new Set(node.children), childrenCreated: node.childrenCreated, sortedChildren: undefined };
       txn.changed.set(path, copy);
       return copy;
     }
@@ -207,7 +223,7 @@ export class ZkModel {
     if (parent.stat.ephemeralOwner !== 0n) throw new ZkError(noChildrenForEphemeralsCode, 'NO_CHILDREN_FOR_EPHEMERALS', 'create', path);
     const ephemeral = mode === 'ephemeral' || mode === 'ephemeral_sequential';
     const bytes = data === undefined ? Buffer.alloc(0) : Buffer.from(data);
-    txn.changed.set(path, { data: bytes, stat: newStat(txn.zxid, txn.nowMs, ephemeral ? sessionId : 0n, bytes.length), children: new Set(), childrenCreated: 0 });
+    txn.changed.set(path, newZnode(bytes, newStat(txn.zxid, txn.nowMs, ephemeral ? sessionId : 0n, bytes.length)));
     parent.children.add(path.slice(parentName === '/' ? 1 : parentName.length + 1));
     parent.childrenCreated++;
     parent.stat.cversion++;
@@ -226,7 +242,7 @@ export class ZkModel {
     node.stat.mtimeMs = txn.nowMs;
     node.stat.dataLength = node.data.length;
     txn.events.push({ type: 'dataChanged', path });
-    return { ...node.stat };
+    return copyStat(node.stat);
   }
 
   private checkIn(txn: Txn, path: string, expectedVersion: number, op = 'check'): Znode {
@@ -254,32 +270,60 @@ export class ZkModel {
   /** Applies the txn's changes, then owes each watching session its notifications, in order. */
   private commit(txn: Txn): void {
     for (const [path, node] of txn.changed) {
+      const before = this.nodes.get(path);
+      if (before && before.stat.ephemeralOwner !== 0n) this.ephemerals.get(before.stat.ephemeralOwner)?.delete(path);
       if (node) this.nodes.set(path, node);
       else this.nodes.delete(path);
+      if (node && node.stat.ephemeralOwner !== 0n) {
+        const owned = this.ephemerals.get(node.stat.ephemeralOwner);
+        if (owned) owned.add(path);
+        else this.ephemerals.set(node.stat.ephemeralOwner, new Set([path]));
+      }
     }
     for (const event of txn.events) {
       for (const kind of watchKindsFiredBy(event)) {
-        const key = `${kind} ${event.path}`;
-        const watchers = this.watches.get(key);
+        const byPath = this.watches[kind];
+        const watchers = byPath.get(event.path);
         if (!watchers) continue;
-        this.watches.delete(key);
+        byPath.delete(event.path);
         for (const sessionId of [...watchers].sort(compareBigint)) this.outbox.push({ sessionId, event });
       }
     }
   }
 }
 
+const dataKind: readonly WatchKind[] = ['data'];
+const childKind: readonly WatchKind[] = ['child'];
+const bothKinds: readonly WatchKind[] = ['data', 'child'];
+
 /** ZooKeeper's watch triggers: data watches (getData, exists) and child watches (getChildren). */
-function watchKindsFiredBy(event: ZkWatchEvent): WatchKind[] {
+function watchKindsFiredBy(event: ZkWatchEvent): readonly WatchKind[] {
   switch (event.type) {
     case 'created':
     case 'dataChanged':
-      return ['data'];
+      return dataKind;
     case 'childrenChanged':
-      return ['child'];
+      return childKind;
     case 'deleted':
-      return ['data', 'child'];
+      return bothKinds;
   }
+}
+
+function newZnode(data: Buffer, stat: ZkStat): Znode {
+  return { data, stat, children: new Set(), childrenCreated: 0, sortedChildren: undefined };
+}
+
+function sortedChildren(node: Znode): string[] {
+  node.sortedChildren ??= [...node.children].sort();
+  return node.sortedChildren;
+}
+
+/** A field-by-field copy: a caller's stat is its own (an object spread costs several times more in Node 20). */
+function copyStat(stat: ZkStat): ZkStat {
+  return {
+    version: stat.version, cversion: stat.cversion, aversion: stat.aversion, czxid: stat.czxid, mzxid: stat.mzxid, pzxid: stat.pzxid,
+    ctimeMs: stat.ctimeMs, mtimeMs: stat.mtimeMs, ephemeralOwner: stat.ephemeralOwner, dataLength: stat.dataLength, numChildren: stat.numChildren,
+  };
 }
 
 function newStat(zxid: bigint, nowMs: number, ephemeralOwner: bigint, dataLength: number): ZkStat {
