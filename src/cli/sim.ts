@@ -1,7 +1,7 @@
 /**
  * `npm run sim -- [--seeds N] [--seed S] [--unclean] [--workers W] [--json]`: seeded runs of the
- * controller on the simulated ZooKeeper (src/coordination/sim/), split over worker threads (one
- * per core by default). Prints a table, each failing seed's history with the command that replays
+ * controller on the simulated ZooKeeper (src/coordination/sim/), in batches over worker threads
+ * (one per core by default). Prints a table, each failing seed's history with the command that replays
  * it, and with --json a last line carrying seeds, failures, steps and elapsedMs. Exits 1 when any
  * seed failed.
  */
@@ -11,41 +11,55 @@ import path from 'path';
 import { Worker } from 'worker_threads';
 import { replayCommand, runSeeds, type SeedRunOptions, type SeedRunSummary } from '../coordination/sim/seed-runner';
 
-/** A worker thread runs its share of the seeds; under ts-node it registers ts-node first. */
+/** A worker thread runs each batch of seeds it is sent and answers with its summary; under ts-node it registers ts-node first. */
 const workerSource = `
 const { workerData, parentPort } = require('worker_threads');
 if (workerData.tsconfig) require('ts-node').register({ project: workerData.tsconfig, transpileOnly: true });
-require(workerData.runner).runSeeds(workerData.options).then((summary) => parentPort.postMessage(summary));
+const { runSeeds } = require(workerData.runner);
+parentPort.on('message', (options) => runSeeds(options).then((summary) => parentPort.postMessage(summary)));
 `;
 
-function runInWorker(options: SeedRunOptions): Promise<SeedRunSummary> {
-  const underTsNode = __filename.endsWith('.ts');
-  const worker = new Worker(workerSource, {
-    eval: true,
-    workerData: { options, runner: require.resolve('../coordination/sim/seed-runner'), tsconfig: underTsNode ? path.join(__dirname, '..', '..', 'tsconfig.json') : undefined },
-  });
-  return new Promise((resolve, reject) => {
-    worker.once('message', (summary: SeedRunSummary) => {
-      resolve(summary);
-      void worker.terminate();
-    });
-    worker.once('error', reject);
-  });
-}
+/**
+ * Seeds a worker is sent at a time: few enough that the threads finish together although seeds
+ * differ in cost and other processes may slow one core (fixed halves left one thread idle for the
+ * last part), many enough that the messages cost nothing beside the seeds.
+ */
+const batchSeedsMax = 50;
 
-/** Contiguous ranges of seeds, one per worker, run in parallel and summed up. */
+/** Batches of seeds handed to whichever worker is free, run in parallel and summed up. */
 async function runSeedsInWorkers(options: SeedRunOptions, workers: number): Promise<SeedRunSummary> {
   if (workers <= 1) return runSeeds(options);
   const startedMs = Date.now();
-  const share = Math.ceil(options.seeds / workers);
-  const parts: Promise<SeedRunSummary>[] = [];
-  for (let first = options.firstSeed; first < options.firstSeed + options.seeds; first += share) {
-    parts.push(runInWorker({ ...options, firstSeed: first, seeds: Math.min(share, options.firstSeed + options.seeds - first) }));
-  }
-  const summaries = await Promise.all(parts);
+  const endSeed = options.firstSeed + options.seeds;
+  let nextSeed = options.firstSeed;
+  const summaries: SeedRunSummary[] = [];
+  const underTsNode = __filename.endsWith('.ts');
+  const runWorker = (): Promise<void> => new Promise((resolve, reject) => {
+    const worker = new Worker(workerSource, {
+      eval: true,
+      workerData: { runner: require.resolve('../coordination/sim/seed-runner'), tsconfig: underTsNode ? path.join(__dirname, '..', '..', 'tsconfig.json') : undefined },
+    });
+    const sendNext = (): void => {
+      if (nextSeed >= endSeed) {
+        void worker.terminate();
+        resolve();
+        return;
+      }
+      const seeds = Math.min(batchSeedsMax, endSeed - nextSeed);
+      worker.postMessage({ ...options, firstSeed: nextSeed, seeds });
+      nextSeed += seeds;
+    };
+    worker.on('message', (summary: SeedRunSummary) => {
+      summaries.push(summary);
+      sendNext();
+    });
+    worker.once('error', reject);
+    sendNext();
+  });
+  await Promise.all(Array.from({ length: workers }, runWorker));
   return {
     seeds: options.seeds,
-    failures: summaries.flatMap((s) => s.failures),
+    failures: summaries.flatMap((s) => s.failures).sort((x, y) => x.seed - y.seed),
     steps: summaries.reduce((sum, s) => sum + s.steps, 0),
     simulatedMs: summaries.reduce((sum, s) => sum + s.simulatedMs, 0),
     elapsedMs: Date.now() - startedMs,
