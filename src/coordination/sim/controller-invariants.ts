@@ -51,6 +51,12 @@ export class ControllerInvariants {
    * then: the leader may still add them to the ISR until the controller's next step raises the epoch.
    */
   private readonly leaving = new Map<string, { replicas: number[]; leaderEpoch: number }>();
+  /**
+   * `topic-partition` -> the topic and state znodes its last check read. The model never changes a
+   * committed znode in place, so the same two objects again mean the check would find what it found
+   * then: the partition is skipped, and a step costs what changed, not every partition.
+   */
+  private readonly checkedZnodes = new Map<string, { topic: ZkPeekedNode; state: ZkPeekedNode | undefined }>();
   private requestSeenZxid = -1n;
   private checkedZxid = -1n;
 
@@ -85,16 +91,20 @@ export class ControllerInvariants {
     const present = new Set<string>();
     for (const name of zk.peekChildren(ZkPaths.brokerTopics)) {
       const previous = this.topicZnodes.get(name);
+      const topicNode = zk.peek(ZkPaths.topic(name));
       const topic = this.topicZnode(zk, name);
-      if (!topic) continue;
+      if (!topic || !topicNode) continue;
       for (const [partition, replicas] of topic.partitions) {
         const tpName = `${name}-${partition}`;
-        if (previous && previous.topic !== topic && previous.czxid === this.topicZnodes.get(name)?.czxid) this.noteLeaving(tpName, previous.topic.partitions.get(partition) ?? [], replicas);
         const path = ZkPaths.partitionState(name, partition);
         const node = zk.peek(path);
+        if (node) present.add(tpName);
+        const checked = this.checkedZnodes.get(tpName);
+        if (checked && checked.topic === topicNode && checked.state === node) continue;
+        this.checkedZnodes.set(tpName, { topic: topicNode, state: node });
+        if (previous && previous.topic !== topic && previous.czxid === this.topicZnodes.get(name)?.czxid) this.noteLeaving(tpName, previous.topic.partitions.get(partition) ?? [], replicas);
         const broken = this.checkReassignment(tpName, topic, partition);
         if (broken) return broken;
-        if (node) present.add(tpName);
         if (!node || node.stat.version === this.states.get(tpName)?.zkVersion) continue;
         const state = { ...parsePartitionState(path, node.data), zkVersion: node.stat.version, topic: name, partition };
         const brokenState = this.checkPartition(tpName, state, replicas, controllerEpoch);
@@ -106,6 +116,7 @@ export class ControllerInvariants {
     for (const name of this.reassigning.keys()) if (!present.has(name)) this.reassigning.delete(name);
     for (const name of this.requested.keys()) if (!present.has(name)) this.requested.delete(name);
     for (const name of this.leaving.keys()) if (!present.has(name)) this.leaving.delete(name);
+    for (const name of this.checkedZnodes.keys()) if (!present.has(name)) this.checkedZnodes.delete(name);
     return undefined;
   }
 
