@@ -95,10 +95,15 @@ export class BrokerLifecycle {
       const l = this.context.leadershipOf(tp);
       return this.context.replicasOf(tp).some((r) => dead.has(r)) || (l !== undefined && (dead.has(l.leader) || l.isr.some((r) => dead.has(r))));
     });
-    const changed = await this.states.electLeaders(affected, `broker(s) ${deadIds.join(',')} died`);
-    this.requests.sendLeaderAndIsr(changed);
-    // Every partition with a replica on a dead broker has a new offline replica list to show.
-    this.requests.sendUpdateMetadata(affected.filter((tp) => !this.context.topicsToBeDeleted.has(tp.topic)));
+    // Kafka's order: the partitions the dead led get leaders and are announced before the dead
+    // leave the other ISRs (its OfflineReplica transitions), so those writes do not delay serving.
+    const { leaderless, led } = this.context.byRegisteredLeader(affected);
+    for (const partitions of [leaderless, led]) {
+      const changed = await this.states.electLeaders(partitions, `broker(s) ${deadIds.join(',')} died`);
+      this.requests.sendLeaderAndIsr(changed);
+      // Every partition with a replica on a dead broker has a new offline replica list to show.
+      this.requests.sendUpdateMetadata(partitions.filter((tp) => !this.context.topicsToBeDeleted.has(tp.topic)));
+    }
   }
 
   private async announce(changed: TopicPartition[]): Promise<void> {

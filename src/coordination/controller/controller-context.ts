@@ -125,6 +125,21 @@ export class ControllerContext {
     return this.allPartitions().filter((tp) => this.leadershipOf(tp)?.leader === brokerId);
   }
 
+  /**
+   * `partitions` in the order Kafka's onBrokerFailure works on them: those without a registered
+   * leader (none yet, none, or a dead one), which serve nobody until elected, apart from those whose
+   * leader is registered, which only lose dead ISR members.
+   */
+  byRegisteredLeader(partitions: readonly TopicPartition[]): { leaderless: TopicPartition[]; led: TopicPartition[] } {
+    const leaderless: TopicPartition[] = [];
+    const led: TopicPartition[] = [];
+    for (const tp of partitions) {
+      const leader = this.leadershipOf(tp)?.leader;
+      (leader !== undefined && this.liveBrokers.has(leader) ? led : leaderless).push(tp);
+    }
+    return { leaderless, led };
+  }
+
   /** The partition's replicas with those being added and removed; undefined for an unknown partition. */
   fullAssignmentOf(tp: TopicPartition): FullReplicaAssignment | undefined {
     const replicas = this.assignments.get(tp.topic)?.get(tp.partition);

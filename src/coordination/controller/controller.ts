@@ -406,17 +406,28 @@ export class Controller extends EventEmitter<ControllerEvents> {
 
   /** Loads everything from ZooKeeper (setting every watch first), elects where needed and tells every broker. */
   private async onControllerFailover(): Promise<void> {
-    const { zk } = this.options;
+    const { zk, logger } = this.options;
+    const clock = this.options.clock ?? systemClock;
+    const startedMs = clock.nowMs();
     for (const broker of await liveBrokers(zk, this.watcher({ type: 'BrokerChange' }))) this.brokers.addLiveBroker(toLiveBroker(broker));
     await this.topicChanges.refreshTopics();
     // Kafka 1.1's controller failover: every state znode read pipelined, not one round trip at a time.
-    await pipelined(this.context.allPartitions(), (tp) => this.states.readState(tp));
+    const partitions = this.context.allPartitions();
+    await pipelined(partitions, (tp) => this.states.readState(tp));
+    logger.info(`read ${this.context.assignments.size} topic(s) and the state of ${partitions.length} partition(s) in ${clock.nowMs() - startedMs} ms`);
     const markers = await zk.getChildren(ZkPaths.deleteTopics, this.watcher({ type: 'TopicDeletion' }));
     await this.onIsrChangeNotification();
     const serving = this.context.allPartitions().filter((tp) => !markers.includes(tp.topic));
-    await this.states.electLeaders(serving, 'controller failover');
+    // As after a broker's death (BrokerLifecycle.onBrokerFailure): partitions without a live leader
+    // first; every broker then learns the whole state, and the dead leave the other ISRs after.
+    const { leaderless, led } = this.context.byRegisteredLeader(serving);
+    await this.states.electLeaders(leaderless, 'controller failover');
     this.requests.sendUpdateMetadata(serving);
     this.requests.sendLeaderAndIsr(serving);
+    logger.info(`every partition has a live leader, if any replica can lead, ${clock.nowMs() - startedMs} ms into the failover`);
+    const shrunk = await this.states.electLeaders(led, 'controller failover');
+    this.requests.sendLeaderAndIsr(shrunk);
+    this.requests.sendUpdateMetadata(shrunk);
     // Kafka deletes the log dir events a failover finds: the LeaderAndIsr just sent asks every broker anyway.
     await this.logDirEvents.onNotification(this.watcher({ type: 'LogDirEventNotification' }));
     await this.deletions.enqueue(markers);
