@@ -13,7 +13,7 @@ import {
   ZkClientClosedError, ZkConnectionLossError, ZkConnectTimeoutError, ZkSessionExpiredError, toZkError, zkSessionExpiredCode,
 } from './zk-errors';
 import {
-  abandonDisconnected, closeWhenSilent, libraryCreateMode, toLibraryAcls, toLibraryTransaction, toZkAcls, toZkOpResults, toZkStat, toZkWatchEvent,
+  abandonDisconnected, closeWhenSilent, libraryCreateMode, writeRequestsPerTurn, toLibraryAcls, toLibraryTransaction, toZkAcls, toZkOpResults, toZkStat, toZkWatchEvent,
   type LibraryOpResult,
 } from './zk-library';
 import { defaultZkAcls, formatZkDigestCredentials, zkDigestId, type ZkAcl, type ZkSecurity } from './zk-acls';
@@ -70,8 +70,8 @@ export class ZkClient extends ZooKeeperBase {
   private disconnectedSinceMs: number | undefined;
   /** When a server last spoke on the lost connection: when it was lost, or earlier if it had gone silent first; undefined while connected. */
   private lastHeardMs: number | undefined;
-  /** Stops the read timeout of the current connection (zk-library's closeWhenSilent). */
-  private stopReadTimeout: () => void = () => undefined;
+  /** Stops the read timeout of the current connection and its writes per turn (zk-library's closeWhenSilent, writeRequestsPerTurn). */
+  private stopConnectionWatch: () => void = () => undefined;
 
   private constructor(
     private readonly connectString: string,
@@ -158,7 +158,7 @@ export class ZkClient extends ZooKeeperBase {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    this.stopReadTimeout();
+    this.stopConnectionWatch();
     this.disconnectedSinceMs ??= Date.now();
     const library = this.library;
     if (library.getState() === zookeeper.State.SYNC_CONNECTED) {
@@ -328,17 +328,22 @@ export class ZkClient extends ZooKeeperBase {
   /** Only the current library client's changes count; an expired one is left to finish closing. */
   private onStateChange(library: Client, state: State): void {
     if (library !== this.library || this.closed) return;
-    this.stopReadTimeout();
+    this.stopConnectionWatch();
     if (state === zookeeper.State.SYNC_CONNECTED) {
       const sessionId = this.sessionId;
       const newSession = sessionId !== this.lastSessionId;
       this.lastSessionId = sessionId;
       this.disconnectedSinceMs = undefined;
       this.lastHeardMs = undefined;
-      this.stopReadTimeout = closeWhenSilent(library, (silentMs, server) => {
+      const stopReadTimeout = closeWhenSilent(library, (silentMs, server) => {
         this.lastHeardMs = Date.now() - silentMs;
         this.logger.warn(`no answer from ZooKeeper ${server} for ${silentMs} ms, two thirds of the session timeout: closing the connection and trying again (as ZooKeeper's own client does)`);
       });
+      const stopWritingPerTurn = writeRequestsPerTurn(library);
+      this.stopConnectionWatch = () => {
+        stopReadTimeout();
+        stopWritingPerTurn();
+      };
       this.logger.debug(`connected to ${this.connectString}, session ${this.sessionIdHex}${newSession ? ' (new)' : ''}`);
       this.emit('connected', sessionId, newSession);
     } else if (state === zookeeper.State.DISCONNECTED) {
