@@ -13,7 +13,7 @@ import {
   ZkClientClosedError, ZkConnectionLossError, ZkConnectTimeoutError, ZkSessionExpiredError, toZkError, zkSessionExpiredCode,
 } from './zk-errors';
 import {
-  abandonDisconnected, closeWhenSilent, libraryCreateMode, writeRequestsPerTurn, toLibraryAcls, toLibraryTransaction, toZkAcls, toZkOpResults, toZkStat, toZkWatchEvent,
+  abandonDisconnected, closeWhenSilent, libraryCreateMode, streamlineConnection, toLibraryAcls, toLibraryTransaction, toZkAcls, toZkOpResults, toZkStat, toZkWatchEvent,
   type LibraryOpResult,
 } from './zk-library';
 import { defaultZkAcls, formatZkDigestCredentials, zkDigestId, type ZkAcl, type ZkSecurity } from './zk-acls';
@@ -70,7 +70,7 @@ export class ZkClient extends ZooKeeperBase {
   private disconnectedSinceMs: number | undefined;
   /** When a server last spoke on the lost connection: when it was lost, or earlier if it had gone silent first; undefined while connected. */
   private lastHeardMs: number | undefined;
-  /** Stops the read timeout of the current connection and its writes per turn (zk-library's closeWhenSilent, writeRequestsPerTurn). */
+  /** Stops the read timeout of the current connection and its writes per turn (zk-library's closeWhenSilent, streamlineConnection). */
   private stopConnectionWatch: () => void = () => undefined;
 
   private constructor(
@@ -339,10 +339,10 @@ export class ZkClient extends ZooKeeperBase {
         this.lastHeardMs = Date.now() - silentMs;
         this.logger.warn(`no answer from ZooKeeper ${server} for ${silentMs} ms, two thirds of the session timeout: closing the connection and trying again (as ZooKeeper's own client does)`);
       });
-      const stopWritingPerTurn = writeRequestsPerTurn(library);
+      const stopStreamlining = streamlineConnection(library);
       this.stopConnectionWatch = () => {
         stopReadTimeout();
-        stopWritingPerTurn();
+        stopStreamlining();
       };
       this.logger.debug(`connected to ${this.connectString}, session ${this.sessionIdHex}${newSession ? ' (new)' : ''}`);
       this.emit('connected', sessionId, newSession);

@@ -1,5 +1,5 @@
 import { Writable } from 'stream';
-import { writePerTurn } from '../../../src/coordination/zk-library';
+import { frameSplitter, writePerTurn } from '../../../src/coordination/zk-library';
 
 /** A stream that records what each of its system-call stand-ins (write or writev) was given. */
 function recordingStream(): { stream: Writable; calls: string[][] } {
@@ -58,5 +58,37 @@ describe('writePerTurn', () => {
     await turn();
     await drained;
     expect(calls).toEqual([['small', big]]);
+  });
+});
+
+/** A ZooKeeper frame: its length, then `body`. */
+function frame(body: string): Buffer {
+  const length = Buffer.alloc(4);
+  length.writeInt32BE(Buffer.byteLength(body));
+  return Buffer.concat([length, Buffer.from(body)]);
+}
+
+describe('frameSplitter', () => {
+  it('passes each whole frame by itself, however the stream was cut into reads', () => {
+    const frames = ['first', '', 'a longer third frame', 'x'].map(frame);
+    const stream = Buffer.concat(frames);
+    for (const cuts of [[stream.length], [1, 3, 4, 9, 10, 11, 30, stream.length], [2, 20, stream.length - 1, stream.length]]) {
+      const got: Buffer[] = [];
+      const read = frameSplitter((f) => got.push(Buffer.from(f)));
+      let from = 0;
+      for (const to of cuts) {
+        read(stream.subarray(from, to));
+        from = to;
+      }
+      expect(got).toEqual(frames);
+    }
+  });
+
+  it('starts from a frame\'s beginning read before it took over', () => {
+    const whole = frame('carried over');
+    const got: string[] = [];
+    const read = frameSplitter((f) => got.push(f.subarray(4).toString()), whole.subarray(0, 6));
+    read(Buffer.concat([whole.subarray(6), frame('next')]));
+    expect(got).toEqual(['carried over', 'next']);
   });
 });
