@@ -181,9 +181,12 @@ describe('controller and broker failures', () => {
     for (const id of [1, 2]) {
       const states = b1.channel.of(ApiKey.LeaderAndIsr, id).flatMap((r) => r.partitionStates);
       expect(states.find((p) => p.topic === 'orders' && p.partition === 2)).toMatchObject({ leader: 1, leaderEpoch: 1, isr: [1, 2] });
-      const update = b1.channel.of(ApiKey.UpdateMetadata, id).at(-1);
-      expect(update?.liveBrokers.map((b) => b.id)).toEqual([1, 2]);
-      expect(update?.partitionStates.find((p) => p.topic === 'solo')).toMatchObject({ leader: -1, offlineReplicas: [3] });
+      // Two batches, Kafka's order: the partitions broker 3 led (solo-0, orders-2), then the ISRs it leaves.
+      const updates = b1.channel.of(ApiKey.UpdateMetadata, id);
+      expect(updates.map((u) => u.liveBrokers.map((b) => b.id))).toEqual([[1, 2], [1, 2]]);
+      expect(updates[0].partitionStates.map((p) => `${p.topic}-${p.partition}`).sort()).toEqual(['orders-2', 'solo-0']);
+      expect(updates[0].partitionStates.find((p) => p.topic === 'solo')).toMatchObject({ leader: -1, offlineReplicas: [3] });
+      expect(updates[1].partitionStates.map((p) => `${p.topic}-${p.partition}`).sort()).toEqual(['orders-0', 'orders-1']);
     }
 
     b1.channel.clear();
