@@ -93,8 +93,9 @@ export class PartitionStateMachine {
   /**
    * Kafka's triggerOnlinePartitionStateChange plus the ISR side of onBrokerFailure, for `partitions`:
    * new ones (no state znode) get their first leader (initializeLeaderAndIsr), one whose leader is
-   * gone gets an offline election, one whose leader lives loses its dead ISR members. Returns the
-   * partitions changed, new ones first.
+   * gone gets an offline election, one whose leader lives loses its dead ISR members. The known ones
+   * are written as controlled shutdown's, many to a fenced multi (updateEach): after a broker of a
+   * 10,000-partition cluster dies, thousands of elections. Returns the partitions changed, new ones first.
    */
   async electLeaders(partitions: TopicPartition[], why: string): Promise<TopicPartition[]> {
     this.assertController();
@@ -104,32 +105,27 @@ export class PartitionStateMachine {
     // Split before any write: the new partitions' first leaderships are not to be elected again.
     const known = live.filter((tp) => this.context.leadershipOf(tp));
     const created = await this.initializeLeaderAndIsr(live.filter((tp) => !this.context.leadershipOf(tp)), `new partition, ${why}`);
-    const updated = await pipelined(known, async (tp): Promise<LeadershipChange | undefined> => {
-      const replicas = this.context.replicasOf(tp);
-      const leadership = await this.updateLeaderAndIsr(tp, (current) => {
-        const result = electAfterBrokerFailure({ replicas, isr: current.isr, leader: current.leader, liveBrokerIds: this.context.onlineReplicaBrokerIds(tp, eligible) }, alive, this.uncleanLeaderElectionEnable);
-        if (result?.unclean) {
-          this.context.uncleanLeaderElectionCount++;
-          this.logger.warn(`UNCLEAN leader election for ${tpName(tp)}: broker ${result.leader} was not in the ISR [${current.isr.join(',')}]; acknowledged records may be lost`);
-        }
-        return result;
-      });
-      return leadership && { tp, leadership, why: leadership.leader === NO_LEADER ? `${why}; no live ISR member: offline` : why };
+    // The ISR each unclean election was decided on, by partition: decisions may be taken again on a re-read znode.
+    const uncleanFrom = new Map<string, number[]>();
+    const updated = await this.updateEach(known, (tp, current) => {
+      const result = electAfterBrokerFailure({ replicas: this.context.replicasOf(tp), isr: current.isr, leader: current.leader, liveBrokerIds: this.context.onlineReplicaBrokerIds(tp, eligible) }, alive, this.uncleanLeaderElectionEnable);
+      if (result?.unclean) uncleanFrom.set(tpKey(tp.topic, tp.partition), current.isr);
+      else uncleanFrom.delete(tpKey(tp.topic, tp.partition));
+      return result;
     });
-    const changes = [...created, ...updated.filter((c): c is LeadershipChange => c !== undefined)];
-    this.logChanges(changes, why);
-    return changes.map((c) => c.tp);
-  }
-
-  /**
-   * Runs `change` for every partition, pipelined (Kafka 1.1's asynchronous ZooKeeper writes: each
-   * partition's znode is its own, so their round trips overlap), logs what changed (logChanges)
-   * and returns the partitions changed, in the given order.
-   */
-  async changeEach(partitions: readonly TopicPartition[], why: string, change: (tp: TopicPartition) => Promise<LeadershipChange | undefined>): Promise<TopicPartition[]> {
-    const changes = (await pipelined(partitions, change)).filter((c): c is LeadershipChange => c !== undefined);
-    this.logChanges(changes, why);
-    return changes.map((c) => c.tp);
+    const changes = known.flatMap((tp, i): LeadershipChange[] => {
+      const leadership = updated[i];
+      if (!leadership) return [];
+      const uncleanIsr = uncleanFrom.get(tpKey(tp.topic, tp.partition));
+      if (uncleanIsr) {
+        this.context.uncleanLeaderElectionCount++;
+        this.logger.warn(`UNCLEAN leader election for ${tpName(tp)}: broker ${leadership.leader} was not in the ISR [${uncleanIsr.join(',')}]; acknowledged records may be lost`);
+      }
+      return [{ tp, leadership, why: leadership.leader === NO_LEADER ? `${why}; no live ISR member: offline` : why }];
+    });
+    const all = [...created, ...changes];
+    this.logChanges(all, why);
+    return all.map((c) => c.tp);
   }
 
   /**
