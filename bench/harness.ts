@@ -74,7 +74,15 @@ export function processCpuMs(pids: readonly number[]): number {
 export function threadCpuMs(pid: number): Map<string, number> {
   const byName = new Map<string, number>();
   for (const tid of fs.readdirSync(`/proc/${pid}/task`)) {
-    const { name, ticks } = statCpu(fs.readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8'));
+    let stat: string;
+    try {
+      stat = fs.readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+    } catch (err) {
+      // A thread that ended between the listing and its read (librdkafka's bootstrap broker thread does) has nothing left to count.
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'ESRCH') continue;
+      throw err;
+    }
+    const { name, ticks } = statCpu(stat);
     byName.set(name, (byName.get(name) ?? 0) + (ticks * 1000) / procTicksPerSec);
   }
   return byName;
