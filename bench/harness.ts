@@ -3,9 +3,11 @@
  * they share: a stopwatch, throughput, latency percentiles in an HDR histogram, peak RSS, and the
  * CPU time other processes (the brokers) have used.
  */
+import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import type { Command, OptionValues } from 'commander';
 import * as hdr from 'hdr-histogram-js';
+import { assert } from '../src/common/assert';
 import type { BenchReport } from './report';
 
 /** Progress lines for the person waiting; they go to stderr so that stdout holds only the report. */
@@ -86,6 +88,24 @@ export function threadCpuMs(pid: number): Map<string, number> {
     byName.set(name, (byName.get(name) ?? 0) + (ticks * 1000) / procTicksPerSec);
   }
   return byName;
+}
+
+/**
+ * Runs `phase` with every thread of this process allowed only on the CPUs `cpus` names
+ * (`taskset -a -p -c`), then gives them back the CPUs they had; without `cpus`, just runs it.
+ * Processes started before (the brokers) keep their own.
+ */
+export async function onCpus<T>(cpus: string | undefined, phase: () => Promise<T>): Promise<T> {
+  if (cpus === undefined) return phase();
+  const taskset = (list: string): void => { execFileSync('taskset', ['-a', '-p', '-c', list, String(process.pid)], { stdio: 'ignore' }); };
+  const before = /:\s*(\S+)\s*$/.exec(execFileSync('taskset', ['-c', '-p', String(process.pid)], { encoding: 'utf8' }))?.[1];
+  assert(before !== undefined, () => 'taskset did not say which CPUs this process may use');
+  taskset(cpus);
+  try {
+    return await phase();
+  } finally {
+    taskset(before);
+  }
 }
 
 /** The command name and utime + stime (fields 2, 14 and 15 of proc(5)) of a /proc stat line. */

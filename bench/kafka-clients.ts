@@ -16,7 +16,7 @@ import { formatNumber, type FieldValue } from '../src/cli/format';
 import { assert } from '../src/common/assert';
 import { benchCluster, createBenchTopic, DEFAULT_BATCH_SIZE, randomPayload, type BenchCluster, type ClientBenchOptions } from './client-bench';
 import { consumeAll } from './consume';
-import { median, parseCount, parseCountOrZero, processCpuMs, type Benchmark, type Progress } from './harness';
+import { median, onCpus, parseCount, parseCountOrZero, processCpuMs, type Benchmark, type Progress } from './harness';
 import { ACKS_ALL_BATCH_SIZE, benchProducer, countRecords, produceAll } from './produce';
 import { rdkafkaPerfMissing, rdkafkaProps, runRdkafkaPerf, type TimedRun } from './rdkafka-perf';
 import type { BenchReport, ReportTable } from './report';
@@ -46,8 +46,8 @@ interface KafkaClientsOptions {
   warmupRecords: number;
   runs: number;
   setups: SetupName[];
-  /** CPUs for librdkafka's consumer (`taskset -c`), or undefined: wherever the kernel runs its threads. */
-  rdkafkaConsumerCpus?: string;
+  /** CPUs for both clients, librdkafka's program and this process while Josef's client works (`taskset`), or undefined: wherever the kernel runs their threads. */
+  clientCpus?: string;
 }
 
 /**
@@ -130,8 +130,8 @@ async function measureRound(cluster: BenchCluster, o: KafkaClientsOptions, setup
   for (const side of order) {
     progress(`${side === 'kafka' ? 'librdkafka' : 'Josef\'s client'}: producing ${formatNumber(o.warmupRecords, 0)} + ${formatNumber(o.records, 0)} records`);
     produce[side] = side === 'kafka'
-      ? await runRdkafkaPerf(['produce', cluster.bootstrapServers, topics.kafka, String(o.records), String(o.recordSize), String(o.warmupRecords), ...producerProps(setup)], cpu)
-      : await josefProduce(cluster, topics.josef, o, setup);
+      ? await runRdkafkaPerf(['produce', cluster.bootstrapServers, topics.kafka, String(o.records), String(o.recordSize), String(o.warmupRecords), ...producerProps(setup)], cpu, o.clientCpus)
+      : await onCpus(o.clientCpus, () => josefProduce(cluster, topics.josef, o, setup));
     progress(`${formatNumber(rps(produce[side]!), 0)} records/s, broker CPU ${formatNumber(cpuNsPerRecord(produce[side]!), 0)} ns/record`);
   }
   for (const side of order) {
@@ -142,8 +142,8 @@ async function measureRound(cluster: BenchCluster, o: KafkaClientsOptions, setup
   for (const side of order) {
     progress(`${side === 'kafka' ? 'librdkafka' : 'Josef\'s client'}: consuming ${formatNumber(o.records, 0)} records`);
     consume[side] = side === 'kafka'
-      ? await runRdkafkaPerf(['consume', cluster.bootstrapServers, topics.josef, String(o.records), topics.kafka, String(o.warmupRecords), ...consumerProps], cpu, o.rdkafkaConsumerCpus)
-      : await josefConsume(cluster, topics.josef, topics.kafka, o);
+      ? await runRdkafkaPerf(['consume', cluster.bootstrapServers, topics.josef, String(o.records), topics.kafka, String(o.warmupRecords), ...consumerProps], cpu, o.clientCpus)
+      : await onCpus(o.clientCpus, () => josefConsume(cluster, topics.josef, topics.kafka, o));
     progress(`${formatNumber(rps(consume[side]!), 0)} records/s, broker CPU ${formatNumber(cpuNsPerRecord(consume[side]!), 0)} ns/record, consumer CPU ${formatNumber(clientCpuNsPerRecord(consume[side]!), 0)} ns/record`);
   }
   return { kafka: { produce: produce.kafka!, consume: consume.kafka! }, josef: { produce: produce.josef!, consume: consume.josef! } };
@@ -272,7 +272,7 @@ async function run(options: OptionValues, progress: Progress): Promise<BenchRepo
     benchmark: 'kafka-clients',
     parameters: {
       records: o.records, recordSize: o.recordSize, partitions: o.partitions, warmupRecords: o.warmupRecords, runs: o.runs, setups: o.setups.join(','),
-      ...(o.rdkafkaConsumerCpus === undefined ? {} : { rdkafkaConsumerCpus: o.rdkafkaConsumerCpus }),
+      ...(o.clientCpus === undefined ? {} : { clientCpus: o.clientCpus }),
     },
     tables,
     figures,
@@ -280,7 +280,7 @@ async function run(options: OptionValues, progress: Progress): Promise<BenchRepo
     notes: [
       ...o.setups.map((name) => `${setups[name].title}: librdkafka ${producerProps(setups[name]).join(' ')}; Josef's producer ${josefSettings(setups[name])}.`),
       'librdkafka keeps its defaults of linger.ms 5 (at 0 its broker thread wakes for every record; at these rates a batch fills before 5 ms pass, so both producers send full batches) and max.in.flight 1,000,000 (it puts one partition in each Produce request, Josef\'s client one batch of each partition).',
-      `Consumers: librdkafka's legacy consumer (as kcat -C without -G) with ${consumerProps.join(' ')} and its defaults${o.rdkafkaConsumerCpus === undefined ? '' : `, on CPU(s) ${o.rdkafkaConsumerCpus} only (taskset -c)`}; Josef's Consumer with its defaults (check.crcs true). Both read the topic Josef's producer wrote, from the beginning.`,
+      `${o.clientCpus === undefined ? '' : `Both clients run on CPU(s) ${o.clientCpus} only (taskset): librdkafka's program, and this process while Josef's client works; the brokers keep every CPU. `}Consumers: librdkafka's legacy consumer (as kcat -C without -G) with ${consumerProps.join(' ')} and its defaults; Josef's Consumer with its defaults (check.crcs true). Both read the topic Josef's producer wrote, from the beginning.`,
       'Records/s are timed by each client (produce: until every record is acknowledged; consume: from the start of fetching to the last record; both consumers know their start offsets before their clocks start). Broker CPU: the brokers\' utime + stime in /proc/<pid>/stat (10 ms ticks; summed over the brokers) over the same part, per record. Client CPU (JSON *ClientCpuNsPerRecord; the table shows the consumer\'s): rdkafka-perf\'s /proc/<pid>/stat, all its threads, and Josef\'s client\'s process.cpuUsage(), over the same part.',
       ...(o.runs > 1 ? [`${o.runs} rounds on one cluster per setup, alternating which client goes first; the JSON figures are medians, and each ratio is the median of the rounds' own ratios.`] : []),
     ],
@@ -304,7 +304,7 @@ export const kafkaClientsBenchmark: Benchmark = {
       .option('--warmup-records <n>', 'records each client produces, and consumes, first and untimed (the JIT of the brokers\' paths)', parseCountOrZero, 500_000)
       .option('--runs <n>', 'rounds per setup, alternating which client goes first (an even number balances the order); the figures are their medians', parseCount, 4)
       .option('--setups <list>', `which clusters, in order (${setupNames.join(', ')})`, parseSetups, [...setupNames])
-      .option('--rdkafka-consumer-cpus <list>', 'run librdkafka\'s consumer on these CPUs only (taskset -c, e.g. 0: its application and broker threads on one CPU, as in a container given one; on two they contend for the allocator\'s lock at every record, see docs/benchmarks.md)');
+      .option('--client-cpus <list>', 'run both clients on these CPUs only (taskset; e.g. 0: one CPU each, as in a container given one; librdkafka\'s application and broker threads on two CPUs contend for the allocator\'s lock at every record, see docs/benchmarks.md)');
   },
   run,
 };
