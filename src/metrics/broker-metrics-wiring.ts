@@ -30,7 +30,7 @@ export function createBrokerMetrics(wiring: BrokerMetricsWiring): BrokerMetrics 
   return new BrokerMetrics(wiring.brokerId, {
     partitions: () => partitionViews(replicaManager),
     topicStats: replicaManager.topicStats,
-    isrChanges: () => ({ shrinks: replicaManager.isrShrinkCount, expands: replicaManager.isrExpandCount }),
+    isrChanges: () => ({ shrinks: replicaManager.isrManager.shrinkCount, expands: replicaManager.isrManager.expandCount }),
     controller: () => wiring.controller()?.stats() ?? noController,
     zkSession: wiring.zkSession,
     groupLags: () => coordinatedGroupLags(wiring),

@@ -29,8 +29,7 @@ import {
   parseThrottledReplicas, parseThrottleRate, ReplicationQuota, ReplicationThrottleConfig,
 } from '../replication/replication-quota';
 import type { FetcherConnect } from '../replication/replica-fetcher';
-import type { IsrWriteResult } from '../coordination/isr-change';
-import type { PartitionStateZnode } from '../coordination/znodes';
+import { IsrManager, type IsrStore } from '../replication/isr-manager';
 import { partitionError, type PartitionErrorResult } from './partition-error';
 import { BrokerTopicStats } from '../metrics/broker-topic-stats';
 import {
@@ -82,22 +81,8 @@ export interface EpochEndOffsetResult extends TopicPartitionRef {
   endOffset: number;
 }
 
-/** Where a leader writes ISR changes (ZooKeeper: src/coordination/isr-change.ts). */
-export interface IsrStore {
-  /** Conditional write of the partition state znode at `zkVersion`. */
-  write(tp: TopicPartitionRef, state: PartitionStateZnode, zkVersion: number): Promise<IsrWriteResult>;
-  /** Tells the controller these partitions' ISRs changed (an isr_change_notification). */
-  notify(partitions: TopicPartitionRef[]): Promise<unknown>;
-}
-
 /** A LeaderAndIsr holds the event loop at most this long at a time (a ZooKeeper session times out in seconds). */
 const leaderAndIsrSliceMs = 100;
-/** How often ISR changes are batched into one notification (Kafka checks every 2.5 s). */
-const ISR_PROPAGATION_CHECK_MS = 200;
-/** A batch goes once no change came for this long (Kafka: 5 s; shorter so `topic describe` follows a demo live)... */
-const ISR_PROPAGATION_QUIET_MS = 500;
-/** ...or at the latest this long after the previous one (Kafka: 60 s). */
-const ISR_PROPAGATION_MAX_DELAY_MS = 5_000;
 
 /** One partition's role as a LeaderAndIsr request just set it (what the group coordinator loads and unloads on). */
 export interface LeadershipChange extends TopicPartitionRef {
@@ -140,11 +125,8 @@ export class ReplicaManager {
   controllerEpoch = -1;
   private stateChangeTail: Promise<unknown> = Promise.resolve();
   private checkpointTimer: NodeJS.Timeout | undefined;
-  private isrExpirationTimer: NodeJS.Timeout | undefined;
-  private isrPropagationTimer: NodeJS.Timeout | undefined;
-  private readonly isrChanges = new Map<string, TopicPartitionRef>();
-  private lastIsrChangeMs = 0;
-  private lastIsrPropagationMs = 0;
+  /** Shrinks and expands the ISR of the partitions led here, and tells the controller. */
+  readonly isrManager: IsrManager;
   readonly fetcherManager: ReplicaFetcherManager | undefined;
   /** Replication throttles (Kafka's ReplicationQuotaManager for LeaderReplication and FollowerReplication). */
   readonly leaderQuota: ReplicationQuota;
@@ -154,9 +136,6 @@ export class ReplicaManager {
   private readonly leadershipListeners: LeadershipListener[] = [];
   /** Kafka's BrokerTopicStats: messages and bytes in and out per topic. */
   readonly topicStats: BrokerTopicStats;
-  /** ISR changes this broker wrote as leader (Kafka's IsrShrinksPerSec and IsrExpandsPerSec meters, as totals). */
-  isrShrinkCount = 0;
-  isrExpandCount = 0;
 
   constructor(private readonly options: ReplicaManagerOptions) {
     this.brokerId = options.config.brokerId;
@@ -169,6 +148,16 @@ export class ReplicaManager {
     this.deleteRecordsPurgatory = new DelayedOperationPurgatory('DeleteRecords', purgatoryOptions);
     this.leaderQuota = new ReplicationQuota({ nowMs: () => options.clock.nowMs() });
     this.followerQuota = new ReplicationQuota({ nowMs: () => options.clock.nowMs() });
+    this.isrManager = new IsrManager({
+      localBrokerId: this.brokerId,
+      replicaLagTimeMaxMs: options.config.replicaLagTimeMaxMs,
+      clock: options.clock,
+      logger: options.logger,
+      store: options.isrStore,
+      partitions: () => this.partitions.values(),
+      partition: (topic, partition) => this.getPartition(topic, partition),
+      onChange: (partition) => this.wakeWaiters(partition.key, true),
+    });
     if (options.fetcherConnect) {
       const { config } = options;
       this.fetcherManager = new ReplicaFetcherManager({
@@ -194,18 +183,14 @@ export class ReplicaManager {
       }
     }, this.options.config.replicaHighWatermarkCheckpointIntervalMs);
     this.checkpointTimer.unref();
-    const { replicaLagTimeMaxMs } = this.options.config;
-    // Kafka's isr-expiration task: every half lag time, so a stuck follower leaves within 1.5x of it.
-    this.isrExpirationTimer = setInterval(() => this.maybeShrinkIsrs(), Math.max(1, Math.floor(replicaLagTimeMaxMs / 2)));
-    this.isrExpirationTimer.unref();
-    this.isrPropagationTimer = setInterval(() => this.maybePropagateIsrChanges(), ISR_PROPAGATION_CHECK_MS);
-    this.isrPropagationTimer.unref();
+    this.isrManager.startup();
   }
 
   /** Answers every waiting request with what there is and stops the checkpoint timer; LogManager.close saves the rest. */
   async shutdown(): Promise<void> {
-    for (const timer of [this.checkpointTimer, this.isrExpirationTimer, this.isrPropagationTimer]) if (timer) clearInterval(timer);
-    this.checkpointTimer = this.isrExpirationTimer = this.isrPropagationTimer = undefined;
+    if (this.checkpointTimer) clearInterval(this.checkpointTimer);
+    this.checkpointTimer = undefined;
+    this.isrManager.shutdown();
     await this.fetcherManager?.shutdown();
     // Waiting acks=all produces hear NOT_LEADER_OR_FOLLOWER (retry elsewhere), not a timeout they did not reach.
     this.suspendLeaderships('this broker is shutting down');
@@ -442,61 +427,7 @@ export class ReplicaManager {
         if (!(err instanceof JosefError)) throw err;
         continue;
       }
-      const expanded = partition.expandedIsr(params.replicaId);
-      if (expanded) void this.updateIsr(partition, expanded, `broker ${params.replicaId} caught up to offset ${entry.fetchOffset}`);
-    }
-  }
-
-  /** Kafka's maybeShrinkIsr over every led partition: followers not caught up for replica.lag.time.max.ms leave the ISR. */
-  maybeShrinkIsrs(): void {
-    const { replicaLagTimeMaxMs } = this.options.config;
-    for (const partition of this.partitions.values()) {
-      const lagging = partition.outOfSyncReplicas(replicaLagTimeMaxMs);
-      if (lagging.length === 0) continue;
-      const details = lagging.map((id) => `broker ${id} at ${partition.followerState(id)?.logEndOffset ?? '?'}`).join(', ');
-      void this.updateIsr(partition, partition.shrunkIsr(lagging), `not caught up for ${replicaLagTimeMaxMs} ms: ${details}, leader at ${partition.log.logEndOffset}`);
-    }
-  }
-
-  /**
-   * Writes a new ISR for a led partition to its state znode, conditionally on the zkVersion this
-   * leader last saw; only a written ISR takes effect. A failed condition means the controller or a
-   * newer leader moved the partition: if the znode names another leader or a newer epoch, this
-   * broker stops leading it until LeaderAndIsr says more (it must not acknowledge acks=all writes
-   * on an ISR nobody else agrees with).
-   */
-  private async updateIsr(partition: Partition, isr: number[], why: string): Promise<void> {
-    const store = this.options.isrStore;
-    if (!store || partition.isrUpdateInFlight) return;
-    partition.isrUpdateInFlight = true;
-    const { leaderEpoch, controllerEpoch, zkVersion } = partition;
-    const tp = { topic: partition.topic, partition: partition.partition };
-    const before = JSON.stringify(partition.isr);
-    try {
-      const result = await store.write(tp, { leader: this.brokerId, leaderEpoch, isr, controllerEpoch }, zkVersion);
-      if (this.getPartition(tp.topic, tp.partition) !== partition || !partition.isLeader || partition.leaderEpoch !== leaderEpoch) return;
-      if (result.updated) {
-        this.logger.info(`${partition.key}: ISR ${before} -> ${JSON.stringify(isr)} (${why})`);
-        if (isr.length < partition.isr.length) this.isrShrinkCount++;
-        else this.isrExpandCount++;
-        partition.applyIsr(isr, result.zkVersion);
-        this.isrChanges.set(partition.key, tp);
-        this.lastIsrChangeMs = this.options.clock.nowMs();
-        this.wakeWaiters(partition.key, true);
-        return;
-      }
-      const current = result.current;
-      if (current === undefined || current.leader !== this.brokerId || current.leaderEpoch > leaderEpoch) {
-        this.logger.warn(`${partition.key}: not leader any more at epoch ${leaderEpoch} (${result.reason}; znode says leader ${current?.leader ?? 'none'}, epoch ${current?.leaderEpoch ?? '?'}): stops leading until the controller's LeaderAndIsr`);
-        partition.resignLeadership(current?.leader ?? -1);
-        this.wakeWaiters(partition.key, true);
-      } else {
-        this.logger.warn(`${partition.key}: ISR change to ${JSON.stringify(isr)} not written: ${result.reason}; waiting for LeaderAndIsr`);
-      }
-    } catch (err) {
-      this.logger.warn(`${partition.key}: cannot write ISR ${JSON.stringify(isr)} to ZooKeeper: ${(err as Error).message}; will try again`);
-    } finally {
-      partition.isrUpdateInFlight = false;
+      void this.isrManager.maybeExpandIsr(partition, params.replicaId, entry.fetchOffset);
     }
   }
 
@@ -515,21 +446,6 @@ export class ReplicaManager {
   resumeLeaderships(): void {
     const resumed = [...this.partitions.values()].filter((p) => p.resumeLeadership());
     if (resumed.length > 0) this.logger.info(`ZooKeeper session kept: leadership of ${resumed.length} partition(s) resumed`);
-  }
-
-  /** Sends batched ISR changes to the controller once they have settled (Kafka's maybePropagateIsrChanges). */
-  private maybePropagateIsrChanges(): void {
-    const store = this.options.isrStore;
-    const now = this.options.clock.nowMs();
-    if (!store || this.isrChanges.size === 0) return;
-    if (now - this.lastIsrChangeMs < ISR_PROPAGATION_QUIET_MS && now - this.lastIsrPropagationMs < ISR_PROPAGATION_MAX_DELAY_MS) return;
-    const changed = [...this.isrChanges.values()];
-    this.isrChanges.clear();
-    this.lastIsrPropagationMs = now;
-    store.notify(changed).catch((err: Error) => {
-      this.logger.warn(`cannot write an isr_change_notification: ${err.message}; will try again`);
-      for (const tp of changed) this.isrChanges.set(partitionKey(tp.topic, tp.partition), tp);
-    });
   }
 
   /** ListOffsets, answered by leaders only (Kafka's fetchOnlyFromLeader), except for DEBUGGING_REPLICA_ID's earliest and latest. */
