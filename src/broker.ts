@@ -47,6 +47,7 @@ import { CredentialCache } from './security/scram-credentials';
 import { tlsServerOptions } from './security/tls-options';
 import type { ClientSecurity, TlsClientSettings } from './client/client-security';
 import { ReplicaManager } from './server/replica-manager';
+import { ReplicationThrottles } from './server/replication-throttles';
 import { SocketServer } from './server/socket-server';
 import { BrokerStartupError } from './server/startup-error';
 import { isOutOfFileDescriptors, segmentFileHandles } from './storage/file-handle-cache';
@@ -199,6 +200,7 @@ export class Broker {
       throw new BrokerStartupError(`every log dir is offline (${logDirFailures.offlineLogDirs().join(', ')}): see the errors above`);
     }
     writeLogDirIdentity(missingIdentity, this.brokerId, this.clusterId);
+    const throttles = new ReplicationThrottles({ brokerId: this.brokerId, clock: this.clock, logger: this.logger.child('replica-manager') });
     this.replicaManager = new ReplicaManager({
       config: this.config,
       logManager: this.logManager,
@@ -217,6 +219,7 @@ export class Broker {
         security: this.interBrokerSecurity,
         logger: this.logger.child(`fetcher-connection-${leader.nodeId}`),
       }),
+      throttles,
     });
     logDirFailures.onOfflineLogDir((logDir) => void this.onLogDirFailure(zk, logDir));
     this.groupCoordinator = createGroupCoordinator({
@@ -259,8 +262,11 @@ export class Broker {
       zk,
       brokerId: this.brokerId,
       target: {
-        applyTopicConfig: (topic, config) => this.replicaManager?.applyTopicConfig(topic, config),
-        applyBrokerConfig: (config) => this.replicaManager?.applyBrokerConfig(config),
+        applyTopicConfig: (topic, config) => {
+          throttles.applyTopicConfig(topic, config);
+          this.replicaManager?.applyTopicConfig(topic, config);
+        },
+        applyBrokerConfig: (config) => throttles.applyBrokerConfig(config),
         applyUserConfig: (user, config) => this.credentialCache.update(user, config),
       },
       clock: this.clock,

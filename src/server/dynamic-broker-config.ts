@@ -7,7 +7,7 @@ import { knownConfigKeys } from '../common/config';
 import { ConfigValueError, ErrorCode, JosefError } from '../common/errors';
 import { parseThrottleRate, ReplicationThrottleConfig } from '../replication/replication-quota';
 
-/** Kafka's DynamicConfig.Broker names that Josef's brokers apply without a restart (ReplicaManager.applyBrokerConfig). */
+/** Kafka's DynamicConfig.Broker names that Josef's brokers apply without a restart (ReplicationThrottles.applyBrokerConfig). */
 export const dynamicBrokerConfigKeys: readonly string[] = [ReplicationThrottleConfig.leaderRate, ReplicationThrottleConfig.followerRate];
 
 /**

@@ -21,7 +21,7 @@ import { parseConfigChange } from '../coordination/znodes';
 /** Kafka's changeExpirationMs for config change notifications: 15 minutes. */
 export const CONFIG_CHANGE_EXPIRATION_MS = 15 * 60 * 1000;
 
-/** Where the configs go (the ReplicaManager on a broker). */
+/** Where the configs go (on a broker: its ReplicationThrottles, the ReplicaManager for topics' log settings, the SCRAM credential cache). */
 export interface DynamicConfigTarget {
   /** A topic's whole config as it now is (empty when it has none). */
   applyTopicConfig(topic: string, config: Record<string, string>): void;

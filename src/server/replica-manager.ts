@@ -25,12 +25,11 @@ import { DelayedProduce, type ProducePartitionStatus } from '../replication/dela
 import { Partition, type FetchIsolation, type RequiredAcks } from '../replication/partition';
 import { DelayedOperationPurgatory } from '../replication/purgatory';
 import { ReplicaFetcherManager, type FollowStart } from '../replication/replica-fetcher-manager';
-import {
-  parseThrottledReplicas, parseThrottleRate, ReplicationQuota, ReplicationThrottleConfig,
-} from '../replication/replication-quota';
+import type { ReplicationQuota } from '../replication/replication-quota';
 import type { FetcherConnect } from '../replication/replica-fetcher';
 import { IsrManager, type IsrStore } from '../replication/isr-manager';
 import { partitionError, type PartitionErrorResult } from './partition-error';
+import { ReplicationThrottles } from './replication-throttles';
 import { BrokerTopicStats } from '../metrics/broker-topic-stats';
 import {
   readFromLocalLog, readableBytes, type FetchParams, type FetchPartitionResult,
@@ -108,6 +107,8 @@ export interface ReplicaManagerOptions {
   isrStore?: IsrStore;
   /** How followers reach leaders; without it followers do not fetch. */
   fetcherConnect?: FetcherConnect;
+  /** The replication throttles, as the dynamic config sets them; without them: unlimited. */
+  throttles?: { leader: ReplicationQuota; follower: ReplicationQuota };
   /** Where appends and reads are counted per topic (the broker's metrics read them); a private one otherwise. */
   topicStats?: BrokerTopicStats;
 }
@@ -128,7 +129,7 @@ export class ReplicaManager {
   /** Shrinks and expands the ISR of the partitions led here, and tells the controller. */
   readonly isrManager: IsrManager;
   readonly fetcherManager: ReplicaFetcherManager | undefined;
-  /** Replication throttles (Kafka's ReplicationQuotaManager for LeaderReplication and FollowerReplication). */
+  /** Replication throttles (Kafka's ReplicationQuotaManager for LeaderReplication and FollowerReplication), set by the dynamic config. */
   readonly leaderQuota: ReplicationQuota;
   readonly followerQuota: ReplicationQuota;
   private readonly brokerId: number;
@@ -146,8 +147,9 @@ export class ReplicaManager {
     this.fetchPurgatory = new DelayedOperationPurgatory('Fetch', purgatoryOptions);
     this.producePurgatory = new DelayedOperationPurgatory('Produce', purgatoryOptions);
     this.deleteRecordsPurgatory = new DelayedOperationPurgatory('DeleteRecords', purgatoryOptions);
-    this.leaderQuota = new ReplicationQuota({ nowMs: () => options.clock.nowMs() });
-    this.followerQuota = new ReplicationQuota({ nowMs: () => options.clock.nowMs() });
+    const throttles = options.throttles ?? new ReplicationThrottles({ brokerId: this.brokerId, clock: options.clock, logger: options.logger });
+    this.leaderQuota = throttles.leader;
+    this.followerQuota = throttles.follower;
     this.isrManager = new IsrManager({
       localBrokerId: this.brokerId,
       replicaLagTimeMaxMs: options.config.replicaLagTimeMaxMs,
@@ -371,39 +373,11 @@ export class ReplicaManager {
   }
 
   /**
-   * For the dynamic config (/config/brokers/<id> and <default>, Kafka's BrokerConfigHandler): the
-   * broker's effective dynamic props. `leader.replication.throttled.rate` and
-   * `follower.replication.throttled.rate` (bytes per second) set the two throttles' limits; a rate
-   * absent from `props` lifts that limit. Other keys are ignored here. A malformed rate throws and
-   * changes nothing.
-   */
-  applyBrokerConfig(props: Record<string, string>): void {
-    const leader = parseThrottleRate(ReplicationThrottleConfig.leaderRate, props[ReplicationThrottleConfig.leaderRate]);
-    const follower = parseThrottleRate(ReplicationThrottleConfig.followerRate, props[ReplicationThrottleConfig.followerRate]);
-    this.leaderQuota.updateQuota(leader);
-    this.followerQuota.updateQuota(follower);
-    this.logger.info(`replication throttle: leader ${leader ?? 'unlimited'} B/s, follower ${follower ?? 'unlimited'} B/s`);
-  }
-
-  /**
-   * For the dynamic config (/config/topics/<topic>, Kafka's TopicConfigHandler): the topic's whole
-   * config. `leader.replication.throttled.replicas` and `follower.replication.throttled.replicas`
-   * ("*", or "partition:brokerId,..." of which this broker takes the pairs with its id) say which
-   * of its partitions each throttle applies to; absent or empty: none. A malformed list throws and
-   * changes nothing.
+   * For the dynamic config (/config/topics/<topic>, the log half of Kafka's TopicConfigHandler): the
+   * topic's whole config. Its log settings (retention, segment size, ...) and min.insync.replicas
+   * apply to its hosted partitions at once; its throttled replicas are ReplicationThrottles' part.
    */
   applyTopicConfig(topic: string, props: Record<string, string>): void {
-    const lists = [
-      [this.leaderQuota, props[ReplicationThrottleConfig.leaderReplicas]],
-      [this.followerQuota, props[ReplicationThrottleConfig.followerReplicas]],
-    ] as const;
-    const parsed = lists.map(([, value]) => (value === undefined ? undefined : parseThrottledReplicas(value, this.brokerId)));
-    lists.forEach(([quota], i) => {
-      const partitions = parsed[i];
-      if (partitions === undefined || (partitions !== '*' && partitions.length === 0)) quota.removeThrottle(topic);
-      else quota.markThrottled(topic, partitions);
-    });
-    // The topic's log settings (retention, segment size, ...) and min.insync.replicas apply to its hosted partitions at once.
     const { config } = this.options;
     const settings = topicConfig(brokerLogConfig(config), config.minInsyncReplicas, props);
     for (const hosted of this.partitions.values()) {

@@ -1,6 +1,6 @@
 /**
  * The leader side of the replication throttle through ReplicaManager, set as the dynamic config
- * sets it (applyBrokerConfig, applyTopicConfig): a follower outside the ISR gets no data for a
+ * sets it (ReplicationThrottles' applyBrokerConfig, applyTopicConfig): a follower outside the ISR gets no data for a
  * throttled partition while the leader rate is exceeded, and its waiting fetch does not complete on
  * held-back bytes; consumers and ISR members are never held back.
  */
@@ -8,6 +8,7 @@ import { loadBrokerConfig } from '../../../src/common/config';
 import type { LeaderAndIsrPartitionState } from '../../../src/protocol/messages';
 import { LogManager } from '../../../src/storage/log-manager';
 import { ReplicaManager, type FetchParams } from '../../../src/server/replica-manager';
+import { ReplicationThrottles } from '../../../src/server/replication-throttles';
 import { numberedBatch, quietLogger } from '../../helpers/log';
 import { ManualScheduler } from '../../helpers/manual-scheduler';
 import { rmDir, tmpDir } from '../../helpers/tmp';
@@ -31,13 +32,15 @@ describe('leader replication throttle', () => {
   let logManager: LogManager;
   let scheduler: ManualScheduler;
   let manager: ReplicaManager;
+  let throttles: ReplicationThrottles;
 
   beforeEach(async () => {
     dir = tmpDir('replication-throttle');
     const { config } = loadBrokerConfig({ env: {}, flags: { 'broker.id': '1', 'log.dirs': dir } });
     scheduler = new ManualScheduler();
     logManager = LogManager.open(config.logDirs, { segmentBytes: 1 << 20, segmentMs: 1e12, retentionMs: -1, retentionBytes: -1, indexIntervalBytes: 4096, maxMessageBytes: 1 << 20, flushIntervalMessages: 1e15, flushIntervalMs: 1e15 }, { clock: scheduler.clock, logger: quietLogger });
-    manager = new ReplicaManager({ config, logManager, clock: scheduler.clock, logger: quietLogger, scheduler });
+    throttles = new ReplicationThrottles({ brokerId: 1, clock: scheduler.clock, logger: quietLogger });
+    manager = new ReplicaManager({ config, logManager, clock: scheduler.clock, logger: quietLogger, scheduler, throttles });
     await manager.becomeLeaderOrFollower({ controllerId: 1, controllerEpoch: 1, brokerEpoch: 1, partitionStates: [leaderState([1], 1)], liveLeaders: [] });
     await manager.appendRecords(1, 1000, [{ topic: 'orders', partition: 0, records: numberedBatch(0, 10, 1_700_000_000_000, 100) }]);
     await manager.appendRecords(1, 1000, [{ topic: 'orders', partition: 0, records: numberedBatch(10, 10, 1_700_000_000_000, 100) }]);
@@ -55,8 +58,8 @@ describe('leader replication throttle', () => {
   });
 
   it('holds back data for a follower outside the ISR once the rate is exceeded, until the window passes', async () => {
-    manager.applyBrokerConfig({ 'leader.replication.throttled.rate': '100' });
-    manager.applyTopicConfig('orders', { 'leader.replication.throttled.replicas': '0:1,0:3' });
+    throttles.applyBrokerConfig({ 'leader.replication.throttled.rate': '100' });
+    throttles.applyTopicConfig('orders', { 'leader.replication.throttled.replicas': '0:1,0:3' });
     const [first] = await manager.fetchMessages(fetch(2));
     expect(first.records?.length).toBeGreaterThan(100);
     expect(manager.leaderQuota.isQuotaExceeded()).toBe(true);
@@ -75,27 +78,27 @@ describe('leader replication throttle', () => {
   });
 
   it('never holds back an ISR member, nor partitions not listed for this broker, nor once the rate is lifted', async () => {
-    manager.applyBrokerConfig({ 'leader.replication.throttled.rate': '100' });
-    manager.applyTopicConfig('orders', { 'leader.replication.throttled.replicas': '*' });
+    throttles.applyBrokerConfig({ 'leader.replication.throttled.rate': '100' });
+    throttles.applyTopicConfig('orders', { 'leader.replication.throttled.replicas': '*' });
     await manager.fetchMessages(fetch(2));
     expect((await manager.fetchMessages(fetch(2)))[0].records).toBeNull();
 
-    manager.applyTopicConfig('orders', { 'leader.replication.throttled.replicas': '0:2' });
+    throttles.applyTopicConfig('orders', { 'leader.replication.throttled.replicas': '0:2' });
     expect((await manager.fetchMessages(fetch(2)))[0].records).not.toBeNull();
 
-    manager.applyTopicConfig('orders', { 'leader.replication.throttled.replicas': '*' });
-    manager.applyBrokerConfig({});
+    throttles.applyTopicConfig('orders', { 'leader.replication.throttled.replicas': '*' });
+    throttles.applyBrokerConfig({});
     expect((await manager.fetchMessages(fetch(2)))[0].records).not.toBeNull();
 
-    manager.applyBrokerConfig({ 'leader.replication.throttled.rate': '100' });
+    throttles.applyBrokerConfig({ 'leader.replication.throttled.rate': '100' });
     expect((await manager.fetchMessages(fetch(2)))[0].records).toBeNull();
     await manager.becomeLeaderOrFollower({ controllerId: 1, controllerEpoch: 1, brokerEpoch: 1, partitionStates: [leaderState([1, 2], 2)], liveLeaders: [] });
     expect((await manager.fetchMessages(fetch(2)))[0].records).not.toBeNull();
   });
 
   it('refuses a malformed throttle without changing anything', () => {
-    expect(() => manager.applyBrokerConfig({ 'follower.replication.throttled.rate': 'fast' })).toThrow(/positive/);
-    expect(() => manager.applyTopicConfig('orders', { 'leader.replication.throttled.replicas': 'all of them' })).toThrow(/partition:brokerId/);
+    expect(() => throttles.applyBrokerConfig({ 'follower.replication.throttled.rate': 'fast' })).toThrow(/positive/);
+    expect(() => throttles.applyTopicConfig('orders', { 'leader.replication.throttled.replicas': 'all of them' })).toThrow(/partition:brokerId/);
     expect(manager.leaderQuota.isThrottled('orders', 0)).toBe(false);
   });
 });
