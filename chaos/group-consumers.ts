@@ -6,10 +6,11 @@
  * acknowledged value was processed and whether any commit skipped an unprocessed record.
  */
 import { Consumer } from '../src/client/consumer';
-import { tpName, type ConsumerRecord } from '../src/client/records';
+import { type ConsumerRecord } from '../src/client/records';
 import type { Logger } from '../src/common/logger';
 import { waitFor } from '../src/common/wait';
 import { GroupProgress } from './checker';
+import { partitionKey } from '../src/common/topic';
 
 export interface ChaosGroupOptions {
   bootstrapServers: string;
@@ -89,7 +90,7 @@ export class ChaosGroup {
       await waitFor(async () => {
         for (const [partition, end] of endOffsets) if (this.progress.processedUpTo(partition) < end) return false;
         const committed = await consumer.committed(partitions).catch(() => undefined);
-        return committed !== undefined && [...endOffsets].every(([partition, end]) => (committed.get(tpName(this.options.topic, partition)) ?? -1) >= end);
+        return committed !== undefined && [...endOffsets].every(([partition, end]) => (committed.get(partitionKey(this.options.topic, partition)) ?? -1) >= end);
       }, { timeoutMs, intervalMs: 500, message: 'the consumer group to process and commit everything' });
       return true;
     } catch {

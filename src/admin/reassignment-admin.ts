@@ -18,6 +18,7 @@ import { getDataIfExists } from '../coordination/zk-reads';
 import {
   parsePartitionReassignment, parseTopicZnode, serializePartitionReassignment, type ReplicaAssignment, type TopicZnode,
 } from '../coordination/znodes';
+import { partitionKey } from '../common/topic';
 
 /** Kafka's throttle config names (dynamic broker and topic configs). */
 export const ThrottleConfig = {
@@ -86,7 +87,7 @@ export async function planProblems(zk: ZkClient, plan: ReassignmentPlan): Promis
   const live = new Set((await liveBrokers(zk)).map((b) => b.brokerId));
   const problems: string[] = [];
   for (const { topic, partition, replicas } of plan.partitions) {
-    const name = `${topic}-${partition}`;
+    const name = partitionKey(topic, partition);
     const znode = znodes.get(topic);
     if (!znode) {
       problems.push(`${name}: topic ${topic} does not exist`);
@@ -206,7 +207,7 @@ export interface PartitionVerification extends PlannedPartition {
 async function pendingReassignments(zk: ZkClient): Promise<Set<string>> {
   const node = await getDataIfExists(zk, ZkPaths.reassignPartitions);
   if (!node) return new Set();
-  return new Set(parsePartitionReassignment(ZkPaths.reassignPartitions, node.data).valid.map((e) => `${e.topic}-${e.partition}`));
+  return new Set(parsePartitionReassignment(ZkPaths.reassignPartitions, node.data).valid.map((e) => partitionKey(e.topic, e.partition)));
 }
 
 /**
@@ -229,7 +230,7 @@ export async function reassignmentStatus(zk: ZkClient, plan: ReassignmentPlan): 
   return plan.partitions.map((p): PartitionVerification => {
     const znode = znodes.get(p.topic);
     const assigned = znode?.partitions.get(p.partition);
-    const moving = pending.has(`${p.topic}-${p.partition}`) || znode?.addingReplicas.has(p.partition) || znode?.removingReplicas.has(p.partition);
+    const moving = pending.has(partitionKey(p.topic, p.partition)) || znode?.addingReplicas.has(p.partition) || znode?.removingReplicas.has(p.partition);
     const same = assigned !== undefined && assigned.length === p.replicas.length && assigned.every((id, i) => id === p.replicas[i]);
     return { ...p, assigned, status: moving ? 'in progress' : same ? 'done' : 'failed' };
   });

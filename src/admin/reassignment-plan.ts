@@ -20,6 +20,7 @@
  */
 import { ErrorCode, JosefError } from '../common/errors';
 import type { ReplicaAssignment } from '../coordination/znodes';
+import { partitionKey } from '../common/topic';
 
 /** A target broker and its rack (broker.rack, the "rack" of /brokers/ids/<id>). */
 export interface BrokerRack {
@@ -387,7 +388,7 @@ export function parsePlan(text: string, source = 'the plan'): ReassignmentPlan {
     if (typeof e !== 'object' || e === null || typeof e.topic !== 'string' || e.topic === '' || !Number.isInteger(e.partition) || (e.partition as number) < 0) {
       invalid(`${source}: partitions[${i}] needs a "topic" string and a "partition" number >= 0`);
     }
-    const name = `${e.topic}-${e.partition}`;
+    const name = partitionKey(e.topic, e.partition as number);
     if (!Array.isArray(e.replicas) || !e.replicas.every((id) => Number.isInteger(id) && id >= 0)) invalid(`${source}: ${name} needs "replicas", a list of broker ids`);
     if (e.replicas.length === 0) invalid(`${source}: ${name} has an empty replica list`);
     if (new Set(e.replicas).size !== e.replicas.length) invalid(`${source}: ${name} lists a broker twice: ${JSON.stringify(e.replicas)}`);

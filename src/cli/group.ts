@@ -7,10 +7,11 @@
 import type { Command } from 'commander';
 import { Consumer } from '../client/consumer';
 import { GroupAdmin, type GroupDescription } from '../client/group-admin';
-import { tpName, type TopicPartition } from '../client/records';
+import { type TopicPartition } from '../client/records';
 import { consumerLag } from '../group/consumer-lag';
 import { addBootstrapOption, cliClientOptions, parseInteger, type BootstrapOptions } from './client-cli';
 import { formatTable, type FieldValue } from './format';
+import { partitionKey } from '../common/topic';
 
 export interface GroupPartitionRow {
   topic: string;
@@ -41,11 +42,11 @@ export function formatGroupDescription(groupId: string, rows: readonly GroupPart
 export function groupPartitionRows(description: GroupDescription, committed: ReadonlyMap<string, TopicPartition & { offset: number }>): GroupPartitionRow[] {
   const rows = new Map<string, GroupPartitionRow>();
   for (const c of committed.values()) {
-    rows.set(tpName(c.topic, c.partition), { topic: c.topic, partition: c.partition, currentOffset: c.offset >= 0 ? c.offset : null, logEndOffset: null, consumerId: null, host: null, clientId: null });
+    rows.set(partitionKey(c.topic, c.partition), { topic: c.topic, partition: c.partition, currentOffset: c.offset >= 0 ? c.offset : null, logEndOffset: null, consumerId: null, host: null, clientId: null });
   }
   for (const m of description.members) {
     for (const tp of m.assignment) {
-      const key = tpName(tp.topic, tp.partition);
+      const key = partitionKey(tp.topic, tp.partition);
       const row = rows.get(key) ?? { topic: tp.topic, partition: tp.partition, currentOffset: null, logEndOffset: null, consumerId: null, host: null, clientId: null };
       rows.set(key, { ...row, consumerId: m.memberId, host: m.clientHost, clientId: m.clientId });
     }
@@ -77,7 +78,7 @@ async function describe(groupId: string, options: BootstrapOptions): Promise<voi
     const [description, committed] = [await admin.describeGroup(groupId), await admin.committedOffsets(groupId)];
     const rows = groupPartitionRows(description, committed);
     const ends = await consumer.endOffsets(rows.map((r) => ({ topic: r.topic, partition: r.partition })));
-    for (const r of rows) r.logEndOffset = ends.get(tpName(r.topic, r.partition)) ?? null;
+    for (const r of rows) r.logEndOffset = ends.get(partitionKey(r.topic, r.partition)) ?? null;
     process.stdout.write(`Group ${groupId}: ${description.state}, ${description.members.length} member(s), assignor ${description.protocol || '-'}, coordinator broker ${description.coordinator}\n\n`);
     process.stdout.write(formatGroupDescription(groupId, rows));
   });
@@ -97,7 +98,7 @@ async function resetOffsets(groupId: string, options: ResetOptions): Promise<voi
     const partitions = await consumer.partitionsFor(options.topic);
     const fixed = options.toOffset === undefined ? undefined : parseInteger('--to-offset', options.toOffset, 0);
     const found = fixed !== undefined ? undefined : options.toEarliest ? await consumer.beginningOffsets(partitions) : await consumer.endOffsets(partitions);
-    const offsets = partitions.map((tp) => ({ ...tp, offset: fixed ?? found!.get(tpName(tp.topic, tp.partition)) ?? 0 }));
+    const offsets = partitions.map((tp) => ({ ...tp, offset: fixed ?? found!.get(partitionKey(tp.topic, tp.partition)) ?? 0 }));
     await admin.alterOffsets(groupId, offsets);
     process.stdout.write(formatTable([{ title: 'GROUP' }, { title: 'TOPIC' }, { title: 'PARTITION', align: 'right' }, { title: 'NEW-OFFSET', align: 'right' }],
       offsets.map((o) => [groupId, o.topic, o.partition, o.offset])));

@@ -11,6 +11,7 @@ import {
 import { formatPlan, parsePlan, type ReassignmentPlan } from '../admin/reassignment-plan';
 import { parseInteger } from './client-cli';
 import { addZookeeperOptions, parseBrokerList, withZookeeper, type ZookeeperOptions } from './zk-command';
+import { partitionKey } from '../common/topic';
 
 interface ReassignOptions extends ZookeeperOptions {
   generate?: boolean;
@@ -37,15 +38,13 @@ export function formatGenerated(current: ReassignmentPlan, proposed: Reassignmen
   return `Current partition replica assignment\n${formatPlan(current)}\n\nProposed partition reassignment configuration\n${formatPlan(proposed)}\n`;
 }
 
-const partitionName = (p: { topic: string; partition: number }): string => `${p.topic}-${p.partition}`;
-
 /** Kafka's --verify lines, one per partition. */
 export function formatVerification(partitions: readonly PartitionVerification[], throttlesRemoved: boolean): string {
   const lines = ['Status of partition reassignment:'];
   for (const p of partitions) {
-    if (p.status === 'done') lines.push(`Reassignment of partition ${partitionName(p)} is complete.`);
-    else if (p.status === 'in progress') lines.push(`Reassignment of partition ${partitionName(p)} is still in progress.`);
-    else lines.push(`Reassignment of partition ${partitionName(p)} failed: replicas are ${p.assigned ? JSON.stringify(p.assigned) : 'unknown (no such partition)'}, the plan says ${JSON.stringify(p.replicas)}.`);
+    if (p.status === 'done') lines.push(`Reassignment of partition ${partitionKey(p.topic, p.partition)} is complete.`);
+    else if (p.status === 'in progress') lines.push(`Reassignment of partition ${partitionKey(p.topic, p.partition)} is still in progress.`);
+    else lines.push(`Reassignment of partition ${partitionKey(p.topic, p.partition)} failed: replicas are ${p.assigned ? JSON.stringify(p.assigned) : 'unknown (no such partition)'}, the plan says ${JSON.stringify(p.replicas)}.`);
   }
   if (throttlesRemoved) lines.push('Throttle was removed.');
   else lines.push('Throttles stay until every partition is done: run --verify again.');
@@ -84,7 +83,7 @@ async function execute(file: string, options: ReassignOptions): Promise<void> {
     lines.push(`The inter-broker throttle limit was set to ${throttle} B/s`,
       'Warning: You must run --verify periodically, until the reassignment completes, to ensure the throttle is removed.');
   }
-  lines.push(`Successfully started partition reassignment for ${moving.map(partitionName).join(',')}`);
+  lines.push(`Successfully started partition reassignment for ${moving.map((p) => partitionKey(p.topic, p.partition)).join(',')}`);
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 

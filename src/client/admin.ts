@@ -12,7 +12,8 @@ import { resolveClientOptions, type ClientOptions, type ResolvedClientOptions } 
 import { Cluster, type BrokerNode } from './cluster';
 import { ConnectionPool } from './connection-pool';
 import { Metadata } from './metadata';
-import { tpName, type TopicPartition } from './records';
+import { type TopicPartition } from './records';
+import { partitionKey } from '../common/topic';
 
 export interface NewTopic {
   name: string;
@@ -104,7 +105,7 @@ export class Admin {
     const cluster = Cluster.fromMetadata(await this.topicMetadata([...new Set(offsets.map((o) => o.topic))]));
     const byLeader = new Map<BrokerNode, (TopicPartition & { offset: number })[]>();
     for (const o of offsets) {
-      const what = `delete records of ${tpName(o.topic, o.partition)}`;
+      const what = `delete records of ${partitionKey(o.topic, o.partition)}`;
       const topic = cluster.topic(o.topic);
       const topicError = topic?.errorCode ?? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION.code;
       if (topicError !== ErrorCode.NONE.code) throw brokerError(topicError, what);
@@ -121,8 +122,8 @@ export class Admin {
     const lowWatermarks = new Map<string, TopicPartition & { lowWatermark: number }>();
     for (const topic of responses.flatMap((r) => r.topics)) {
       for (const p of topic.partitions) {
-        if (p.errorCode !== ErrorCode.NONE.code) throw brokerError(p.errorCode, `delete records of ${tpName(topic.name, p.partition)}`, p.errorMessage);
-        lowWatermarks.set(tpName(topic.name, p.partition), { topic: topic.name, partition: p.partition, lowWatermark: p.lowWatermark });
+        if (p.errorCode !== ErrorCode.NONE.code) throw brokerError(p.errorCode, `delete records of ${partitionKey(topic.name, p.partition)}`, p.errorMessage);
+        lowWatermarks.set(partitionKey(topic.name, p.partition), { topic: topic.name, partition: p.partition, lowWatermark: p.lowWatermark });
       }
     }
     return lowWatermarks;

@@ -16,8 +16,9 @@ import type { BrokerConnection } from './client-options';
 import type { ConnectionPool } from './connection-pool';
 import { CONSUMER_PROTOCOL_TYPE, decodeAssignment, decodeSubscription, encodeAssignment, encodeSubscription } from './consumer-protocol';
 import type { Metadata } from './metadata';
-import { tpName, type TopicPartition } from './records';
+import { type TopicPartition } from './records';
 import type { SubscriptionState } from './subscription-state';
+import { partitionKey } from '../common/topic';
 
 export interface ConsumerRebalanceListener {
   /** Before a rebalance: these partitions go (commit what was processed here). */
@@ -210,7 +211,7 @@ export class ConsumerCoordinator {
     }
     this.assignmentSnapshot = new Map(topics.map((t) => [t, partitionsPerTopic.get(t) ?? 0]));
     const assignment = assignor.assign(partitionsPerTopic, members);
-    this.logger.info(`group ${this.groupId} generation ${joined.generationId}: assigned with ${assignor.name}: ${[...assignment].map(([m, tps]) => `${m}=[${tps.map((tp) => tpName(tp.topic, tp.partition)).join(',')}]`).join(' ')}`);
+    this.logger.info(`group ${this.groupId} generation ${joined.generationId}: assigned with ${assignor.name}: ${[...assignment].map(([m, tps]) => `${m}=[${tps.map((tp) => partitionKey(tp.topic, tp.partition)).join(',')}]`).join(' ')}`);
     return [...assignment].map(([memberId, tps]) => ({ memberId, assignment: encodeAssignment(tps) }));
   }
 
@@ -230,12 +231,12 @@ export class ConsumerCoordinator {
     const committed = await this.committed(partitions);
     this.subscriptions.assign(partitions);
     for (const tp of partitions) {
-      const offset = committed.get(tpName(tp.topic, tp.partition)) ?? -1;
+      const offset = committed.get(partitionKey(tp.topic, tp.partition)) ?? -1;
       if (offset >= 0) this.subscriptions.seek(tp, offset);
     }
     this.metadata.addTopics(partitions.map((tp) => tp.topic));
     this.needsJoin = false;
-    this.logger.info(`joined group ${this.groupId} in generation ${this.generationId} as ${isLeader ? 'leader' : 'member'} ${this.memberId}: ${partitions.map((tp) => tpName(tp.topic, tp.partition)).join(', ') || 'no partitions'}`);
+    this.logger.info(`joined group ${this.groupId} in generation ${this.generationId} as ${isLeader ? 'leader' : 'member'} ${this.memberId}: ${partitions.map((tp) => partitionKey(tp.topic, tp.partition)).join(', ') || 'no partitions'}`);
     this.startHeartbeats();
     await this.listener.onPartitionsAssigned?.(partitions);
     this.notify();
@@ -377,7 +378,7 @@ export class ConsumerCoordinator {
       const connection = await this.coordinatorConnection();
       const response = await this.request(async () => {
         const r = await connection.send(ApiKey.OffsetFetch, { groupId: this.groupId, topics });
-        if (r.errorCode === NONE) for (const t of r.topics) for (const p of t.partitions) result.set(tpName(t.name, p.partition), p.committedOffset);
+        if (r.errorCode === NONE) for (const t of r.topics) for (const p of t.partitions) result.set(partitionKey(t.name, p.partition), p.committedOffset);
         return r;
       });
       if (response.errorCode === NONE) return result;

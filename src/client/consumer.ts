@@ -14,8 +14,9 @@ import { ConsumerCoordinator, type ConsumerRebalanceListener } from './consumer-
 import { Fetcher } from './fetcher';
 import { Metadata } from './metadata';
 import { OffsetFetcher } from './offset-fetcher';
-import { tpName, type ConsumerRecord, type TopicPartition } from './records';
+import { type ConsumerRecord, type TopicPartition } from './records';
 import { SubscriptionState, type OffsetResetStrategy } from './subscription-state';
+import { partitionKey } from '../common/topic';
 
 export interface ConsumerOptions extends ClientOptions {
   /** Kafka's auto.offset.reset (latest). */
@@ -215,7 +216,7 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
     while (state.position === null) {
       this.offsetFetcher.resetPositionsIfNeeded();
       const leftMs = deadlineMs - this.options.clock.nowMs();
-      if (leftMs <= 0) throw new Error(`timed out after ${timeoutMs} ms looking up the position of ${tpName(tp.topic, tp.partition)}`);
+      if (leftMs <= 0) throw new Error(`timed out after ${timeoutMs} ms looking up the position of ${partitionKey(tp.topic, tp.partition)}`);
       await this.waitForWork(leftMs);
       this.ensureOpen();
     }

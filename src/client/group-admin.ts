@@ -12,8 +12,9 @@ import { resolveClientOptions, type ClientOptions, type ResolvedClientOptions } 
 import { ConnectionPool } from './connection-pool';
 import { decodeAssignment } from './consumer-protocol';
 import { Metadata } from './metadata';
-import { tpName, type TopicPartition } from './records';
+import { type TopicPartition } from './records';
 import { groupByTopic } from '../protocol/messages';
+import { partitionKey } from '../common/topic';
 
 export interface GroupListing {
   groupId: string;
@@ -90,7 +91,7 @@ export class GroupAdmin {
       const response = await connection.send(ApiKey.OffsetFetch, { groupId, topics: null });
       if (response.errorCode !== ErrorCode.NONE.code) return { retry: response.errorCode };
       const offsets = new Map<string, TopicPartition & { offset: number }>();
-      for (const t of response.topics) for (const p of t.partitions) offsets.set(tpName(t.name, p.partition), { topic: t.name, partition: p.partition, offset: p.committedOffset });
+      for (const t of response.topics) for (const p of t.partitions) offsets.set(partitionKey(t.name, p.partition), { topic: t.name, partition: p.partition, offset: p.committedOffset });
       return { value: offsets };
     });
   }

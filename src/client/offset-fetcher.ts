@@ -11,9 +11,10 @@ import { ApiKey, CONSUMER_REPLICA_ID, EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, NO_L
 import { backoff } from './client-options';
 import type { ConnectionPool } from './connection-pool';
 import { invalidatesMetadata, type Metadata } from './metadata';
-import { tpName, type TopicPartition } from './records';
+import { type TopicPartition } from './records';
 import type { OffsetResetStrategy, SubscriptionState, TopicPartitionState } from './subscription-state';
 import { groupByTopic } from '../protocol/messages';
+import { partitionKey } from '../common/topic';
 
 /** One partition's answer: its offset, or the error code the leader gave (or -1 for no leader known). */
 export type OffsetLookup = { tp: TopicPartition; offset: number } | { tp: TopicPartition; errorCode: number };
@@ -100,11 +101,11 @@ export class OffsetFetcher {
       const failed: TopicPartition[] = [];
       for (const result of await this.lookUp(pending, timestamp)) {
         if ('offset' in result) {
-          found.set(tpName(result.tp.topic, result.tp.partition), result.offset);
+          found.set(partitionKey(result.tp.topic, result.tp.partition), result.offset);
           continue;
         }
         if (result.errorCode !== -1 && !JosefError.fromCode(result.errorCode).retriable) {
-          throw JosefError.fromCode(result.errorCode, `listing offsets of ${tpName(result.tp.topic, result.tp.partition)}`);
+          throw JosefError.fromCode(result.errorCode, `listing offsets of ${partitionKey(result.tp.topic, result.tp.partition)}`);
         }
         lastError = result.errorCode === -1 ? 'no leader known' : JosefError.fromCode(result.errorCode).info.name;
         failed.push(result.tp);
@@ -113,7 +114,7 @@ export class OffsetFetcher {
       if (pending.length === 0) break;
       const leftMs = deadlineMs - this.clock.nowMs();
       if (leftMs <= 0) {
-        throw new JosefError(ErrorCode.REQUEST_TIMED_OUT, `no offsets for ${pending.map((tp) => tpName(tp.topic, tp.partition)).join(', ')} after ${timeoutMs} ms (${lastError})`);
+        throw new JosefError(ErrorCode.REQUEST_TIMED_OUT, `no offsets for ${pending.map((tp) => partitionKey(tp.topic, tp.partition)).join(', ')} after ${timeoutMs} ms (${lastError})`);
       }
       await backoff(Math.min(this.retryBackoffMs, leftMs));
       await this.metadata.update().catch(() => undefined);
@@ -156,10 +157,10 @@ export class OffsetFetcher {
         for (const p of topic.partitions) {
           const tp = { topic: topic.name, partition: p.partition };
           if (p.errorCode !== ErrorCode.NONE.code && invalidatesMetadata(p.errorCode)) this.metadata.requestUpdate();
-          answers.set(tpName(tp.topic, tp.partition), p.errorCode === ErrorCode.NONE.code ? { tp, offset: p.offset } : { tp, errorCode: p.errorCode });
+          answers.set(partitionKey(tp.topic, tp.partition), p.errorCode === ErrorCode.NONE.code ? { tp, offset: p.offset } : { tp, errorCode: p.errorCode });
         }
       }
-      return tps.map((tp) => answers.get(tpName(tp.topic, tp.partition)) ?? { tp, errorCode: ErrorCode.UNKNOWN_SERVER_ERROR.code });
+      return tps.map((tp) => answers.get(partitionKey(tp.topic, tp.partition)) ?? { tp, errorCode: ErrorCode.UNKNOWN_SERVER_ERROR.code });
     } catch (err) {
       this.logger.warn(`ListOffsets to broker ${leader} failed: ${(err as Error).message}`);
       this.metadata.requestUpdate();

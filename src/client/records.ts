@@ -70,8 +70,3 @@ export function toRecordInput(record: ProducerRecord): RecordInput {
     headers: headers?.map((h) => ({ key: h.key, value: toBytes(h.value) })),
   };
 }
-
-/** `topic-partition`, Kafka's way of naming a partition in messages. */
-export function tpName(topic: string, partition: number): string {
-  return `${topic}-${partition}`;
-}

@@ -19,7 +19,7 @@ import type { ConnectionPool } from './connection-pool';
 import { invalidatesMetadata, type Metadata } from './metadata';
 import type { ProducerBatch } from './producer-batch';
 import type { RecordAccumulator } from './record-accumulator';
-import { tpName } from './records';
+import { partitionKey } from '../common/topic';
 
 export interface SenderConfig {
   /** 0: no answer; 1: the leader's append; -1: the whole ISR. */
@@ -191,7 +191,7 @@ export class Sender {
 
   private onError(batch: ProducerBatch, code: number, detail: string | undefined, nowMs: number): void {
     const info = errorInfo(code);
-    const tp = tpName(batch.topic, batch.partition);
+    const tp = partitionKey(batch.topic, batch.partition);
     if (invalidatesMetadata(code)) this.metadata.requestUpdate();
     if (this.canRetry(batch, info.retriable, nowMs)) {
       const attemptsLeft = this.config.retries - batch.attempts - 1;
@@ -208,7 +208,7 @@ export class Sender {
   }
 
   private expire(batch: ProducerBatch, nowMs: number): void {
-    const tp = tpName(batch.topic, batch.partition);
+    const tp = partitionKey(batch.topic, batch.partition);
     // Kafka's message for a batch that waited past delivery.timeout.ms.
     const message = `Expiring ${batch.recordCount} record(s) for ${tp}: ${batch.ageMs(nowMs)} ms has passed since batch creation`;
     this.fail(batch, new JosefError(ErrorCode.REQUEST_TIMED_OUT, message));

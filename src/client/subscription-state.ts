@@ -5,7 +5,7 @@
  * `assign` from the coordinator's assignment. Pure state, no I/O.
  */
 import type { TopicPartition } from './records';
-import { tpName } from './records';
+import { partitionKey } from '../common/topic';
 
 /** Kafka's auto.offset.reset. */
 export type OffsetResetStrategy = 'earliest' | 'latest' | 'none';
@@ -24,7 +24,7 @@ export class TopicPartitionState implements TopicPartition {
   ) {}
 
   get name(): string {
-    return tpName(this.topic, this.partition);
+    return partitionKey(this.topic, this.partition);
   }
 
   /** Has a position and is not paused: its records may be fetched. */
@@ -60,7 +60,7 @@ export class SubscriptionState {
   /** The assigned partition; throws (a caller's mistake, as in Kafka) when it is not assigned. */
   assignedState(tp: TopicPartition): TopicPartitionState {
     const state = this.state(tp.topic, tp.partition);
-    if (state === undefined) throw new Error(`no current assignment for partition ${tpName(tp.topic, tp.partition)}`);
+    if (state === undefined) throw new Error(`no current assignment for partition ${partitionKey(tp.topic, tp.partition)}`);
     return state;
   }
 
@@ -75,7 +75,7 @@ export class SubscriptionState {
   }
 
   seek(tp: TopicPartition, offset: number): void {
-    if (!Number.isSafeInteger(offset) || offset < 0) throw new RangeError(`invalid offset ${offset} for ${tpName(tp.topic, tp.partition)}`);
+    if (!Number.isSafeInteger(offset) || offset < 0) throw new RangeError(`invalid offset ${offset} for ${partitionKey(tp.topic, tp.partition)}`);
     const state = this.assignedState(tp);
     state.position = offset;
     state.resetStrategy = null;

@@ -3,6 +3,7 @@
  * and each partition's log end offset, parsed from Prometheus's text format, and the rates
  * between two scrapes. Pure, so the parsing and the arithmetic are tested without a broker.
  */
+import { partitionKey } from '../common/topic';
 
 /** One broker's totals at one scrape. */
 export interface BrokerTotals {
@@ -61,7 +62,7 @@ export const consoleMetricNames: readonly string[] = Object.values(families);
 export function brokerTotals(text: string, timeMs: number): BrokerTotals {
   const totals: BrokerTotals = { timeMs, messagesIn: 0, bytesIn: 0, bytesOut: 0, logEndOffsets: new Map(), leads: new Set() };
   for (const s of parsePrometheusText(text)) {
-    const tp = `${s.labels.topic}-${s.labels.partition}`;
+    const tp = partitionKey(s.labels.topic, Number(s.labels.partition));
     switch (s.name) {
       case families.messagesIn: totals.messagesIn += s.value; break;
       case families.bytesIn: totals.bytesIn += s.value; break;

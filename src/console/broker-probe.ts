@@ -19,6 +19,7 @@ import { METRICS_NAME_PARAM } from '../metrics/metrics-server';
 import { ConfigResourceType } from '../protocol/messages/describe-configs';
 import { brokerTotals, consoleMetricNames, throughput, type BrokerThroughput, type BrokerTotals } from './broker-metrics-sample';
 import type { ClusterModel } from './cluster-model';
+import { partitionKey } from '../common/topic';
 
 export interface BrokerProbeView {
   metricsUrl: string | null;
@@ -119,12 +120,12 @@ export class BrokerProbe {
       for (const listing of listings) {
         const [description, committed] = [await admin.describeGroup(listing.groupId), await admin.committedOffsets(listing.groupId)];
         const owners = new Map<string, string>();
-        for (const m of description.members) for (const tp of m.assignment) owners.set(`${tp.topic}-${tp.partition}`, m.memberId);
+        for (const m of description.members) for (const tp of m.assignment) owners.set(partitionKey(tp.topic, tp.partition), m.memberId);
         const keys = new Set([...committed.keys(), ...owners.keys()]);
         const ends = await this.endOffsets([...keys].map((k) => committed.get(k) ?? splitTopicPartition(k)));
         views.push({
           groupId: listing.groupId, state: description.state, coordinator: description.coordinator,
-          members: description.members.map((m) => ({ memberId: m.memberId, clientId: m.clientId, clientHost: m.clientHost, assignment: m.assignment.map((tp) => `${tp.topic}-${tp.partition}`) })),
+          members: description.members.map((m) => ({ memberId: m.memberId, clientId: m.clientId, clientHost: m.clientHost, assignment: m.assignment.map((tp) => partitionKey(tp.topic, tp.partition)) })),
           partitions: [...keys].sort().map((key) => {
             const { topic, partition } = committed.get(key) ?? splitTopicPartition(key);
             const offset = committed.get(key)?.offset;

@@ -4,6 +4,7 @@
  * from, and the znodes whose data changed (the ZooKeeper panel flashes them). Pure: two models in,
  * events out, so every narration is tested without ZooKeeper.
  */
+import { partitionKey } from '../common/topic';
 
 export interface BrokerModel {
   id: number;
@@ -127,7 +128,7 @@ function partitionEvents(topic: string, o: PartitionModel, p: PartitionModel, ad
 }
 
 function reassignmentEvents(before: ClusterModel, after: ClusterModel, add: AddEvent): void {
-  const key = (r: { topic: string; partition: number }): string => `${r.topic}-${r.partition}`;
+  const key = (r: { topic: string; partition: number }): string => partitionKey(r.topic, r.partition);
   const was = new Set(before.reassigning.map(key));
   const now = new Set(after.reassigning.map(key));
   for (const r of after.reassigning) {

@@ -6,6 +6,7 @@ import {
   connectionString, parseConnectionString, plaintextEndpoint, securityProtocolNamed, type ListenerEndpoint,
 } from '../common/endpoint';
 import { encodeJson } from './zk-client';
+import { partitionKey } from '../common/topic';
 
 /** /brokers/ids/<id>: where a live broker listens. */
 export interface BrokerRegistration {
@@ -282,7 +283,7 @@ export function parsePartitionReassignment(path: string, data: Buffer): { valid:
       const parsed = { topic: str(path, entry, 'topic'), partition: int(path, entry, 'partition', 0), replicas: brokerIdList(path, entry.replicas, 'replicas') };
       if (parsed.replicas.length === 0) throw new ZnodeFormatError(path, 'the replica list is empty');
       if (new Set(parsed.replicas).size !== parsed.replicas.length) throw new ZnodeFormatError(path, `a broker is listed twice in ${JSON.stringify(parsed.replicas)}`);
-      const key = `${parsed.topic}-${parsed.partition}`;
+      const key = partitionKey(parsed.topic, parsed.partition);
       if (seen.has(key)) throw new ZnodeFormatError(path, `partition ${key} is listed twice`);
       seen.add(key);
       valid.push(parsed);
@@ -346,7 +347,7 @@ export function parsePreferredReplicaElection(path: string, data: Buffer): Topic
   const partitions = parsePartitionList(path, data);
   const seen = new Set<string>();
   for (const p of partitions) {
-    const key = `${p.topic}-${p.partition}`;
+    const key = partitionKey(p.topic, p.partition);
     if (seen.has(key)) throw new ZnodeFormatError(path, `partition ${key} is listed twice`);
     seen.add(key);
   }

@@ -3,6 +3,8 @@
  * it: per partition, the log end offset a consumer can read to (the high watermark) minus the
  * group's committed offset, never below zero; unknown where either offset is.
  */
+import { partitionKey } from '../common/topic';
+
 export interface CommittedPartitionOffset {
   groupId: string;
   topic: string;
@@ -26,7 +28,7 @@ export function consumerLag(committedOffset: number | null, logEndOffset: number
 export function groupLags(committed: readonly CommittedPartitionOffset[], logEndOffsets: ReadonlyMap<string, number>): PartitionLag[] {
   const lags: PartitionLag[] = [];
   for (const c of committed) {
-    const logEndOffset = logEndOffsets.get(`${c.topic}-${c.partition}`);
+    const logEndOffset = logEndOffsets.get(partitionKey(c.topic, c.partition));
     const lag = consumerLag(c.offset, logEndOffset ?? null);
     if (logEndOffset !== undefined && lag !== null) lags.push({ ...c, logEndOffset, lag });
   }

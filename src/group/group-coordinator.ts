@@ -13,7 +13,8 @@ import type { Logger } from '../common/logger';
 import type { Scheduler } from '../common/scheduler';
 import type { LeaveGroupMemberResponse, LeavingMember } from '../protocol/messages';
 import { GroupMetadata, MemberMetadata, expiredOffsets, groupDeletionError, type GroupProtocol, type JoinResult, type SyncResult } from './group-metadata';
-import { offsetKey, type CommittedOffset, type GroupMetadataManager } from './group-metadata-manager';
+import { type CommittedOffset, type GroupMetadataManager } from './group-metadata-manager';
+import { partitionKey } from '../common/topic';
 
 /** The broker's group.* settings (src/common/config.ts holds their keys and Kafka's defaults). */
 export type GroupCoordinatorSettings = Pick<BrokerConfig,
@@ -429,7 +430,7 @@ export class GroupCoordinator {
     const group = this.manager.groups.get(groupId);
     if (partitions === undefined) return { errorCode: NONE, offsets: [...(group?.offsets.values() ?? [])] };
     const missing = (tp: { topic: string; partition: number }): CommittedOffset => ({ ...tp, offset: -1, metadata: '', commitTimestampMs: -1 });
-    return { errorCode: NONE, offsets: partitions.map((tp) => group?.offsets.get(offsetKey(tp.topic, tp.partition)) ?? missing(tp)) };
+    return { errorCode: NONE, offsets: partitions.map((tp) => group?.offsets.get(partitionKey(tp.topic, tp.partition)) ?? missing(tp)) };
   }
 
   // ---- DeleteGroups

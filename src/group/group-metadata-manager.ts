@@ -14,6 +14,7 @@ import {
   decodeGroupMetadataValue, decodeOffsetCommitValue, decodeOffsetsRecordKey, encodeGroupMetadataKey,
   encodeGroupMetadataValue, encodeOffsetCommitKey, encodeOffsetCommitValue, type GroupMetadataValue, type OffsetCommitValue,
 } from './offsets-records';
+import { partitionKey } from '../common/topic';
 
 /** What the manager needs of the broker's __consumer_offsets partitions (broker.ts plugs in the ReplicaManager). */
 export interface OffsetsTopicPort {
@@ -32,8 +33,6 @@ export interface CommittedOffset extends OffsetCommitValue {
 
 /** How much of the log one load step reads before letting requests run (Kafka's offsets.load.buffer.size: 5 MiB). */
 const LOAD_BUFFER_BYTES = 5 * 1024 * 1024;
-
-export const offsetKey = (topic: string, partition: number): string => `${topic}/${partition}`;
 
 /** Kafka's mapping of append errors to what a group client understands (GroupMetadataManager.storeGroup / storeOffsets). */
 export function coordinatorAppendError(code: number, forOffsets: boolean): number {
@@ -172,7 +171,7 @@ export class GroupMetadataManager {
       value: encodeOffsetCommitValue(c),
     }));
     const code = coordinatorAppendError(await this.append(group.groupId, records), true);
-    if (code === ErrorCode.NONE.code) for (const c of commits) group.offsets.set(offsetKey(c.topic, c.partition), c);
+    if (code === ErrorCode.NONE.code) for (const c of commits) group.offsets.set(partitionKey(c.topic, c.partition), c);
     return code;
   }
 
@@ -194,7 +193,7 @@ export class GroupMetadataManager {
     if (keys.length === 0) return ErrorCode.NONE.code;
     const records = keys.map((k) => ({ key: encodeOffsetCommitKey(group.groupId, k.topic, k.partition), value: null }));
     const code = coordinatorAppendError(await this.append(group.groupId, records), true);
-    if (code === ErrorCode.NONE.code) for (const k of keys) group.offsets.delete(offsetKey(k.topic, k.partition));
+    if (code === ErrorCode.NONE.code) for (const k of keys) group.offsets.delete(partitionKey(k.topic, k.partition));
     return code;
   }
 
@@ -222,7 +221,7 @@ function replay(
     byPartition = new Map();
     offsets.set(key.group, byPartition);
   }
-  const k = offsetKey(key.topic, key.partition);
+  const k = partitionKey(key.topic, key.partition);
   if (value === null) byPartition.delete(k);
   else byPartition.set(k, { topic: key.topic, partition: key.partition, ...decodeOffsetCommitValue(value) });
 }

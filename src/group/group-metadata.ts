@@ -82,7 +82,7 @@ export class GroupMetadata {
    * them yet (Kafka's pendingMembers). Not written to the log; a rebalance waits for them.
    */
   readonly pendingMembers = new Set<string>();
-  /** Committed offsets by `topic/partition`. */
+  /** Committed offsets by `partitionKey`. */
   readonly offsets = new Map<string, OffsetCommitValue & { topic: string; partition: number }>();
   /**
    * When the group last became Empty on this coordinator (Kafka's currentStateTimestamp, which

@@ -9,6 +9,7 @@ import type { Logger } from '../common/logger';
 import { Consumer } from '../client/consumer';
 import { Producer, type ProducerOptions } from '../client/producer';
 import type { ConsumerRecord, RecordMetadata, TopicPartition } from '../client/records';
+import { partitionKey } from '../common/topic';
 
 export interface DeliveryVerdict {
   acknowledged: number;
@@ -192,14 +193,14 @@ export async function readToEnd(bootstrapServers: string, topic: string, onRecor
     const deadline = Date.now() + timeoutMs;
     const done = async (): Promise<boolean> => {
       for (const tp of partitions) {
-        if ((await consumer.position(tp, timeoutMs)) < (ends.get(`${tp.topic}-${tp.partition}`) ?? 0)) return false;
+        if ((await consumer.position(tp, timeoutMs)) < (ends.get(partitionKey(tp.topic, tp.partition)) ?? 0)) return false;
       }
       return true;
     };
     while (!(await done())) {
       if (Date.now() > deadline) throw new Error(`reading ${topic} back did not reach its end offsets within ${timeoutMs} ms`);
       for (const record of await consumer.poll(500)) {
-        if (record.offset < (ends.get(`${record.topic}-${record.partition}`) ?? 0)) onRecord(record);
+        if (record.offset < (ends.get(partitionKey(record.topic, record.partition)) ?? 0)) onRecord(record);
       }
     }
   } finally {
@@ -250,7 +251,7 @@ export class ValueReader {
         const assigned = this.consumer.assignment();
         for (const tp of this.partitions) {
           if (!assigned.some((a) => a.topic === tp.topic && a.partition === tp.partition)) return true;
-          if ((await this.consumer.position(tp, timeoutMs)) < (ends.get(`${tp.topic}-${tp.partition}`) ?? 0)) return true;
+          if ((await this.consumer.position(tp, timeoutMs)) < (ends.get(partitionKey(tp.topic, tp.partition)) ?? 0)) return true;
         }
         return false;
       };

@@ -11,6 +11,7 @@ import type { TopicPartition } from '../protocol/messages';
 import type { ReplicaManager } from '../server/replica-manager';
 import { BrokerMetrics, type PartitionMetricsView } from './broker-metrics';
 import type { ZkSessionStats } from './zk-session-stats';
+import { partitionKey } from '../common/topic';
 
 export interface BrokerMetricsWiring {
   brokerId: number;
@@ -60,8 +61,8 @@ async function coordinatedGroupLags(wiring: BrokerMetricsWiring): Promise<Partit
   const remote = new Map<string, TopicPartition>();
   for (const { topic, partition } of committed) {
     const local = wiring.replicaManager.getPartition(topic, partition);
-    if (local?.isLeader) ends.set(`${topic}-${partition}`, local.highWatermark);
-    else remote.set(`${topic}-${partition}`, { topic, partition });
+    if (local?.isLeader) ends.set(partitionKey(topic, partition), local.highWatermark);
+    else remote.set(partitionKey(topic, partition), { topic, partition });
   }
   if (remote.size > 0) {
     const remoteEnds = await wiring.remoteEndOffsets([...remote.values()]).catch(() => new Map<string, number>());

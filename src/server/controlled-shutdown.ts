@@ -10,6 +10,7 @@
 import type { Logger } from '../common/logger';
 import { timerScheduler, type Scheduler } from '../common/scheduler';
 import type { TopicPartition } from '../protocol/messages';
+import { partitionKey } from '../common/topic';
 
 /** The ZooKeeper client's connection, as ZkClient reports it. */
 export interface ZooKeeperConnection {
@@ -113,7 +114,7 @@ export async function controlledShutdown(options: ControlledShutdownOptions): Pr
         logger.info('controlled shutdown succeeded: this broker leads no replicated partition');
         return 'succeeded';
       } else {
-        logger.warn(`controlled shutdown attempt ${attempt}: still leading ${result.remaining.map((p) => `${p.topic}-${p.partition}`).join(', ')}`);
+        logger.warn(`controlled shutdown attempt ${attempt}: still leading ${result.remaining.map((p) => partitionKey(p.topic, p.partition)).join(', ')}`);
       }
       if (attempt < maxRetries) {
         let cancel: () => void = () => undefined;

@@ -117,7 +117,7 @@ export class ReplicaManager {
   private readonly partitions = new Map<string, Partition>();
   /** Partitions whose log dir went offline (Kafka's HostedPartition.Offline): KAFKA_STORAGE_ERROR until restart. */
   private readonly offlinePartitions = new Set<string>();
-  /** replication-offset-checkpoint as read at start, keyed `topic/partition` (LogManager's keys). */
+  /** replication-offset-checkpoint as read at start, keyed by `partitionKey` (LogManager's keys). */
   private readonly checkpointedHighWatermarks: Map<string, number>;
   readonly fetchPurgatory: DelayedOperationPurgatory<DelayedFetch>;
   readonly producePurgatory: DelayedOperationPurgatory<DelayedProduce>;

@@ -37,7 +37,7 @@ type CleaningState = 'cleaning' | 'aborted' | 'deleting';
 const keyOf = (log: PartitionLog): string => partitionKey(log.topic, log.partition);
 
 export class LogCleanerManager {
-  /** Per log dir: `topic/partition` -> first dirty offset, as last written. */
+  /** Per log dir: `partitionKey` -> first dirty offset, as last written. */
   private readonly checkpoints = new Map<string, Map<string, number>>();
   private readonly inProgress = new Map<string, CleaningState>();
   /** Logs whose cleaning failed, with why: not taken again until the broker restarts (Kafka's uncleanablePartitions). */

@@ -25,7 +25,7 @@ import { isLogDirFailure, maybeHandleIOException, type LogDirFailureChannel } fr
 import { META_PROPERTIES } from './meta-properties';
 import { PartitionLog, type LogOpenOptions } from './partition-log';
 
-/** The checkpoints of one log dir, read at start, keyed `topic/partition`. */
+/** The checkpoints of one log dir, read at start, keyed by `partitionKey`. */
 interface LogDirCheckpoints {
   recoveryPoints: Map<string, number>;
   logStartOffsets: Map<string, number>;
@@ -390,7 +390,7 @@ export class LogManager {
     }
   }
 
-  /** The high watermarks saved by the last checkpoint, keyed `topic/partition`. */
+  /** The high watermarks saved by the last checkpoint, keyed by `partitionKey`. */
   readHighWatermarks(): Map<string, number> {
     const all = new Map<string, number>();
     for (const logDir of this.liveLogDirs) {

@@ -8,11 +8,12 @@ import { ErrorCode, JosefError } from '../../common/errors';
 import type { Logger } from '../../common/logger';
 import type { TopicPartition } from '../../protocol/messages';
 import type { ControllerChannel } from './controller-channel';
-import { tpName, type ControllerContext, type LiveBroker } from './controller-context';
+import { type ControllerContext, type LiveBroker } from './controller-context';
 import type { ControllerRequests } from './controller-requests';
 import { electForControlledShutdown, removeReplicaFromIsr, type LeaderAndIsr } from './election';
 import type { PartitionStateMachine } from './partition-state-machine';
 import type { TopicDeletionManager } from './topic-deletion-manager';
+import { partitionKey } from '../../common/topic';
 
 export class BrokerLifecycle {
   constructor(
@@ -142,7 +143,7 @@ export class BrokerLifecycle {
     this.requests.sendStopReplica(brokerId, followerOf, false);
     await this.announce(await this.states.updateAll(followerOf, why, decide));
     const remaining = this.context.partitionsLedBy(brokerId).filter((tp) => this.context.replicasOf(tp).length > 1);
-    if (remaining.length > 0) this.logger.info(`broker ${brokerId} still leads ${remaining.map(tpName).join(', ')}: no other live ISR member`);
+    if (remaining.length > 0) this.logger.info(`broker ${brokerId} still leads ${remaining.map((tp) => partitionKey(tp.topic, tp.partition)).join(', ')}: no other live ISR member`);
     return remaining;
   }
 }

@@ -8,6 +8,7 @@ import { SecurityProtocol, type ListenerEndpoint } from '../../common/endpoint';
 import type { BrokerEndpoint, TopicPartition, UpdateMetadataBroker } from '../../protocol/messages';
 import type { PartitionStateZnode, ReplicaAssignment, TopicZnode } from '../znodes';
 import { settledAssignment, type FullReplicaAssignment } from './reassignment';
+import { partitionKey } from '../../common/topic';
 
 export interface LiveBroker {
   id: number;
@@ -22,10 +23,6 @@ export interface PartitionLeadership extends PartitionStateZnode {
   /** Version of the state znode: the next conditional write names it. */
   zkVersion: number;
 }
-
-export const tpKey = (topic: string, partition: number): string => `${topic}/${partition}`;
-
-export const tpName = (tp: TopicPartition): string => `${tp.topic}-${tp.partition}`;
 
 export class ControllerContext {
   /**
@@ -44,7 +41,7 @@ export class ControllerContext {
   readonly shuttingDownBrokers = new Set<number>();
   readonly topicsToBeDeleted = new Set<string>();
   /**
-   * Partitions being reassigned (Kafka's partitionsBeingReassigned), by `tpKey`: the replicas
+   * Partitions being reassigned (Kafka's partitionsBeingReassigned), by `partitionKey`: the replicas
    * being added and removed. Their full replica set (RS) is in `assignments`, as in the topic znode.
    */
   readonly reassigning = new Map<string, { addingReplicas: number[]; removingReplicas: number[] }>();
@@ -54,7 +51,7 @@ export class ControllerContext {
    */
   readonly replicasPendingDeletion = new Map<string, Map<number, number>>();
   /**
-   * Per live broker, its replicas (`tpKey`) on a failed log dir, as its LeaderAndIsr answers said
+   * Per live broker, its replicas (`partitionKey`) on a failed log dir, as its LeaderAndIsr answers said
    * (KAFKA_STORAGE_ERROR); forgotten when the broker goes or restarts (Kafka's replicasOnOfflineDirs).
    */
   readonly replicasOnOfflineDirs = new Map<number, Set<string>>();
@@ -63,7 +60,7 @@ export class ControllerContext {
 
   /** Kafka's isReplicaOnline: the broker is registered and the replica is not on one of its failed log dirs. */
   isReplicaOnline(brokerId: number, tp: TopicPartition): boolean {
-    return this.liveBrokers.has(brokerId) && !(this.replicasOnOfflineDirs.get(brokerId)?.has(tpKey(tp.topic, tp.partition)) ?? false);
+    return this.liveBrokers.has(brokerId) && !(this.replicasOnOfflineDirs.get(brokerId)?.has(partitionKey(tp.topic, tp.partition)) ?? false);
   }
 
   /** Of `brokerIds`, those whose replica of `tp` is online, not on a failed log dir (Kafka's elections take isReplicaOnline's replicas). */
@@ -102,7 +99,7 @@ export class ControllerContext {
   }
 
   leadershipOf(tp: TopicPartition): PartitionLeadership | undefined {
-    return this.leadership.get(tpKey(tp.topic, tp.partition));
+    return this.leadership.get(partitionKey(tp.topic, tp.partition));
   }
 
   /** Every partition of every known topic, by topic then partition number. */
@@ -144,7 +141,7 @@ export class ControllerContext {
   fullAssignmentOf(tp: TopicPartition): FullReplicaAssignment | undefined {
     const replicas = this.assignments.get(tp.topic)?.get(tp.partition);
     if (!replicas) return undefined;
-    const moving = this.reassigning.get(tpKey(tp.topic, tp.partition));
+    const moving = this.reassigning.get(partitionKey(tp.topic, tp.partition));
     return moving ? { replicas, ...moving } : settledAssignment(replicas);
   }
 
@@ -153,7 +150,7 @@ export class ControllerContext {
     const topic = this.assignments.get(tp.topic) ?? new Map<number, number[]>();
     topic.set(tp.partition, [...a.replicas]);
     this.assignments.set(tp.topic, topic);
-    const key = tpKey(tp.topic, tp.partition);
+    const key = partitionKey(tp.topic, tp.partition);
     if (a.addingReplicas.length > 0 || a.removingReplicas.length > 0) {
       this.reassigning.set(key, { addingReplicas: [...a.addingReplicas], removingReplicas: [...a.removingReplicas] });
     } else {
@@ -172,13 +169,13 @@ export class ControllerContext {
 
   /** Partitions being reassigned, by topic then partition. */
   partitionsBeingReassigned(): TopicPartition[] {
-    return this.allPartitions().filter((tp) => this.reassigning.has(tpKey(tp.topic, tp.partition)));
+    return this.allPartitions().filter((tp) => this.reassigning.has(partitionKey(tp.topic, tp.partition)));
   }
 
   removeTopic(topic: string): void {
     for (const tp of this.partitionsOf(topic)) {
-      this.leadership.delete(tpKey(tp.topic, tp.partition));
-      this.reassigning.delete(tpKey(tp.topic, tp.partition));
+      this.leadership.delete(partitionKey(tp.topic, tp.partition));
+      this.reassigning.delete(partitionKey(tp.topic, tp.partition));
     }
     this.assignments.delete(topic);
     this.topicsToBeDeleted.delete(topic);

@@ -26,7 +26,7 @@ import { parseIsrChange, ZnodeFormatError } from '../znodes';
 import { AdminLeaderElection, type PartitionElectionResult } from './admin-leader-election';
 import { BrokerLifecycle } from './broker-lifecycle';
 import { TcpControllerChannel, type ControllerChannel, type ControllerConnect } from './controller-channel';
-import { ControllerContext, tpKey, type LiveBroker } from './controller-context';
+import { ControllerContext, type LiveBroker } from './controller-context';
 import { watchEventTypes, type ControllerEvent, type WatchEvent } from './controller-events';
 import { ControllerRequests } from './controller-requests';
 import { freeControllerIfOurs, readControllerId, registerControllerAndIncrementEpoch } from './controller-znode';
@@ -38,6 +38,7 @@ import { ControllerMovedError, PartitionStateMachine } from './partition-state-m
 import { PreferredReplicaElection, type AutoLeaderRebalanceOptions } from './preferred-replica-election';
 import { TopicChanges } from './topic-changes';
 import { TopicDeletionManager } from './topic-deletion-manager';
+import { partitionKey } from '../../common/topic';
 
 /** The controller's gauges and totals, for the broker's metrics. */
 export interface ControllerStatsView {
@@ -475,7 +476,7 @@ export class Controller extends EventEmitter<ControllerEvents> {
       const path = ZkPaths.isrChangeNotification(name);
       const node = await getDataIfExists(zk, path);
       try {
-        for (const tp of node ? parseIsrChange(path, node.data) : []) changed.set(tpKey(tp.topic, tp.partition), tp);
+        for (const tp of node ? parseIsrChange(path, node.data) : []) changed.set(partitionKey(tp.topic, tp.partition), tp);
       } catch (err) {
         this.options.logger.warn(`ignoring ${path}: ${(err as Error).message}`);
       }

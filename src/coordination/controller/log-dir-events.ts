@@ -14,10 +14,11 @@ import type { ZooKeeper, ZkWatcher } from '../zk-client';
 import { pipelined } from '../zk-pipeline';
 import { getDataIfExists } from '../zk-reads';
 import { parseLogDirEvent, ZnodeFormatError } from '../znodes';
-import { tpKey, tpName, type ControllerContext } from './controller-context';
+import { type ControllerContext } from './controller-context';
 import type { ControllerRequests } from './controller-requests';
 import { electForOfflinePartition, removeReplicaFromIsr, type LeaderAndIsr } from './election';
 import type { PartitionStateMachine } from './partition-state-machine';
+import { partitionKey } from '../../common/topic';
 
 /**
  * Kafka's OfflineReplica transition for `replica`, pure: a leader on a failed dir hands over to the
@@ -81,9 +82,9 @@ export class LogDirEvents {
     const offline: TopicPartition[] = [];
     const newlyOffline: string[] = [];
     for (const p of response.partitions) {
-      const key = tpKey(p.topic, p.partition);
+      const key = partitionKey(p.topic, p.partition);
       if (p.errorCode === ErrorCode.KAFKA_STORAGE_ERROR.code) {
-        if (!offlineKeys.has(key)) newlyOffline.push(tpName(p));
+        if (!offlineKeys.has(key)) newlyOffline.push(partitionKey(p.topic, p.partition));
         offlineKeys.add(key);
         offline.push({ topic: p.topic, partition: p.partition });
       } else if (p.errorCode === ErrorCode.NONE.code) {

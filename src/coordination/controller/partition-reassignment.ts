@@ -21,7 +21,7 @@ import {
   parsePartitionReassignment, parseTopicZnode, serializePartitionReassignment, serializeTopicZnode, ZnodeFormatError,
   type PartitionReassignmentEntry,
 } from '../znodes';
-import { tpName, type ControllerContext } from './controller-context';
+import { type ControllerContext } from './controller-context';
 import type { ControllerRequests } from './controller-requests';
 import { NO_LEADER } from './election';
 import type { PartitionStateMachine } from './partition-state-machine';
@@ -29,6 +29,7 @@ import {
   isBeingReassigned, isReassignmentComplete, isrWithoutRemoved, planReassignment, reassignmentLeader, sameAssignment,
   settledAssignment, targetReplicas, unneededReplicas, type FullReplicaAssignment,
 } from './reassignment';
+import { partitionKey } from '../../common/topic';
 
 /** A znode that keeps changing under our conditional writes is retried this many times. */
 const conditionalWriteAttemptsMax = 10;
@@ -72,13 +73,13 @@ export class PartitionReassignment {
       const current = this.context.fullAssignmentOf(tp);
       const plan = planReassignment(current, entry.replicas, this.context.topicsToBeDeleted.has(tp.topic));
       if ('skipped' in plan) {
-        this.logger.warn(`partition reassignment of ${tpName(tp)} to [${entry.replicas.join(',')}]: ${plan.skipped}; dropping it`);
+        this.logger.warn(`partition reassignment of ${partitionKey(tp.topic, tp.partition)} to [${entry.replicas.join(',')}]: ${plan.skipped}; dropping it`);
         dropped.add(entry);
         continue;
       }
       if (current && isBeingReassigned(current) && sameAssignment(current, plan.next)) continue; // Moving there already.
       const dead = entry.replicas.filter((r) => !this.context.liveBrokers.has(r));
-      if (dead.length > 0) this.logger.warn(`partition reassignment of ${tpName(tp)}: target broker(s) [${dead.join(',')}] are not alive; it completes once they are and catch up`);
+      if (dead.length > 0) this.logger.warn(`partition reassignment of ${partitionKey(tp.topic, tp.partition)}: target broker(s) [${dead.join(',')}] are not alive; it completes once they are and catch up`);
       await this.onPartitionReassignment(tp, plan.next);
     }
     // Malformed entries go too (rewriting keeps only valid ones); entries written since our read stay.
@@ -95,7 +96,7 @@ export class PartitionReassignment {
     for (const tp of this.context.partitionsBeingReassigned()) {
       const a = this.context.fullAssignmentOf(tp);
       if (!a || this.context.topicsToBeDeleted.has(tp.topic) || !filter(tp, a)) continue;
-      this.logger.info(`resuming the reassignment of ${tpName(tp)}: replicas [${a.replicas.join(',')}], adding [${a.addingReplicas.join(',')}], removing [${a.removingReplicas.join(',')}]`);
+      this.logger.info(`resuming the reassignment of ${partitionKey(tp.topic, tp.partition)}: replicas [${a.replicas.join(',')}], adding [${a.addingReplicas.join(',')}], removing [${a.removingReplicas.join(',')}]`);
       await this.onPartitionReassignment(tp, a);
     }
   }
@@ -128,7 +129,7 @@ export class PartitionReassignment {
     await this.watchIsr(tp);
     const state = await this.states.readState(tp);
     if (!state) {
-      this.logger.warn(`${tpName(tp)} has no leader and ISR yet; its reassignment goes on once it has`);
+      this.logger.warn(`${partitionKey(tp.topic, tp.partition)} has no leader and ISR yet; its reassignment goes on once it has`);
       return;
     }
     if (isReassignmentComplete(next, state.isr)) {
@@ -162,7 +163,7 @@ export class PartitionReassignment {
     await this.writeAssignment(tp, settledAssignment(target));
     await this.removeFromRequest((e) => e.topic === tp.topic && e.partition === tp.partition && sameList(e.replicas, target));
     this.requests.sendUpdateMetadata([tp]);
-    this.logger.info(`reassignment of ${tpName(tp)} complete: replicas [${target.join(',')}]`);
+    this.logger.info(`reassignment of ${partitionKey(tp.topic, tp.partition)} complete: replicas [${target.join(',')}]`);
   }
 
   /**
@@ -179,7 +180,7 @@ export class PartitionReassignment {
       return 'elect' in decision ? { leader: decision.elect, isr: [...current.isr] } : undefined;
     });
     if (waiting !== undefined) {
-      this.logger.warn(`reassignment of ${tpName(tp)} waits: ${waiting}`);
+      this.logger.warn(`reassignment of ${partitionKey(tp.topic, tp.partition)} waits: ${waiting}`);
       return false;
     }
     if (updated) {
@@ -215,12 +216,12 @@ export class PartitionReassignment {
     }
     for (const r of removed) {
       if (!this.context.liveBrokers.has(r)) {
-        this.logger.warn(`${tpName(tp)}: removed replica on broker ${r} is not alive; its files stay there`);
+        this.logger.warn(`${partitionKey(tp.topic, tp.partition)}: removed replica on broker ${r} is not alive; its files stay there`);
         continue;
       }
       this.requests.sendStopReplica(r, [tp], true, (response) => {
         const failed = response.errorCode !== 0 || response.partitions.some((p) => p.errorCode !== 0);
-        if (failed) this.logger.warn(`${tpName(tp)}: broker ${r} could not delete its removed replica (${JSON.stringify(response)})`);
+        if (failed) this.logger.warn(`${partitionKey(tp.topic, tp.partition)}: broker ${r} could not delete its removed replica (${JSON.stringify(response)})`);
       });
     }
   }
@@ -241,7 +242,7 @@ export class PartitionReassignment {
     for (let attempt = 1; attempt <= conditionalWriteAttemptsMax; attempt++) {
       const node = await getDataIfExists(this.zk, path);
       const topic = node && parseTopicZnode(path, node.data);
-      if (!node || !topic?.partitions.has(tp.partition)) throw new Error(`cannot record the reassignment of ${tpName(tp)}: ${path} no longer has it`);
+      if (!node || !topic?.partitions.has(tp.partition)) throw new Error(`cannot record the reassignment of ${partitionKey(tp.topic, tp.partition)}: ${path} no longer has it`);
       topic.partitions.set(tp.partition, [...a.replicas]);
       setOrDelete(topic.addingReplicas, tp.partition, a.addingReplicas);
       setOrDelete(topic.removingReplicas, tp.partition, a.removingReplicas);

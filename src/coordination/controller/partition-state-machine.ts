@@ -15,9 +15,10 @@ import { ZkBadVersionError, ZkError, ZkNodeExistsError, ZkNoNodeError } from '..
 import { pipelined } from '../zk-pipeline';
 import { getDataIfExists } from '../zk-reads';
 import { parseControllerEpoch, parsePartitionState, serializePartitionState, type PartitionStateZnode } from '../znodes';
-import { tpKey, tpName, type ControllerContext, type PartitionLeadership } from './controller-context';
+import type { ControllerContext, PartitionLeadership } from './controller-context';
 import { electAfterBrokerFailure, electForNewPartition, NO_LEADER, type LeaderAndIsr } from './election';
 import { isrWithinReplicas } from './reassignment';
+import { partitionKey } from '../../common/topic';
 
 /** /controller_epoch moved on: another broker is the controller, and this one must resign. */
 export class ControllerMovedError extends Error {
@@ -82,11 +83,11 @@ export class PartitionStateMachine {
     const path = ZkPaths.partitionState(tp.topic, tp.partition);
     const node = await getDataIfExists(this.zk, path);
     if (!node) {
-      this.context.leadership.delete(tpKey(tp.topic, tp.partition));
+      this.context.leadership.delete(partitionKey(tp.topic, tp.partition));
       return undefined;
     }
     const leadership = { ...parsePartitionState(path, node.data), zkVersion: node.stat.version };
-    this.context.leadership.set(tpKey(tp.topic, tp.partition), leadership);
+    this.context.leadership.set(partitionKey(tp.topic, tp.partition), leadership);
     return leadership;
   }
 
@@ -109,17 +110,17 @@ export class PartitionStateMachine {
     const uncleanFrom = new Map<string, number[]>();
     const updated = await this.updateEach(known, (tp, current) => {
       const result = electAfterBrokerFailure({ replicas: this.context.replicasOf(tp), isr: current.isr, leader: current.leader, liveBrokerIds: this.context.onlineReplicaBrokerIds(tp, eligible) }, alive, this.uncleanLeaderElectionEnable);
-      if (result?.unclean) uncleanFrom.set(tpKey(tp.topic, tp.partition), current.isr);
-      else uncleanFrom.delete(tpKey(tp.topic, tp.partition));
+      if (result?.unclean) uncleanFrom.set(partitionKey(tp.topic, tp.partition), current.isr);
+      else uncleanFrom.delete(partitionKey(tp.topic, tp.partition));
       return result;
     });
     const changes = known.flatMap((tp, i): LeadershipChange[] => {
       const leadership = updated[i];
       if (!leadership) return [];
-      const uncleanIsr = uncleanFrom.get(tpKey(tp.topic, tp.partition));
+      const uncleanIsr = uncleanFrom.get(partitionKey(tp.topic, tp.partition));
       if (uncleanIsr) {
         this.context.uncleanLeaderElectionCount++;
-        this.logger.warn(`UNCLEAN leader election for ${tpName(tp)}: broker ${leadership.leader} was not in the ISR [${uncleanIsr.join(',')}]; acknowledged records may be lost`);
+        this.logger.warn(`UNCLEAN leader election for ${partitionKey(tp.topic, tp.partition)}: broker ${leadership.leader} was not in the ISR [${uncleanIsr.join(',')}]; acknowledged records may be lost`);
       }
       return [{ tp, leadership, why: leadership.leader === NO_LEADER ? `${why}; no live ISR member: offline` : why }];
     });
@@ -144,7 +145,7 @@ export class PartitionStateMachine {
       const replicas = this.context.replicasOf(tp);
       const result = electForNewPartition({ replicas, isr: [], liveBrokerIds: this.context.liveBrokerIds() });
       if (!result) {
-        this.logger.warn(`${tpName(tp)}: none of its replicas [${replicas.join(',')}] is alive; it gets a leader when one comes up`);
+        this.logger.warn(`${partitionKey(tp.topic, tp.partition)}: none of its replicas [${replicas.join(',')}] is alive; it gets a leader when one comes up`);
         continue;
       }
       elected.push({ tp, state: { leader: result.leader, leaderEpoch: 0, isr: result.isr, controllerEpoch: this.context.epoch } });
@@ -187,7 +188,7 @@ export class PartitionStateMachine {
 
   private created(tp: TopicPartition, state: PartitionStateZnode): PartitionLeadership {
     const leadership = { ...state, zkVersion: 0 };
-    this.context.leadership.set(tpKey(tp.topic, tp.partition), leadership);
+    this.context.leadership.set(partitionKey(tp.topic, tp.partition), leadership);
     return leadership;
   }
 
@@ -225,11 +226,11 @@ export class PartitionStateMachine {
         return this.written(change, set);
       } catch (err) {
         if (!isStaleWrite(err)) throw err;
-        this.logger.info(`${tpName(tp)}: state znode changed since version ${current.zkVersion} (attempt ${attempt}); reading it again`);
+        this.logger.info(`${partitionKey(tp.topic, tp.partition)}: state znode changed since version ${current.zkVersion} (attempt ${attempt}); reading it again`);
         await this.readState(tp);
       }
     }
-    throw new Error(`could not update the state of ${tpName(tp)}: it changed under ${conditionalWriteAttemptsMax} writes in a row`);
+    throw new Error(`could not update the state of ${partitionKey(tp.topic, tp.partition)}: it changed under ${conditionalWriteAttemptsMax} writes in a row`);
   }
 
   /**
@@ -305,7 +306,7 @@ export class PartitionStateMachine {
   /** A state change ZooKeeper applied, into the context. */
   private written(change: StateChange, result: ZkOpResult): PartitionLeadership {
     const leadership = { ...change.next, zkVersion: result.op === 'setData' ? result.stat.version : change.fromZkVersion + 1 };
-    this.context.leadership.set(tpKey(change.tp.topic, change.tp.partition), leadership);
+    this.context.leadership.set(partitionKey(change.tp.topic, change.tp.partition), leadership);
     return leadership;
   }
 
@@ -402,7 +403,7 @@ export class PartitionStateMachine {
   logChanges(changes: readonly LeadershipChange[], why: string): void {
     const each = changes.length <= partitionLinesMax ? 'info' : 'debug';
     for (const { tp, leadership: l, why: own } of changes) {
-      this.logger[each](`${tpName(tp)}: leader ${l.leader}, leader epoch ${l.leaderEpoch}, isr [${l.isr.join(',')}] (${own})`);
+      this.logger[each](`${partitionKey(tp.topic, tp.partition)}: leader ${l.leader}, leader epoch ${l.leaderEpoch}, isr [${l.isr.join(',')}] (${own})`);
     }
     if (each === 'info') return;
     const leaders = new Map<number, number>();

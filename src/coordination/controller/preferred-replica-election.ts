@@ -12,11 +12,12 @@ import type { ZooKeeper, ZkWatcher } from '../zk-client';
 import { pipelined } from '../zk-pipeline';
 import { getDataIfExists } from '../zk-reads';
 import { parsePreferredReplicaElection, ZnodeFormatError, type TopicPartitionRef } from '../znodes';
-import { tpKey, tpName, type ControllerContext } from './controller-context';
+import type { ControllerContext } from './controller-context';
 import type { ControllerRequests } from './controller-requests';
 import { electPreferredLeader, type PreferredLeaderSkip } from './election';
 import { leaderImbalance } from './leader-imbalance';
 import type { PartitionStateMachine } from './partition-state-machine';
+import { partitionKey } from '../../common/topic';
 
 /** Kafka's auto.leader.rebalance.enable, leader.imbalance.check.interval.seconds and leader.imbalance.per.broker.percentage. */
 export interface AutoLeaderRebalanceOptions {
@@ -57,7 +58,7 @@ export class PreferredReplicaElection {
       this.logger.error(`${err.message}; deleting it, no election`);
     }
     const unknown = requested.filter((tp) => this.context.replicasOf(tp).length === 0);
-    if (unknown.length > 0) this.logger.warn(`preferred replica election: skipping unknown partition(s) ${unknown.map(tpName).join(', ')}`);
+    if (unknown.length > 0) this.logger.warn(`preferred replica election: skipping unknown partition(s) ${unknown.map((tp) => partitionKey(tp.topic, tp.partition)).join(', ')}`);
     await this.elect(requested.filter((tp) => this.context.replicasOf(tp).length > 0), `preferred replica election requested in ${path}`);
     await this.states.deleteFenced(path);
   }
@@ -95,21 +96,21 @@ export class PreferredReplicaElection {
       // KAFKA_STORAGE_ERROR and went offline again, each imbalance check (seen in seed 3462).
       const result = electPreferredLeader({ replicas: this.context.replicasOf(tp), isr: current.isr, leader: current.leader, liveBrokerIds: this.context.onlineReplicaBrokerIds(tp, eligible) });
       if (!('skipped' in result)) return result;
-      skips.set(tpKey(tp.topic, tp.partition), result.skipped);
+      skips.set(partitionKey(tp.topic, tp.partition), result.skipped);
       return undefined;
     });
     const elected = new Map(led.flatMap((tp, i) => {
       const leadership = updated[i];
-      return leadership ? [[tpKey(tp.topic, tp.partition), { tp, leadership, why }] as const] : [];
+      return leadership ? [[partitionKey(tp.topic, tp.partition), { tp, leadership, why }] as const] : [];
     }));
     this.states.logChanges([...elected.values()], why);
     const outcomes = candidates.map((tp): PreferredElectionOutcome => {
-      const key = tpKey(tp.topic, tp.partition);
+      const key = partitionKey(tp.topic, tp.partition);
       const leadership = elected.get(key)?.leadership;
       if (leadership) return { tp, elected: leadership.leader };
       const reason = skips.get(key) ?? 'the partition has no leader and ISR yet';
-      if (reason === 'preferred replica already leads') this.logger.debug(`${tpName(tp)}: ${reason}`);
-      else this.logger.warn(`${tpName(tp)}: leadership not moved to preferred replica ${this.context.replicasOf(tp)[0]}: ${reason}`);
+      if (reason === 'preferred replica already leads') this.logger.debug(`${partitionKey(tp.topic, tp.partition)}: ${reason}`);
+      else this.logger.warn(`${partitionKey(tp.topic, tp.partition)}: leadership not moved to preferred replica ${this.context.replicasOf(tp)[0]}: ${reason}`);
       return { tp, skipped: reason };
     });
     const changed = outcomes.filter((o) => 'elected' in o).map((o) => o.tp);

@@ -8,6 +8,7 @@
  * the election would pick are left out of the answer (Kafka's rule).
  */
 import { ErrorCode, JosefError } from '../../common/errors';
+import { partitionKey } from '../../common/topic';
 import { ApiKey } from '../../protocol/api-keys';
 import {
   ElectionType, groupByTopic, type ElectLeadersRequest, type ElectLeadersResponse, type TopicPartition,
@@ -64,7 +65,7 @@ function everyPartition(cache: MetadataCache): TopicPartition[] {
 function requestedPartitions(topics: NonNullable<ElectLeadersRequest['topicPartitions']>): TopicPartition[] {
   const seen = new Map<string, TopicPartition>();
   for (const t of requireArray(topics, 'ElectLeaders.topicPartitions')) {
-    for (const partition of requireArray(t.partitionId, `ElectLeaders.topicPartitions[${t.topic}].partitionId`)) seen.set(`${t.topic}/${partition}`, { topic: t.topic, partition });
+    for (const partition of requireArray(t.partitionId, `ElectLeaders.topicPartitions[${t.topic}].partitionId`)) seen.set(partitionKey(t.topic, partition), { topic: t.topic, partition });
   }
   return [...seen.values()];
 }

@@ -6,7 +6,8 @@
  */
 import { plaintextEndpoint } from '../../../src/common/endpoint';
 import { createLogger } from '../../../src/common/logger';
-import { ControllerContext, tpKey } from '../../../src/coordination/controller/controller-context';
+import { partitionKey } from '../../../src/common/topic';
+import { ControllerContext } from '../../../src/coordination/controller/controller-context';
 import { ControllerMovedError, partitionsPerWrite, PartitionStateMachine } from '../../../src/coordination/controller/partition-state-machine';
 import { ZkPaths } from '../../../src/coordination/paths';
 import { SimScheduler } from '../../../src/coordination/sim/sim-scheduler';
@@ -54,7 +55,7 @@ describe('new partitions\' state znodes', () => {
       const state = parsePartitionState(path, (await zk.getData(path)).data);
       const replicas = context.replicasOf({ topic, partition });
       expect(state).toMatchObject({ leader: replicas[0], leaderEpoch: 0, isr: replicas, controllerEpoch: 1 });
-      expect(context.leadership.get(tpKey(topic, partition))).toMatchObject({ leader: replicas[0], zkVersion: 0 });
+      expect(context.leadership.get(partitionKey(topic, partition))).toMatchObject({ leader: replicas[0], zkVersion: 0 });
     }
   });
 
@@ -65,7 +66,7 @@ describe('new partitions\' state znodes', () => {
     await zk.create(ZkPaths.partitionState(topic, 2), serializePartitionState(standing));
     const changed = await states.electLeaders(all(5), 'test');
     expect(changed.map((tp) => tp.partition).sort()).toEqual([0, 1, 2, 3, 4]);
-    expect(context.leadership.get(tpKey(topic, 2))).toMatchObject(standing);
+    expect(context.leadership.get(partitionKey(topic, 2))).toMatchObject(standing);
     const path = ZkPaths.partitionState(topic, 4);
     expect(parsePartitionState(path, (await zk.getData(path)).data).leaderEpoch).toBe(0);
   });

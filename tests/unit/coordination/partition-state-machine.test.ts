@@ -5,7 +5,8 @@
  * /controller_epoch failing the writes whole.
  */
 import { createLogger } from '../../../src/common/logger';
-import { ControllerContext, tpKey } from '../../../src/coordination/controller/controller-context';
+import { partitionKey } from '../../../src/common/topic';
+import { ControllerContext } from '../../../src/coordination/controller/controller-context';
 import { removeReplicaFromIsr } from '../../../src/coordination/controller/election';
 import { ControllerMovedError, PartitionStateMachine } from '../../../src/coordination/controller/partition-state-machine';
 import { ZkPaths } from '../../../src/coordination/paths';
@@ -43,7 +44,7 @@ beforeEach(async () => {
     await zk.create(ZkPaths.partition(topic, tp.partition));
     const state = { leader: 1, leaderEpoch: 0, isr: [1, 2, 3], controllerEpoch: 3 };
     await zk.create(ZkPaths.partitionState(topic, tp.partition), serializePartitionState(state));
-    context.leadership.set(tpKey(topic, tp.partition), { ...state, zkVersion: 0 });
+    context.leadership.set(partitionKey(topic, tp.partition), { ...state, zkVersion: 0 });
   }
   states = new PartitionStateMachine(zk, context, false, createLogger('test', () => undefined));
   multis = 0;
