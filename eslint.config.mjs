@@ -48,11 +48,6 @@ export default tseslint.config(
     },
   },
   forbid('common', ['protocol', 'client', 'admin', ...brokerCode, ...tools], 'common is the floor every other layer stands on'),
-  // A crossing the tree still has: the broker's config checks its security settings with
-  // security's own parsers (super.users, sasl.enabled.mechanisms, the JAAS text), which are in
-  // issue 21's files; it may import nothing else above common.
-  forbid('common', ['protocol', 'client', 'admin', ...brokerCode.filter((folder) => folder !== 'security'), ...tools],
-    'common is the floor every other layer stands on', ['src/common/config.ts', 'src/common/security-config.ts']),
   forbid('protocol', ['client', 'admin', ...brokerCode, ...tools], 'the wire format is shared by clients and brokers, so it knows only common'),
   forbid('storage', ['client', 'admin', 'server', 'replication', 'coordination', 'group', 'security', 'metrics', 'broker', ...tools], 'the log knows nothing of who writes to it or replicates it'),
   forbid('replication', ['client', 'admin', 'server', 'coordination', 'group', 'security', 'metrics', 'broker', ...tools], 'replication works on partitions and their logs and is driven by the server'),

@@ -4,8 +4,9 @@
  * Every broker's authorizer follows the change notifications, so changes count without a restart.
  */
 import type { Command } from 'commander';
+import { checkPrincipal } from '../common/principal';
 import {
-  checkPrincipal, CLUSTER_RESOURCE_NAME, describeAclEntry, describePattern, parseAclOperation, WILDCARD,
+  CLUSTER_RESOURCE_NAME, describeAclEntry, describePattern, parseAclOperation, WILDCARD,
   type AclEntry, type PatternType, type PermissionType, type ResourcePattern,
 } from '../security/acl';
 import { readAcls, readAllAcls, updateAcls } from '../security/acl-store';

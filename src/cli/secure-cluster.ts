@@ -13,7 +13,7 @@ import path from 'path';
 import type { ClientSecurity } from '../client/client-security';
 import type { ZkClient } from '../coordination/zk-client';
 import { makeCa, makeSigned, writePemKeystore } from '../security/certificate-authority';
-import { SCRAM_LOGIN_MODULE } from '../security/jaas-config';
+import { SCRAM_LOGIN_MODULE } from '../common/jaas-config';
 import { addScramUser } from '../security/user-admin';
 import { formatZkDigestCredentials } from '../common/zk-credentials';
 import type { ZkSecurity } from '../coordination/zk-acls';

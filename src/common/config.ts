@@ -9,7 +9,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { parseZkConnectString } from './zk-connect-string';
 import { parseZkDigestCredentials, type ZkDigestCredentials } from './zk-credentials';
-import { ACL_AUTHORIZER_CLASS_NAMES, parseSuperUsers } from '../security/acl';
+import { ACL_AUTHORIZER_CLASS_NAMES, parseSuperUsers } from './principal';
 import { parseCleanupPolicy, type CleanupPolicy } from './cleanup-policy';
 import { ConfigError } from './config-error';
 import { connectionString, normaliseListenerName, securityProtocolNamed, type ListenerEndpoint } from './endpoint';

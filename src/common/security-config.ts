@@ -9,8 +9,10 @@ import { ConfigError } from './config-error';
 import type { BrokerConfig } from './config';
 import { normaliseListenerName } from './endpoint';
 import { usesSasl, usesTls, type ListenerSettings } from './listener-config';
-import { loginFromJaas, loginModuleFor, PLAIN_LOGIN_MODULE, plainUsersFromJaas } from '../security/jaas-config';
-import { SUPPORTED_SASL_MECHANISMS } from '../security/sasl-server';
+import { loginFromJaas, loginModuleFor, PLAIN_LOGIN_MODULE, plainUsersFromJaas } from './jaas-config';
+
+/** The mechanisms Josef's brokers speak (Kafka's GSSAPI and OAUTHBEARER are not among them). */
+export const SUPPORTED_SASL_MECHANISMS: readonly string[] = ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512'];
 
 /** The value of `sasl.enabled.mechanisms`: mechanisms Josef speaks, separated by commas. */
 export function parseSaslMechanisms(raw: string): string[] {

@@ -15,9 +15,6 @@ export type AclOperation = (typeof ACL_OPERATIONS)[number];
 export type PatternType = 'literal' | 'prefixed';
 export type PermissionType = 'Allow' | 'Deny';
 
-/** Kafka's class names for its ZooKeeper authorizer (2.4+ and before); either turns Josef's on. */
-export const ACL_AUTHORIZER_CLASS_NAMES = ['kafka.security.authorizer.AclAuthorizer', 'kafka.security.auth.SimpleAclAuthorizer'];
-
 /** Kafka's one cluster resource's name (Resource.CLUSTER_NAME). */
 export const CLUSTER_RESOURCE_NAME = 'kafka-cluster';
 /** A literal pattern with this name matches every resource of its type; so does this principal or host every one. */
@@ -106,17 +103,6 @@ export function parseResourceType(text: string): ResourceType {
   const found = RESOURCE_TYPES.find((type) => type.toLowerCase() === text.toLowerCase());
   if (found === undefined) throw new Error(`unknown resource type ${text}: expected one of ${RESOURCE_TYPES.join(', ')}`);
   return found;
-}
-
-/** `User:alice` and the like: Kafka's principals are a type, a colon and a name. */
-export function checkPrincipal(principal: string): string {
-  if (!/^[A-Za-z]+:.+$/.test(principal)) throw new Error(`principal ${principal}: expected TYPE:NAME, e.g. User:alice`);
-  return principal;
-}
-
-/** `super.users`: principals separated by semicolons, as Kafka reads the setting. */
-export function parseSuperUsers(value: string): Set<string> {
-  return new Set(value.split(';').map((p) => p.trim()).filter((p) => p !== '').map(checkPrincipal));
 }
 
 /** One line per ACL, as kafka-acls --list prints them. */

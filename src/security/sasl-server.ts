@@ -128,10 +128,7 @@ export class ScramSaslServer implements SaslServer {
   }
 }
 
-/** The mechanisms Josef's brokers speak (Kafka's GSSAPI and OAUTHBEARER are not among them). */
-export const SUPPORTED_SASL_MECHANISMS: readonly string[] = ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512'];
-
-/** A new server for one connection's exchange in `mechanism` (one of SUPPORTED_SASL_MECHANISMS). */
+/** A new server for one connection's exchange in `mechanism` (one of common/security-config.ts's SUPPORTED_SASL_MECHANISMS). */
 export function newSaslServer(mechanism: string, sources: { plainUsers: PlainUsers; credentials: Pick<CredentialCache, 'credential'> }): SaslServer {
   if (mechanism === 'PLAIN') return new PlainSaslServer(sources.plainUsers);
   if (isScramMechanism(mechanism)) return new ScramSaslServer(mechanism, sources.credentials);

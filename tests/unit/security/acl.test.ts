@@ -2,7 +2,8 @@
  * Kafka's AclAuthorizer decision, table-tested without ZooKeeper: deny wins, wildcards, prefixes,
  * hosts, implied operations, super users and allow.everyone.if.no.acl.found.
  */
-import { authorize, parseAclOperation, parseSuperUsers, type AclBinding, type AclEntry, type AclOperation, type ResourcePattern, type ResourceType } from '../../../src/security/acl';
+import { parseSuperUsers } from '../../../src/common/principal';
+import { authorize, parseAclOperation, type AclBinding, type AclEntry, type AclOperation, type ResourcePattern, type ResourceType } from '../../../src/security/acl';
 import { decodeAclChange, decodeAcls, encodeAclChange, encodeAcls, resourcePath } from '../../../src/security/acl-store';
 
 const topic = (name: string, patternType: 'literal' | 'prefixed' = 'literal'): ResourcePattern => ({ resourceType: 'Topic', name, patternType });

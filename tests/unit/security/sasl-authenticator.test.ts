@@ -6,7 +6,7 @@
 import type { PeerCertificate } from 'tls';
 import { ErrorCode } from '../../../src/common/errors';
 import { ApiKey } from '../../../src/protocol/api-keys';
-import { plainUsersFromJaas } from '../../../src/security/jaas-config';
+import { plainUsersFromJaas } from '../../../src/common/jaas-config';
 import { ANONYMOUS_PRINCIPAL, SaslServerAuthenticator, type SaslStep } from '../../../src/security/sasl-authenticator';
 import { PlainSaslServer, SaslAuthenticationError } from '../../../src/security/sasl-server';
 import { certificatePrincipal } from '../../../src/security/tls-options';

@@ -5,7 +5,8 @@
  * whose `user_<name>="<password>"` options are the users PLAIN accepts (Kafka's
  * PlainServerCallbackHandler) and whose `username`/`password` are the broker's own login when it
  * connects to the inter-broker listener (PlainLoginModule or ScramLoginModule). Read here into
- * those; nothing else of JAAS is kept.
+ * those; nothing else of JAAS is kept. In common/ because the broker's config reads it
+ * (security-config.ts), and common imports nothing above it.
  */
 
 export const PLAIN_LOGIN_MODULE = 'org.apache.kafka.common.security.plain.PlainLoginModule';
