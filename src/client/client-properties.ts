@@ -6,7 +6,7 @@
  * said before connecting and names the property.
  */
 import * as fs from 'fs';
-import { parseProperties, propertiesToMap } from '../common/properties';
+import { readPropertiesFile } from '../common/properties';
 import { SECURITY_PROTOCOLS, type ClientSecurity, type SecurityProtocol, type TlsClientSettings } from './client-security';
 
 export interface ClientProperties {
@@ -24,14 +24,9 @@ const knownKeys = new Set([
 
 /** Reads `file`; throws naming the file and the property at fault. */
 export function readClientProperties(file: string): ClientProperties {
-  let text: string;
+  const entries = readPropertiesFile(file, 'the client config', (message) => new Error(message));
   try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new Error(`cannot read the client config ${file}: ${(err as Error).message}`);
-  }
-  try {
-    const values = new Map([...propertiesToMap(parseProperties(text))].map(([key, entry]) => [key, entry.value]));
+    const values = new Map([...entries].map(([key, entry]) => [key, entry.value]));
     return clientPropertiesFrom(values, readPem);
   } catch (err) {
     throw new Error(`${file}: ${(err as Error).message}`);

@@ -4,7 +4,6 @@
  * (the Kafka name uppercased, dots to underscores: JOSEF_BROKER_ID), the properties file, defaults.
  * Every value is checked once here, and an error names the setting and where its value came from.
  */
-import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { parseZkConnectString } from './zk-connect-string';
@@ -18,7 +17,7 @@ import {
   type Found, type ListenerSettings, type ListenerSources,
 } from './listener-config';
 import { defaultMaxOpenFiles } from './open-file-limit';
-import { parseProperties, propertiesToMap, type PropertyEntry } from './properties';
+import { readPropertiesFile, type PropertyEntry } from './properties';
 import { checkSecuritySettings, isSaslJaasConfigKey, parseSaslMechanisms, readSaslJaasSettings, type SaslJaasSettings } from './security-config';
 
 export { ConfigError } from './config-error';
@@ -419,7 +418,7 @@ export function loadBrokerConfig(sources: ConfigSources = {}): LoadedConfig {
   const warnings: string[] = [];
   const flags = sources.flags ?? {};
   const env = sources.env ?? process.env;
-  const fileEntries = sources.file === undefined ? new Map<string, PropertyEntry>() : readPropertiesFile(sources.file);
+  const fileEntries = sources.file === undefined ? new Map<string, PropertyEntry>() : readPropertiesFile(sources.file, 'the config file', (message) => new ConfigError(message));
   for (const [key, entry] of fileEntries) {
     if (!knownConfigKeys.has(key) && !isSaslJaasConfigKey(key)) warnings.push(`unknown setting ${key} in ${sources.file}:${entry.line} is ignored`);
   }
@@ -456,20 +455,6 @@ export function loadBrokerConfig(sources: ConfigSources = {}): LoadedConfig {
 function isGiven(setting: Setting, layers: Layer[]): boolean {
   const keys = [setting.key, ...(setting.aliases ?? []).map((a) => a.key)];
   return layers.some((layer) => keys.some((key) => layer(key) !== undefined));
-}
-
-function readPropertiesFile(file: string): Map<string, PropertyEntry> {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new ConfigError(`cannot read the config file ${file}: ${(err as Error).message}`);
-  }
-  try {
-    return propertiesToMap(parseProperties(text));
-  } catch (err) {
-    throw new ConfigError(`${file}: ${(err as Error).message}`);
-  }
 }
 
 /** Each setting found (or defaulted), by field. */

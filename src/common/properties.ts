@@ -1,8 +1,10 @@
 /**
  * Java's `.properties` syntax, as Kafka reads server.properties: `key=value`, `key: value` or
  * `key value`, `#` and `!` comments, lines continued by a trailing backslash, and escapes
- * (`\t`, `\n`, `\uXXXX`, `\=` ...). Pure: text in, ordered entries out; a later key wins.
+ * (`\t`, `\n`, `\uXXXX`, `\=` ...). Pure: text in, ordered entries out; a later key wins. One
+ * reader of a file, for the broker's config and a client's `--command-config` alike.
  */
+import * as fs from 'fs';
 
 export interface PropertyEntry {
   key: string;
@@ -24,6 +26,25 @@ export function parseProperties(text: string): PropertyEntry[] {
 /** The last value of each key, as java.util.Properties keeps them. */
 export function propertiesToMap(entries: readonly PropertyEntry[]): Map<string, PropertyEntry> {
   return new Map(entries.map((e) => [e.key, e]));
+}
+
+/**
+ * Reads and parses the properties file `file`. A file that cannot be read fails as
+ * `cannot read <what> <file>: <why>`, malformed text as `<file>: <why>`; `fail` makes the error
+ * of the caller's type from that message.
+ */
+export function readPropertiesFile(file: string, what: string, fail: (message: string) => Error): Map<string, PropertyEntry> {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    throw fail(`cannot read ${what} ${file}: ${(err as Error).message}`);
+  }
+  try {
+    return propertiesToMap(parseProperties(text));
+  } catch (err) {
+    throw fail(`${file}: ${(err as Error).message}`);
+  }
 }
 
 interface LogicalLine {

@@ -2,7 +2,10 @@
  * librdkafka's client properties read into a client's security: each security.protocol, the PEM
  * files loaded by the property that names them, and the mistakes said before connecting.
  */
-import { clientPropertiesFrom } from '../../../src/client/client-properties';
+import * as fs from 'fs';
+import * as path from 'path';
+import { clientPropertiesFrom, readClientProperties } from '../../../src/client/client-properties';
+import { rmDir, tmpDir } from '../../helpers/tmp';
 
 const read = (file: string, property: string): Buffer => Buffer.from(`${property}:${file}`);
 const from = (entries: Record<string, string>): ReturnType<typeof clientPropertiesFrom> => clientPropertiesFrom(new Map(Object.entries(entries)), read);
@@ -41,5 +44,21 @@ describe('client properties (kcat -F, --command-config)', () => {
     [{ 'security.protocol': 'SSL', 'ssl.certificate.location': '/c.pem' }, /needs both ssl.certificate.location and ssl.key.location/],
   ])('%j is refused', (entries, message) => {
     expect(() => from(entries)).toThrow(message);
+  });
+
+  test('a file is read as Java properties, and its mistakes name the file', () => {
+    const dir = tmpDir('client-properties');
+    try {
+      const file = path.join(dir, 'client.properties');
+      fs.writeFileSync(file, '# kcat -F\nbootstrap.servers = 127.0.0.1:21001\nsecurity.protocol: PLAINTEXT\n');
+      expect(readClientProperties(file)).toEqual({ bootstrapServers: '127.0.0.1:21001', security: {}, ignored: [] });
+      fs.writeFileSync(file, 'sasl.password=\\uZZZZ\n');
+      expect(() => readClientProperties(file)).toThrow(`${file}: malformed \\uXXXX escape`);
+      fs.writeFileSync(file, 'security.protocol=carrier-pigeon\n');
+      expect(() => readClientProperties(file)).toThrow(`${file}: security.protocol=CARRIER-PIGEON is not one of`);
+      expect(() => readClientProperties(path.join(dir, 'missing.properties'))).toThrow(`cannot read the client config ${path.join(dir, 'missing.properties')}: ENOENT`);
+    } finally {
+      rmDir(dir);
+    }
   });
 });
