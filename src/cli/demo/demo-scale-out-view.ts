@@ -7,7 +7,7 @@
  */
 import type { DeliveryVerdict } from '../../harness/delivery-check';
 import type { DemoCounts, DemoStep } from './demo-view';
-import { formatCounts } from './demo-view';
+import { formatCounts, lostValuesLine, sendOutcomeLines } from './demo-view';
 import { LiveScreen } from '../live-screen';
 import type { WatchEvent } from './demo-watch';
 import { formatNumber, formatTable } from '../format';
@@ -252,9 +252,6 @@ export interface ScaleOutVerdictContext {
   newBroker: BrokerLoad | undefined;
 }
 
-/** Lost values shown by name at most. */
-const lostShownMax = 10;
-
 export function formatScaleOutVerdict(v: DeliveryVerdict, c: ScaleOutVerdictContext): string {
   const lines = [
     '',
@@ -265,11 +262,10 @@ export function formatScaleOutVerdict(v: DeliveryVerdict, c: ScaleOutVerdictCont
   if (v.lost.length === 0) {
     lines.push('Every acknowledged record was read back: nothing acknowledged was lost while replicas moved.');
   } else {
-    lines.push(`Lost: ${v.lost.slice(0, lostShownMax).join(', ')}${v.lost.length > lostShownMax ? `, ... (${v.lost.length} in all)` : ''}`);
+    lines.push(lostValuesLine(v));
     lines.push('A reassignment must not lose an acknowledged record: this is a bug.');
   }
-  if (v.duplicates > 0) lines.push('Duplicates are sends retried after a lost answer (Kafka without idempotence does the same).');
-  if (c.failures.length > 0) lines.push(`First failed send: ${c.failures[0]}`);
+  lines.push(...sendOutcomeLines(v, c.failures));
   return `${lines.join('\n')}\n`;
 }
 

@@ -27,6 +27,7 @@ import {
   type MovePicture, type PartitionPicture, type ScaleOutPicture,
 } from './demo-scale-out-view';
 import type { DemoCounts } from './demo-view';
+import { plainOption, stopLoadAndReadBack, storyStepTimeoutMs } from './demo-story';
 import { ClusterWatch } from './demo-watch';
 import { startLocalCluster, type LocalCluster } from '../../local/local-cluster';
 
@@ -46,8 +47,6 @@ interface ScaleOutOptions {
 
 const brokersAtStart = 3;
 const newBrokerId = 4;
-/** Time for one step of the story to happen: a broker starting, an election, the consumer catching up. */
-const storyStepTimeoutMs = 60_000;
 /** The move itself may be throttled to a crawl: bounded, but generously. */
 const moveTimeoutMs = 30 * 60_000;
 const pictureRefreshMs = 500;
@@ -329,10 +328,7 @@ async function scaleOut(options: ScaleOutOptions): Promise<void> {
     await electPreferredLeaders(demo, zk, view);
 
     demo.step(8);
-    await writer.acknowledgedMore(recordsAfter, storyStepTimeoutMs);
-    await writer.stop();
-    view.say(`producer stopped: ${writer.sent} sent, ${writer.acknowledged.length} acknowledged, ${writer.failures.length} failed; the consumer reads on to the high watermarks`);
-    const consumed = await reader.finish(storyStepTimeoutMs);
+    const consumed = await stopLoadAndReadBack(writer, reader, recordsAfter, (text) => view.say(text));
     await demo.refresh();
 
     demo.step(9);
@@ -365,7 +361,7 @@ export function registerScaleOutDemo(demo: Command): void {
     .option('--throttle <MB/s>', 'replication throttle of the moving replicas, per broker (Kafka\'s --throttle); 0: none', '4')
     .option('--rate <records/s>', 'records the producer sends per second during the story', '500')
     .option('--records-after <n>', 'records acknowledged after the leaders moved, before the load stops', '1000')
-    .option('--plain', 'timestamped lines instead of a view redrawn in place (also when stdout is not a terminal)')
+    .option(...plainOption)
     .addHelpText('after', [
       '',
       'The cluster is the demo\'s own: brokers 1-3 on free ports, then broker 4; ZooKeeper is --zookeeper, a chroot of its own',

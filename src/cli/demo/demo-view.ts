@@ -157,6 +157,19 @@ export interface VerdictContext {
 /** Lost values shown by name at most; the count says the rest. */
 const lostShownMax = 10;
 
+/** The lost values by name (the first few; the count says the rest). */
+export function lostValuesLine(v: DeliveryVerdict): string {
+  return `Lost: ${v.lost.slice(0, lostShownMax).join(', ')}${v.lost.length > lostShownMax ? `, ... (${v.lost.length} in all)` : ''}`;
+}
+
+/** The verdict's closing lines in every demo: where duplicates come from, and the first failed send. */
+export function sendOutcomeLines(v: DeliveryVerdict, failures: readonly string[]): string[] {
+  const lines: string[] = [];
+  if (v.duplicates > 0) lines.push('Duplicates are sends retried after a lost answer (Kafka without idempotence does the same).');
+  if (failures.length > 0) lines.push(`First failed send: ${failures[0]}`);
+  return lines;
+}
+
 /** The last lines of the demo: acknowledged against consumed, and what it means for this acks setting. */
 export function formatVerdict(v: DeliveryVerdict, c: VerdictContext): string {
   const lines = [
@@ -167,7 +180,7 @@ export function formatVerdict(v: DeliveryVerdict, c: VerdictContext): string {
   if (v.lost.length === 0) {
     lines.push('Every acknowledged record was read back: nothing acknowledged was lost.');
   } else {
-    lines.push(`Lost: ${v.lost.slice(0, lostShownMax).join(', ')}${v.lost.length > lostShownMax ? `, ... (${v.lost.length} in all)` : ''}`);
+    lines.push(lostValuesLine(v));
   }
   if (c.acks === 1) {
     lines.push(v.lost.length > 0
@@ -177,7 +190,6 @@ export function formatVerdict(v: DeliveryVerdict, c: VerdictContext): string {
   } else if (v.lost.length > 0) {
     lines.push('acks=all must not lose an acknowledged record: this is a bug.');
   }
-  if (v.duplicates > 0) lines.push('Duplicates are sends retried after a lost answer (Kafka without idempotence does the same).');
-  if (c.failures.length > 0) lines.push(`First failed send: ${c.failures[0]}`);
+  lines.push(...sendOutcomeLines(v, c.failures));
   return `${lines.join('\n')}\n`;
 }

@@ -24,6 +24,7 @@ import { ClusterWatch } from './demo-watch';
 import { DemoView, formatVerdict, narrate, type DemoHeader, type DemoStep, type DemoViewSource, type Incident } from './demo-view';
 import { startLocalCluster } from '../../local/local-cluster';
 import { registerScaleOutDemo } from './demo-scale-out';
+import { plainOption, stopLoadAndReadBack, storyStepTimeoutMs } from './demo-story';
 
 interface FailoverOptions {
   dataDir: string;
@@ -58,8 +59,6 @@ interface DemoCluster {
 
 /** Kafka's default zookeeper.session.timeout.ms in the 2.x era and the broker's here (config.ts). */
 const brokerSessionTimeoutMsDefault = 6_000;
-/** Time for everything but the session timeout to happen: election, metadata, retries, restart, catch-up. */
-const storyStepTimeoutMs = 60_000;
 const killWaitMs = 10_000;
 /** A `cluster up` starting in the data dir starts ZooKeeper, then its brokers, each within a minute. */
 const startingClusterWaitMs = 180_000;
@@ -324,10 +323,7 @@ async function failover(options: FailoverOptions): Promise<void> {
     view.say(`broker ${victim} caught up and is back in the ISR of every partition it holds (${((Date.now() - rejoinedFrom) / 1000).toFixed(1)} s after it registered)`);
 
     step(8);
-    await writer.acknowledgedMore(recordsPerStep, storyStepTimeoutMs);
-    await writer.stop();
-    view.say(`producer stopped: ${writer.sent} sent, ${writer.acknowledged.length} acknowledged, ${writer.failures.length} failed; the consumer reads on to the high watermarks`);
-    const consumed = await reader.finish(storyStepTimeoutMs);
+    const consumed = await stopLoadAndReadBack(writer, reader, recordsPerStep, (text) => view.say(text));
 
     step(9);
     const verdict = deliveryVerdict(writer.acknowledged, consumed);
@@ -356,7 +352,7 @@ export function registerDemoCommands(program: Command): void {
     .option('--records-per-step <n>', 'records acknowledged before the kill, after the new leader and after the broker is back', '2000')
     .option('--pause-followers-ms <ms>', 'freeze the followers of partition 0 this long (SIGSTOP) just before the kill, so the leader dies ahead of them; 0: no pause', '1000')
     .option('--assign', 'the consumer assigns itself every partition instead of joining a consumer group')
-    .option('--plain', 'timestamped lines instead of a view redrawn in place (also when stdout is not a terminal)')
+    .option(...plainOption)
     .addHelpText('after', [
       '',
       'The consumer is the one member of a new consumer group (named as the topic), so it reads every',
