@@ -113,7 +113,7 @@ function topicEvents(before: ClusterModel, after: ClusterModel, add: AddEvent): 
 }
 
 function partitionEvents(topic: string, o: PartitionModel, p: PartitionModel, add: AddEvent): void {
-  const tp = `${topic}-${p.partition}`;
+  const tp = partitionKey(topic, p.partition);
   const path = statePath(topic, p.partition);
   if (p.leader !== o.leader || p.leaderEpoch !== o.leaderEpoch) {
     if (p.leader === -1) add('partition-offline', `${tp} is offline: no live replica in its ISR ${list(p.isr)} (leader epoch ${p.leaderEpoch})`, path);
