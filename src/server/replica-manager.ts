@@ -501,6 +501,7 @@ export class ReplicaManager {
       const partitions: LeaderAndIsrResponse['partitions'] = [];
       const follow: FollowStart[] = [];
       const changes: LeadershipChange[] = [];
+      let stale = 0;
       // As Kafka's makeLeaders and makeFollowers, the fetchers of the partitions changing stop
       // first: running between the slices below, they would fetch with the leader epoch being
       // replaced and be fenced, partition by partition.
@@ -525,7 +526,10 @@ export class ReplicaManager {
           if (!overrides.has(state.topic)) overrides.set(state.topic, this.readTopicOverrides(state.topic));
           const partition = this.getPartition(state.topic, state.partition) ?? this.hostPartition(state.topic, state.partition, await overrides.get(state.topic) ?? {}, state.isNew);
           if (partition.isStale(state)) {
-            this.logger.warn(`ignoring LeaderAndIsr for ${key} with leader epoch ${state.leaderEpoch}: it already has epoch ${partition.leaderEpoch}`);
+            // A new controller resends every partition at its current epoch: thousands of these
+            // are expected, so they are counted in the request's line (Kafka logs each at INFO).
+            this.logger.debug(`ignoring LeaderAndIsr for ${key} with leader epoch ${state.leaderEpoch}: it already has epoch ${partition.leaderEpoch}`);
+            stale++;
             answer(ErrorCode.STALE_CONTROLLER_EPOCH.code);
             continue;
           }
@@ -552,8 +556,8 @@ export class ReplicaManager {
       if (changes.length > 0) for (const listener of this.leadershipListeners) listener(changes);
       // One line per request, not per partition (each partition's at DEBUG): thousands of lines cost more than the work.
       const leaders = changes.filter((c) => c.isLeader).length;
-      const failed = partitions.filter((p) => p.errorCode !== ErrorCode.NONE.code).length;
-      this.logger.info(`LeaderAndIsr from controller ${request.controllerId} (epoch ${request.controllerEpoch}): leader of ${leaders}, follower of ${changes.length - leaders} partition(s)${failed > 0 ? `, ${failed} refused` : ''}`);
+      const failed = partitions.filter((p) => p.errorCode !== ErrorCode.NONE.code).length - stale;
+      this.logger.info(`LeaderAndIsr from controller ${request.controllerId} (epoch ${request.controllerEpoch}): leader of ${leaders}, follower of ${changes.length - leaders} partition(s)${stale > 0 ? `, ${stale} ignored at a leader epoch not newer than theirs` : ''}${failed > 0 ? `, ${failed} refused` : ''}`);
       return { errorCode: ErrorCode.NONE.code, partitions };
     });
   }
