@@ -316,16 +316,9 @@ export class PartitionStateMachine {
    * Already gone: nothing to do.
    */
   async deleteFenced(path: string): Promise<void> {
-    this.assertController();
-    try {
-      await this.zk.multi([
-        { op: 'check', path: ZkPaths.controllerEpoch, expectedVersion: this.context.epochZkVersion },
-        { op: 'delete', path, expectedVersion: -1 },
-      ]);
-    } catch (err) {
-      const explained = await this.explainFailedWrite(err);
-      if (!(explained instanceof ZkNoNodeError)) throw explained;
-    }
+    await this.writeFenced([{ op: 'delete', path, expectedVersion: -1 }]).catch((err: unknown) => {
+      if (!(err instanceof ZkNoNodeError)) throw err;
+    });
   }
 
   /**
