@@ -10,12 +10,8 @@
 import type { Clock } from '../common/clock';
 import type { Logger } from '../common/logger';
 import { partitionKey } from '../common/topic';
+import type { TopicPartition } from '../protocol/messages';
 import type { Partition } from './partition';
-
-export interface IsrTopicPartition {
-  topic: string;
-  partition: number;
-}
 
 /** A partition's leadership and ISR as its state znode holds it. */
 export interface IsrPartitionState {
@@ -33,9 +29,9 @@ export type IsrWriteResult =
 /** Where a leader writes ISR changes (ZooKeeper: src/coordination/isr-change.ts). */
 export interface IsrStore {
   /** Conditional write of the partition state at `zkVersion`. */
-  write(tp: IsrTopicPartition, state: IsrPartitionState, zkVersion: number): Promise<IsrWriteResult>;
+  write(tp: TopicPartition, state: IsrPartitionState, zkVersion: number): Promise<IsrWriteResult>;
   /** Tells the controller these partitions' ISRs changed (an isr_change_notification). */
-  notify(partitions: IsrTopicPartition[]): Promise<unknown>;
+  notify(partitions: TopicPartition[]): Promise<unknown>;
 }
 
 /** How often ISR changes are batched into one notification (Kafka checks every 2.5 s). */
@@ -63,7 +59,7 @@ export interface IsrManagerOptions {
 
 export class IsrManager {
   /** ISR changes written and not yet notified, by partition key. */
-  private readonly changed = new Map<string, IsrTopicPartition>();
+  private readonly changed = new Map<string, TopicPartition>();
   private lastChangeMs = 0;
   private lastPropagationMs = 0;
   private expirationTimer: NodeJS.Timeout | undefined;

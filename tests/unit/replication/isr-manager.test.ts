@@ -4,9 +4,9 @@
  * fence the leader when someone else wrote), and the batching of notifications to the controller.
  */
 import { ManualClock } from '../../../src/common/clock';
-import type { LeaderAndIsrPartitionState } from '../../../src/protocol/messages';
+import type { LeaderAndIsrPartitionState, TopicPartition } from '../../../src/protocol/messages';
 import {
-  ISR_PROPAGATION_MAX_DELAY_MS, ISR_PROPAGATION_QUIET_MS, IsrManager, type IsrPartitionState, type IsrStore, type IsrTopicPartition, type IsrWriteResult,
+  ISR_PROPAGATION_MAX_DELAY_MS, ISR_PROPAGATION_QUIET_MS, IsrManager, type IsrPartitionState, type IsrStore, type IsrWriteResult,
 } from '../../../src/replication/isr-manager';
 import { Partition } from '../../../src/replication/partition';
 import type { PartitionLog } from '../../../src/storage/partition-log';
@@ -24,17 +24,17 @@ function leaderState(overrides: Partial<LeaderAndIsrPartitionState> = {}): Leade
 
 /** A store that records what is written and answers each write as `answer` says. */
 class RecordingStore implements IsrStore {
-  writes: { tp: IsrTopicPartition; state: IsrPartitionState; zkVersion: number }[] = [];
-  notifications: IsrTopicPartition[][] = [];
+  writes: { tp: TopicPartition; state: IsrPartitionState; zkVersion: number }[] = [];
+  notifications: TopicPartition[][] = [];
   answer: (zkVersion: number) => IsrWriteResult = (zkVersion) => ({ updated: true, zkVersion: zkVersion + 1 });
   notifyFails = false;
 
-  write(tp: IsrTopicPartition, state: IsrPartitionState, zkVersion: number): Promise<IsrWriteResult> {
+  write(tp: TopicPartition, state: IsrPartitionState, zkVersion: number): Promise<IsrWriteResult> {
     this.writes.push({ tp, state, zkVersion });
     return Promise.resolve(this.answer(zkVersion));
   }
 
-  notify(partitions: IsrTopicPartition[]): Promise<unknown> {
+  notify(partitions: TopicPartition[]): Promise<unknown> {
     if (this.notifyFails) return Promise.reject(new Error('connection loss'));
     this.notifications.push(partitions);
     return Promise.resolve();
