@@ -28,8 +28,14 @@ interface PartitionsOptions {
   sessionTimeoutMs: number;
   records: number;
   recordSize: number;
+  phases: Phase[];
+  zkBasePort: number;
   svg?: string;
 }
+
+/** The three fresh clusters of a count, each a phase --phases may pick. */
+const phases = ['create', 'controller', 'shutdown'] as const;
+type Phase = (typeof phases)[number];
 
 interface BrokerCost {
   fds: number;
@@ -177,10 +183,10 @@ async function killAll(cluster: LocalCluster): Promise<void> {
   for (const b of cluster.brokers().filter((x) => x.running)) await cluster.stopBroker(b.id, 'SIGKILL');
 }
 
-type Phase<T> = (cluster: LocalCluster) => Promise<T>;
+type PhaseBody<T> = (cluster: LocalCluster) => Promise<T>;
 
-async function onFreshCluster<T>(count: number, what: string, o: PartitionsOptions, progress: Progress, body: Phase<T>): Promise<T> {
-  const clusterOptions = { name: `partitions-${count}-${what}`, zkBasePort: 23930, brokers, overrides: { 'zookeeper.session.timeout.ms': String(o.sessionTimeoutMs) } };
+async function onFreshCluster<T>(count: number, what: string, o: PartitionsOptions, progress: Progress, body: PhaseBody<T>): Promise<T> {
+  const clusterOptions = { name: `partitions-${count}-${what}`, zkBasePort: o.zkBasePort, brokers, overrides: { 'zookeeper.session.timeout.ms': String(o.sessionTimeoutMs) } };
   return withBenchCluster(clusterOptions, progress, async (cluster) => {
     try {
       return await body(cluster);
@@ -249,7 +255,8 @@ async function controlledShutdown(count: number, cluster: LocalCluster, progress
 async function oneCount(count: number, o: PartitionsOptions, progress: Progress): Promise<CountResult> {
   const failures: string[] = [];
   // A phase past its deadline (at a count the machine cannot lead in time) is reported, and the others still run.
-  const phase = async <T>(what: string, body: Phase<T>): Promise<T | undefined> => {
+  const phase = async <T>(what: Phase, body: PhaseBody<T>): Promise<T | undefined> => {
+    if (!o.phases.includes(what)) return undefined;
     try {
       return await onFreshCluster(count, what, o, progress, body);
     } catch (err) {
@@ -260,7 +267,7 @@ async function oneCount(count: number, o: PartitionsOptions, progress: Progress)
   };
   const creation = await phase('create', (cluster) => creationAndKill(count, cluster, o, progress, failures));
   // Where the topic could not even be led, the other phases, each creating it again, would only wait out their deadlines too.
-  if (!creation) return { partitions: count, creation, ledAgainAfterControllerKillMs: undefined, shutdown: undefined, failures: [...failures, 'controller, shutdown: not tried'] };
+  if (!creation && o.phases.includes('create')) return { partitions: count, creation, ledAgainAfterControllerKillMs: undefined, shutdown: undefined, failures: [...failures, 'controller, shutdown: not tried'] };
   const ledAgainAfterControllerKillMs = await phase('controller', (cluster) => controllerKill(count, cluster, progress));
   const shutdown = await phase('shutdown', (cluster) => controlledShutdown(count, cluster, progress));
   const result = { partitions: count, creation, ledAgainAfterControllerKillMs, shutdown, failures };
@@ -358,6 +365,13 @@ function report(results: CountResult[], o: PartitionsOptions, [loadAverageStart,
   };
 }
 
+function parsePhases(value: string): Phase[] {
+  const picked = value.split(',').map((v) => v.trim());
+  const unknown = picked.filter((p) => !(phases as readonly string[]).includes(p));
+  if (unknown.length > 0) throw new Error(`unknown phase(s) ${unknown.join(',')}: expected some of ${phases.join(',')}`);
+  return picked as Phase[];
+}
+
 function parseCounts(value: string): number[] {
   const counts = value.split(',').map((v) => Number(v.trim()));
   if (counts.some((n) => !Number.isSafeInteger(n) || n <= 0)) throw new Error(`expected partition counts separated by commas, got "${value}"`);
@@ -373,6 +387,8 @@ export const partitionsBenchmark: Benchmark = {
       .option('--session-timeout-ms <ms>', 'the brokers\' zookeeper.session.timeout.ms (the broker\'s default)', parseCount, 6_000)
       .option('--records <n>', 'records of each produce run', parseCount, 30_000)
       .option('--record-size <bytes>', 'bytes of each record\'s value', parseCount, 100)
+      .option('--phases <list>', `the fresh clusters to run, of ${phases.join(',')} (create: creation, cost, produce and a broker's SIGKILL; controller: the controller's SIGKILL; shutdown: a controlled shutdown)`, parsePhases, [...phases])
+      .option('--zk-base-port <port>', 'where to look for a free port for the local ZooKeeper', parseCount, 23_930)
       .option('--svg <file>', 'also draw each figure against the partition count, with Kafka\'s published figures, as an SVG chart');
   },
   run,
