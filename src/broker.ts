@@ -248,6 +248,8 @@ export class Broker {
         clientId: `controller-${this.brokerId}`, requestTimeoutMs: this.config.controllerSocketTimeoutMs, security: this.interBrokerSecurity,
         logger: this.logger.child('controller').child('channel'),
       }),
+      // What this broker last heard of the leaders orders a failover's reads: those of the dead first.
+      leaderlessHint: (liveBrokerIds) => this.metadataCache.partitionsLedOutside(liveBrokerIds),
       autoLeaderRebalance: { enable: this.config.autoLeaderRebalanceEnable, checkIntervalMs: this.config.leaderImbalanceCheckIntervalSeconds * 1000, imbalancePerBrokerPercentage: this.config.leaderImbalancePerBrokerPercentage },
     });
     // The controller races again by itself after an expiry; the registration is ours to renew.

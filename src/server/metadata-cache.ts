@@ -105,6 +105,18 @@ export class MetadataCache {
     return counts;
   }
 
+  /**
+   * The partitions whose leader, as this cache last heard, is none of `brokerIds` (or no leader):
+   * what this broker, become controller, reads and elects first (the controller's leaderlessHint).
+   */
+  partitionsLedOutside(brokerIds: ReadonlySet<number>): TopicPartition[] {
+    const out: TopicPartition[] = [];
+    for (const [topic, partitions] of this.topics) {
+      for (const state of partitions.values()) if (!brokerIds.has(state.leader)) out.push({ topic, partition: state.partition });
+    }
+    return out;
+  }
+
   partitionState(topic: string, partition: number): UpdateMetadataPartitionState | undefined {
     return this.topics.get(topic)?.get(partition);
   }

@@ -65,6 +65,12 @@ export interface ControllerSettings {
   clock?: Clock;
   /** Runs the retry and imbalance-check timers; injectable so a simulation drives them (default: Node's timers). */
   scheduler?: Scheduler;
+  /**
+   * The partitions this broker believes led by none of `liveBrokerIds` (its metadata cache's last
+   * word): on becoming controller it reads, elects and announces these first, then loads the rest
+   * (onControllerFailover). Only an order: a wrong or empty answer costs time, never safety.
+   */
+  leaderlessHint?: (liveBrokerIds: ReadonlySet<number>) => TopicPartition[];
 }
 
 /**
@@ -412,11 +418,12 @@ export class Controller extends EventEmitter<ControllerEvents> {
     const startedMs = clock.nowMs();
     for (const broker of await liveBrokers(zk, this.watcher({ type: 'BrokerChange' }))) this.brokers.addLiveBroker(toLiveBroker(broker));
     await this.topicChanges.refreshTopics();
+    const markers = await zk.getChildren(ZkPaths.deleteTopics, this.watcher({ type: 'TopicDeletion' }));
+    const readFirst = await this.electHintedLeaderless(markers, startedMs);
     // Kafka 1.1's controller failover: every state znode read pipelined, not one round trip at a time.
     const partitions = this.context.allPartitions();
-    await pipelined(partitions, (tp) => this.states.readState(tp));
+    await pipelined(partitions.filter((tp) => !readFirst.has(partitionKey(tp.topic, tp.partition))), (tp) => this.states.readState(tp));
     logger.info(`read ${this.context.assignments.size} topic(s) and the state of ${partitions.length} partition(s) in ${clock.nowMs() - startedMs} ms`);
-    const markers = await zk.getChildren(ZkPaths.deleteTopics, this.watcher({ type: 'TopicDeletion' }));
     await this.onIsrChangeNotification();
     const serving = this.context.allPartitions().filter((tp) => !markers.includes(tp.topic));
     // As after a broker's death (BrokerLifecycle.onBrokerFailure): partitions without a live leader
@@ -439,6 +446,37 @@ export class Controller extends EventEmitter<ControllerEvents> {
     // Kafka finishes a preferred election requested before the failover, then starts the imbalance checks.
     await this.preferred.onRequest(this.watcher({ type: 'PreferredReplicaElection' }));
     this.scheduleAutoLeaderRebalance(autoLeaderRebalanceFirstCheckMs);
+  }
+
+  /**
+   * The failover's first step where a leaderlessHint is given (not Kafka's: its failover reads every
+   * state znode, then elects). When the controller died, about a third of the partitions lost their
+   * leader with it, and reading all 10,000 state znodes before electing any took longer than the
+   * session timeout that had already passed (issue 24). So the partitions the hint names, of known
+   * topics not marked for deletion (the markers are read before), have their state znodes read
+   * first, those without a live leader are elected and their replicas and every broker told; then
+   * the failover reads the rest and goes on as Kafka's, electing what is still leaderless and
+   * sending every broker the whole state. Safe because the hint only orders the reads: every
+   * election acts on a state znode just read, through the same electLeaders as every other (writes
+   * conditional on its zkVersion and fenced by the controller epoch), and a partition the hint
+   * wrongly names or leaves out is only read earlier or later. Returns the partitions read (by key).
+   */
+  private async electHintedLeaderless(markers: readonly string[], startedMs: number): Promise<Set<string>> {
+    const hint = this.options.leaderlessHint;
+    if (!hint) return new Set();
+    const deleting = new Set(markers);
+    const hinted = hint(new Set(this.context.liveBrokers.keys()))
+      .filter((tp) => !deleting.has(tp.topic) && this.context.replicasOf(tp).length > 0);
+    if (hinted.length === 0) return new Set();
+    await pipelined(hinted, (tp) => this.states.readState(tp));
+    const elected = await this.states.electLeaders(this.context.byRegisteredLeader(hinted).leaderless, 'controller failover, led by a dead broker');
+    if (elected.length > 0) {
+      this.requests.sendLeaderAndIsr(elected);
+      this.requests.sendUpdateMetadata(elected);
+    }
+    const clock = this.options.clock ?? systemClock;
+    this.options.logger.info(`elected ${elected.length} of the ${hinted.length} partition(s) this broker saw led by a dead broker first, ${clock.nowMs() - startedMs} ms into the failover`);
+    return new Set(hinted.map((tp) => partitionKey(tp.topic, tp.partition)));
   }
 
   /** Kafka's AutoPreferredReplicaLeaderElection event: check, then check again after the interval whatever happened. */

@@ -16,7 +16,7 @@ import { plaintextEndpoint } from '../../common/endpoint';
 import { ErrorCode } from '../../common/errors';
 import { createLogger, type Logger } from '../../common/logger';
 import { ApiKey, apiName } from '../../protocol/api-keys';
-import type { LeaderAndIsrRequest, RequestOf, ResponseOf, StopReplicaRequest } from '../../protocol/messages';
+import type { LeaderAndIsrRequest, RequestOf, ResponseOf, StopReplicaRequest, UpdateMetadataRequest } from '../../protocol/messages';
 import { registerBroker } from '../broker-registry';
 import { notifyIsrChange, writeLeaderAndIsr } from '../isr-change';
 import { propagateLogDirEvent } from '../log-dir-event-notification';
@@ -143,6 +143,8 @@ class SimBroker {
   /** The log dir that failed in this incarnation, if one did. */
   private failedLogDir: number | undefined;
   private readonly led = new Map<string, LedPartition>();
+  /** Each partition's leader as the UpdateMetadata requests this incarnation accepted said (a broker's metadata cache). */
+  private readonly leadersSeen = new Map<string, { tp: TopicPartitionRef; leader: number }>();
   /**
    * The log dir of each replica this broker has, by `topic-partition`: on disk, so kept across
    * restarts. A replica is placed when first asked about, on its hashed dir, or on the live one once
@@ -166,9 +168,12 @@ class SimBroker {
     this.brokerEpoch = -1;
     this.failedLogDir = undefined;
     this.led.clear();
+    this.leadersSeen.clear();
     const controller = new Controller({
       zk, brokerId: this.id, uncleanLeaderElectionEnable: this.sim.uncleanLeaderElectionEnable, logger: this.sim.logger(`controller-${this.id}`),
       clock: scheduler, scheduler, channel: new SimControllerChannel(this.sim, this.id), autoLeaderRebalance: this.sim.extra?.autoLeaderRebalance,
+      // As broker.ts's, from what UpdateMetadata said: stale or empty as a real broker's may be.
+      leaderlessHint: (live) => [...this.leadersSeen.values()].filter((p) => !live.has(p.leader)).map((p) => p.tp),
     });
     this.controller = controller;
     controller.on('elected', (epoch) => this.sim.onElected(this.id, epoch));
@@ -323,6 +328,12 @@ class SimBroker {
         }
         return { errorCode, partitions: answered } as ResponseOf<K>;
       }
+      case ApiKey.UpdateMetadata:
+        if (errorCode === 0) {
+          for (const p of (body as UpdateMetadataRequest).partitionStates) this.leadersSeen.set(`${p.topic}-${p.partition}`, { tp: { topic: p.topic, partition: p.partition }, leader: p.leader });
+          for (const topic of (body as UpdateMetadataRequest).deletedTopics) for (const [key, p] of this.leadersSeen) if (p.tp.topic === topic) this.leadersSeen.delete(key);
+        }
+        return { errorCode } as ResponseOf<K>;
       default:
         return { errorCode } as ResponseOf<K>;
     }
