@@ -419,16 +419,17 @@ export class Controller extends EventEmitter<ControllerEvents> {
     for (const broker of await liveBrokers(zk, this.watcher({ type: 'BrokerChange' }))) this.brokers.addLiveBroker(toLiveBroker(broker));
     await this.topicChanges.refreshTopics();
     const markers = await zk.getChildren(ZkPaths.deleteTopics, this.watcher({ type: 'TopicDeletion' }));
-    const readFirst = await this.electHintedLeaderless(markers, startedMs);
+    const early = await this.electHintedLeaderless(markers, startedMs);
     // Kafka 1.1's controller failover: every state znode read pipelined, not one round trip at a time.
     const partitions = this.context.allPartitions();
-    await pipelined(partitions.filter((tp) => !readFirst.has(partitionKey(tp.topic, tp.partition))), (tp) => this.states.readState(tp));
+    await pipelined(partitions.filter((tp) => !early.read.has(partitionKey(tp.topic, tp.partition))), (tp) => this.states.readState(tp));
     logger.info(`read ${this.context.assignments.size} topic(s) and the state of ${partitions.length} partition(s) in ${clock.nowMs() - startedMs} ms`);
     await this.onIsrChangeNotification();
     const serving = this.context.allPartitions().filter((tp) => !markers.includes(tp.topic));
     // As after a broker's death (BrokerLifecycle.onBrokerFailure): partitions without a live leader
     // first; every broker then learns the whole state, and the dead leave the other ISRs after.
-    const { leaderless, led } = this.context.byRegisteredLeader(serving);
+    // Those just elected early were decided on their znode already (asked again, each would be read again).
+    const { leaderless, led } = this.context.byRegisteredLeader(serving.filter((tp) => !early.elected.has(partitionKey(tp.topic, tp.partition))));
     await this.states.electLeaders(leaderless, 'controller failover');
     this.requests.sendUpdateMetadata(serving);
     this.requests.sendLeaderAndIsr(serving);
@@ -459,24 +460,30 @@ export class Controller extends EventEmitter<ControllerEvents> {
    * sending every broker the whole state. Safe because the hint only orders the reads: every
    * election acts on a state znode just read, through the same electLeaders as every other (writes
    * conditional on its zkVersion and fenced by the controller epoch), and a partition the hint
-   * wrongly names or leaves out is only read earlier or later. Returns the partitions read (by key).
+   * wrongly names or leaves out is only read earlier or later. Returns the partitions read and
+   * those elected (by key).
    */
-  private async electHintedLeaderless(markers: readonly string[], startedMs: number): Promise<Set<string>> {
+  private async electHintedLeaderless(markers: readonly string[], startedMs: number): Promise<{ read: Set<string>; elected: Set<string> }> {
+    const none = { read: new Set<string>(), elected: new Set<string>() };
     const hint = this.options.leaderlessHint;
-    if (!hint) return new Set();
+    if (!hint) return none;
     const deleting = new Set(markers);
     const hinted = hint(new Set(this.context.liveBrokers.keys()))
       .filter((tp) => !deleting.has(tp.topic) && this.context.replicasOf(tp).length > 0);
-    if (hinted.length === 0) return new Set();
+    if (hinted.length === 0) return none;
+    const clock = this.options.clock ?? systemClock;
+    const readMs = clock.nowMs();
     await pipelined(hinted, (tp) => this.states.readState(tp));
+    const electMs = clock.nowMs();
     const elected = await this.states.electLeaders(this.context.byRegisteredLeader(hinted).leaderless, 'controller failover, led by a dead broker');
     if (elected.length > 0) {
       this.requests.sendLeaderAndIsr(elected);
       this.requests.sendUpdateMetadata(elected);
     }
-    const clock = this.options.clock ?? systemClock;
-    this.options.logger.info(`elected ${elected.length} of the ${hinted.length} partition(s) this broker saw led by a dead broker first, ${clock.nowMs() - startedMs} ms into the failover`);
-    return new Set(hinted.map((tp) => partitionKey(tp.topic, tp.partition)));
+    this.options.logger.info(`elected ${elected.length} of the ${hinted.length} partition(s) this broker saw led by a dead broker first, ` +
+      `${clock.nowMs() - startedMs} ms into the failover (their states read in ${electMs - readMs} ms, elected in ${clock.nowMs() - electMs} ms)`);
+    const keys = (partitions: TopicPartition[]): Set<string> => new Set(partitions.map((tp) => partitionKey(tp.topic, tp.partition)));
+    return { read: keys(hinted), elected: keys(elected) };
   }
 
   /** Kafka's AutoPreferredReplicaLeaderElection event: check, then check again after the interval whatever happened. */
