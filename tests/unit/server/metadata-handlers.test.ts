@@ -56,6 +56,13 @@ describe('MetadataCache and the topic handlers', () => {
   });
   const deps = () => ({ config, metadataCache: cache, topicAdmin: admin, logger: quietLogger, authorize: allowEverything, clusterId: () => 'cluster-1', autoCreateLeaderWaitMs: 2000 });
 
+  it('names the partitions led by none of the given brokers, for a new controller to elect first', () => {
+    cache.update(update({ partitionStates: [state('orders', 0, 1), state('orders', 1, 2), state('orders', 2, -1), state('audit', 0, 3)] }));
+    cache.update(update({ deletedTopics: ['audit'] }));
+    expect(cache.partitionsLedOutside(new Set([2, 3]))).toEqual([{ topic: 'orders', partition: 0 }, { topic: 'orders', partition: 2 }]);
+    expect(cache.partitionsLedOutside(new Set([1, 2]))).toEqual([{ topic: 'orders', partition: 2 }]);
+  });
+
   it('answers Metadata from the cache: brokers, controller, partitions; dead leaders are LEADER_NOT_AVAILABLE', async () => {
     cache.update(update({ partitionStates: [state('orders', 1, 2, [2, 1]), state('orders', 0, 3, [3, 1])] }));
     const response = await metadataHandler(deps())({ topics: null, allowAutoTopicCreation: false }, ctx);
