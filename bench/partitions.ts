@@ -231,8 +231,20 @@ async function creationAndKill(count: number, cluster: LocalCluster, o: Partitio
   });
 }
 
+/**
+ * Waits until each broker's own Metadata shows every partition led with a full ISR: the cluster
+ * settled, every broker's metadata cache current (the answer of one broker says nothing of the others').
+ */
+async function untilEveryBrokerSeesLed(cluster: LocalCluster, count: number): Promise<void> {
+  for (const b of cluster.brokers().filter((x) => x.running)) {
+    await withAdmin(`${b.host}:${b.port}`, (admin) => untilEveryPartition(admin, topic, count, fullyLed, `broker ${b.id}'s metadata: all ${count} partitions led with a full ISR`));
+  }
+}
+
 async function controllerKill(count: number, cluster: LocalCluster, progress: Progress): Promise<number> {
   await withAdmin(cluster.bootstrapServers, (admin) => createLed(admin, topic, count));
+  // Killed right after one broker showed the topic led, the controller left others that had not heard (a failover of a cluster still settling).
+  await untilEveryBrokerSeesLed(cluster, count);
   const controller = await cluster.controllerId() as number;
   progress(`${count} partitions: SIGKILL of the controller, broker ${controller}`);
   const killNs = process.hrtime.bigint();
