@@ -308,8 +308,9 @@ function writeChart(file: string, result: BenchReport, o: PartitionsOptions): vo
 }
 
 function report(results: CountResult[], o: PartitionsOptions, [loadAverageStart, loadAverageEnd]: [number, number]): BenchReport {
-  const cell = (v: number | undefined, digits = 0): string => (v === undefined ? 'failed' : formatNumber(v, digits));
-  const perBroker = (c: CreationFigures | undefined, pick: (b: BrokerCost) => number): string => c?.brokers.map((b) => formatNumber(pick(b), 0)).join(' / ') ?? 'failed';
+  const missing = (phase: Phase): string => (o.phases.includes(phase) ? 'failed' : 'not run');
+  const cell = (v: number | undefined, digits = 0, phase: Phase = 'create'): string => (v === undefined ? missing(phase) : formatNumber(v, digits));
+  const perBroker = (c: CreationFigures | undefined, pick: (b: BrokerCost) => number): string => c?.brokers.map((b) => formatNumber(pick(b), 0)).join(' / ') ?? missing('create');
   const figures: Record<string, number> = { sessionTimeoutMs: o.sessionTimeoutMs, loadAverageStart, loadAverageEnd };
   const failures: Record<string, string[]> = {};
   for (const { partitions: n, creation: c, ledAgainAfterControllerKillMs, shutdown, failures: failed } of results) {
@@ -352,7 +353,8 @@ function report(results: CountResult[], o: PartitionsOptions, [loadAverageStart,
         { title: '(its exit ms)', align: 'right' }, { title: '(leaderships it had)', align: 'right' },
       ],
       rows: results.map(({ partitions: n, creation: c, ledAgainAfterControllerKillMs, shutdown }) => [
-        formatNumber(n, 0), cell(c?.ledAgainAfterKillMs), cell(ledAgainAfterControllerKillMs), cell(shutdown?.ledElsewhereMs), cell(shutdown?.exitMs), cell(shutdown?.leaderships),
+        formatNumber(n, 0), cell(c?.ledAgainAfterKillMs), cell(ledAgainAfterControllerKillMs, 0, 'controller'),
+        cell(shutdown?.ledElsewhereMs, 0, 'shutdown'), cell(shutdown?.exitMs, 0, 'shutdown'), cell(shutdown?.leaderships, 0, 'shutdown'),
       ]),
     }, {
       title: `produce, acks=all, ${formatNumber(o.records, 0)} records of ${o.recordSize} bytes spread evenly over the partitions`,
