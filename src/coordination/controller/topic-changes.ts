@@ -9,6 +9,7 @@ import type { TopicPartition } from '../../protocol/messages';
 import { ZkPaths } from '../paths';
 import type { ZooKeeper, ZkWatcher } from '../zk-client';
 import { ZkNoNodeError } from '../zk-errors';
+import { pipelined } from '../zk-pipeline';
 import { parseTopicZnode, ZnodeFormatError, type TopicZnode } from '../znodes';
 import type { ControllerContext } from './controller-context';
 import type { ControllerRequests } from './controller-requests';
@@ -35,14 +36,17 @@ export class TopicChanges {
   /** Reads /brokers/topics (watching it) and the assignment of each topic not yet known. Returns the new ones. */
   async refreshTopics(): Promise<string[]> {
     const topics = await this.zk.getChildren(ZkPaths.brokerTopics, this.watches.topics());
+    const unknown = topics.sort().filter((topic) => !this.context.assignments.has(topic));
+    // Pipelined, as Kafka's getReplicaAssignmentForTopics: a new controller reads every topic znode
+    // here, one round trip each when awaited in turn (issue 24's failover, with many topics).
+    const znodes = await pipelined(unknown, (topic) => this.readTopicZnode(topic));
     const added: string[] = [];
-    for (const topic of topics.sort()) {
-      if (this.context.assignments.has(topic)) continue;
-      const znode = await this.readTopicZnode(topic);
-      if (!znode) continue;
+    unknown.forEach((topic, i) => {
+      const znode = znodes[i];
+      if (!znode) return;
       this.context.setTopic(topic, znode);
       added.push(topic);
-    }
+    });
     for (const known of [...this.context.assignments.keys()]) {
       if (topics.includes(known)) continue;
       this.logger.warn(`topic ${known} vanished from ${ZkPaths.brokerTopics} without being deleted through ${ZkPaths.deleteTopics}`);
