@@ -34,7 +34,9 @@ export class FrameBufferPool {
 
   /**
    * Takes back the memory of a frame from take() (given as the frame or any view of it) once
-   * nothing refers to it any more. Buffers that did not come from take() are ignored.
+   * nothing refers to it any more. Buffers that did not come from take() are ignored. At most once
+   * per frame: the memory is known by itself, so a frame handed back twice would hand back the
+   * later frame that took the same memory in between, still in use.
    */
   recycle(frame: Buffer): void {
     const whole = this.lent.get(frame.buffer);

@@ -287,11 +287,20 @@ export class ClientChannel {
   private handleProduce(request: DecodedRequest, frame: Buffer): Promise<void> | undefined {
     if (this.waitingProduces.length >= this.options.queuedRequestsMax) return this.handleProduceLater(request, frame);
     // Once its batches are in the log (written, not kept) the frame is no longer needed (its
-    // answer holds none of its bytes): its memory can take the next large request.
+    // answer holds none of its bytes): its memory can take the next large request. Handed back
+    // once only: the pool knows a frame by its memory, which by a second time may hold a later
+    // request still to be appended (an acks=all Produce handed its frame back when it began to
+    // wait and again when answered, and librdkafka's pipelined Produces then read corrupt batches).
+    let handedBack = false;
+    const handBack = (): void => {
+      if (handedBack) return;
+      handedBack = true;
+      this.decoder.recycle(frame);
+    };
     let waitingForAcks = false;
     let mayProceed: (() => void) | undefined;
     const ctx = this.context(request, () => {
-      this.decoder.recycle(frame);
+      handBack();
       waitingForAcks = true;
       mayProceed?.();
     });
@@ -299,7 +308,7 @@ export class ClientChannel {
     const response = this.options.dispatcher.dispatch(request.apiKey, request.body, ctx);
     if (!(response instanceof Promise) && this.waitingProduces.length === 0) {
       // Answered in this turn with no Produce before it still waiting: written now, no promise (acks 0 and 1).
-      this.decoder.recycle(frame);
+      handBack();
       try {
         return this.writeAnswer(request, response, startedNs);
       } catch (err) {
@@ -309,7 +318,7 @@ export class ClientChannel {
     }
     // One promise per waiting Produce says "the next request may go": its answer is written, or it waits for acks.
     const proceeding = waitingForAcks ? undefined : new Promise<void>((resolve) => { mayProceed = resolve; });
-    this.waitingProduces.push(this.answerProduce(request, frame, response, startedNs, this.waitingProduces[this.waitingProduces.length - 1], () => mayProceed?.()));
+    this.waitingProduces.push(this.answerProduce(request, handBack, response, startedNs, this.waitingProduces[this.waitingProduces.length - 1], () => mayProceed?.()));
     return proceeding;
   }
 
@@ -325,12 +334,12 @@ export class ClientChannel {
    * one leaves `waitingProduces` from its head.
    */
   private async answerProduce(
-    request: DecodedRequest, frame: Buffer, dispatched: DispatchResult | Promise<DispatchResult>, startedNs: bigint | undefined, previous: Promise<void> | undefined, mayProceed: () => void,
+    request: DecodedRequest, handBack: () => void, dispatched: DispatchResult | Promise<DispatchResult>, startedNs: bigint | undefined, previous: Promise<void> | undefined, mayProceed: () => void,
   ): Promise<void> {
     let before = previous;
     try {
       const response = await dispatched;
-      this.decoder.recycle(frame); // a no-op if it already was
+      handBack(); // a no-op if it already was
       if (before !== undefined) await before;
       before = undefined;
       await this.writeAnswer(request, response, startedNs);

@@ -47,7 +47,7 @@ function produceAnswer(request: ProduceRequest): ProduceResponse {
   };
 }
 
-function produceRequest(topic: string, acks: 0 | 1 | -1, records = Buffer.from('r')): ProduceRequest {
+function produceRequest(topic: string, acks: 0 | 1 | -1, records: Buffer = Buffer.from('r')): ProduceRequest {
   return { acks, timeoutMs: 1000, topics: [{ name: topic, partitions: [{ partition: 0, records }] }] };
 }
 
@@ -166,6 +166,41 @@ describe('SocketServer with Connection over loopback', () => {
     acks.get('a')!.open();
     await Promise.all(sends);
     expect(settled).toEqual(['a', 'b', 'c']);
+  });
+
+  it('hands a waiting Produce\'s pooled frame back once: the Produces queued behind it keep their bytes', async () => {
+    // Frames of 8 KiB and more that straddle socket reads are assembled in pooled memory, handed back
+    // when their Produce waits for acks. Handed back again when answered, that memory was by then a
+    // later Produce's, still queued (two may wait at once here), and the next frame read overwrote it.
+    const h = await startHarness({ queuedRequestsMax: 2 });
+    const frameBytes = 100_000;
+    const count = 16;
+    const records = (i: number): Buffer => Buffer.alloc(frameBytes, i + 1);
+    const acks = Array.from({ length: count }, () => gate());
+    const seen: number[] = [];
+    const corrupt: number[] = [];
+    h.dispatcher.register(ApiKey.Produce, async (body, ctx) => {
+      const i = Number(body.topics[0].name);
+      seen.push(i);
+      if (!body.topics[0].partitions[0].records.equals(records(i))) corrupt.push(i);
+      ctx.onWaitingForAcks?.();
+      await acks[i].promise;
+      return produceAnswer(body);
+    }, { pipelined: true });
+    // Frames longer than a socket read (64 KiB) are always assembled, so in pooled memory; one write of them all.
+    const raw = await rawClient(h.port);
+    const frames: Buffer[] = Array.from({ length: count }, (_, i) =>
+      encodeRequest({ apiKey: ApiKey.Produce, apiVersion: 0, correlationId: i, clientId: 'raw' }, produceRequest(String(i), -1, records(i))));
+    raw.socket.write(Buffer.concat(frames));
+    // Each answered once the one after it waits too: two wait, and those behind them are read.
+    for (let i = 0; i < count; i++) {
+      await waitFor(() => seen.length > Math.min(i + 1, count - 1), { timeoutMs: 5000, message: `Produce ${i + 1} to be appended` });
+      acks[i].open();
+    }
+    await waitFor(() => raw.responses.length === count, { timeoutMs: 5000, message: 'every Produce to be answered' });
+    expect(raw.responses.map((r) => r.correlationId)).toEqual(Array.from({ length: count }, (_, i) => i));
+    expect(seen).toEqual(Array.from({ length: count }, (_, i) => i));
+    expect(corrupt).toEqual([]);
   });
 
   it('handles any other request only after the Produces before it are answered', async () => {
