@@ -176,15 +176,15 @@ function clientFigures(rounds: readonly Round[], side: Side): Record<string, num
 }
 
 /**
- * librdkafka's consumer's CPU per record in each of its threads (medians over the rounds; a
+ * librdkafka's CPU per record in each of its threads over `phase` (medians over the rounds; a
  * thread that used none is left out): how much its application thread and its broker threads
  * each spend, which tells whether they slowed each other (docs/benchmarks.md).
  */
-function consumeThreadFigures(rounds: readonly Round[]): Record<string, number> {
-  const names = new Set(rounds.flatMap((r) => Object.keys(r.kafka.consume.threadCpuMs ?? {})));
+function threadFigures(rounds: readonly Round[], phase: keyof ClientResult): Record<string, number> {
+  const names = new Set(rounds.flatMap((r) => Object.keys(r.kafka[phase].threadCpuMs ?? {})));
   const figures: Record<string, number> = {};
   for (const name of [...names].sort()) {
-    const nsPerRecord = median(rounds.map((r) => ((r.kafka.consume.threadCpuMs?.[name] ?? 0) * 1e6) / r.kafka.consume.records));
+    const nsPerRecord = median(rounds.map((r) => ((r.kafka[phase].threadCpuMs?.[name] ?? 0) * 1e6) / r.kafka[phase].records));
     if (nsPerRecord > 0) figures[name] = nsPerRecord;
   }
   return figures;
@@ -256,7 +256,7 @@ async function run(options: OptionValues, progress: Progress): Promise<BenchRepo
     const rounds = await measureSetup(o, setup, progress);
     tables.push(roundsTable(setup, rounds));
     const kafka = clientFigures(rounds, 'kafka');
-    const kafkaStructured = { ...kafka, consumeThreadCpuNsPerRecord: consumeThreadFigures(rounds) };
+    const kafkaStructured = { ...kafka, produceThreadCpuNsPerRecord: threadFigures(rounds, 'produce'), consumeThreadCpuNsPerRecord: threadFigures(rounds, 'consume') };
     const josef = clientFigures(rounds, 'josef');
     const ratios = ratioFigures(rounds);
     if (name === 'one-broker') {
