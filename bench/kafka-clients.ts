@@ -18,7 +18,7 @@ import { benchCluster, createBenchTopic, DEFAULT_BATCH_SIZE, randomPayload, type
 import { consumeAll } from './consume';
 import { median, onCpus, parseCount, parseCountOrZero, processCpuMs, type Benchmark, type Progress } from './harness';
 import { ACKS_ALL_BATCH_SIZE, benchProducer, countRecords, produceAll } from './produce';
-import { rdkafkaPerfMissing, rdkafkaProps, runRdkafkaPerf, type TimedRun } from './rdkafka-perf';
+import { rdkafkaMallocEnv, rdkafkaMallocs, rdkafkaPerfMissing, rdkafkaProps, runRdkafkaPerf, type RdkafkaMalloc, type RdkafkaPerfPlace, type TimedRun } from './rdkafka-perf';
 import type { BenchReport, ReportTable } from './report';
 
 type SetupName = 'one-broker' | 'rf3';
@@ -48,6 +48,8 @@ interface KafkaClientsOptions {
   setups: SetupName[];
   /** CPUs for both clients, librdkafka's program and this process while Josef's client works (`taskset`), or undefined: wherever the kernel runs their threads. */
   clientCpus?: string;
+  /** The allocator librdkafka's program runs with: glibc's (default) or jemalloc preloaded, a diagnostic (bench/rdkafka-perf.ts). */
+  rdkafkaMalloc: RdkafkaMalloc;
 }
 
 /**
@@ -119,7 +121,7 @@ function clientOptions(o: KafkaClientsOptions, setup: Setup): ClientBenchOptions
   };
 }
 
-async function measureRound(cluster: BenchCluster, o: KafkaClientsOptions, setup: Setup, kafkaFirst: boolean, progress: Progress): Promise<Round> {
+async function measureRound(cluster: BenchCluster, o: KafkaClientsOptions, setup: Setup, place: RdkafkaPerfPlace, kafkaFirst: boolean, progress: Progress): Promise<Round> {
   const topics = {
     kafka: await createBenchTopic(cluster, clientOptions(o, setup), 'bench-kafka-clients-librdkafka'),
     josef: await createBenchTopic(cluster, clientOptions(o, setup), 'bench-kafka-clients-josef'),
@@ -130,7 +132,7 @@ async function measureRound(cluster: BenchCluster, o: KafkaClientsOptions, setup
   for (const side of order) {
     progress(`${side === 'kafka' ? 'librdkafka' : 'Josef\'s client'}: producing ${formatNumber(o.warmupRecords, 0)} + ${formatNumber(o.records, 0)} records`);
     produce[side] = side === 'kafka'
-      ? await runRdkafkaPerf(['produce', cluster.bootstrapServers, topics.kafka, String(o.records), String(o.recordSize), String(o.warmupRecords), ...producerProps(setup)], cpu, o.clientCpus)
+      ? await runRdkafkaPerf(['produce', cluster.bootstrapServers, topics.kafka, String(o.records), String(o.recordSize), String(o.warmupRecords), ...producerProps(setup)], cpu, place)
       : await onCpus(o.clientCpus, () => josefProduce(cluster, topics.josef, o, setup));
     progress(`${formatNumber(rps(produce[side]!), 0)} records/s, broker CPU ${formatNumber(cpuNsPerRecord(produce[side]!), 0)} ns/record`);
   }
@@ -142,20 +144,20 @@ async function measureRound(cluster: BenchCluster, o: KafkaClientsOptions, setup
   for (const side of order) {
     progress(`${side === 'kafka' ? 'librdkafka' : 'Josef\'s client'}: consuming ${formatNumber(o.records, 0)} records`);
     consume[side] = side === 'kafka'
-      ? await runRdkafkaPerf(['consume', cluster.bootstrapServers, topics.josef, String(o.records), topics.kafka, String(o.warmupRecords), ...consumerProps], cpu, o.clientCpus)
+      ? await runRdkafkaPerf(['consume', cluster.bootstrapServers, topics.josef, String(o.records), topics.kafka, String(o.warmupRecords), ...consumerProps], cpu, place)
       : await onCpus(o.clientCpus, () => josefConsume(cluster, topics.josef, topics.kafka, o));
     progress(`${formatNumber(rps(consume[side]!), 0)} records/s, broker CPU ${formatNumber(cpuNsPerRecord(consume[side]!), 0)} ns/record, consumer CPU ${formatNumber(clientCpuNsPerRecord(consume[side]!), 0)} ns/record`);
   }
   return { kafka: { produce: produce.kafka!, consume: consume.kafka! }, josef: { produce: produce.josef!, consume: consume.josef! } };
 }
 
-async function measureSetup(o: KafkaClientsOptions, setup: Setup, progress: Progress): Promise<Round[]> {
+async function measureSetup(o: KafkaClientsOptions, setup: Setup, place: RdkafkaPerfPlace, progress: Progress): Promise<Round[]> {
   const cluster = await benchCluster(clientOptions(o, setup), progress);
   try {
     const rounds: Round[] = [];
     for (let i = 0; i < o.runs; i++) {
       const say: Progress = (m) => progress(`${setup.name}${o.runs > 1 ? ` run ${i + 1}/${o.runs}` : ''}: ${m}`);
-      rounds.push(await measureRound(cluster, o, setup, i % 2 === 0, say));
+      rounds.push(await measureRound(cluster, o, setup, place, i % 2 === 0, say));
     }
     return rounds;
   } finally {
@@ -248,12 +250,13 @@ async function run(options: OptionValues, progress: Progress): Promise<BenchRepo
   const o = options as KafkaClientsOptions;
   const missing = rdkafkaPerfMissing();
   if (missing !== undefined) throw new Error(missing);
+  const place: RdkafkaPerfPlace = { cpus: o.clientCpus, env: rdkafkaMallocEnv(o.rdkafkaMalloc) };
   const tables: ReportTable[] = [];
   const structured: Record<string, unknown> = {};
   const figures: Record<string, number> = {};
   for (const name of o.setups) {
     const setup = setups[name];
-    const rounds = await measureSetup(o, setup, progress);
+    const rounds = await measureSetup(o, setup, place, progress);
     tables.push(roundsTable(setup, rounds));
     const kafka = clientFigures(rounds, 'kafka');
     const kafkaStructured = { ...kafka, produceThreadCpuNsPerRecord: threadFigures(rounds, 'produce'), consumeThreadCpuNsPerRecord: threadFigures(rounds, 'consume') };
@@ -272,7 +275,7 @@ async function run(options: OptionValues, progress: Progress): Promise<BenchRepo
     benchmark: 'kafka-clients',
     parameters: {
       records: o.records, recordSize: o.recordSize, partitions: o.partitions, warmupRecords: o.warmupRecords, runs: o.runs, setups: o.setups.join(','),
-      ...(o.clientCpus === undefined ? {} : { clientCpus: o.clientCpus }),
+      ...(o.clientCpus === undefined ? {} : { clientCpus: o.clientCpus }), rdkafkaMalloc: o.rdkafkaMalloc,
     },
     tables,
     figures,
@@ -282,6 +285,7 @@ async function run(options: OptionValues, progress: Progress): Promise<BenchRepo
       'librdkafka keeps its defaults of linger.ms 5 (at 0 its broker thread wakes for every record; at these rates a batch fills before 5 ms pass, so both producers send full batches) and max.in.flight 1,000,000 (it puts one partition in each Produce request, Josef\'s client one batch of each partition).',
       `${o.clientCpus === undefined ? '' : `Both clients run on CPU(s) ${o.clientCpus} only (taskset): librdkafka's program, and this process while Josef's client works; the brokers keep every CPU. `}Consumers: librdkafka's legacy consumer (as kcat -C without -G) with ${consumerProps.join(' ')} and its defaults; Josef's Consumer with its defaults (check.crcs true). Both read the topic Josef's producer wrote, from the beginning.`,
       'Records/s are timed by each client (produce: until every record is acknowledged; consume: from the start of fetching to the last record; both consumers know their start offsets before their clocks start). Broker CPU: the brokers\' utime + stime in /proc/<pid>/stat (10 ms ticks; summed over the brokers) over the same part, per record. Client CPU (JSON *ClientCpuNsPerRecord; the table shows the consumer\'s): rdkafka-perf\'s /proc/<pid>/stat, all its threads, and Josef\'s client\'s process.cpuUsage(), over the same part.',
+      ...(o.rdkafkaMalloc === 'glibc' ? [] : [`librdkafka's program ran with ${o.rdkafkaMalloc} (${Object.entries(place.env).map(([k, v]) => `${k}=${v}`).join(' ')}) instead of glibc's malloc: a diagnostic, not the program as Debian's librdkafka runs it.`]),
       ...(o.runs > 1 ? [`${o.runs} rounds on one cluster per setup, alternating which client goes first; the JSON figures are medians, and each ratio is the median of the rounds' own ratios.`] : []),
     ],
   };
@@ -291,6 +295,11 @@ function parseSetups(value: string): SetupName[] {
   const names = value.split(',').map((s) => s.trim()).filter((s) => s !== '');
   for (const name of names) if (!(setupNames as readonly string[]).includes(name)) throw new Error(`unknown setup "${name}" (known: ${setupNames.join(', ')})`);
   return names as SetupName[];
+}
+
+function parseMalloc(value: string): RdkafkaMalloc {
+  if (!(rdkafkaMallocs as readonly string[]).includes(value)) throw new Error(`unknown allocator "${value}" (known: ${rdkafkaMallocs.join(', ')})`);
+  return value as RdkafkaMalloc;
 }
 
 export const kafkaClientsBenchmark: Benchmark = {
@@ -304,6 +313,7 @@ export const kafkaClientsBenchmark: Benchmark = {
       .option('--warmup-records <n>', 'records each client produces, and consumes, first and untimed (the JIT of the brokers\' paths)', parseCountOrZero, 500_000)
       .option('--runs <n>', 'rounds per setup, alternating which client goes first (an even number balances the order); the figures are their medians', parseCount, 4)
       .option('--setups <list>', `which clusters, in order (${setupNames.join(', ')})`, parseSetups, [...setupNames])
+      .option('--rdkafka-malloc <name>', `librdkafka's program's allocator: ${rdkafkaMallocs.join(' (default) or ')} preloaded, a diagnostic of its consumer's two threads contending for glibc's arena lock (installed by npm run bench:setup; see docs/benchmarks.md)`, parseMalloc, 'glibc')
       .option('--client-cpus <list>', 'run both clients on these CPUs only (taskset; e.g. 0: one CPU each, as in a container given one; librdkafka\'s application and broker threads on two CPUs contend for the allocator\'s lock at every record, see docs/benchmarks.md)');
   },
   run,

@@ -10,15 +10,17 @@
  * Each connects and warms up, untimed (the producer sends its warm-up records until all are
  * acknowledged; the consumer reads that many of another topic), prints "ready", waits for a line
  * on stdin, then runs the timed part and prints one line of JSON:
- * {"records":N,"elapsedMs":T,"failed":F}. Errors go to stderr, with exit code 1.
+ * {"records":N,"elapsedMs":T,"failed":F}, and waits for the end of its stdin before it destroys
+ * its handle (which ends librdkafka's threads), so that the benchmark reads the CPU time of every
+ * thread while it is still there. Errors go to stderr, with exit code 1.
  * Every librdkafka setting comes from the command line (prop=value), so the benchmark states them.
  *
  * produce: <records> values of <record-size> random letters, no key, as fast as librdkafka's
  * batch API takes them (rd_kafka_produce_batch, an array of records to one partition per call,
  * the partitions in turn; a full queue is waited out with rd_kafka_poll), each record's delivery
- * report counted, timed until rd_kafka_flush returns: every record acknowledged. consume: the legacy (group-less) consumer, as `kcat -C` without -G,
- * reads every partition of <topic> from the beginning into one queue until <records> records have
- * arrived, with rd_kafka_consume_batch_queue (librdkafka's batch API, what a consumer after
+ * report counted, timed until rd_kafka_flush returns: every record acknowledged.
+ * consume: the legacy (group-less) consumer, as `kcat -C` without -G, reads every partition of
+ * <topic> from the beginning into one queue until <records> records have arrived, with rd_kafka_consume_batch_queue (librdkafka's batch API, what a consumer after
  * throughput uses), timed from the start of consuming. The partitions' log start offsets are
  * looked up before the clock starts, as Josef's consumer in the benchmark has its positions before
  * its clock starts; librdkafka looking them up itself (RD_KAFKA_OFFSET_BEGINNING) put a ListOffsets
@@ -81,9 +83,12 @@ static void readyThenWait(void) {
   if (fgets(line, sizeof line, stdin) == NULL) fail("stdin", "closed before the go");
 }
 
-static void report(long long records, double elapsedMs, long long failed) {
+/* Reports the timed part, then waits until the benchmark has read the threads' CPU time (the end of stdin). */
+static void reportThenWait(long long records, double elapsedMs, long long failed) {
+  char line[64];
   printf("{\"records\":%lld,\"elapsedMs\":%.3f,\"failed\":%lld}\n", records, elapsedMs, failed);
   fflush(stdout);
+  while (fgets(line, sizeof line, stdin) != NULL) continue;
 }
 
 static long long delivered;
@@ -162,7 +167,7 @@ static int produce(const char *bootstrap, const char *topicName, long long recor
   double startMs = nowMs();
   produceAll(rk, topic, partitions, batch, records);
   double elapsedMs = nowMs() - startMs;
-  report(delivered - deliveredBefore, elapsedMs, deliveryFailed);
+  reportThenWait(delivered - deliveredBefore, elapsedMs, deliveryFailed);
   if (deliveryFailed > 0) fprintf(stderr, "rdkafka-perf: first delivery error: %s\n", firstDeliveryError);
   rd_kafka_topic_destroy(topic);
   rd_kafka_destroy(rk);
@@ -229,7 +234,7 @@ static int consume(const char *bootstrap, const char *topicName, long long recor
   readyThenWait();
   double startMs = nowMs();
   long long count = consumeRecords(rk, topic, partitions, offsets, records, batch);
-  report(count, nowMs() - startMs, 0);
+  reportThenWait(count, nowMs() - startMs, 0);
   free(offsets);
   free(batch);
   rd_kafka_topic_destroy(topic);

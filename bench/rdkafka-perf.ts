@@ -4,7 +4,7 @@
  * connected and warmed up ("ready"), reads the brokers' CPU time and its own, says go, and reads
  * them again as soon as the program reports its timed part. The process is killed if the run fails.
  */
-import { spawn } from 'child_process';
+import { execFileSync, spawn } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { createInterface } from 'readline';
@@ -19,6 +19,25 @@ export function rdkafkaPerfMissing(): string | undefined {
   if (!fs.existsSync(rdkafkaPerfPath)) return `${rdkafkaPerfPath} is not built: run npm run bench:setup (as root: it installs librdkafka-dev and builds it)`;
   if (fs.statSync(sourcePath).mtimeMs > fs.statSync(rdkafkaPerfPath).mtimeMs) return `${sourcePath} changed since ${rdkafkaPerfPath} was built: run npm run bench:setup again`;
   return undefined;
+}
+
+/**
+ * The allocator librdkafka's program runs with: glibc's malloc (the default, what a program
+ * linked as Debian builds it gets), or jemalloc preloaded (LD_PRELOAD of Debian's libjemalloc2,
+ * installed by `npm run bench:setup`). jemalloc is a diagnostic: librdkafka's consumer allocates
+ * every message in its broker thread and frees it in the application's, and glibc's arenas make
+ * the two threads take one lock at every record (docs/benchmarks.md); jemalloc's thread caches
+ * hand freed memory back in bulk.
+ */
+export type RdkafkaMalloc = 'glibc' | 'jemalloc';
+export const rdkafkaMallocs: readonly RdkafkaMalloc[] = ['glibc', 'jemalloc'];
+
+/** The environment that gives the program `malloc`: LD_PRELOAD of jemalloc's shared library, found with `ldconfig -p`, or nothing for glibc's. */
+export function rdkafkaMallocEnv(malloc: RdkafkaMalloc): NodeJS.ProcessEnv {
+  if (malloc === 'glibc') return {};
+  const library = /\slibjemalloc\.so\.2 \([^)]*\) => (\S+)/.exec(execFileSync('ldconfig', ['-p'], { encoding: 'utf8' }))?.[1];
+  if (library === undefined) throw new Error('libjemalloc.so.2 is not installed: run npm run bench:setup (as root: it installs Debian\'s libjemalloc2)');
+  return { LD_PRELOAD: library };
 }
 
 /** What the timed part did, and what it cost the brokers. */
@@ -38,14 +57,22 @@ export function rdkafkaProps(settings: Readonly<Record<string, string | number>>
   return Object.entries(settings).map(([key, value]) => `${key}=${value}`);
 }
 
+/** Where and how the program runs. */
+export interface RdkafkaPerfPlace {
+  /** The CPUs it may run on (`taskset -c`), or undefined: any. */
+  cpus?: string;
+  /** Its environment besides this process's (rdkafkaMallocEnv). */
+  env: NodeJS.ProcessEnv;
+}
+
 /**
- * Runs `rdkafka-perf <args>`, on the CPUs `cpus` names if given (`taskset -c`, which execs it, so
- * the pid is the program's); `brokerCpuMs()` is read when it is ready and again when its result
- * arrives. Rejects, with what the program printed on stderr, if it fails or a record fails.
+ * Runs `rdkafka-perf <args>`, on the CPUs `place.cpus` names if given (`taskset -c`, which execs
+ * it, so the pid is the program's); `brokerCpuMs()` is read when it is ready and again when its
+ * result arrives. Rejects, with what the program printed on stderr, if it fails or a record fails.
  */
-export async function runRdkafkaPerf(args: readonly string[], brokerCpuMs: () => number, cpus?: string): Promise<TimedRun> {
-  const [command, argv] = cpus === undefined ? [rdkafkaPerfPath, args] : ['taskset', ['-c', cpus, rdkafkaPerfPath, ...args]];
-  const child = spawn(command, argv, { stdio: ['pipe', 'pipe', 'pipe'] });
+export async function runRdkafkaPerf(args: readonly string[], brokerCpuMs: () => number, place: RdkafkaPerfPlace): Promise<TimedRun> {
+  const [command, argv] = place.cpus === undefined ? [rdkafkaPerfPath, args] : ['taskset', ['-c', place.cpus, rdkafkaPerfPath, ...args]];
+  const child = spawn(command, argv, { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...place.env } });
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => { stderr = (stderr + chunk.toString('utf8')).slice(-4000); });
   const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
@@ -61,8 +88,9 @@ export async function runRdkafkaPerf(args: readonly string[], brokerCpuMs: () =>
     const result = await lines.next();
     const cpuAfterMs = brokerCpuMs();
     const clientCpuMs = processCpuMs([child.pid!]) - clientCpuBeforeMs;
-    // The program reports before it destroys its handle, so its threads are still there.
+    // The program waits for the end of its stdin before it destroys its handle: its threads are still there.
     const threadsAfter = threadCpuMs(child.pid!);
+    child.stdin.end();
     const threadCpu = Object.fromEntries([...threadsAfter].map(([name, ms]) => [name, ms - (threadsBefore.get(name) ?? 0)]));
     if (result.done === true) throw failure('exited without a result');
     const { records, elapsedMs, failed } = JSON.parse(result.value) as { records: number; elapsedMs: number; failed: number };

@@ -4,10 +4,11 @@
 #   loopback ports in temporary folders; the system services the packages may start are not used.
 #   The npm clients (ioredis, nats) are devDependencies, installed by `npm install`.
 # - kafka-clients: librdkafka-dev and a C compiler, then builds bench/rdkafka-perf.c (librdkafka's
-#   producer and consumer driven by the benchmark) into bench-data/bin/rdkafka-perf.
+#   producer and consumer driven by the benchmark) into bench-data/bin/rdkafka-perf; libjemalloc2
+#   for its --rdkafka-malloc jemalloc (the program with jemalloc preloaded, a diagnostic).
 set -eu
 
-packages="redis-server nats-server librdkafka-dev gcc libc6-dev"
+packages="redis-server nats-server librdkafka-dev gcc libc6-dev libjemalloc2"
 root="$(cd "$(dirname "$0")/.." && pwd)"
 
 if [ "$(id -u)" -ne 0 ]; then
