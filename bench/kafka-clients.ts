@@ -48,7 +48,7 @@ interface KafkaClientsOptions {
   setups: SetupName[];
   /** CPUs for both clients, librdkafka's program and this process while Josef's client works (`taskset`), or undefined: wherever the kernel runs their threads. */
   clientCpus?: string;
-  /** The allocator librdkafka's program runs with: glibc's (default) or jemalloc preloaded, a diagnostic (bench/rdkafka-perf.ts). */
+  /** The allocator librdkafka's program runs with: glibc's as it comes (default), or a diagnostic (bench/rdkafka-perf.ts). */
   rdkafkaMalloc: RdkafkaMalloc;
 }
 
@@ -285,7 +285,7 @@ async function run(options: OptionValues, progress: Progress): Promise<BenchRepo
       'librdkafka keeps its defaults of linger.ms 5 (at 0 its broker thread wakes for every record; at these rates a batch fills before 5 ms pass, so both producers send full batches) and max.in.flight 1,000,000 (it puts one partition in each Produce request, Josef\'s client one batch of each partition).',
       `${o.clientCpus === undefined ? '' : `Both clients run on CPU(s) ${o.clientCpus} only (taskset): librdkafka's program, and this process while Josef's client works; the brokers keep every CPU. `}Consumers: librdkafka's legacy consumer (as kcat -C without -G) with ${consumerProps.join(' ')} and its defaults; Josef's Consumer with its defaults (check.crcs true). Both read the topic Josef's producer wrote, from the beginning.`,
       'Records/s are timed by each client (produce: until every record is acknowledged; consume: from the start of fetching to the last record; both consumers know their start offsets before their clocks start). Broker CPU: the brokers\' utime + stime in /proc/<pid>/stat (10 ms ticks; summed over the brokers) over the same part, per record. Client CPU (JSON *ClientCpuNsPerRecord; the table shows the consumer\'s): rdkafka-perf\'s /proc/<pid>/stat, all its threads, and Josef\'s client\'s process.cpuUsage(), over the same part.',
-      ...(o.rdkafkaMalloc === 'glibc' ? [] : [`librdkafka's program ran with ${o.rdkafkaMalloc} (${Object.entries(place.env).map(([k, v]) => `${k}=${v}`).join(' ')}) instead of glibc's malloc: a diagnostic, not the program as Debian's librdkafka runs it.`]),
+      ...(o.rdkafkaMalloc === 'glibc' ? [] : [`librdkafka's program ran with ${o.rdkafkaMalloc} (${Object.entries(place.env).map(([k, v]) => `${k}=${v}`).join(' ')}) instead of glibc's malloc as it comes: a diagnostic, not the program as Debian's librdkafka runs it.`]),
       ...(o.runs > 1 ? [`${o.runs} rounds on one cluster per setup, alternating which client goes first; the JSON figures are medians, and each ratio is the median of the rounds' own ratios.`] : []),
     ],
   };
@@ -313,7 +313,7 @@ export const kafkaClientsBenchmark: Benchmark = {
       .option('--warmup-records <n>', 'records each client produces, and consumes, first and untimed (the JIT of the brokers\' paths)', parseCountOrZero, 500_000)
       .option('--runs <n>', 'rounds per setup, alternating which client goes first (an even number balances the order); the figures are their medians', parseCount, 4)
       .option('--setups <list>', `which clusters, in order (${setupNames.join(', ')})`, parseSetups, [...setupNames])
-      .option('--rdkafka-malloc <name>', `librdkafka's program's allocator: ${rdkafkaMallocs.join(' (default) or ')} preloaded, a diagnostic of its consumer's two threads contending for glibc's arena lock (installed by npm run bench:setup; see docs/benchmarks.md)`, parseMalloc, 'glibc')
+      .option('--rdkafka-malloc <name>', `librdkafka's program's allocator, ${rdkafkaMallocs.join(', ')}: glibc's as it comes (default); glibc's with its heap neither trimmed nor bypassed for large buffers (GLIBC_TUNABLES); jemalloc preloaded (installed by npm run bench:setup). Diagnostics, see docs/benchmarks.md`, parseMalloc, 'glibc')
       .option('--client-cpus <list>', 'run both clients on these CPUs only (taskset; e.g. 0: one CPU each, as in a container given one; librdkafka\'s application and broker threads on two CPUs contend for the allocator\'s lock at every record, see docs/benchmarks.md)');
   },
   run,

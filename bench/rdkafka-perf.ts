@@ -22,19 +22,27 @@ export function rdkafkaPerfMissing(): string | undefined {
 }
 
 /**
- * The allocator librdkafka's program runs with: glibc's malloc (the default, what a program
- * linked as Debian builds it gets), or jemalloc preloaded (LD_PRELOAD of Debian's libjemalloc2,
- * installed by `npm run bench:setup`). jemalloc is a diagnostic: librdkafka's consumer allocates
- * every message in its broker thread and frees it in the application's, and glibc's arenas make
- * the two threads take one lock at every record (docs/benchmarks.md); jemalloc's thread caches
- * hand freed memory back in bulk.
+ * The allocator librdkafka's program runs with, diagnostics besides the default (docs/benchmarks.md):
+ * - glibc: glibc's malloc as it comes, the program as Debian's librdkafka runs it;
+ * - glibc-tuned: glibc's malloc with two of its tunables (GLIBC_TUNABLES): allocations up to
+ *   32 MiB from the heap (mmap_threshold) and a heap never trimmed below 1 GiB (trim_threshold).
+ *   librdkafka's broker thread allocates and frees a buffer per batch or Fetch answer; glibc gave
+ *   the pages back and faulted them in again, each time zeroed by the kernel. Both at once: one
+ *   alone turns off glibc's dynamic mmap threshold and faulted more;
+ * - jemalloc: Debian's libjemalloc2 preloaded (LD_PRELOAD; `npm run bench:setup` installs it).
+ *   librdkafka's consumer allocates every message in its broker thread and frees it in the
+ *   application's, and glibc's arenas make the two threads take one lock at every record;
+ *   jemalloc's thread caches hand freed memory back in bulk.
  */
-export type RdkafkaMalloc = 'glibc' | 'jemalloc';
-export const rdkafkaMallocs: readonly RdkafkaMalloc[] = ['glibc', 'jemalloc'];
+export type RdkafkaMalloc = 'glibc' | 'glibc-tuned' | 'jemalloc';
+export const rdkafkaMallocs: readonly RdkafkaMalloc[] = ['glibc', 'glibc-tuned', 'jemalloc'];
 
-/** The environment that gives the program `malloc`: LD_PRELOAD of jemalloc's shared library, found with `ldconfig -p`, or nothing for glibc's. */
+const glibcTunables = 'glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=1073741824';
+
+/** The environment that gives the program `malloc`: nothing for glibc's, its tunables, or LD_PRELOAD of jemalloc's shared library (found with `ldconfig -p`). */
 export function rdkafkaMallocEnv(malloc: RdkafkaMalloc): NodeJS.ProcessEnv {
   if (malloc === 'glibc') return {};
+  if (malloc === 'glibc-tuned') return { GLIBC_TUNABLES: glibcTunables };
   const library = /\slibjemalloc\.so\.2 \([^)]*\) => (\S+)/.exec(execFileSync('ldconfig', ['-p'], { encoding: 'utf8' }))?.[1];
   if (library === undefined) throw new Error('libjemalloc.so.2 is not installed: run npm run bench:setup (as root: it installs Debian\'s libjemalloc2)');
   return { LD_PRELOAD: library };
