@@ -1,0 +1,71 @@
+/**
+ * bench/rdkafka-perf.c, librdkafka's side of `npm run bench -- kafka-clients`, against a real
+ * broker: built here with the C compiler and librdkafka-dev (as `npm run bench:setup` builds it),
+ * its producer's records all stored once, even when librdkafka's queue is too small for one of its
+ * rd_kafka_produce_batch calls and refuses part of it, and its consumer reading them back.
+ */
+import { spawnSync } from 'child_process';
+import * as path from 'path';
+import { Admin } from '../../src/client/admin';
+import { countRecords } from '../../bench/produce';
+import { runChild, stopAllChildren, type ChildExit } from '../helpers/child-processes';
+import { startTestCluster, type TestCluster } from '../helpers/cluster';
+import { quietLogger } from '../helpers/log';
+import { rmDir, tmpDir } from '../helpers/tmp';
+
+jest.setTimeout(120_000);
+
+const source = path.join(__dirname, '..', '..', 'bench', 'rdkafka-perf.c');
+const partitions = 3;
+
+interface TimedPart {
+  records: number;
+  elapsedMs: number;
+  failed: number;
+}
+
+/** Runs the program with its go line on stdin, which it then finds closed (the end it waits for after its result); its one line of JSON. */
+async function runProgram(binary: string, args: readonly string[]): Promise<TimedPart> {
+  const run: ChildExit = await runChild(binary, args, 60_000, { input: 'go\n' });
+  if (run.code !== 0) throw new Error(`rdkafka-perf ${args[0]} exited with ${run.code ?? run.signal}; stderr:\n${run.stderr.slice(-2_000)}`);
+  const lines = run.stdout.toString('utf8').trimEnd().split('\n');
+  expect(lines[0]).toBe('ready');
+  return JSON.parse(lines[1]) as TimedPart;
+}
+
+describe('rdkafka-perf (librdkafka\'s program of the kafka-clients benchmark)', () => {
+  let dir: string;
+  let binary: string;
+  let cluster: TestCluster;
+  let bootstrap: string;
+
+  beforeAll(async () => {
+    dir = tmpDir('rdkafka-perf');
+    binary = path.join(dir, 'rdkafka-perf');
+    const built = spawnSync('cc', ['-O2', '-Wall', '-Wextra', '-Werror', '-o', binary, source, '-lrdkafka'], { encoding: 'utf8' });
+    if (built.status !== 0) throw new Error(`cc could not build ${source} (librdkafka-dev and a C compiler: npm run bench:setup):\n${built.stderr}`);
+    cluster = await startTestCluster('e2e-rdkafka-perf');
+    bootstrap = cluster.cluster.bootstrapServers;
+    const admin = new Admin({ bootstrapServers: bootstrap, logger: quietLogger });
+    try {
+      await admin.createTopics([{ name: 'perf', numPartitions: partitions, replicationFactor: 1 }]);
+    } finally {
+      await admin.close();
+    }
+  });
+  afterAll(async () => {
+    await stopAllChildren();
+    await cluster?.stop();
+    if (dir !== undefined) rmDir(dir);
+  });
+
+  test('produces every record once through a queue smaller than one batch call, then reads them back', async () => {
+    // 200 messages of queue against calls of 1,000: most calls are refused in part and offered again.
+    const produced = await runProgram(binary, ['produce', bootstrap, 'perf', '5000', '100', '300', 'acks=1', 'linger.ms=5', 'queue.buffering.max.messages=200']);
+    expect(produced).toMatchObject({ records: 5000, failed: 0 });
+    expect(await countRecords(bootstrap, 'perf', partitions)).toBe(300 + 1 + 5000);
+
+    const consumed = await runProgram(binary, ['consume', bootstrap, 'perf', '5301', 'perf', '0', 'check.crcs=true']);
+    expect(consumed).toMatchObject({ records: 5301, failed: 0 });
+  });
+});
