@@ -1,6 +1,7 @@
 /**
  * bench/rdkafka-perf.c, librdkafka's side of `npm run bench -- kafka-clients`, against a real
- * broker: built here with the C compiler and librdkafka-dev (as `npm run bench:setup` builds it),
+ * broker: built here as `npm run bench:setup` builds it (Debian's gcc, libc6-dev and
+ * librdkafka-dev, installed on first use as .ci/run installs them),
  * its producer's records all stored once, even when librdkafka's queue is too small for one of its
  * rd_kafka_produce_batch calls and refuses part of it, and its consumer reading them back.
  */
@@ -10,6 +11,7 @@ import { Admin } from '../../src/client/admin';
 import { countRecords } from '../../bench/produce';
 import { runChild, stopAllChildren, type ChildExit } from '../helpers/child-processes';
 import { startTestCluster, type TestCluster } from '../helpers/cluster';
+import { ensureDebianPackage } from '../helpers/debian-package';
 import { quietLogger } from '../helpers/log';
 import { rmDir, tmpDir } from '../helpers/tmp';
 
@@ -40,10 +42,13 @@ describe('rdkafka-perf (librdkafka\'s program of the kafka-clients benchmark)', 
   let bootstrap: string;
 
   beforeAll(async () => {
+    ensureDebianPackage('gcc', '/usr/bin/gcc');
+    ensureDebianPackage('libc6-dev', '/usr/include/stdio.h');
+    ensureDebianPackage('librdkafka-dev', '/usr/include/librdkafka/rdkafka.h');
     dir = tmpDir('rdkafka-perf');
     binary = path.join(dir, 'rdkafka-perf');
-    const built = spawnSync('cc', ['-O2', '-Wall', '-Wextra', '-Werror', '-o', binary, source, '-lrdkafka'], { encoding: 'utf8' });
-    if (built.status !== 0) throw new Error(`cc could not build ${source} (librdkafka-dev and a C compiler: npm run bench:setup):\n${built.stderr}`);
+    const built = spawnSync('gcc', ['-O2', '-Wall', '-Wextra', '-Werror', '-o', binary, source, '-lrdkafka'], { encoding: 'utf8' });
+    if (built.status !== 0) throw new Error(`gcc could not build ${source}:\n${built.stderr}`);
     cluster = await startTestCluster('e2e-rdkafka-perf');
     bootstrap = cluster.cluster.bootstrapServers;
     const admin = new Admin({ bootstrapServers: bootstrap, logger: quietLogger });
