@@ -398,7 +398,9 @@ export class ClientChannel {
       this.close(result.reason, undefined);
       return undefined;
     }
-    const [response, afterWrite] = result instanceof AnswerThen ? [result.response, result.afterWrite] : [result, undefined];
+    // Two conditionals, not a destructured pair: an array built and taken apart per answer.
+    const response = result instanceof AnswerThen ? result.response : result;
+    const afterWrite = result instanceof AnswerThen ? result.afterWrite : undefined;
     if (response === null || (this.state !== 'open' && this.state !== 'draining')) {
       afterWrite?.();
       return undefined;

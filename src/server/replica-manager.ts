@@ -288,8 +288,8 @@ export class ReplicaManager {
     const appended: { key: string; highWatermarkMoved: boolean }[] = [];
     const statuses = entries.map((entry) => this.appendToLocalLog(entry, acks, internalTopicsAllowed, appended));
     for (const { key, highWatermarkMoved } of appended) this.wakeWaiters(key, highWatermarkMoved);
+    if (!statuses.some((s) => s.acksPending)) return statuses.map(toProduceResult);
     const pending = statuses.filter((s) => s.acksPending);
-    if (pending.length === 0) return statuses.map(toProduceResult);
     return new Promise((resolve) => {
       const operation = new DelayedProduce(timeoutMs, statuses, (t, p) => this.getPartition(t, p), (done) => resolve(done.map(toProduceResult)));
       const completed = this.producePurgatory.tryCompleteElseWatch(operation, pending.map((s) => partitionKey(s.topic, s.partition)));

@@ -50,15 +50,19 @@ export function guarded<K extends SupportedApiKey>(check: (body: Parameters<Hand
 export function splitByTopic<E extends { topic: string }>(
   entries: E[], authorize: AuthorizeRequest, ctx: RequestContext, operation: AclOperation,
 ): { authorized: E[]; refused: E[] } {
-  // One pass, no closures: this runs for every Produce and Fetch, and librdkafka sends one per partition.
-  const verdicts = new Map<string, boolean>();
+  // One pass, no closures: this runs for every Produce and Fetch, and librdkafka sends one per
+  // partition. The topic before is checked first; the Map of earlier verdicts is made only when a
+  // request names a second topic.
   const authorized: E[] = [];
   const refused: E[] = [];
+  let topic: string | undefined;
+  let allowed = false;
+  let verdicts: Map<string, boolean> | undefined;
   for (const entry of entries) {
-    let allowed = verdicts.get(entry.topic);
-    if (allowed === undefined) {
-      allowed = authorize(ctx, operation, 'Topic', entry.topic);
-      verdicts.set(entry.topic, allowed);
+    if (entry.topic !== topic) {
+      if (topic !== undefined) (verdicts ??= new Map()).set(topic, allowed);
+      topic = entry.topic;
+      allowed = verdicts?.get(topic) ?? authorize(ctx, operation, 'Topic', topic);
     }
     (allowed ? authorized : refused).push(entry);
   }
