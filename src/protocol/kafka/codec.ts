@@ -11,7 +11,7 @@
  * type by throwing (a programmer error: the caller answers with an error instead).
  */
 import { assert } from '../../common/assert';
-import { KafkaDecodeError, type KafkaReader } from './kafka-reader';
+import { KafkaDecodeError, LastString, type KafkaReader } from './kafka-reader';
 import { KafkaWriter } from './kafka-writer';
 import { inRange, type Field, type FieldType, type MessageSchema, type PrimitiveType } from './schema';
 
@@ -207,12 +207,13 @@ function checkedNumber(v: unknown, path: string): number {
 }
 
 function stringCodec(nullable: boolean, compact: boolean, path: string): ValueCodec {
+  const last = new LastString();
   return {
     minBytes: compact ? 1 : 2,
     read(r) {
       const length = compact ? r.uvarint() - 1 : r.int16();
       if (length < 0) return nullOrFail(length, nullable, path, 'string');
-      return r.utf8(length, path);
+      return r.utf8(length, path, last);
     },
     write(w, value) {
       if (value === null) {

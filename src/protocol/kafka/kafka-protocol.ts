@@ -17,7 +17,7 @@ import { RequestFailure } from '../wire-protocol';
 import type { KafkaApi } from './api';
 import { codecsFor, kafkaApiFor } from './apis';
 import type { Struct } from './codec';
-import { KafkaDecodeError, KafkaReader } from './kafka-reader';
+import { KafkaDecodeError, KafkaReader, LastString } from './kafka-reader';
 import { KafkaWriter } from './kafka-writer';
 import { inRange } from './schema';
 
@@ -91,12 +91,15 @@ function close(reason: string): DecodedFrame {
   return { kind: 'close', reason };
 }
 
+/** The client id a request header carried last (see LastString). */
+const lastClientId = new LastString();
+
 /** The client id keeps its int16 length in every header version; null is -1. */
 function readClientId(r: KafkaReader): string | null {
   const length = r.int16();
   if (length === -1) return null;
   if (length < 0) throw new KafkaDecodeError(`client id length ${length}`);
-  return r.utf8(length, 'client id');
+  return r.utf8(length, 'client id', lastClientId);
 }
 
 function skipTaggedFields(r: KafkaReader): void {

@@ -93,13 +93,46 @@ export class KafkaReader {
     return this.buf.subarray(at, at + length);
   }
 
-  /** `length` bytes of UTF-8 as a string. */
-  utf8(length: number, what: string): string {
+  /** `length` bytes of UTF-8 as a string; `last`, the string its field decoded last, if the bytes are the same. */
+  utf8(length: number, what: string, last?: LastString): string {
     const at = this.need(length, what);
-    return this.buf.toString('utf8', at, at + length);
+    return last === undefined ? this.buf.toString('utf8', at, at + length) : last.decode(this.buf, at, length);
   }
 
   skip(length: number, what: string): void {
     this.need(length, what);
+  }
+}
+
+/** Strings up to this many bytes are remembered by LastString. */
+const lastStringBytesMax = 64;
+
+/**
+ * The string a field decoded last, and its bytes. Client ids and topic names come again request
+ * after request (librdkafka sends a Produce per partition, each naming the same topic): comparing
+ * a few dozen bytes in JavaScript costs less than decoding them into a new string in C++, which
+ * every Map lookup by it would then hash again. One per string field of a compiled message,
+ * shared by every connection (what another client sent is just a miss).
+ */
+export class LastString {
+  private readonly bytes = Buffer.allocUnsafe(lastStringBytesMax);
+  private length = -1;
+  private value = '';
+
+  /** The `length` bytes of `buf` at `at` as a string: the last one when they are its bytes. */
+  decode(buf: Buffer, at: number, length: number): string {
+    if (length > lastStringBytesMax) return buf.toString('utf8', at, at + length);
+    if (length === this.length && this.sameBytes(buf, at)) return this.value;
+    const value = buf.toString('utf8', at, at + length);
+    buf.copy(this.bytes, 0, at, at + length);
+    this.length = length;
+    this.value = value;
+    return value;
+  }
+
+  private sameBytes(buf: Buffer, at: number): boolean {
+    const bytes = this.bytes;
+    for (let i = this.length - 1; i >= 0; i--) if (buf[at + i] !== bytes[i]) return false; // names differ most at their end
+    return true;
   }
 }
