@@ -116,6 +116,10 @@ describe('deleting records and groups', () => {
     await cluster.cluster.awaitReady();
     await waitFor(async () => (await earliest((await replicasOf('trimmed')).leader).catch(() => undefined))?.errorCode === 0,
       { timeoutMs: 60_000, message: 'trimmed-0 to have a leader again' });
+    // Both restarted from their checkpoints: consumers see records again once the leader's high
+    // watermark has risen past them, after the follower's first fetches (Kafka's too).
+    await waitFor(async () => (await consumerFetch((await replicasOf('trimmed')).leader, 25).catch(() => undefined))?.offsets.includes(25) === true,
+      { timeoutMs: 60_000, message: 'trimmed-0\'s leader to serve offset 25 again' });
     await checkDeleted();
   });
 
