@@ -43,12 +43,36 @@ export interface StartedBenchCluster {
   stop(): Promise<void>;
 }
 
+/**
+ * With JOSEF_BENCH_KEEP_LOGS=<dir>, the cluster's logs (brokers' and ZooKeeper's) are copied to
+ * <dir>/<name>-<time> before its folder goes: a run's timeline is read from them afterwards.
+ */
+function keepLogs(dataDir: string, name: string): void {
+  const keepDir = process.env.JOSEF_BENCH_KEEP_LOGS;
+  const logsDir = path.join(dataDir, 'logs');
+  if (!keepDir || !fs.existsSync(logsDir)) return;
+  const target = path.join(keepDir, `${name}-${new Date().toISOString().replace(/[:.]/g, '')}`);
+  fs.cpSync(logsDir, target, { recursive: true, dereference: true });
+  const zkDir = path.join(dataDir, 'zk');
+  if (fs.existsSync(zkDir)) {
+    for (const node of fs.readdirSync(zkDir)) {
+      const zkLog = path.join(zkDir, node, 'zookeeper.log');
+      if (fs.existsSync(zkLog)) fs.copyFileSync(zkLog, path.join(target, `zookeeper-${node}.log`));
+    }
+  }
+  process.stderr.write(`the cluster's logs are in ${target}\n`);
+}
+
 export async function startBenchCluster(o: BenchClusterOptions, progress: Progress): Promise<StartedBenchCluster> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `josef-bench-${o.name}-`));
   let zk: LocalZk | undefined;
   const cleanUp = async (): Promise<void> => {
     await zk?.stop();
-    fs.rmSync(dataDir, { recursive: true, force: true });
+    try {
+      keepLogs(dataDir, o.name);
+    } finally {
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
   };
   try {
     let connect = externalZkConnect();

@@ -246,7 +246,7 @@ async function controllerKill(count: number, cluster: LocalCluster, progress: Pr
   // Killed right after one broker showed the topic led, the controller left others that had not heard (a failover of a cluster still settling).
   await untilEveryBrokerSeesLed(cluster, count);
   const controller = await cluster.controllerId() as number;
-  progress(`${count} partitions: SIGKILL of the controller, broker ${controller}`);
+  progress(`${count} partitions: SIGKILL of the controller, broker ${controller}, at ${new Date().toISOString()}`);
   const killNs = process.hrtime.bigint();
   await cluster.stopBroker(controller, 'SIGKILL');
   return untilLedElsewhere(cluster, controller, count, killNs);
