@@ -50,20 +50,29 @@ interface KafkaClientsOptions {
   clientCpus?: string;
   /** The allocator librdkafka's program runs with: glibc's as it comes (default), or a diagnostic (bench/rdkafka-perf.ts). */
   rdkafkaMalloc: RdkafkaMalloc;
+  /** librdkafka's batch.size: its own default, or Josef's producer's (producerProps). */
+  rdkafkaBatchSize: RdkafkaBatchSize;
 }
 
+const rdkafkaBatchSizes = ['own', 'matched'] as const;
+type RdkafkaBatchSize = (typeof rdkafkaBatchSizes)[number];
+
 /**
- * librdkafka's producer, set as Josef's producer is where the two have the same setting: the same
- * batch.size and a 32 MiB buffer (Josef's buffer.memory). Two settings keep librdkafka's defaults:
- * - max.in.flight (1,000,000): librdkafka puts one partition in each Produce request (its issue
- *   #1700: "the high default max.in.flight makes this work in practice"), so Josef's 5 requests
- *   of up to one batch per partition would be 5 batches in flight for librdkafka;
- * - linger.ms (5): at 0 its broker thread is woken for every record, which halves its throughput
- *   without changing a batch (at these rates a 16 KiB batch fills in about a millisecond, before
- *   5 ms pass, so both producers send full batches).
+ * librdkafka's producer: acks as the setup's, a 32 MiB buffer (Josef's buffer.memory), and
+ * librdkafka's own defaults otherwise, as `kcat -P` runs it (issue 18 names kcat -P from a file):
+ * - batch.size (1,000,000 bytes, batch.num.messages 10,000) unless --rdkafka-batch-size matched
+ *   gives it Josef's producer's. librdkafka puts one partition in each Produce request, Josef's
+ *   client one batch of every partition: with its own batches librdkafka's requests carry about as
+ *   many records as Josef's client's (about 1,000 at these rates, 5 ms of one partition's records,
+ *   against 6 batches of 148), with Josef's batch.size six times fewer, and the broker's cost per
+ *   request (about 40 µs of waking up for a request that comes alone, docs/benchmarks.md) is then
+ *   paid six times as often on the Kafka side;
+ * - max.in.flight (1,000,000): librdkafka's issue #1700, "the high default max.in.flight makes
+ *   this work in practice", one partition per request;
+ * - linger.ms (5): at 0 its broker thread is woken for every record, which halves its throughput.
  */
-function producerProps(setup: Setup): string[] {
-  return rdkafkaProps({ acks: setup.acks, 'batch.size': setup.batchSize, 'linger.ms': 5, 'queue.buffering.max.kbytes': 32 * 1024 });
+function producerProps(setup: Setup, batchSize: RdkafkaBatchSize): string[] {
+  return rdkafkaProps({ acks: setup.acks, ...(batchSize === 'matched' ? { 'batch.size': setup.batchSize } : {}), 'linger.ms': 5, 'queue.buffering.max.kbytes': 32 * 1024 });
 }
 
 /** librdkafka's consumer with its defaults (fetch.wait.max.ms 500, 1 MiB per partition), checking CRCs as Josef's consumer does. */
@@ -132,7 +141,7 @@ async function measureRound(cluster: BenchCluster, o: KafkaClientsOptions, setup
   for (const side of order) {
     progress(`${side === 'kafka' ? 'librdkafka' : 'Josef\'s client'}: producing ${formatNumber(o.warmupRecords, 0)} + ${formatNumber(o.records, 0)} records`);
     produce[side] = side === 'kafka'
-      ? await runRdkafkaPerf(['produce', cluster.bootstrapServers, topics.kafka, String(o.records), String(o.recordSize), String(o.warmupRecords), ...producerProps(setup)], cpu, place)
+      ? await runRdkafkaPerf(['produce', cluster.bootstrapServers, topics.kafka, String(o.records), String(o.recordSize), String(o.warmupRecords), ...producerProps(setup, o.rdkafkaBatchSize)], cpu, place)
       : await onCpus(o.clientCpus, () => josefProduce(cluster, topics.josef, o, setup));
     progress(`${formatNumber(rps(produce[side]!), 0)} records/s, broker CPU ${formatNumber(cpuNsPerRecord(produce[side]!), 0)} ns/record`);
   }
@@ -275,14 +284,14 @@ async function run(options: OptionValues, progress: Progress): Promise<BenchRepo
     benchmark: 'kafka-clients',
     parameters: {
       records: o.records, recordSize: o.recordSize, partitions: o.partitions, warmupRecords: o.warmupRecords, runs: o.runs, setups: o.setups.join(','),
-      ...(o.clientCpus === undefined ? {} : { clientCpus: o.clientCpus }), rdkafkaMalloc: o.rdkafkaMalloc,
+      ...(o.clientCpus === undefined ? {} : { clientCpus: o.clientCpus }), rdkafkaMalloc: o.rdkafkaMalloc, rdkafkaBatchSize: o.rdkafkaBatchSize,
     },
     tables,
     figures,
     structured,
     notes: [
-      ...o.setups.map((name) => `${setups[name].title}: librdkafka ${producerProps(setups[name]).join(' ')}; Josef's producer ${josefSettings(setups[name])}.`),
-      'librdkafka keeps its defaults of linger.ms 5 (at 0 its broker thread wakes for every record; at these rates a batch fills before 5 ms pass, so both producers send full batches) and max.in.flight 1,000,000 (it puts one partition in each Produce request, Josef\'s client one batch of each partition).',
+      ...o.setups.map((name) => `${setups[name].title}: librdkafka ${producerProps(setups[name], o.rdkafkaBatchSize).join(' ')}; Josef's producer ${josefSettings(setups[name])}.`),
+      `librdkafka keeps its defaults of linger.ms 5 (at 0 its broker thread wakes for every record) and max.in.flight 1,000,000 (it puts one partition in each Produce request, Josef's client one batch of each partition)${o.rdkafkaBatchSize === 'own' ? ', and of batch.size (1,000,000 bytes, 10,000 records), as kcat -P: its requests then carry about as many records as Josef\'s client\'s (--rdkafka-batch-size matched gives it Josef\'s batch.size)' : '; batch.size is Josef\'s producer\'s (--rdkafka-batch-size matched): its requests carry a sixth of the records of Josef\'s client\'s'}.`,
       `${o.clientCpus === undefined ? '' : `Both clients run on CPU(s) ${o.clientCpus} only (taskset): librdkafka's program, and this process while Josef's client works; the brokers keep every CPU. `}Consumers: librdkafka's legacy consumer (as kcat -C without -G) with ${consumerProps.join(' ')} and its defaults; Josef's Consumer with its defaults (check.crcs true). Both read the topic Josef's producer wrote, from the beginning.`,
       'Records/s are timed by each client (produce: until every record is acknowledged; consume: from the start of fetching to the last record; both consumers know their start offsets before their clocks start). Broker CPU: the brokers\' utime + stime in /proc/<pid>/stat (10 ms ticks; summed over the brokers) over the same part, per record. Client CPU (JSON *ClientCpuNsPerRecord; the table shows the consumer\'s): rdkafka-perf\'s /proc/<pid>/stat, all its threads, and Josef\'s client\'s process.cpuUsage(), over the same part.',
       ...(o.rdkafkaMalloc === 'glibc' ? [] : [`librdkafka's program ran with ${o.rdkafkaMalloc} (${Object.entries(place.env).map(([k, v]) => `${k}=${v}`).join(' ')}) instead of glibc's malloc as it comes: a diagnostic, not the program as Debian's librdkafka runs it.`]),
@@ -295,6 +304,11 @@ function parseSetups(value: string): SetupName[] {
   const names = value.split(',').map((s) => s.trim()).filter((s) => s !== '');
   for (const name of names) if (!(setupNames as readonly string[]).includes(name)) throw new Error(`unknown setup "${name}" (known: ${setupNames.join(', ')})`);
   return names as SetupName[];
+}
+
+function parseBatchSize(value: string): RdkafkaBatchSize {
+  if (!(rdkafkaBatchSizes as readonly string[]).includes(value)) throw new Error(`unknown batch size "${value}" (known: ${rdkafkaBatchSizes.join(', ')})`);
+  return value as RdkafkaBatchSize;
 }
 
 function parseMalloc(value: string): RdkafkaMalloc {
@@ -314,6 +328,7 @@ export const kafkaClientsBenchmark: Benchmark = {
       .option('--runs <n>', 'rounds per setup, alternating which client goes first (an even number balances the order); the figures are their medians', parseCount, 4)
       .option('--setups <list>', `which clusters, in order (${setupNames.join(', ')})`, parseSetups, [...setupNames])
       .option('--rdkafka-malloc <name>', `librdkafka's program's allocator, ${rdkafkaMallocs.join(', ')}: glibc's as it comes (default); glibc's with its heap neither trimmed nor bypassed for large buffers (GLIBC_TUNABLES); jemalloc preloaded (installed by npm run bench:setup). Diagnostics, see docs/benchmarks.md`, parseMalloc, 'glibc')
+      .option('--rdkafka-batch-size <which>', `librdkafka's batch.size, ${rdkafkaBatchSizes.join(' or ')}: its own default (1,000,000 bytes, as kcat -P), or Josef's producer's (16384 with acks=1, 64000 with acks=all)`, parseBatchSize, 'own')
       .option('--client-cpus <list>', 'run both clients on these CPUs only (taskset; e.g. 0: one CPU each, as in a container given one; librdkafka\'s application and broker threads on two CPUs contend for the allocator\'s lock at every record, see docs/benchmarks.md)');
   },
   run,
