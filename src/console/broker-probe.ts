@@ -102,7 +102,7 @@ export class BrokerProbe {
     const partitions: ProbeResult['partitions'] = {};
     for (const t of model.topics) {
       for (const p of t.partitions) {
-        const tp = `${t.name}-${p.partition}`;
+        const tp = partitionKey(t.name, p.partition);
         partitions[tp] = { logEndOffset: logEndOffsets.get(tp) ?? null, highWatermark: highWatermarks.get(tp) ?? null };
       }
     }

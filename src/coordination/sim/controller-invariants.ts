@@ -5,6 +5,7 @@
  * enabled; and once everything has settled, no partition offline that a live in-sync replica could lead.
  * Pure: it reads a snapshot and remembers what it saw before.
  */
+import { partitionKey } from '../../common/topic';
 import { ZkPaths } from '../paths';
 import { parseControllerEpoch, parsePartitionReassignment, parsePartitionState, parseTopicZnode, type PartitionStateZnode, type TopicZnode } from '../znodes';
 import type { ZkPeekedNode } from './zk-model';
@@ -95,7 +96,7 @@ export class ControllerInvariants {
       const topic = this.topicZnode(zk, name);
       if (!topic || !topicNode) continue;
       for (const [partition, replicas] of topic.partitions) {
-        const tpName = `${name}-${partition}`;
+        const tpName = partitionKey(name, partition);
         const path = ZkPaths.partitionState(name, partition);
         const node = zk.peek(path);
         if (node) present.add(tpName);
@@ -154,7 +155,7 @@ export class ControllerInvariants {
     if (!node || node.stat.mzxid === this.requestSeenZxid) return;
     this.requestSeenZxid = node.stat.mzxid;
     for (const e of parsePartitionReassignment(ZkPaths.reassignPartitions, node.data).valid) {
-      const name = `${e.topic}-${e.partition}`;
+      const name = partitionKey(e.topic, e.partition);
       const asked = this.requested.get(name) ?? [];
       if (!sameList(asked.at(-1), e.replicas)) this.requested.set(name, [...asked, e.replicas]);
     }

@@ -15,6 +15,7 @@
 import { plaintextEndpoint } from '../../common/endpoint';
 import { ErrorCode } from '../../common/errors';
 import { createLogger, type Logger } from '../../common/logger';
+import { partitionKey } from '../../common/topic';
 import { ApiKey, apiName } from '../../protocol/api-keys';
 import type { LeaderAndIsrRequest, RequestOf, ResponseOf, StopReplicaRequest, UpdateMetadataRequest } from '../../protocol/messages';
 import { registerBroker } from '../broker-registry';
@@ -311,7 +312,7 @@ class SimBroker {
     this.controllerEpochSeen = Math.max(this.controllerEpochSeen, controllerEpoch);
     const errorCode = stale ? ErrorCode.STALE_CONTROLLER_EPOCH.code : failed ? ErrorCode.UNKNOWN_SERVER_ERROR.code : 0;
     const partitionError = (p: { topic: string; partition: number }): number =>
-      errorCode !== 0 ? errorCode : this.holdsOnline(`${p.topic}-${p.partition}`) ? 0 : ErrorCode.KAFKA_STORAGE_ERROR.code;
+      errorCode !== 0 ? errorCode : this.holdsOnline(partitionKey(p.topic, p.partition)) ? 0 : ErrorCode.KAFKA_STORAGE_ERROR.code;
     switch (apiKey) {
       case ApiKey.LeaderAndIsr:
         if (errorCode === 0) this.becomeLeaderOrFollower(body as LeaderAndIsrRequest);
@@ -321,16 +322,16 @@ class SimBroker {
         const answered = partitions.map((p) => ({ ...p, errorCode: partitionError(p) }));
         if (errorCode === 0) {
           for (const p of answered) {
-            this.led.delete(`${p.topic}-${p.partition}`);
+            this.led.delete(partitionKey(p.topic, p.partition));
             // A deleted replica's log is gone; one on the failed dir cannot be deleted.
-            if (deletePartitions && p.errorCode === 0) this.logDirs.delete(`${p.topic}-${p.partition}`);
+            if (deletePartitions && p.errorCode === 0) this.logDirs.delete(partitionKey(p.topic, p.partition));
           }
         }
         return { errorCode, partitions: answered } as ResponseOf<K>;
       }
       case ApiKey.UpdateMetadata:
         if (errorCode === 0) {
-          for (const p of (body as UpdateMetadataRequest).partitionStates) this.leadersSeen.set(`${p.topic}-${p.partition}`, { tp: { topic: p.topic, partition: p.partition }, leader: p.leader });
+          for (const p of (body as UpdateMetadataRequest).partitionStates) this.leadersSeen.set(partitionKey(p.topic, p.partition), { tp: { topic: p.topic, partition: p.partition }, leader: p.leader });
           for (const topic of (body as UpdateMetadataRequest).deletedTopics) for (const [key, p] of this.leadersSeen) if (p.tp.topic === topic) this.leadersSeen.delete(key);
         }
         return { errorCode } as ResponseOf<K>;
@@ -341,7 +342,7 @@ class SimBroker {
 
   private becomeLeaderOrFollower(request: LeaderAndIsrRequest): void {
     for (const p of request.partitionStates) {
-      const key = `${p.topic}-${p.partition}`;
+      const key = partitionKey(p.topic, p.partition);
       const led = this.led.get(key);
       if (led && p.leaderEpoch < led.state.leaderEpoch) continue;
       if (p.leader !== this.id || !this.holdsOnline(key)) {
