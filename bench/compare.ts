@@ -14,7 +14,7 @@ import { formatNumber } from '../src/cli/format';
 import type { FieldValue } from '../src/cli/format';
 import { parseAcks } from './client-bench';
 import { compareChartSvg } from './compare-chart';
-import { MiB, mbPerSec, parseCount, type Benchmark, type LatencySummary, type Progress } from './harness';
+import { MiB, mbPerSec, parseCount, parseListOf, type Benchmark, type LatencySummary, type Progress } from './harness';
 import { measureLimits, type Limits } from './limits';
 import { JosefPeer } from './peers/josef';
 import { NatsPeer } from './peers/nats';
@@ -207,12 +207,6 @@ async function run(options: OptionValues, progress: Progress): Promise<BenchRepo
   };
 }
 
-function parseSystems(value: string): string[] {
-  const names = value.split(',').map((s) => s.trim()).filter((s) => s !== '');
-  for (const name of names) if (!(systemNames as readonly string[]).includes(name)) throw new Error(`unknown system "${name}" (known: ${systemNames.join(', ')})`);
-  return names;
-}
-
 export const compareBenchmark: Benchmark = {
   name: 'compare',
   description: 'Josef against Redis Streams and NATS JetStream on this machine, and against the disk and loopback limits',
@@ -220,7 +214,7 @@ export const compareBenchmark: Benchmark = {
     command
       .option('--records <n>', `records to produce and consume (default ${formatNumber(defaultRecordsMax, 0)}, fewer if they would exceed 1 GiB)`, parseCount)
       .option('--record-size <bytes>', 'value bytes per record', parseCount, 100)
-      .option('--systems <list>', 'which to measure, in order', parseSystems, [...systemNames])
+      .option('--systems <list>', 'which to measure, in order', parseListOf(systemNames, 'system'), [...systemNames])
       .option('--partitions <n>', 'partitions of Josef\'s topic (a stream is one ordered log: 1)', parseCount, 1)
       .option('--batch-size <bytes>', 'the Josef producer\'s batch.size (default 16384, Kafka\'s; 1 MiB for records over 1 KiB, each of which would otherwise travel alone)', parseCount)
       // 5,000/s: below what every system's client sustains here (NATS's publishes ~11,000/s), so

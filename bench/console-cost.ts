@@ -16,7 +16,7 @@ import { formatNumber } from '../src/cli/format';
 import { waitFor } from '../src/common/wait';
 import { WATCHERS, type WatcherCounts, type Watchers } from './console-watcher';
 import { clientOptions, DEFAULT_BATCH_SIZE, defineClientOptions } from './client-bench';
-import { median, parseCount, parseCountOrZero, processCpuMs, type Benchmark, type Progress } from './harness';
+import { median, parseCount, parseCountOrZero, parseOneOf, processCpuMs, type Benchmark, type Progress } from './harness';
 import { ACKS_ALL_BATCH_SIZE, defaultBatchSize, measureProduce, phaseOf, rate, storedNote, type Alongside, type ProduceBenchOptions, type ProduceMeasurement } from './produce';
 import { throughputTable, type BenchReport, type ThroughputPhase } from './report';
 
@@ -26,12 +26,6 @@ const allowedChangePercent = 5;
 /** What the watched side has (--watchers): the default is the issue's; the others tell its cost apart. */
 const WATCHED_BY = [...WATCHERS, 'none'] as const;
 type WatchedBy = (typeof WATCHED_BY)[number];
-
-function parseWatchedBy(value: string): WatchedBy {
-  const found = WATCHED_BY.find((w) => w === value);
-  if (found === undefined) throw new Error(`--watchers wants one of ${WATCHED_BY.join(', ')}, got "${value}"`);
-  return found;
-}
 
 function describeWatched(watchedBy: WatchedBy, scrapeIntervalMs: number): string {
   switch (watchedBy) {
@@ -185,7 +179,7 @@ export const consoleCostBenchmark: Benchmark = {
     command.option('--warmup-records <n>', 'records sent first, untimed (the console and scraper already running)', parseCountOrZero, 1_000_000);
     command.option('--runs <n>', 'pairs of runs (plain and watched), the order alternating', parseCount, 3);
     command.option('--scrape-interval-ms <ms>', 'how often every broker\'s /metrics is scraped while watched', parseCount, 1000);
-    command.option('--watchers <what>', `what watches the watched side: ${WATCHED_BY.join(', ')} (console or scraper alone; none: metrics.port on, nothing started)`, parseWatchedBy, 'both');
+    command.option('--watchers <what>', `what watches the watched side: ${WATCHED_BY.join(', ')} (console or scraper alone; none: metrics.port on, nothing started)`, parseOneOf(WATCHED_BY, 'watcher'), 'both');
   },
   run,
 };

@@ -32,6 +32,21 @@ export function parseCount(value: string): number {
   return n;
 }
 
+/** A parser for an option that takes one of `choices`, such as `--rdkafka-malloc jemalloc`; `what` names a choice in the error. */
+export function parseOneOf<T extends string>(choices: readonly T[], what: string): (value: string) => T {
+  return (value) => {
+    const found = choices.find((c) => c === value);
+    if (found === undefined) throw new Error(`unknown ${what} "${value}" (known: ${choices.join(', ')})`);
+    return found;
+  };
+}
+
+/** A parser for an option that takes a comma-separated list of `choices`, such as `--setups one-broker,rf3`, in the order given. */
+export function parseListOf<T extends string>(choices: readonly T[], what: string): (value: string) => T[] {
+  const one = parseOneOf(choices, what);
+  return (value) => value.split(',').map((s) => s.trim()).filter((s) => s !== '').map(one);
+}
+
 /** The middle value (of an even count, the mean of the two middle ones). */
 export function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);

@@ -16,7 +16,7 @@ import { formatNumber, type FieldValue } from '../src/cli/format';
 import { assert } from '../src/common/assert';
 import { benchCluster, createBenchTopic, DEFAULT_BATCH_SIZE, randomPayload, type BenchCluster, type ClientBenchOptions } from './client-bench';
 import { consumeAll } from './consume';
-import { median, onCpus, parseCount, parseCountOrZero, processCpuMs, type Benchmark, type Progress } from './harness';
+import { median, onCpus, parseCount, parseCountOrZero, parseListOf, parseOneOf, processCpuMs, type Benchmark, type Progress } from './harness';
 import { ACKS_ALL_BATCH_SIZE, benchProducer, countRecords, produceAll } from './produce';
 import { rdkafkaMallocEnv, rdkafkaMallocs, rdkafkaPerfMissing, rdkafkaProps, runRdkafkaPerf, type RdkafkaMalloc, type RdkafkaPerfPlace, type TimedRun } from './rdkafka-perf';
 import type { BenchReport, ReportTable } from './report';
@@ -300,22 +300,6 @@ async function run(options: OptionValues, progress: Progress): Promise<BenchRepo
   };
 }
 
-function parseSetups(value: string): SetupName[] {
-  const names = value.split(',').map((s) => s.trim()).filter((s) => s !== '');
-  for (const name of names) if (!(setupNames as readonly string[]).includes(name)) throw new Error(`unknown setup "${name}" (known: ${setupNames.join(', ')})`);
-  return names as SetupName[];
-}
-
-function parseBatchSize(value: string): RdkafkaBatchSize {
-  if (!(rdkafkaBatchSizes as readonly string[]).includes(value)) throw new Error(`unknown batch size "${value}" (known: ${rdkafkaBatchSizes.join(', ')})`);
-  return value as RdkafkaBatchSize;
-}
-
-function parseMalloc(value: string): RdkafkaMalloc {
-  if (!(rdkafkaMallocs as readonly string[]).includes(value)) throw new Error(`unknown allocator "${value}" (known: ${rdkafkaMallocs.join(', ')})`);
-  return value as RdkafkaMalloc;
-}
-
 export const kafkaClientsBenchmark: Benchmark = {
   name: 'kafka-clients',
   description: 'librdkafka through the Kafka listener against Josef\'s client on msgpack, same brokers, same run (issue 18)',
@@ -326,9 +310,9 @@ export const kafkaClientsBenchmark: Benchmark = {
       .option('--partitions <n>', 'partitions of each topic', parseCount, 6)
       .option('--warmup-records <n>', 'records each client produces, and consumes, first and untimed (the JIT of the brokers\' paths)', parseCountOrZero, 500_000)
       .option('--runs <n>', 'rounds per setup, alternating which client goes first (an even number balances the order); the figures are their medians', parseCount, 4)
-      .option('--setups <list>', `which clusters, in order (${setupNames.join(', ')})`, parseSetups, [...setupNames])
-      .option('--rdkafka-malloc <name>', `librdkafka's program's allocator, ${rdkafkaMallocs.join(', ')}: glibc's as it comes (default); glibc's with its heap neither trimmed nor bypassed for large buffers (GLIBC_TUNABLES); jemalloc preloaded (installed by npm run bench:setup). Diagnostics, see docs/benchmarks.md`, parseMalloc, 'glibc')
-      .option('--rdkafka-batch-size <which>', `librdkafka's batch.size, ${rdkafkaBatchSizes.join(' or ')}: its own default (1,000,000 bytes, as kcat -P), or Josef's producer's (16384 with acks=1, 64000 with acks=all)`, parseBatchSize, 'own')
+      .option('--setups <list>', `which clusters, in order (${setupNames.join(', ')})`, parseListOf(setupNames, 'setup'), [...setupNames])
+      .option('--rdkafka-malloc <name>', `librdkafka's program's allocator, ${rdkafkaMallocs.join(', ')}: glibc's as it comes (default); glibc's with its heap neither trimmed nor bypassed for large buffers (GLIBC_TUNABLES); jemalloc preloaded (installed by npm run bench:setup). Diagnostics, see docs/benchmarks.md`, parseOneOf(rdkafkaMallocs, 'allocator'), 'glibc')
+      .option('--rdkafka-batch-size <which>', `librdkafka's batch.size, ${rdkafkaBatchSizes.join(' or ')}: its own default (1,000,000 bytes, as kcat -P), or Josef's producer's (16384 with acks=1, 64000 with acks=all)`, parseOneOf(rdkafkaBatchSizes, 'batch size'), 'own')
       .option('--client-cpus <list>', 'run both clients on these CPUs only (taskset; e.g. 0: one CPU each, as in a container given one; librdkafka\'s application and broker threads on two CPUs contend for the allocator\'s lock at every record, see docs/benchmarks.md)');
   },
   run,

@@ -19,7 +19,7 @@ import type { LocalCluster } from '../src/local/local-cluster';
 import { waitFor } from '../src/common/wait';
 import { randomPayload } from './client-bench';
 import { quietLogger, withBenchCluster } from './bench-cluster';
-import { elapsedMsSince, median, parseCount, type Benchmark, type Progress } from './harness';
+import { elapsedMsSince, median, parseCount, parseListOf, type Benchmark, type Progress } from './harness';
 import { partitionsChartSvg } from './partitions-chart';
 import { machineInfo, type BenchReport } from './report';
 
@@ -379,13 +379,6 @@ function report(results: CountResult[], o: PartitionsOptions, [loadAverageStart,
   };
 }
 
-function parsePhases(value: string): Phase[] {
-  const picked = value.split(',').map((v) => v.trim());
-  const unknown = picked.filter((p) => !(phases as readonly string[]).includes(p));
-  if (unknown.length > 0) throw new Error(`unknown phase(s) ${unknown.join(',')}: expected some of ${phases.join(',')}`);
-  return picked as Phase[];
-}
-
 function parseCounts(value: string): number[] {
   const counts = value.split(',').map((v) => Number(v.trim()));
   if (counts.some((n) => !Number.isSafeInteger(n) || n <= 0)) throw new Error(`expected partition counts separated by commas, got "${value}"`);
@@ -401,7 +394,7 @@ export const partitionsBenchmark: Benchmark = {
       .option('--session-timeout-ms <ms>', 'the brokers\' zookeeper.session.timeout.ms (the broker\'s default)', parseCount, 6_000)
       .option('--records <n>', 'records of each produce run', parseCount, 30_000)
       .option('--record-size <bytes>', 'bytes of each record\'s value', parseCount, 100)
-      .option('--phases <list>', `the fresh clusters to run, of ${phases.join(',')} (create: creation, cost, produce and a broker's SIGKILL; controller: the controller's SIGKILL; shutdown: a controlled shutdown)`, parsePhases, [...phases])
+      .option('--phases <list>', `the fresh clusters to run, of ${phases.join(',')} (create: creation, cost, produce and a broker's SIGKILL; controller: the controller's SIGKILL; shutdown: a controlled shutdown)`, parseListOf(phases, 'phase'), [...phases])
       .option('--zk-base-port <port>', 'where to look for a free port for the local ZooKeeper', parseCount, 23_930)
       .option('--svg <file>', 'also draw each figure against the partition count, with Kafka\'s published figures, as an SVG chart');
   },
