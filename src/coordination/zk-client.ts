@@ -10,16 +10,19 @@ import type { ACL as LibraryAcl, Client, Event as LibraryEvent, State, Stat } fr
 import { createLogger, type Logger } from '../common/logger';
 import { formatZkConnectString, parseZkConnectString } from '../common/zk-connect-string';
 import {
-  ZkClientClosedError, ZkConnectionLossError, ZkConnectTimeoutError, ZkSessionExpiredError, toZkError, zkSessionExpiredCode,
+  ZkClientClosedError, ZkConnectionLossError, ZkConnectTimeoutError, ZkNoNodeError, ZkSessionExpiredError, ZkUnimplementedError, toZkError, zkErrorOfCode,
+  zkSessionExpiredCode,
 } from './zk-errors';
 import {
-  abandonDisconnected, closeWhenSilent, libraryCreateMode, streamlineConnection, toLibraryAcls, toLibraryTransaction, toZkAcls, toZkOpResults, toZkStat, toZkWatchEvent,
-  type LibraryOpResult,
+  abandonDisconnected, closeWhenSilent, libraryCreateMode, queueMultiRead, streamlineConnection, toLibraryAcls, toLibraryTransaction, toZkAcls, toZkOpResults, toZkStat,
+  toZkWatchEvent, type LibraryOpResult,
 } from './zk-library';
+import type { MultiReadResult } from './zk-multi-read';
 import { defaultZkAcls, formatZkDigestCredentials, zkDigestId, type ZkAcl, type ZkSecurity } from './zk-acls';
 import type { ZkCreateMode, ZkNodeData, ZkOp, ZkOpResult, ZkStat, ZkWatcher } from './zk-types';
 import { connectionLossAttemptsMax, ZK_MATCH_ANY_VERSION, ZooKeeperBase } from './zookeeper';
-import { zookeeperMaxInFlightRequests } from './zk-pipeline';
+import { pipelined, zookeeperMaxInFlightRequests } from './zk-pipeline';
+import { getDataIfExists } from './zk-reads';
 
 export type {
   ZkClientEvents, ZkCreateMode, ZkNodeData, ZkOp, ZkOpResult, ZkStat, ZkWatchEvent, ZkWatchEventType, ZkWatcher,
@@ -70,6 +73,8 @@ export class ZkClient extends ZooKeeperBase {
   private disconnectedSinceMs: number | undefined;
   /** When a server last spoke on the lost connection: when it was lost, or earlier if it had gone silent first; undefined while connected. */
   private lastHeardMs: number | undefined;
+  /** A server answered multiRead with UNIMPLEMENTED (ZooKeeper before 3.6): getDataMany reads one znode at a time from then on. */
+  private multiReadUnimplemented = false;
   /** Stops the read timeout of the current connection and its writes per turn (zk-library's closeWhenSilent, streamlineConnection). */
   private stopConnectionWatch: () => void = () => undefined;
 
@@ -206,6 +211,36 @@ export class ZkClient extends ZooKeeperBase {
         err ? done(err) : done(null, { data: data ?? Buffer.alloc(0), stat: toZkStat(stat as Stat) });
       if (watcher) lib.getData(path, this.wrapWatcher(watcher), reply);
       else lib.getData(path, reply);
+    });
+  }
+
+  /**
+   * One multiRead (ZooKeeper 3.6+). A server that does not know the op (before 3.6:
+   * ZooKeeperServer finds the type invalid and hands the request to UnimplementedRequestProcessor)
+   * answers UNIMPLEMENTED and then closes the connection, failing every other request in flight on
+   * it with a connection loss (the session lives on). So the first UNIMPLEMENTED decides for the
+   * client's whole life, not only for the connection: asked again on every new connection, each
+   * would cost one more connection loss. The reads then go one getData each, pipelined, as before.
+   */
+  protected async multiRead(paths: readonly string[]): Promise<Array<ZkNodeData | undefined>> {
+    if (this.multiReadUnimplemented) return pipelined(paths, (path) => getDataIfExists(this, path));
+    let results: MultiReadResult[];
+    try {
+      results = await this.call<MultiReadResult[]>('multiRead', paths[0], (lib, done) => queueMultiRead(lib, paths, done));
+    } catch (err) {
+      if (!(err instanceof ZkUnimplementedError)) throw err;
+      if (!this.multiReadUnimplemented) {
+        this.multiReadUnimplemented = true;
+        this.logger.warn(`ZooKeeper ${this.connectString} does not know multiRead (it is older than 3.6): reading many znodes one getData each from now on`);
+      }
+      return pipelined(paths, (path) => getDataIfExists(this, path));
+    }
+    if (results.length !== paths.length) throw new Error(`multiRead of ${paths.length} path(s) answered with ${results.length} result(s)`);
+    return results.map((result, i) => {
+      if (!('errorCode' in result)) return result;
+      const error = zkErrorOfCode(result.errorCode, `multiRead[${i}].getData`, paths[i]);
+      if (error instanceof ZkNoNodeError) return undefined;
+      throw error;
     });
   }
 

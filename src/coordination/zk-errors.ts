@@ -6,6 +6,7 @@
 /** ZooKeeper's result codes (KeeperException.Code), as node-zookeeper-client reports them. */
 const zkCode = {
   CONNECTION_LOSS: -4,
+  UNIMPLEMENTED: -6,
   OPERATION_TIMEOUT: -7,
   NO_NODE: -101,
   NO_AUTH: -102,
@@ -59,6 +60,9 @@ export class ZkNoNodeError extends ZkError {}
  */
 export class ZkNoAuthError extends ZkError {}
 
+/** The server does not know the request's op (e.g. multiRead asked of a ZooKeeper before 3.6). */
+export class ZkUnimplementedError extends ZkError {}
+
 /** Delete of a znode that still has children. */
 export class ZkNotEmptyError extends ZkError {}
 
@@ -76,6 +80,7 @@ type ZkErrorClass = new (code: number, codeName: string, op: string, path: strin
 
 const classByCode = new Map<number, ZkErrorClass>([
   [zkCode.CONNECTION_LOSS, ZkConnectionLossError],
+  [zkCode.UNIMPLEMENTED, ZkUnimplementedError],
   // An operation timeout is the server side of a lost connection: same meaning, same handling.
   [zkCode.OPERATION_TIMEOUT, ZkConnectionLossError],
   [zkCode.SESSION_EXPIRED, ZkSessionExpiredError],
@@ -96,6 +101,14 @@ function isLibraryException(err: unknown): err is LibraryException {
     typeof err === 'object' && err !== null &&
     typeof (err as LibraryException).code === 'number' && typeof (err as LibraryException).name === 'string'
   );
+}
+
+const codeNames = new Map<number, string>(Object.entries(zkCode).map(([name, code]) => [code, name]));
+
+/** The typed error for a result code ZooKeeper gave one op of a multi or multiRead (not through the library's exceptions). */
+export function zkErrorOfCode(code: number, op: string, path: string | undefined): ZkError {
+  const ErrorClass = classByCode.get(code) ?? ZkError;
+  return new ErrorClass(code, codeNames.get(code) ?? `error ${code}`, op, path);
 }
 
 /** Wraps what node-zookeeper-client reported for `op` on `path` in the matching typed error. */

@@ -10,6 +10,7 @@ import type { Writable } from 'stream';
 import zookeeper from 'node-zookeeper-client';
 import type { ACL as LibraryAcl, Client, Event as LibraryEvent, Stat, Transaction } from 'node-zookeeper-client';
 import type { ZkAcl } from './zk-acls';
+import { decodeMultiReadResponse, multiReadOpCode, multiReadRequestBytes, writeMultiReadRequest, type MultiReadResult } from './zk-multi-read';
 import type { ZkCreateMode, ZkOp, ZkOpResult, ZkStat, ZkWatchEvent, ZkWatchEventType } from './zk-types';
 
 export const libraryCreateMode: Record<ZkCreateMode, number> = {
@@ -129,6 +130,11 @@ export function toZkOpResults(ops: ZkOp[], results: LibraryOpResult[]): ZkOpResu
 /** The parts of node-zookeeper-client's ConnectionManager that this file reaches into. */
 interface ConnectionManagerInternals {
   socket?: Socket;
+  /** With a chroot, every path the server sees starts with it. */
+  chrootPath?: string;
+  /** Requests sent and not yet answered, in order: ZooKeeper answers a session's requests in the order sent. */
+  pendingQueue: { request: unknown }[];
+  queue(request: unknown, callback: (error: unknown) => void): void;
   /** The start of a reply not yet whole, kept between its socket reads. */
   pendingBuffer: Buffer | null;
   connectTimeoutHandler?: ReturnType<typeof setTimeout> | null;
@@ -271,8 +277,73 @@ function readRepliesOneByOne(manager: ConnectionManagerInternals, socket: Socket
   socket.off('data', libraryOnData);
   // As the library's own reader, nothing more is read from a socket it destroyed (a reply out of order).
   socket.prependListener('data', frameSplitter((frame) => {
-    if (!socket.destroyed) libraryOnData.call(socket, frame);
+    if (socket.destroyed) return;
+    takeMultiReadReply(manager, frame);
+    libraryOnData.call(socket, frame);
   }, carry));
+}
+
+/** ZooKeeper's OpCode.delete, the type node-zookeeper-client is told a multiRead has (it does not export its own table). */
+const deleteOpCode = 2;
+
+/** A reply frame: its length (int), then the ReplyHeader: xid (int), zxid (long), err (int). */
+const replyHeaderEnd = 4 + 4 + 8 + 4;
+
+/**
+ * A multiRead as node-zookeeper-client's ConnectionManager queues a request: it gives the header
+ * its xid, writes what toBuffer returns, and pairs the reply with it by xid, in order. The library
+ * decodes a reply by the request's header type and knows no multiRead, so the header tells it
+ * DELETE, whose successful reply has no body for it to read, and the reply's body is decoded by
+ * readRepliesOneByOne, which sees every reply first (takeMultiReadReply). The wire says multiRead.
+ */
+class MultiReadRequest {
+  readonly header = { xid: 0, type: deleteOpCode };
+  /** Set from the reply before the library calls back. */
+  reply: MultiReadResult[] | Error | undefined;
+
+  constructor(private readonly serverPaths: readonly string[]) {}
+
+  /** The whole frame: its length, the RequestHeader (xid, type multiRead), the MultiOperationRecord. */
+  toBuffer(): Buffer {
+    const bodyBytes = 8 + multiReadRequestBytes(this.serverPaths);
+    const buffer = Buffer.allocUnsafe(4 + bodyBytes);
+    let at = buffer.writeInt32BE(bodyBytes, 0);
+    at = buffer.writeInt32BE(this.header.xid, at);
+    at = buffer.writeInt32BE(multiReadOpCode, at);
+    writeMultiReadRequest(this.serverPaths, buffer, at);
+    return buffer;
+  }
+}
+
+/** Decodes `frame` into the multiRead it answers, if it answers the oldest request sent and that is one. */
+function takeMultiReadReply(manager: ConnectionManagerInternals, frame: Buffer): void {
+  const oldest = manager.pendingQueue[0]?.request;
+  if (!(oldest instanceof MultiReadRequest) || frame.length < replyHeaderEnd || frame.readInt32BE(4) !== oldest.header.xid) return;
+  // An error (err != 0) has no body: the library reports it as for any request.
+  if (frame.readInt32BE(16) !== 0) return;
+  try {
+    oldest.reply = decodeMultiReadResponse(frame, replyHeaderEnd);
+  } catch (err) {
+    oldest.reply = err as Error;
+  }
+}
+
+/**
+ * Sends a multiRead of getData ops on `paths` (relative to the chroot, as every path Josef names)
+ * on the library's connection, in order with its other requests. `done` gets each op's result, or
+ * the library's error for the whole request (CONNECTION_LOSS, UNIMPLEMENTED from a server before
+ * ZooKeeper 3.6). Needs streamlineConnection on every connection: without it no reply is decoded.
+ */
+export function queueMultiRead(library: Client, paths: readonly string[], done: (error: unknown, results?: MultiReadResult[]) => void): void {
+  const manager = connectionManager(library);
+  const chroot = manager.chrootPath;
+  const request = new MultiReadRequest(chroot ? paths.map((path) => (path === '/' ? chroot : chroot + path)) : paths);
+  manager.queue(request, (error) => {
+    if (error) done(error);
+    else if (request.reply instanceof Error) done(request.reply);
+    else if (request.reply === undefined) done(new Error('multiRead answered without a reply read (the connection was not streamlined)'));
+    else done(null, request.reply);
+  });
 }
 
 /**

@@ -7,11 +7,22 @@
  * are written once here, in ZooKeeperBase.
  */
 import { EventEmitter } from 'events';
+import { inBatches } from '../common/batches';
 import { ZkNodeExistsError, ZkConnectionLossError, ZkNoNodeError } from './zk-errors';
+import { pipelined } from './zk-pipeline';
 import type { ZkClientEvents, ZkCreateMode, ZkNodeData, ZkOp, ZkOpResult, ZkStat, ZkWatcher } from './zk-types';
 
 /** Pass as an expected version to write whatever version the znode has (Kafka's MatchAnyVersion). */
 export const ZK_MATCH_ANY_VERSION = -1;
+
+/**
+ * Paths one multiRead asks for (getDataMany). Measured with bench/zk-reads.ts on 3,333 state
+ * znodes: see docs/benchmarks.md. A state znode's entry in the reply is about 160 bytes (its JSON,
+ * its 68-byte stat, the headers), so 1,000 of them are 160 KB, far below ZooKeeper's 1 MB
+ * jute.maxbuffer (which the Java client holds replies to; ours reads any size); larger znodes
+ * (topics of thousands of partitions, 100+ KB each) are not read this way.
+ */
+export const pathsPerMultiRead = 1_000;
 
 /** Idempotent recipes (mkdirp) are retried on connection loss; each retry waits for a reconnect. */
 export const connectionLossAttemptsMax = 5;
@@ -30,6 +41,13 @@ export interface ZooKeeper extends EventEmitter<ZkClientEvents> {
   /** Creates every missing persistent znode along `path`; existing ones are fine. */
   mkdirp(path: string): Promise<void>;
   getData(path: string, watcher?: ZkWatcher): Promise<ZkNodeData>;
+  /**
+   * Many znodes' data and stat, in the paths' order, undefined for one that does not exist (as
+   * getDataIfExists): ZooKeeper's multiRead, pathsPerMultiRead paths to a request, the requests
+   * pipelined. No watches. Each request reads its paths at one point of ZooKeeper's history; the
+   * batches may see different points. Any other error of one path fails the whole read.
+   */
+  getDataMany(paths: readonly string[]): Promise<Array<ZkNodeData | undefined>>;
   /** Reads a znode holding JSON (as Kafka's znodes do). */
   getJson<T>(path: string, watcher?: ZkWatcher): Promise<{ value: T; stat: ZkStat }>;
   /** Conditional write: fails with ZkBadVersionError unless the znode is at `expectedVersion`. */
@@ -68,6 +86,8 @@ export abstract class ZooKeeperBase extends EventEmitter<ZkClientEvents> impleme
   abstract get isConnected(): boolean;
   protected abstract createNode(path: string, data: Buffer | undefined, mode: ZkCreateMode): Promise<string>;
   abstract getData(path: string, watcher?: ZkWatcher): Promise<ZkNodeData>;
+  /** One multiRead of getData ops: each path's data, undefined for NONODE; any other error of an op throws. */
+  protected abstract multiRead(paths: readonly string[]): Promise<Array<ZkNodeData | undefined>>;
   abstract setData(path: string, data: Buffer, expectedVersion: number): Promise<ZkStat>;
   abstract delete(path: string, expectedVersion: number): Promise<void>;
   abstract getChildren(path: string, watcher?: ZkWatcher): Promise<string[]>;
@@ -91,6 +111,11 @@ export abstract class ZooKeeperBase extends EventEmitter<ZkClientEvents> impleme
     } catch (err) {
       if (!(err instanceof ZkNodeExistsError)) throw err;
     }
+  }
+
+  async getDataMany(paths: readonly string[]): Promise<Array<ZkNodeData | undefined>> {
+    const batches = await pipelined(inBatches(paths, pathsPerMultiRead), (batch) => this.retryOnConnectionLoss(() => this.multiRead(batch)));
+    return batches.flat();
   }
 
   async getJson<T>(path: string, watcher?: ZkWatcher): Promise<{ value: T; stat: ZkStat }> {

@@ -9,7 +9,7 @@ import { inBatches } from '../../common/batches';
 import type { Logger } from '../../common/logger';
 import type { TopicPartition } from '../../protocol/messages';
 import { ZkPaths } from '../paths';
-import type { ZooKeeper, ZkOp, ZkOpResult } from '../zk-client';
+import type { ZooKeeper, ZkNodeData, ZkOp, ZkOpResult } from '../zk-client';
 import { childPath } from '../zookeeper';
 import { ZkBadVersionError, ZkError, ZkNodeExistsError, ZkNoNodeError } from '../zk-errors';
 import { pipelined } from '../zk-pipeline';
@@ -80,13 +80,26 @@ export class PartitionStateMachine {
 
   /** Reads a partition's state znode into the context; undefined (and forgotten) when there is none. */
   async readState(tp: TopicPartition): Promise<PartitionLeadership | undefined> {
-    const path = ZkPaths.partitionState(tp.topic, tp.partition);
-    const node = await getDataIfExists(this.zk, path);
+    return this.remember(tp, await getDataIfExists(this.zk, ZkPaths.partitionState(tp.topic, tp.partition)));
+  }
+
+  /**
+   * readState for many partitions, in their order: their state znodes read by multiRead
+   * (ZooKeeper.getDataMany), a thousand to a request, where Kafka 1.1 pipelines a getData each
+   * (a new controller's 10,000 were 10,000 requests, 100 in flight).
+   */
+  async readStates(partitions: readonly TopicPartition[]): Promise<Array<PartitionLeadership | undefined>> {
+    const nodes = await this.zk.getDataMany(partitions.map((tp) => ZkPaths.partitionState(tp.topic, tp.partition)));
+    return partitions.map((tp, i) => this.remember(tp, nodes[i]));
+  }
+
+  /** A state znode just read, into the context; none: the partition's leadership forgotten. */
+  private remember(tp: TopicPartition, node: ZkNodeData | undefined): PartitionLeadership | undefined {
     if (!node) {
       this.context.leadership.delete(partitionKey(tp.topic, tp.partition));
       return undefined;
     }
-    const leadership = { ...parsePartitionState(path, node.data), zkVersion: node.stat.version };
+    const leadership = { ...parsePartitionState(ZkPaths.partitionState(tp.topic, tp.partition), node.data), zkVersion: node.stat.version };
     this.context.leadership.set(partitionKey(tp.topic, tp.partition), leadership);
     return leadership;
   }

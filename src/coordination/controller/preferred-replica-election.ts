@@ -9,7 +9,6 @@ import type { Logger } from '../../common/logger';
 import type { TopicPartition } from '../../protocol/messages';
 import { ZkPaths } from '../paths';
 import type { ZooKeeper, ZkWatcher } from '../zk-client';
-import { pipelined } from '../zk-pipeline';
 import { getDataIfExists } from '../zk-reads';
 import { parsePreferredReplicaElection, ZnodeFormatError, type TopicPartitionRef } from '../znodes';
 import type { ControllerContext } from './controller-context';
@@ -78,7 +77,7 @@ export class PreferredReplicaElection {
   }
 
   /**
-   * The preferred election for `partitions`: their state znodes read pipelined, the changed ones
+   * The preferred election for `partitions`: their state znodes read (multiRead), the changed ones
    * written with a raised leader epoch in fenced multis (PartitionStateMachine.updateEach), then
    * one LeaderAndIsr to each replica's broker and UpdateMetadata to every broker. Returns how each
    * partition came out; those of topics queued for deletion are left alone and out.
@@ -88,7 +87,7 @@ export class PreferredReplicaElection {
     const candidates = partitions.filter((tp) => !this.context.topicsToBeDeleted.has(tp.topic));
     // As Kafka's doElectLeaderForPartitions, decide on the state in ZooKeeper: a leader may have
     // just added the returning replica to the ISR, before its notification reached us.
-    const read = await pipelined(candidates, (tp) => this.states.readState(tp));
+    const read = await this.states.readStates(candidates);
     const led = candidates.filter((_, i) => read[i] !== undefined);
     const skips = new Map<string, PreferredLeaderSkip>();
     const updated = await this.states.updateEach(led, (tp, current) => {

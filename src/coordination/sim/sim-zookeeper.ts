@@ -9,7 +9,7 @@
  * request throttling) and deliveries to a session held up for a while (a slow connection: the
  * session's order is kept, but other sessions see changes first).
  */
-import { ZkClientClosedError, ZkConnectionLossError, ZkError, ZkSessionExpiredError, zkSessionExpiredCode } from '../zk-errors';
+import { ZkClientClosedError, ZkConnectionLossError, ZkError, ZkNoNodeError, ZkSessionExpiredError, zkSessionExpiredCode } from '../zk-errors';
 import type { ZkCreateMode, ZkNodeData, ZkOp, ZkOpResult, ZkStat, ZkWatchEvent, ZkWatcher } from '../zk-types';
 import { ZooKeeperBase } from '../zookeeper';
 import type { SeededDraws, SimLabel, SimScheduler } from './sim-scheduler';
@@ -178,6 +178,18 @@ export class SimZooKeeper extends ZooKeeperBase {
       const node = model.getData(session, path, watcher !== undefined);
       if (watcher) this.addWatcher('data', path, watcher);
       return node;
+    }));
+  }
+
+  /** As ZooKeeper's multiRead: one request, every path read when the server applies it. */
+  protected multiRead(paths: readonly string[]): Promise<Array<ZkNodeData | undefined>> {
+    return this.request('multiRead', paths[0], (model, session) => paths.map((path) => {
+      try {
+        return model.getData(session, path, false);
+      } catch (err) {
+        if (err instanceof ZkNoNodeError) return undefined;
+        throw err;
+      }
     }));
   }
 

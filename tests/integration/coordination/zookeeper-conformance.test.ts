@@ -12,7 +12,7 @@ import { parseZkConnectString } from '../../../src/common/zk-connect-string';
 import { ZkBadVersionError, ZkError, ZkNodeExistsError, ZkNoNodeError, ZkNotEmptyError } from '../../../src/coordination/zk-errors';
 import { zookeeperMaxInFlightRequests } from '../../../src/coordination/zk-pipeline';
 import type { ZkWatchEvent } from '../../../src/coordination/zk-types';
-import { ZK_MATCH_ANY_VERSION, type ZooKeeper } from '../../../src/coordination/zookeeper';
+import { pathsPerMultiRead, ZK_MATCH_ANY_VERSION, type ZooKeeper } from '../../../src/coordination/zookeeper';
 import { quietLogger } from '../../helpers/log';
 import { startTcpProxy, type TcpProxy } from '../../helpers/tcp-proxy';
 import { waitFor } from '../../helpers/wait';
@@ -139,6 +139,35 @@ describe.each([
     expect(paths).toHaveLength(count);
     expect([...paths].sort()).toEqual(paths);
     expect(new Set(paths).size).toBe(count);
+  });
+
+  test('getDataMany reads each path\'s data and stat in order, undefined where there is no node, beyond one multiRead', async () => {
+    await a.create('/t/empty');
+    await a.create('/t/full', bytes('x'.repeat(300)));
+    await b.setData('/t/full', bytes('written'), 0);
+    // Asked after the write on the other session was answered: it is seen, as a getData would see it.
+    const [full, gone, empty, parent, root] = await a.getDataMany(['/t/full', '/t/gone', '/t/empty', '/t', '/']);
+    expect(full?.data.toString()).toBe('written');
+    expect(full?.stat).toEqual((await a.getData('/t/full')).stat);
+    expect(gone).toBeUndefined();
+    expect(empty?.data).toEqual(Buffer.alloc(0));
+    expect(parent?.stat.numChildren).toBe(2);
+    // The root of the namespace: the chroot itself on the real ZooKeeper.
+    expect(root?.stat.numChildren).toBe(1);
+
+    const count = pathsPerMultiRead + 7;
+    const paths = Array.from({ length: count }, (_, i) => `/t/n${i}`);
+    for (let start = 0; start < count; start += 100) {
+      await a.multi(paths.slice(start, start + 100).filter((_, i) => (start + i) % 10 !== 3).map((path) => ({ op: 'create' as const, path, data: bytes(path) })));
+    }
+    const read = await b.getDataMany([...paths, '/t/full']);
+    expect(read).toHaveLength(count + 1);
+    read.slice(0, count).forEach((node, i) => {
+      if (i % 10 === 3) expect(node).toBeUndefined();
+      else expect(node?.data.toString()).toBe(paths[i]);
+    });
+    expect(read[count]?.data.toString()).toBe('written');
+    expect(await a.getDataMany([])).toEqual([]);
   });
 
   test('every change takes a later zxid than the one before it, across sessions', async () => {
