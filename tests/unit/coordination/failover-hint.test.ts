@@ -93,10 +93,20 @@ describe('a controller failover with a leaderless hint', () => {
         return hint;
       },
     });
-    const getData = jest.spyOn(zk, 'getData');
+    // The paths read, one getData at a time or many in one getDataMany, in the order asked.
+    const reads: string[] = [];
+    const getData = zk.getData.bind(zk);
+    const getDataMany = zk.getDataMany.bind(zk);
+    jest.spyOn(zk, 'getData').mockImplementation((path, watcher) => {
+      reads.push(path);
+      return getData(path, watcher);
+    });
+    jest.spyOn(zk, 'getDataMany').mockImplementation((paths) => {
+      reads.push(...paths);
+      return getDataMany(paths);
+    });
     await controller.startup();
-    const stateReads = getData.mock.calls.map(([path]) => path).filter((path) => path.endsWith('/state'));
-    return { stateReads, hintedWith };
+    return { stateReads: reads.filter((path) => path.endsWith('/state')), hintedWith };
   }
 
   it('reads, elects and announces the partitions hinted first, before reading the others', async () => {
