@@ -18,10 +18,11 @@ import { compactionBenchmark } from './compaction';
 import { consoleCostBenchmark } from './console-cost';
 import { partitionsBenchmark } from './partitions';
 import { failedLoginsBenchmark } from './failed-logins';
+import { zkReadsBenchmark } from './zk-reads';
 
 const benchmarks: readonly Benchmark[] = [
   storageBenchmark, produceBenchmark, consumeBenchmark, e2eBenchmark, failoverBenchmark, groupBenchmark, compareBenchmark, reassignBenchmark, kafkaClientsBenchmark,
-  compactionBenchmark, consoleCostBenchmark, partitionsBenchmark, failedLoginsBenchmark,
+  compactionBenchmark, consoleCostBenchmark, partitionsBenchmark, failedLoginsBenchmark, zkReadsBenchmark,
 ];
 
 export function buildProgram(): Command {

@@ -16,11 +16,13 @@ import type { ZkClientEvents, ZkCreateMode, ZkNodeData, ZkOp, ZkOpResult, ZkStat
 export const ZK_MATCH_ANY_VERSION = -1;
 
 /**
- * Paths one multiRead asks for (getDataMany). Measured with bench/zk-reads.ts on 3,333 state
- * znodes: see docs/benchmarks.md. A state znode's entry in the reply is about 160 bytes (its JSON,
- * its 68-byte stat, the headers), so 1,000 of them are 160 KB, far below ZooKeeper's 1 MB
- * jute.maxbuffer (which the Java client holds replies to; ours reads any size); larger znodes
- * (topics of thousands of partitions, 100+ KB each) are not read this way.
+ * Paths one multiRead asks for (getDataMany). 3,333 state znodes read in 11-15 ms at 100, 250, 500
+ * or 1,000 paths a request against 390 ms one getData each (`npm run bench -- zk-reads`, under
+ * load, docs/benchmarks.md): past 100 the size hardly matters, so the fewest requests. A state
+ * znode's entry in the reply is about 160 bytes (its JSON, its 68-byte stat, the headers), so
+ * 1,000 of them are 160 KB, far below ZooKeeper's 1 MB jute.maxbuffer (which the Java client holds
+ * replies to; ours reads any size); large znodes (topics of thousands of partitions, 100+ KB each)
+ * are not read this way.
  */
 export const pathsPerMultiRead = 1_000;
 
