@@ -58,8 +58,11 @@ export class ControllerRequests {
   /**
    * UpdateMetadata with the live brokers, `partitions`' states and `deletedTopics`, to `brokers`
    * (every registered broker when omitted). An empty partition list still tells who is alive.
+   * `onAnswered` runs (outside the event loop) as each broker answers.
    */
-  sendUpdateMetadata(partitions: TopicPartition[], options: { brokers?: readonly number[]; deletedTopics?: string[] } = {}): void {
+  sendUpdateMetadata(
+    partitions: TopicPartition[], options: { brokers?: readonly number[]; deletedTopics?: string[]; onAnswered?: (brokerId: number) => void } = {},
+  ): void {
     const registered = this.context.liveBrokers;
     const partitionStates: UpdateMetadataPartitionState[] = [];
     for (const tp of partitions) {
@@ -73,9 +76,10 @@ export class ControllerRequests {
     }
     const liveBrokers = this.context.updateMetadataBrokers();
     for (const brokerId of options.brokers ?? this.context.liveOrShuttingDownBrokerIds()) {
+      const { onAnswered } = options;
       this.channel.send(brokerId, ApiKey.UpdateMetadata, {
         ...this.header(brokerId), partitionStates, liveBrokers, deletedTopics: options.deletedTopics ?? [],
-      });
+      }, onAnswered && (() => onAnswered(brokerId)));
     }
   }
 

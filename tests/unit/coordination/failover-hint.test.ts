@@ -31,15 +31,21 @@ interface Sent {
   partitions: string[];
 }
 
-/** Records every request the controller sends (StopReplica's partitions left out); none is answered. */
+/**
+ * Records every request the controller sends (StopReplica's partitions left out); with `answer`,
+ * answers each (but those to `silentBrokerId`) `afterMs` after it was sent, else none.
+ */
 class RecordingChannel implements ControllerChannel {
   readonly sent: Sent[] = [];
+  answer: { scheduler: SimScheduler; afterMs: number; silentBrokerId?: number } | undefined;
   addBroker(): void {}
   removeBroker(): void {}
   close(): void {}
-  send<K extends ControllerApiKey>(brokerId: number, apiKey: K, body: unknown): void {
+  send<K extends ControllerApiKey>(brokerId: number, apiKey: K, body: unknown, onResponse?: (response: never) => void): void {
     const { partitionStates = [] } = body as Partial<LeaderAndIsrRequest | UpdateMetadataRequest>;
     this.sent.push({ brokerId, apiKey, partitions: partitionStates.map((p) => `${p.topic}-${p.partition}`) });
+    if (!this.answer || !onResponse || brokerId === this.answer.silentBrokerId) return;
+    this.answer.scheduler.schedule(this.answer.afterMs, () => onResponse({} as never));
   }
 }
 
@@ -84,7 +90,7 @@ describe('a controller failover with a leaderless hint', () => {
     scheduler.stopRunningFreely();
   });
 
-  async function failover(hint: TopicPartition[]): Promise<{ stateReads: string[]; hintedWith: number[][] }> {
+  async function failover(hint: TopicPartition[]): Promise<{ stateReads: string[]; hintedWith: number[][]; readsAtMs: number[] }> {
     const hintedWith: number[][] = [];
     controller = new Controller({
       zk, brokerId: 2, uncleanLeaderElectionEnable: false, logger: quiet, clock: scheduler, scheduler, channel,
@@ -95,6 +101,8 @@ describe('a controller failover with a leaderless hint', () => {
     });
     // The paths read, one getData at a time or many in one getDataMany, in the order asked.
     const reads: string[] = [];
+    // When each getDataMany was asked, on the simulated clock.
+    const readsAtMs: number[] = [];
     const getData = zk.getData.bind(zk);
     const getDataMany = zk.getDataMany.bind(zk);
     jest.spyOn(zk, 'getData').mockImplementation((path, watcher) => {
@@ -103,10 +111,11 @@ describe('a controller failover with a leaderless hint', () => {
     });
     jest.spyOn(zk, 'getDataMany').mockImplementation((paths) => {
       reads.push(...paths);
+      readsAtMs.push(scheduler.nowMs());
       return getDataMany(paths);
     });
     await controller.startup();
-    return { stateReads: reads.filter((path) => path.endsWith('/state')), hintedWith };
+    return { stateReads: reads.filter((path) => path.endsWith('/state')), hintedWith, readsAtMs };
   }
 
   it('reads, elects and announces the partitions hinted first, before reading the others', async () => {
@@ -128,6 +137,30 @@ describe('a controller failover with a leaderless hint', () => {
     // Then, as Kafka's failover, every broker learns every partition.
     const full = channel.sent.find((s) => s.apiKey === ApiKey.UpdateMetadata && s.partitions.length === partitionCount);
     expect(full).toBeDefined();
+  });
+
+  it('reads the other partitions once its own broker has answered the early UpdateMetadata, or after 1.5 s without an answer', async () => {
+    const hinted = ledByDead.map((partition) => ({ topic, partition }));
+    channel.answer = { scheduler, afterMs: 300 };
+    const answered = await failover(hinted);
+    const electedAtMs = answered.readsAtMs[0];
+    const waitedMs = answered.readsAtMs[1] - electedAtMs;
+    // The early elections' writes take a few ms of ZooKeeper latency; the answer 300 ms.
+    expect(waitedMs).toBeGreaterThanOrEqual(300);
+    expect(waitedMs).toBeLessThan(400);
+    // Answered only by another broker: broker 2, the controller, never answers.
+    await controller?.shutdown();
+    scheduler.stopRunningFreely();
+    scheduler = new SimScheduler(1);
+    scheduler.runFreely();
+    zk = new SimZooKeeperServer(scheduler).connect('broker-2');
+    await clusterAfterControllerDeath(zk, scheduler);
+    channel = new RecordingChannel();
+    channel.answer = { scheduler, afterMs: 100, silentBrokerId: 2 };
+    const unanswered = await failover(hinted);
+    const unansweredWaitMs = unanswered.readsAtMs[1] - unanswered.readsAtMs[0];
+    expect(unansweredWaitMs).toBeGreaterThanOrEqual(1_500);
+    expect(unansweredWaitMs).toBeLessThan(1_600);
   });
 
   it('elects nothing early for a partition wrongly hinted, nor for a topic marked for deletion', async () => {
