@@ -14,10 +14,10 @@ import {
   zkSessionExpiredCode,
 } from './zk-errors';
 import {
-  abandonDisconnected, closeWhenSilent, libraryCreateMode, queueMultiRead, streamlineConnection, toLibraryAcls, toLibraryTransaction, toZkAcls, toZkOpResults, toZkStat,
+  abandonDisconnected, closeWhenSilent, libraryCreateMode, queueMulti, queueMultiRead, streamlineConnection, toLibraryAcls, toZkAcls, toZkOpResults, toZkStat,
   toZkWatchEvent, type LibraryOpResult,
 } from './zk-library';
-import type { MultiReadResult } from './zk-multi-read';
+import type { MultiReadResult } from './zk-multi-wire';
 import { defaultZkAcls, formatZkDigestCredentials, zkDigestId, type ZkAcl, type ZkSecurity } from './zk-acls';
 import type { ZkCreateMode, ZkNodeData, ZkOp, ZkOpResult, ZkStat, ZkWatcher } from './zk-types';
 import { connectionLossAttemptsMax, ZK_MATCH_ANY_VERSION, ZooKeeperBase } from './zookeeper';
@@ -278,14 +278,15 @@ export class ZkClient extends ZooKeeperBase {
    */
   multi(ops: ZkOp[]): Promise<ZkOpResult[]> {
     return this.call<ZkOpResult[]>('multi', undefined, (lib, done) => {
-      toLibraryTransaction(lib.transaction(), ops, (path) => this.aclsFor(path)).commit((err, results: LibraryOpResult[] | undefined) => {
-        if (!err) {
-          done(null, toZkOpResults(ops, results ?? []));
+      queueMulti(lib, ops, (path) => defaultZkAcls(this.security.setAcl, path), (err, results = []) => {
+        if (err) {
+          done(err);
           return;
         }
-        const failed = (results ?? []).findIndex((r) => r.err !== undefined && r.err !== 0);
-        const failedOp = failed === -1 ? undefined : ops[failed];
-        done(toZkError(err, failedOp ? `multi[${failed}].${failedOp.op}` : 'multi', failedOp?.path));
+        // A failed multi answers each op: OK before the one that failed, its error, RUNTIMEINCONSISTENCY after.
+        const failed = results.findIndex((r) => r.err !== undefined && r.err !== 0);
+        if (failed === -1) done(null, toZkOpResults(ops, results));
+        else done(zkErrorOfCode(results[failed].err ?? 0, `multi[${failed}].${ops[failed].op}`, ops[failed].path));
       });
     });
   }

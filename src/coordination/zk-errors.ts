@@ -103,7 +103,13 @@ function isLibraryException(err: unknown): err is LibraryException {
   );
 }
 
-const codeNames = new Map<number, string>(Object.entries(zkCode).map(([name, code]) => [code, name]));
+/** The names of the codes Josef does not act on, as node-zookeeper-client spells them (ZooKeeper's KeeperException.Code). */
+const otherCodeNames: Record<string, number> = {
+  SYSTEM_ERROR: -1, RUNTIME_INCONSISTENCY: -2, DATA_INCONSISTENCY: -3, MARSHALLING_ERROR: -5, BAD_ARGUMENTS: -8, API_ERROR: -100,
+  NO_CHILDREN_FOR_EPHEMERALS: -108, INVALID_CALLBACK: -113, INVALID_ACL: -114, AUTH_FAILED: -115,
+};
+
+const codeNames = new Map<number, string>(Object.entries({ ...zkCode, ...otherCodeNames }).map(([name, code]) => [code, name]));
 
 /** The typed error for a result code ZooKeeper gave one op of a multi or multiRead (not through the library's exceptions). */
 export function zkErrorOfCode(code: number, op: string, path: string | undefined): ZkError {

@@ -8,9 +8,12 @@
 import type { Socket } from 'net';
 import type { Writable } from 'stream';
 import zookeeper from 'node-zookeeper-client';
-import type { ACL as LibraryAcl, Client, Event as LibraryEvent, Stat, Transaction } from 'node-zookeeper-client';
+import type { ACL as LibraryAcl, Client, Event as LibraryEvent, Stat } from 'node-zookeeper-client';
 import type { ZkAcl } from './zk-acls';
-import { decodeMultiReadResponse, multiReadOpCode, multiReadRequestBytes, writeMultiReadRequest, type MultiReadResult } from './zk-multi-read';
+import {
+  decodeMultiReadResponse, multiOpCode, multiReadOpCode, multiReadRequestBytes, multiRequestBytes, writeMultiReadRequest, writeMultiRequest,
+  type MultiReadResult, type MultiWireOp,
+} from './zk-multi-wire';
 import type { ZkCreateMode, ZkOp, ZkOpResult, ZkStat, ZkWatchEvent, ZkWatchEventType } from './zk-types';
 
 export const libraryCreateMode: Record<ZkCreateMode, number> = {
@@ -66,42 +69,6 @@ export function toZkAcls(acls: LibraryAcl[]): ZkAcl[] {
   return acls.map((acl) => ({ perms: (acl as unknown as { permission: number }).permission, scheme: acl.id.scheme, id: acl.id.id }));
 }
 
-/** A multi's ops for the library; each create gets the ACL `aclsFor` gives its path. */
-export function toLibraryTransaction(transaction: Transaction, ops: ZkOp[], aclsFor: (path: string) => LibraryAcl[]): Transaction {
-  for (const op of ops) {
-    switch (op.op) {
-      case 'create': {
-        const mode = libraryCreateMode[op.mode ?? 'persistent'];
-        transaction.create(op.path, op.data, aclsFor(op.path), mode);
-        break;
-      }
-      case 'setData':
-        transaction.setData(op.path, op.data, op.expectedVersion);
-        pinLastOpVersion(transaction, op.expectedVersion);
-        break;
-      case 'check':
-        transaction.check(op.path, op.expectedVersion);
-        pinLastOpVersion(transaction, op.expectedVersion);
-        break;
-      case 'delete':
-        transaction.remove(op.path, op.expectedVersion);
-        pinLastOpVersion(transaction, op.expectedVersion);
-        break;
-    }
-  }
-  return transaction;
-}
-
-/**
- * node-zookeeper-client 1.1's Transaction does `version = version || -1`, so an expected version
- * of 0 (every znode's first) became "any version" and unfenced the check or write. The op it just
- * queued gets the version asked for.
- */
-function pinLastOpVersion(transaction: Transaction, expectedVersion: number): void {
-  const ops = (transaction as unknown as { ops: { version: number }[] }).ops;
-  ops[ops.length - 1].version = expectedVersion;
-}
-
 /** One entry of node-zookeeper-client's multi results; `err` is set when the multi failed. */
 export interface LibraryOpResult {
   err?: number;
@@ -134,7 +101,7 @@ interface ConnectionManagerInternals {
   chrootPath?: string;
   /** Requests sent and not yet answered, in order: ZooKeeper answers a session's requests in the order sent. */
   pendingQueue: { request: unknown }[];
-  queue(request: unknown, callback: (error: unknown) => void): void;
+  queue(request: unknown, callback: (error: unknown, response?: unknown) => void): void;
   /** The start of a reply not yet whole, kept between its socket reads. */
   pendingBuffer: Buffer | null;
   connectTimeoutHandler?: ReturnType<typeof setTimeout> | null;
@@ -290,35 +257,48 @@ const deleteOpCode = 2;
 const replyHeaderEnd = 4 + 4 + 8 + 4;
 
 /**
- * A multiRead as node-zookeeper-client's ConnectionManager queues a request: it gives the header
- * its xid, writes what toBuffer returns, and pairs the reply with it by xid, in order. The library
- * decodes a reply by the request's header type and knows no multiRead, so the header tells it
- * DELETE, whose successful reply has no body for it to read, and the reply's body is decoded by
- * readRepliesOneByOne, which sees every reply first (takeMultiReadReply). The wire says multiRead.
+ * A request encoded here (zk-multi-wire.ts), as node-zookeeper-client's ConnectionManager queues
+ * one: it gives the header its xid, writes what toBuffer returns, pairs the reply with it by xid,
+ * in order, and decodes the reply by the header's type. A multi's reply the library reads itself.
+ * It knows no multiRead: the header tells it DELETE, whose successful reply has no body for it to
+ * read, and readRepliesOneByOne, which sees every reply first, decodes the body (takeMultiReadReply).
  */
-class MultiReadRequest {
-  readonly header = { xid: 0, type: deleteOpCode };
-  /** Set from the reply before the library calls back. */
+class EncodedRequest {
+  readonly header: { xid: number; type: number };
+  /** A multiRead's reply, set before the library calls back. */
   reply: MultiReadResult[] | Error | undefined;
 
-  constructor(private readonly serverPaths: readonly string[]) {}
+  constructor(
+    readonly opCode: number,
+    private readonly bodyBytes: number,
+    private readonly writeBody: (buffer: Buffer, offset: number) => void,
+  ) {
+    this.header = { xid: 0, type: opCode === multiReadOpCode ? deleteOpCode : opCode };
+  }
 
-  /** The whole frame: its length, the RequestHeader (xid, type multiRead), the MultiOperationRecord. */
+  /** The whole frame: its length, the RequestHeader (xid, op code), the body. */
   toBuffer(): Buffer {
-    const bodyBytes = 8 + multiReadRequestBytes(this.serverPaths);
-    const buffer = Buffer.allocUnsafe(4 + bodyBytes);
-    let at = buffer.writeInt32BE(bodyBytes, 0);
+    const buffer = Buffer.allocUnsafe(4 + 8 + this.bodyBytes);
+    let at = buffer.writeInt32BE(8 + this.bodyBytes, 0);
     at = buffer.writeInt32BE(this.header.xid, at);
-    at = buffer.writeInt32BE(multiReadOpCode, at);
-    writeMultiReadRequest(this.serverPaths, buffer, at);
+    at = buffer.writeInt32BE(this.opCode, at);
+    this.writeBody(buffer, at);
     return buffer;
   }
+}
+
+/** A path as the server sees it: with the connect string's chroot, if any. */
+function serverPath(manager: ConnectionManagerInternals, path: string): string {
+  const chroot = manager.chrootPath;
+  if (!chroot) return path;
+  return path === '/' ? chroot : chroot + path;
 }
 
 /** Decodes `frame` into the multiRead it answers, if it answers the oldest request sent and that is one. */
 function takeMultiReadReply(manager: ConnectionManagerInternals, frame: Buffer): void {
   const oldest = manager.pendingQueue[0]?.request;
-  if (!(oldest instanceof MultiReadRequest) || frame.length < replyHeaderEnd || frame.readInt32BE(4) !== oldest.header.xid) return;
+  if (!(oldest instanceof EncodedRequest) || oldest.opCode !== multiReadOpCode) return;
+  if (frame.length < replyHeaderEnd || frame.readInt32BE(4) !== oldest.header.xid) return;
   // An error (err != 0) has no body: the library reports it as for any request.
   if (frame.readInt32BE(16) !== 0) return;
   try {
@@ -336,13 +316,40 @@ function takeMultiReadReply(manager: ConnectionManagerInternals, frame: Buffer):
  */
 export function queueMultiRead(library: Client, paths: readonly string[], done: (error: unknown, results?: MultiReadResult[]) => void): void {
   const manager = connectionManager(library);
-  const chroot = manager.chrootPath;
-  const request = new MultiReadRequest(chroot ? paths.map((path) => (path === '/' ? chroot : chroot + path)) : paths);
+  const onServer = paths.map((path) => serverPath(manager, path));
+  const request = new EncodedRequest(multiReadOpCode, multiReadRequestBytes(onServer), (buffer, offset) => writeMultiReadRequest(onServer, buffer, offset));
   manager.queue(request, (error) => {
     if (error) done(error);
     else if (request.reply instanceof Error) done(request.reply);
     else if (request.reply === undefined) done(new Error('multiRead answered without a reply read (the connection was not streamlined)'));
     else done(null, request.reply);
+  });
+}
+
+/**
+ * Sends a multi of `ops` on the library's connection, encoded here (the library's own Transaction
+ * serialized a new topic's multis at five times the CPU), each create with the ACL `aclsFor`
+ * gives its path. `done` gets the library's error for the whole request (CONNECTION_LOSS...) or
+ * every op's result, in which a failed multi's failing op has its error code in `err`.
+ */
+export function queueMulti(library: Client, ops: readonly ZkOp[], aclsFor: (path: string) => readonly ZkAcl[], done: (error: unknown, results?: LibraryOpResult[]) => void): void {
+  const manager = connectionManager(library);
+  const onServer = ops.map((op): MultiWireOp => {
+    const path = serverPath(manager, op.path);
+    switch (op.op) {
+      case 'create':
+        return { op: 'create', path, data: op.data, acls: aclsFor(op.path), flags: libraryCreateMode[op.mode ?? 'persistent'] };
+      case 'setData':
+        return { op: 'setData', path, data: op.data, version: op.expectedVersion };
+      case 'check':
+      case 'delete':
+        return { op: op.op, path, version: op.expectedVersion };
+    }
+  });
+  const request = new EncodedRequest(multiOpCode, multiRequestBytes(onServer), (buffer, offset) => writeMultiRequest(onServer, buffer, offset));
+  manager.queue(request, (error, response) => {
+    if (error) done(error);
+    else done(null, (response as { payload: { results: LibraryOpResult[] } }).payload.results);
   });
 }
 

@@ -1,5 +1,15 @@
-import { decodeMultiReadResponse, multiReadRequestBytes, writeMultiReadRequest } from '../../../src/coordination/zk-multi-read';
+import zookeeper from 'node-zookeeper-client';
+import { OPEN_ACL_UNSAFE, ZkPerms } from '../../../src/coordination/zk-acls';
+import {
+  decodeMultiReadResponse, multiReadRequestBytes, multiRequestBytes, writeMultiReadRequest, writeMultiRequest, type MultiWireOp,
+} from '../../../src/coordination/zk-multi-wire';
 import type { ZkStat } from '../../../src/coordination/zk-types';
+
+/** node-zookeeper-client's own serializer of a multi's ops (its Transaction's), which zk-multi-wire.ts replaces. */
+interface LibraryJute {
+  TransactionRequest: new (ops: unknown[]) => { setChrootPath(path: string): void; byteLength(): number; serialize(buffer: Buffer, offset: number): number };
+}
+const libraryJute = require('node-zookeeper-client/lib/jute') as LibraryJute;
 
 /** Jute's primitives, written out one by one as ZooKeeper's BinaryOutputArchive does, to check the encoder against. */
 const jute = {
@@ -48,6 +58,43 @@ describe('multiRead request (MultiOperationRecord of getData ops)', () => {
     const buffer = Buffer.alloc(multiReadRequestBytes([]));
     writeMultiReadRequest([], buffer, 0);
     expect(buffer).toEqual(jute.multiHeader(-1, true, -1));
+  });
+});
+
+describe('multi request (MultiOperationRecord of write ops)', () => {
+  it('is byte for byte what node-zookeeper-client\'s Transaction sends, chroot and ACLs included', () => {
+    const chroot = '/josef-é';
+    const acls = [{ perms: ZkPerms.all, scheme: 'auth', id: '' }, { perms: ZkPerms.read, scheme: 'world', id: 'anyone' }];
+    const state = Buffer.from('{"leader":1}');
+    const ops: MultiWireOp[] = [
+      { op: 'check', path: '/controller_epoch', version: 0 },
+      { op: 'create', path: '/brokers/topics/t/partitions/0', data: undefined, acls: OPEN_ACL_UNSAFE, flags: 0 },
+      { op: 'create', path: '/brokers/topics/t/partitions/0/state', data: state, acls, flags: 2 },
+      { op: 'setData', path: '/brokers/topics/t/partitions/1/state', data: state, version: 7 },
+      { op: 'delete', path: '/admin/reassign_partitions', version: -1 },
+    ];
+    const libraryOps = ops.map((op) => {
+      switch (op.op) {
+        case 'create':
+          return { type: 1, path: op.path, data: op.data, mode: op.flags, acls: op.acls.map((a) => new zookeeper.ACL(a.perms, new zookeeper.Id(a.scheme, a.id))) };
+        case 'setData':
+          return { type: 5, path: op.path, data: op.data, version: op.version };
+        case 'check':
+          return { type: 13, path: op.path, version: op.version };
+        case 'delete':
+          return { type: 2, path: op.path, version: op.version };
+      }
+    });
+    const library = new libraryJute.TransactionRequest(libraryOps);
+    library.setChrootPath(chroot);
+    const expected = Buffer.alloc(library.byteLength());
+    library.serialize(expected, 0);
+
+    const onServer = ops.map((op) => ({ ...op, path: chroot + op.path }));
+    expect(multiRequestBytes(onServer)).toBe(expected.length);
+    const ours = Buffer.alloc(expected.length);
+    expect(writeMultiRequest(onServer, ours, 0)).toBe(expected.length);
+    expect(ours).toEqual(expected);
   });
 });
 
