@@ -13,9 +13,17 @@ export class EventLoopSlice {
     this.startMs = performance.now();
   }
 
+  /**
+   * Whether the current slice has lasted sliceMs. A loop over thousands of items asks this before
+   * `await pause()`: an await costs a promise and a turn of the microtask queue even when it does not wait.
+   */
+  isOver(): boolean {
+    return performance.now() - this.startMs >= this.sliceMs;
+  }
+
   /** Yields to the event loop once the current slice has lasted sliceMs; otherwise returns at once. */
   async pause(): Promise<void> {
-    if (performance.now() - this.startMs < this.sliceMs) return;
+    if (!this.isOver()) return;
     await new Promise((resolve) => setImmediate(resolve));
     this.startMs = performance.now();
   }

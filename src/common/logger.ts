@@ -17,6 +17,8 @@ export interface Logger {
   warn(message: string): void;
   error(message: string): void;
   child(name: string): Logger;
+  /** Whether debug lines are written: a caller that would build one per partition asks first. Without it: they are. */
+  isDebugEnabled?(): boolean;
 }
 
 export function createLogger(name: string, write: (line: string) => void = (l) => process.stderr.write(l)): Logger {
@@ -31,5 +33,6 @@ export function createLogger(name: string, write: (line: string) => void = (l) =
     warn: (m) => log('warn', m),
     error: (m) => log('error', m),
     child: (sub) => createLogger(`${name}.${sub}`, write),
+    isDebugEnabled: () => rank.debug >= threshold,
   };
 }

@@ -49,9 +49,10 @@ export class ReplicaFetcherManager {
 
   /** Makes each partition fetch from its leader, truncating first (also when it already fetched from there). */
   addFetcherForPartitions(starts: FollowStart[]): void {
+    // Removed all at once: one at a time cost a Map and an array per partition (10,000 at a failover).
+    this.removeFetcherForPartitions(starts);
     const grouped = new Map<string, FollowStart[]>();
     for (const start of starts) {
-      this.removeFetcherForPartitions([start]);
       const id = `${start.leader.nodeId}-${fetcherId(start.topic, start.partition, this.options.numFetchers)}`;
       const existing = this.fetchers.get(id);
       const { host, port } = start.leader;

@@ -13,12 +13,12 @@ import { EventLoopSlice } from '../common/event-loop-slice';
 import type { Logger } from '../common/logger';
 import type { Scheduler } from '../common/scheduler';
 import { isInternalTopic, partitionKey } from '../common/topic';
-import { topicConfig } from '../storage/topic-config';
+import { topicConfig, type TopicConfig } from '../storage/topic-config';
 import { DEBUGGING_REPLICA_ID, EARLIEST_TIMESTAMP, LATEST_TIMESTAMP } from '../protocol/api-keys';
 import {
-  groupByTopic as groupItemsByTopic, INVALID_LOW_WATERMARK, type DescribeLogDirsResult, type LeaderAndIsrRequest, type LeaderAndIsrResponse, type StopReplicaRequest, type StopReplicaResponse,
+  groupByTopic as groupItemsByTopic, INVALID_LOW_WATERMARK, type DescribeLogDirsResult, type LeaderAndIsrPartitionState, type LeaderAndIsrRequest, type LeaderAndIsrResponse, type StopReplicaRequest, type StopReplicaResponse,
 } from '../protocol/messages';
-import type { LogManager } from '../storage/log-manager';
+import type { LogManager, PartitionDirListing } from '../storage/log-manager';
 import { DelayedDeleteRecords, type DeleteRecordsPartitionStatus } from '../replication/delayed-delete-records';
 import { DelayedFetch } from '../replication/delayed-fetch';
 import { DelayedProduce, type ProducePartitionStatus } from '../replication/delayed-produce';
@@ -378,8 +378,7 @@ export class ReplicaManager {
    * apply to its hosted partitions at once; its throttled replicas are ReplicationThrottles' part.
    */
   applyTopicConfig(topic: string, props: Record<string, string>): void {
-    const { config } = this.options;
-    const settings = topicConfig(brokerLogConfig(config), config.minInsyncReplicas, props);
+    const settings = this.topicSettings(props);
     for (const hosted of this.partitions.values()) {
       if (hosted.topic !== topic) continue;
       hosted.log.config = settings.log;
@@ -497,7 +496,6 @@ export class ReplicaManager {
         this.logger.warn(`ignoring LeaderAndIsr from controller ${request.controllerId} with epoch ${request.controllerEpoch}: epoch ${this.controllerEpoch} is newer`);
         return { errorCode: ErrorCode.STALE_CONTROLLER_EPOCH.code, partitions: [] };
       }
-      const overrides = new Map<string, Promise<Record<string, string>>>();
       const partitions: LeaderAndIsrResponse['partitions'] = [];
       const follow: FollowStart[] = [];
       const changes: LeadershipChange[] = [];
@@ -506,49 +504,56 @@ export class ReplicaManager {
       // first: running between the slices below, they would fetch with the leader epoch being
       // replaced and be fenced, partition by partition.
       this.fetcherManager?.removeFetcherForPartitions(request.partitionStates.filter((s) => s.replicas.includes(this.brokerId) && !this.getPartition(s.topic, s.partition)?.isStale(s)));
+      // Each topic's settings are read and built once, not per partition: one request may host
+      // 10,000 partitions of one topic, and their logs share the topic's LogConfig.
+      const settings = await this.topicSettingsOfNewPartitions(request.partitionStates);
+      // One listing of each new topic's folder instead of a stat per new log (issue 24).
+      const dirListing = this.options.logManager.partitionDirListing();
+      const debug = this.logger.isDebugEnabled?.() ?? true;
       // Thousands of partitions (each new one opens its log) must not stall this broker's only
       // thread: its ZooKeeper session would miss its pings and expire (issue 24's collapse).
       const slice = new EventLoopSlice(leaderAndIsrSliceMs);
       for (const state of request.partitionStates) {
-        await slice.pause();
-        const key = partitionKey(state.topic, state.partition);
-        const answer = (errorCode: number): void => void partitions.push({ topic: state.topic, partition: state.partition, errorCode });
+        if (slice.isOver()) await slice.pause();
+        const { topic, partition: partitionId } = state;
         if (!state.replicas.includes(this.brokerId)) {
-          this.logger.warn(`ignoring LeaderAndIsr for ${key}: broker ${this.brokerId} is not among its replicas ${JSON.stringify(state.replicas)}`);
-          answer(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION.code);
+          this.logger.warn(`ignoring LeaderAndIsr for ${partitionKey(topic, partitionId)}: broker ${this.brokerId} is not among its replicas ${JSON.stringify(state.replicas)}`);
+          partitions.push({ topic, partition: partitionId, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION.code });
           continue;
         }
+        const key = partitionKey(topic, partitionId);
         if (this.offlinePartitions.has(key)) {
-          answer(ErrorCode.KAFKA_STORAGE_ERROR.code);
+          partitions.push({ topic, partition: partitionId, errorCode: ErrorCode.KAFKA_STORAGE_ERROR.code });
           continue;
         }
+        let errorCode = ErrorCode.NONE.code;
         try {
-          if (!overrides.has(state.topic)) overrides.set(state.topic, this.readTopicOverrides(state.topic));
-          const partition = this.getPartition(state.topic, state.partition) ?? this.hostPartition(state.topic, state.partition, await overrides.get(state.topic) ?? {}, state.isNew);
+          const partition = this.partitions.get(key) ?? this.hostPartition(topic, partitionId, settings.get(topic) ?? this.topicSettings({}), state.isNew, dirListing);
           if (partition.isStale(state)) {
             // A new controller resends every partition at its current epoch: thousands of these
             // are expected, so they are counted in the request's line (Kafka logs each at INFO).
-            this.logger.debug(`ignoring LeaderAndIsr for ${key} with leader epoch ${state.leaderEpoch}: it already has epoch ${partition.leaderEpoch}`);
+            if (debug) this.logger.debug(`ignoring LeaderAndIsr for ${key} with leader epoch ${state.leaderEpoch}: it already has epoch ${partition.leaderEpoch}`);
             stale++;
-            answer(ErrorCode.STALE_CONTROLLER_EPOCH.code);
+            partitions.push({ topic, partition: partitionId, errorCode: ErrorCode.STALE_CONTROLLER_EPOCH.code });
             continue;
           }
-          if (state.leader === this.brokerId) {
+          const isLeader = state.leader === this.brokerId;
+          if (isLeader) {
             partition.makeLeader(state);
           } else {
             partition.makeFollower(state);
             const leader = request.liveLeaders.find((b) => b.nodeId === state.leader);
-            if (leader) follow.push({ topic: state.topic, partition: state.partition, leaderEpoch: state.leaderEpoch, inIsr: state.isr.includes(this.brokerId), leader });
+            if (leader) follow.push({ topic, partition: partitionId, leaderEpoch: state.leaderEpoch, inIsr: state.isr.includes(this.brokerId), leader });
             else if (state.leader >= 0) this.logger.warn(`${key}: leader broker ${state.leader} is not among the live leaders sent; not fetching until it is`);
           }
-          this.logger.debug(`${key}: ${state.leader === this.brokerId ? 'leader' : `follower of broker ${state.leader}`} at leader epoch ${state.leaderEpoch}, ISR ${JSON.stringify(state.isr)}, HW ${partition.highWatermark}, LEO ${partition.log.logEndOffset}`);
+          if (debug) this.logger.debug(`${key}: ${isLeader ? 'leader' : `follower of broker ${state.leader}`} at leader epoch ${state.leaderEpoch}, ISR ${JSON.stringify(state.isr)}, HW ${partition.highWatermark}, LEO ${partition.log.logEndOffset}`);
           this.wakeWaiters(key, true);
-          changes.push({ topic: state.topic, partition: state.partition, isLeader: state.leader === this.brokerId, leaderEpoch: state.leaderEpoch });
-          answer(ErrorCode.NONE.code);
+          changes.push({ topic, partition: partitionId, isLeader, leaderEpoch: state.leaderEpoch });
         } catch (err) {
-          this.options.logManager.reportStorageError(state.topic, state.partition, `LeaderAndIsr for ${key}`, err);
-          answer(partitionError(err, `LeaderAndIsr for ${key}`, this.logger).errorCode);
+          this.options.logManager.reportStorageError(topic, partitionId, `LeaderAndIsr for ${key}`, err);
+          errorCode = partitionError(err, `LeaderAndIsr for ${key}`, this.logger).errorCode;
         }
+        partitions.push({ topic, partition: partitionId, errorCode });
       }
       // Followers (re)start from their log end, truncating first (KIP-101).
       this.fetcherManager?.addFetcherForPartitions(follow);
@@ -562,6 +567,19 @@ export class ReplicaManager {
     });
   }
 
+  /** The settings of each topic with a partition not hosted here yet, its overrides read once per topic. */
+  private async topicSettingsOfNewPartitions(states: LeaderAndIsrPartitionState[]): Promise<Map<string, TopicConfig>> {
+    const topics = new Set<string>();
+    for (const state of states) if (!topics.has(state.topic) && !this.partitions.has(partitionKey(state.topic, state.partition))) topics.add(state.topic);
+    const settings = await Promise.all([...topics].map(async (topic) => [topic, this.topicSettings(await this.readTopicOverrides(topic))] as const));
+    return new Map(settings);
+  }
+
+  private topicSettings(overrides: Record<string, string>): TopicConfig {
+    const { config } = this.options;
+    return topicConfig(brokerLogConfig(config), config.minInsyncReplicas, overrides);
+  }
+
   private async readTopicOverrides(topic: string): Promise<Record<string, string>> {
     if (!this.options.topicConfigOverrides) return {};
     try {
@@ -572,10 +590,9 @@ export class ReplicaManager {
     }
   }
 
-  private hostPartition(topic: string, partition: number, overrides: Record<string, string>, isNew: boolean): Partition {
-    const { config, logManager, clock } = this.options;
-    const settings = topicConfig(brokerLogConfig(config), config.minInsyncReplicas, overrides);
-    const log = logManager.getOrCreateLog(topic, partition, settings.log, isNew);
+  private hostPartition(topic: string, partition: number, settings: TopicConfig, isNew: boolean, dirListing: PartitionDirListing): Partition {
+    const { logManager, clock } = this.options;
+    const log = logManager.getOrCreateLog(topic, partition, settings.log, isNew, dirListing);
     // A log opened at startup got the broker's defaults: the topic's own settings apply from now on.
     log.config = settings.log;
     const hosted = new Partition({

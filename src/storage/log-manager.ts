@@ -16,7 +16,7 @@ import * as path from 'path';
 import type { Clock } from '../common/clock';
 import { ErrorCode, JosefError } from '../common/errors';
 import type { Logger } from '../common/logger';
-import { parsePartitionDirName, partitionDir, partitionKey, topicNameProblem, validateTopicName } from '../common/topic';
+import { parsePartitionDirName, partitionDir, partitionDirName, partitionKey, topicNameProblem, validateTopicName } from '../common/topic';
 import { CHECKPOINT_TEMP_SUFFIX, readOffsetCheckpoint, writeOffsetCheckpoint } from './checkpoint-file';
 import { CLEANER_OFFSET_CHECKPOINT, LogCleanerManager } from './log-cleaner-manager';
 import { LogCleaner, type LogCleanerConfig } from './log-cleaner';
@@ -55,6 +55,38 @@ export interface LogManagerOptions {
   cleaner?: LogCleanerConfig;
   /** Runs before, during (after every file operation) and after a cleaner's swap (the crash test kills the process there). */
   onSwapStep?: (what: string) => void;
+}
+
+/**
+ * Which partition folders exist in a topic's folder, each topic folder read once: a LeaderAndIsr
+ * hosting 10,000 new partitions lists the topic's folder once instead of making a stat per log
+ * (issue 24). A listing is made per request and good for its length: only LogManager makes a
+ * partition's folder, and only for a log it holds (getLog finds that log before any listing is
+ * asked), and StopReplica, which removes folders, waits for the LeaderAndIsr before it.
+ */
+export class PartitionDirListing {
+  private readonly topicDirs = new Map<string, ReadonlySet<string>>();
+
+  has(logDir: string, topic: string, partition: number): boolean {
+    const key = `${logDir}\0${topic}`;
+    let names = this.topicDirs.get(key);
+    if (names === undefined) {
+      names = listDir(path.join(logDir, topic));
+      this.topicDirs.set(key, names);
+    }
+    return names.has(partitionDirName(partition));
+  }
+}
+
+/** The names in `dir`; none when it does not exist. */
+function listDir(dir: string): ReadonlySet<string> {
+  try {
+    return new Set(fs.readdirSync(dir));
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return new Set();
+    throw err;
+  }
 }
 
 /** The high watermark of a partition this broker knows, or undefined. */
@@ -245,10 +277,11 @@ export class LogManager {
    * The partition's log, created on the live log dir holding the fewest partitions when new. As
    * Kafka, a log that is not found while a log dir is offline is not created unless the controller
    * says the partition is new (`isNew`): it may be on the offline dir, and an empty log elsewhere
-   * would pass for it (KAFKA_STORAGE_ERROR). A new log makes no system call here but one stat:
-   * its folder and files come at its first append or from the background creation.
+   * would pass for it (KAFKA_STORAGE_ERROR). A new log makes no system call here but one stat, or
+   * none with a `dirListing` shared by the logs of one request: its folder and files come at its
+   * first append or from the background creation.
    */
-  getOrCreateLog(topic: string, partition: number, config: LogConfig = this.defaultConfig, isNew = true): PartitionLog {
+  getOrCreateLog(topic: string, partition: number, config: LogConfig = this.defaultConfig, isNew = true, dirListing?: PartitionDirListing): PartitionLog {
     const existing = this.getLog(topic, partition);
     if (existing) return existing;
     validateTopicName(topic);
@@ -261,12 +294,17 @@ export class LogManager {
     const dir = partitionDir(logDir, topic, partition);
     const options = { ...this.logOpenOptions(logDir), recoveryPoint: 0, hadCleanShutdown: false };
     const log = maybeHandleIOException(this.options.logDirFailureChannel, logDir, `creating the log of ${topic}-${partition}`, () =>
-      (fs.existsSync(dir) ? PartitionLog.open(dir, topic, partition, config, options) : PartitionLog.createLazily(dir, topic, partition, config, options)));
+      ((dirListing ? dirListing.has(logDir, topic, partition) : fs.existsSync(dir)) ? PartitionLog.open(dir, topic, partition, config, options) : PartitionLog.createLazily(dir, topic, partition, config, options)));
     this.logs.set(partitionKey(topic, partition), { log, logDir });
     if (log.awaitingFiles) this.createFilesWhenQuiet(log);
     // DEBUG: a LeaderAndIsr creating thousands of logs says how many in one line.
     this.logger.debug(`created log for ${topic}-${partition} in ${logDir}`);
     return log;
+  }
+
+  /** A listing of partition folders for the logs one request creates (see PartitionDirListing). */
+  partitionDirListing(): PartitionDirListing {
+    return new PartitionDirListing();
   }
 
   /** Queues `log` for the background creation, which starts once no log was created for fileCreationQuietMs. */

@@ -129,6 +129,24 @@ describe('LogManager', () => {
     expect(filesOf(again.dir)).toContain('leader-epoch-checkpoint');
   });
 
+  it('with one listing of a topic\'s folder for many new logs, opens a partition folder found there and creates the others lazily', () => {
+    const first = LogManager.open([dirs[0]], logConfig(), options);
+    first.getOrCreateLog('orders', 0).appendAsLeader(numberedBatch(0, 5), 0);
+    first.close();
+    const manager = LogManager.open([dirs[0]], logConfig(), options);
+    // A partition folder the manager did not load (put there behind its back): the listing must see it as the stat did.
+    fs.cpSync(path.join(dirs[0], 'orders', '0'), path.join(dirs[0], 'orders', '1'), { recursive: true });
+    const listing = manager.partitionDirListing();
+    const found = manager.getOrCreateLog('orders', 1, logConfig(), true, listing);
+    const created = manager.getOrCreateLog('orders', 2, logConfig(), true, listing);
+    const otherTopic = manager.getOrCreateLog('payments', 0, logConfig(), true, listing);
+    expect(found.logEndOffset).toBe(5);
+    expect(found.awaitingFiles).toBe(false);
+    expect([created.awaitingFiles, otherTopic.awaitingFiles]).toEqual([true, true]);
+    expect(fs.existsSync(created.dir)).toBe(false);
+    manager.close();
+  });
+
   it('starts a new log without files over at an offset (a follower behind the leader\'s log start)', () => {
     const manager = LogManager.open([dirs[0]], logConfig(), options);
     const log = manager.getOrCreateLog('orders', 0);

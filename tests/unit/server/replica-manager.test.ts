@@ -38,6 +38,7 @@ describe('ReplicaManager', () => {
   let manager: ReplicaManager;
   const known = new Set<string>();
   const deadBrokers = new Set<number>();
+  const topicConfigReads: string[] = [];
 
   const open = (): void => {
     logManager = LogManager.open(config.logDirs, { segmentBytes: 1 << 20, segmentMs: 1e12, retentionMs: -1, retentionBytes: -1, indexIntervalBytes: 4096, maxMessageBytes: 10_000, flushIntervalMessages: 1e15, flushIntervalMs: 1e15 }, { clock: scheduler.clock, logger: quietLogger });
@@ -45,7 +46,10 @@ describe('ReplicaManager', () => {
       config, logManager, clock: scheduler.clock, logger: quietLogger, scheduler,
       isKnownPartition: (t, p) => known.has(`${t}-${p}`),
       isAliveBroker: (id) => !deadBrokers.has(id),
-      topicConfigOverrides: async (topic): Promise<Record<string, string>> => (topic === 'tiny' ? { 'max.message.bytes': '100' } : {}),
+      topicConfigOverrides: async (topic): Promise<Record<string, string>> => {
+        topicConfigReads.push(topic);
+        return topic === 'tiny' ? { 'max.message.bytes': '100' } : {};
+      },
     });
   };
 
@@ -55,6 +59,7 @@ describe('ReplicaManager', () => {
     scheduler = new ManualScheduler();
     known.clear();
     deadBrokers.clear();
+    topicConfigReads.length = 0;
     open();
   });
   afterEach(() => {
@@ -112,6 +117,17 @@ describe('ReplicaManager', () => {
     ]);
     expect(results[0].errorMessage).toMatch(/CRC/i);
     expect(manager.getPartition('orders', 0)?.log.logEndOffset).toBe(0);
+  });
+
+  it('reads a topic\'s config once per LeaderAndIsr, and not at all when every partition of it is hosted already', async () => {
+    await manager.becomeLeaderOrFollower(leaderAndIsr([0, 1, 2].map((p) => partitionState('orders', p)).concat(partitionState('tiny', 0))));
+    expect(topicConfigReads.sort()).toEqual(['orders', 'tiny']);
+    topicConfigReads.length = 0;
+    await manager.becomeLeaderOrFollower(leaderAndIsr([partitionState('orders', 0, { leaderEpoch: 1 }), partitionState('tiny', 0, { leaderEpoch: 1 }), partitionState('tiny', 1)]));
+    expect(topicConfigReads).toEqual(['tiny']);
+    // The partitions of a topic hosted by one request share its settings.
+    expect(manager.getPartition('orders', 2)?.log.config).toBe(manager.getPartition('orders', 0)?.log.config);
+    expect(manager.getPartition('tiny', 1)?.log.config.maxMessageBytes).toBe(100);
   });
 
   it('rejects acks other than 0, 1 and -1, and appends to internal topics only when allowed', async () => {
