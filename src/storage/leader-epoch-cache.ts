@@ -7,7 +7,7 @@
  */
 import * as path from 'path';
 import { readCheckpointLines, writeCheckpointLines } from './checkpoint-file';
-import { LEADER_EPOCH_CHECKPOINT } from './log-config';
+import { LEADER_EPOCH_CHECKPOINT, fileInPartitionDir } from './log-config';
 
 export interface EpochEntry {
   epoch: number;
@@ -156,7 +156,7 @@ export class LeaderEpochFileCache extends LeaderEpochEntries {
 
   /** The cache of a log created now, whose folder holds nothing yet: no file to read. */
   static empty(partitionDir: string): LeaderEpochFileCache {
-    return new LeaderEpochFileCache(path.join(partitionDir, LEADER_EPOCH_CHECKPOINT), []);
+    return new LeaderEpochFileCache(fileInPartitionDir(partitionDir, LEADER_EPOCH_CHECKPOINT), []);
   }
 
   private markIf(changed: boolean): boolean {

@@ -3,6 +3,7 @@
  * names of the files a partition folder holds. Defaults are Kafka's; the broker maps
  * server.properties (log.segment.bytes, ...) and topic overrides (segment.bytes, ...) onto these.
  */
+import * as path from 'path';
 import type { CleanupPolicy } from '../common/cleanup-policy';
 
 export interface LogConfig {
@@ -94,6 +95,15 @@ export const SEGMENT_FILE_SUFFIXES: readonly SegmentFileSuffix[] = ['.log', '.in
 /** A segment file's name: its base offset in 20 digits, as Kafka names them. */
 export function segmentFileName(baseOffset: number, suffix: SegmentFileSuffix): string {
   return String(baseOffset).padStart(20, '0') + suffix;
+}
+
+/**
+ * The path of file `name` in a partition's folder `dir` as partitionDir made it (path.join's
+ * output: normalized, no trailing separator), without path.join's normalizing pass: a new log's
+ * four file paths cost 50 ms of a LeaderAndIsr creating 10,000 logs that way.
+ */
+export function fileInPartitionDir(dir: string, name: string): string {
+  return dir + path.sep + name;
 }
 
 const segmentFilePattern = /^(\d{20})(\.log|\.index|\.timeindex)$/;

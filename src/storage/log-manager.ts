@@ -114,6 +114,7 @@ export class LogManager {
   /** Logs created lazily whose files the background creation has not made yet, oldest first. */
   private awaitingFiles: PartitionLog[] = [];
   private fileCreationTimer: NodeJS.Timeout | undefined;
+  private readonly newLogOptionsByDir = new Map<string, LogOpenOptions>();
   readonly cleanerManager: LogCleanerManager;
   /** The log cleaner (with cleaner settings given); its loops run once background tasks started. */
   readonly cleaner: LogCleaner | undefined;
@@ -258,6 +259,16 @@ export class LogManager {
     return loaded;
   }
 
+  /** What a new log on `logDir` is opened with, made once per dir rather than per log (two closures each, 10,000 at a create). */
+  private newLogOptions(logDir: string): LogOpenOptions {
+    let options = this.newLogOptionsByDir.get(logDir);
+    if (!options) {
+      options = { ...this.logOpenOptions(logDir), recoveryPoint: 0, hadCleanShutdown: false };
+      this.newLogOptionsByDir.set(logDir, options);
+    }
+    return options;
+  }
+
   /** What every log of `logDir` is opened with: a moved log start offset rewrites that dir's checkpoint at once. */
   private logOpenOptions(logDir: string): Omit<LogOpenOptions, 'recoveryPoint' | 'hadCleanShutdown'> {
     return {
@@ -292,7 +303,7 @@ export class LogManager {
     }
     const logDir = live.length === 1 ? live[0] : this.leastLoaded(live);
     const dir = partitionDir(logDir, topic, partition);
-    const options = { ...this.logOpenOptions(logDir), recoveryPoint: 0, hadCleanShutdown: false };
+    const options = this.newLogOptions(logDir);
     const log = maybeHandleIOException(this.options.logDirFailureChannel, logDir, `creating the log of ${topic}-${partition}`, () =>
       ((dirListing ? dirListing.has(logDir, topic, partition) : fs.existsSync(dir)) ? PartitionLog.open(dir, topic, partition, config, options) : PartitionLog.createLazily(dir, topic, partition, config, options)));
     this.logs.set(partitionKey(topic, partition), { log, logDir });
@@ -310,7 +321,11 @@ export class LogManager {
   /** Queues `log` for the background creation, which starts once no log was created for fileCreationQuietMs. */
   private createFilesWhenQuiet(log: PartitionLog): void {
     this.awaitingFiles.push(log);
-    clearTimeout(this.fileCreationTimer);
+    // Restarted, not made anew: a LeaderAndIsr creating 10,000 logs would make and clear 10,000 timers.
+    if (this.fileCreationTimer) {
+      this.fileCreationTimer.refresh();
+      return;
+    }
     this.fileCreationTimer = setTimeout(() => void this.createAwaitedFiles(), fileCreationQuietMs);
     this.fileCreationTimer.unref();
   }

@@ -13,7 +13,7 @@ import {
 import { readInt64 } from '../protocol/varint';
 import type { LeaderEpochEntries } from './leader-epoch-cache';
 import { type BatchInfo, type BatchVisitor, LogFile, syncFilesInBackground, type ScanResult } from './log-file';
-import { SEGMENT_FILE_SUFFIXES, segmentFileName, type SegmentFileSuffix } from './log-config';
+import { SEGMENT_FILE_SUFFIXES, fileInPartitionDir, segmentFileName, type SegmentFileSuffix } from './log-config';
 import { OffsetIndex, RELATIVE_OFFSET_MAX } from './offset-index';
 import { ReadPositionHints } from './read-position-hints';
 import { TimeIndex, type TimestampOffset } from './time-index';
@@ -84,9 +84,9 @@ export class LogSegment {
    * append, a flush) or create(), so that hosting a partition costs no system call (issue 24).
    */
   static createLazily(dir: string, baseOffset: number, settings: SegmentSettings, nowMs: number): LogSegment {
-    const file = LogFile.createLazily(path.join(dir, segmentFileName(baseOffset, '.log')));
-    const index = OffsetIndex.open(path.join(dir, segmentFileName(baseOffset, '.index')), baseOffset, settings.segmentIndexBytes, true);
-    const timeIndex = TimeIndex.open(path.join(dir, segmentFileName(baseOffset, '.timeindex')), baseOffset, settings.segmentIndexBytes, true);
+    const file = LogFile.createLazily(fileInPartitionDir(dir, segmentFileName(baseOffset, '.log')));
+    const index = OffsetIndex.open(fileInPartitionDir(dir, segmentFileName(baseOffset, '.index')), baseOffset, settings.segmentIndexBytes, true);
+    const timeIndex = TimeIndex.open(fileInPartitionDir(dir, segmentFileName(baseOffset, '.timeindex')), baseOffset, settings.segmentIndexBytes, true);
     return new LogSegment(dir, baseOffset, file, index, timeIndex, settings, nowMs, '');
   }
 

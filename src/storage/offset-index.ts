@@ -29,7 +29,10 @@ export class OffsetIndex extends SegmentIndex {
     super(path, baseOffset, OFFSET_INDEX_ENTRY_BYTES, maxIndexBytes, lazily);
   }
 
-  private readonly offsetAt = (i: number): number => this.baseOffset + this.uint32At(i, relativeOffsetField);
+  /** A method, not an arrow-function field: 10,000 idle partitions' indexes would each carry the closure. */
+  private offsetAt(i: number): number {
+    return this.baseOffset + this.uint32At(i, relativeOffsetField);
+  }
 
   entry(i: number): OffsetPosition {
     return { offset: this.offsetAt(i), position: this.uint32At(i, positionField) };

@@ -76,6 +76,8 @@ export interface LogOpenOptions {
 }
 
 const emptyRecords = Buffer.alloc(0);
+/** Where every log's background-flush chain starts: one promise shared, not one per idle log. */
+const settled = Promise.resolve();
 
 export class PartitionLog {
   private segments: LogSegment[];
@@ -84,7 +86,7 @@ export class PartitionLog {
   readonly leaderEpochCache: LeaderEpochFileCache;
   private lastFlushMs: number;
   /** Background fsyncs of rolled segments run one after another on this chain. */
-  private backgroundFlush: Promise<void> = Promise.resolve();
+  private backgroundFlush: Promise<void> = settled;
   private flushScheduledUpTo: number;
   /** Bumped by every truncation, so a background flush started before one does not move the recovery point after it. */
   private truncations = 0;

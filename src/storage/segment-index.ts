@@ -106,13 +106,13 @@ export abstract class SegmentIndex {
   }
 
   /** The last entry whose key is at or below `target` (keys non-decreasing), or -1 when none is. */
-  protected floorEntry(target: number, keyAt: (i: number) => number): number {
+  protected floorEntry(target: number, keyAt: (this: this, i: number) => number): number {
     let low = 0;
     let high = this.count - 1;
     let found = -1;
     while (low <= high) {
       const mid = (low + high) >>> 1;
-      if (keyAt(mid) <= target) {
+      if (keyAt.call(this, mid) <= target) {
         found = mid;
         low = mid + 1;
       } else {
