@@ -50,9 +50,14 @@ export interface LogReadResult {
   logEndOffset: number;
 }
 
+/** The followers of every partition not led here: none. */
+const noFollowers = new Map<number, FollowerFetchState>();
+
 export class Partition {
   readonly topic: string;
   readonly partition: number;
+  /** `partitionKey(topic, partition)`, made once: the maps of hosted partitions, fetchers and purgatories key by it. */
+  readonly key: string;
   readonly log: PartitionLog;
   private readonly localBrokerId: number;
   private readonly clock: Clock;
@@ -71,21 +76,24 @@ export class Partition {
   isrUpdateInFlight = false;
   private hw: number;
   private suspendedBecause: string | undefined;
-  private readonly followers = new Map<number, FollowerFetchState>();
+  /**
+   * As leader, what it knows of each follower. A partition not led here shares one empty map (10,000
+   * followers would each hold their own); makeLeader always makes a fresh one, and the only other
+   * write replaces a state found in it, so the shared one stays empty.
+   */
+  private followers = noFollowers;
 
   constructor(options: PartitionOptions) {
     this.log = options.log;
     this.topic = options.log.topic;
     this.partition = options.log.partition;
+    this.key = partitionKey(this.topic, this.partition);
     this.localBrokerId = options.localBrokerId;
     this.clock = options.clock;
     this.minInsyncReplicas = options.minInsyncReplicas;
     this.hw = initialHighWatermark(options.highWatermarkCheckpoint, this.log.logStartOffset, this.log.logEndOffset);
   }
 
-  get key(): string {
-    return partitionKey(this.topic, this.partition);
-  }
 
   /** Leading, and not on hold (see suspendLeadership). */
   get isLeader(): boolean {
@@ -136,19 +144,21 @@ export class Partition {
     this.log.leaderEpochCache.assign(state.leaderEpoch, this.log.logEndOffset);
     const leo = this.log.logEndOffset;
     this.leaderEpochStartOffset = leo;
+    // Replicas no longer assigned drop out with the old map.
+    const followers = new Map<number, FollowerFetchState>();
     for (const replica of this.replicas) {
       if (replica === this.localBrokerId) continue;
       const previous = isNewLeader ? undefined : this.followers.get(replica);
       const inIsr = this.isr.includes(replica);
       const fresh = initialFollowerState(inIsr, nowMs);
-      this.followers.set(replica, {
+      followers.set(replica, {
         ...(previous ?? fresh),
         lastCaughtUpTimeMs: fresh.lastCaughtUpTimeMs,
         lastFetchLeaderLogEndOffset: leo,
         lastFetchTimeMs: nowMs,
       });
     }
-    for (const id of [...this.followers.keys()]) if (!this.replicas.includes(id)) this.followers.delete(id);
+    this.followers = followers;
     this.maybeIncrementHighWatermark();
     return isNewLeader;
   }
@@ -159,7 +169,7 @@ export class Partition {
     this.applyState(state);
     this.leaderId = state.leader;
     this.isr = [];
-    this.followers.clear();
+    this.followers = noFollowers;
     this.leaderEpochStartOffset = -1;
     this.hw = Math.min(this.hw, this.log.logEndOffset);
     return changed;
@@ -355,7 +365,7 @@ export class Partition {
     if (!this.isLeader) return;
     this.leaderId = leaderId === this.localBrokerId ? NO_LEADER : leaderId;
     this.isr = [];
-    this.followers.clear();
+    this.followers = noFollowers;
   }
 
   /** What the leader knows of a follower (replication's ISR decisions read it). */
