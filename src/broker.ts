@@ -415,6 +415,7 @@ export class Broker {
         brokerId: this.brokerId, endpoints: this.advertisedEndpoints, rack: this.config.brokerRack, staleSessionWaitMs,
       }, this.logger.child('registry'));
       this.brokerEpoch = brokerEpoch;
+      this.replicaManager?.registeredAs(brokerEpoch);
     } catch (err) {
       if (err instanceof BrokerIdTakenError) throw new BrokerStartupError(err.message);
       throw err;

@@ -111,7 +111,12 @@ export class Partition {
     return true;
   }
 
-  /** The session survived after all: the leadership the controller gave still stands. */
+  /** Leading, but on hold (see suspendLeadership). */
+  get isOnHold(): boolean {
+    return this.suspendedBecause !== undefined;
+  }
+
+  /** The session survived after all, or a controller confirmed the leadership since (ReplicaManager.confirmsHeldLeadership): it stands. */
   resumeLeadership(): boolean {
     const was = this.suspendedBecause !== undefined;
     this.suspendedBecause = undefined;

@@ -252,6 +252,29 @@ describe('ReplicaManager', () => {
       .toEqual({ errorCode: ErrorCode.STALE_CONTROLLER_EPOCH.code, partitions: [] });
   });
 
+  it('a leadership on hold after a lost session stands again only when a controller that knows the new registration resends it', async () => {
+    manager.registeredAs(10);
+    const state = partitionState('orders', 0, { leaderEpoch: 4, replicas: [1, 2], isr: [1, 2] });
+    const request = (brokerEpoch: number, overrides: Partial<LeaderAndIsrPartitionState> = {}): LeaderAndIsrRequest =>
+      ({ ...leaderAndIsr([{ ...state, ...overrides }]), brokerEpoch });
+    const produce = async (): Promise<number> => (await manager.appendRecords(1, 1000, [{ topic: 'orders', partition: 0, records: numberedBatch(0, 1) }]))[0].errorCode;
+    await manager.becomeLeaderOrFollower(request(10));
+    manager.suspendLeaderships('the ZooKeeper session expired');
+    expect(await produce()).toBe(ErrorCode.NOT_LEADER_OR_FOLLOWER.code);
+    // Sent to the registration the session lost (an old controller's request, still in flight): no confirmation.
+    expect((await manager.becomeLeaderOrFollower(request(10))).partitions[0].errorCode).toBe(ErrorCode.STALE_CONTROLLER_EPOCH.code);
+    manager.registeredAs(11);
+    // Another leader at the same epoch, or an older epoch, confirms nothing.
+    await manager.becomeLeaderOrFollower(request(11, { leader: 2 }));
+    await manager.becomeLeaderOrFollower(request(11, { leaderEpoch: 3 }));
+    expect(manager.getPartition('orders', 0)?.isLeader).toBe(false);
+    expect(await produce()).toBe(ErrorCode.NOT_LEADER_OR_FOLLOWER.code);
+    // A new controller found this broker registered again and still leading at epoch 4.
+    expect((await manager.becomeLeaderOrFollower(request(11))).partitions[0].errorCode).toBe(ErrorCode.NONE.code);
+    expect(manager.getPartition('orders', 0)?.isLeader).toBe(true);
+    expect(await produce()).toBe(ErrorCode.NONE.code);
+  });
+
   it('StopReplica with delete removes the partition and its files; waiting fetches are answered', async () => {
     await manager.becomeLeaderOrFollower(leaderAndIsr([partitionState('orders', 0)]));
     const waiting = manager.fetchMessages(fetchParams(0, { maxWaitMs: 10_000 }));
