@@ -49,10 +49,12 @@ const conditionalWriteAttemptsMax = 10;
 
 /**
  * Partitions whose state znodes one multi writes (updateEach changes them, a new topic's creates
- * them with their partition znodes): 8-16 KB, far below ZooKeeper's 1 MB jute.maxbuffer, and few
- * enough that the multis still overlap in the pipeline.
+ * them with their partition znodes): 30-60 KB, far below ZooKeeper's 1 MB jute.maxbuffer. 200
+ * rather than 50: a controlled shutdown of a broker at 10,000 partitions took its 6,667 ISR
+ * removals in 0.3-0.8 s instead of 0.7-1.8 s (quiet, alternated runs; docs/benchmarks.md), as
+ * ZooKeeper's cost per transaction, not per op, was most of it.
  */
-export const partitionsPerWrite = 50;
+export const partitionsPerWrite = 200;
 
 /** Znodes one multi of deleteRecursiveFenced deletes. */
 const znodesPerDelete = 100;
@@ -150,7 +152,7 @@ export class PartitionStateMachine {
    * and unreadable, a topic its successor had just deleted (found by the simulation, seed 3914 of
    * `npm run sim`). Kafka pipelines one create per znode; here up to partitionsPerWrite
    * partitions share one multi (with its /controller_epoch check), so that a 10,000-partition topic
-   * is 200 writes instead of 30,000 round trips.
+   * is 50 writes instead of 30,000 round trips.
    */
   private async initializeLeaderAndIsr(partitions: readonly TopicPartition[], why: string): Promise<LeadershipChange[]> {
     const elected: NewPartitionState[] = [];

@@ -8,14 +8,15 @@ import { createLogger } from '../../../src/common/logger';
 import { partitionKey } from '../../../src/common/topic';
 import { ControllerContext } from '../../../src/coordination/controller/controller-context';
 import { removeReplicaFromIsr } from '../../../src/coordination/controller/election';
-import { ControllerMovedError, PartitionStateMachine } from '../../../src/coordination/controller/partition-state-machine';
+import { ControllerMovedError, partitionsPerWrite, PartitionStateMachine } from '../../../src/coordination/controller/partition-state-machine';
 import { ZkPaths } from '../../../src/coordination/paths';
 import { SimScheduler } from '../../../src/coordination/sim/sim-scheduler';
 import { SimZooKeeperServer, type SimZooKeeper } from '../../../src/coordination/sim/sim-zookeeper';
 import { parsePartitionState, serializeControllerEpoch, serializePartitionState } from '../../../src/coordination/znodes';
 
 const topic = 't';
-const partitionCount = 120;
+/** Three multis' worth, the last one partial. */
+const partitionCount = 2 * partitionsPerWrite + 20;
 const partitions = Array.from({ length: partitionCount }, (_, partition) => ({ topic, partition }));
 
 let scheduler: SimScheduler;
@@ -61,7 +62,7 @@ async function znode(partition: number): Promise<{ isr: number[]; leaderEpoch: n
 test('many partitions change in a few fenced multis, the context following ZooKeeper', async () => {
   const changed = await states.updateAll(partitions, 'broker 2 shuts down', (_, current) => removeReplicaFromIsr(current, 2));
   expect(changed).toEqual(partitions);
-  expect(multis).toBe(Math.ceil(partitionCount / 50));
+  expect(multis).toBe(3);
   for (const tp of [partitions[0], partitions[77], partitions[partitionCount - 1]]) {
     const now = await znode(tp.partition);
     expect(now).toMatchObject({ isr: [1, 3], leaderEpoch: 1, version: 1 });
@@ -93,8 +94,9 @@ test('a topic\'s znodes are deleted children first, many to a fenced multi', asy
   await states.deleteRecursiveFenced(ZkPaths.topic(topic));
   expect(await zk.exists(ZkPaths.topic(topic))).toBeNull();
   expect(await zk.getChildren(ZkPaths.brokerTopics)).toEqual([]);
-  // A level at a time, up to 100 to a multi: two for the 120 state znodes, two for the partitions', one each for /partitions and the topic; not 242 deletes.
-  expect(multis).toBe(6);
+  // A level at a time, up to 100 to a multi: five for the 420 state znodes, five for the partitions', one each for /partitions and the topic; not 842 deletes.
+  expect(partitionCount).toBe(420);
+  expect(multis).toBe(12);
   await states.deleteRecursiveFenced(ZkPaths.topic(topic));
 });
 
