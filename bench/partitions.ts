@@ -159,8 +159,10 @@ async function produceSpread(bootstrapServers: string, name: string, count: numb
     for (let i = 0; i < count; i++) send(i);
     await producer.flush();
     const startNs = process.hrtime.bigint();
-    for (let i = 0; i < o.records; i++) {
+    for (let i = 0; i < o.records && !failed; i++) {
       send(i);
+      // Stops at the first failed send (a record past its delivery timeout): with partitions that
+      // refuse every write, each wait for room would otherwise wait out another record's timeout.
       if (i % 256 === 255) await producer.waitForRoom();
     }
     await producer.flush();
