@@ -414,8 +414,10 @@ export class ReplicaManager {
    */
   suspendLeaderships(reason: string): void {
     const held = [...this.partitions.values()].filter((p) => p.suspendLeadership(reason));
+    // The newest registration lost: leaderships still on hold from an earlier loss are held
+    // under it too, so a request to that registration (now stale) confirms none of them.
+    if (held.length > 0 || this.heldUnderBrokerEpoch !== undefined) this.heldUnderBrokerEpoch = this.brokerEpoch;
     if (held.length === 0) return;
-    this.heldUnderBrokerEpoch ??= this.brokerEpoch;
     this.logger.warn(`leadership of ${held.length} partition(s) on hold: ${reason}`);
     for (const p of held) this.wakeWaiters(p.key, true);
   }

@@ -273,6 +273,13 @@ describe('ReplicaManager', () => {
     expect((await manager.becomeLeaderOrFollower(request(11))).partitions[0].errorCode).toBe(ErrorCode.NONE.code);
     expect(manager.getPartition('orders', 0)?.isLeader).toBe(true);
     expect(await produce()).toBe(ErrorCode.NONE.code);
+    // Lost again: now a request to registration 11 is the stale one.
+    manager.suspendLeaderships('the ZooKeeper session expired');
+    await manager.becomeLeaderOrFollower(request(11));
+    expect(manager.getPartition('orders', 0)?.isLeader).toBe(false);
+    manager.registeredAs(12);
+    await manager.becomeLeaderOrFollower(request(12));
+    expect(manager.getPartition('orders', 0)?.isLeader).toBe(true);
   });
 
   it('StopReplica with delete removes the partition and its files; waiting fetches are answered', async () => {
