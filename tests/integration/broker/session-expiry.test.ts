@@ -3,7 +3,8 @@
  * controllership vanish, and when it can reach ZooKeeper again it registers again (a new broker
  * epoch) and wins /controller again, without a restart. Cut off in silence (a partition: no
  * packet either way, no connection closed), it stops acting as leader by the time ZooKeeper
- * expires its session, not only once it hears so after the partition heals (the zombie leader).
+ * expires its session, not only once it hears so after the partition heals (the zombie leader),
+ * and leads again once registered again and told so by the controller.
  */
 import * as path from 'path';
 import { Broker } from '../../../src/broker';
@@ -79,7 +80,7 @@ describe('broker session expiry', () => {
     expect((await observer.getJson<{ brokerid: number }>('/controller')).value.brokerid).toBe(1);
   });
 
-  it('cut off in silence, stops acting as leader once its session must have expired', async () => {
+  it('cut off in silence, stops acting as leader once its session must have expired, and leads again once registered again', async () => {
     const broker = await startBroker('silent-leader');
     const { host, port } = broker.advertisedEndpoints[0];
     const admin = new Admin({ bootstrapServers: `${host}:${port}`, logger: quietLogger });
@@ -104,5 +105,14 @@ describe('broker session expiry', () => {
     // ping's third of it before the silence. The leadership goes on hold from then on, not later.
     expect(stoppedAfterMs).toBeGreaterThan(sessionTimeoutMs / 2);
     expect(stoppedAfterMs).toBeLessThan(sessionTimeoutMs + 1_000);
+
+    // Healed once the session is gone: the broker registers again and, controller again, finds
+    // itself still leading zombie-0 at the same epoch; its LeaderAndIsr to the new registration
+    // lifts the hold (before, the partition stayed on hold for good, refusing every write).
+    await waitFor(async () => (await observer.exists('/brokers/ids/1')) === null, { timeoutMs: 30_000, message: 'ZooKeeper to expire the session' });
+    proxy.restore();
+    await waitFor(async () => (await listOffsets()) === ErrorCode.NONE.code, {
+      timeoutMs: 30_000, message: 'the broker, registered again, to lead zombie-0 again',
+    });
   });
 });
