@@ -19,7 +19,7 @@ import { addScramUser } from '../src/security/user-admin';
 import { quietLogger, startBenchCluster } from './bench-cluster';
 import { randomPayload } from './client-bench';
 import type { StormResult } from './failed-login-storm';
-import { LatencyRecorder, median, parseCount, processCpuMs, type Benchmark, type LatencySummary, type Progress } from './harness';
+import { LatencyRecorder, median, parseCount, parseCountList, processCpuMs, type Benchmark, type LatencySummary, type Progress } from './harness';
 import type { BenchReport } from './report';
 
 const intruder = 'alice';
@@ -200,12 +200,6 @@ async function run(options: OptionValues, progress: Progress): Promise<BenchRepo
   };
 }
 
-function parseDelays(value: string): number[] {
-  const delays = value.split(',').map((d) => Number(d.trim()));
-  if (delays.length === 0 || delays.some((d) => !Number.isSafeInteger(d) || d < 0)) throw new Error(`--delays-ms wants milliseconds separated by commas, got "${value}"`);
-  return delays;
-}
-
 export const failedLoginsBenchmark: Benchmark = {
   name: 'failed-logins',
   description: 'producers\' throughput and the broker\'s CPU while one client fails 10,000 SCRAM logins (issue 21), with and without connection.failed.authentication.delay.ms',
@@ -216,7 +210,7 @@ export const failedLoginsBenchmark: Benchmark = {
     command.option('--rate <n>', 'records per second, all producers together', parseCount, 2_000);
     command.option('--record-size <bytes>', 'bytes of each record\'s value', parseCount, 100);
     command.option('--quiet-ms <ms>', 'length of the quiet phases before and after the storm', parseCount, 10_000);
-    command.option('--delays-ms <list>', 'connection.failed.authentication.delay.ms values, a fresh broker each (Kafka\'s default is 100)', parseDelays, [100, 0]);
+    command.option('--delays-ms <list>', 'connection.failed.authentication.delay.ms values, a fresh broker each (Kafka\'s default is 100)', parseCountList('milliseconds', { min: 0 }), [100, 0]);
   },
   run,
 };

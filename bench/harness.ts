@@ -47,6 +47,20 @@ export function parseListOf<T extends string>(choices: readonly T[], what: strin
   return (value) => value.split(',').map((s) => s.trim()).filter((s) => s !== '').map(one);
 }
 
+/**
+ * A parser for an option that takes whole numbers separated by commas, such as `--partitions
+ * 1000,5000,10000`, each from `min` to `max` (1 and no bound unless given); `what` names them in the error.
+ */
+export function parseCountList(what: string, bounds: { min?: number; max?: number } = {}): (value: string) => number[] {
+  const { min = 1, max = Number.MAX_SAFE_INTEGER } = bounds;
+  const range = max === Number.MAX_SAFE_INTEGER ? `at least ${min}` : `from ${min} to ${max}`;
+  return (value) => {
+    const counts = value.split(',').map((v) => Number(v.trim()));
+    if (counts.some((n) => !Number.isSafeInteger(n) || n < min || n > max)) throw new Error(`expected ${what} separated by commas, each ${range}, got "${value}"`);
+    return counts;
+  };
+}
+
 /** The middle value (of an even count, the mean of the two middle ones). */
 export function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);

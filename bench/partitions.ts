@@ -19,7 +19,7 @@ import type { LocalCluster } from '../src/local/local-cluster';
 import { waitFor } from '../src/common/wait';
 import { randomPayload } from './client-bench';
 import { quietLogger, withBenchCluster } from './bench-cluster';
-import { elapsedMsSince, median, parseCount, parseListOf, type Benchmark, type Progress } from './harness';
+import { elapsedMsSince, median, parseCount, parseCountList, parseListOf, type Benchmark, type Progress } from './harness';
 import { partitionsChartSvg } from './partitions-chart';
 import { machineInfo, type BenchReport } from './report';
 
@@ -381,18 +381,12 @@ function report(results: CountResult[], o: PartitionsOptions, [loadAverageStart,
   };
 }
 
-function parseCounts(value: string): number[] {
-  const counts = value.split(',').map((v) => Number(v.trim()));
-  if (counts.some((n) => !Number.isSafeInteger(n) || n <= 0)) throw new Error(`expected partition counts separated by commas, got "${value}"`);
-  return counts;
-}
-
 export const partitionsBenchmark: Benchmark = {
   name: 'partitions',
   description: 'topic creation, leadership, failover, controlled shutdown, descriptors, memory and produce throughput of 3 brokers against the partition count (RF 3)',
   defineOptions(command: Command): void {
     command
-      .option('--partitions <list>', 'partition counts to measure, fresh clusters each', parseCounts, [1_000, 5_000, 10_000])
+      .option('--partitions <list>', 'partition counts to measure, fresh clusters each', parseCountList('partition counts'), [1_000, 5_000, 10_000])
       .option('--session-timeout-ms <ms>', 'the brokers\' zookeeper.session.timeout.ms (the broker\'s default)', parseCount, 6_000)
       .option('--records <n>', 'records of each produce run', parseCount, 30_000)
       .option('--record-size <bytes>', 'bytes of each record\'s value', parseCount, 100)

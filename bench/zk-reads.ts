@@ -19,7 +19,7 @@ import { getDataIfExists } from '../src/coordination/zk-reads';
 import { pathsPerMultiRead } from '../src/coordination/zookeeper';
 import { serializePartitionState } from '../src/coordination/znodes';
 import { quietLogger } from './bench-cluster';
-import { elapsedMsSince, median, parseCount, type Benchmark, type Progress } from './harness';
+import { elapsedMsSince, median, parseCount, parseCountList, type Benchmark, type Progress } from './harness';
 import type { BenchReport } from './report';
 
 const topic = 'reads';
@@ -39,14 +39,6 @@ function methods(batchSizes: readonly number[]): ReadMethod[] {
       read: async (zk, paths) => (await pipelined(inBatches(paths, size), (batch) => zk.getDataMany(batch))).flat(),
     })),
   ];
-}
-
-function parseBatchSizes(value: string): number[] {
-  const sizes = value.split(',').map((v) => Number(v.trim()));
-  if (sizes.some((n) => !Number.isSafeInteger(n) || n <= 0 || n > pathsPerMultiRead)) {
-    throw new Error(`expected paths per multiRead from 1 to ${pathsPerMultiRead} separated by commas, got "${value}"`);
-  }
-  return sizes;
 }
 
 async function writeStateZnodes(zk: ZkClient, count: number): Promise<string[]> {
@@ -129,7 +121,7 @@ export const zkReadsBenchmark: Benchmark = {
     command
       .option('--znodes <n>', 'state znodes to write and read (a third of 10,000 partitions: what a new controller reads first)', parseCount, 3_333)
       .option('--rounds <n>', 'rounds counted, after one to warm up; each round reads with every method', parseCount, 10)
-      .option('--batch-sizes <list>', `paths per multiRead to measure (each at most ${pathsPerMultiRead})`, parseBatchSizes, [100, 250, 500, 1_000])
+      .option('--batch-sizes <list>', `paths per multiRead to measure (each at most ${pathsPerMultiRead})`, parseCountList('paths per multiRead', { max: pathsPerMultiRead }), [100, 250, 500, 1_000])
       .option('--zk-base-port <port>', 'where to look for a free port for the local ZooKeeper', parseCount, 23_960);
   },
   run,
