@@ -223,7 +223,8 @@ export class ZkClient extends ZooKeeperBase {
    * would cost one more connection loss. The reads then go one getData each, pipelined, as before.
    */
   protected async multiRead(paths: readonly string[]): Promise<Array<ZkNodeData | undefined>> {
-    if (this.multiReadUnimplemented) return pipelined(paths, (path) => getDataIfExists(this, path));
+    const oneByOne = (): Promise<Array<ZkNodeData | undefined>> => pipelined(paths, (path) => getDataIfExists(this, path));
+    if (this.multiReadUnimplemented) return oneByOne();
     let results: MultiReadResult[];
     try {
       results = await this.call<MultiReadResult[]>('multiRead', paths[0], (lib, done) => queueMultiRead(lib, paths, done));
@@ -233,7 +234,7 @@ export class ZkClient extends ZooKeeperBase {
         this.multiReadUnimplemented = true;
         this.logger.warn(`ZooKeeper ${this.connectString} does not know multiRead (it is older than 3.6): reading many znodes one getData each from now on`);
       }
-      return pipelined(paths, (path) => getDataIfExists(this, path));
+      return oneByOne();
     }
     if (results.length !== paths.length) throw new Error(`multiRead of ${paths.length} path(s) answered with ${results.length} result(s)`);
     return results.map((result, i) => {

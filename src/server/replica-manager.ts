@@ -560,13 +560,13 @@ export class ReplicaManager {
         let errorCode = ErrorCode.NONE.code;
         try {
           const partition = this.partitions.get(key) ?? this.hostPartition(topic, partitionId, settings.get(topic) ?? this.topicSettings({}), state.isNew, dirListing);
-          if (partition.isStale(state) && this.confirmsHeldLeadership(request.brokerEpoch, partition, state)) {
-            partition.resumeLeadership();
-            resumed++;
-            partitions.push({ topic, partition: partitionId, errorCode });
-            continue;
-          }
           if (partition.isStale(state)) {
+            if (this.confirmsHeldLeadership(request.brokerEpoch, partition, state)) {
+              partition.resumeLeadership();
+              resumed++;
+              partitions.push({ topic, partition: partitionId, errorCode });
+              continue;
+            }
             // A new controller resends every partition at its current epoch: thousands of these
             // are expected, so they are counted in the request's line (Kafka logs each at INFO).
             if (debug) this.logger.debug(`ignoring LeaderAndIsr for ${key} with leader epoch ${state.leaderEpoch}: it already has epoch ${partition.leaderEpoch}`);
