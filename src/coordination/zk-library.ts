@@ -11,7 +11,7 @@ import zookeeper from 'node-zookeeper-client';
 import type { ACL as LibraryAcl, Client, Event as LibraryEvent, Stat } from 'node-zookeeper-client';
 import type { ZkAcl } from './zk-acls';
 import {
-  decodeMultiReadResponse, multiOpCode, multiReadOpCode, multiReadRequestBytes, multiRequestBytes, writeMultiReadRequest, writeMultiRequest,
+  decodeMultiReadResponse, deleteOpCode, multiOpCode, multiReadOpCode, multiReadRequestBytes, multiRequestBytes, writeMultiReadRequest, writeMultiRequest,
   type MultiReadResult, type MultiWireOp,
 } from './zk-multi-wire';
 import type { ZkCreateMode, ZkOp, ZkOpResult, ZkStat, ZkWatchEvent, ZkWatchEventType } from './zk-types';
@@ -250,8 +250,6 @@ function readRepliesOneByOne(manager: ConnectionManagerInternals, socket: Socket
   }, carry));
 }
 
-/** ZooKeeper's OpCode.delete, the type node-zookeeper-client is told a multiRead has (it does not export its own table). */
-const deleteOpCode = 2;
 
 /** A reply frame: its length (int), then the ReplyHeader: xid (int), zxid (long), err (int). */
 const replyHeaderEnd = 4 + 4 + 8 + 4;
@@ -273,6 +271,7 @@ class EncodedRequest {
     private readonly bodyBytes: number,
     private readonly writeBody: (buffer: Buffer, offset: number) => void,
   ) {
+    // ZooKeeper's OpCode.delete: the type node-zookeeper-client is told a multiRead has.
     this.header = { xid: 0, type: opCode === multiReadOpCode ? deleteOpCode : opCode };
   }
 

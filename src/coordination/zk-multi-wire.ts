@@ -15,7 +15,7 @@ import type { ZkStat } from './zk-types';
 export const multiOpCode = 14;
 export const multiReadOpCode = 22;
 const createOpCode = 1;
-const deleteOpCode = 2;
+export const deleteOpCode = 2;
 const getDataOpCode = 4;
 const setDataOpCode = 5;
 const checkOpCode = 13;
